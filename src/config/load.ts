@@ -1,0 +1,63 @@
+import { envSchema, type CapabilityMode } from "./schema.js";
+
+/** The gateway's configuration, in the units the code uses (milliseconds, not seconds). */
+export interface Config {
+  host: string;
+  port: number;
+  upstream: { baseUrl: string; path: string; apiKey: string | undefined };
+  summaryModelDefault: string | undefined;
+  allowModels: string[] | undefined;
+  capabilities: { pattern: string; mode: CapabilityMode }[];
+  requestTimeoutMs: number;
+  summaryTimeoutMs: number;
+  maxReasoningChars: number;
+  maxRetries: number;
+  retryBackoffMs: number;
+  parseReasoningFields: boolean;
+  keepaliveMs: number;
+  maxBodyBytes: number;
+  logLevel: string;
+}
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join("\n")}`);
+    this.name = "ConfigError";
+  }
+}
+
+type EnvLike = Record<string, string | undefined>;
+
+/**
+ * Validate the environment once, reporting every bad variable together. Pure: the caller
+ * decides where `env` comes from (process.env merged with .env, or a test's object).
+ */
+export function loadConfig(env: EnvLike): Config {
+  const parsed = envSchema.safeParse(env);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((i) => {
+      const name = String(i.path[0] ?? "environment");
+      const shown = name in env && !/KEY|TOKEN|PASSWORD|SECRET/.test(name) ? ` (got "${env[name]}")` : "";
+      return `${name}: ${i.message}${shown}`;
+    });
+    throw new ConfigError(problems);
+  }
+  const e = parsed.data;
+  return {
+    host: e.HOST,
+    port: e.PORT,
+    upstream: { baseUrl: e.UPSTREAM_BASE_URL, path: e.UPSTREAM_PATH, apiKey: e.UPSTREAM_API_KEY },
+    summaryModelDefault: e.SUMMARY_MODEL_DEFAULT,
+    allowModels: e.ALLOW_MODELS,
+    capabilities: e.MODEL_CAPABILITIES,
+    requestTimeoutMs: e.REQUEST_TIMEOUT * 1000,
+    summaryTimeoutMs: e.SUMMARY_TIMEOUT * 1000,
+    maxReasoningChars: e.MAX_REASONING_CHARS,
+    maxRetries: e.UPSTREAM_MAX_RETRIES,
+    retryBackoffMs: e.UPSTREAM_RETRY_BACKOFF * 1000,
+    parseReasoningFields: e.ENABLE_PARSE_REASONING,
+    keepaliveMs: e.SSE_KEEPALIVE_SECONDS * 1000,
+    maxBodyBytes: e.MAX_BODY_BYTES,
+    logLevel: e.LOG_LEVEL,
+  };
+}

@@ -1,0 +1,32 @@
+import type { CapabilityMode } from "../config/index.js";
+
+/**
+ * What the separator hands to the pipeline, in stream order.
+ * - `reasoning`: a piece of reasoning text (tags removed);
+ * - `reasoning-end`: reasoning is over (emitted exactly once per stream, possibly with no reasoning before it);
+ * - `answer`: a piece of the final answer (tags removed). Never emitted before `reasoning-end`.
+ */
+export type ParsedPart =
+  | { type: "reasoning"; text: string }
+  | { type: "reasoning-end" }
+  | { type: "answer"; text: string };
+
+/** One upstream delta as the separator sees it: content plus whichever reasoning field was present. */
+export interface DeltaInput {
+  content?: string | null;
+  /** `delta.reasoning_content` or `delta.reasoning`, already picked by the caller; null/"" = absent. */
+  reasoning?: string | null;
+}
+
+export interface ReasoningSeparator {
+  /** Feed one delta; returns the parts it completes. Pure: no I/O, no timers. */
+  push(delta: DeltaInput): ParsedPart[];
+  /** End of stream: flush what was held back (a partial tag becomes text) and close reasoning. */
+  end(): ParsedPart[];
+}
+
+export interface SeparatorOptions {
+  mode: CapabilityMode;
+  /** ENABLE_PARSE_REASONING: when false, reasoning fields are ignored. */
+  useReasoningFields: boolean;
+}
