@@ -1,0 +1,4 @@
+export { chatRoutes, type ChatRouteDeps } from "./chat-route.js";
+export { healthRoutes } from "./health-routes.js";
+export { ApiError, errorBody } from "./errors.js";
+export type { GatewayEnv } from "./types.js";

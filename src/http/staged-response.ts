@@ -1,0 +1,99 @@
+import { encodeEvent, KEEPALIVE_FRAME, type StagedEvent } from "../events/index.js";
+import type { StageSink } from "../pipeline/index.js";
+import type { UpstreamError } from "../upstream/index.js";
+import { errorBody } from "./errors.js";
+
+const encoder = new TextEncoder();
+
+export interface StagedResponseOptions {
+  requestId: string;
+  keepaliveMs: number;
+  /** The client's connection: aborts when it goes away. */
+  clientSignal: AbortSignal;
+  run: (sink: StageSink, signal: AbortSignal) => Promise<void>;
+  /** Called for an unexpected failure inside the pipeline (a bug): it is logged, the stream ends. */
+  onBug: (e: unknown) => void;
+}
+
+/**
+ * Turn a pipeline run into an HTTP response. Nothing is committed until the first event (or the
+ * first keep-alive): an upstream failure before that is a plain JSON error with a fitting status;
+ * after it, an `error` event and a clean end.
+ */
+export function stagedResponse(opts: StagedResponseOptions): Promise<Response> {
+  return new Promise<Response>((resolve) => {
+    const cancelled = new AbortController();
+    const signal = AbortSignal.any([opts.clientSignal, cancelled.signal]);
+    let controller!: ReadableStreamDefaultController<Uint8Array>;
+    const body = new ReadableStream<Uint8Array>({
+      start: (c) => void (controller = c),
+      // The node adapter cancels the body when the socket closes: same as a client abort.
+      cancel: () => cancelled.abort(),
+    });
+    let committed = false;
+    let settled = false;
+
+    const write = (frame: string): void => {
+      if (settled || signal.aborted) return;
+      if (!committed) {
+        committed = true;
+        resolve(new Response(body, { headers: sseHeaders(opts.requestId) }));
+      }
+      controller.enqueue(encoder.encode(frame));
+      keepalive.refresh();
+    };
+    const keepalive = setTimeout(function ping() {
+      write(KEEPALIVE_FRAME);
+      keepalive.refresh();
+    }, opts.keepaliveMs);
+
+    const fail = (status: number, message: string, code: string, retryable: boolean): void => {
+      if (!committed) {
+        settled = true;
+        resolve(jsonError(status, message, code, opts.requestId));
+        return;
+      }
+      write(encodeEvent({ event: "error", data: { request_id: opts.requestId, stage: "upstream", message, code, retryable } }));
+    };
+    const sink: StageSink = {
+      event: (e: StagedEvent) => write(encodeEvent(e)),
+      fail: (e: UpstreamError) => fail(e.gatewayStatus, e.message, e.code, e.retryable),
+    };
+
+    opts
+      .run(sink, signal)
+      .catch((e: unknown) => {
+        opts.onBug(e);
+        fail(500, "internal gateway error", "internal_error", false);
+      })
+      .finally(() => {
+        clearTimeout(keepalive);
+        if (!committed && !settled) {
+          // The client left before anything was sent; answer something so the handler completes.
+          resolve(jsonError(499, "client closed the request", "client_closed", opts.requestId));
+        }
+        settled = true;
+        if (committed) {
+          try {
+            controller.close();
+          } catch {
+            // Already closed by a cancel: nothing to flush.
+          }
+        }
+      });
+  });
+}
+
+function sseHeaders(requestId: string): Record<string, string> {
+  return {
+    "content-type": "text/event-stream; charset=utf-8",
+    "cache-control": "no-cache, no-transform",
+    "x-accel-buffering": "no",
+    "x-request-id": requestId,
+  };
+}
+
+function jsonError(status: number, message: string, code: string, requestId: string): Response {
+  const type = status >= 500 ? "upstream_error" : status === 499 ? "client_closed" : "invalid_request_error";
+  return Response.json(errorBody(message, type, code), { status, headers: { "x-request-id": requestId } });
+}

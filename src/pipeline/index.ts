@@ -1,0 +1,3 @@
+export { runStaged, type PipelineDeps, type StageSink } from "./run.js";
+export { createCollector, type Collected } from "./collect.js";
+export { GATEWAY_EXTENSION_FIELDS, TAG_INSTRUCTION, type StagedRequest, type ChatMessage } from "./request.js";

@@ -1,0 +1,65 @@
+import type { CapabilityMode } from "../config/index.js";
+
+/** A chat message as the gateway needs it; other fields on a message pass through untouched. */
+export interface ChatMessage {
+  role: string;
+  content?: unknown;
+  [key: string]: unknown;
+}
+
+/** A validated request: the fields the gateway reads, plus everything else to pass upstream. */
+export interface StagedRequest {
+  requestId: string;
+  model: string;
+  messages: ChatMessage[];
+  stream: boolean;
+  /** The gateway's extension; resolved against SUMMARY_MODEL_DEFAULT and `model` by the caller. */
+  summaryModel: string;
+  /** Unknown fields for the upstream, gateway extensions already removed. */
+  passthrough: Record<string, unknown>;
+}
+
+/** Fields that belong to the gateway and must never reach an upstream. */
+export const GATEWAY_EXTENSION_FIELDS = ["summary_model"] as const;
+
+/** Asks tag-following models to separate reasoning from the answer in a way we can parse. */
+export const TAG_INSTRUCTION =
+  "First think through the problem inside <analysis>...</analysis>. " +
+  "Then give only the final answer for the user inside <final>...</final>.";
+
+/**
+ * The upstream body: the client's own fields, our model and messages, always streamed.
+ * In `auto`/`tags` mode the tag instruction is merged into the first system message (some chat
+ * templates accept only one), or added as one.
+ */
+export function buildUpstreamBody(req: StagedRequest, mode: CapabilityMode, upstreamModel = req.model): Record<string, unknown> {
+  const messages = mode === "auto" || mode === "tags" ? withTagInstruction(req.messages) : req.messages;
+  return { ...req.passthrough, model: upstreamModel, messages, stream: true };
+}
+
+function withTagInstruction(messages: ChatMessage[]): ChatMessage[] {
+  const first = messages[0];
+  if (first && first.role === "system" && typeof first.content === "string") {
+    return [{ ...first, content: `${first.content}\n\n${TAG_INSTRUCTION}` }, ...messages.slice(1)];
+  }
+  return [{ role: "system", content: TAG_INSTRUCTION }, ...messages];
+}
+
+/** The text the prompt summary is made from: the latest user turn, with a little context before it. */
+export function promptText(messages: ChatMessage[]): string {
+  const turns = messages.filter((m) => m.role !== "system").slice(-3);
+  const lastUser = [...turns].reverse().find((m) => m.role === "user");
+  const picked = turns.length > 1 && lastUser ? turns : lastUser ? [lastUser] : messages.slice(-1);
+  if (picked.length === 1) return contentText(picked[0]?.content);
+  return picked.map((m) => `${m.role}: ${contentText(m.content)}`).join("\n\n");
+}
+
+/** Text of a message's content: a string, or the `text` parts of an array of content parts. */
+export function contentText(content: unknown): string {
+  if (typeof content === "string") return content;
+  if (!Array.isArray(content)) return "";
+  return content
+    .map((p: unknown) => (typeof p === "object" && p !== null && "text" in p && typeof p.text === "string" ? p.text : ""))
+    .filter(Boolean)
+    .join("\n");
+}

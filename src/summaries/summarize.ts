@@ -1,0 +1,92 @@
+import pTimeout, { TimeoutError } from "p-timeout";
+import { UpstreamError, isRecord, type UpstreamClient, type UpstreamTarget } from "../upstream/index.js";
+import type { SummarySource } from "../events/index.js";
+import { fallbackSummary } from "./fallback.js";
+import { MAX_SUMMARY_INPUT_CHARS, PROMPT_SUMMARY_INSTRUCTION, REASONING_SUMMARY_INSTRUCTION } from "./prompts.js";
+
+export type SummaryKind = "prompt" | "reasoning";
+
+export interface SummaryFailure {
+  message: string;
+  code: string;
+  retryable: boolean;
+}
+
+export interface SummaryResult {
+  text: string;
+  source: SummarySource;
+  /** Set when the model call failed and `text` is the sentence fallback. */
+  failure: SummaryFailure | undefined;
+}
+
+export interface SummaryRequest {
+  kind: SummaryKind;
+  text: string;
+  model: string;
+  target: UpstreamTarget;
+  signal: AbortSignal;
+}
+
+/**
+ * Summarise `text` with the summary model, bounded as a whole (retries included) by `timeoutMs`.
+ * Never throws for an upstream problem: it falls back to the first sentences and says why.
+ * Throws only when the request itself was cancelled, so nobody waits on a dead request.
+ */
+export function createSummarizer(client: UpstreamClient, timeoutMs: number) {
+  return async function summarize(req: SummaryRequest): Promise<SummaryResult> {
+    const step = new AbortController();
+    const signal = AbortSignal.any([req.signal, step.signal]);
+    const call = client.complete(req.target, buildBody(req), signal).then(readSummary);
+    try {
+      const text = await pTimeout(call, { milliseconds: timeoutMs });
+      if (text === "") throw new UpstreamError({ kind: "http", message: "the summary model returned no text", code: "empty_summary", retryable: false });
+      return { text, source: "model", failure: undefined };
+    } catch (e) {
+      if (req.signal.aborted) throw e;
+      return { text: fallbackSummary(req.text), source: "fallback", failure: describeFailure(e, timeoutMs) };
+    } finally {
+      // Stops the call (and any retry wait) when the timeout won the race.
+      step.abort();
+      call.catch(() => undefined);
+    }
+  };
+}
+
+export type Summarize = ReturnType<typeof createSummarizer>;
+
+function buildBody(req: SummaryRequest): Record<string, unknown> {
+  const instruction = req.kind === "prompt" ? PROMPT_SUMMARY_INSTRUCTION : REASONING_SUMMARY_INSTRUCTION;
+  return {
+    model: req.model,
+    stream: false,
+    temperature: 0.2,
+    max_tokens: req.kind === "prompt" ? 120 : 240,
+    messages: [
+      { role: "system", content: instruction },
+      { role: "user", content: clip(req.text) },
+    ],
+  };
+}
+
+function clip(text: string): string {
+  if (text.length <= MAX_SUMMARY_INPUT_CHARS) return text;
+  const half = MAX_SUMMARY_INPUT_CHARS / 2;
+  return `${text.slice(0, half)}\n…\n${text.slice(-half)}`;
+}
+
+/** The summary text from a chat.completion, without any reasoning a thinking summary model added. */
+function readSummary(body: unknown): string {
+  const choice = isRecord(body) && Array.isArray(body.choices) ? (body.choices[0] as unknown) : undefined;
+  const message = isRecord(choice) && isRecord(choice.message) ? choice.message : undefined;
+  const content = typeof message?.content === "string" ? message.content : "";
+  const afterThink = content.split(/<\/think>/i).pop() ?? "";
+  return afterThink.replace(/<\/?(final|analysis)>/gi, "").trim();
+}
+
+function describeFailure(e: unknown, timeoutMs: number): SummaryFailure {
+  if (e instanceof TimeoutError) {
+    return { message: `summary timed out after ${timeoutMs / 1000} s (SUMMARY_TIMEOUT)`, code: "summary_timeout", retryable: true };
+  }
+  if (e instanceof UpstreamError) return { message: e.message, code: e.code, retryable: e.retryable };
+  return { message: e instanceof Error ? e.message : String(e), code: "summary_failed", retryable: false };
+}

@@ -1,0 +1,118 @@
+/**
+ * Everything that can go wrong talking to an upstream, as one error class whose fields decide
+ * what happens next: whether to retry, and which HTTP status the gateway answers with when the
+ * failure happens before the client has seen anything.
+ */
+export type UpstreamErrorKind = "http" | "connection" | "timeout" | "stream" | "aborted";
+
+/** Statuses worth another attempt: rate limited, or a server that may be warming up or overloaded. */
+const RETRYABLE_STATUSES = new Set([429, 500, 502, 503, 504]);
+
+export class UpstreamError extends Error {
+  override readonly name = "UpstreamError";
+  readonly kind: UpstreamErrorKind;
+  /** The upstream's HTTP status, when it answered with one. */
+  readonly status: number | undefined;
+  readonly code: string;
+  readonly type: string;
+  readonly retryable: boolean;
+  /** From `Retry-After`, in ms, when the upstream sent it. */
+  readonly retryAfterMs: number | undefined;
+
+  constructor(init: {
+    kind: UpstreamErrorKind;
+    message: string;
+    status?: number;
+    code?: string;
+    type?: string;
+    retryable?: boolean;
+    retryAfterMs?: number;
+    cause?: unknown;
+  }) {
+    super(init.message, { cause: init.cause });
+    this.kind = init.kind;
+    this.status = init.status;
+    this.code = init.code ?? defaultCode(init.kind, init.status);
+    this.type = init.type ?? "upstream_error";
+    this.retryable =
+      init.retryable ?? (init.kind === "connection" || (init.status !== undefined && RETRYABLE_STATUSES.has(init.status)));
+    this.retryAfterMs = init.retryAfterMs;
+  }
+
+  /**
+   * The status the gateway answers with when this failure ends a request before any event:
+   * the upstream's own 4xx (its message is the useful part), 504 for a timeout, else 502.
+   */
+  get gatewayStatus(): number {
+    if (this.kind === "timeout") return 504;
+    if (this.status !== undefined && this.status >= 400 && this.status < 500) return this.status;
+    return 502;
+  }
+}
+
+function defaultCode(kind: UpstreamErrorKind, status: number | undefined): string {
+  if (kind === "timeout") return "upstream_timeout";
+  if (kind === "connection") return "upstream_unreachable";
+  if (kind === "aborted") return "client_closed";
+  if (kind === "stream") return "upstream_stream_error";
+  if (status === 429) return "upstream_rate_limited";
+  return status !== undefined && status >= 500 ? "upstream_server_error" : "upstream_error";
+}
+
+/** Parse `Retry-After` (seconds or an HTTP date) into ms; undefined when absent or nonsense. */
+export function parseRetryAfter(value: string | null, nowMs: number): number | undefined {
+  if (value === null || value.trim() === "") return undefined;
+  const seconds = Number(value);
+  if (Number.isFinite(seconds)) return seconds >= 0 ? seconds * 1000 : undefined;
+  const at = Date.parse(value);
+  return Number.isNaN(at) ? undefined : Math.max(0, at - nowMs);
+}
+
+/**
+ * Build an error from a non-2xx response, keeping the upstream's own message when it sent an
+ * OpenAI-shaped body (`{"error":{"message":…}}`) or any text at all.
+ */
+export async function errorFromResponse(res: Response, nowMs: number): Promise<UpstreamError> {
+  let text = "";
+  try {
+    text = await res.text();
+  } catch {
+    // The body is a courtesy; the status alone is enough to decide.
+  }
+  const detail = parseErrorBody(text);
+  return new UpstreamError({
+    kind: "http",
+    status: res.status,
+    message: detail.message ?? (text.trim().slice(0, 500) || `upstream answered HTTP ${res.status}`),
+    ...(detail.code !== undefined && { code: detail.code }),
+    ...(detail.type !== undefined && { type: detail.type }),
+    retryAfterMs: parseRetryAfter(res.headers.get("retry-after"), nowMs),
+  });
+}
+
+/** Pull `message`/`code`/`type` out of `{"error":{…}}`, `{"error":"…"}` or `{"message":"…"}`. */
+export function parseErrorBody(text: string): { message?: string; code?: string; type?: string } {
+  let body: unknown;
+  try {
+    body = JSON.parse(text);
+  } catch {
+    return {};
+  }
+  return errorFields(body);
+}
+
+export function errorFields(body: unknown): { message?: string; code?: string; type?: string } {
+  if (!isRecord(body)) return {};
+  const err = body.error;
+  if (typeof err === "string") return { message: err };
+  const src = isRecord(err) ? err : body;
+  const out: { message?: string; code?: string; type?: string } = {};
+  if (typeof src.message === "string") out.message = src.message;
+  if (typeof src.code === "string" || typeof src.code === "number") out.code = String(src.code);
+  if (typeof src.type === "string") out.type = src.type;
+  return out;
+}
+
+export function isRecord(v: unknown): v is Record<string, unknown> {
+  return typeof v === "object" && v !== null && !Array.isArray(v);
+}

@@ -1,0 +1,79 @@
+import { createParser } from "eventsource-parser";
+import { readChunk, type UpstreamDelta } from "./chunks.js";
+import { UpstreamError } from "./errors.js";
+
+export interface EventStreamOptions {
+  /** Silence longer than this between chunks aborts the stream (REQUEST_TIMEOUT). */
+  idleTimeoutMs: number;
+  abort: (reason: unknown) => void;
+  classify: (e: unknown) => UpstreamError;
+  /** The abort reason that means "our idle timer fired". */
+  timedOut: unknown;
+  /** Detach listeners once the stream is over, however it ended. */
+  release: () => void;
+}
+
+/**
+ * Decode an upstream SSE body into normalised deltas. Ends at `[DONE]` or at EOF (some servers
+ * never send `[DONE]`); throws an UpstreamError for in-stream errors, a broken connection or
+ * an idle timeout. Breaking out of the loop cancels the body, which closes the connection.
+ */
+export async function* readEventStream(
+  body: ReadableStream<Uint8Array>,
+  opts: EventStreamOptions,
+): AsyncGenerator<UpstreamDelta> {
+  const reader = body.getReader();
+  const decoder = new TextDecoder();
+  // Parsed `data:` payloads waiting to be yielded; the parser is callback-based, we are pull-based.
+  const pending: string[] = [];
+  const parser = createParser({ onEvent: (e) => pending.push(e.data) });
+  // refresh() re-arms the same timer: cheaper than clear+set on every chunk.
+  const idle = setTimeout(() => opts.abort(opts.timedOut), opts.idleTimeoutMs);
+  let finished = false;
+  try {
+    for (;;) {
+      let read: Awaited<ReturnType<typeof reader.read>>;
+      try {
+        read = await reader.read();
+      } catch (e) {
+        const err = opts.classify(e);
+        // Bytes already arrived: a broken connection now is a stream failure, never retried.
+        throw err.kind === "connection"
+          ? new UpstreamError({ kind: "stream", message: "the upstream connection broke mid-stream", code: "upstream_disconnected", retryable: false, cause: e })
+          : err;
+      }
+      if (read.done) break;
+      idle.refresh();
+      parser.feed(decoder.decode(read.value, { stream: true }));
+      for (let i = 0; i < pending.length; i++) {
+        const data = pending[i] as string;
+        if (data === "[DONE]") {
+          finished = true;
+          return;
+        }
+        const delta = readChunk(parseJson(data));
+        if (delta) yield delta;
+      }
+      pending.length = 0;
+    }
+    finished = true;
+  } finally {
+    clearTimeout(idle);
+    opts.release();
+    if (!finished) await reader.cancel().catch(() => undefined);
+    else reader.releaseLock();
+  }
+}
+
+function parseJson(data: string): unknown {
+  try {
+    return JSON.parse(data);
+  } catch {
+    throw new UpstreamError({
+      kind: "stream",
+      message: `the upstream sent a chunk that is not JSON: ${data.slice(0, 120)}`,
+      code: "upstream_bad_chunk",
+      retryable: false,
+    });
+  }
+}

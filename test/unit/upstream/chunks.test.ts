@@ -1,0 +1,52 @@
+import { describe, expect, it } from "vitest";
+import { readChunk } from "../../../src/upstream/chunks.js";
+import { UpstreamError } from "../../../src/upstream/index.js";
+import { parseRetryAfter } from "../../../src/upstream/errors.js";
+
+const chunk = (delta: Record<string, unknown>, finish: string | null = null) => ({ choices: [{ index: 0, delta, finish_reason: finish }] });
+
+describe("readChunk", () => {
+  it("reads content and either reasoning field; null and empty mean absent", () => {
+    expect(readChunk(chunk({ content: "a" }))).toMatchObject({ content: "a", reasoning: undefined });
+    expect(readChunk(chunk({ reasoning_content: "r", content: null }))).toMatchObject({ content: undefined, reasoning: "r" });
+    expect(readChunk(chunk({ reasoning: "r2", content: "" }))).toMatchObject({ content: undefined, reasoning: "r2" });
+    expect(readChunk(chunk({ reasoning_content: "", reasoning: "r3" }))).toMatchObject({ reasoning: "r3" });
+  });
+
+  it("returns a role-only chunk with no text, and a usage-only chunk with empty choices", () => {
+    expect(readChunk(chunk({ role: "assistant" }))).toMatchObject({ content: undefined, reasoning: undefined });
+    expect(readChunk({ choices: [], usage: { total_tokens: 3 } })).toMatchObject({ usage: { total_tokens: 3 } });
+    expect(readChunk({ choices: [] })).toBeUndefined();
+    expect(readChunk("nonsense")).toBeUndefined();
+  });
+
+  it("throws for an error object or finish_reason error", () => {
+    expect(() => readChunk({ error: { message: "boom", code: "x" } })).toThrow(UpstreamError);
+    expect(() => readChunk({ error: { message: "boom", code: "x" } })).toThrow("boom");
+    expect(() => readChunk(chunk({}, "error"))).toThrow(UpstreamError);
+  });
+
+  it("keeps finish_reason", () => {
+    expect(readChunk(chunk({ content: "." }, "length"))?.finishReason).toBe("length");
+  });
+});
+
+describe("UpstreamError", () => {
+  it("maps statuses to retryability and to the gateway's status", () => {
+    const e = (status: number) => new UpstreamError({ kind: "http", status, message: "m" });
+    expect([429, 500, 502, 503, 504].map((s) => e(s).retryable)).toEqual([true, true, true, true, true]);
+    expect([400, 401, 404, 422].map((s) => e(s).retryable)).toEqual([false, false, false, false]);
+    expect(e(404).gatewayStatus).toBe(404);
+    expect(e(503).gatewayStatus).toBe(502);
+    expect(new UpstreamError({ kind: "timeout", message: "t" }).gatewayStatus).toBe(504);
+    expect(new UpstreamError({ kind: "connection", message: "c" })).toMatchObject({ retryable: true, code: "upstream_unreachable" });
+  });
+
+  it("parses Retry-After seconds and dates", () => {
+    expect(parseRetryAfter("2", 0)).toBe(2000);
+    expect(parseRetryAfter(null, 0)).toBeUndefined();
+    expect(parseRetryAfter("soon", 0)).toBeUndefined();
+    const now = Date.parse("2026-01-01T00:00:00Z");
+    expect(parseRetryAfter("Thu, 01 Jan 2026 00:00:05 GMT", now)).toBe(5000);
+  });
+});
