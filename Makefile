@@ -1,0 +1,64 @@
+# Every target installs dependencies first when they are missing, so each works from a fresh clone.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+PORT ?= 8000
+HOST ?= 127.0.0.1
+MOCK_PORT ?= 8001
+CLIENT_ARGS ?=
+GATEWAY_URL ?= http://$(HOST):$(PORT)
+TSX := node --import tsx
+
+.PHONY: help install build demo test lint typecheck mock-upstream run-gateway run-gateway-dev run-client \
+        health-gateway health-upstream check-dedicated clean
+
+help: ## list the targets
+	@grep -E '^[a-z-]+:.*##' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/' | expand -t 20
+
+node_modules/.installed: package.json package-lock.json
+	@echo "installing dependencies (npm ci)…"
+	@npm ci --no-audit --no-fund --loglevel=error
+	@touch $@
+
+install: node_modules/.installed ## install dependencies
+
+build: node_modules/.installed ## compile TypeScript to dist/
+	@npx tsc -p tsconfig.build.json
+
+demo: node_modules/.installed ## start the mock upstream and the gateway, run the client once, stop both
+	@MOCK_PORT=$(MOCK_PORT) PORT=$(PORT) HOST=$(HOST) CLIENT_ARGS="$(CLIENT_ARGS)" bash scripts/demo.sh
+
+test: node_modules/.installed ## typecheck, lint and run every test
+	@npx tsc -p tsconfig.json --noEmit
+	@npx eslint .
+	@npx vitest run
+
+typecheck: node_modules/.installed ## type-check only
+	@npx tsc -p tsconfig.json --noEmit
+
+lint: node_modules/.installed ## lint only
+	@npx eslint .
+
+mock-upstream: node_modules/.installed ## run the mock OpenAI-compatible upstream on MOCK_PORT (8001)
+	@MOCK_PORT=$(MOCK_PORT) $(TSX) mock-upstream/main.ts
+
+run-gateway: build ## run the gateway (honours PORT and HOST, reads .env)
+	@PORT=$(PORT) HOST=$(HOST) node dist/src/main.js
+
+run-gateway-dev: node_modules/.installed ## run the gateway with reload on change
+	@PORT=$(PORT) HOST=$(HOST) npx tsx watch src/main.ts
+
+run-client: node_modules/.installed ## run the CLI client: make run-client CLIENT_ARGS="--prompt 'Why is the sky blue?'"
+	@$(TSX) client/bin.ts --url $(GATEWAY_URL)/v1/chat/completions $(CLIENT_ARGS)
+
+health-gateway: ## is the gateway up?
+	@curl -sS -w '\nHTTP %{http_code}\n' $(GATEWAY_URL)/healthz
+
+health-upstream: ## can the gateway reach its upstream?
+	@curl -sS -w '\nHTTP %{http_code}\n' $(GATEWAY_URL)/upstream-health
+
+check-dedicated: node_modules/.installed ## status of the Friendli dedicated endpoint FRIENDLI_ENDPOINT_ID
+	@$(TSX) client/bin.ts check-dedicated $(CLIENT_ARGS)
+
+clean: ## remove build output
+	rm -rf dist

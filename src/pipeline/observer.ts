@@ -1,0 +1,58 @@
+import type { RouteInfo, Timings, Usage } from "../events/index.js";
+
+/** How a request ended, from the gateway's point of view. */
+export type RequestOutcome =
+  | "ok" // output.done sent
+  | "upstream_error" // ended by an upstream failure (JSON error or `error` event)
+  | "client_closed" // the client went away first
+  | "rejected"; // refused before any upstream call (validation, allowlist, auth, limits)
+
+/** One finished request: what the request log stores and the metrics count. */
+export interface RequestRecord {
+  id: string;
+  startedAt: Date;
+  endedAt: Date;
+  model: string;
+  summaryModel: string;
+  stream: boolean;
+  provider: string | null;
+  route: RouteInfo | null;
+  outcome: RequestOutcome;
+  httpStatus: number;
+  errorCode: string | null;
+  errorMessage: string | null;
+  timings: Timings;
+  /** When the upstream first sent headers, ms since start (time to first byte). */
+  upstreamTtfbMs: number | null;
+  usage: Usage | null;
+  costUsd: number | null;
+  promptSummary: { text: string; source: string } | null;
+  reasoningSummary: { text: string; source: string } | null;
+  summaryFallbacks: number;
+  retries: number;
+  failovers: number;
+  /** Only when LOG_BODIES=true. */
+  requestBody: unknown;
+  answer: string | null;
+}
+
+/**
+ * What the pipeline tells the outside world while it works. Metrics, logs and the request log
+ * implement it; the pipeline never knows which are listening.
+ */
+export interface RequestObserver {
+  started(info: { id: string; model: string; stream: boolean }): void;
+  retry(info: { id: string; provider: string; attempt: number; status: number | undefined; code: string }): void;
+  failover(info: { id: string; from: string; to: string; reason: string }): void;
+  summaryFallback(info: { id: string; stage: "prompt_summary" | "reasoning_summary"; code: string }): void;
+  finished(record: RequestRecord): void;
+}
+
+/** An observer that ignores everything: the default, and handy in tests. */
+export const noopObserver: RequestObserver = {
+  started: () => undefined,
+  retry: () => undefined,
+  failover: () => undefined,
+  summaryFallback: () => undefined,
+  finished: () => undefined,
+};
