@@ -1,0 +1,23 @@
+// The mock upstream's only door: tests and the CLI import from here.
+export { createMockUpstream } from "./app.js";
+export { startMockUpstream } from "./server.js";
+export { parseMockEnv } from "./env.js";
+export { summarizePrompt, summarizeReasoning } from "./summarize.js";
+export { DEFAULT_ANSWER_TEXT, DEFAULT_REASONING_TEXT, defaultOptions } from "./options.js";
+export { MOCK_SCENARIOS } from "./types.js";
+export type { MockEnv } from "./env.js";
+export type {
+  CallTarget,
+  DeepPartial,
+  ManagementCall,
+  MockCall,
+  MockCallKind,
+  MockCallOutcome,
+  MockFailFault,
+  MockFaults,
+  MockLatency,
+  MockOptions,
+  MockScenario,
+  MockUpstream,
+  RunningMock,
+} from "./types.js";

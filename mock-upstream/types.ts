@@ -1,0 +1,153 @@
+import type { Hono } from "hono";
+
+/**
+ * Recursively optional, for option patches. Functions and primitives stay as they are; `Infinity`
+ * remains a valid `number`, which is how `fail.times` says "always".
+ */
+export type DeepPartial<T> = T extends (...args: never[]) => unknown
+  ? T
+  : T extends object
+    ? { [K in keyof T]?: DeepPartial<T[K]> }
+    : T;
+
+/** How a scripted completion reports its reasoning (see README of the mock). */
+export type MockScenario = "tagged" | "think" | "r1" | "reasoning_content" | "reasoning" | "plain";
+
+/** Every scenario, longest name first so suffix matching never mistakes one for another. */
+export const MOCK_SCENARIOS: readonly MockScenario[] = [
+  "reasoning_content",
+  "reasoning",
+  "tagged",
+  "think",
+  "plain",
+  "r1",
+];
+
+export interface MockLatency {
+  /** Delay before response headers of a chat call (stream or not). */
+  headersMs: number;
+  /** Delay before each reasoning chunk. */
+  reasoningChunkMs: number;
+  /** Delay before each answer chunk. */
+  answerChunkMs: number;
+  /** Delay before answering a prompt-summary call. */
+  promptSummaryMs: number;
+  /** Delay before answering a reasoning-summary call. */
+  reasoningSummaryMs: number;
+}
+
+/**
+ * Which calls a `fail` fault counts and fails. `stream` is the main completion (kind `chat`,
+ * streamed or not); `summary` is both summary kinds; `all` is every chat-completions call.
+ */
+export type CallTarget = "stream" | "prompt_summary" | "reasoning_summary" | "summary" | "all";
+
+export interface MockFailFault {
+  status: number;
+  /** How many matching calls fail before the mock recovers; `Infinity` = always. */
+  times: number;
+  /** Default `"stream"`. */
+  target?: CallTarget;
+  /** Sent as `Retry-After`; a 429 always carries one (default 1 second). */
+  retryAfterSeconds?: number;
+  message?: string;
+}
+
+/**
+ * Fault injection. Chunk counts include every `data:` JSON chunk written (the role chunk too, not
+ * `[DONE]`). A threshold beyond the end of the script fires where `[DONE]` would have been, so a
+ * configured fault always happens.
+ */
+export interface MockFaults {
+  fail?: MockFailFault;
+  /** Destroy the socket after N streamed chunks (no `[DONE]`). */
+  dropAfterChunks?: number;
+  /** After N chunks send an OpenAI-shaped in-stream `error` object, then end. */
+  errorAfterChunks?: number;
+  /** After N chunks send a chunk with `finish_reason: "error"`, then end. */
+  finishErrorAfterChunks?: number;
+  /** After N chunks send nothing more; keep the connection open until the client goes away. */
+  stallAfterChunks?: number;
+  /** Those summary calls never answer (until the client aborts). */
+  stallSummaries?: "prompt" | "reasoning" | "both";
+  /** End the stream without `data: [DONE]`. */
+  omitDone?: boolean;
+}
+
+export interface MockOptions {
+  /** Default for calls that do not pick one by header or model name. */
+  scenario: MockScenario;
+  reasoningText: string;
+  answerText: string;
+  /** Characters per content chunk; tags are cut wherever the boundary falls. */
+  chunkChars: number;
+  /** First chunk carries only `delta.role`. */
+  roleChunk: boolean;
+  /** Final chunk with `choices: []` and `usage`. */
+  usageChunk: boolean;
+  latency: MockLatency;
+  faults: MockFaults;
+  /** Management API: how long AWAKING lasts before RUNNING. */
+  wakeDelayMs: number;
+  /** When set, management calls need `Authorization: Bearer <it>`. */
+  managementToken?: string;
+}
+
+export type MockCallKind = "chat" | "prompt_summary" | "reasoning_summary";
+export type MockCallOutcome = "pending" | "completed" | "aborted" | "dropped" | "failed";
+
+export interface MockCall {
+  /** 1, 2, 3… in arrival order (restarts after `reset()`). */
+  id: number;
+  kind: MockCallKind;
+  stream: boolean;
+  model: string;
+  path: string;
+  /** Exactly as received, so tests can check that gateway extension fields did not leak. */
+  body: Record<string, unknown>;
+  /** Lower-case names. */
+  headers: Record<string, string>;
+  /** `performance.now()` at arrival. */
+  receivedAt: number;
+  /** Status the mock answered with (0 until decided). */
+  status: number;
+  /** `aborted` = the client went away before the mock finished. */
+  outcome: MockCallOutcome;
+  endedAt?: number;
+  chunksSent: number;
+}
+
+/** A status or wake call to the emulated Friendli management API. */
+export interface ManagementCall {
+  action: "status" | "wake";
+  endpointId: string;
+  /** The optional `X-Friendli-Team` header, recorded because real clients send it. */
+  team?: string;
+  status: number;
+  receivedAt: number;
+}
+
+export interface MockUpstream {
+  /** Mount or serve it. */
+  app: Hono;
+  calls: MockCall[];
+  /** Not part of the brief's contract: management API calls, for dedicated-endpoint tests. */
+  managementCalls: ManagementCall[];
+  /** Current effective options (assigning replaces them wholesale). */
+  options: MockOptions;
+  /** Merge at run time; `faults` replaces wholesale when given (and restarts fail counting). */
+  configure(patch: DeepPartial<MockOptions>): void;
+  /** Forget calls, counters and endpoints; keep options. */
+  reset(): void;
+  /** Resolves once `predicate(calls)` holds; rejects after `timeoutMs` (default 5000). */
+  waitFor(predicate: (calls: MockCall[]) => boolean, timeoutMs?: number): Promise<void>;
+}
+
+export interface RunningMock {
+  mock: MockUpstream;
+  port: number;
+  /** `http://127.0.0.1:PORT/v1` */
+  baseUrl: string;
+  /** Closes the server and every open socket, and stops every pending timer. */
+  close(): Promise<void>;
+}
