@@ -1,0 +1,77 @@
+import { InvalidArgumentError } from "commander";
+
+/** Where `make run-gateway` listens. */
+export const DEFAULT_URL = "http://localhost:8000/v1/chat/completions";
+/** The mock upstream's tagged-reasoning model: works out of the box with `make demo`. */
+export const DEFAULT_MODEL = "mock-tagged";
+export const DEFAULT_FRIENDLI_API_BASE = "https://api.friendli.ai";
+export const DEFAULT_TIMEOUT_S = 300;
+export const DEFAULT_WAKE_TIMEOUT_S = 600;
+export const DEFAULT_WAKE_INTERVAL_S = 5;
+
+/** A question that makes a reasoning model think a little before it answers. */
+export const SAMPLE_PROMPT =
+  "A bat and a ball cost $1.10 in total. The bat costs $1.00 more than the ball. " +
+  "How much does the ball cost? Answer in one short paragraph.";
+
+/** The parsed flags of the main (chat) command, as commander hands them over. */
+export interface ChatFlags {
+  url: string;
+  model: string;
+  summaryModel?: string;
+  prompt: string;
+  system?: string;
+  temperature?: number;
+  maxTokens?: number;
+  json: boolean;
+  color: boolean;
+  timeout: number;
+  wake: boolean;
+  wakeTimeout: number;
+  wakeInterval: number;
+  apiKey?: string;
+}
+
+/** An argParser for a finite number within `[min, max]`; `minExclusive` for "greater than". */
+export function numberIn(min: number, max: number, opts: { minExclusive?: boolean } = {}) {
+  return (raw: string): number => {
+    const n = raw.trim() === "" ? Number.NaN : Number(raw);
+    const tooLow = opts.minExclusive ? n <= min : n < min;
+    if (!Number.isFinite(n) || tooLow || n > max) {
+      const lower = opts.minExclusive ? `greater than ${min}` : `at least ${min}`;
+      throw new InvalidArgumentError(`Expected a number ${lower} and at most ${max}.`);
+    }
+    return n;
+  };
+}
+
+/** An argParser for a whole number within `[min, max]`. */
+export function integerIn(min: number, max: number) {
+  return (raw: string): number => {
+    const n = raw.trim() === "" ? Number.NaN : Number(raw);
+    if (!Number.isInteger(n) || n < min || n > max) {
+      throw new InvalidArgumentError(`Expected a whole number from ${min} to ${max}.`);
+    }
+    return n;
+  };
+}
+
+/** An argParser for an http(s) URL. */
+export function httpUrl(raw: string): string {
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    throw new InvalidArgumentError("Expected an absolute URL such as http://localhost:8000/v1/chat/completions.");
+  }
+  if (url.protocol !== "http:" && url.protocol !== "https:") {
+    throw new InvalidArgumentError("Expected an http:// or https:// URL.");
+  }
+  return raw;
+}
+
+/** An argParser for a non-blank string (an empty `--prompt ""` is almost certainly a mistake). */
+export function nonBlank(raw: string): string {
+  if (raw.trim() === "") throw new InvalidArgumentError("Expected a non-empty value.");
+  return raw;
+}
