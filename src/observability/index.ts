@@ -1,1 +1,27 @@
 export { createLogger, silentLogger, type Logger } from "./logger.js";
+export {
+  createMetrics,
+  CIRCUIT_STATES,
+  DEFAULT_MAX_MODEL_LABELS,
+  LATENCY_BUCKETS_SECONDS,
+  OTHER_LABEL,
+  type CircuitState,
+  type Metrics,
+  type MetricsOptions,
+} from "./metrics.js";
+export {
+  createMonitor,
+  DEFAULT_LOG_COUNT,
+  type Monitor,
+  type MonitorEvent,
+  type MonitorEventInput,
+  type MonitorEventType,
+  type MonitorHealth,
+  type MonitorLevel,
+  type MonitorOptions,
+  type MonitorStats,
+} from "./monitor.js";
+export { LATENCY_KEYS, nearestRank, percentiles, type Breakdown, type LatencyKey, type Percentiles, type WindowStats } from "./stats.js";
+export { combineObservers, combineObserversWithLogger, type ObserverErrorHandler } from "./observers.js";
+export { createLabelCap } from "./label-cap.js";
+export { createRing, type Ring } from "./ring.js";

@@ -1,0 +1,120 @@
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from "prom-client";
+import type { RequestObserver, RequestRecord } from "../pipeline/observer.js";
+import { createLabelCap } from "./label-cap.js";
+
+/** A provider's circuit state, as the providers room reports it. */
+export type CircuitState = "active" | "cooldown" | "open" | "half_open" | "unhealthy";
+export const CIRCUIT_STATES: readonly CircuitState[] = ["active", "cooldown", "open", "half_open", "unhealthy"];
+
+/** Stage latencies span a cached 5 ms summary to a two-minute reasoning run. */
+export const LATENCY_BUCKETS_SECONDS: readonly number[] = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 20, 30, 60, 120];
+
+/** Model label values kept before the rest collapse into "other". */
+export const DEFAULT_MAX_MODEL_LABELS = 50;
+export const OTHER_LABEL = "other";
+
+export interface MetricsOptions {
+  /** Node process metrics (`process_*`, `nodejs_*`); default true. */
+  defaultMetrics?: boolean;
+  /** Distinct `model` label values before "other"; default 50. */
+  maxModelLabels?: number;
+}
+
+export interface Metrics {
+  readonly registry: Registry;
+  readonly observer: RequestObserver;
+  cooldown(provider: string): void;
+  setCircuitState(provider: string, state: CircuitState): void;
+  /** The request log dropped `n` records (queue full or write failed). */
+  logDropped(n?: number): void;
+  /** The Prometheus exposition text for `GET /metrics`. */
+  render(): Promise<{ contentType: string; body: string }>;
+}
+
+/**
+ * Creates the gateway's Prometheus metrics on a registry of their own. Never the global default
+ * registry: tests, and several apps in one process, would otherwise collide on metric names.
+ */
+export function createMetrics(opts: MetricsOptions = {}): Metrics {
+  const registry = new Registry();
+  const registers = [registry];
+  if (opts.defaultMetrics ?? true) collectDefaultMetrics({ register: registry });
+
+  // Model names come straight from request bodies, so an unbounded label would let any client
+  // mint time series at will. The first N distinct models keep their names; later ones are "other".
+  const modelLabel = createLabelCap(opts.maxModelLabels ?? DEFAULT_MAX_MODEL_LABELS, OTHER_LABEL);
+
+  const requests = new Counter({ name: "gateway_requests_total", help: "Finished requests.", labelNames: ["model", "provider", "outcome", "status"] as const, registers });
+  const seconds = (name: string, help: string): Histogram<"model"> =>
+    new Histogram({ name, help, labelNames: ["model"] as const, buckets: [...LATENCY_BUCKETS_SECONDS], registers });
+  const stageHistograms = {
+    promptSummary: seconds("gateway_prompt_summary_seconds", "Time from accept to the prompt summary."),
+    upstreamTtfb: seconds("gateway_upstream_ttfb_seconds", "Time from accept to the upstream's response headers."),
+    reasoningEnd: seconds("gateway_reasoning_end_seconds", "Time from accept to the end of the model's reasoning."),
+    reasoningSummary: seconds("gateway_reasoning_summary_seconds", "Time from accept to the reasoning summary."),
+    firstOutput: seconds("gateway_first_output_seconds", "Time from accept to the first output delta."),
+    total: seconds("gateway_request_duration_seconds", "Time from accept to the end of the request."),
+  };
+  const retries = new Counter({ name: "gateway_upstream_retries_total", help: "Upstream retries before the first body byte.", labelNames: ["provider"] as const, registers });
+  const failovers = new Counter({ name: "gateway_failovers_total", help: "Failovers from one provider to another.", labelNames: ["from", "to"] as const, registers });
+  const summaryFallbacks = new Counter({ name: "gateway_summary_fallbacks_total", help: "Summaries replaced by the sentence fallback.", labelNames: ["stage"] as const, registers });
+  const disconnects = new Counter({ name: "gateway_client_disconnects_total", help: "Requests the client left before the end.", registers });
+  const tokens = new Counter({ name: "gateway_tokens_total", help: "Tokens reported by the upstream.", labelNames: ["model", "kind"] as const, registers });
+  const cost = new Counter({ name: "gateway_cost_usd_total", help: "Estimated upstream cost in US dollars.", labelNames: ["model"] as const, registers });
+  const cooldowns = new Counter({ name: "gateway_provider_cooldowns_total", help: "Times a provider was put in cooldown.", labelNames: ["provider"] as const, registers });
+  const dropped = new Counter({ name: "gateway_request_log_dropped_total", help: "Request-log records dropped.", registers });
+  const inFlight = new Gauge({ name: "gateway_streams_in_flight", help: "Requests started and not yet finished.", registers });
+  const circuit = new Gauge({ name: "gateway_provider_circuit_state", help: "1 for a provider's current circuit state, 0 for the others.", labelNames: ["provider", "state"] as const, registers });
+
+  // Ids seen by started(): finished() only decrements for these, so a request rejected before
+  // started() (or a duplicate finished()) can never push the gauge below zero.
+  const open = new Set<string>();
+
+  function observeMs(h: Histogram<"model">, model: string, ms: number | null): void {
+    if (ms !== null && Number.isFinite(ms) && ms >= 0) h.observe({ model }, ms / 1000);
+  }
+
+  function finished(r: RequestRecord): void {
+    if (open.delete(r.id)) inFlight.dec();
+    const model = modelLabel(r.model);
+    requests.inc({ model, provider: r.provider ?? "none", outcome: r.outcome, status: String(r.httpStatus) });
+    if (r.outcome === "client_closed") disconnects.inc();
+    observeMs(stageHistograms.promptSummary, model, r.timings.prompt_summary);
+    observeMs(stageHistograms.upstreamTtfb, model, r.upstreamTtfbMs);
+    observeMs(stageHistograms.reasoningEnd, model, r.timings.reasoning_end);
+    observeMs(stageHistograms.reasoningSummary, model, r.timings.reasoning_summary);
+    observeMs(stageHistograms.firstOutput, model, r.timings.first_output);
+    observeMs(stageHistograms.total, model, r.timings.total);
+    const { prompt_tokens: prompt, completion_tokens: completion } = r.usage ?? {};
+    if (typeof prompt === "number" && prompt > 0) tokens.inc({ model, kind: "prompt" }, prompt);
+    if (typeof completion === "number" && completion > 0) tokens.inc({ model, kind: "completion" }, completion);
+    if (r.costUsd !== null && r.costUsd > 0) cost.inc({ model }, r.costUsd);
+  }
+
+  const observer: RequestObserver = {
+    started({ id }) {
+      if (open.has(id)) return;
+      open.add(id);
+      inFlight.inc();
+    },
+    retry: ({ provider }) => retries.inc({ provider }),
+    failover: ({ from, to }) => failovers.inc({ from, to }),
+    summaryFallback: ({ stage }) => summaryFallbacks.inc({ stage }),
+    finished,
+  };
+
+  return {
+    registry,
+    observer,
+    cooldown: (provider) => cooldowns.inc({ provider }),
+    setCircuitState(provider, state) {
+      for (const s of CIRCUIT_STATES) circuit.set({ provider, state: s }, s === state ? 1 : 0);
+    },
+    logDropped(n = 1) {
+      if (n > 0) dropped.inc(n);
+    },
+    async render() {
+      return { contentType: registry.contentType, body: await registry.metrics() };
+    },
+  };
+}

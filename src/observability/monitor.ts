@@ -1,0 +1,148 @@
+import type { RequestObserver, RequestRecord } from "../pipeline/observer.js";
+import { createRing } from "./ring.js";
+import { computeWindowStats, toSample, type RequestSample, type WindowStats } from "./stats.js";
+
+export type MonitorLevel = "info" | "warn" | "error";
+/** The known event types; other rooms may add their own without a change here. */
+export type MonitorEventType = "request" | "retry" | "failover" | "summary_fallback" | "cooldown" | "circuit" | (string & {});
+
+/** One line of `GET /v1/monitoring/logs`. */
+export interface MonitorEvent {
+  ts: string;
+  level: MonitorLevel;
+  type: MonitorEventType;
+  message: string;
+  request_id?: string;
+  provider?: string;
+  model?: string;
+}
+
+/** What `record()` takes: `ts` defaults to the monitor's clock. */
+export type MonitorEventInput = Omit<MonitorEvent, "ts"> & { ts?: string };
+
+export type MonitorStats = WindowStats & { uptime_seconds: number; in_flight: number };
+
+export interface MonitorHealth {
+  status: "ok";
+  uptime_seconds: number;
+  in_flight: number;
+  requests_last_minute: number;
+  /** Upstream errors over requests finished in the last minute; null when there were none. */
+  error_rate_last_minute: number | null;
+}
+
+export interface Monitor extends RequestObserver {
+  record(event: MonitorEventInput): void;
+  /** The newest `count` events (default 100, at most `capacity`), oldest first, newest last. */
+  logs(count?: number): MonitorEvent[];
+  stats(): MonitorStats;
+  health(): MonitorHealth;
+}
+
+export interface MonitorOptions {
+  /** Wall clock in ms; injected so tests control time. */
+  now: () => number;
+  /** Events kept for `logs()`; default 1000. */
+  capacity?: number;
+  /** Finished requests the rolling stats cover; default 2000. */
+  windowSize?: number;
+}
+
+export const DEFAULT_LOG_COUNT = 100;
+
+/** One second of the last-minute counters. */
+interface SecondBucket {
+  second: number;
+  requests: number;
+  errors: number;
+}
+
+/**
+ * Creates the in-process monitor behind `/v1/monitoring/*`. Everything it keeps is bounded: a ring
+ * of events, a ring of request samples for the rolling stats, and 60 one-second buckets for the
+ * last-minute health figures (exact at any request rate, unlike counting the sample window).
+ * Its methods never use `this`, so it can be handed around as a plain observer.
+ */
+export function createMonitor(opts: MonitorOptions): Monitor {
+  const { now } = opts;
+  const events = createRing<MonitorEvent>(opts.capacity ?? 1000);
+  const window = createRing<RequestSample>(opts.windowSize ?? 2000);
+  const minute: SecondBucket[] = Array.from({ length: 60 }, () => ({ second: -1, requests: 0, errors: 0 }));
+  const bootMs = now();
+  // Same reason as in metrics: a finished() without started() must not make in_flight negative.
+  const open = new Set<string>();
+
+  const uptimeSeconds = (): number => Math.max(0, Math.floor((now() - bootMs) / 1000));
+
+  function record(e: MonitorEventInput): void {
+    events.push({ ...e, ts: e.ts ?? new Date(now()).toISOString() });
+  }
+
+  function countInMinute(isError: boolean): void {
+    const second = Math.floor(now() / 1000);
+    const bucket = minute[second % 60];
+    if (!bucket) return;
+    if (bucket.second !== second) Object.assign(bucket, { second, requests: 0, errors: 0 });
+    bucket.requests++;
+    if (isError) bucket.errors++;
+  }
+
+  function finished(r: RequestRecord): void {
+    open.delete(r.id);
+    window.push(toSample(r));
+    countInMinute(r.outcome === "upstream_error");
+    const level: MonitorLevel = r.outcome === "ok" ? "info" : r.outcome === "upstream_error" ? "error" : "warn";
+    const via = r.provider === null ? "" : ` via ${r.provider}`;
+    const why = r.errorCode === null ? "" : `: ${r.errorCode}${r.errorMessage === null ? "" : ` (${r.errorMessage})`}`;
+    record({
+      level,
+      type: "request",
+      message: `${r.outcome} ${r.httpStatus} ${r.model}${via} in ${r.timings.total} ms${why}`,
+      request_id: r.id,
+      ...(r.provider !== null && { provider: r.provider }),
+      model: r.model,
+    });
+  }
+
+  return {
+    // A "request" event is written when a request ends, not when it starts: one line per request
+    // keeps the ring useful for longer, and in_flight already shows what is running.
+    started: ({ id }) => void open.add(id),
+    retry({ id, provider, attempt, status, code }) {
+      const message = `retry ${attempt} on ${provider} after ${status ?? "no response"} (${code})`;
+      record({ level: "warn", type: "retry", message, request_id: id, provider });
+    },
+    failover({ id, from, to, reason }) {
+      record({ level: "warn", type: "failover", message: `failover ${from} → ${to}: ${reason}`, request_id: id, provider: to });
+    },
+    summaryFallback({ id, stage, code }) {
+      record({ level: "warn", type: "summary_fallback", message: `${stage} fell back to sentences (${code})`, request_id: id });
+    },
+    finished,
+    record,
+    logs(count = DEFAULT_LOG_COUNT) {
+      return events.last(Number.isFinite(count) ? count : DEFAULT_LOG_COUNT);
+    },
+    stats() {
+      return { uptime_seconds: uptimeSeconds(), ...computeWindowStats(window.toArray()), in_flight: open.size };
+    },
+    health() {
+      const current = Math.floor(now() / 1000);
+      let requests = 0;
+      let errors = 0;
+      for (const b of minute) {
+        if (current - b.second < 60 && b.second <= current) {
+          requests += b.requests;
+          errors += b.errors;
+        }
+      }
+      return {
+        status: "ok",
+        uptime_seconds: uptimeSeconds(),
+        in_flight: open.size,
+        requests_last_minute: requests,
+        error_rate_last_minute: requests === 0 ? null : errors / requests,
+      };
+    },
+  };
+}
