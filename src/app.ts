@@ -3,10 +3,12 @@ import { HTTPException } from "hono/http-exception";
 import { requestId } from "hono/request-id";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
 import type { Config } from "./config/index.js";
-import { ApiError, chatRoutes, errorBody, healthRoutes, type GatewayEnv } from "./http/index.js";
+import { ApiError, chatRoutes, errorBody, healthRoutes, providerRoutes, type GatewayEnv } from "./http/index.js";
 import type { Logger } from "./observability/index.js";
+import { noopObserver, type RequestObserver } from "./pipeline/index.js";
+import { createRouter, providersFileSchema, singleProviderSettings, startHealthProbes, type RouterSettings, type StateChange } from "./providers/index.js";
 import { createSummarizer } from "./summaries/index.js";
-import { createUpstreamClient, type UpstreamTarget } from "./upstream/index.js";
+import { createUpstreamClient } from "./upstream/index.js";
 
 /** Everything the app needs from the outside world; tests pass fakes, main.ts the real ones. */
 export interface AppDeps {
@@ -14,14 +16,27 @@ export interface AppDeps {
   fetch: typeof fetch;
   /** Monotonic milliseconds (performance.now in production). */
   now: () => number;
-  /** Wall-clock milliseconds, for `created` fields. */
+  /** Wall-clock milliseconds, for timestamps. */
   wallClock: () => number;
   newId: () => string;
+  random: () => number;
   logger: Logger;
+  /** Providers and routes from PROVIDERS_FILE; absent = one provider from UPSTREAM_*. */
+  providers?: RouterSettings;
+  observer?: RequestObserver;
+  onProviderState?: (c: StateChange) => void;
 }
 
-/** Build the gateway. No I/O happens here: listening is the caller's job. */
-export function createApp(deps: AppDeps) {
+export interface Gateway {
+  app: Hono<GatewayEnv>;
+  /** Start background work (active health checks). */
+  start(): void;
+  /** Stop background work. */
+  stop(): void;
+}
+
+/** Build the gateway. No I/O happens here: listening and timers are started by the caller. */
+export function createGateway(deps: AppDeps): Gateway {
   const { config, logger } = deps;
   const client = createUpstreamClient({
     fetch: deps.fetch,
@@ -34,12 +49,28 @@ export function createApp(deps: AppDeps) {
         logger.warn({ attempt, status: error.status, code: error.code, err: error.message }, "upstream call failed; retrying"),
     },
   });
-  const target: UpstreamTarget = { baseUrl: config.upstream.baseUrl, path: config.upstream.path, apiKey: config.upstream.apiKey };
-  const summarize = createSummarizer(client, config.summaryTimeoutMs);
+  const defaults = providersFileSchema.shape;
+  const settings =
+    deps.providers ??
+    singleProviderSettings(
+      { baseUrl: config.upstream.baseUrl, path: config.upstream.path, apiKey: config.upstream.apiKey },
+      defaults.health.parse(undefined),
+      defaults.task_routing.parse(undefined),
+    );
+  const router = createRouter(settings, {
+    now: deps.wallClock,
+    random: deps.random,
+    onChange: (c) => {
+      logger.warn({ provider: c.id, from: c.from, to: c.to, reason: c.reason }, "provider state changed");
+      deps.onProviderState?.(c);
+    },
+  });
+  const first = settings.providers[0];
 
   const app = new Hono<GatewayEnv>();
   app.use(requestId({ generator: deps.newId }));
-  app.route("/", healthRoutes({ client, target }));
+  if (first) app.route("/", healthRoutes({ client, target: first.target }));
+  app.route("/", providerRoutes(router));
   app.route(
     "/",
     chatRoutes({
@@ -47,13 +78,17 @@ export function createApp(deps: AppDeps) {
       now: deps.wallClock,
       pipeline: {
         client,
-        summarize,
-        target,
+        router,
+        summarize: createSummarizer(config.summaryTimeoutMs),
         now: deps.now,
+        wallClock: deps.wallClock,
         logger,
+        observer: deps.observer ?? noopObserver,
+        maxRetries: config.maxRetries,
         maxReasoningChars: config.maxReasoningChars,
         parseReasoningFields: config.parseReasoningFields,
         capabilities: config.capabilities,
+        logBodies: config.logBodies,
       },
     }),
   );
@@ -69,5 +104,17 @@ export function createApp(deps: AppDeps) {
     logger.error({ err, request_id: c.get("requestId") }, "unhandled error");
     return c.json(errorBody("internal gateway error", "server_error", "internal_error"), 500);
   });
-  return app;
+
+  let stopProbes: (() => void) | undefined;
+  return {
+    app,
+    start() {
+      const interval = settings.health.probe_interval_seconds;
+      if (interval > 0 && !stopProbes) stopProbes = startHealthProbes(router, client, interval * 1000);
+    },
+    stop() {
+      stopProbes?.();
+      stopProbes = undefined;
+    },
+  };
 }

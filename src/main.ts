@@ -5,9 +5,10 @@ import { randomUUID } from "node:crypto";
 import { existsSync, readFileSync } from "node:fs";
 import { parseEnv } from "node:util";
 import { serve } from "@hono/node-server";
-import { createApp } from "./app.js";
+import { createGateway } from "./app.js";
 import { ConfigError, loadConfig } from "./config/index.js";
 import { createLogger } from "./observability/index.js";
+import { fileSettings, loadProvidersFile, ProvidersFileError, type RouterSettings } from "./providers/index.js";
 
 /** How long in-flight streams get to finish after SIGTERM before the process exits anyway. */
 const SHUTDOWN_GRACE_MS = 10_000;
@@ -19,28 +20,37 @@ function readEnv(): Record<string, string | undefined> {
 }
 
 function main(): void {
+  const env = readEnv();
   let config;
+  let providers: RouterSettings | undefined;
   try {
-    config = loadConfig(readEnv());
+    config = loadConfig(env);
+    if (config.providersFile) providers = fileSettings(loadProvidersFile(config.providersFile, env), env);
   } catch (e) {
-    if (e instanceof ConfigError) {
+    if (e instanceof ConfigError || e instanceof ProvidersFileError) {
       process.stderr.write(`${e.message}\n`);
       process.exit(1);
     }
     throw e;
   }
   const logger = createLogger(config.logLevel, { pretty: Boolean(process.stdout.isTTY) });
-  const app = createApp({
+  const gateway = createGateway({
     config,
     fetch: globalThis.fetch,
     now: () => performance.now(),
     wallClock: () => Date.now(),
     newId: () => randomUUID(),
+    random: Math.random,
     logger,
+    ...(providers && { providers }),
   });
-  const server = serve({ fetch: app.fetch, port: config.port, hostname: config.host }, (info) => {
+  gateway.start();
+  const server = serve({ fetch: gateway.app.fetch, port: config.port, hostname: config.host }, (info) => {
     logger.info(
-      { url: `http://${config.host}:${info.port}`, upstream: config.upstream.baseUrl + config.upstream.path },
+      {
+        url: `http://${config.host}:${info.port}`,
+        upstream: providers ? `${providers.providers.length} providers from ${config.providersFile}` : config.upstream.baseUrl + config.upstream.path,
+      },
       `gateway listening on http://${config.host}:${info.port}`,
     );
   });
@@ -54,6 +64,7 @@ function main(): void {
     if (stopping) process.exit(1);
     stopping = true;
     logger.info({ signal }, "shutting down: no new connections, letting streams finish");
+    gateway.stop();
     server.close(() => process.exit(0));
     setTimeout(() => process.exit(0), SHUTDOWN_GRACE_MS).unref();
   };

@@ -17,6 +17,10 @@ export interface Config {
   keepaliveMs: number;
   maxBodyBytes: number;
   logLevel: string;
+  /** Several providers and routes (SPEC §6); unset = one provider from UPSTREAM_*. */
+  providersFile: string | undefined;
+  /** Keep prompt and answer text in logs and the request log. */
+  logBodies: boolean;
 }
 
 export class ConfigError extends Error {
@@ -59,5 +63,7 @@ export function loadConfig(env: EnvLike): Config {
     keepaliveMs: e.SSE_KEEPALIVE_SECONDS * 1000,
     maxBodyBytes: e.MAX_BODY_BYTES,
     logLevel: e.LOG_LEVEL,
+    providersFile: e.PROVIDERS_FILE,
+    logBodies: e.LOG_BODIES,
   };
 }

@@ -68,6 +68,8 @@ export const envSchema = z.object({
   ENABLE_PARSE_REASONING: bool(true),
   SSE_KEEPALIVE_SECONDS: seconds(15),
   MAX_BODY_BYTES: z.preprocess(blankToUndefined, num().int().min(1024).default(10_485_760)),
+  PROVIDERS_FILE: optionalString,
+  LOG_BODIES: bool(false),
   LOG_LEVEL: z.preprocess(blankToUndefined, z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info")),
 });
 

@@ -27,7 +27,7 @@ export function chatRoutes(deps: ChatRouteDeps) {
     }),
     async (c) => {
       const body = await readBody(c.req.raw);
-      const req = toStagedRequest(body, c.get("requestId"), deps.config);
+      const req = toStagedRequest(body, c.get("requestId"), deps.config, c.req.header("x-task-category"));
       const signal = c.req.raw.signal;
       if (req.stream) {
         return stagedResponse({
@@ -40,9 +40,12 @@ export function chatRoutes(deps: ChatRouteDeps) {
       }
       const { sink, result } = createCollector();
       await runStaged(req, deps.pipeline, sink, signal);
+      if (result.provider) c.header("x-gateway-provider", result.provider);
       if (result.failure) {
         const f = result.failure;
-        throw new ApiError(f.gatewayStatus, f.message, f.code, f.gatewayStatus >= 500 ? "upstream_error" : f.type);
+        const headers: Record<string, string> = result.provider ? { "x-gateway-provider": result.provider } : {};
+        if (f.kind === "no_provider" && f.retryAfterMs !== undefined) headers["retry-after"] = String(Math.ceil(f.retryAfterMs / 1000));
+        throw new ApiError(f.gatewayStatus, f.message, f.code, f.gatewayStatus >= 500 ? "upstream_error" : f.type, headers);
       }
       return c.json(toCompletion(req, result, Math.floor(deps.now() / 1000)));
     },
@@ -60,7 +63,7 @@ async function readBody(raw: Request): Promise<unknown> {
   }
 }
 
-function toStagedRequest(body: unknown, requestId: string, config: ChatRouteDeps["config"]): StagedRequest {
+function toStagedRequest(body: unknown, requestId: string, config: ChatRouteDeps["config"], taskCategory: string | undefined): StagedRequest {
   if (typeof body !== "object" || body === null || Array.isArray(body)) {
     throw new ApiError(400, "request body must be a JSON object", "invalid_request");
   }
@@ -80,6 +83,8 @@ function toStagedRequest(body: unknown, requestId: string, config: ChatRouteDeps
     messages: b.messages,
     stream: b.stream,
     summaryModel: b.summary_model ?? config.summaryModelDefault ?? b.model,
+    taskCategory,
+    body,
     passthrough,
   };
 }

@@ -37,7 +37,7 @@ export function stagedResponse(opts: StagedResponseOptions): Promise<Response> {
       if (settled || signal.aborted) return;
       if (!committed) {
         committed = true;
-        resolve(new Response(body, { headers: sseHeaders(opts.requestId) }));
+        resolve(new Response(body, { headers: sseHeaders(opts.requestId, provider) }));
       }
       controller.enqueue(encoder.encode(frame));
       keepalive.refresh();
@@ -47,17 +47,23 @@ export function stagedResponse(opts: StagedResponseOptions): Promise<Response> {
       keepalive.refresh();
     }, opts.keepaliveMs);
 
-    const fail = (status: number, message: string, code: string, retryable: boolean): void => {
+    let provider: string | undefined;
+    const fail = (status: number, message: string, code: string, retryable: boolean, retryAfterMs?: number): number => {
       if (!committed) {
         settled = true;
-        resolve(jsonError(status, message, code, opts.requestId));
-        return;
+        const headers: Record<string, string> = { "x-request-id": opts.requestId };
+        if (provider) headers["x-gateway-provider"] = provider;
+        if (retryAfterMs !== undefined) headers["retry-after"] = String(Math.max(1, Math.ceil(retryAfterMs / 1000)));
+        resolve(jsonError(status, message, code, headers));
+        return status;
       }
       write(encodeEvent({ event: "error", data: { request_id: opts.requestId, stage: "upstream", message, code, retryable } }));
+      return 200;
     };
     const sink: StageSink = {
       event: (e: StagedEvent) => write(encodeEvent(e)),
-      fail: (e: UpstreamError) => fail(e.gatewayStatus, e.message, e.code, e.retryable),
+      fail: (e: UpstreamError) => fail(e.gatewayStatus, e.message, e.code, e.retryable, e.kind === "no_provider" ? e.retryAfterMs : undefined),
+      provider: (id) => void (provider = id),
     };
 
     opts
@@ -70,7 +76,7 @@ export function stagedResponse(opts: StagedResponseOptions): Promise<Response> {
         clearTimeout(keepalive);
         if (!committed && !settled) {
           // The client left before anything was sent; answer something so the handler completes.
-          resolve(jsonError(499, "client closed the request", "client_closed", opts.requestId));
+          resolve(jsonError(499, "client closed the request", "client_closed", { "x-request-id": opts.requestId }));
         }
         settled = true;
         if (committed) {
@@ -84,16 +90,18 @@ export function stagedResponse(opts: StagedResponseOptions): Promise<Response> {
   });
 }
 
-function sseHeaders(requestId: string): Record<string, string> {
+function sseHeaders(requestId: string, provider: string | undefined): Record<string, string> {
   return {
     "content-type": "text/event-stream; charset=utf-8",
     "cache-control": "no-cache, no-transform",
     "x-accel-buffering": "no",
     "x-request-id": requestId,
+    // Known only if the upstream already answered when the first event went out.
+    ...(provider && { "x-gateway-provider": provider }),
   };
 }
 
-function jsonError(status: number, message: string, code: string, requestId: string): Response {
-  const type = status >= 500 ? "upstream_error" : status === 499 ? "client_closed" : "invalid_request_error";
-  return Response.json(errorBody(message, type, code), { status, headers: { "x-request-id": requestId } });
+function jsonError(status: number, message: string, code: string, headers: Record<string, string>): Response {
+  const type = status >= 500 ? "upstream_error" : status === 499 ? "client_closed" : status === 429 ? "rate_limit_error" : "invalid_request_error";
+  return Response.json(errorBody(message, type, code), { status, headers });
 }

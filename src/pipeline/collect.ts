@@ -11,6 +11,7 @@ export interface Collected {
   timings: Timings | undefined;
   errors: Extract<StagedEvent, { event: "error" }>["data"][];
   failure: UpstreamError | undefined;
+  provider: string | undefined;
 }
 
 /** A sink that gathers a whole run, for `stream: false`. */
@@ -25,6 +26,7 @@ export function createCollector(): { sink: StageSink; result: Collected } {
     timings: undefined,
     errors: [],
     failure: undefined,
+    provider: undefined,
   };
   const sink: StageSink = {
     event(e) {
@@ -51,6 +53,10 @@ export function createCollector(): { sink: StageSink; result: Collected } {
     },
     fail(e) {
       result.failure = e;
+      return e.gatewayStatus;
+    },
+    provider(id) {
+      result.provider = id;
     },
   };
   return { sink, result };

@@ -48,6 +48,10 @@ export function createOrderedEmitter(requestId: string, emit: (e: StagedEvent) =
       if (reasoningSent) sendOutput(text);
       else held.push(text);
     },
+    /** A failed-over provider's answer never reached the client: forget it. */
+    discardHeld(): void {
+      held = [];
+    },
     error(stage: Stage, e: { message: string; code: string; retryable: boolean }): void {
       emit({ event: "error", data: { request_id: requestId, stage, ...e } });
     },

@@ -15,6 +15,10 @@ export interface StagedRequest {
   stream: boolean;
   /** The gateway's extension; resolved against SUMMARY_MODEL_DEFAULT and `model` by the caller. */
   summaryModel: string;
+  /** `x-task-category` header, for routine/complex routing. */
+  taskCategory: string | undefined;
+  /** The body as received, kept only for the request log when LOG_BODIES=true. */
+  body: unknown;
   /** Unknown fields for the upstream, gateway extensions already removed. */
   passthrough: Record<string, unknown>;
 }

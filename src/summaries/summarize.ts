@@ -1,5 +1,5 @@
 import pTimeout, { TimeoutError } from "p-timeout";
-import { UpstreamError, isRecord, type UpstreamClient, type UpstreamTarget } from "../upstream/index.js";
+import { UpstreamError, isRecord } from "../upstream/index.js";
 import type { SummarySource } from "../events/index.js";
 import { fallbackSummary } from "./fallback.js";
 import { MAX_SUMMARY_INPUT_CHARS, PROMPT_SUMMARY_INSTRUCTION, REASONING_SUMMARY_INSTRUCTION } from "./prompts.js";
@@ -23,8 +23,9 @@ export interface SummaryRequest {
   kind: SummaryKind;
   text: string;
   model: string;
-  target: UpstreamTarget;
   signal: AbortSignal;
+  /** Makes the non-streamed call, wherever the router sends it (failover included). */
+  complete: (body: Record<string, unknown>, signal: AbortSignal) => Promise<unknown>;
 }
 
 /**
@@ -32,11 +33,11 @@ export interface SummaryRequest {
  * Never throws for an upstream problem: it falls back to the first sentences and says why.
  * Throws only when the request itself was cancelled, so nobody waits on a dead request.
  */
-export function createSummarizer(client: UpstreamClient, timeoutMs: number) {
+export function createSummarizer(timeoutMs: number) {
   return async function summarize(req: SummaryRequest): Promise<SummaryResult> {
     const step = new AbortController();
     const signal = AbortSignal.any([req.signal, step.signal]);
-    const call = client.complete(req.target, buildBody(req), signal).then(readSummary);
+    const call = req.complete(buildBody(req), signal).then(readSummary);
     try {
       const text = await pTimeout(call, { milliseconds: timeoutMs });
       if (text === "") throw new UpstreamError({ kind: "http", message: "the summary model returned no text", code: "empty_summary", retryable: false });

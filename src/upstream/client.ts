@@ -24,6 +24,12 @@ export interface OpenedStream {
   attempts: number;
 }
 
+/** Per-call overrides: with several providers, failing over beats retrying the same one. */
+export interface CallOptions {
+  maxRetries?: number;
+  onRetry?: RetryPolicy["onRetry"];
+}
+
 export interface ProbeResult {
   ok: boolean;
   status: number | undefined;
@@ -33,9 +39,9 @@ export interface ProbeResult {
 
 export interface UpstreamClient {
   /** Open a streamed completion; retries happen here, before any body byte, and never after. */
-  stream(target: UpstreamTarget, body: Record<string, unknown>, signal: AbortSignal): Promise<OpenedStream>;
+  stream(target: UpstreamTarget, body: Record<string, unknown>, signal: AbortSignal, options?: CallOptions): Promise<OpenedStream>;
   /** A non-streamed call (summaries, `stream:false`); returns the parsed JSON body. */
-  complete(target: UpstreamTarget, body: Record<string, unknown>, signal: AbortSignal): Promise<unknown>;
+  complete(target: UpstreamTarget, body: Record<string, unknown>, signal: AbortSignal, options?: CallOptions): Promise<unknown>;
   /** `GET {base}/models` — is the upstream there at all? */
   probe(target: UpstreamTarget, timeoutMs: number, signal?: AbortSignal): Promise<ProbeResult>;
 }
@@ -45,7 +51,15 @@ const TIMED_OUT = Symbol("timed out");
 
 /** Build the OpenAI-compatible client shared by every call the gateway makes upstream. */
 export function createUpstreamClient(opts: UpstreamClientOptions): UpstreamClient {
-  const policy: RetryPolicy = { ...opts.retry, maxRetryAfterMs: opts.requestTimeoutMs };
+  const base: RetryPolicy = { ...opts.retry, maxRetryAfterMs: opts.requestTimeoutMs };
+  const policyFor = (o: CallOptions | undefined): RetryPolicy => ({
+    ...base,
+    maxRetries: o?.maxRetries ?? base.maxRetries,
+    onRetry: (info) => {
+      base.onRetry?.(info);
+      o?.onRetry?.(info);
+    },
+  });
 
   /** One attempt: POST and wait for headers under REQUEST_TIMEOUT. Fails only before the body. */
   async function post(target: UpstreamTarget, body: Record<string, unknown>, signal: AbortSignal, accept: string) {
@@ -74,14 +88,14 @@ export function createUpstreamClient(opts: UpstreamClientOptions): UpstreamClien
   }
 
   return {
-    async stream(target, body, signal) {
+    async stream(target, body, signal, options) {
       let attempts = 0;
       const { res, attempt, release } = await withRetries(
         () => {
           attempts++;
           return post(target, body, signal, "text/event-stream");
         },
-        policy,
+        policyFor(options),
         signal,
       );
       if (!res.body) {
@@ -98,8 +112,8 @@ export function createUpstreamClient(opts: UpstreamClientOptions): UpstreamClien
       return { deltas, attempts };
     },
 
-    async complete(target, body, signal) {
-      const { res, attempt, release } = await withRetries(() => post(target, body, signal, "application/json"), policy, signal);
+    async complete(target, body, signal, options) {
+      const { res, attempt, release } = await withRetries(() => post(target, body, signal, "application/json"), policyFor(options), signal);
       const timer = setTimeout(() => attempt.abort(TIMED_OUT), opts.requestTimeoutMs);
       try {
         return (await res.json());

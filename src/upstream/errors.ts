@@ -3,7 +3,7 @@
  * what happens next: whether to retry, and which HTTP status the gateway answers with when the
  * failure happens before the client has seen anything.
  */
-export type UpstreamErrorKind = "http" | "connection" | "timeout" | "stream" | "aborted";
+export type UpstreamErrorKind = "http" | "connection" | "timeout" | "stream" | "aborted" | "no_provider";
 
 /** Statuses worth another attempt: rate limited, or a server that may be warming up or overloaded. */
 const RETRYABLE_STATUSES = new Set([429, 500, 502, 503, 504]);
@@ -39,12 +39,20 @@ export class UpstreamError extends Error {
     this.retryAfterMs = init.retryAfterMs;
   }
 
+  /** Worth trying another provider? Anything but the request's own fault (a 4xx other than 408/429). */
+  get failoverable(): boolean {
+    if (this.kind === "aborted" || this.kind === "no_provider") return false;
+    if (this.kind === "http" && this.status !== undefined && this.status < 500) return this.status === 408 || this.status === 429;
+    return true;
+  }
+
   /**
    * The status the gateway answers with when this failure ends a request before any event:
    * the upstream's own 4xx (its message is the useful part), 504 for a timeout, else 502.
    */
   get gatewayStatus(): number {
     if (this.kind === "timeout") return 504;
+    if (this.kind === "no_provider") return 503;
     if (this.status !== undefined && this.status >= 400 && this.status < 500) return this.status;
     return 502;
   }
@@ -55,6 +63,7 @@ function defaultCode(kind: UpstreamErrorKind, status: number | undefined): strin
   if (kind === "connection") return "upstream_unreachable";
   if (kind === "aborted") return "client_closed";
   if (kind === "stream") return "upstream_stream_error";
+  if (kind === "no_provider") return "no_provider_available";
   if (status === 429) return "upstream_rate_limited";
   return status !== undefined && status >= 500 ? "upstream_server_error" : "upstream_error";
 }

@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import type { AddressInfo } from "node:net";
 import { serve, type ServerType } from "@hono/node-server";
-import { createApp } from "../../src/app.js";
+import { createGateway, type AppDeps } from "../../src/app.js";
 import { loadConfig } from "../../src/config/index.js";
 import { createLogger, silentLogger } from "../../src/observability/index.js";
 
@@ -15,17 +15,21 @@ export interface RunningGateway {
  * Start the real app on a real socket (port 0). `env` is the environment it would have read;
  * backoff and timeouts default small so failure tests stay fast.
  */
-export async function startGateway(env: Record<string, string | undefined>): Promise<RunningGateway> {
+export async function startGateway(env: Record<string, string | undefined>, extra: Partial<AppDeps> = {}): Promise<RunningGateway> {
   const config = loadConfig({ UPSTREAM_RETRY_BACKOFF: "0.01", PORT: "0", ...env });
   const logger = process.env.TEST_LOG ? createLogger(process.env.TEST_LOG) : silentLogger();
-  const app = createApp({
+  const gateway = createGateway({
     config,
     fetch: globalThis.fetch,
     now: () => performance.now(),
     wallClock: () => Date.now(),
     newId: () => randomUUID(),
+    random: Math.random,
     logger,
+    ...extra,
   });
+  gateway.start();
+  const app = gateway.app;
   const server: ServerType = await new Promise((resolve) => {
     const s = serve({ fetch: app.fetch, port: 0, hostname: "127.0.0.1" }, () => resolve(s));
   });
@@ -35,6 +39,7 @@ export async function startGateway(env: Record<string, string | undefined>): Pro
     port,
     close: () =>
       new Promise<void>((resolve) => {
+        gateway.stop();
         if ("closeAllConnections" in server) server.closeAllConnections();
         server.close(() => resolve());
       }),

@@ -1,0 +1,43 @@
+import { Hono } from "hono";
+import { STRATEGIES, type Router, type StrategyName } from "../providers/index.js";
+import { ApiError } from "./errors.js";
+import type { GatewayEnv } from "./types.js";
+
+/** Routing state for operators: look, reset, switch strategy at run time. */
+export function providerRoutes(router: Router) {
+  const app = new Hono<GatewayEnv>();
+  app.get("/v1/providers", (c) =>
+    c.json({
+      providers: router.snapshots().map((s) => ({
+        id: s.id,
+        tier: s.tier,
+        base_url: s.base_url,
+        state: s.state,
+        in_flight: s.inFlight,
+        requests: s.requests,
+        successes: s.successes,
+        failures: s.failures,
+        success_rate: s.successRate,
+        latency_ewma_ms: s.latencyEwmaMs,
+        cooldown_remaining_ms: s.cooldownRemainingMs,
+        consecutive_failures: s.consecutiveFailures,
+      })),
+      routes: router.routes(),
+    }),
+  );
+  app.post("/v1/providers/reset", (c) => {
+    router.reset();
+    return c.json({ status: "reset" });
+  });
+  app.post("/v1/providers/strategy/:name", (c) => {
+    const name = c.req.param("name");
+    if (!(STRATEGIES as readonly string[]).includes(name)) {
+      throw new ApiError(400, `unknown strategy "${name}"; expected one of ${STRATEGIES.join(", ")}`, "unknown_strategy");
+    }
+    const model = c.req.query("model");
+    const changed = router.setStrategy(name as StrategyName, model);
+    if (changed === 0) throw new ApiError(404, `no route for model "${model ?? ""}"`, "route_not_found");
+    return c.json({ strategy: name, routes_changed: changed, routes: router.routes() });
+  });
+  return app;
+}

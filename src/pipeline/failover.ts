@@ -1,0 +1,71 @@
+import type { Candidate, RoutePlan, Router } from "../providers/index.js";
+import { UpstreamError, type UpstreamClient } from "../upstream/index.js";
+import type { RequestObserver } from "./observer.js";
+
+export interface FailoverDeps {
+  client: UpstreamClient;
+  router: Router;
+  observer: RequestObserver;
+  maxRetries: number;
+  now: () => number;
+}
+
+/** Retrying one provider only makes sense when it is the last one left to try. */
+export function retriesFor(plan: RoutePlan, index: number, maxRetries: number): number {
+  return index === plan.candidates.length - 1 ? maxRetries : 0;
+}
+
+/** Tell the router how a provider did; a request's own 4xx says nothing about the provider. */
+export function reportFailure(router: Router, c: Candidate, e: UpstreamError): void {
+  if (e.kind === "aborted" || (e.kind === "http" && e.status !== undefined && e.status < 500 && e.status !== 429 && e.status !== 408)) return;
+  router.failure(c, { rateLimited: e.status === 429, retryAfterMs: e.retryAfterMs });
+}
+
+export function asUpstreamError(e: unknown): UpstreamError {
+  return e instanceof UpstreamError ? e : new UpstreamError({ kind: "stream", message: e instanceof Error ? e.message : String(e), retryable: false, cause: e });
+}
+
+export function noProvider(plan: RoutePlan): UpstreamError {
+  return new UpstreamError({
+    kind: "no_provider",
+    message: `no provider available: ${plan.reason}`,
+    retryable: true,
+    ...(plan.retryAfterMs !== undefined && { retryAfterMs: plan.retryAfterMs }),
+  });
+}
+
+/**
+ * A non-streamed call (a summary) through a plan's candidates: the next one on any failure a
+ * different provider could fix. Used as the summarizer's `complete`.
+ */
+export async function completeVia(
+  plan: RoutePlan,
+  body: (upstreamModel: string) => Record<string, unknown>,
+  signal: AbortSignal,
+  deps: FailoverDeps,
+  requestId: string,
+): Promise<unknown> {
+  let last: UpstreamError = noProvider(plan);
+  for (const [i, c] of plan.candidates.entries()) {
+    if (!deps.router.acquire(c)) continue;
+    const started = deps.now();
+    try {
+      const result = await deps.client.complete(c.provider.target, body(c.upstreamModel), signal, {
+        maxRetries: retriesFor(plan, i, deps.maxRetries),
+        onRetry: ({ attempt, error }) => deps.observer.retry({ id: requestId, provider: c.provider.id, attempt, status: error.status, code: error.code }),
+      });
+      deps.router.success(c, deps.now() - started);
+      return result;
+    } catch (e) {
+      last = asUpstreamError(e);
+      if (signal.aborted) throw last;
+      reportFailure(deps.router, c, last);
+      if (!last.failoverable) throw last;
+      const next = plan.candidates[i + 1];
+      if (next) deps.observer.failover({ id: requestId, from: c.provider.id, to: next.provider.id, reason: last.code });
+    } finally {
+      deps.router.release(c);
+    }
+  }
+  throw last;
+}

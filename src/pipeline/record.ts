@@ -1,0 +1,63 @@
+import type { RouteInfo, Timings, Usage } from "../events/index.js";
+import type { Candidate } from "../providers/index.js";
+import type { UpstreamError } from "../upstream/index.js";
+import type { RequestOutcome, RequestRecord } from "./observer.js";
+import type { StagedRequest } from "./request.js";
+
+export interface RecordInput {
+  req: StagedRequest;
+  startedAt: number;
+  endedAt: number;
+  outcome: RequestOutcome;
+  httpStatus: number;
+  err: UpstreamError | undefined;
+  timings: Timings;
+  ttfb: number | null;
+  usage: Usage | null;
+  route: RouteInfo | null;
+  served: Candidate | undefined;
+  summaries: { prompt?: { text: string; source: string }; reasoning?: { text: string; source: string } };
+  fallbacks: number;
+  failovers: number;
+  attempts: number;
+  answer: string | null;
+  logBodies: boolean;
+}
+
+/** The request-log row and metrics sample for one finished request. */
+export function buildRecord(i: RecordInput): RequestRecord {
+  return {
+    id: i.req.requestId,
+    startedAt: new Date(i.startedAt),
+    endedAt: new Date(i.endedAt),
+    model: i.req.model,
+    summaryModel: i.req.summaryModel,
+    stream: i.req.stream,
+    provider: i.route?.provider ?? null,
+    route: i.route,
+    outcome: i.outcome,
+    httpStatus: i.httpStatus,
+    errorCode: i.err?.code ?? null,
+    errorMessage: i.err?.message ?? null,
+    timings: { ...i.timings },
+    upstreamTtfbMs: i.ttfb,
+    usage: i.usage,
+    costUsd: cost(i.usage, i.served),
+    promptSummary: i.summaries.prompt ?? null,
+    reasoningSummary: i.summaries.reasoning ?? null,
+    summaryFallbacks: i.fallbacks,
+    retries: Math.max(0, i.attempts - 1 - i.failovers),
+    failovers: i.failovers,
+    requestBody: i.logBodies ? i.req.body : null,
+    answer: i.answer,
+  };
+}
+
+/** Estimated from the served provider's price list; null when either is unknown. */
+function cost(usage: Usage | null, served: Candidate | undefined): number | null {
+  const price = served?.provider.cost;
+  if (!usage || !price) return null;
+  const input = typeof usage.prompt_tokens === "number" ? usage.prompt_tokens : 0;
+  const output = typeof usage.completion_tokens === "number" ? usage.completion_tokens : 0;
+  return (input * price.input_per_mtok + output * price.output_per_mtok) / 1_000_000;
+}

@@ -1,0 +1,176 @@
+import type { UpstreamTarget } from "../upstream/index.js";
+import type { Classification } from "./classifier.js";
+import type { HealthSettings, ProviderSpec, RouteSpec, StrategyName, TaskRoutingSettings } from "./schema.js";
+import { createMemoryRoutingState, type FailureInfo, type ProviderSnapshot, type RoutingState, type StateChange } from "./state.js";
+import { orderCandidates, type CandidateView } from "./strategies.js";
+
+export interface Provider {
+  id: string;
+  tier: "cloud" | "local";
+  weight: number;
+  priority: number;
+  maxConcurrency: number | undefined;
+  cost: { input_per_mtok: number; output_per_mtok: number } | undefined;
+  models: Record<string, string>;
+  target: UpstreamTarget;
+}
+
+export interface Candidate {
+  provider: Provider;
+  /** The model id this provider knows the public model by. */
+  upstreamModel: string;
+}
+
+export interface RoutePlan {
+  strategy: StrategyName;
+  candidates: Candidate[];
+  reason: string;
+  /** When no candidate may be tried now, how long until one may (for Retry-After). */
+  retryAfterMs: number | undefined;
+}
+
+export interface RouterSettings {
+  providers: Provider[];
+  routes: RouteSpec[];
+  summaryRoute: { strategy: StrategyName; providers: string[] } | undefined;
+  health: HealthSettings;
+  taskRouting: TaskRoutingSettings;
+  /** One provider from UPSTREAM_*: never refuse it for its health, there is nowhere else to go. */
+  single: boolean;
+}
+
+/** Picks, orders and tracks providers. The pipeline asks it where to go and tells it how it went. */
+export function createRouter(s: RouterSettings, deps: { now: () => number; random: () => number; onChange?: (c: StateChange) => void; state?: RoutingState }) {
+  const byId = new Map(s.providers.map((p) => [p.id, p]));
+  const state = deps.state ?? createMemoryRoutingState(s.providers.map((p) => p.id), s.health, deps.now, deps.onChange);
+  // Run-time strategy switches, by route index ("*" summary route under key -1).
+  const overrides = new Map<number, StrategyName>();
+
+  const serves = (p: Provider, model: string): string | undefined => {
+    const mapped = p.models[model];
+    if (mapped !== undefined) return mapped;
+    const any = p.models["*"];
+    return any === undefined ? undefined : any === "*" ? model : any;
+  };
+  const view = (c: Candidate): CandidateView & Candidate => {
+    const snap = state.snapshot(c.provider.id);
+    const cost = c.provider.cost ? c.provider.cost.input_per_mtok + c.provider.cost.output_per_mtok : undefined;
+    return { ...c, id: c.provider.id, weight: c.provider.weight, priority: c.provider.priority, inFlight: snap.inFlight, latencyEwmaMs: snap.latencyEwmaMs, cost };
+  };
+  const available = (c: Candidate) => s.single || ["active", "half_open"].includes(state.snapshot(c.provider.id).state);
+
+  function plan(model: string, opts: { kind: "chat" | "summary"; classification?: Classification | undefined }): RoutePlan {
+    const routeIndex = opts.kind === "summary" && s.summaryRoute ? -1 : s.routes.findIndex((r) => r.model === model || r.model === "*");
+    const route = routeIndex === -1 ? s.summaryRoute : s.routes[routeIndex];
+    if (!route) return { strategy: "priority", candidates: [], reason: `no route matches model "${model}"`, retryAfterMs: undefined };
+    const strategy = overrides.get(routeIndex) ?? route.strategy;
+    const all: Candidate[] = route.providers.flatMap((id) => {
+      const provider = byId.get(id) as Provider;
+      // A summary route may name providers that do not list the summary model: send it as is.
+      const upstreamModel = serves(provider, model) ?? (routeIndex === -1 ? model : undefined);
+      return upstreamModel === undefined ? [] : [{ provider, upstreamModel }];
+    });
+    if (all.length === 0) return { strategy, candidates: [], reason: `no provider on the route serves "${model}"`, retryAfterMs: undefined };
+    const ready = all.filter(available);
+    if (ready.length === 0) {
+      const waits = all.map((c) => state.snapshot(c.provider.id).cooldownRemainingMs).filter((ms) => ms > 0);
+      return { strategy, candidates: [], reason: "every provider is cooling down or unhealthy", retryAfterMs: waits.length ? Math.min(...waits) : undefined };
+    }
+    const order = (list: Candidate[]) => orderCandidates(strategy, list.map(view), deps.random, state.nextCursor(`${routeIndex}`));
+    const cloud = ready.filter((c) => c.provider.tier === "cloud");
+    const local = ready.filter((c) => c.provider.tier === "local");
+    let ordered: Candidate[];
+    let reason: string;
+    if (local.length > 0 && opts.classification?.category === "routine") {
+      ordered = [...order(local), ...order(cloud)];
+      reason = `routine (${opts.classification.reason}) → local first`;
+    } else {
+      ordered = [...order(cloud), ...order(local)];
+      const hadCloud = all.some((c) => c.provider.tier === "cloud");
+      reason = cloud.length === 0 && hadCloud ? "every cloud provider unavailable → local fallback" : opts.classification ? `${opts.classification.category} (${opts.classification.reason})` : strategy;
+    }
+    return { strategy, candidates: ordered.map(({ provider, upstreamModel }) => ({ provider, upstreamModel })), reason, retryAfterMs: undefined };
+  }
+
+  return {
+    plan,
+    /** Claim a slot; false when the provider filled up or its half-open probe is taken meanwhile. */
+    acquire(c: Candidate): boolean {
+      const ok = state.tryAcquire(c.provider.id, c.provider.maxConcurrency);
+      // The only provider is never refused for its health: there is nowhere else to go.
+      if (!ok && s.single) state.forceAcquire(c.provider.id);
+      return ok || s.single;
+    },
+    release: (c: Candidate) => state.release(c.provider.id),
+    success: (c: Candidate, ttfbMs: number | undefined) => state.success(c.provider.id, ttfbMs),
+    failure: (c: Candidate, info: FailureInfo) => state.failure(c.provider.id, info),
+    probed: (id: string, ok: boolean) => state.probed(id, ok),
+    /** Does any route have local providers (so classifying the task matters)? */
+    usesTaskRouting: s.providers.some((p) => p.tier === "local"),
+    taskRouting: s.taskRouting,
+    health: s.health,
+    providers: () => s.providers,
+    snapshots: (): (ProviderSnapshot & { tier: string; base_url: string })[] =>
+      s.providers.map((p) => ({ ...state.snapshot(p.id), tier: p.tier, base_url: p.target.baseUrl })),
+    routes: () => [
+      ...s.routes.map((r, i) => ({ model: r.model, strategy: overrides.get(i) ?? r.strategy, providers: r.providers })),
+      ...(s.summaryRoute ? [{ model: "(summaries)", strategy: overrides.get(-1) ?? s.summaryRoute.strategy, providers: s.summaryRoute.providers }] : []),
+    ],
+    /** Switch every route (or the routes for one model) to another strategy, at run time. */
+    setStrategy(name: StrategyName, model?: string): number {
+      let n = 0;
+      s.routes.forEach((r, i) => {
+        if (model !== undefined && r.model !== model) return;
+        overrides.set(i, name);
+        n++;
+      });
+      if (s.summaryRoute && (model === undefined || model === "(summaries)")) {
+        overrides.set(-1, name);
+        n++;
+      }
+      return n;
+    },
+    reset(): void {
+      state.reset();
+      overrides.clear();
+    },
+  };
+}
+
+export type Router = ReturnType<typeof createRouter>;
+
+/** The router for one upstream from UPSTREAM_*, so single-upstream users see no change. */
+export function singleProviderSettings(target: UpstreamTarget, health: HealthSettings, taskRouting: TaskRoutingSettings): RouterSettings {
+  return {
+    providers: [{ id: "upstream", tier: "cloud", weight: 1, priority: 1, maxConcurrency: undefined, cost: undefined, models: { "*": "*" }, target }],
+    routes: [{ model: "*", strategy: "priority", providers: ["upstream"] }],
+    summaryRoute: undefined,
+    health,
+    taskRouting,
+    single: true,
+  };
+}
+
+/** Providers from a validated file; keys are read from the environment variable each one names. */
+export function fileSettings(
+  file: { providers: ProviderSpec[]; routes: RouteSpec[]; summary_route?: { strategy: StrategyName; providers: string[] } | undefined; health: HealthSettings; task_routing: TaskRoutingSettings },
+  env: Record<string, string | undefined>,
+): RouterSettings {
+  return {
+    providers: file.providers.map((p) => ({
+      id: p.id,
+      tier: p.tier,
+      weight: p.weight,
+      priority: p.priority,
+      maxConcurrency: p.max_concurrency,
+      cost: p.cost,
+      models: p.models,
+      target: { baseUrl: p.base_url, path: p.path, apiKey: p.api_key_env ? env[p.api_key_env] : undefined },
+    })),
+    routes: file.routes,
+    summaryRoute: file.summary_route,
+    health: file.health,
+    taskRouting: file.task_routing,
+    single: false,
+  };
+}
