@@ -76,7 +76,9 @@ export function createRouter(s: RouterSettings, deps: { now: () => number; rando
       const waits = all.map((c) => state.snapshot(c.provider.id).cooldownRemainingMs).filter((ms) => ms > 0);
       return { strategy, candidates: [], reason: "every provider is cooling down or unhealthy", retryAfterMs: waits.length ? Math.min(...waits) : undefined };
     }
-    const order = (list: Candidate[]) => orderCandidates(strategy, list.map(view), deps.random, state.nextCursor(`${routeIndex}`));
+    // One cursor step per plan, kept apart for summaries, so round-robin alternates per request.
+    const cursor = strategy === "round_robin" ? state.nextCursor(`${opts.kind}:${routeIndex}`) : 0;
+    const order = (list: Candidate[]) => orderCandidates(strategy, list.map(view), deps.random, cursor);
     const cloud = ready.filter((c) => c.provider.tier === "cloud");
     const local = ready.filter((c) => c.provider.tier === "local");
     let ordered: Candidate[];
