@@ -11,8 +11,8 @@ export const DEFAULT_WAKE_INTERVAL_S = 5;
 
 /** A question that makes a reasoning model think a little before it answers. */
 export const SAMPLE_PROMPT =
-  "A bat and a ball cost $1.10 in total. The bat costs $1.00 more than the ball. " +
-  "How much does the ball cost? Answer in one short paragraph.";
+  "Why is the sky blue, and not violet, even though violet light has the shorter wavelength? " +
+  "Answer in one short paragraph.";
 
 /** The parsed flags of the main (chat) command, as commander hands them over. */
 export interface ChatFlags {

@@ -22,7 +22,7 @@ for p in "$MOCK_PORT" "$PORT"; do
 done
 
 wait_for() { # url, name, log
-  for _ in $(seq 1 100); do
+  for _ in $(seq 1 300); do
     curl -fsS -o /dev/null "$1" 2>/dev/null && return 0
     sleep 0.1
   done

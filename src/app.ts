@@ -3,9 +3,10 @@ import { HTTPException } from "hono/http-exception";
 import { requestId } from "hono/request-id";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
 import type { Config } from "./config/index.js";
-import { ApiError, chatRoutes, errorBody, healthRoutes, providerRoutes, type GatewayEnv } from "./http/index.js";
-import type { Logger } from "./observability/index.js";
+import { ApiError, chatRoutes, errorBody, healthRoutes, monitoringRoutes, providerRoutes, type GatewayEnv } from "./http/index.js";
+import { combineObserversWithLogger, createMetrics, createMonitor, type Logger, type Metrics, type Monitor } from "./observability/index.js";
 import { noopObserver, type RequestObserver } from "./pipeline/index.js";
+import type { RequestLog } from "./storage/index.js";
 import { createRouter, providersFileSchema, singleProviderSettings, startHealthProbes, type RouterSettings, type StateChange } from "./providers/index.js";
 import { createSummarizer } from "./summaries/index.js";
 import { createUpstreamClient } from "./upstream/index.js";
@@ -23,12 +24,17 @@ export interface AppDeps {
   logger: Logger;
   /** Providers and routes from PROVIDERS_FILE; absent = one provider from UPSTREAM_*. */
   providers?: RouterSettings;
+  /** Where finished requests are kept; absent = no request log (GET /v1/requests answers 503). */
+  requestLog?: RequestLog;
+  /** Extra observers (tests). */
   observer?: RequestObserver;
   onProviderState?: (c: StateChange) => void;
 }
 
 export interface Gateway {
   app: Hono<GatewayEnv>;
+  metrics: Metrics;
+  monitor: Monitor;
   /** Start background work (active health checks). */
   start(): void;
   /** Stop background work. */
@@ -57,20 +63,35 @@ export function createGateway(deps: AppDeps): Gateway {
       defaults.health.parse(undefined),
       defaults.task_routing.parse(undefined),
     );
+  const metrics = createMetrics();
+  const monitor = createMonitor({ now: deps.wallClock });
+  const requestLog = deps.requestLog;
+  const observer = combineObserversWithLogger(
+    logger,
+    metrics.observer,
+    monitor,
+    ...(requestLog ? [{ ...noopObserver, finished: (r: Parameters<RequestObserver["finished"]>[0]) => requestLog.enqueue(r) }] : []),
+    ...(deps.observer ? [deps.observer] : []),
+  );
   const router = createRouter(settings, {
     now: deps.wallClock,
     random: deps.random,
     onChange: (c) => {
       logger.warn({ provider: c.id, from: c.from, to: c.to, reason: c.reason }, "provider state changed");
+      metrics.setCircuitState(c.id, c.to);
+      if (c.to === "cooldown") metrics.cooldown(c.id);
+      monitor.record({ level: c.to === "active" ? "info" : "warn", type: c.to === "cooldown" ? "cooldown" : "circuit", provider: c.id, message: `${c.id}: ${c.from} → ${c.to} (${c.reason})` });
       deps.onProviderState?.(c);
     },
   });
+  for (const p of settings.providers) metrics.setCircuitState(p.id, "active");
   const first = settings.providers[0];
 
   const app = new Hono<GatewayEnv>();
   app.use(requestId({ generator: deps.newId }));
   if (first) app.route("/", healthRoutes({ client, target: first.target }));
   app.route("/", providerRoutes(router));
+  app.route("/", monitoringRoutes({ metrics, monitor, requestLog }));
   app.route(
     "/",
     chatRoutes({
@@ -83,7 +104,7 @@ export function createGateway(deps: AppDeps): Gateway {
         now: deps.now,
         wallClock: deps.wallClock,
         logger,
-        observer: deps.observer ?? noopObserver,
+        observer,
         maxRetries: config.maxRetries,
         maxReasoningChars: config.maxReasoningChars,
         parseReasoningFields: config.parseReasoningFields,
@@ -108,6 +129,8 @@ export function createGateway(deps: AppDeps): Gateway {
   let stopProbes: (() => void) | undefined;
   return {
     app,
+    metrics,
+    monitor,
     start() {
       const interval = settings.health.probe_interval_seconds;
       if (interval > 0 && !stopProbes) stopProbes = startHealthProbes(router, client, interval * 1000);

@@ -2,16 +2,15 @@
  * Composition root: the only place that reads the environment, the clock and global fetch.
  */
 import { randomUUID } from "node:crypto";
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync } from "node:fs";
+import { join } from "node:path";
 import { parseEnv } from "node:util";
 import { serve } from "@hono/node-server";
 import { createGateway } from "./app.js";
 import { ConfigError, loadConfig } from "./config/index.js";
 import { createLogger } from "./observability/index.js";
+import { openRequestLog } from "./storage/index.js";
 import { fileSettings, loadProvidersFile, ProvidersFileError, type RouterSettings } from "./providers/index.js";
-
-/** How long in-flight streams get to finish after SIGTERM before the process exits anyway. */
-const SHUTDOWN_GRACE_MS = 10_000;
 
 function readEnv(): Record<string, string | undefined> {
   // .env fills in what the real environment leaves unset; the environment always wins.
@@ -19,7 +18,7 @@ function readEnv(): Record<string, string | undefined> {
   return { ...file, ...process.env };
 }
 
-function main(): void {
+async function main(): Promise<void> {
   const env = readEnv();
   let config;
   let providers: RouterSettings | undefined;
@@ -34,6 +33,17 @@ function main(): void {
     throw e;
   }
   const logger = createLogger(config.logLevel, { pretty: Boolean(process.stdout.isTTY) });
+  // Late-bound: the metrics live in the gateway, which needs the log first.
+  let onDropped: (n: number) => void = () => undefined;
+  if (config.requestLog.enabled && !config.requestLog.databaseUrl) mkdirSync(config.requestLog.dataDir, { recursive: true });
+  const requestLog = config.requestLog.enabled
+    ? await openRequestLog({
+        databaseUrl: config.requestLog.databaseUrl,
+        dataDir: join(config.requestLog.dataDir, "requests"),
+        logger,
+        onDropped: (n) => onDropped(n),
+      })
+    : undefined;
   const gateway = createGateway({
     config,
     fetch: globalThis.fetch,
@@ -43,13 +53,16 @@ function main(): void {
     random: Math.random,
     logger,
     ...(providers && { providers }),
+    ...(requestLog && { requestLog }),
   });
+  onDropped = (n) => gateway.metrics.logDropped(n);
   gateway.start();
   const server = serve({ fetch: gateway.app.fetch, port: config.port, hostname: config.host }, (info) => {
     logger.info(
       {
         url: `http://${config.host}:${info.port}`,
         upstream: providers ? `${providers.providers.length} providers from ${config.providersFile}` : config.upstream.baseUrl + config.upstream.path,
+        request_log: requestLog ? (config.requestLog.databaseUrl ? "postgresql" : `pglite in ${config.requestLog.dataDir}`) : "off",
       },
       `gateway listening on http://${config.host}:${info.port}`,
     );
@@ -60,16 +73,28 @@ function main(): void {
   });
 
   let stopping = false;
-  const stop = (signal: string) => {
+  const stop = async (signal: string): Promise<void> => {
     if (stopping) process.exit(1);
     stopping = true;
-    logger.info({ signal }, "shutting down: no new connections, letting streams finish");
+    logger.info({ signal, grace_ms: config.shutdownGraceMs }, "shutting down: no new connections, letting streams finish");
     gateway.stop();
-    server.close(() => process.exit(0));
-    setTimeout(() => process.exit(0), SHUTDOWN_GRACE_MS).unref();
+    const drained = new Promise<void>((resolve) => server.close(() => resolve()));
+    const grace = new Promise<"timeout">((resolve) => setTimeout(() => resolve("timeout"), config.shutdownGraceMs).unref());
+    if ((await Promise.race([drained, grace])) === "timeout") {
+      logger.warn("grace period over: closing the remaining streams");
+      if ("closeAllConnections" in server) server.closeAllConnections();
+      // Let the cancelled requests reach the request log before it is flushed.
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    await requestLog?.close();
+    logger.info("stopped");
+    process.exit(0);
   };
-  process.on("SIGTERM", () => stop("SIGTERM"));
-  process.on("SIGINT", () => stop("SIGINT"));
+  process.on("SIGTERM", () => void stop("SIGTERM"));
+  process.on("SIGINT", () => void stop("SIGINT"));
 }
 
-main();
+main().catch((e: unknown) => {
+  process.stderr.write(`gateway failed to start: ${e instanceof Error ? e.message : String(e)}\n`);
+  process.exit(1);
+});

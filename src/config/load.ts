@@ -21,6 +21,9 @@ export interface Config {
   providersFile: string | undefined;
   /** Keep prompt and answer text in logs and the request log. */
   logBodies: boolean;
+  requestLog: { enabled: boolean; databaseUrl: string | undefined; dataDir: string };
+  /** After SIGTERM, how long in-flight streams may finish before they are closed. */
+  shutdownGraceMs: number;
 }
 
 export class ConfigError extends Error {
@@ -41,7 +44,7 @@ export function loadConfig(env: EnvLike): Config {
   if (!parsed.success) {
     const problems = parsed.error.issues.map((i) => {
       const name = String(i.path[0] ?? "environment");
-      const shown = name in env && !/KEY|TOKEN|PASSWORD|SECRET/.test(name) ? ` (got "${env[name]}")` : "";
+      const shown = name in env && !/KEY|TOKEN|PASSWORD|SECRET|DATABASE_URL/.test(name) ? ` (got "${env[name]}")` : "";
       return `${name}: ${i.message}${shown}`;
     });
     throw new ConfigError(problems);
@@ -65,5 +68,7 @@ export function loadConfig(env: EnvLike): Config {
     logLevel: e.LOG_LEVEL,
     providersFile: e.PROVIDERS_FILE,
     logBodies: e.LOG_BODIES,
+    requestLog: { enabled: e.REQUEST_LOG, databaseUrl: e.DATABASE_URL, dataDir: e.DATA_DIR },
+    shutdownGraceMs: e.SHUTDOWN_GRACE_SECONDS * 1000,
   };
 }

@@ -70,6 +70,10 @@ export const envSchema = z.object({
   MAX_BODY_BYTES: z.preprocess(blankToUndefined, num().int().min(1024).default(10_485_760)),
   PROVIDERS_FILE: optionalString,
   LOG_BODIES: bool(false),
+  REQUEST_LOG: bool(true),
+  DATABASE_URL: optionalString.refine((v) => v === undefined || /^postgres(ql)?:\/\//.test(v), "must be a postgres:// URL"),
+  SHUTDOWN_GRACE_SECONDS: seconds(10),
+  DATA_DIR: optionalString.transform((v) => v ?? "./data"),
   LOG_LEVEL: z.preprocess(blankToUndefined, z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info")),
 });
 

@@ -3,3 +3,4 @@ export { healthRoutes } from "./health-routes.js";
 export { providerRoutes } from "./provider-routes.js";
 export { ApiError, errorBody } from "./errors.js";
 export type { GatewayEnv } from "./types.js";
+export { monitoringRoutes } from "./monitoring-routes.js";

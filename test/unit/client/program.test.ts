@@ -66,7 +66,7 @@ describe("client: the staged stream, human output", () => {
     await run(["--url", g.url, "--api-key", "gk-flag"], { env: { FRIENDLI_ENDPOINT_ID: "ep-abc", GATEWAY_API_KEY: "gk-env" } });
     const req = g.requests[0]!;
     expect(req.body.model).toBe("ep-abc");
-    expect(JSON.stringify(req.body.messages)).toContain("bat and a ball");
+    expect(JSON.stringify(req.body.messages)).toContain("Why is the sky blue");
     expect(req.headers.authorization).toBe("Bearer gk-flag");
   });
 

@@ -1,0 +1,67 @@
+import { Hono } from "hono";
+import { z } from "zod";
+import type { Metrics, Monitor } from "../observability/index.js";
+import type { RequestLog } from "../storage/index.js";
+import { ApiError } from "./errors.js";
+import type { GatewayEnv } from "./types.js";
+
+const OUTCOMES = ["ok", "upstream_error", "client_closed", "rejected"] as const;
+
+const listQuery = z.object({
+  limit: z.coerce.number({ message: "must be a number" }).int().min(1).max(500).default(50),
+  model: z.string().min(1).optional(),
+  status: z.enum(OUTCOMES, { message: `must be one of ${OUTCOMES.join(", ")}` }).optional(),
+  before: z.iso.datetime({ message: "must be an ISO date-time" }).optional(),
+});
+
+/** Prometheus, the in-process monitor, and the request log, for operators and the dashboard. */
+export function monitoringRoutes(deps: { metrics: Metrics; monitor: Monitor; requestLog: RequestLog | undefined }) {
+  const app = new Hono<GatewayEnv>();
+  app.get("/metrics", async (c) => {
+    const { contentType, body } = await deps.metrics.render();
+    return c.body(body, 200, { "content-type": contentType });
+  });
+  app.get("/v1/monitoring/stats", (c) =>
+    c.json({ ...deps.monitor.stats(), request_log: deps.requestLog ? deps.requestLog.stats() : null }),
+  );
+  app.get("/v1/monitoring/health", (c) => c.json(deps.monitor.health()));
+  app.get("/v1/monitoring/logs", (c) => {
+    const count = Number(c.req.query("count") ?? "100");
+    if (!Number.isInteger(count) || count < 1 || count > 1000) throw new ApiError(400, "count: must be a whole number from 1 to 1000", "invalid_query");
+    return c.json({ events: deps.monitor.logs(count) });
+  });
+  app.get("/v1/requests", async (c) => {
+    const log = requireLog(deps.requestLog);
+    const q = listQuery.safeParse(c.req.query());
+    if (!q.success) {
+      throw new ApiError(400, q.error.issues.map((i) => `${String(i.path[0])}: ${i.message}`).join("; "), "invalid_query");
+    }
+    const rows = await unavailableOnError(log.list({
+      limit: q.data.limit,
+      ...(q.data.model && { model: q.data.model }),
+      ...(q.data.status && { outcome: q.data.status }),
+      ...(q.data.before && { before: new Date(q.data.before) }),
+    }));
+    return c.json({ requests: rows, next_before: rows.length === q.data.limit ? rows.at(-1)?.startedAt.toISOString() : null });
+  });
+  app.get("/v1/requests/:id", async (c) => {
+    const row = await unavailableOnError(requireLog(deps.requestLog).get(c.req.param("id")));
+    if (!row) throw new ApiError(404, `no request with id "${c.req.param("id")}" in the request log`, "not_found");
+    return c.json(row);
+  });
+  return app;
+}
+
+function requireLog(log: RequestLog | undefined): RequestLog {
+  if (!log) throw new ApiError(503, "the request log is disabled (REQUEST_LOG=false)", "request_log_disabled", "server_error");
+  return log;
+}
+
+/** A database that is down is the server's problem, not the caller's: 503 with the reason. */
+async function unavailableOnError<T>(p: Promise<T>): Promise<T> {
+  try {
+    return await p;
+  } catch (e) {
+    throw new ApiError(503, `the request log is unavailable: ${e instanceof Error ? e.message : String(e)}`, "request_log_unavailable", "server_error");
+  }
+}

@@ -1,0 +1,154 @@
+import type { RouteInfo, Usage } from "../events/index.js";
+// Type-only: the record shape belongs to the pipeline (its index does not re-export it yet).
+import type { RequestOutcome, RequestRecord } from "../pipeline/observer.js";
+
+/** The `requests` columns in insert order; `toParams` returns values in the same order. */
+export const COLUMNS = [
+  "id", "started_at", "ended_at", "model", "summary_model", "stream", "provider", "route",
+  "outcome", "http_status", "error_code", "error_message",
+  "prompt_summary_ms", "reasoning_end_ms", "reasoning_summary_ms", "first_output_ms", "total_ms", "upstream_ttfb_ms",
+  "prompt_tokens", "completion_tokens", "total_tokens", "usage_extra", "cost_usd",
+  "prompt_summary", "prompt_summary_source", "reasoning_summary", "reasoning_summary_source",
+  "summary_fallbacks", "retries", "failovers", "request_body", "answer",
+] as const;
+
+/** A row as both drivers return it: timestamptz → Date, jsonb → parsed, int/float8 → number. */
+export interface RequestRow {
+  id: string;
+  started_at: Date;
+  ended_at: Date;
+  model: string;
+  summary_model: string;
+  stream: boolean;
+  provider: string | null;
+  route: RouteInfo | null;
+  outcome: string;
+  http_status: number;
+  error_code: string | null;
+  error_message: string | null;
+  prompt_summary_ms: number | null;
+  reasoning_end_ms: number | null;
+  reasoning_summary_ms: number | null;
+  first_output_ms: number | null;
+  total_ms: number;
+  upstream_ttfb_ms: number | null;
+  prompt_tokens: number | null;
+  completion_tokens: number | null;
+  total_tokens: number | null;
+  usage_extra: Record<string, unknown> | null;
+  cost_usd: number | null;
+  prompt_summary: string | null;
+  prompt_summary_source: string | null;
+  reasoning_summary: string | null;
+  reasoning_summary_source: string | null;
+  summary_fallbacks: number;
+  retries: number;
+  failovers: number;
+  request_body: unknown;
+  answer: string | null;
+}
+
+/** A record the database can never accept; writing it again would fail again. */
+export class InvalidRecordError extends Error {
+  override readonly name = "InvalidRecordError";
+}
+
+// PostgreSQL text and jsonb cannot hold U+0000; a model that emits one must not make its whole
+// record unwritable, so it is removed (the only place a round trip is not exact).
+const NUL = "\u0000";
+const text = (s: string | null): string | null => (s === null ? null : s.replaceAll(NUL, ""));
+const json = (v: unknown): string | null =>
+  v === undefined || v === null ? null : JSON.stringify(v, (_k, x: unknown) => (typeof x === "string" ? x.replaceAll(NUL, "") : x));
+
+// Integer columns reject "12.5"; timings measured with sub-ms clocks are rounded instead.
+const int = (n: number | null | undefined): number | null => (typeof n === "number" && Number.isFinite(n) ? Math.round(n) : null);
+const required = (n: number, field: string): number => {
+  const v = int(n);
+  if (v === null) throw new InvalidRecordError(`${field} is not a finite number`);
+  return v;
+};
+const date = (d: Date, field: string): Date => {
+  if (!(d instanceof Date) || Number.isNaN(d.getTime())) throw new InvalidRecordError(`${field} is not a valid date`);
+  return d;
+};
+
+/** Turns a record into insert parameters (same order as `COLUMNS`); throws `InvalidRecordError`. */
+export function toParams(r: RequestRecord): unknown[] {
+  const { prompt_tokens, completion_tokens, total_tokens, ...extra } = r.usage ?? {};
+  try {
+    return [
+      r.id, date(r.startedAt, "startedAt"), date(r.endedAt, "endedAt"), text(r.model), text(r.summaryModel), r.stream,
+      text(r.provider), json(r.route), r.outcome, required(r.httpStatus, "httpStatus"), text(r.errorCode), text(r.errorMessage),
+      int(r.timings.prompt_summary), int(r.timings.reasoning_end), int(r.timings.reasoning_summary),
+      int(r.timings.first_output), required(r.timings.total, "timings.total"), int(r.upstreamTtfbMs),
+      int(prompt_tokens), int(completion_tokens), int(total_tokens), r.usage === null ? null : json(extra),
+      typeof r.costUsd === "number" && Number.isFinite(r.costUsd) ? r.costUsd : null,
+      text(r.promptSummary?.text ?? null), text(r.promptSummary?.source ?? null),
+      text(r.reasoningSummary?.text ?? null), text(r.reasoningSummary?.source ?? null),
+      required(r.summaryFallbacks, "summaryFallbacks"), required(r.retries, "retries"), required(r.failovers, "failovers"),
+      json(r.requestBody), text(r.answer),
+    ];
+  } catch (err) {
+    // JSON.stringify throws on cycles and BigInt: a property of this record, not of the database.
+    if (err instanceof InvalidRecordError) throw err;
+    throw new InvalidRecordError(`record ${r.id} cannot be serialised: ${String(err)}`);
+  }
+}
+
+/** Maps a row back to exactly the record that was written. */
+export function fromRow(row: RequestRow): RequestRecord {
+  const tokens: Usage = {};
+  if (row.prompt_tokens !== null) tokens.prompt_tokens = row.prompt_tokens;
+  if (row.completion_tokens !== null) tokens.completion_tokens = row.completion_tokens;
+  if (row.total_tokens !== null) tokens.total_tokens = row.total_tokens;
+  return {
+    id: row.id,
+    startedAt: row.started_at,
+    endedAt: row.ended_at,
+    model: row.model,
+    summaryModel: row.summary_model,
+    stream: row.stream,
+    provider: row.provider,
+    route: row.route,
+    outcome: row.outcome as RequestOutcome,
+    httpStatus: row.http_status,
+    errorCode: row.error_code,
+    errorMessage: row.error_message,
+    timings: {
+      prompt_summary: row.prompt_summary_ms,
+      reasoning_end: row.reasoning_end_ms,
+      reasoning_summary: row.reasoning_summary_ms,
+      first_output: row.first_output_ms,
+      total: row.total_ms,
+    },
+    upstreamTtfbMs: row.upstream_ttfb_ms,
+    usage: row.usage_extra === null ? null : { ...row.usage_extra, ...tokens },
+    costUsd: row.cost_usd,
+    promptSummary: summary(row.prompt_summary, row.prompt_summary_source),
+    reasoningSummary: summary(row.reasoning_summary, row.reasoning_summary_source),
+    summaryFallbacks: row.summary_fallbacks,
+    retries: row.retries,
+    failovers: row.failovers,
+    requestBody: row.request_body,
+    answer: row.answer,
+  };
+}
+
+function summary(text: string | null, source: string | null): { text: string; source: string } | null {
+  return text === null || source === null ? null : { text, source };
+}
+
+// PostgreSQL allows 65 535 parameters per statement; a larger batch is split.
+export const MAX_ROWS_PER_INSERT = Math.floor(65_535 / COLUMNS.length);
+
+/** One multi-row INSERT; `ON CONFLICT DO NOTHING` makes a retried batch harmless. */
+export function insertStatement(records: readonly RequestRecord[]): { sql: string; params: unknown[] } {
+  const params: unknown[] = [];
+  const tuples = records.map((r) => {
+    const base = params.length;
+    params.push(...toParams(r));
+    return `(${COLUMNS.map((_, i) => `$${base + i + 1}`).join(", ")})`;
+  });
+  const sql = `INSERT INTO requests (${COLUMNS.join(", ")}) VALUES ${tuples.join(", ")} ON CONFLICT (id) DO NOTHING`;
+  return { sql, params };
+}
