@@ -60,14 +60,16 @@ export function createRouter(s: RouterSettings, deps: { now: () => number; rando
   const available = (c: Candidate) => s.single || ["active", "half_open"].includes(state.snapshot(c.provider.id).state);
 
   function plan(model: string, opts: { kind: "chat" | "summary"; classification?: Classification | undefined }): RoutePlan {
-    const routeIndex = opts.kind === "summary" && s.summaryRoute ? -1 : s.routes.findIndex((r) => r.model === model || r.model === "*");
-    const route = routeIndex === -1 ? s.summaryRoute : s.routes[routeIndex];
+    // Decided once: findIndex also returns -1 for "no route", which must not mean the summary route.
+    const useSummaryRoute = opts.kind === "summary" && s.summaryRoute !== undefined;
+    const routeIndex = useSummaryRoute ? -1 : s.routes.findIndex((r) => r.model === model || r.model === "*");
+    const route = useSummaryRoute ? s.summaryRoute : s.routes[routeIndex];
     if (!route) return { strategy: "priority", candidates: [], reason: `no route matches model "${model}"`, retryAfterMs: undefined };
     const strategy = overrides.get(routeIndex) ?? route.strategy;
     const all: Candidate[] = route.providers.flatMap((id) => {
       const provider = byId.get(id) as Provider;
       // A summary route may name providers that do not list the summary model: send it as is.
-      const upstreamModel = serves(provider, model) ?? (routeIndex === -1 ? model : undefined);
+      const upstreamModel = serves(provider, model) ?? (useSummaryRoute ? model : undefined);
       return upstreamModel === undefined ? [] : [{ provider, upstreamModel }];
     });
     if (all.length === 0) return { strategy, candidates: [], reason: `no provider on the route serves "${model}"`, retryAfterMs: undefined };

@@ -135,6 +135,8 @@ export function createMemoryRoutingState(
       if (e.state === "half_open") {
         e.probing = false;
         e.openMs = baseOpenMs;
+        // A recovered provider starts with a clean record, or one old failure could reopen it.
+        e.window = [[now(), true]];
         move(id, e, "active", "probe succeeded");
       }
     },
