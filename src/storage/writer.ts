@@ -76,6 +76,7 @@ export function createBatchWriter(o: WriterOptions): BatchWriter {
   let backoffMs = o.retryBaseMs;
   let retryTimer: NodeJS.Timeout | undefined;
   let stopped = false;
+  let droppedAtStop = 0;
   let prepared = o.prepare === undefined;
   let preparing: Promise<void> | undefined;
   // One writer at a time: batches land in order and flush() never races the background loop.
@@ -209,7 +210,8 @@ export function createBatchWriter(o: WriterOptions): BatchWriter {
   return {
     enqueue(record) {
       if (stopped) {
-        logger.warn({ id: record.id }, "request log: record arrived after close; discarded");
+        // Once, not per record: a late burst during shutdown must not flood the log.
+        if (dropped === droppedAtStop) logger.warn({ id: record.id }, "request log: records arriving after close are discarded");
         drop(1);
         return;
       }
@@ -237,6 +239,7 @@ export function createBatchWriter(o: WriterOptions): BatchWriter {
     },
     stop() {
       stopped = true;
+      droppedAtStop = dropped;
       clearInterval(interval);
       clearTimeout(retryTimer);
     },
