@@ -2,3 +2,4 @@ export { runStaged, type PipelineDeps, type StageSink } from "./run.js";
 export { createCollector, type Collected } from "./collect.js";
 export { GATEWAY_EXTENSION_FIELDS, TAG_INSTRUCTION, type StagedRequest, type ChatMessage } from "./request.js";
 export { noopObserver, type RequestObserver, type RequestRecord, type RequestOutcome } from "./observer.js";
+export { rejectedRecord } from "./record.js";

@@ -61,3 +61,32 @@ function cost(usage: Usage | null, served: Candidate | undefined): number | null
   const output = typeof usage.completion_tokens === "number" ? usage.completion_tokens : 0;
   return (input * price.input_per_mtok + output * price.output_per_mtok) / 1_000_000;
 }
+
+/** A request refused before any upstream call (validation, allowlist, body size). */
+export function rejectedRecord(i: { id: string; model: string | undefined; at: number; status: number; code: string; message: string }): RequestRecord {
+  return {
+    id: i.id,
+    startedAt: new Date(i.at),
+    endedAt: new Date(i.at),
+    model: i.model ?? "(none)",
+    summaryModel: i.model ?? "(none)",
+    stream: true,
+    provider: null,
+    route: null,
+    outcome: "rejected",
+    httpStatus: i.status,
+    errorCode: i.code,
+    errorMessage: i.message,
+    timings: { prompt_summary: null, reasoning_end: null, reasoning_summary: null, first_output: null, total: 0 },
+    upstreamTtfbMs: null,
+    usage: null,
+    costUsd: null,
+    promptSummary: null,
+    reasoningSummary: null,
+    summaryFallbacks: 0,
+    retries: 0,
+    failovers: 0,
+    requestBody: null,
+    answer: null,
+  };
+}

@@ -39,10 +39,12 @@ describe("metrics and monitoring after a known set of requests", () => {
     const log = await openRequestLog({ dataDir: "memory://", logger: silentLogger() });
     const { mock, gateway } = await setup(log);
     await knownTraffic(mock, gateway.url);
+    expect((await postStaged(gateway.url, { model: "mock-tagged", messages: [] })).status).toBe(400);
 
     const m = parseProm(await (await fetch(`${gateway.url}/metrics`)).text());
     expect(sample(m, "gateway_requests_total", { model: "mock-tagged", outcome: "ok", status: "200" })).toBe(3);
     expect(sample(m, "gateway_requests_total", { model: "mock-tagged", outcome: "upstream_error", status: "502" })).toBe(1);
+    expect(sample(m, "gateway_requests_total", { model: "mock-tagged", outcome: "rejected", status: "400" })).toBe(1);
     expect(sample(m, "gateway_summary_fallbacks_total", { stage: "prompt_summary" })).toBe(1);
     expect(sample(m, "gateway_first_output_seconds_count", { model: "mock-tagged" })).toBe(3);
     expect(sample(m, "gateway_upstream_ttfb_seconds_count", { model: "mock-tagged" })).toBe(3);
@@ -51,11 +53,11 @@ describe("metrics and monitoring after a known set of requests", () => {
     expect(sample(m, "gateway_provider_circuit_state", { provider: "upstream", state: "active" })).toBe(1);
 
     const stats = (await (await fetch(`${gateway.url}/v1/monitoring/stats`)).json()) as Record<string, any>;
-    expect(stats.totals).toMatchObject({ requests: 4, ok: 3, errors: 1 });
-    expect(stats.success_rate).toBe(0.75);
+    expect(stats.totals).toMatchObject({ requests: 5, ok: 3, errors: 1, rejected: 1 });
+    expect(stats.success_rate).toBe(0.6);
     expect(stats.latency_ms.total.p50).toEqual(expect.any(Number));
     const logs = (await (await fetch(`${gateway.url}/v1/monitoring/logs?count=10`)).json()) as { events: { type: string; level: string }[] };
-    expect(logs.events.filter((e) => e.type === "request")).toHaveLength(4);
+    expect(logs.events.filter((e) => e.type === "request")).toHaveLength(5);
     expect(logs.events.some((e) => e.type === "summary_fallback")).toBe(true);
     expect((await fetch(`${gateway.url}/v1/monitoring/logs?count=abc`)).status).toBe(400);
     expect(await (await fetch(`${gateway.url}/v1/monitoring/health`)).json()).toMatchObject({ status: "ok", in_flight: 0 });
