@@ -24,6 +24,15 @@ describe("failover", () => {
     expect(chatCalls(mocks.alpha!)).toHaveLength(1);
     // beta knows the public model by its own name.
     expect(chatCalls(mocks.beta!)[0]!.model).toBe("mock-reasoning_content");
+    // Non-streamed, the provider is known before the answer is sent: it is in the header.
+    const res = await fetch(`${gateway.url}/v1/chat/completions`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ ...ask, stream: false }) });
+    expect(res.headers.get("x-gateway-provider")).toBe("beta");
+  });
+
+  it("names the provider in x-gateway-provider when it answered before the stream began", async () => {
+    const { gateway } = await stack({ alpha: { latency: { promptSummaryMs: 300 } }, beta: {} }, twoProviders());
+    const r = await postStaged(gateway.url, ask);
+    expect(r.headers.get("x-gateway-provider")).toBe("alpha");
   });
 
   it("replaces a provider that breaks during reasoning without the client seeing it", async () => {
