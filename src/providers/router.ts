@@ -49,8 +49,8 @@ export function createRouter(s: RouterSettings, deps: { now: () => number; rando
   const serves = (p: Provider, model: string): string | undefined => {
     const mapped = p.models[model];
     if (mapped !== undefined) return mapped;
-    const any = p.models["*"];
-    return any === undefined ? undefined : any === "*" ? model : any;
+    const wildcard = p.models["*"];
+    return wildcard === undefined ? undefined : wildcard === "*" ? model : wildcard;
   };
   const view = (c: Candidate): CandidateView & Candidate => {
     const snap = state.snapshot(c.provider.id);
