@@ -1,0 +1,78 @@
+import { spawn, type ChildProcess } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { createRequire } from "node:module";
+import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { answerOf, first, postStaged, stagedOrder } from "../helpers/sse.js";
+
+/**
+ * The gateway against an OpenAI-compatible server that is not ours (@dwmkerr/mock-llm, an echo
+ * server from npm), both as separate processes configured only through SPEC §5 variables.
+ * mock-llm answers with the last user message, so a message carrying <think> tags comes back
+ * as a reasoning model's answer would.
+ */
+const require = createRequire(import.meta.url);
+const mockLlmMain = require.resolve("@dwmkerr/mock-llm/dist/main.js");
+const children: ChildProcess[] = [];
+let dataDir = "";
+let gatewayUrl = "";
+
+async function freePort(): Promise<number> {
+  const s = createServer();
+  await new Promise<void>((r) => s.listen(0, "127.0.0.1", r));
+  const port = (s.address() as { port: number }).port;
+  await new Promise((r) => s.close(r));
+  return port;
+}
+
+async function waitUp(url: string): Promise<void> {
+  for (let i = 0; i < 200; i++) {
+    if (await fetch(url).then((r) => r.ok, () => false)) return;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`${url} did not come up`);
+}
+
+beforeAll(async () => {
+  const upstreamPort = await freePort();
+  const port = await freePort();
+  dataDir = mkdtempSync(join(tmpdir(), "gw-independent-"));
+  children.push(spawn(process.execPath, [mockLlmMain], { env: { ...process.env, PORT: String(upstreamPort), HOST: "127.0.0.1" }, stdio: "ignore" }));
+  await waitUp(`http://127.0.0.1:${upstreamPort}/v1/models`);
+  children.push(
+    spawn(process.execPath, ["--import", "tsx", "src/main.ts"], {
+      env: { PATH: process.env.PATH, HOME: process.env.HOME, UPSTREAM_BASE_URL: `http://127.0.0.1:${upstreamPort}/v1`, PORT: String(port), HOST: "127.0.0.1", LOG_LEVEL: "warn", DATA_DIR: dataDir },
+      stdio: "ignore",
+    }),
+  );
+  gatewayUrl = `http://127.0.0.1:${port}`;
+  await waitUp(`${gatewayUrl}/healthz`);
+}, 60_000);
+
+afterAll(() => {
+  for (const c of children) c.kill("SIGKILL");
+  rmSync(dataDir, { recursive: true, force: true });
+});
+
+describe("against an independent OpenAI-compatible upstream", () => {
+  it("stages a <think> answer: summaries, then the answer without tags", async () => {
+    const content = "<think>The user wants a greeting. A short friendly one is best.</think>Hello there, nice to meet you!";
+    const r = await postStaged(gatewayUrl, { model: "gpt-4", messages: [{ role: "user", content }] });
+    expect(r.status).toBe(200);
+    expect(stagedOrder(r)).toEqual(["summary.prompt", "summary.reasoning", "output.delta", "output.done"]);
+    expect(answerOf(r)).toBe("Hello there, nice to meet you!");
+    expect(first(r, "summary.reasoning").data).toMatchObject({ source: "model", text: expect.stringContaining("greeting") });
+  });
+
+  it("answers stream:false and reports upstream health", async () => {
+    const res = await fetch(`${gatewayUrl}/v1/chat/completions`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ model: "gpt-4", stream: false, messages: [{ role: "user", content: "Plain answer." }] }),
+    });
+    expect(await res.json()).toMatchObject({ choices: [{ message: { content: "Plain answer." } }], reasoning_summary: { source: "empty", text: "" } });
+    expect((await fetch(`${gatewayUrl}/upstream-health`)).status).toBe(200);
+  });
+});
