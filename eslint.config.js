@@ -28,6 +28,7 @@ export default tseslint.config(
       "@typescript-eslint/no-unsafe-argument": "off",
       "@typescript-eslint/no-unsafe-call": "off",
       "@typescript-eslint/no-explicit-any": "off",
+      "@typescript-eslint/no-unsafe-return": "off",
     },
   },
   { files: ["eslint.config.js"], ...tseslint.configs.disableTypeChecked },

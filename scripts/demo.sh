@@ -46,3 +46,9 @@ echo "mock upstream: http://$HOST:$MOCK_PORT/v1   gateway: http://$HOST:$PORT"
 echo
 # shellcheck disable=SC2086
 node --import tsx client/bin.ts --url "http://$HOST:$PORT/v1/chat/completions" ${CLIENT_ARGS:-}
+
+# The request log kept what just happened (flushed every 500 ms).
+sleep 0.7
+rows=$(curl -fsS "http://$HOST:$PORT/v1/requests?limit=500" 2>/dev/null | node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>{try{console.log(JSON.parse(s).requests.length)}catch{console.log("?")}})')
+echo
+echo "request log: $rows request(s) so far (GET http://$HOST:$PORT/v1/requests; embedded PGlite in ./data unless DATABASE_URL is set)"
