@@ -1,10 +1,10 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { createRequire } from "node:module";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { freePort } from "../helpers/net.js";
 import { answerOf, first, postStaged, stagedOrder } from "../helpers/sse.js";
 
 /**
@@ -19,13 +19,6 @@ const children: ChildProcess[] = [];
 let dataDir = "";
 let gatewayUrl = "";
 
-async function freePort(): Promise<number> {
-  const s = createServer();
-  await new Promise<void>((r) => s.listen(0, "127.0.0.1", r));
-  const port = (s.address() as { port: number }).port;
-  await new Promise((r) => s.close(r));
-  return port;
-}
 
 async function waitUp(url: string): Promise<void> {
   for (let i = 0; i < 200; i++) {

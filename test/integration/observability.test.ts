@@ -5,7 +5,7 @@ import { silentLogger } from "../../src/observability/index.js";
 import { openRequestLog, type RequestLog } from "../../src/storage/index.js";
 import { startGateway, type RunningGateway } from "../helpers/gateway.js";
 import { postgresAvailable, useTestSchemas } from "../helpers/pg.js";
-import { parseProm, sample } from "../helpers/prom.js";
+import { sample } from "../helpers/prom.js";
 import { first, postStaged, userMessage } from "../helpers/sse.js";
 
 const open: { close(): Promise<void> }[] = [];
@@ -41,7 +41,7 @@ describe("metrics and monitoring after a known set of requests", () => {
     await knownTraffic(mock, gateway.url);
     expect((await postStaged(gateway.url, { model: "mock-tagged", messages: [] })).status).toBe(400);
 
-    const m = parseProm(await (await fetch(`${gateway.url}/metrics`)).text());
+    const m = await (await fetch(`${gateway.url}/metrics`)).text();
     expect(sample(m, "gateway_requests_total", { model: "mock-tagged", outcome: "ok", status: "200" })).toBe(3);
     expect(sample(m, "gateway_requests_total", { model: "mock-tagged", outcome: "upstream_error", status: "502" })).toBe(1);
     expect(sample(m, "gateway_requests_total", { model: "mock-tagged", outcome: "rejected", status: "400" })).toBe(1);
@@ -73,7 +73,7 @@ describe("metrics and monitoring after a known set of requests", () => {
     ac.abort();
     await pending;
     await mock.mock.waitFor((calls) => calls.some((c) => c.outcome === "aborted"));
-    await expect.poll(async () => sample(parseProm(await (await fetch(`${gateway.url}/metrics`)).text()), "gateway_client_disconnects_total")).toBe(1);
+    await expect.poll(async () => sample(await (await fetch(`${gateway.url}/metrics`)).text(), "gateway_client_disconnects_total")).toBe(1);
     await log.flush();
     const rows = (await (await fetch(`${gateway.url}/v1/requests`)).json()) as { requests: { outcome: string }[] };
     expect(rows.requests[0]?.outcome).toBe("client_closed");

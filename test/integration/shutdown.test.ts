@@ -1,12 +1,12 @@
 import { spawn } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { startMockUpstream } from "../../mock-upstream/index.js";
 import { silentLogger } from "../../src/observability/index.js";
 import { openRequestLog } from "../../src/storage/index.js";
+import { freePort } from "../helpers/net.js";
 import { first, postStaged, userMessage } from "../helpers/sse.js";
 
 const cleanup: (() => Promise<void> | void)[] = [];
@@ -14,13 +14,6 @@ afterEach(async () => {
   for (const c of cleanup.splice(0).reverse()) await c();
 });
 
-async function freePort(): Promise<number> {
-  const s = createServer();
-  await new Promise<void>((r) => s.listen(0, "127.0.0.1", r));
-  const port = (s.address() as { port: number }).port;
-  await new Promise((r) => s.close(r));
-  return port;
-}
 
 describe("graceful shutdown", () => {
   it("on SIGTERM lets an in-flight stream finish, refuses new work, and flushes the request log", async () => {

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { createMetrics, LATENCY_BUCKETS_SECONDS } from "../../../src/observability/index.js";
-import { find, makeRecord, parseProm, value, type Sample } from "./helpers.js";
+import { find, parseProm, value, type Sample } from "../../helpers/prom.js";
+import { makeRecord } from "./helpers.js";
 
 async function scrape(m: ReturnType<typeof createMetrics>): Promise<Sample[]> {
   return parseProm((await m.render()).body);
