@@ -1,9 +1,27 @@
 import { Hono } from "hono";
 import { HTTPException } from "hono/http-exception";
+import { cors } from "hono/cors";
 import { requestId } from "hono/request-id";
+import { secureHeaders } from "hono/secure-headers";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
 import type { Config } from "./config/index.js";
-import { ApiError, chatRoutes, errorBody, healthRoutes, monitoringRoutes, providerRoutes, type GatewayEnv } from "./http/index.js";
+import {
+  accessControl,
+  ApiError,
+  chatRoutes,
+  createMemoryLimiter,
+  errorBody,
+  healthRoutes,
+  keyLimits,
+  keysFromList,
+  modelRoutes,
+  monitoringRoutes,
+  providerRoutes,
+  sha256,
+  type ApiKey,
+  type GatewayEnv,
+} from "./http/index.js";
+import { webRoutes } from "./web/index.js";
 import { combineObserversWithLogger, createMetrics, createMonitor, type Logger, type Metrics, type Monitor } from "./observability/index.js";
 import { noopObserver, type RequestObserver } from "./pipeline/index.js";
 import type { RequestLog } from "./storage/index.js";
@@ -26,6 +44,8 @@ export interface AppDeps {
   providers?: RouterSettings;
   /** Where finished requests are kept; absent = no request log (GET /v1/requests answers 503). */
   requestLog?: RequestLog;
+  /** Named keys from GATEWAY_KEYS_FILE (read by main), added to GATEWAY_API_KEYS. */
+  keys?: ApiKey[];
   /** Extra observers (tests). */
   observer?: RequestObserver;
   onProviderState?: (c: StateChange) => void;
@@ -87,8 +107,41 @@ export function createGateway(deps: AppDeps): Gateway {
   for (const p of settings.providers) metrics.setCircuitState(p.id, "active");
   const first = settings.providers[0];
 
+  const access = {
+    keys: [...keysFromList(config.access.apiKeys), ...(deps.keys ?? [])],
+    adminToken: config.access.adminToken,
+    adminPassword: config.access.adminPassword,
+    // Sessions survive restarts only when they are tied to a configured admin token.
+    sessionSecret: config.access.adminToken ? sha256(`session:${config.access.adminToken}`).toString("hex") : `${deps.newId()}${deps.newId()}`,
+    now: deps.wallClock,
+  };
+
   const app = new Hono<GatewayEnv>();
   app.use(requestId({ generator: deps.newId }));
+  app.use(
+    secureHeaders({
+      contentSecurityPolicy: {
+        defaultSrc: ["'self'"],
+        scriptSrc: ["'self'"],
+        styleSrc: ["'self'"],
+        imgSrc: ["'self'", "data:"],
+        connectSrc: ["'self'"],
+        formAction: ["'self'"],
+        frameAncestors: ["'none'"],
+        baseUri: ["'none'"],
+      },
+      referrerPolicy: "no-referrer",
+      crossOriginResourcePolicy: "same-origin",
+    }),
+  );
+  if (config.access.corsOrigins.length > 0) {
+    const allowed = new Set(config.access.corsOrigins);
+    app.use(cors({ origin: (origin) => (allowed.has(origin) ? origin : null), exposeHeaders: ["x-request-id", "x-gateway-provider"], maxAge: 600 }));
+  }
+  app.use(accessControl(access));
+  app.use("/v1/chat/completions", keyLimits(createMemoryLimiter(deps.now), { rpm: config.access.rpm, maxConcurrent: config.access.maxConcurrent }));
+  app.route("/", webRoutes(access));
+  app.route("/", modelRoutes({ allowModels: config.allowModels, routes: settings.routes, providers: settings.providers }));
   if (first) app.route("/", healthRoutes({ client, target: first.target }));
   app.route("/", providerRoutes(router));
   app.route("/", monitoringRoutes({ metrics, monitor, requestLog }));

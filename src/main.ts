@@ -9,6 +9,7 @@ import { serve } from "@hono/node-server";
 import { createGateway } from "./app.js";
 import { ConfigError, loadConfig } from "./config/index.js";
 import { createLogger } from "./observability/index.js";
+import { loadKeysFile, type ApiKey } from "./http/index.js";
 import { openRequestLog } from "./storage/index.js";
 import { fileSettings, loadProvidersFile, ProvidersFileError, type RouterSettings } from "./providers/index.js";
 
@@ -22,17 +23,32 @@ async function main(): Promise<void> {
   const env = readEnv();
   let config;
   let providers: RouterSettings | undefined;
+  let keys: ApiKey[] = [];
   try {
     config = loadConfig(env);
     if (config.providersFile) providers = fileSettings(loadProvidersFile(config.providersFile, env), env);
+    if (config.access.keysFile) keys = loadKeysFile(config.access.keysFile);
   } catch (e) {
-    if (e instanceof ConfigError || e instanceof ProvidersFileError) {
+    if (e instanceof ConfigError || e instanceof ProvidersFileError || (e instanceof Error && e.message.includes("keys file"))) {
       process.stderr.write(`${e.message}\n`);
       process.exit(1);
     }
     throw e;
   }
   const logger = createLogger(config.logLevel, { pretty: Boolean(process.stdout.isTTY) });
+  const open = config.access.apiKeys.length === 0 && keys.length === 0 && !config.access.adminToken;
+  if (open && !isLoopback(config.host)) {
+    if (!config.access.allowOpenBind) {
+      process.stderr.write(
+        `refusing to listen on ${config.host}: no GATEWAY_API_KEYS, GATEWAY_KEYS_FILE or ADMIN_TOKEN is set, so anyone who can reach it could use it.\n` +
+          "Set keys, bind to 127.0.0.1, or set ALLOW_OPEN_BIND=true if that is really what you want.\n",
+      );
+      process.exit(1);
+    }
+    logger.warn({ host: config.host }, "open gateway on a non-loopback address (ALLOW_OPEN_BIND=true): anyone who can reach it can use it");
+  } else if (open) {
+    logger.info("open: no GATEWAY_API_KEYS or ADMIN_TOKEN; listening on loopback only");
+  }
   // Late-bound: the metrics live in the gateway, which needs the log first.
   let onDropped: (n: number) => void = () => undefined;
   if (config.requestLog.enabled && !config.requestLog.databaseUrl) mkdirSync(config.requestLog.dataDir, { recursive: true });
@@ -54,6 +70,7 @@ async function main(): Promise<void> {
     logger,
     ...(providers && { providers }),
     ...(requestLog && { requestLog }),
+    keys,
   });
   onDropped = (n) => gateway.metrics.logDropped(n);
   gateway.start();
@@ -92,6 +109,10 @@ async function main(): Promise<void> {
   };
   process.on("SIGTERM", () => void stop("SIGTERM"));
   process.on("SIGINT", () => void stop("SIGINT"));
+}
+
+function isLoopback(host: string): boolean {
+  return host === "localhost" || host === "::1" || /^127\./.test(host);
 }
 
 main().catch((e: unknown) => {

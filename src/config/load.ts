@@ -24,6 +24,18 @@ export interface Config {
   requestLog: { enabled: boolean; databaseUrl: string | undefined; dataDir: string };
   /** After SIGTERM, how long in-flight streams may finish before they are closed. */
   shutdownGraceMs: number;
+  access: {
+    /** Plain keys from GATEWAY_API_KEYS (hashed at start, never kept or logged as given). */
+    apiKeys: string[];
+    keysFile: string | undefined;
+    /** Per-key defaults; 0 = unlimited. */
+    rpm: number;
+    maxConcurrent: number;
+    adminToken: string | undefined;
+    adminPassword: string | undefined;
+    allowOpenBind: boolean;
+    corsOrigins: string[];
+  };
 }
 
 export class ConfigError extends Error {
@@ -70,5 +82,15 @@ export function loadConfig(env: EnvLike): Config {
     logBodies: e.LOG_BODIES,
     requestLog: { enabled: e.REQUEST_LOG, databaseUrl: e.DATABASE_URL, dataDir: e.DATA_DIR },
     shutdownGraceMs: e.SHUTDOWN_GRACE_SECONDS * 1000,
+    access: {
+      apiKeys: e.GATEWAY_API_KEYS ?? [],
+      keysFile: e.GATEWAY_KEYS_FILE,
+      rpm: e.KEY_RPM,
+      maxConcurrent: e.KEY_MAX_CONCURRENT,
+      adminToken: e.ADMIN_TOKEN,
+      adminPassword: e.ADMIN_PASSWORD,
+      allowOpenBind: e.ALLOW_OPEN_BIND,
+      corsOrigins: e.CORS_ORIGINS ?? [],
+    },
   };
 }

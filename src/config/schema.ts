@@ -74,6 +74,14 @@ export const envSchema = z.object({
   DATABASE_URL: optionalString.refine((v) => v === undefined || /^postgres(ql)?:\/\//.test(v), "must be a postgres:// URL"),
   SHUTDOWN_GRACE_SECONDS: seconds(10),
   DATA_DIR: optionalString.transform((v) => v ?? "./data"),
+  GATEWAY_API_KEYS: commaList,
+  GATEWAY_KEYS_FILE: optionalString,
+  KEY_RPM: z.preprocess(blankToUndefined, num().int().min(0).default(0)),
+  KEY_MAX_CONCURRENT: z.preprocess(blankToUndefined, num().int().min(0).default(0)),
+  ADMIN_TOKEN: optionalString.refine((v) => v === undefined || v.length >= 16, "must be at least 16 characters"),
+  ADMIN_PASSWORD: optionalString,
+  ALLOW_OPEN_BIND: bool(false),
+  CORS_ORIGINS: commaList,
   LOG_LEVEL: z.preprocess(blankToUndefined, z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info")),
 });
 

@@ -1,0 +1,112 @@
+import type { MiddlewareHandler } from "hono";
+import { ApiError } from "./errors.js";
+import type { GatewayEnv } from "./types.js";
+
+/**
+ * Per-key limits on chat requests: a token bucket for requests per minute and a counter of open
+ * streams. Behind an interface so the state can move to Redis for several replicas.
+ */
+export interface KeyLimiter {
+  /** Take one request from the key's minute budget; returns ms to wait when it is empty. */
+  takeRequest(key: string, rpm: number): { ok: true } | { ok: false; retryAfterMs: number };
+  /** Claim a stream slot; false when the key already has `max` open. */
+  openStream(key: string, max: number): boolean;
+  closeStream(key: string): void;
+  openStreams(key: string): number;
+}
+
+/** In-memory limiter; `now` is injected so tests can move time. */
+export function createMemoryLimiter(now: () => number): KeyLimiter {
+  const buckets = new Map<string, { tokens: number; at: number }>();
+  const streams = new Map<string, number>();
+  return {
+    takeRequest(key, rpm) {
+      if (rpm <= 0) return { ok: true };
+      const t = now();
+      const b = buckets.get(key) ?? { tokens: rpm, at: t };
+      // Refill continuously: a full minute's budget per minute, never above it.
+      b.tokens = Math.min(rpm, b.tokens + ((t - b.at) * rpm) / 60_000);
+      b.at = t;
+      buckets.set(key, b);
+      if (b.tokens >= 1) {
+        b.tokens -= 1;
+        return { ok: true };
+      }
+      return { ok: false, retryAfterMs: Math.ceil(((1 - b.tokens) * 60_000) / rpm) };
+    },
+    openStream(key, max) {
+      const n = streams.get(key) ?? 0;
+      if (max > 0 && n >= max) return false;
+      streams.set(key, n + 1);
+      return true;
+    },
+    closeStream(key) {
+      const n = (streams.get(key) ?? 1) - 1;
+      if (n <= 0) streams.delete(key);
+      else streams.set(key, n);
+    },
+    openStreams: (key) => streams.get(key) ?? 0,
+  };
+}
+
+/**
+ * Call `release` exactly once when `res`'s body has been fully sent or cancelled (or right away
+ * when it has none), so a slot can never leak whatever way the response ends.
+ */
+export function releaseWhenDone(res: Response, release: () => void, signal: AbortSignal): Response {
+  let done = false;
+  const once = () => {
+    if (done) return;
+    done = true;
+    signal.removeEventListener("abort", once);
+    release();
+  };
+  if (!res.body) {
+    once();
+    return res;
+  }
+  signal.addEventListener("abort", once, { once: true });
+  const reader: ReadableStreamDefaultReader<Uint8Array> = res.body.getReader();
+  const body = new ReadableStream<Uint8Array>({
+    async pull(controller) {
+      try {
+        const { done: end, value } = await reader.read();
+        if (end) {
+          controller.close();
+          once();
+        } else controller.enqueue(value);
+      } catch (e) {
+        once();
+        controller.error(e);
+      }
+    },
+    cancel(reason) {
+      once();
+      return reader.cancel(reason);
+    },
+  });
+  return new Response(body, { status: res.status, statusText: res.statusText, headers: res.headers });
+}
+
+/** The per-key limits middleware for the chat route; does nothing for requests without a key. */
+export function keyLimits(limiter: KeyLimiter, defaults: { rpm: number; maxConcurrent: number }): MiddlewareHandler<GatewayEnv> {
+  return async (c, next) => {
+    const key = c.get("apiKey");
+    if (!key) return next();
+    const rpm = key.rpm ?? defaults.rpm;
+    const max = key.maxConcurrent ?? defaults.maxConcurrent;
+    const taken = limiter.takeRequest(key.name, rpm);
+    if (!taken.ok) {
+      const retry = String(Math.max(1, Math.ceil(taken.retryAfterMs / 1000)));
+      throw new ApiError(429, `key "${key.name}" is limited to ${rpm} requests per minute`, "rate_limited", "rate_limit_error", { "retry-after": retry });
+    }
+    if (max <= 0) return next();
+    if (!limiter.openStream(key.name, max)) {
+      throw new ApiError(429, `key "${key.name}" already has ${max} streams open`, "too_many_concurrent", "rate_limit_error", { "retry-after": "1" });
+    }
+    await next();
+    // Hono has already turned a thrown error into c.res here; either way the slot is released
+    // when that response's body is done, cancelled, or the client leaves.
+    c.res = releaseWhenDone(c.res, () => limiter.closeStream(key.name), c.req.raw.signal);
+  };
+}
