@@ -43,6 +43,7 @@ pids+=($!)
 wait_for "http://$HOST:$PORT/healthz" "gateway" "$logs/gateway.log"
 
 echo "mock upstream: http://$HOST:$MOCK_PORT/v1   gateway: http://$HOST:$PORT"
+echo "playground: http://$HOST:$PORT/   admin dashboard: http://$HOST:$PORT/admin   (open while the demo runs; keep them with make mock-upstream + make run-gateway)"
 echo
 # shellcheck disable=SC2086
 node --import tsx client/bin.ts --url "http://$HOST:$PORT/v1/chat/completions" ${CLIENT_ARGS:-}
