@@ -16,6 +16,7 @@ import {
   keysFromList,
   modelRoutes,
   monitoringRoutes,
+  recordRejections,
   providerRoutes,
   sha256,
   type ApiKey,
@@ -138,6 +139,7 @@ export function createGateway(deps: AppDeps): Gateway {
     const allowed = new Set(config.access.corsOrigins);
     app.use(cors({ origin: (origin) => (allowed.has(origin) ? origin : null), exposeHeaders: ["x-request-id", "x-gateway-provider"], maxAge: 600 }));
   }
+  app.use("/v1/chat/completions", recordRejections(observer, deps.wallClock));
   app.use(accessControl(access));
   app.use("/v1/chat/completions", keyLimits(createMemoryLimiter(deps.now), { rpm: config.access.rpm, maxConcurrent: config.access.maxConcurrent }));
   app.route("/", webRoutes(access));

@@ -1,7 +1,7 @@
 import { Hono } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import type { Config } from "../config/index.js";
-import { createCollector, rejectedRecord, runStaged, GATEWAY_EXTENSION_FIELDS, type PipelineDeps, type StagedRequest } from "../pipeline/index.js";
+import { createCollector, runStaged, GATEWAY_EXTENSION_FIELDS, type PipelineDeps, type StagedRequest } from "../pipeline/index.js";
 import { chatRequestSchema, describeIssues, type ChatRequestBody } from "./chat-schema.js";
 import { ApiError } from "./errors.js";
 import { stagedResponse } from "./staged-response.js";
@@ -17,16 +17,6 @@ export interface ChatRouteDeps {
 /** `POST /v1/chat/completions`: validate at the edge, then hand over to the pipeline. */
 export function chatRoutes(deps: ChatRouteDeps) {
   const app = new Hono<GatewayEnv>();
-  // Refused requests never reach the pipeline; count and log them here so 4xx show in metrics too.
-  app.use("/v1/chat/completions", async (c, next) => {
-    await next();
-    const e = c.error;
-    if (e instanceof ApiError && e.status < 500) {
-      deps.pipeline.observer.finished(
-        rejectedRecord({ id: c.get("requestId"), model: c.get("model"), at: deps.now(), status: e.status, code: e.code, message: e.message }),
-      );
-    }
-  });
   app.post(
     "/v1/chat/completions",
     bodyLimit({

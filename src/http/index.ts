@@ -8,3 +8,4 @@ export { accessControl, isOpen, isAdminPath, hasAdminSession, login, logout, typ
 export { keysFromList, loadKeysFile, matchKey, secretEquals, sha256, type ApiKey } from "./keys.js";
 export { createMemoryLimiter, keyLimits, releaseWhenDone, type KeyLimiter } from "./limits.js";
 export { modelRoutes } from "./model-routes.js";
+export { recordRejections } from "./rejections.js";

@@ -29,6 +29,9 @@ describe("API keys", () => {
     expect((await fetch(`${gateway.url}/`)).status).toBe(200);
     expect((await fetch(`${gateway.url}/assets/app.css`)).status).toBe(200);
     expect((await fetch(`${gateway.url}/v1/models`)).status).toBe(401);
+    // Refusals are counted like any other request.
+    const metrics = await (await fetch(`${gateway.url}/metrics`, { headers: bearer("k-one") })).text();
+    expect(metrics).toMatch(/gateway_requests_total\{model="\(none\)",provider="none",outcome="rejected",status="401"\} 1/);
   });
 
   it("without ADMIN_TOKEN, admin routes take any valid key", async () => {
@@ -180,7 +183,8 @@ describe("an open gateway binds to loopback only", () => {
   });
 
   it("starts on 0.0.0.0 with ALLOW_OPEN_BIND=true, or with keys", async () => {
-    for (const env of [{ HOST: "0.0.0.0", ALLOW_OPEN_BIND: "true" }, { HOST: "0.0.0.0", GATEWAY_API_KEYS: "k" }]) {
+    const envs: Record<string, string>[] = [{ HOST: "0.0.0.0", ALLOW_OPEN_BIND: "true" }, { HOST: "0.0.0.0", GATEWAY_API_KEYS: "k" }];
+    for (const env of envs) {
       const p = await start(env);
       try {
         await expect.poll(() => p.out().includes("gateway listening"), { timeout: 20_000 }).toBe(true);
