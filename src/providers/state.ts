@@ -159,7 +159,7 @@ export function createMemoryRoutingState(
         return;
       }
       const failed = e.window.filter(([, ok]) => !ok).length;
-      if (e.consecutive >= health.consecutive_failures) open(id, e, `${e.consecutive} failures in a row`);
+      if (e.consecutive >= health.consecutive_failures) open(id, e, `${e.consecutive} consecutive failure${e.consecutive === 1 ? "" : "s"}`);
       else if (e.window.length >= health.min_requests && failed / e.window.length > health.failure_rate) {
         open(id, e, `failure rate ${Math.round((100 * failed) / e.window.length)}% over ${health.window_seconds}s`);
       }

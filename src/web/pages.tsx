@@ -10,6 +10,8 @@ function Layout(props: { title: string; script?: string; children: Child }) {
         <meta name="viewport" content="width=device-width, initial-scale=1" />
         <title>{props.title}</title>
         <link rel="stylesheet" href="/assets/app.css" />
+        {/* An empty icon: otherwise the browser asks for /favicon.ico and logs the 404. */}
+        <link rel="icon" href="data:," />
       </head>
       <body>
         <header>

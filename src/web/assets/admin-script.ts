@@ -9,6 +9,8 @@ export const ADMIN_JS = `
   const STAGES = ["prompt_summary", "upstream_ttfb", "reasoning_end", "reasoning_summary", "first_output", "total"];
   const el = (tag, attrs, text) => { const e = document.createElement(tag); Object.assign(e, attrs || {}); if (text !== undefined) e.textContent = text; return e; };
   const pct = (v) => (v === null || v === undefined ? "–" : Math.round(v * 100) + "%");
+  // A strategy the user picked but has not applied yet: polling must not put the old one back.
+  let picked = false;
 
   async function get(path) {
     const res = await fetch(path, { credentials: "same-origin" });
@@ -32,7 +34,7 @@ export const ADMIN_JS = `
     }
     const route = list.routes[0];
     $("strategy-now").textContent = list.routes.map((r) => r.model + ": " + r.strategy).join(" · ");
-    if (route && document.activeElement !== $("strategy")) $("strategy").value = route.strategy;
+    if (route && !picked && document.activeElement !== $("strategy")) $("strategy").value = route.strategy;
     const max = Math.max(1, ...list.providers.map((p) => p.requests));
     const bars = $("load-body");
     bars.replaceChildren();
@@ -69,7 +71,7 @@ export const ADMIN_JS = `
   function logs(data) {
     const box = $("log");
     const atEnd = box.scrollTop + box.clientHeight >= box.scrollHeight - 4;
-    box.replaceChildren(...data.events.map((e) => el("div", { className: e.level }, e.ts.slice(11, 19) + "  " + e.type.padEnd(16) + " " + e.message)));
+    box.replaceChildren(...data.events.map((e) => el("div", { className: e.level }, e.ts.slice(11, 19) + "  " + (e.message.startsWith(e.type) ? e.message : e.type + " " + e.message))));
     if (atEnd) box.scrollTop = box.scrollHeight;
   }
 
@@ -81,12 +83,15 @@ export const ADMIN_JS = `
     } catch (e) { $("updated").textContent = String(e.message || e); }
   }
 
+  $("strategy").addEventListener("change", () => { picked = true; });
   $("apply").addEventListener("click", async () => {
     await fetch("/v1/providers/strategy/" + $("strategy").value, { method: "POST", credentials: "same-origin" });
+    picked = false;
     refresh();
   });
   $("reset").addEventListener("click", async () => {
     await fetch("/v1/providers/reset", { method: "POST", credentials: "same-origin" });
+    picked = false;
     refresh();
   });
   refresh();

@@ -102,7 +102,7 @@ describe("createMemoryRoutingState", () => {
       state.failure("a", FAIL);
       expect(state.snapshot("a")).toMatchObject({ state: "open", consecutiveFailures: 3, cooldownRemainingMs: 60_000 });
       expect(state.tryAcquire("a", undefined)).toBe(false);
-      expect(changes).toEqual([{ id: "a", from: "active", to: "open", reason: "3 failures in a row" }]);
+      expect(changes).toEqual([{ id: "a", from: "active", to: "open", reason: "3 consecutive failures" }]);
       expect(state.snapshot("b").state).toBe("active");
     });
 
@@ -395,7 +395,7 @@ describe("createMemoryRoutingState", () => {
     state.probed("a", false);
     state.probed("a", true);
     expect(changes).toEqual([
-      { id: "a", from: "active", to: "open", reason: "3 failures in a row" },
+      { id: "a", from: "active", to: "open", reason: "3 consecutive failures" },
       { id: "a", from: "open", to: "half_open", reason: "probe allowed" },
       { id: "a", from: "half_open", to: "active", reason: "probe succeeded" },
       { id: "a", from: "active", to: "cooldown", reason: "429 with Retry-After" },
