@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import {
+import { mulberry32 } from "../../helpers/random.js";
   createRouter,
   fileSettings,
   parseProvidersFile,
@@ -58,16 +59,6 @@ const FAIL = { rateLimited: false, retryAfterMs: undefined };
 const ROUTINE: Classification = { category: "routine", reason: "short", estimatedTokens: 3 };
 const COMPLEX: Classification = { category: "complex", reason: "contains code", estimatedTokens: 30 };
 
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function setup(yaml = FILE) {
   let t = 5_000_000;

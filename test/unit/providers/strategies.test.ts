@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { orderCandidates } from "../../../src/providers/index.js";
+import { mulberry32 } from "../../helpers/random.js";
 
 interface C {
   id: string;
@@ -13,17 +14,6 @@ interface C {
 const c = (id: string, over: Partial<C> = {}): C => ({ id, weight: 1, priority: 100, inFlight: 0, latencyEwmaMs: null, cost: undefined, ...over });
 const ids = (list: readonly C[]) => list.map((x) => x.id);
 
-/** mulberry32: a tiny seeded PRNG so statistical tests are exact and repeatable. */
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const noRandom = () => {
   throw new Error("this strategy must not use randomness");
