@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import {
 import { mulberry32 } from "../../helpers/random.js";
+import {
   createRouter,
   fileSettings,
   parseProvidersFile,
