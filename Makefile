@@ -9,7 +9,7 @@ CLIENT_ARGS ?=
 GATEWAY_URL ?= http://$(HOST):$(PORT)
 TSX := node --import tsx
 
-.PHONY: help install build demo test lint typecheck mock-upstream run-gateway run-gateway-dev run-client \
+.PHONY: help install build demo test bench lint typecheck mock-upstream run-gateway run-gateway-dev run-client \
         health-gateway health-upstream check-dedicated clean
 
 help: ## list the targets
@@ -32,6 +32,10 @@ test: node_modules/.installed ## typecheck, lint and run every test
 	@npx tsc -p tsconfig.json --noEmit
 	@npx eslint .
 	@npx vitest run
+
+bench: node_modules/.installed build ## loopback benchmark vs the mock (BENCH_* vars size it) → BENCHMARKS.md, bench/results/
+	@# 5,000 parked streams need ~10,000 sockets in the gateway: raise the fd limit as far as allowed.
+	@ulimit -n 65536 2>/dev/null || ulimit -n $$(ulimit -Hn); $(TSX) bench/run.ts
 
 typecheck: node_modules/.installed ## type-check only
 	@npx tsc -p tsconfig.json --noEmit

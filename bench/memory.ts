@@ -1,0 +1,106 @@
+import type { Agent } from "undici";
+import { closedLoop, stagedRequest } from "./client.js";
+import { QUESTION, ZERO_LATENCY } from "./config.js";
+import { collectGarbage, inspectorUrl } from "./inspector.js";
+import { configureMock, takeTrace } from "./mock-control.js";
+import { rssBytes, type Proc } from "./procs.js";
+import { stagedOnce } from "./throughput.js";
+
+export interface MemoryResult {
+  streams: number;
+  /** Streams that reached `summary.prompt` (the response committed) before the measurement. */
+  open: number;
+  rssIdleBytes: number;
+  rssOpenBytes: number;
+  bytesPerStream: number;
+  /** V8 heap in use after a full GC, through the gateway's inspector (null when it has none). */
+  heapIdleBytes: number | null;
+  heapOpenBytes: number | null;
+  openSeconds: number;
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * A full GC when the gateway has an inspector, then RSS a few times, a moment apart; the largest,
+ * so a transient dip cannot flatter the figure.
+ */
+async function settled(gateway: Proc): Promise<{ rss: number; heap: number | null }> {
+  const url = inspectorUrl(gateway.log());
+  const heap = url === undefined ? null : (await collectGarbage(url)).usedBytes;
+  await sleep(300);
+  return { rss: await rss(gateway.pid), heap };
+}
+
+async function rss(pid: number): Promise<number> {
+  let max = 0;
+  for (let i = 0; i < 3; i++) {
+    max = Math.max(max, rssBytes(pid));
+    await sleep(200);
+  }
+  return max;
+}
+
+/**
+ * N streams parked in a long reasoning phase on a freshly started gateway: RSS before and with
+ * them open, each after a full GC. A fresh process per N, because an earlier load leaves a grown
+ * heap behind that would hide the streams' cost.
+ */
+export async function runMemory(o: {
+  agent: Agent;
+  mockUrl: string;
+  streams: number;
+  startGateway: () => Promise<Proc>;
+  settleMs?: number;
+}): Promise<MemoryResult> {
+  const gateway = await o.startGateway();
+  const aborts: AbortController[] = [];
+  const pending: Promise<unknown>[] = [];
+  try {
+    await configureMock(o.agent, o.mockUrl, { latency: ZERO_LATENCY });
+    await closedLoop({ concurrency: 10, total: 50 }, stagedOnce(o.agent, gateway.url));
+    await sleep(o.settleMs ?? 1000);
+    const idle = await settled(gateway);
+
+    // Headers and summaries at once, then silence: every stream sits in reasoning.
+    await configureMock(o.agent, o.mockUrl, { latency: { ...ZERO_LATENCY, reasoningChunkMs: 240_000 } });
+    const started = performance.now();
+    let open = 0;
+    // Open at most 200 at a time: a burst beyond the listen backlog only measures SYN retries.
+    await closedLoop({ concurrency: Math.min(200, o.streams), total: o.streams }, async () => {
+      const abort = new AbortController();
+      aborts.push(abort);
+      await new Promise<void>((resolve) => {
+        const run = stagedRequest(o.agent, gateway.url, { model: "mock-tagged", messages: [{ role: "user", content: QUESTION }], stream: true }, {
+          signal: abort.signal,
+          onEvent: (e) => {
+            if (e.name === "summary.prompt") {
+              open++;
+              resolve();
+            }
+          },
+        });
+        pending.push(run.then(() => resolve()));
+      });
+    });
+    const openSeconds = (performance.now() - started) / 1000;
+    await sleep(o.settleMs ?? 3000);
+    const busy = await settled(gateway);
+    return {
+      streams: o.streams,
+      open,
+      rssIdleBytes: idle.rss,
+      rssOpenBytes: busy.rss,
+      bytesPerStream: Math.round((busy.rss - idle.rss) / Math.max(1, open)),
+      heapIdleBytes: idle.heap,
+      heapOpenBytes: busy.heap,
+      openSeconds: Math.round(openSeconds * 100) / 100,
+    };
+  } finally {
+    for (const a of aborts) a.abort();
+    await Promise.allSettled(pending);
+    await gateway.stop();
+    await configureMock(o.agent, o.mockUrl, { latency: ZERO_LATENCY });
+    await takeTrace(o.agent, o.mockUrl, 0);
+  }
+}

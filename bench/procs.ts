@@ -1,0 +1,107 @@
+import { spawn, type ChildProcess } from "node:child_process";
+import { readFileSync } from "node:fs";
+import { once } from "node:events";
+
+/** One spawned server of the bench. */
+export interface Proc {
+  pid: number;
+  url: string;
+  /** The tail of its stdout and stderr. */
+  log(): string;
+  stop(): Promise<void>;
+}
+
+// /proc/<pid>/stat counts CPU in clock ticks; 100 Hz on every Linux the bench targets.
+const TICKS_PER_SECOND = 100;
+
+/** utime + stime of a process in ms (10 ms resolution), from /proc/<pid>/stat. */
+export function cpuMs(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+  // The command name may hold spaces and parentheses: fields are counted after the last ")".
+  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+  const utime = Number(fields[11]);
+  const stime = Number(fields[12]);
+  return ((utime + stime) * 1000) / TICKS_PER_SECOND;
+}
+
+/** Resident set size in bytes, from /proc/<pid>/status. */
+export function rssBytes(pid: number): number {
+  const m = /^VmRSS:\s+(\d+) kB/m.exec(readFileSync(`/proc/${pid}/status`, "utf8"));
+  return m?.[1] ? Number(m[1]) * 1024 : NaN;
+}
+
+async function waitForHttp(url: string, child: ChildProcess, log: () => string): Promise<void> {
+  for (let i = 0; i < 300; i++) {
+    if (child.exitCode !== null) throw new Error(`process exited with ${child.exitCode}:\n${log()}`);
+    try {
+      const res = await fetch(url);
+      await res.body?.cancel();
+      if (res.ok) return;
+    } catch {
+      // Not listening yet.
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`${url} did not come up:\n${log()}`);
+}
+
+function start(args: string[], env: Record<string, string>): { child: ChildProcess; log: () => string } {
+  const child = spawn(process.execPath, args, { env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "pipe"] });
+  let out = "";
+  const keep = (b: Buffer): void => void (out = (out + b.toString()).slice(-4000));
+  child.stdout?.on("data", keep);
+  child.stderr?.on("data", keep);
+  return { child, log: () => out };
+}
+
+async function stopChild(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = once(child, "exit");
+  child.kill("SIGTERM");
+  const timer = setTimeout(() => child.kill("SIGKILL"), 15_000);
+  await exited;
+  clearTimeout(timer);
+}
+
+/** The bench mock in its own process, listening on `port`. */
+export async function spawnMock(port: number, options: unknown): Promise<Proc> {
+  const { child, log } = start(["--import", "tsx", "bench/mock-main.ts"], { BENCH_MOCK_OPTIONS: JSON.stringify(options), BENCH_MOCK_PORT: String(port) });
+  const url = `http://127.0.0.1:${port}`;
+  await waitForHttp(`${url}/__bench/clock`, child, log);
+  return { pid: child.pid ?? -1, url, log, stop: () => stopChild(child) };
+}
+
+/**
+ * `dist`: the compiled build, as `make run-gateway` runs it. `tsx`: the sources through tsx, whose
+ * transform wraps every named inner function in a `__name()` call; that costs CPU and ~250 bytes per
+ * closure, so it measures the dev setup rather than the gateway.
+ */
+export type GatewayBuild = "dist" | "tsx";
+
+/**
+ * The real gateway (`src/main.ts`) in its own process. Quiet logs and no request log, so what is
+ * measured is the request path, not pino or PGlite; `nodeArgs` adds e.g. `--cpu-prof`.
+ */
+export async function spawnGateway(port: number, upstream: string, env: Record<string, string> = {}, nodeArgs: string[] = [], build: GatewayBuild = "dist"): Promise<Proc> {
+  const entry = build === "dist" ? ["dist/src/main.js"] : ["--import", "tsx", "src/main.ts"];
+  const { child, log } = start([...nodeArgs, ...entry], {
+    UPSTREAM_BASE_URL: upstream,
+    PORT: String(port),
+    HOST: "127.0.0.1",
+    LOG_LEVEL: "warn",
+    REQUEST_LOG: "false",
+    UPSTREAM_API_KEY: "",
+    SUMMARY_MODEL_DEFAULT: "",
+    ALLOW_MODELS: "",
+    PROVIDERS_FILE: "",
+    GATEWAY_API_KEYS: "",
+    ADMIN_TOKEN: "",
+    // Parked memory-test streams are silent for longer than the default 60 s would allow.
+    REQUEST_TIMEOUT: "300",
+    SHUTDOWN_GRACE_SECONDS: "1",
+    ...env,
+  });
+  const url = `http://127.0.0.1:${port}`;
+  await waitForHttp(`${url}/healthz`, child, log);
+  return { pid: child.pid ?? -1, url, log, stop: () => stopChild(child) };
+}

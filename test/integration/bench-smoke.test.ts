@@ -1,0 +1,84 @@
+import { afterAll, afterEach, describe, expect, it } from "vitest";
+import { runBaselines } from "../../bench/baselines.js";
+import { createAgent } from "../../bench/client.js";
+import { readSettings } from "../../bench/config.js";
+import { runMemory } from "../../bench/memory.js";
+import { startBenchMock, type BenchMock } from "../../bench/mock.js";
+import { measureHop, measureOffset } from "../../bench/mock-control.js";
+import { resultsMarkdown, type BenchResults } from "../../bench/report.js";
+import { runSchedule } from "../../bench/schedule.js";
+import { scheduleSvg } from "../../bench/svg.js";
+import { measure, stagedOnce } from "../../bench/throughput.js";
+import { startGateway, type RunningGateway } from "../helpers/gateway.js";
+
+/**
+ * Keeps `make bench` from rotting: every measuring function once, at a tiny scale, with the mock
+ * and the gateway in this process (the real bench spawns both). Asserts shape, not speed.
+ */
+const settings = readSettings({});
+const profile = { ...settings.profile, headersMs: 2, promptSummaryMs: 5, reasoningSummaryMs: 5, reasoningChunkMs: 1, answerChunkMs: 1 };
+const open: { mock?: BenchMock; gateway?: RunningGateway } = {};
+const agent = createAgent();
+
+afterAll(() => agent.close());
+afterEach(async () => {
+  await open.gateway?.close();
+  await open.mock?.close();
+});
+
+describe("bench smoke", () => {
+  it("measures the schedule, the baselines, throughput and memory on a tiny scale", async () => {
+    const mock = (open.mock = await startBenchMock({}));
+    const mockUrl = `http://127.0.0.1:${mock.port}`;
+    const gateway = (open.gateway = await startGateway({ UPSTREAM_BASE_URL: mock.baseUrl }));
+    const pids = { gateway: process.pid, mock: process.pid };
+    const clock = await measureOffset(agent, mockUrl, 3);
+    expect(Math.abs(clock.offsetMs)).toBeLessThan(5); // one process, one clock
+
+    const schedule = await runSchedule({ agent, gatewayUrl: gateway.url, mockUrl, offsetMs: clock.offsetMs, profile, concurrency: 2, requests: 4, warmup: 2, tag: "smoke", pids });
+    expect(schedule.failures).toEqual([]);
+    expect(schedule.added["summary.prompt"]?.n).toBe(4);
+    expect(schedule.added["output.done"]?.n).toBe(4);
+    expect(schedule.chunkLatency?.n).toBeGreaterThan(0);
+    expect(schedule.ideal["summary.reasoning"]!.p50).toBeGreaterThanOrEqual(profile.reasoningSummaryMs);
+
+    const baseline = await runBaselines({ agent, mockUrl, profile, concurrency: 2, requests: 2 });
+    expect(baseline.sequential.complete!.p50).toBeGreaterThan(baseline.sequential.promptSummary!.p50);
+    expect(baseline.parallel.complete?.n).toBe(2);
+
+    const load = await measure(pids, { concurrency: 2, seconds: 0.4, warmupSeconds: 0.1 }, stagedOnce(agent, gateway.url));
+    expect(load.completed).toBeGreaterThan(0);
+    expect(load.failed).toBe(0);
+
+    const memory = await runMemory({
+      agent,
+      mockUrl,
+      streams: 4,
+      settleMs: 50,
+      startGateway: async () => {
+        const g = await startGateway({ UPSTREAM_BASE_URL: mock.baseUrl });
+        return { pid: process.pid, url: g.url, log: () => "", stop: () => g.close() };
+      },
+    });
+    expect(memory.open).toBe(4);
+
+    const hop = await measureHop(agent, mockUrl, 0, 3);
+    const results: BenchResults = {
+      startedAt: new Date().toISOString(),
+      durationSeconds: 1,
+      machine: { nproc: 2, cpu: "test", node: process.version, os: "test", memoryGiB: 1 },
+      settings,
+      clock,
+      hop: { busy: hop, afterIdle20ms: hop },
+      gatewayBuild: "tsx",
+      idealFrom: "mock timestamps",
+      schedule: [schedule],
+      baselines: [baseline],
+      throughput: { mockCeiling: load, staged: load, unloaded: load },
+      memory: [memory],
+      profile: null,
+    };
+    expect(resultsMarkdown(results)).toContain("### Targets");
+    expect(scheduleSvg([schedule])).toMatch(/^<svg[\s\S]*<\/svg>\n$/);
+  }, 20_000);
+});
