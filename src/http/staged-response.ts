@@ -1,6 +1,7 @@
 import { encodeEvent, KEEPALIVE_FRAME, type StagedEvent } from "../events/index.js";
 import type { StageSink } from "../pipeline/index.js";
 import type { UpstreamError } from "../upstream/index.js";
+import { CANCELLED, childController } from "../util/index.js";
 import { errorBody } from "./errors.js";
 
 const encoder = new TextEncoder();
@@ -22,13 +23,13 @@ export interface StagedResponseOptions {
  */
 export function stagedResponse(opts: StagedResponseOptions): Promise<Response> {
   return new Promise<Response>((resolve) => {
-    const cancelled = new AbortController();
-    const signal = AbortSignal.any([opts.clientSignal, cancelled.signal]);
+    const cancelled = childController(opts.clientSignal);
+    const signal = cancelled.signal;
     let controller!: ReadableStreamDefaultController<Uint8Array>;
     const body = new ReadableStream<Uint8Array>({
       start: (c) => void (controller = c),
       // The node adapter cancels the body when the socket closes: same as a client abort.
-      cancel: () => cancelled.abort(),
+      cancel: () => cancelled.abort(CANCELLED),
     });
     let committed = false;
     let settled = false;
@@ -74,6 +75,7 @@ export function stagedResponse(opts: StagedResponseOptions): Promise<Response> {
       })
       .finally(() => {
         clearTimeout(keepalive);
+        cancelled.dispose();
         if (!committed && !settled) {
           // The client left before anything was sent; answer something so the handler completes.
           resolve(jsonError(499, "client closed the request", "client_closed", { "x-request-id": opts.requestId }));

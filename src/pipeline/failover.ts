@@ -45,7 +45,7 @@ export async function completeVia(
   deps: FailoverDeps,
   requestId: string,
 ): Promise<unknown> {
-  let last: UpstreamError = noProvider(plan);
+  let last: UpstreamError | undefined;
   for (const [i, c] of plan.candidates.entries()) {
     if (!deps.router.acquire(c)) continue;
     const started = deps.now();
@@ -57,15 +57,16 @@ export async function completeVia(
       deps.router.success(c, deps.now() - started);
       return result;
     } catch (e) {
-      last = asUpstreamError(e);
-      if (signal.aborted) throw last;
-      reportFailure(deps.router, c, last);
-      if (!last.failoverable) throw last;
+      const err = asUpstreamError(e);
+      last = err;
+      if (signal.aborted) throw err;
+      reportFailure(deps.router, c, err);
+      if (!err.failoverable) throw err;
       const next = plan.candidates[i + 1];
-      if (next) deps.observer.failover({ id: requestId, from: c.provider.id, to: next.provider.id, reason: last.code });
+      if (next) deps.observer.failover({ id: requestId, from: c.provider.id, to: next.provider.id, reason: err.code });
     } finally {
       deps.router.release(c);
     }
   }
-  throw last;
+  throw last ?? noProvider(plan);
 }

@@ -5,6 +5,7 @@ import { classifyTask, type Candidate } from "../providers/index.js";
 import { createReasoningCollector, createReasoningSeparator, resolveCapability, type ParsedPart } from "../reasoning/index.js";
 import type { Summarize } from "../summaries/index.js";
 import type { UpstreamError } from "../upstream/index.js";
+import { childController, FINISHED } from "../util/index.js";
 import { asUpstreamError, completeVia, noProvider, reportFailure, retriesFor, type FailoverDeps } from "./failover.js";
 import type { RequestObserver } from "./observer.js";
 import { createOrderedEmitter } from "./ordering.js";
@@ -41,8 +42,8 @@ export async function runStaged(req: StagedRequest, deps: PipelineDeps, sink: St
   const t0 = deps.now();
   const elapsed = () => Math.round(deps.now() - t0);
   const timings: Timings = { prompt_summary: null, reasoning_end: null, reasoning_summary: null, first_output: null, total: 0 };
-  const stop = new AbortController();
-  const signal = AbortSignal.any([clientSignal, stop.signal]);
+  const stop = childController(clientSignal);
+  const signal = stop.signal;
   const summaries: { prompt?: { text: string; source: string }; reasoning?: { text: string; source: string } } = {};
   const answer: string[] = [];
   let fallbacks = 0;
@@ -143,7 +144,7 @@ export async function runStaged(req: StagedRequest, deps: PipelineDeps, sink: St
   };
 
   try {
-    let lastError: UpstreamError = noProvider(plan);
+    let lastError: UpstreamError | undefined;
     for (const [i, c] of plan.candidates.entries()) {
       if (!deps.router.acquire(c)) continue;
       route = { provider: c.provider.id, strategy: plan.strategy, reason: plan.reason, attempts: attempts + 1 };
@@ -185,7 +186,8 @@ export async function runStaged(req: StagedRequest, deps: PipelineDeps, sink: St
       }
     }
     if (!served) {
-      finish("upstream_error", sink.fail(lastError), lastError);
+      const err = lastError ?? noProvider(plan);
+      finish("upstream_error", sink.fail(err), err);
       return;
     }
     await Promise.all([promptTask, reasoningTask]);
@@ -196,7 +198,8 @@ export async function runStaged(req: StagedRequest, deps: PipelineDeps, sink: St
     if (!clientSignal.aborted) throw e;
     finish("client_closed", 499);
   } finally {
-    stop.abort();
+    stop.abort(FINISHED);
+    stop.dispose();
   }
 }
 

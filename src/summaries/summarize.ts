@@ -1,8 +1,11 @@
-import pTimeout, { TimeoutError } from "p-timeout";
+import pTimeout from "p-timeout";
 import { UpstreamError, isRecord } from "../upstream/index.js";
+import { childController, FINISHED } from "../util/index.js";
 import type { SummarySource } from "../events/index.js";
 import { fallbackSummary } from "./fallback.js";
 import { MAX_SUMMARY_INPUT_CHARS, PROMPT_SUMMARY_INSTRUCTION, REASONING_SUMMARY_INSTRUCTION } from "./prompts.js";
+
+const TIMED_OUT: unique symbol = Symbol("summary timed out");
 
 export type SummaryKind = "prompt" | "reasoning";
 
@@ -35,19 +38,22 @@ export interface SummaryRequest {
  */
 export function createSummarizer(timeoutMs: number) {
   return async function summarize(req: SummaryRequest): Promise<SummaryResult> {
-    const step = new AbortController();
-    const signal = AbortSignal.any([req.signal, step.signal]);
-    const call = req.complete(buildBody(req), signal).then(readSummary);
+    const step = childController(req.signal);
+    const call = req.complete(buildBody(req), step.signal).then(readSummary);
     try {
-      const text = await pTimeout(call, { milliseconds: timeoutMs });
+      // A fallback value instead of p-timeout's default error: that error was built for every
+      // call, timed out or not, and showed up in the profile.
+      const text = await pTimeout(call, { milliseconds: timeoutMs, fallback: (): typeof TIMED_OUT => TIMED_OUT });
+      if (text === TIMED_OUT) return fallback(req, timeoutFailure(timeoutMs));
       if (text === "") throw new UpstreamError({ kind: "http", message: "the summary model returned no text", code: "empty_summary", retryable: false });
       return { text, source: "model", failure: undefined };
     } catch (e) {
       if (req.signal.aborted) throw e;
-      return { text: fallbackSummary(req.text), source: "fallback", failure: describeFailure(e, timeoutMs) };
+      return fallback(req, describeFailure(e));
     } finally {
       // Stops the call (and any retry wait) when the timeout won the race.
-      step.abort();
+      step.abort(FINISHED);
+      step.dispose();
       call.catch(() => undefined);
     }
   };
@@ -84,10 +90,15 @@ function readSummary(body: unknown): string {
   return afterThink.replace(/<\/?(final|analysis)>/gi, "").trim();
 }
 
-function describeFailure(e: unknown, timeoutMs: number): SummaryFailure {
-  if (e instanceof TimeoutError) {
-    return { message: `summary timed out after ${timeoutMs / 1000} s (SUMMARY_TIMEOUT)`, code: "summary_timeout", retryable: true };
-  }
+function fallback(req: SummaryRequest, failure: SummaryFailure): SummaryResult {
+  return { text: fallbackSummary(req.text), source: "fallback", failure };
+}
+
+function timeoutFailure(timeoutMs: number): SummaryFailure {
+  return { message: `summary timed out after ${timeoutMs / 1000} s (SUMMARY_TIMEOUT)`, code: "summary_timeout", retryable: true };
+}
+
+function describeFailure(e: unknown): SummaryFailure {
   if (e instanceof UpstreamError) return { message: e.message, code: e.code, retryable: e.retryable };
   return { message: e instanceof Error ? e.message : String(e), code: "summary_failed", retryable: false };
 }

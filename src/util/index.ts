@@ -1,0 +1,1 @@
+export { childController, FINISHED, CANCELLED, type ChildController } from "./abort.js";
