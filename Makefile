@@ -31,7 +31,8 @@ demo: node_modules/.installed ## start the mock upstream and the gateway, run th
 test: node_modules/.installed ## typecheck, lint and run every test
 	@npx tsc -p tsconfig.json --noEmit
 	@npx eslint .
-	@npx vitest run
+	@npx vitest run --reporter=default --reporter=json --outputFile.json=test-artifacts/vitest-results.json
+	@node -e 'const r=require("./test-artifacts/vitest-results.json");console.log(`vitest: $${r.numPassedTests} passed, $${r.numFailedTests} failed, $${r.numPendingTests} skipped`)'
 
 bench: node_modules/.installed build ## loopback benchmark vs the mock (BENCH_* vars size it) → BENCHMARKS.md, bench/results/
 	@# 5,000 parked streams need ~10,000 sockets in the gateway: raise the fd limit as far as allowed.
