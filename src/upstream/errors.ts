@@ -78,24 +78,18 @@ export function parseRetryAfter(value: string | null, nowMs: number): number | u
 }
 
 /**
- * Build an error from a non-2xx response, keeping the upstream's own message when it sent an
+ * Build an error from a non-2xx answer, keeping the upstream's own message when it sent an
  * OpenAI-shaped body (`{"error":{"message":…}}`) or any text at all.
  */
-export async function errorFromResponse(res: Response, nowMs: number): Promise<UpstreamError> {
-  let text = "";
-  try {
-    text = await res.text();
-  } catch {
-    // The body is a courtesy; the status alone is enough to decide.
-  }
+export function errorFromAnswer(status: number, retryAfter: string | null, text: string, nowMs: number): UpstreamError {
   const detail = parseErrorBody(text);
   return new UpstreamError({
     kind: "http",
-    status: res.status,
-    message: detail.message ?? (text.trim().slice(0, 500) || `upstream answered HTTP ${res.status}`),
+    status,
+    message: detail.message ?? (text.trim().slice(0, 500) || `upstream answered HTTP ${status}`),
     ...(detail.code !== undefined && { code: detail.code }),
     ...(detail.type !== undefined && { type: detail.type }),
-    retryAfterMs: parseRetryAfter(res.headers.get("retry-after"), nowMs),
+    retryAfterMs: parseRetryAfter(retryAfter, nowMs),
   });
 }
 

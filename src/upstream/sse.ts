@@ -16,13 +16,13 @@ export interface EventStreamOptions {
 /**
  * Decode an upstream SSE body into normalised deltas. Ends at `[DONE]` or at EOF (some servers
  * never send `[DONE]`); throws an UpstreamError for in-stream errors, a broken connection or
- * an idle timeout. Breaking out of the loop cancels the body, which closes the connection.
+ * an idle timeout. Breaking out of the loop destroys the body, which closes the connection.
  */
 export async function* readEventStream(
-  body: ReadableStream<Uint8Array>,
+  body: AsyncIterable<Uint8Array> & { destroy(): unknown },
   opts: EventStreamOptions,
 ): AsyncGenerator<UpstreamDelta> {
-  const reader = body.getReader();
+  const reader = body[Symbol.asyncIterator]();
   const decoder = new TextDecoder();
   // Parsed `data:` payloads waiting to be yielded; the parser is callback-based, we are pull-based.
   const pending: string[] = [];
@@ -32,9 +32,9 @@ export async function* readEventStream(
   let finished = false;
   try {
     for (;;) {
-      let read: Awaited<ReturnType<typeof reader.read>>;
+      let read: IteratorResult<Uint8Array>;
       try {
-        read = await reader.read();
+        read = await reader.next();
       } catch (e) {
         const err = opts.classify(e);
         // Bytes already arrived: a broken connection now is a stream failure, never retried.
@@ -49,6 +49,7 @@ export async function* readEventStream(
         const data = pending[i] as string;
         if (data === "[DONE]") {
           finished = true;
+          drainInBackground(reader, body);
           return;
         }
         const delta = readChunk(parseJson(data));
@@ -60,9 +61,30 @@ export async function* readEventStream(
   } finally {
     clearTimeout(idle);
     opts.release();
-    if (!finished) await reader.cancel().catch(() => undefined);
-    else reader.releaseLock();
+    // Closing the body early closes the connection: that is how the upstream learns we left.
+    if (!finished) body.destroy();
   }
+}
+
+/** How long the rest of a response after `[DONE]` may take before its connection is dropped. */
+const DRAIN_MS = 1_000;
+
+/**
+ * `[DONE]` ends our reading, but the connection can only go back to the pool once the response
+ * has ended; read what is left without waiting for it, and drop the connection if it lingers.
+ */
+function drainInBackground(reader: AsyncIterator<Uint8Array>, body: { destroy(): unknown }): void {
+  const timer = setTimeout(() => body.destroy(), DRAIN_MS);
+  timer.unref();
+  void (async () => {
+    try {
+      while (!(await reader.next()).done);
+    } catch {
+      // Nothing left to lose: the answer is complete.
+    } finally {
+      clearTimeout(timer);
+    }
+  })();
 }
 
 function parseJson(data: string): unknown {
