@@ -143,7 +143,16 @@ export function createGateway(deps: AppDeps): Gateway {
   app.use(accessControl(access));
   app.use("/v1/chat/completions", keyLimits(createMemoryLimiter(deps.now), { rpm: config.access.rpm, maxConcurrent: config.access.maxConcurrent }));
   app.route("/", webRoutes(access));
-  app.route("/", modelRoutes({ allowModels: config.allowModels, routes: settings.routes, providers: settings.providers }));
+  app.route(
+    "/",
+    modelRoutes({
+      allowModels: config.allowModels,
+      routes: settings.routes,
+      providers: settings.providers,
+      now: deps.wallClock,
+      ...(settings.single && first && { upstreamModels: () => client.models(first.target, 3_000) }),
+    }),
+  );
   if (first) app.route("/", healthRoutes({ client, target: first.target }));
   app.route("/", providerRoutes(router));
   app.route("/", monitoringRoutes({ metrics, monitor, requestLog }));

@@ -51,6 +51,8 @@ export interface UpstreamClient {
   stream(target: UpstreamTarget, body: Record<string, unknown>, signal: AbortSignal, options?: CallOptions): Promise<OpenedStream>;
   /** A non-streamed call (summaries, `stream:false`); returns the parsed JSON body. */
   complete(target: UpstreamTarget, body: Record<string, unknown>, signal: AbortSignal, options?: CallOptions): Promise<unknown>;
+  /** The ids in `GET {base}/models` (OpenAI list shape); [] when it has none or fails. */
+  models(target: UpstreamTarget, timeoutMs: number): Promise<string[]>;
   /** `GET {base}/models` — is the upstream there at all? */
   probe(target: UpstreamTarget, timeoutMs: number, signal?: AbortSignal): Promise<ProbeResult>;
 }
@@ -138,6 +140,20 @@ export function createUpstreamClient(opts: UpstreamClientOptions): UpstreamClien
         clearTimeout(timer);
         release();
       }
+    },
+
+    async models(target, timeoutMs) {
+      const res = await opts.fetch(`${target.baseUrl}/models`, {
+        headers: headersFor(target, { accept: "application/json" }),
+        signal: AbortSignal.timeout(timeoutMs),
+      });
+      if (!res.ok) {
+        await res.body?.cancel();
+        return [];
+      }
+      const body = (await res.json());
+      const data = typeof body === "object" && body !== null && "data" in body && Array.isArray(body.data) ? (body.data as unknown[]) : [];
+      return data.flatMap((m) => (typeof m === "object" && m !== null && "id" in m && typeof m.id === "string" ? [m.id] : []));
     },
 
     async probe(target, timeoutMs, signal) {

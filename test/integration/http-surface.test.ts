@@ -185,6 +185,18 @@ describe("health endpoints", () => {
   });
 });
 
+describe("GET /v1/models", () => {
+  it("lists the single upstream's models, or only ALLOW_MODELS when set", async () => {
+    const open = await stack();
+    const all = (await (await fetch(`${open.gateway.url}/v1/models`)).json()) as { object: string; data: { id: string }[] };
+    expect(all.object).toBe("list");
+    expect(all.data.map((m) => m.id)).toEqual(expect.arrayContaining(["mock-tagged", "mock-think"]));
+    const limited = await stack({}, { ALLOW_MODELS: "mock-think" });
+    const only = (await (await fetch(`${limited.gateway.url}/v1/models`)).json()) as { data: { id: string }[] };
+    expect(only.data.map((m) => m.id)).toEqual(["mock-think"]);
+  });
+});
+
 describe("x-request-id", () => {
   it("keeps a well-formed id the client sent", async () => {
     const { gateway } = await stack();
