@@ -1,14 +1,7 @@
-import type { MockCall, MockCallKind, MockCallOutcome } from "./types.js";
+import type { MockCall, MockCallOutcome } from "./types.js";
 
 /** What the chat route knows about a call when it arrives. */
-export interface CallArrival {
-  kind: MockCallKind;
-  stream: boolean;
-  model: string;
-  path: string;
-  body: Record<string, unknown>;
-  headers: Record<string, string>;
-}
+export type CallArrival = Pick<MockCall, "kind" | "stream" | "model" | "path" | "body" | "headers">;
 
 /**
  * The record of every chat-completions call, plus change notification so `waitFor` reacts to

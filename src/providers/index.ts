@@ -2,6 +2,6 @@ export { createRouter, singleProviderSettings, fileSettings, type Router, type C
 export { loadProvidersFile, parseProvidersFile, ProvidersFileError } from "./file.js";
 export { providersFileSchema, STRATEGIES, type StrategyName, type ProvidersFile, type HealthSettings, type TaskRoutingSettings } from "./schema.js";
 export { classifyTask, type Classification, type TaskCategory } from "./classifier.js";
-export { orderCandidates } from "./strategies.js";
+export { orderCandidates, type CandidateView } from "./strategies.js";
 export { createMemoryRoutingState, type RoutingState, type ProviderState, type ProviderSnapshot, type StateChange, type FailureInfo } from "./state.js";
 export { startHealthProbes } from "./probes.js";

@@ -1,15 +1,8 @@
 import { describe, expect, it } from "vitest";
-import { orderCandidates } from "../../../src/providers/index.js";
+import { orderCandidates, type CandidateView } from "../../../src/providers/index.js";
 import { mulberry32 } from "../../helpers/random.js";
 
-interface C {
-  id: string;
-  weight: number;
-  priority: number;
-  inFlight: number;
-  latencyEwmaMs: number | null;
-  cost: number | undefined;
-}
+type C = CandidateView;
 
 const c = (id: string, over: Partial<C> = {}): C => ({ id, weight: 1, priority: 100, inFlight: 0, latencyEwmaMs: null, cost: undefined, ...over });
 const ids = (list: readonly C[]) => list.map((x) => x.id);
