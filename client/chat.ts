@@ -3,7 +3,7 @@ import type { ResolvedIO } from "./io.js";
 import type { ChatFlags } from "./options.js";
 import type { Output } from "./output.js";
 import { createHumanRenderer, createJsonRenderer } from "./render.js";
-import { describeNetworkError, GatewayHttpError, GatewayUnreachableError, streamStaged } from "./stream.js";
+import { createStagedClient, describeNetworkError, GatewayHttpError, GatewayStreamError, GatewayUnreachableError } from "../src/sdk/index.js";
 
 /** The request body the flags describe; the gateway's own extension is `summary_model`. */
 export function buildBody(flags: ChatFlags): Record<string, unknown> {
@@ -15,6 +15,11 @@ export function buildBody(flags: ChatFlags): Record<string, unknown> {
   if (flags.temperature !== undefined) body.temperature = flags.temperature;
   if (flags.maxTokens !== undefined) body.max_tokens = flags.maxTokens;
   return body;
+}
+
+/** `--url` may be the chat URL itself (older habit) or the gateway's base URL. */
+function baseUrlOf(url: string): string {
+  return url.replace(/\/+$/, "").replace(/\/v1\/chat\/completions$/, "");
 }
 
 /** What the user can do about a gateway's refusal, when we can tell. */
@@ -45,22 +50,18 @@ export async function runChat(io: ResolvedIO, output: Output, flags: ChatFlags):
 
   renderer.start();
   try {
-    await streamStaged(
-      { fetch: io.fetch, url: flags.url, body: buildBody(flags), apiKey: flags.apiKey, signal },
-      {
-        onMessage(parsed) {
-          if (parsed.kind === "malformed") {
-            output.err(`${output.errStyle.yellow(`warning: ignored a malformed ${parsed.name} event (${parsed.reason})`)}\n`);
-            return;
-          }
-          // Unknown events come from a newer gateway: skipping them keeps this client useful.
-          if (parsed.kind === "unknown") return;
-          if (parsed.event.event === "output.done") done = true;
-          if (parsed.event.event === "error" && parsed.event.data.stage === "upstream") upstreamFailed = true;
-          renderer.event(parsed.event, parsed.raw);
-        },
-      },
-    );
+    const client = createStagedClient({ baseUrl: baseUrlOf(flags.url), fetch: io.fetch, ...(flags.apiKey && { apiKey: flags.apiKey }) });
+    for await (const parsed of client.messages(buildBody(flags) as Parameters<typeof client.messages>[0], { signal })) {
+      if (parsed.kind === "malformed") {
+        output.err(`${output.errStyle.yellow(`warning: ignored a malformed ${parsed.name} event (${parsed.reason})`)}\n`);
+        continue;
+      }
+      // Unknown events come from a newer gateway: skipping them keeps this client useful.
+      if (parsed.kind === "unknown") continue;
+      if (parsed.event.event === "output.done") done = true;
+      if (parsed.event.event === "error" && parsed.event.data.stage === "upstream") upstreamFailed = true;
+      renderer.event(parsed.event, parsed.raw);
+    }
   } catch (err) {
     renderer.finish();
     if (io.signal?.aborted) {
@@ -88,7 +89,8 @@ export async function runChat(io: ResolvedIO, output: Output, flags: ChatFlags):
       output.fail(err.message, { kind: "unreachable", url: err.url });
       return ExitCode.failure;
     }
-    output.fail(`the stream from ${flags.url} broke: ${describeNetworkError(err)}`, { kind: "stream" });
+    const reason = err instanceof GatewayStreamError ? err.message : describeNetworkError(err);
+    output.fail(`the stream from ${flags.url} broke: ${reason}`, { kind: "stream" });
     return ExitCode.failure;
   }
   renderer.finish();

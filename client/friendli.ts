@@ -3,7 +3,7 @@
  * the pure wake-up logic against the management API — fetch, sleep and clock are injected so
  * tests can drive minutes of waking in microseconds.
  */
-import { describeNetworkError } from "./stream.js";
+import { describeNetworkError } from "../src/sdk/index.js";
 
 /** Where and as whom to call the management API. */
 export interface FriendliConfig {

@@ -1,11 +1,15 @@
 export type {
   StagedEvent,
   StagedEventName,
+  EventData,
   Stage,
   SummarySource,
   ReasoningSummarySource,
   Timings,
   Usage,
   RouteInfo,
+  ToolCallDelta,
+  Source,
+  ValidationReport,
 } from "./types.js";
 export { encodeEvent, KEEPALIVE_FRAME } from "./sse.js";

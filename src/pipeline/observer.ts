@@ -1,4 +1,4 @@
-import type { RouteInfo, Timings, Usage } from "../events/index.js";
+import type { RouteInfo, Stage, Timings, Usage } from "../events/index.js";
 
 /** How a request ended, from the gateway's point of view. */
 export type RequestOutcome =
@@ -44,7 +44,7 @@ export interface RequestObserver {
   started(info: { id: string; model: string; stream: boolean }): void;
   retry(info: { id: string; provider: string; attempt: number; status: number | undefined; code: string }): void;
   failover(info: { id: string; from: string; to: string; reason: string }): void;
-  summaryFallback(info: { id: string; stage: "prompt_summary" | "reasoning_summary"; code: string }): void;
+  summaryFallback(info: { id: string; stage: Exclude<Stage, "upstream">; code: string }): void;
   finished(record: RequestRecord): void;
 }
 

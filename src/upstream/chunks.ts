@@ -1,4 +1,4 @@
-import type { Usage } from "../events/index.js";
+import type { ToolCallDelta, Usage } from "../events/index.js";
 import { UpstreamError, errorFields, isRecord } from "./errors.js";
 
 /** One upstream chunk reduced to what the pipeline needs; provider quirks end here. */
@@ -6,6 +6,8 @@ export interface UpstreamDelta {
   content: string | undefined;
   /** `reasoning_content` (DeepSeek, SGLang, Friendli) or `reasoning` (vLLM, Ollama, OpenRouter). */
   reasoning: string | undefined;
+  /** `delta.tool_calls` fragments, normalised (an `index` on each; empty name/id dropped). */
+  toolCalls: ToolCallDelta[] | undefined;
   finishReason: string | undefined;
   usage: Usage | undefined;
 }
@@ -30,7 +32,7 @@ export function readChunk(payload: unknown): UpstreamDelta | undefined {
   const usage = isRecord(payload.usage) ? (payload.usage as Usage) : undefined;
   // Usage-only chunks (stream_options.include_usage) come with an empty `choices`.
   const choice = Array.isArray(payload.choices) ? (payload.choices[0] as unknown) : undefined;
-  if (!isRecord(choice)) return usage ? { content: undefined, reasoning: undefined, finishReason: undefined, usage } : undefined;
+  if (!isRecord(choice)) return usage ? { content: undefined, reasoning: undefined, toolCalls: undefined, finishReason: undefined, usage } : undefined;
   const delta = isRecord(choice.delta) ? choice.delta : isRecord(choice.message) ? choice.message : {};
   const finishReason = typeof choice.finish_reason === "string" ? choice.finish_reason : undefined;
   if (finishReason === "error") {
@@ -43,6 +45,7 @@ export function readChunk(payload: unknown): UpstreamDelta | undefined {
   return {
     content: nonEmpty(delta.content),
     reasoning: nonEmpty(delta.reasoning_content) ?? nonEmpty(delta.reasoning),
+    toolCalls: readToolCalls(delta.tool_calls),
     finishReason,
     usage,
   };
@@ -51,4 +54,30 @@ export function readChunk(payload: unknown): UpstreamDelta | undefined {
 /** `null`, `""` and absent all mean "no text" — providers disagree on which they send. */
 function nonEmpty(v: unknown): string | undefined {
   return typeof v === "string" && v !== "" ? v : undefined;
+}
+
+/**
+ * `tool_calls` fragments in OpenAI's delta shape. Servers differ in small ways: some omit
+ * `index` (then the position in the array is the index), some repeat `id`/`type` on every
+ * fragment or send them empty; the argument text is kept exactly as sent.
+ */
+export function readToolCalls(v: unknown): ToolCallDelta[] | undefined {
+  if (!Array.isArray(v) || v.length === 0) return undefined;
+  const out: ToolCallDelta[] = [];
+  v.forEach((item: unknown, position) => {
+    if (!isRecord(item)) return;
+    const call: ToolCallDelta = { index: typeof item.index === "number" && Number.isInteger(item.index) && item.index >= 0 ? item.index : position };
+    if (typeof item.id === "string" && item.id !== "") call.id = item.id;
+    if (item.type === "function") call.type = "function";
+    const fn = isRecord(item.function) ? item.function : undefined;
+    if (fn) {
+      const f: { name?: string; arguments?: string } = {};
+      if (typeof fn.name === "string" && fn.name !== "") f.name = fn.name;
+      if (typeof fn.arguments === "string") f.arguments = fn.arguments;
+      else if (isRecord(fn.arguments)) f.arguments = JSON.stringify(fn.arguments); // a few servers send an object
+      call.function = f;
+    }
+    out.push(call);
+  });
+  return out.length > 0 ? out : undefined;
 }
