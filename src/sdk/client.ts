@@ -124,12 +124,12 @@ export async function* readMessages(res: Response, requestId?: string): AsyncGen
   if (!res.body) throw new GatewayHttpError(res.status, "the response has no body", undefined, requestId);
   const queue: ParsedEvent[] = [];
   const parser = createParser({ onEvent: (msg) => queue.push(parseStagedEvent(msg.event, msg.data, msg.id)) });
-  const reader = res.body.getReader();
+  const reader: ReadableStreamDefaultReader<Uint8Array> = res.body.getReader();
   // `stream: true` keeps a multi-byte character split across chunks intact.
   const decoder = new TextDecoder();
   try {
     for (;;) {
-      let chunk: Awaited<ReturnType<typeof reader.read>>;
+      let chunk: { done: true; value?: undefined } | { done: false; value: Uint8Array };
       try {
         chunk = await reader.read();
       } catch (err) {
