@@ -129,13 +129,13 @@ export async function* readMessages(res: Response, requestId?: string): AsyncGen
   const decoder = new TextDecoder();
   try {
     for (;;) {
-      let chunk: { done: true; value?: undefined } | { done: false; value: Uint8Array };
+      let chunk: { done: boolean; value?: Uint8Array | undefined };
       try {
         chunk = await reader.read();
       } catch (err) {
         throw new GatewayStreamError(`the connection broke mid-stream: ${describeNetworkError(err)}`, "connection_lost", requestId, true);
       }
-      if (chunk.done) break;
+      if (chunk.done || !chunk.value) break;
       parser.feed(decoder.decode(chunk.value, { stream: true }));
       while (queue.length > 0) yield queue.shift() as ParsedEvent;
     }
