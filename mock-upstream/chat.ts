@@ -8,6 +8,7 @@ import { chunk, completion, errorBody, usageChunk, usageFor } from "./openai.js"
 import type { CompletionIdentity } from "./openai.js";
 import { classifyCall, isRecord, promptText, readMessages, userText } from "./requests.js";
 import { resolveScenario, scriptMessage, scriptPieces } from "./scenarios.js";
+import { scriptedFrames, scriptedMessage } from "./script.js";
 import { SSE_HEADERS, scriptedBody } from "./stream.js";
 import type { Frame } from "./stream.js";
 import { summarizePrompt, summarizeReasoning } from "./summarize.js";
@@ -62,6 +63,11 @@ function stalls(kind: MockCallKind, opts: MockOptions): boolean {
 
 /** The frames of a streamed completion: role, content pieces (last one finishing), usage. */
 function framesFor(call: MockCall, who: CompletionIdentity, opts: MockOptions, scenarioHeader: string | undefined): Frame[] {
+  if (opts.script) {
+    const frames = scriptedFrames(who, opts.script);
+    if (opts.usageChunk) frames.push({ data: usageChunk(who, usageFor(promptText(readMessages(call.body)), { content: "" })), delayMs: 0 });
+    return frames;
+  }
   const scenario = resolveScenario(scenarioHeader, call.model, opts.scenario);
   const pieces = scriptPieces(scenario, opts.reasoningText, opts.answerText, opts.chunkChars);
   const frames: Frame[] = [];
@@ -128,10 +134,11 @@ export async function handleChat(c: Context, deps: ChatDeps): Promise<Response> 
   const scenarioHeader = c.req.header("x-mock-scenario");
   if (!stream) {
     const scenario = resolveScenario(scenarioHeader, model, opts.scenario);
+    const scripted = opts.script ? scriptedMessage(opts.script) : undefined;
     const message = scriptMessage(scenario, opts.reasoningText, opts.answerText);
     deps.log.setStatus(call, 200);
     deps.log.finish(call, "completed");
-    return c.json(completion(who, message, usageFor(promptText(messages), message)));
+    return c.json(completion(who, scripted ?? message, usageFor(promptText(messages), scripted ? { content: "" } : message)));
   }
 
   deps.log.setStatus(call, 200);

@@ -36,6 +36,10 @@ export const configPatchSchema = z.strictObject({
   chunkChars: z.number().int().positive().optional(),
   roleChunk: z.boolean().optional(),
   usageChunk: z.boolean().optional(),
+  script: z
+    .array(z.strictObject({ delta: z.record(z.string(), z.unknown()), finish_reason: z.string().nullable().optional(), delayMs: ms.optional() }))
+    .nullable()
+    .optional(),
   latency: z
     .strictObject({
       headersMs: ms.optional(),

@@ -56,7 +56,7 @@ export interface CompletionIdentity {
 /** A `chat.completion.chunk` with one choice. */
 export function chunk(
   who: CompletionIdentity,
-  delta: Record<string, string>,
+  delta: Record<string, unknown>,
   finishReason: string | null = null,
 ): Record<string, unknown> {
   return {
@@ -74,13 +74,13 @@ export function usageChunk(who: CompletionIdentity, usage: Usage): Record<string
 }
 
 /** A non-streamed `chat.completion`. */
-export function completion(who: CompletionIdentity, message: ScriptMessage, usage: Usage): Record<string, unknown> {
+export function completion(who: CompletionIdentity, message: ScriptMessage | Record<string, unknown>, usage: Usage): Record<string, unknown> {
   return {
     id: who.id,
     object: "chat.completion",
     created: who.created,
     model: who.model,
-    choices: [{ index: 0, message: { role: "assistant", ...message }, finish_reason: "stop" }],
+    choices: [{ index: 0, message: { role: "assistant", ...message }, finish_reason: "tool_calls" in message && Array.isArray(message.tool_calls) ? "tool_calls" : "stop" }],
     usage,
   };
 }

@@ -21,6 +21,7 @@ export function defaultOptions(): MockOptions {
     chunkChars: 12,
     roleChunk: true,
     usageChunk: true,
+    script: null,
     latency: { headersMs: 0, reasoningChunkMs: 0, answerChunkMs: 0, promptSummaryMs: 0, reasoningSummaryMs: 0 },
     faults: {},
     wakeDelayMs: 3000,

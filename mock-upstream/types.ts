@@ -1,4 +1,5 @@
 import type { Hono } from "hono";
+import type { ScriptedChunk } from "./script.js";
 
 /**
  * Recursively optional, for option patches. Functions and primitives stay as they are; `Infinity`
@@ -87,6 +88,8 @@ export interface MockOptions {
   usageChunk: boolean;
   latency: MockLatency;
   faults: MockFaults;
+  /** Exact chunks for main chat calls, overriding the scenario (see script.ts); null = none. */
+  script: ScriptedChunk[] | null;
   /** Management API: how long AWAKING lasts before RUNNING. */
   wakeDelayMs: number;
   /** When set, management calls need `Authorization: Bearer <it>`. */

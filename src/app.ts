@@ -1,5 +1,4 @@
 import { Hono } from "hono";
-import { HTTPException } from "hono/http-exception";
 import { cors } from "hono/cors";
 import { requestId } from "hono/request-id";
 import { secureHeaders } from "hono/secure-headers";
@@ -7,7 +6,9 @@ import type { ContentfulStatusCode } from "hono/utils/http-status";
 import type { Config } from "./config/index.js";
 import {
   accessControl,
-  ApiError,
+  clientFailure,
+  failureBody,
+  failureHeaders,
   chatRoutes,
   createMemoryLimiter,
   errorBody,
@@ -24,11 +25,18 @@ import {
 } from "./http/index.js";
 import { webRoutes } from "./web/index.js";
 import { combineObserversWithLogger, createMetrics, createMonitor, type Logger, type Metrics, type Monitor } from "./observability/index.js";
-import { noopObserver, type RequestObserver } from "./pipeline/index.js";
+import { createInflight, noopObserver, type Inflight, type RequestObserver } from "./pipeline/index.js";
+import { RequestEnded } from "./util/index.js";
 import type { RequestLog } from "./storage/index.js";
 import { createRouter, providersFileSchema, singleProviderSettings, startHealthProbes, type RouterSettings, type StateChange } from "./providers/index.js";
 import { createSummarizer } from "./summaries/index.js";
 import { createUpstreamClient } from "./upstream/index.js";
+
+/**
+ * Answer text held back before `summary.reasoning` (at most SUMMARY_TIMEOUT) above which the
+ * gateway stops reading the upstream until the summary is out: bounded memory, nothing lost.
+ */
+const MAX_HELD_CHARS = 256 * 1024;
 
 /** Everything the app needs from the outside world; tests pass fakes, main.ts the real ones. */
 export interface AppDeps {
@@ -56,6 +64,12 @@ export interface Gateway {
   app: Hono<GatewayEnv>;
   metrics: Metrics;
   monitor: Monitor;
+  /** The requests running now. */
+  inflight: Inflight;
+  /** Stop taking work: every new request gets `503 shutting_down` with `Connection: close`. */
+  drain(): void;
+  /** End every running request with an `error` event (`shutting_down`), or a 503 if nothing was sent. */
+  endRequests(): void;
   /** Start background work (active health checks). */
   start(): void;
   /** Stop background work. */
@@ -69,12 +83,8 @@ export function createGateway(deps: AppDeps): Gateway {
     fetch: deps.fetch,
     now: deps.wallClock,
     requestTimeoutMs: config.requestTimeoutMs,
-    retry: {
-      maxRetries: config.maxRetries,
-      backoffMs: config.retryBackoffMs,
-      onRetry: ({ attempt, error }) =>
-        logger.warn({ attempt, status: error.status, code: error.code, err: error.message }, "upstream call failed; retrying"),
-    },
+    // Retries are logged by the pipeline, which knows the request, provider and stage.
+    retry: { maxRetries: config.maxRetries, backoffMs: config.retryBackoffMs },
   });
   const defaults = providersFileSchema.shape;
   const settings =
@@ -117,7 +127,15 @@ export function createGateway(deps: AppDeps): Gateway {
     now: deps.wallClock,
   };
 
+  const inflight = createInflight();
+  let draining = false;
   const app = new Hono<GatewayEnv>();
+  app.use(async (c, next) => {
+    if (!draining) return next();
+    // Keep-alive sockets would otherwise bring new work after SIGTERM; close them as we answer.
+    c.header("connection", "close");
+    return c.json(errorBody("the gateway is shutting down; retry on another instance", "server_error", "shutting_down"), 503, { "retry-after": "1" });
+  });
   app.use(requestId({ generator: deps.newId }));
   app.use(
     secureHeaders({
@@ -139,9 +157,11 @@ export function createGateway(deps: AppDeps): Gateway {
     const allowed = new Set(config.access.corsOrigins);
     app.use(cors({ origin: (origin) => (allowed.has(origin) ? origin : null), exposeHeaders: ["x-request-id", "x-gateway-provider"], maxAge: 600 }));
   }
-  app.use("/v1/chat/completions", recordRejections(observer, deps.wallClock));
+  const chatPaths = ["/v1/chat/completions", "/openai/v1/chat/completions"];
+  for (const path of chatPaths) app.use(path, recordRejections(observer, deps.wallClock));
   app.use(accessControl(access));
-  app.use("/v1/chat/completions", keyLimits(createMemoryLimiter(deps.now), { rpm: config.access.rpm, maxConcurrent: config.access.maxConcurrent }));
+  const limiter = createMemoryLimiter(deps.now);
+  for (const path of chatPaths) app.use(path, keyLimits(limiter, { rpm: config.access.rpm, maxConcurrent: config.access.maxConcurrent }));
   app.route("/", webRoutes(access));
   app.route(
     "/",
@@ -174,20 +194,18 @@ export function createGateway(deps: AppDeps): Gateway {
         parseReasoningFields: config.parseReasoningFields,
         capabilities: config.capabilities,
         logBodies: config.logBodies,
+        deadlineMs: config.deadlineMs,
+        maxHeldChars: MAX_HELD_CHARS,
+        inflight,
       },
     }),
   );
 
   app.notFound((c) => c.json(errorBody(`no route for ${c.req.method} ${c.req.path}`, "invalid_request_error", "not_found"), 404));
   app.onError((err, c) => {
-    if (err instanceof ApiError) {
-      return c.json(errorBody(err.message, err.type, err.code), err.status as ContentfulStatusCode, err.headers);
-    }
-    if (err instanceof HTTPException) {
-      return c.json(errorBody(err.message || "bad request", "invalid_request_error", "bad_request"), err.status);
-    }
-    logger.error({ err, request_id: c.get("requestId") }, "unhandled error");
-    return c.json(errorBody("internal gateway error", "server_error", "internal_error"), 500);
+    const f = clientFailure(err);
+    if (f.status >= 500) logger.error({ err, request_id: c.get("requestId") }, "unhandled error");
+    return c.json(failureBody(f), f.status as ContentfulStatusCode, failureHeaders(f));
   });
 
   let stopProbes: (() => void) | undefined;
@@ -195,6 +213,13 @@ export function createGateway(deps: AppDeps): Gateway {
     app,
     metrics,
     monitor,
+    inflight,
+    drain() {
+      draining = true;
+    },
+    endRequests() {
+      inflight.abortAll(new RequestEnded("shutting_down", "the gateway is shutting down; retry the request", 503, true));
+    },
     start() {
       const interval = settings.health.probe_interval_seconds;
       if (interval > 0 && !stopProbes) stopProbes = startHealthProbes(router, client, interval * 1000);

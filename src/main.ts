@@ -90,25 +90,48 @@ async function main(): Promise<void> {
   });
 
   let stopping = false;
+  /**
+   * SIGTERM: stop taking work at once (the listener closes; requests on kept-alive sockets get
+   * 503 with `Connection: close`), let running requests finish within the grace, then end the
+   * rest with an `error` event saying so, and flush the request log (bounded).
+   */
   const stop = async (signal: string): Promise<void> => {
     if (stopping) process.exit(1);
     stopping = true;
-    logger.info({ signal, grace_ms: config.shutdownGraceMs }, "shutting down: no new connections, letting streams finish");
+    logger.info({ signal, grace_ms: config.shutdownGraceMs, in_flight: gateway.inflight.size }, "shutting down: no new requests, letting running ones finish");
+    gateway.drain();
     gateway.stop();
-    const drained = new Promise<void>((resolve) => server.close(() => resolve()));
-    const grace = new Promise<"timeout">((resolve) => setTimeout(() => resolve("timeout"), config.shutdownGraceMs).unref());
-    if ((await Promise.race([drained, grace])) === "timeout") {
-      logger.warn("grace period over: closing the remaining streams");
-      if ("closeAllConnections" in server) server.closeAllConnections();
-      // Let the cancelled requests reach the request log before it is flushed.
-      await new Promise((r) => setTimeout(r, 50));
+    // Resolves once every connection is closed: responses finished and flushed, not just requests.
+    const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+    // A kept-alive socket whose response just finished would wait out its keep-alive timeout.
+    const sweep = setInterval(() => "closeIdleConnections" in server && server.closeIdleConnections(), 100);
+    sweep.unref();
+    if ((await within(closed, config.shutdownGraceMs)) === "timeout") {
+      logger.warn({ in_flight: gateway.inflight.size }, "grace period over: ending the remaining requests");
+      gateway.endRequests();
+      // Their error events are written at once; give the sockets a moment to flush them.
+      await within(closed, 2_000);
     }
+    clearInterval(sweep);
+    if ("closeAllConnections" in server) server.closeAllConnections();
     await requestLog?.close();
     logger.info("stopped");
     process.exit(0);
   };
   process.on("SIGTERM", () => void stop("SIGTERM"));
   process.on("SIGINT", () => void stop("SIGINT"));
+}
+
+/** Waits for `p`, but no longer than `ms`. */
+function within<T>(p: Promise<T>, ms: number): Promise<T | "timeout"> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => resolve("timeout"), ms);
+    timer.unref();
+    void p.then((v) => {
+      clearTimeout(timer);
+      resolve(v);
+    });
+  });
 }
 
 function isLoopback(host: string): boolean {

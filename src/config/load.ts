@@ -15,6 +15,12 @@ export interface Config {
   retryBackoffMs: number;
   parseReasoningFields: boolean;
   keepaliveMs: number;
+  /** STATUS_HOLD_SECONDS: how long the first byte waits for the upstream to accept. */
+  statusHoldMs: number;
+  /** REQUEST_DEADLINE: the longest any request may run. */
+  deadlineMs: number;
+  /** CLIENT_STALL_SECONDS: how long a client may read nothing before its stream is ended. */
+  clientStallMs: number;
   maxBodyBytes: number;
   logLevel: string;
   /** Several providers and routes (SPEC §6); unset = one provider from UPSTREAM_*. */
@@ -76,6 +82,9 @@ export function loadConfig(env: EnvLike): Config {
     retryBackoffMs: e.UPSTREAM_RETRY_BACKOFF * 1000,
     parseReasoningFields: e.ENABLE_PARSE_REASONING,
     keepaliveMs: e.SSE_KEEPALIVE_SECONDS * 1000,
+    statusHoldMs: e.STATUS_HOLD_SECONDS * 1000,
+    deadlineMs: e.REQUEST_DEADLINE * 1000,
+    clientStallMs: e.CLIENT_STALL_SECONDS * 1000,
     maxBodyBytes: e.MAX_BODY_BYTES,
     logLevel: e.LOG_LEVEL,
     providersFile: e.PROVIDERS_FILE,

@@ -1,57 +1,92 @@
-import { Hono } from "hono";
+import { Hono, type Context } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import type { Config } from "../config/index.js";
-import { createCollector, runStaged, GATEWAY_EXTENSION_FIELDS, type PipelineDeps, type StagedRequest } from "../pipeline/index.js";
+import { createCollector, runStaged, GATEWAY_EXTENSION_FIELDS, type Collected, type PipelineDeps, type StagedRequest } from "../pipeline/index.js";
+import { openAIChatCompletion, openAIChatEncoder, stagedCompletion, stagedEncoder, type StreamEncoder } from "../surfaces/index.js";
 import { chatRequestSchema, describeIssues, type ChatRequestBody } from "./chat-schema.js";
 import { ApiError } from "./errors.js";
-import { stagedResponse } from "./staged-response.js";
-import { toCompletion } from "./completion.js";
+import { failureHeaders } from "./failure.js";
+import { streamResponse } from "./stream-response.js";
 import type { GatewayEnv } from "./types.js";
 
 export interface ChatRouteDeps {
-  config: Pick<Config, "allowModels" | "summaryModelDefault" | "keepaliveMs" | "maxBodyBytes">;
+  config: Pick<Config, "allowModels" | "summaryModelDefault" | "keepaliveMs" | "maxBodyBytes" | "statusHoldMs" | "clientStallMs">;
   pipeline: PipelineDeps;
   now: () => number;
 }
 
-/** `POST /v1/chat/completions`: validate at the edge, then hand over to the pipeline. */
+/** Bytes a client may be behind before the pipeline waits for it (the socket's own buffer aside). */
+const HIGH_WATER_BYTES = 64 * 1024;
+
+/** How one chat surface differs from another: its default for `stream`, its encoder, its JSON. */
+interface ChatSurface {
+  streamByDefault: boolean;
+  encoder(req: StagedRequest, body: ChatRequestBody, createdSeconds: number): StreamEncoder;
+  completion(req: StagedRequest, r: Collected, createdSeconds: number): unknown;
+}
+
+const STAGED: ChatSurface = {
+  streamByDefault: true,
+  encoder: (req) => stagedEncoder(req.requestId),
+  completion: stagedCompletion,
+};
+
+const OPENAI: ChatSurface = {
+  // OpenAI's own default: a client that says nothing gets one JSON object.
+  streamByDefault: false,
+  encoder: (req, body, createdSeconds) =>
+    openAIChatEncoder({ requestId: req.requestId, model: req.model, createdSeconds, includeUsage: streamOptions(body).include_usage === true }),
+  completion: openAIChatCompletion,
+};
+
+/**
+ * `POST /v1/chat/completions` (the staged dialect) and `POST /openai/v1/chat/completions` (plain
+ * OpenAI chunks): one validation, one pipeline, two encoders.
+ */
 export function chatRoutes(deps: ChatRouteDeps) {
   const app = new Hono<GatewayEnv>();
-  app.post(
-    "/v1/chat/completions",
-    bodyLimit({
-      maxSize: deps.config.maxBodyBytes,
-      onError: () => {
-        throw new ApiError(413, `request body is larger than MAX_BODY_BYTES (${deps.config.maxBodyBytes} bytes)`, "body_too_large");
-      },
-    }),
-    async (c) => {
-      const body = await readBody(c.req.raw);
-      if (isRecordWithModel(body)) c.set("model", body.model);
-      const req = toStagedRequest(body, c.get("requestId"), deps.config, c.req.header("x-task-category"));
-      const signal = c.req.raw.signal;
-      if (req.stream) {
-        return stagedResponse({
-          requestId: req.requestId,
-          keepaliveMs: deps.config.keepaliveMs,
-          clientSignal: signal,
-          run: (sink, s) => runStaged(req, deps.pipeline, sink, s),
-          onBug: (e) => deps.pipeline.logger.error({ err: e, request_id: req.requestId }, "pipeline bug"),
-        });
-      }
-      const { sink, result } = createCollector();
-      await runStaged(req, deps.pipeline, sink, signal);
-      if (result.provider) c.header("x-gateway-provider", result.provider);
-      if (result.failure) {
-        const f = result.failure;
-        const headers: Record<string, string> = result.provider ? { "x-gateway-provider": result.provider } : {};
-        if (f.kind === "no_provider" && f.retryAfterMs !== undefined) headers["retry-after"] = String(Math.ceil(f.retryAfterMs / 1000));
-        throw new ApiError(f.gatewayStatus, f.message, f.code, f.gatewayStatus >= 500 ? "upstream_error" : f.type, headers);
-      }
-      return c.json(toCompletion(req, result, Math.floor(deps.now() / 1000)));
+  const limit = bodyLimit({
+    maxSize: deps.config.maxBodyBytes,
+    onError: () => {
+      throw new ApiError(413, `request body is larger than MAX_BODY_BYTES (${deps.config.maxBodyBytes} bytes)`, "body_too_large");
     },
-  );
+  });
+  app.post("/v1/chat/completions", limit, (c) => handle(c, STAGED, deps));
+  app.post("/openai/v1/chat/completions", limit, (c) => handle(c, OPENAI, deps));
   return app;
+}
+
+async function handle(c: Context<GatewayEnv>, surface: ChatSurface, deps: ChatRouteDeps): Promise<Response> {
+  const body = await readBody(c.req.raw);
+  if (isRecordWithModel(body)) c.set("model", body.model);
+  const parsed = parseChatBody(body, deps.config);
+  const req = toStagedRequest(parsed, body, c.get("requestId"), deps.config, c.req.header("x-task-category"), surface.streamByDefault);
+  const created = Math.floor(deps.now() / 1000);
+  if (req.stream) {
+    return streamResponse(c, {
+      requestId: req.requestId,
+      encoder: surface.encoder(req, parsed, created),
+      keepaliveMs: deps.config.keepaliveMs,
+      holdMs: deps.config.statusHoldMs,
+      stallMs: deps.config.clientStallMs,
+      highWaterBytes: HIGH_WATER_BYTES,
+      run: (sink, s) => runStaged(req, deps.pipeline, sink, s),
+      onBug: (e) => deps.pipeline.logger.error({ err: e, request_id: req.requestId }, "pipeline bug"),
+    });
+  }
+  const { sink, result } = createCollector();
+  await runStaged(req, deps.pipeline, sink, c.req.raw.signal);
+  const providerHeader: Record<string, string> = result.provider ? { "x-gateway-provider": result.provider } : {};
+  if (result.failure) {
+    const f = result.failure;
+    throw new ApiError(f.status, f.message, f.code, f.type, failureHeaders(f, providerHeader));
+  }
+  return c.json(surface.completion(req, result, created), 200, providerHeader);
+}
+
+function streamOptions(body: ChatRequestBody): Record<string, unknown> {
+  const o = body.stream_options;
+  return typeof o === "object" && o !== null && !Array.isArray(o) ? (o as Record<string, unknown>) : {};
 }
 
 function isRecordWithModel(v: unknown): v is { model: string } {
@@ -68,25 +103,36 @@ async function readBody(raw: Request): Promise<unknown> {
   }
 }
 
-function toStagedRequest(body: unknown, requestId: string, config: ChatRouteDeps["config"], taskCategory: string | undefined): StagedRequest {
+function parseChatBody(body: unknown, config: ChatRouteDeps["config"]): ChatRequestBody {
   if (typeof body !== "object" || body === null || Array.isArray(body)) {
     throw new ApiError(400, "request body must be a JSON object", "invalid_request");
   }
   const parsed = chatRequestSchema.safeParse(body);
   if (!parsed.success) throw new ApiError(400, describeIssues(parsed.error), "invalid_request");
-  const b: ChatRequestBody = parsed.data;
+  const b = parsed.data;
   for (const model of [b.model, b.summary_model]) {
     if (model !== undefined && config.allowModels && !config.allowModels.includes(model)) {
       throw new ApiError(403, `model "${model}" is not allowed on this gateway (ALLOW_MODELS)`, "model_not_allowed", "permission_error");
     }
   }
+  return b;
+}
+
+function toStagedRequest(
+  b: ChatRequestBody,
+  body: unknown,
+  requestId: string,
+  config: ChatRouteDeps["config"],
+  taskCategory: string | undefined,
+  streamByDefault: boolean,
+): StagedRequest {
   const passthrough: Record<string, unknown> = { ...b };
-  for (const field of [...GATEWAY_EXTENSION_FIELDS, "model", "messages", "stream"]) delete passthrough[field];
+  for (const field of [...GATEWAY_EXTENSION_FIELDS, "model", "messages", "stream", "n"]) delete passthrough[field];
   return {
     requestId,
     model: b.model,
     messages: b.messages,
-    stream: b.stream,
+    stream: b.stream ?? streamByDefault,
     summaryModel: b.summary_model ?? config.summaryModelDefault ?? b.model,
     taskCategory,
     body,

@@ -15,7 +15,10 @@ const message = z.looseObject({
 export const chatRequestSchema = z.looseObject({
   model: z.string({ message: "is required and must be a string" }).trim().min(1, "must not be empty"),
   messages: z.array(message, { message: "is required and must be an array" }).min(1, "must not be empty"),
-  stream: z.boolean({ message: "must be true or false" }).default(true),
+  // The default differs by surface (staged: true; OpenAI: false); the route applies it.
+  stream: z.boolean({ message: "must be true or false" }).optional(),
+  // Several choices would need several staged streams; say so rather than answer one.
+  n: z.literal(1, { message: "only 1 is supported (one answer per request)" }).optional(),
   summary_model: z.string({ message: "must be a string" }).trim().min(1, "must not be empty").optional(),
   temperature: z.number({ message: "must be a number" }).min(0).max(2).optional(),
   top_p: z.number({ message: "must be a number" }).min(0).max(1).optional(),

@@ -9,3 +9,5 @@ export { keysFromList, loadKeysFile, matchKey, secretEquals, sha256, type ApiKey
 export { createMemoryLimiter, keyLimits, releaseWhenDone, type KeyLimiter } from "./limits.js";
 export { modelRoutes } from "./model-routes.js";
 export { recordRejections } from "./rejections.js";
+export { clientFailure, failureBody, failureHeaders, failureResponse } from "./failure.js";
+export { streamResponse, type StreamResponseOptions } from "./stream-response.js";

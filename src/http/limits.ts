@@ -105,8 +105,17 @@ export function keyLimits(limiter: KeyLimiter, defaults: { rpm: number; maxConcu
       throw new ApiError(429, `key "${key.name}" already has ${max} streams open`, "too_many_concurrent", "rate_limit_error", { "retry-after": "1" });
     }
     await next();
-    // Hono has already turned a thrown error into c.res here; either way the slot is released
-    // when that response's body is done, cancelled, or the client leaves.
-    c.res = releaseWhenDone(c.res, () => limiter.closeStream(key.name), c.req.raw.signal);
+    const release = () => limiter.closeStream(key.name);
+    // On Node the slot is released when the response is over, however it ended (a stream is
+    // written to the socket directly, so there is no body to watch). Elsewhere, the body is.
+    const outgoing = (c.env as { outgoing?: import("node:http").ServerResponse } | undefined)?.outgoing;
+    if (outgoing) {
+      if (outgoing.writableFinished || outgoing.destroyed) release();
+      else outgoing.once("close", release);
+    } else {
+      // Hono has already turned a thrown error into c.res here; either way the slot is released
+      // when that response's body is done, cancelled, or the client leaves.
+      c.res = releaseWhenDone(c.res, release, c.req.raw.signal);
+    }
   };
 }

@@ -1,5 +1,6 @@
 import { Hono } from "hono";
 import type { Provider } from "../providers/index.js";
+import { ApiError } from "./errors.js";
 import type { GatewayEnv } from "./types.js";
 
 const CACHE_MS = 60_000;
@@ -33,9 +34,18 @@ export function modelRoutes(deps: ModelRouteDeps) {
     return names;
   };
   const app = new Hono<GatewayEnv>();
-  app.get("/v1/models", async (c) => {
+  const list = async () => {
     const names = [...new Set([...known, ...(await upstream())])].sort();
-    return c.json({ object: "list", data: names.map((id) => ({ id, object: "model", owned_by: "gateway" })) });
+    // `created` is part of OpenAI's model object; the gateway does not know it, so 0.
+    return { object: "list", data: names.map((id) => ({ id, object: "model", created: 0, owned_by: "gateway" })) };
+  };
+  app.get("/v1/models", async (c) => c.json(await list()));
+  app.get("/openai/v1/models", async (c) => c.json(await list()));
+  app.get("/openai/v1/models/:id", async (c) => {
+    const id = c.req.param("id");
+    const model = (await list()).data.find((m) => m.id === id);
+    if (!model) throw new ApiError(404, `model "${id}" is not known to this gateway`, "model_not_found", "not_found_error");
+    return c.json(model);
   });
   return app;
 }

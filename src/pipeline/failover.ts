@@ -44,6 +44,7 @@ export async function completeVia(
   signal: AbortSignal,
   deps: FailoverDeps,
   requestId: string,
+  onRetry: (info: { provider: string; attempt: number; error: UpstreamError }) => void,
 ): Promise<unknown> {
   let last: UpstreamError | undefined;
   for (const [i, c] of plan.candidates.entries()) {
@@ -52,7 +53,7 @@ export async function completeVia(
     try {
       const result = await deps.client.complete(c.provider.target, body(c.upstreamModel), signal, {
         maxRetries: retriesFor(plan, i, deps.maxRetries),
-        onRetry: ({ attempt, error }) => deps.observer.retry({ id: requestId, provider: c.provider.id, attempt, status: error.status, code: error.code }),
+        onRetry: ({ attempt, error }) => onRetry({ provider: c.provider.id, attempt, error }),
       });
       deps.router.success(c, deps.now() - started);
       return result;

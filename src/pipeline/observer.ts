@@ -5,6 +5,7 @@ export type RequestOutcome =
   | "ok" // output.done sent
   | "upstream_error" // ended by an upstream failure (JSON error or `error` event)
   | "client_closed" // the client went away first
+  | "aborted" // the gateway ended it: shutdown, REQUEST_DEADLINE, or a client too slow to read
   | "rejected"; // refused before any upstream call (validation, allowlist, auth, limits)
 
 /** One finished request: what the request log stores and the metrics count. */

@@ -1,66 +1,178 @@
-import type { ReasoningSummarySource, StagedEvent, Stage, SummarySource } from "../events/index.js";
+import type { EventData, ReasoningSummarySource, Source, StagedEvent, Stage, SummarySource, ToolCallDelta } from "../events/index.js";
 
-type Done = Extract<StagedEvent, { event: "output.done" }>["data"];
+type Done = Omit<EventData<"output.done">, "request_id">;
+
+/** Output that arrived before `summary.reasoning` went out, in arrival order. */
+type HeldOutput = { kind: "text"; text: string } | { kind: "tools"; calls: ToolCallDelta[] };
+
+export interface OrderingOptions {
+  /** Research mode: `research.sources` comes right after `summary.prompt`, before anything else. */
+  expectSources: boolean;
+  /**
+   * Held output above this many characters pauses the upstream (see `waitForRoom`) until
+   * `summary.reasoning` is out — a bound on memory that loses nothing.
+   */
+  maxHeldChars: number;
+}
 
 /**
- * Holds the four staged events to their order while the three calls finish in any order:
- * `summary.reasoning` waits for `summary.prompt`; the answer waits for `summary.reasoning`,
- * then is flushed as one delta and streams live from there on.
+ * Holds the staged events to their order while the calls finish in any order:
+ * `summary.prompt` → `research.sources` → `summary.progress`… → `summary.reasoning` → output
+ * (`output.delta` and `output.tool_calls`, in upstream order) → `output.done`. Output is held
+ * only until `summary.reasoning`, then flushed and streamed live. `error` and `upstream.retry`
+ * events are not part of the order and pass straight through.
  */
-export function createOrderedEmitter(requestId: string, emit: (e: StagedEvent) => void, onFirstOutput: () => void) {
+export function createOrderedEmitter(requestId: string, emit: (e: StagedEvent) => void, onFirstOutput: () => void, opts: OrderingOptions) {
+  // Each flag says which staged event has gone out; the order above is enforced by waiting.
   let promptSent = false;
-  // A reasoning summary that finished before the prompt summary waits here.
-  let reasoningReady: { text: string; source: ReasoningSummarySource } | undefined;
+  let sourcesSent = !opts.expectSources;
   let reasoningSent = false;
-  // Answer text that arrived before `summary.reasoning` went out.
-  let held: string[] = [];
   let outputStarted = false;
+  // Events ready before their turn.
+  let sourcesReady: { query: string; sources: Source[] } | undefined;
+  let progressReady: { index: number; text: string; source: SummarySource }[] = [];
+  let reasoningReady: { text: string; source: ReasoningSummarySource } | undefined;
+  // Output before `summary.reasoning`, and its size in characters.
+  let held: HeldOutput[] = [];
+  let heldChars = 0;
+  // Resolves the pipeline's wait once held output may grow again.
+  let room: { promise: Promise<void>; resolve: () => void } | undefined;
 
-  function sendOutput(text: string): void {
-    if (!outputStarted) {
-      outputStarted = true;
-      onFirstOutput();
-    }
+  const ready = () => promptSent && sourcesSent;
+
+  function startOutput(): void {
+    if (outputStarted) return;
+    outputStarted = true;
+    onFirstOutput();
+  }
+
+  function sendText(text: string): void {
+    startOutput();
     emit({ event: "output.delta", data: { request_id: requestId, text } });
   }
 
-  function sendReasoning(r: { text: string; source: ReasoningSummarySource }): void {
-    reasoningSent = true;
-    emit({ event: "summary.reasoning", data: { request_id: requestId, ...r } });
-    if (held.length > 0) {
-      const text = held.join("");
-      held = [];
-      sendOutput(text);
+  function sendTools(calls: ToolCallDelta[]): void {
+    startOutput();
+    emit({ event: "output.tool_calls", data: { request_id: requestId, tool_calls: calls } });
+  }
+
+  /** Sends whatever became sendable, in order. Called after every state change. */
+  function advance(): void {
+    if (!promptSent) return;
+    if (!sourcesSent && sourcesReady) {
+      sourcesSent = true;
+      emit({ event: "research.sources", data: { request_id: requestId, ...sourcesReady } });
+      sourcesReady = undefined;
     }
+    if (!ready()) return;
+    if (!reasoningSent) {
+      for (const p of progressReady) emit({ event: "summary.progress", data: { request_id: requestId, ...p } });
+      progressReady = [];
+    }
+    if (!reasoningSent && reasoningReady) {
+      reasoningSent = true;
+      emit({ event: "summary.reasoning", data: { request_id: requestId, ...reasoningReady } });
+      flushHeld();
+    }
+  }
+
+  function flushHeld(): void {
+    // Adjacent text is sent as one delta: the client gets the held answer in one piece.
+    let text = "";
+    for (const item of held) {
+      if (item.kind === "text") text += item.text;
+      else {
+        if (text !== "") sendText(text);
+        text = "";
+        sendTools(item.calls);
+      }
+    }
+    if (text !== "") sendText(text);
+    held = [];
+    heldChars = 0;
+    openRoom();
+  }
+
+  function openRoom(): void {
+    room?.resolve();
+    room = undefined;
   }
 
   return {
     promptSummary(text: string, source: SummarySource): void {
       promptSent = true;
       emit({ event: "summary.prompt", data: { request_id: requestId, text, source } });
-      if (reasoningReady) sendReasoning(reasoningReady);
+      advance();
+    },
+    sources(query: string, sources: Source[]): void {
+      sourcesReady = { query, sources };
+      advance();
+    },
+    /** Research was skipped or failed: nothing to wait for. */
+    noSources(): void {
+      sourcesSent = true;
+      advance();
+    },
+    progress(index: number, text: string, source: SummarySource): void {
+      // Reasoning is over once its summary went out; a late progress summary has no place.
+      if (reasoningSent) return;
+      progressReady.push({ index, text, source });
+      advance();
     },
     reasoningSummary(text: string, source: ReasoningSummarySource): void {
-      if (promptSent) sendReasoning({ text, source });
-      else reasoningReady = { text, source };
+      reasoningReady = { text, source };
+      advance();
     },
     answer(text: string): void {
-      if (reasoningSent) sendOutput(text);
-      else held.push(text);
+      if (reasoningSent) return sendText(text);
+      held.push({ kind: "text", text });
+      heldChars += text.length;
     },
-    /** A failed-over provider's answer never reached the client: forget it. */
+    toolCalls(calls: ToolCallDelta[]): void {
+      if (reasoningSent) return sendTools(calls);
+      held.push({ kind: "tools", calls });
+      for (const c of calls) heldChars += (c.function?.arguments?.length ?? 0) + 32;
+    },
+    /**
+     * A promise to wait on before reading more from the upstream while held output is at its
+     * cap; `undefined` (no allocation) when there is room.
+     */
+    waitForRoom(): Promise<void> | undefined {
+      if (reasoningSent || heldChars < opts.maxHeldChars) return undefined;
+      if (!room) {
+        let resolve!: () => void;
+        const promise = new Promise<void>((r) => (resolve = r));
+        room = { promise, resolve };
+      }
+      return room.promise;
+    },
+    /** A failed-over provider's output never reached the client: forget it. */
     discardHeld(): void {
       held = [];
+      heldChars = 0;
+      openRoom();
     },
     error(stage: Stage, e: { message: string; code: string; retryable: boolean }): void {
       emit({ event: "error", data: { request_id: requestId, stage, ...e } });
     },
-    /** Only valid once both summaries were handed over; the pipeline awaits them first. */
-    done(data: Omit<Done, "request_id">): void {
+    retry(data: Omit<EventData<"upstream.retry">, "request_id">): void {
+      emit({ event: "upstream.retry", data: { request_id: requestId, ...data } });
+    },
+    /** Only valid once every summary was handed over; the pipeline awaits them first. */
+    done(data: Done): void {
       emit({ event: "output.done", data: { request_id: requestId, ...data } });
+    },
+    /** The run is over (failed or cancelled): nobody waits for room any more. */
+    close(): void {
+      openRoom();
     },
     get outputStarted(): boolean {
       return outputStarted;
     },
+    get reasoningSent(): boolean {
+      return reasoningSent;
+    },
   };
 }
+
+export type OrderedEmitter = ReturnType<typeof createOrderedEmitter>;

@@ -1,6 +1,5 @@
 import type { RouteInfo, Timings, Usage } from "../events/index.js";
 import type { Candidate } from "../providers/index.js";
-import type { UpstreamError } from "../upstream/index.js";
 import type { RequestOutcome, RequestRecord } from "./observer.js";
 import type { StagedRequest } from "./request.js";
 
@@ -10,7 +9,8 @@ export interface RecordInput {
   endedAt: number;
   outcome: RequestOutcome;
   httpStatus: number;
-  err: UpstreamError | undefined;
+  /** Why it failed, when it did. */
+  err: { code: string; message: string } | undefined;
   timings: Timings;
   ttfb: number | null;
   usage: Usage | null;

@@ -38,7 +38,9 @@ export const TAG_INSTRUCTION =
  */
 export function buildUpstreamBody(req: StagedRequest, mode: CapabilityMode, upstreamModel = req.model): Record<string, unknown> {
   const messages = mode === "auto" || mode === "tags" ? withTagInstruction(req.messages) : req.messages;
-  return { ...req.passthrough, model: upstreamModel, messages, stream: true };
+  // Usage comes in a last chunk only when asked for; the request log and `output.done` want it.
+  const streamOptions = { include_usage: true, ...(isRecord(req.passthrough.stream_options) ? req.passthrough.stream_options : {}) };
+  return { ...req.passthrough, model: upstreamModel, messages, stream: true, stream_options: streamOptions };
 }
 
 function withTagInstruction(messages: ChatMessage[]): ChatMessage[] {
@@ -66,4 +68,8 @@ export function contentText(content: unknown): string {
     .map((p: unknown) => (typeof p === "object" && p !== null && "text" in p && typeof p.text === "string" ? p.text : ""))
     .filter(Boolean)
     .join("\n");
+}
+
+function isRecord(v: unknown): v is Record<string, unknown> {
+  return typeof v === "object" && v !== null && !Array.isArray(v);
 }

@@ -1,14 +1,15 @@
 import type { Logger } from "pino";
-import type { CapabilityMode } from "../config/index.js";
 import type { RouteInfo, StagedEvent, Timings, Usage } from "../events/index.js";
-import { classifyTask, type Candidate } from "../providers/index.js";
-import { createReasoningCollector, createReasoningSeparator, resolveCapability, type ParsedPart } from "../reasoning/index.js";
-import type { Summarize } from "../summaries/index.js";
-import type { UpstreamError } from "../upstream/index.js";
-import { childController, FINISHED } from "../util/index.js";
+import { classifyTask, type Candidate, type RoutePlan } from "../providers/index.js";
+import { createReasoningCollector, createReasoningSeparator, resolveCapability, type CapabilityRule, type ParsedPart, type ReasoningCollector, type ReasoningSeparator } from "../reasoning/index.js";
+import type { Summarize, SummaryKind } from "../summaries/index.js";
+import type { UpstreamDelta, UpstreamError } from "../upstream/index.js";
+import { childController, FINISHED, RequestEnded, type ChildController } from "../util/index.js";
+import { failureOf, type Failure } from "./failure.js";
 import { asUpstreamError, completeVia, noProvider, reportFailure, retriesFor, type FailoverDeps } from "./failover.js";
-import type { RequestObserver } from "./observer.js";
-import { createOrderedEmitter } from "./ordering.js";
+import type { Inflight } from "./inflight.js";
+import type { RequestObserver, RequestOutcome } from "./observer.js";
+import { createOrderedEmitter, type OrderedEmitter } from "./ordering.js";
 import { buildRecord } from "./record.js";
 import { buildUpstreamBody, contentText, promptText, type StagedRequest } from "./request.js";
 
@@ -19,187 +20,317 @@ export interface PipelineDeps extends FailoverDeps {
   wallClock: () => number;
   maxReasoningChars: number;
   parseReasoningFields: boolean;
-  capabilities: { pattern: string; mode: CapabilityMode }[];
+  capabilities: readonly CapabilityRule[];
   logBodies: boolean;
+  /** REQUEST_DEADLINE: no request runs longer than this, however lively its upstream. */
+  deadlineMs: number;
+  /** Answer held back before `summary.reasoning` above this pauses reading the upstream. */
+  maxHeldChars: number;
+  /** Every running request, so shutdown can end them. */
+  inflight?: Inflight;
 }
 
-/** Where a request's output goes. `fail` ends it and returns the HTTP status it ended with. */
+/** Where a request's output goes: a surface's response writer, or a collector. */
 export interface StageSink {
   event(e: StagedEvent): void;
-  fail(e: UpstreamError): number;
+  /** The upstream accepted the request (its headers are in): the response may commit now. */
+  accepted?(): void;
+  /** End the request with a failure; returns the HTTP status it ended with. */
+  fail(f: Failure): number;
   /** The provider now serving the request, for the `x-gateway-provider` header. */
   provider?(id: string): void;
+  /** Backpressure: while the client is behind, a promise to await before reading on. */
+  ready?(): Promise<void> | undefined;
 }
 
 /**
  * One request, start to finish: the prompt summary and the upstream stream start together; the
  * reasoning summary starts the moment reasoning ends. Everything shares one AbortSignal, so a
- * client that leaves, or an upstream that fails, stops all three calls at once. A provider that
- * fails before any answer was sent is replaced by the route's next candidate, unseen.
+ * client that leaves, the deadline, or shutdown stops all calls at once. A provider that fails
+ * before any answer was sent is replaced by the route's next candidate, unseen.
  */
 export async function runStaged(req: StagedRequest, deps: PipelineDeps, sink: StageSink, clientSignal: AbortSignal): Promise<void> {
-  const startedAt = deps.wallClock();
-  const t0 = deps.now();
-  const elapsed = () => Math.round(deps.now() - t0);
-  const timings: Timings = { prompt_summary: null, reasoning_end: null, reasoning_summary: null, first_output: null, total: 0 };
-  const stop = childController(clientSignal);
-  const signal = stop.signal;
-  const summaries: { prompt?: { text: string; source: string }; reasoning?: { text: string; source: string } } = {};
-  const answer: string[] = [];
-  let fallbacks = 0;
-  const out = createOrderedEmitter(
-    req.requestId,
-    (e) => {
-      if (e.event === "summary.prompt") summaries.prompt = { text: e.data.text, source: e.data.source };
-      else if (e.event === "summary.reasoning") summaries.reasoning = { text: e.data.text, source: e.data.source };
-      else if (e.event === "output.delta" && deps.logBodies) answer.push(e.data.text);
-      else if (e.event === "error" && e.data.stage !== "upstream") {
-        fallbacks++;
-        deps.observer.summaryFallback({ id: req.requestId, stage: e.data.stage, code: e.data.code });
-      }
-      sink.event(e);
-    },
-    () => (timings.first_output = elapsed()),
-  );
-  deps.observer.started({ id: req.requestId, model: req.model, stream: req.stream });
+  await new Run(req, deps, sink, clientSignal).execute();
+}
 
-  const classification = deps.router.usesTaskRouting
-    ? classifyTask(
-        { header: req.taskCategory, metadataCategory: metadataCategory(req.passthrough), text: req.messages.map((m) => contentText(m.content)).join("\n") },
-        deps.router.taskRouting,
-      )
-    : undefined;
-  const plan = deps.router.plan(req.model, { kind: "chat", classification });
-  const mode = resolveCapability(req.model, deps.capabilities);
-  let route: RouteInfo | null = null;
-  let served: Candidate | undefined;
-  let attempts = 0;
-  let failovers = 0;
-  let ttfb: number | null = null;
-  let finishReason: string | null = null;
-  let usage: Usage | undefined;
-  const finish = (outcome: "ok" | "upstream_error" | "client_closed", httpStatus: number, err?: UpstreamError) => {
-    timings.total = elapsed();
-    const record = buildRecord({
-      req, startedAt, endedAt: deps.wallClock(), outcome, httpStatus, err, timings, ttfb, usage: usage ?? null, route, served,
-      summaries, fallbacks, failovers, attempts, answer: deps.logBodies ? answer.join("") : null, logBodies: deps.logBodies,
+class Run {
+  private readonly t0: number;
+  private readonly startedAt: number;
+  private readonly timings: Timings = { prompt_summary: null, reasoning_end: null, reasoning_summary: null, first_output: null, total: 0 };
+  /** One signal for every call of this request; aborted with a RequestEnded when the gateway ends it. */
+  private readonly stop: ChildController;
+  private readonly out: OrderedEmitter;
+  private readonly mode;
+
+  // What the request log and `output.done` report; filled in as the run goes.
+  private route: RouteInfo | null = null;
+  private served: Candidate | undefined;
+  private attempts = 0;
+  private failovers = 0;
+  private ttfb: number | null = null;
+  private finishReason: string | null = null;
+  private usage: Usage | undefined;
+  private sawToolCalls = false;
+  private fallbacks = 0;
+  private readonly summaries: { prompt?: { text: string; source: string }; reasoning?: { text: string; source: string } } = {};
+  /** The answer as sent, kept only with LOG_BODIES. */
+  private readonly answer: string[] = [];
+
+  /** Reasoning for the summary (bounded: head and tail). A failover starts it afresh. */
+  private reasoning: ReasoningCollector;
+  /** Set the moment reasoning ends; a failover's second stream does not summarise again. */
+  private reasoningTask: Promise<void> | undefined;
+  private promptTask: Promise<void> | undefined;
+
+  constructor(
+    private readonly req: StagedRequest,
+    private readonly deps: PipelineDeps,
+    private readonly sink: StageSink,
+    private readonly clientSignal: AbortSignal,
+  ) {
+    this.t0 = deps.now();
+    this.startedAt = deps.wallClock();
+    this.stop = childController(clientSignal);
+    this.mode = resolveCapability(req.model, deps.capabilities);
+    this.reasoning = createReasoningCollector(deps.maxReasoningChars);
+    this.out = createOrderedEmitter(req.requestId, (e) => this.emit(e), () => (this.timings.first_output = this.elapsed()), {
+      expectSources: false,
+      maxHeldChars: deps.maxHeldChars,
     });
-    deps.observer.finished(record);
-    const log = { request_id: req.requestId, model: req.model, provider: route?.provider, outcome, status: httpStatus, timings, usage, attempts };
-    if (outcome === "upstream_error") deps.logger.warn({ ...log, code: err?.code, err: err?.message }, "request failed");
-    else deps.logger.info(log, outcome === "ok" ? "request completed" : "client disconnected; upstream and summaries cancelled");
-  };
-
-  if (plan.candidates.length === 0) {
-    const err = noProvider(plan);
-    finish("upstream_error", sink.fail(err), err);
-    return;
   }
 
-  // A failed summary often means the upstream itself is down. Its fallback waits for the
-  // upstream's headers, so an unreachable upstream still gets a clean JSON status, not a stream.
-  let upstreamOpened!: () => void;
-  const opened = new Promise<void>((resolve) => (upstreamOpened = resolve));
-  const summaryPlan = deps.router.plan(req.summaryModel, { kind: "summary" });
-  const complete = (body: Record<string, unknown>, s: AbortSignal) =>
-    completeVia(summaryPlan, (model) => ({ ...body, model }), s, deps, req.requestId);
-
-  const promptTask = deps
-    .summarize({ kind: "prompt", text: promptText(req.messages), model: req.summaryModel, signal, complete })
-    .then(async (r) => {
-      timings.prompt_summary = elapsed();
-      if (r.failure) {
-        await opened;
-        out.error("prompt_summary", r.failure);
-      }
-      out.promptSummary(r.text, r.source);
-    });
-  promptTask.catch(() => undefined); // only rejects on cancellation; awaited below otherwise
-
-  let reasoning = createReasoningCollector(deps.maxReasoningChars);
-  let reasoningTask: Promise<void> | undefined;
-  const onReasoningEnd = (): void => {
-    if (reasoningTask) return; // a failover's second stream: its reasoning was already summarised
-    timings.reasoning_end = elapsed();
-    const text = reasoning.text();
-    if (text.trim() === "") {
-      reasoningTask = Promise.resolve();
-      out.reasoningSummary("", "empty");
-      return;
+  async execute(): Promise<void> {
+    const { deps, req } = this;
+    deps.observer.started({ id: req.requestId, model: req.model, stream: req.stream });
+    const deadline = setTimeout(
+      () => this.stop.abort(new RequestEnded("deadline_exceeded", `the request ran longer than ${Math.round(deps.deadlineMs / 1000)} s (REQUEST_DEADLINE)`, 504, false)),
+      deps.deadlineMs,
+    );
+    const untrack = deps.inflight?.track(this.stop);
+    try {
+      const plan = this.plan();
+      if (plan.candidates.length === 0) return this.fail(noProvider(plan));
+      this.promptTask = this.summarizeInto("prompt", promptText(req.messages), (r) => {
+        this.timings.prompt_summary = this.elapsed();
+        this.out.promptSummary(r.text, r.source);
+      });
+      const failure = await this.streamFrom(plan);
+      if (failure) return this.fail(failure);
+      await Promise.all([this.promptTask, this.reasoningTask]);
+      this.timings.total = this.elapsed();
+      const finishReason = this.finishReason ?? (this.sawToolCalls ? "tool_calls" : null);
+      this.out.done({ finish_reason: finishReason, ...(this.usage && { usage: this.usage }), timings: this.timings, ...(this.route && { route: this.route }) });
+      this.finish("ok", 200);
+    } catch (e) {
+      if (!this.stop.signal.aborted) throw e;
+      const reason: unknown = this.stop.signal.reason;
+      if (reason instanceof RequestEnded) this.fail(reason, "aborted");
+      else this.finish("client_closed", 499);
+    } finally {
+      clearTimeout(deadline);
+      untrack?.();
+      this.out.close();
+      this.stop.abort(FINISHED);
+      this.stop.dispose();
     }
-    reasoningTask = deps.summarize({ kind: "reasoning", text, model: req.summaryModel, signal, complete }).then((r) => {
-      timings.reasoning_summary = elapsed();
-      if (r.failure) out.error("reasoning_summary", r.failure);
-      out.reasoningSummary(r.text, r.source);
-    });
-    reasoningTask.catch(() => undefined);
-  };
-  const handle = (parts: ParsedPart[]): void => {
-    for (const p of parts) {
-      if (p.type === "reasoning") {
-        if (!reasoningTask) reasoning.append(p.text);
-      } else if (p.type === "answer") out.answer(p.text);
-      else onReasoningEnd();
-    }
-  };
+  }
 
-  try {
+  private elapsed(): number {
+    return Math.round(this.deps.now() - this.t0);
+  }
+
+  private emit(e: StagedEvent): void {
+    if (e.event === "summary.prompt") this.summaries.prompt = { text: e.data.text, source: e.data.source };
+    else if (e.event === "summary.reasoning") this.summaries.reasoning = { text: e.data.text, source: e.data.source };
+    else if (e.event === "output.delta" && this.deps.logBodies) this.answer.push(e.data.text);
+    else if (e.event === "error" && e.data.stage !== "upstream") {
+      this.fallbacks++;
+      this.deps.observer.summaryFallback({ id: this.req.requestId, stage: e.data.stage, code: e.data.code });
+    }
+    this.sink.event(e);
+  }
+
+  private plan(): RoutePlan {
+    const { deps, req } = this;
+    const classification = deps.router.usesTaskRouting
+      ? classifyTask(
+          { header: req.taskCategory, metadataCategory: metadataCategory(req.passthrough), text: req.messages.map((m) => contentText(m.content)).join("\n") },
+          deps.router.taskRouting,
+        )
+      : undefined;
+    return deps.router.plan(req.model, { kind: "chat", classification });
+  }
+
+  /**
+   * A summary step, started now: its result goes to `deliver`; a failure sends an `error` event
+   * and the sentence fallback. Rejects only when the request is cancelled.
+   */
+  private summarizeInto(kind: SummaryKind, text: string, deliver: (r: { text: string; source: "model" | "fallback" }) => void): Promise<void> {
+    const summaryPlan = this.deps.router.plan(this.req.summaryModel, { kind: "summary" });
+    const stage = kind === "prompt" ? "prompt_summary" : "reasoning_summary";
+    const task = this.deps
+      .summarize({
+        kind,
+        text,
+        model: this.req.summaryModel,
+        signal: this.stop.signal,
+        complete: (body, s) =>
+          completeVia(summaryPlan, (model) => ({ ...body, model }), s, this.deps, this.req.requestId, (info) => this.logRetry(stage, info)),
+      })
+      .then((r) => {
+        if (r.failure) this.out.error(stage, r.failure);
+        deliver(r);
+      });
+    task.catch(() => undefined); // rejects only on cancellation; awaited by execute() otherwise
+    return task;
+  }
+
+  /**
+   * Streams from the plan's candidates until one completes. Returns the failure that ended the
+   * request when none did; throws when the request was cancelled.
+   */
+  private async streamFrom(plan: RoutePlan): Promise<UpstreamError | undefined> {
+    const { deps } = this;
     let lastError: UpstreamError | undefined;
     for (const [i, c] of plan.candidates.entries()) {
       if (!deps.router.acquire(c)) continue;
-      route = { provider: c.provider.id, strategy: plan.strategy, reason: plan.reason, attempts: attempts + 1 };
-      sink.provider?.(c.provider.id);
-      const separator = createReasoningSeparator({ mode, useReasoningFields: deps.parseReasoningFields });
       try {
-        const upstream = await deps.client.stream(c.provider.target, buildUpstreamBody(req, mode, c.upstreamModel), signal, {
-          maxRetries: retriesFor(plan, i, deps.maxRetries),
-          onRetry: ({ attempt, error }) => deps.observer.retry({ id: req.requestId, provider: c.provider.id, attempt, status: error.status, code: error.code }),
-        });
-        attempts += upstream.attempts;
-        route.attempts = attempts;
-        ttfb = elapsed();
-        upstreamOpened();
-        for await (const d of upstream.deltas) {
-          if (d.content !== undefined || d.reasoning !== undefined) handle(separator.push(d));
-          if (d.finishReason !== undefined) finishReason = d.finishReason;
-          if (d.usage !== undefined) usage = d.usage;
-        }
-        handle(separator.end());
-        deps.router.success(c, ttfb);
-        served = c;
-        break;
+        await this.attempt(plan, i, c);
+        this.served = c;
+        return undefined;
       } catch (e) {
         lastError = asUpstreamError(e);
-        if (clientSignal.aborted) throw lastError;
-        attempts++;
+        if (this.stop.signal.aborted) throw lastError;
+        this.attempts++;
         reportFailure(deps.router, c, lastError);
         const next = plan.candidates[i + 1];
-        if (out.outputStarted || !lastError.failoverable || !next) break;
-        // Nothing of this provider's answer reached the client: drop it and start over elsewhere.
-        failovers++;
-        deps.observer.failover({ id: req.requestId, from: c.provider.id, to: next.provider.id, reason: lastError.code });
-        deps.logger.warn({ request_id: req.requestId, from: c.provider.id, to: next.provider.id, code: lastError.code }, "failing over");
-        out.discardHeld();
-        if (!reasoningTask) reasoning = createReasoningCollector(deps.maxReasoningChars);
+        if (this.out.outputStarted || !lastError.failoverable || !next) break;
+        this.failOver(c, next, lastError);
       } finally {
         deps.router.release(c);
       }
     }
-    if (!served) {
-      const err = lastError ?? noProvider(plan);
-      finish("upstream_error", sink.fail(err), err);
+    return lastError ?? noProvider(plan);
+  }
+
+  /** One provider: open its stream (retrying before the first byte), then relay it. */
+  private async attempt(plan: RoutePlan, index: number, c: Candidate): Promise<void> {
+    const { deps, req, sink } = this;
+    this.route = { provider: c.provider.id, strategy: plan.strategy, reason: plan.reason, attempts: this.attempts + 1 };
+    sink.provider?.(c.provider.id);
+    const maxRetries = retriesFor(plan, index, deps.maxRetries);
+    const upstream = await deps.client.stream(c.provider.target, buildUpstreamBody(req, this.mode, c.upstreamModel), this.stop.signal, {
+      maxRetries,
+      onRetry: (info) => {
+        this.logRetry("upstream", { provider: c.provider.id, ...info });
+        this.out.retry({ provider: c.provider.id, attempt: info.attempt, max_retries: maxRetries, delay_ms: 0, code: info.error.code, message: info.error.message });
+      },
+    });
+    this.attempts += upstream.attempts;
+    this.route.attempts = this.attempts;
+    this.ttfb = this.elapsed();
+    sink.accepted?.();
+    const separator = createReasoningSeparator({ mode: this.mode, useReasoningFields: deps.parseReasoningFields });
+    for await (const d of upstream.deltas) {
+      this.relay(d, separator);
+      // Backpressure: held answer at its cap, or a client that is not reading. Waiting here
+      // stops reading the upstream, so TCP slows it down too.
+      const wait = this.out.waitForRoom() ?? sink.ready?.();
+      if (wait) await wait;
+    }
+    this.take(separator.end());
+    deps.router.success(c, this.ttfb);
+  }
+
+  /** The per-chunk path: one upstream delta through the separator into the ordered output. */
+  private relay(d: UpstreamDelta, separator: ReasoningSeparator): void {
+    if (d.content !== undefined || d.reasoning !== undefined || d.toolCalls !== undefined) {
+      this.take(separator.push({ content: d.content, reasoning: d.reasoning, toolCalls: d.toolCalls !== undefined }));
+    }
+    if (d.toolCalls !== undefined) {
+      this.sawToolCalls = true;
+      this.out.toolCalls(d.toolCalls);
+    }
+    if (d.finishReason !== undefined) this.finishReason = d.finishReason;
+    if (d.usage !== undefined) this.usage = d.usage;
+  }
+
+  private take(parts: ParsedPart[]): void {
+    for (const p of parts) {
+      if (p.type === "reasoning") {
+        if (!this.reasoningTask) this.reasoning.append(p.text);
+      } else if (p.type === "answer") this.out.answer(p.text);
+      else this.onReasoningEnd();
+    }
+  }
+
+  /** Reasoning is over: summarise it now, not when the stream ends. */
+  private onReasoningEnd(): void {
+    if (this.reasoningTask) return; // a failover's second stream: its reasoning was already summarised
+    this.timings.reasoning_end = this.elapsed();
+    const text = this.reasoning.text();
+    if (text.trim() === "") {
+      this.reasoningTask = Promise.resolve();
+      this.out.reasoningSummary("", "empty");
       return;
     }
-    await Promise.all([promptTask, reasoningTask]);
-    timings.total = elapsed();
-    out.done({ finish_reason: finishReason, ...(usage && { usage }), timings, ...(route && { route }) });
-    finish("ok", 200);
-  } catch (e) {
-    if (!clientSignal.aborted) throw e;
-    finish("client_closed", 499);
-  } finally {
-    stop.abort(FINISHED);
-    stop.dispose();
+    this.reasoningTask = this.summarizeInto("reasoning", text, (r) => {
+      this.timings.reasoning_summary = this.elapsed();
+      this.out.reasoningSummary(r.text, r.source);
+    });
+  }
+
+  /** Nothing of this provider's answer reached the client: drop it and start over elsewhere. */
+  private failOver(from: Candidate, to: Candidate, err: UpstreamError): void {
+    this.failovers++;
+    this.deps.observer.failover({ id: this.req.requestId, from: from.provider.id, to: to.provider.id, reason: err.code });
+    this.deps.logger.warn({ request_id: this.req.requestId, stage: "upstream", from: from.provider.id, to: to.provider.id, code: err.code, err: err.message }, "failing over");
+    this.out.discardHeld();
+    if (!this.reasoningTask) this.reasoning = createReasoningCollector(this.deps.maxReasoningChars);
+  }
+
+  private logRetry(stage: string, info: { provider: string; attempt: number; error: UpstreamError }): void {
+    const { error } = info;
+    this.deps.observer.retry({ id: this.req.requestId, provider: info.provider, attempt: info.attempt, status: error.status, code: error.code });
+    this.deps.logger.warn(
+      { request_id: this.req.requestId, provider: info.provider, stage, attempt: info.attempt, status: error.status, code: error.code, err: error.message },
+      "upstream call failed; retrying",
+    );
+  }
+
+  private fail(e: UpstreamError | RequestEnded, outcome: RequestOutcome = "upstream_error"): void {
+    const f = failureOf(e);
+    this.finish(outcome, this.sink.fail(f), f);
+  }
+
+  /** The one log line and record of this request. */
+  private finish(outcome: RequestOutcome, httpStatus: number, err?: { code: string; message: string }): void {
+    const { deps, req } = this;
+    this.timings.total = this.elapsed();
+    deps.observer.finished(
+      buildRecord({
+        req,
+        startedAt: this.startedAt,
+        endedAt: deps.wallClock(),
+        outcome,
+        httpStatus,
+        err,
+        timings: this.timings,
+        ttfb: this.ttfb,
+        usage: this.usage ?? null,
+        route: this.route,
+        served: this.served,
+        summaries: this.summaries,
+        fallbacks: this.fallbacks,
+        failovers: this.failovers,
+        attempts: this.attempts,
+        answer: deps.logBodies ? this.answer.join("") : null,
+        logBodies: deps.logBodies,
+      }),
+    );
+    const log = { request_id: req.requestId, model: req.model, provider: this.route?.provider, outcome, status: httpStatus, timings: this.timings, usage: this.usage, attempts: this.attempts };
+    if (outcome === "upstream_error" || outcome === "aborted") deps.logger.warn({ ...log, code: err?.code, err: err?.message }, "request failed");
+    else deps.logger.info(log, outcome === "ok" ? "request completed" : "client disconnected; upstream and summaries cancelled");
   }
 }
 

@@ -197,6 +197,16 @@ export function createReasoningSeparator(options: SeparatorOptions): ReasoningSe
       pending = "";
       consume(text, false);
     }
+    if (delta.toolCalls && beforeReasoningEnd(phase)) {
+      // Undecided text before a tool call was the model talking, not thinking.
+      if (phase === "undecided") {
+        const answer = undecided.join("");
+        undecided = [];
+        out.push({ type: "reasoning-end" });
+        phase = "answer";
+        emit("answer", answer);
+      } else endReasoning();
+    }
     return out;
   }
 

@@ -16,6 +16,8 @@ export interface DeltaInput {
   content?: string | null;
   /** `delta.reasoning_content` or `delta.reasoning`, already picked by the caller; null/"" = absent. */
   reasoning?: string | null;
+  /** The delta carries `tool_calls`: reasoning is over if it was not already. */
+  toolCalls?: boolean;
 }
 
 export interface ReasoningSeparator {

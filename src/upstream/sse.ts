@@ -53,7 +53,11 @@ export async function* readEventStream(
           return;
         }
         const delta = readChunk(parseJson(data));
-        if (delta) yield delta;
+        if (delta) {
+          yield delta;
+          // Time the consumer spent (waiting for a slow client) is not the upstream's silence.
+          idle.refresh();
+        }
       }
       pending.length = 0;
     }

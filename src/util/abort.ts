@@ -27,3 +27,20 @@ export function childController(parent: AbortSignal): ChildController {
  */
 export const FINISHED = Object.freeze(new Error("the request finished"));
 export const CANCELLED = Object.freeze(new Error("the response was cancelled"));
+
+/**
+ * Why the gateway itself ended a request that was still running (not the client, not the
+ * upstream): used as the abort reason, so the pipeline can tell the client what happened.
+ */
+export class RequestEnded extends Error {
+  override readonly name = "RequestEnded";
+  constructor(
+    readonly code: "shutting_down" | "deadline_exceeded" | "client_too_slow",
+    message: string,
+    /** The status when nothing was sent yet. */
+    readonly status: number,
+    readonly retryable: boolean,
+  ) {
+    super(message);
+  }
+}

@@ -1,1 +1,1 @@
-export { childController, FINISHED, CANCELLED, type ChildController } from "./abort.js";
+export { childController, FINISHED, CANCELLED, RequestEnded, type ChildController } from "./abort.js";

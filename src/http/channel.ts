@@ -1,0 +1,91 @@
+import type { ServerResponse } from "node:http";
+
+/**
+ * Where a streamed response's bytes go. On Node it is the raw `ServerResponse`: the benchmark's
+ * profile put web-stream hand-offs (enqueue, read, node-server's copy loop) among the largest
+ * per-chunk costs, and the socket's own buffer is what backpressure has to look at anyway.
+ * Elsewhere (another runtime, `app.request()` in tests) a web stream stands in.
+ */
+export interface Channel {
+  /** Send the status line and headers; once. */
+  open(status: number, headers: Record<string, string>): void;
+  write(text: string): void;
+  /** Bytes handed over that the client has not taken yet. */
+  readonly backlog: number;
+  /** Resolves once the backlog has been flushed (or the connection is gone). */
+  drained(): Promise<void>;
+  end(): void;
+  /** The connection is gone or the response ended: writes are dropped. */
+  readonly closed: boolean;
+}
+
+export function nodeChannel(res: ServerResponse): Channel {
+  let waiting: Promise<void> | undefined;
+  return {
+    open(status, headers) {
+      res.writeHead(status, headers);
+      // Headers go out now, not with the first event: the client knows the request was accepted.
+      res.flushHeaders();
+    },
+    write(text) {
+      if (!res.destroyed && !res.writableEnded) res.write(text);
+    },
+    get backlog() {
+      return res.writableLength;
+    },
+    drained() {
+      if (!res.writableNeedDrain || res.destroyed) return Promise.resolve();
+      // One promise for every waiter of the same drain.
+      waiting ??= new Promise<void>((resolve) => {
+        const done = () => {
+          res.off("drain", done);
+          res.off("close", done);
+          waiting = undefined;
+          resolve();
+        };
+        res.on("drain", done);
+        res.on("close", done);
+      });
+      return waiting;
+    },
+    end() {
+      if (!res.writableEnded) res.end();
+    },
+    get closed() {
+      return res.destroyed || res.writableEnded;
+    },
+  };
+}
+
+const encoder = new TextEncoder();
+
+/** A channel over a web `ReadableStream`; `response()` is resolved once it is opened. */
+export function webChannel(onOpen: (r: Response) => void, onCancel: () => void): Channel {
+  let controller!: ReadableStreamDefaultController<Uint8Array>;
+  let closed = false;
+  const body = new ReadableStream<Uint8Array>({
+    start: (c) => void (controller = c),
+    cancel: () => {
+      closed = true;
+      onCancel();
+    },
+  });
+  return {
+    open: (status, headers) => onOpen(new Response(body, { status, headers })),
+    write(text) {
+      if (!closed) controller.enqueue(encoder.encode(text));
+    },
+    get backlog() {
+      return Math.max(0, -(controller.desiredSize ?? 0));
+    },
+    drained: () => Promise.resolve(),
+    end() {
+      if (closed) return;
+      closed = true;
+      controller.close();
+    },
+    get closed() {
+      return closed;
+    },
+  };
+}

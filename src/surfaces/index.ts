@@ -1,0 +1,6 @@
+// Surfaces: each one an encoder of the pipeline's one event union (streamed), and a renderer
+// of its collected run (not streamed). No surface adds meaning of its own.
+export type { Failure, StreamEncoder } from "./types.js";
+export { SurfaceInputError } from "./types.js";
+export { stagedEncoder, stagedCompletion } from "./staged.js";
+export { openAIChatEncoder, openAIChatCompletion, reasoningContent, type OpenAIChatContext } from "./openai-chat.js";

@@ -1,0 +1,114 @@
+import type { StagedEvent, Usage } from "../events/index.js";
+import type { Collected, StagedRequest } from "../pipeline/index.js";
+import type { Failure, StreamEncoder } from "./types.js";
+
+/*
+ * The OpenAI chat-completions dialect (`/openai/v1/chat/completions`): standard
+ * `chat.completion.chunk` objects, so every OpenAI client works unchanged. The staged summaries
+ * travel in `delta.reasoning_content` — the field reasoning-aware clients (the Vercel AI SDK,
+ * chat UIs that show DeepSeek's thinking) already render — in their staged order, parts
+ * separated by a blank line; the answer and tool calls are `delta.content` / `delta.tool_calls`.
+ */
+
+export interface OpenAIChatContext {
+  requestId: string;
+  model: string;
+  createdSeconds: number;
+  /** `stream_options.include_usage`: a last chunk with `usage` and no choices. */
+  includeUsage: boolean;
+}
+
+/** Blank line between reasoning parts, as the non-streamed `reasoning_content` joins them. */
+const PART_SEPARATOR = "\n\n";
+
+export function openAIChatEncoder(ctx: OpenAIChatContext): StreamEncoder {
+  // Everything before the delta is the same in every chunk of this response: built once.
+  const head = `data: {"id":${JSON.stringify(`chatcmpl-${ctx.requestId}`)},"object":"chat.completion.chunk","created":${ctx.createdSeconds},"model":${JSON.stringify(ctx.model)},`;
+  const chunk = (delta: Record<string, unknown>, finishReason: string | null = null): string =>
+    `${head}"choices":[{"index":0,"delta":${JSON.stringify(delta)},"finish_reason":${JSON.stringify(finishReason)}}]}\n\n`;
+  // The first chunk carries the role, as OpenAI's do.
+  let roleSent = false;
+  // Reasoning parts sent so far; the next one is preceded by a blank line.
+  let reasoningParts = 0;
+  const withRole = (delta: Record<string, unknown>): Record<string, unknown> => {
+    if (roleSent) return delta;
+    roleSent = true;
+    return { role: "assistant", ...delta };
+  };
+  const reasoning = (text: string): string => {
+    if (text === "") return "";
+    const sep = reasoningParts++ > 0 ? PART_SEPARATOR : "";
+    return chunk(withRole({ reasoning_content: sep + text }));
+  };
+
+  return {
+    event(e: StagedEvent): string {
+      switch (e.event) {
+        case "summary.prompt":
+        case "summary.progress":
+        case "summary.reasoning":
+          return reasoning(e.data.text);
+        case "output.delta":
+          return chunk(withRole({ content: e.data.text }));
+        case "output.tool_calls":
+          return chunk(withRole({ tool_calls: e.data.tool_calls }));
+        case "output.done": {
+          const last = chunk(withRole({}), e.data.finish_reason ?? "stop");
+          if (!ctx.includeUsage) return last;
+          const usage = e.data.usage ?? null;
+          return `${last}${head}"choices":[],"usage":${JSON.stringify(usage)}}\n\n`;
+        }
+        case "upstream.retry":
+          // A comment: SDKs skip it, a person reading the stream sees why it is quiet.
+          return `: upstream retry ${e.data.attempt}/${e.data.max_retries} (${oneLine(e.data.code)})\n\n`;
+        case "research.sources":
+        case "error":
+          // A failed summary already fell back to sentences in reasoning_content; the
+          // failure itself is the staged dialect's detail.
+          return "";
+      }
+    },
+    failure: (f: Failure) => `data: ${JSON.stringify({ error: { message: f.message, type: f.type, code: f.code } })}\n\n`,
+    end: () => "data: [DONE]\n\n",
+    keepalive: ": ping\n\n",
+  };
+}
+
+function oneLine(s: string): string {
+  return s.replace(/[\r\n]+/g, " ");
+}
+
+/** The prompt summary and the reasoning summary, as one `reasoning_content`. */
+export function reasoningContent(r: Pick<Collected, "promptSummary" | "progress" | "reasoningSummary">): string | null {
+  const parts = [r.promptSummary?.text, ...r.progress.map((p) => p.text), r.reasoningSummary?.text].filter(
+    (t): t is string => t !== undefined && t !== "",
+  );
+  return parts.length > 0 ? parts.join(PART_SEPARATOR) : null;
+}
+
+/** The non-streamed `chat.completion`, as OpenAI would answer it. */
+export function openAIChatCompletion(req: StagedRequest, r: Collected, createdSeconds: number) {
+  const toolCalls = r.toolCalls.length > 0 ? r.toolCalls : undefined;
+  const usage: Usage | undefined = r.usage;
+  return {
+    id: `chatcmpl-${req.requestId}`,
+    object: "chat.completion",
+    created: createdSeconds,
+    model: req.model,
+    choices: [
+      {
+        index: 0,
+        message: {
+          role: "assistant",
+          content: toolCalls && r.answer === "" ? null : r.answer,
+          reasoning_content: reasoningContent(r),
+          ...(toolCalls && { tool_calls: toolCalls }),
+        },
+        logprobs: null,
+        finish_reason: r.finishReason ?? "stop",
+      },
+    ],
+    ...(usage && { usage }),
+    ...(r.sources.length > 0 && { sources: r.sources }),
+  };
+}

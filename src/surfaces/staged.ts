@@ -1,0 +1,40 @@
+import { encodeEvent, KEEPALIVE_FRAME } from "../events/index.js";
+import type { Collected } from "../pipeline/index.js";
+import type { StagedRequest } from "../pipeline/index.js";
+import type { StreamEncoder } from "./types.js";
+
+/** The staged dialect of `POST /v1/chat/completions`: each event as it is, by name. */
+export function stagedEncoder(requestId: string): StreamEncoder {
+  return {
+    event: encodeEvent,
+    failure: (f) =>
+      encodeEvent({ event: "error", data: { request_id: requestId, stage: "upstream", message: f.message, code: f.code, retryable: f.retryable } }),
+    end: () => "",
+    keepalive: KEEPALIVE_FRAME,
+  };
+}
+
+/** The staged `stream:false` answer: a chat.completion with the summaries beside `choices`. */
+export function stagedCompletion(req: StagedRequest, r: Collected, createdSeconds: number) {
+  const toolCalls = r.toolCalls.length > 0 ? r.toolCalls : undefined;
+  return {
+    id: `chatcmpl-${req.requestId}`,
+    object: "chat.completion",
+    created: createdSeconds,
+    model: req.model,
+    choices: [
+      {
+        index: 0,
+        message: { role: "assistant", content: toolCalls && r.answer === "" ? null : r.answer, ...(toolCalls && { tool_calls: toolCalls }) },
+        finish_reason: r.finishReason ?? "stop",
+      },
+    ],
+    ...(r.usage && { usage: r.usage }),
+    prompt_summary: r.promptSummary ?? null,
+    reasoning_summary: r.reasoningSummary ?? null,
+    ...(r.sources.length > 0 && { sources: r.sources }),
+    ...(r.validation && { validation: r.validation }),
+    ...(r.errors.length > 0 && { gateway_errors: r.errors }),
+    timings: r.timings ?? null,
+  };
+}
