@@ -1,0 +1,237 @@
+import { describe, expect, it } from "vitest";
+import type { StagedEvent } from "../../../src/events/index.js";
+import { silentLogger } from "../../../src/observability/index.js";
+import { createCollector, createInflight, noopObserver, runStaged, type PipelineDeps, type StageSink, type StagedRequest, type Failure } from "../../../src/pipeline/index.js";
+import { createRouter, providersFileSchema, singleProviderSettings } from "../../../src/providers/index.js";
+import type { SummaryResult } from "../../../src/summaries/index.js";
+import { UpstreamError, type UpstreamClient, type UpstreamDelta } from "../../../src/upstream/index.js";
+import { RequestEnded } from "../../../src/util/index.js";
+
+/*
+ * The pipeline with fake neighbours: an upstream that is an async generator we control, a
+ * summarizer we can hold back. Deterministic — no sockets, no timers of ours to race.
+ */
+
+const delta = (d: Partial<UpstreamDelta>): UpstreamDelta => ({ content: undefined, reasoning: undefined, toolCalls: undefined, finishReason: undefined, usage: undefined, ...d });
+
+function deferred<T = void>() {
+  let resolve!: (v: T) => void;
+  const promise = new Promise<T>((r) => (resolve = r));
+  return { promise, resolve };
+}
+
+interface Fakes {
+  deps: PipelineDeps;
+  /** How many deltas the pipeline has pulled from the upstream so far. */
+  pulled: () => number;
+  /** Resolve to let the reasoning summary answer. */
+  releaseReasoningSummary: () => void;
+}
+
+function fakes(deltas: UpstreamDelta[], opts: { maxHeldChars?: number; deadlineMs?: number; holdReasoningSummary?: boolean; openError?: UpstreamError } = {}): Fakes {
+  let pulled = 0;
+  const gate = deferred();
+  if (!opts.holdReasoningSummary) gate.resolve();
+  const client: UpstreamClient = {
+    async stream(_target, _body, signal) {
+      if (opts.openError) throw opts.openError;
+      async function* gen() {
+        for (const d of deltas) {
+          if (signal.aborted) throw new UpstreamError({ kind: "aborted", message: "gone", retryable: false });
+          pulled++;
+          yield d;
+          await Promise.resolve();
+        }
+      }
+      return { deltas: gen(), attempts: 1 };
+    },
+    complete: () => Promise.reject(new Error("unused")),
+    models: () => Promise.resolve([]),
+    probe: () => Promise.resolve({ ok: true, status: 200, latencyMs: 1, error: undefined }),
+  };
+  const defaults = providersFileSchema.shape;
+  const router = createRouter(
+    singleProviderSettings({ baseUrl: "http://upstream.invalid", path: "/chat/completions", apiKey: undefined }, defaults.health.parse(undefined), defaults.task_routing.parse(undefined)),
+    { now: () => 0, random: () => 0.5 },
+  );
+  const summarize = async (req: { kind: string; signal: AbortSignal }): Promise<SummaryResult> => {
+    if (req.kind === "reasoning") await gate.promise;
+    if (req.signal.aborted) throw new Error("cancelled");
+    return { text: `${req.kind} summary`, source: "model", failure: undefined };
+  };
+  let t = 0;
+  const deps: PipelineDeps = {
+    client,
+    router,
+    observer: noopObserver,
+    maxRetries: 0,
+    now: () => (t += 1),
+    summarize,
+    logger: silentLogger(),
+    wallClock: () => 0,
+    maxReasoningChars: 8000,
+    parseReasoningFields: true,
+    capabilities: [],
+    logBodies: false,
+    deadlineMs: opts.deadlineMs ?? 60_000,
+    maxHeldChars: opts.maxHeldChars ?? 1_000_000,
+    inflight: createInflight(),
+  };
+  return { deps, pulled: () => pulled, releaseReasoningSummary: () => gate.resolve() };
+}
+
+const request = (over: Partial<StagedRequest> = {}): StagedRequest => ({
+  requestId: "req-1",
+  model: "m",
+  messages: [{ role: "user", content: "hi" }],
+  stream: true,
+  summaryModel: "m",
+  taskCategory: undefined,
+  body: {},
+  passthrough: {},
+  ...over,
+});
+
+function recordingSink(over: Partial<StageSink> = {}): { sink: StageSink; events: StagedEvent[]; failures: Failure[] } {
+  const events: StagedEvent[] = [];
+  const failures: Failure[] = [];
+  return {
+    events,
+    failures,
+    sink: {
+      event: (e) => void events.push(e),
+      fail: (f) => {
+        failures.push(f);
+        return f.status;
+      },
+      ...over,
+    },
+  };
+}
+
+const reasoningThenAnswer = (answerPieces: number) => [
+  delta({ reasoning: "thinking hard" }),
+  ...Array.from({ length: answerPieces }, (_, i) => delta({ content: `part${i} ` })),
+  delta({ finishReason: "stop" }),
+];
+
+describe("runStaged", () => {
+  it("emits the staged order and the answer exactly", async () => {
+    const f = fakes(reasoningThenAnswer(3));
+    const { sink, events } = recordingSink();
+    await runStaged(request(), f.deps, sink, new AbortController().signal);
+    const order = events.map((e) => e.event).filter((n, i, all) => !(n === "output.delta" && all[i - 1] === "output.delta"));
+    expect(order).toEqual(["summary.prompt", "summary.reasoning", "output.delta", "output.done"]);
+    const answer = events.flatMap((e) => (e.event === "output.delta" ? [e.data.text] : [])).join("");
+    expect(answer).toBe("part0 part1 part2 ");
+  });
+
+  it("stops pulling from the upstream while held output is at its cap, and loses nothing once the summary is out", async () => {
+    const f = fakes(reasoningThenAnswer(50), { maxHeldChars: 20, holdReasoningSummary: true });
+    const { sink, events } = recordingSink();
+    const run = runStaged(request(), f.deps, sink, new AbortController().signal);
+    // Let the pipeline run as far as it can while the reasoning summary is held back.
+    for (let i = 0; i < 50; i++) await new Promise((r) => setImmediate(r));
+    // 1 reasoning delta + answer deltas up to the 20-character cap (each is 6–7 characters).
+    expect(f.pulled()).toBeLessThanOrEqual(5);
+    f.releaseReasoningSummary();
+    await run;
+    expect(f.pulled()).toBe(52);
+    const answer = events.flatMap((e) => (e.event === "output.delta" ? [e.data.text] : [])).join("");
+    expect(answer).toBe(Array.from({ length: 50 }, (_, i) => `part${i} `).join(""));
+  });
+
+  it("waits on the sink's backpressure before reading on", async () => {
+    const f = fakes(reasoningThenAnswer(10));
+    let open = deferred();
+    let waits = 0;
+    const { sink, events } = recordingSink({
+      ready: () => {
+        waits++;
+        return open.promise;
+      },
+    });
+    const run = runStaged(request(), f.deps, sink, new AbortController().signal);
+    for (let i = 0; i < 20; i++) await new Promise((r) => setImmediate(r));
+    // Blocked on the first wait: nothing more was read.
+    expect(f.pulled()).toBe(1);
+    const release = () => {
+      const current = open;
+      open = deferred();
+      current.resolve();
+    };
+    while (f.pulled() < 12) {
+      release();
+      await new Promise((r) => setImmediate(r));
+    }
+    release();
+    await run;
+    expect(waits).toBeGreaterThanOrEqual(11);
+    expect(events.at(-1)?.event).toBe("output.done");
+  });
+
+  it("tool calls end reasoning and are ordered with the answer, after summary.reasoning", async () => {
+    const f = fakes([
+      delta({ reasoning: "call a tool" }),
+      delta({ content: "Let me check. " }),
+      delta({ toolCalls: [{ index: 0, id: "c1", type: "function", function: { name: "f", arguments: "{}" } }] }),
+      delta({ finishReason: "tool_calls" }),
+    ]);
+    const { sink, events } = recordingSink();
+    await runStaged(request(), f.deps, sink, new AbortController().signal);
+    expect(events.map((e) => e.event)).toEqual(["summary.prompt", "summary.reasoning", "output.delta", "output.tool_calls", "output.done"]);
+    expect(events.at(-1)).toMatchObject({ data: { finish_reason: "tool_calls" } });
+  });
+
+  it("collects tool calls into whole calls for stream:false", async () => {
+    const f = fakes([
+      delta({ toolCalls: [{ index: 0, id: "c1", type: "function", function: { name: "lookup", arguments: '{"q":' } }] }),
+      delta({ toolCalls: [{ index: 0, function: { arguments: '"x"}' } }] }),
+    ]);
+    const { sink, result } = createCollector();
+    await runStaged(request({ stream: false }), f.deps, sink, new AbortController().signal);
+    expect(result.toolCalls).toEqual([{ id: "c1", type: "function", function: { name: "lookup", arguments: '{"q":"x"}' } }]);
+    expect(result.finishReason).toBe("tool_calls");
+  });
+
+  it("REQUEST_DEADLINE ends a request that runs too long with deadline_exceeded", async () => {
+    const never = new Promise<void>(() => undefined);
+    const f = fakes([delta({ reasoning: "thinking" })], { deadlineMs: 30 });
+    f.deps.client.stream = async (_t, _b, signal) => ({
+      attempts: 1,
+      deltas: (async function* () {
+        yield delta({ reasoning: "thinking forever" });
+        await Promise.race([never, new Promise((_, reject) => signal.addEventListener("abort", () => reject(new UpstreamError({ kind: "aborted", message: "stop", retryable: false }))))]);
+      })(),
+    });
+    const { sink, failures } = recordingSink();
+    await runStaged(request(), f.deps, sink, new AbortController().signal);
+    expect(failures).toEqual([expect.objectContaining({ status: 504, code: "deadline_exceeded" })]);
+  });
+
+  it("shutdown ends running requests through the inflight registry with shutting_down", async () => {
+    const f = fakes([delta({ reasoning: "thinking" })]);
+    f.deps.client.stream = async (_t, _b, signal) => ({
+      attempts: 1,
+      deltas: (async function* () {
+        yield delta({ reasoning: "thinking" });
+        await new Promise((_, reject) => signal.addEventListener("abort", () => reject(new UpstreamError({ kind: "aborted", message: "stop", retryable: false }))));
+      })(),
+    });
+    const { sink, failures } = recordingSink();
+    const run = runStaged(request(), f.deps, sink, new AbortController().signal);
+    await new Promise((r) => setImmediate(r));
+    expect(f.deps.inflight?.size).toBe(1);
+    f.deps.inflight?.abortAll(new RequestEnded("shutting_down", "bye", 503, true));
+    await run;
+    expect(failures).toEqual([expect.objectContaining({ code: "shutting_down", status: 503, retryable: true })]);
+    expect(f.deps.inflight?.size).toBe(0);
+  });
+
+  it("an upstream 4xx before anything was sent is the upstream's own status and message", async () => {
+    const f = fakes([], { openError: new UpstreamError({ kind: "http", status: 422, message: "max_tokens too large", retryable: false }) });
+    const { sink, failures } = recordingSink();
+    await runStaged(request(), f.deps, sink, new AbortController().signal);
+    expect(failures).toEqual([expect.objectContaining({ status: 422, message: "max_tokens too large" })]);
+  });
+});
