@@ -160,7 +160,9 @@ export async function runStaged(req: StagedRequest, deps: PipelineDeps, sink: St
         ttfb = elapsed();
         upstreamOpened();
         for await (const d of upstream.deltas) {
-          if (d.content !== undefined || d.reasoning !== undefined) handle(separator.push(d));
+          if (d.content !== undefined || d.reasoning !== undefined || d.toolCalls !== undefined) {
+            handle(separator.push({ content: d.content, reasoning: d.reasoning, toolCalls: d.toolCalls !== undefined }));
+          }
           if (d.finishReason !== undefined) finishReason = d.finishReason;
           if (d.usage !== undefined) usage = d.usage;
         }
