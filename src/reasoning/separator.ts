@@ -117,6 +117,11 @@ export function createReasoningSeparator(options: SeparatorOptions): ReasoningSe
     while (i < to) {
       const lineEnd = dropLineBreaks ? nextLineBreak(text, i, to) : to;
       const room = maxHeld + 1 - held.length;
+      if (room <= 0) {
+        // Only a held `</final>` under a cap smaller than the tag gets here: it is past the cap already.
+        release();
+        return i;
+      }
       if (lineEnd - i >= room) {
         held += text.slice(i, i + room);
         release();
