@@ -28,17 +28,19 @@ const commaList = optionalString.transform((v) =>
 const capabilityMode = z.enum(["auto", "tags", "think", "fields"]);
 
 /**
- * `MODEL_CAPABILITIES=deepseek-r1*=think,gpt-oss-*=fields` — per-model reasoning format.
- * Patterns may end in `*`. Anything not listed is `auto`.
+ * `MODEL_CAPABILITIES=*deepseek-r1*=think,gpt-oss*=fields` — per-model reasoning format. Patterns are
+ * case-insensitive globs (`*` anywhere matches any run of characters); these rules are tried before the
+ * built-in per-family defaults (src/reasoning/capabilities.ts), and anything unmatched is `auto`.
  */
 const capabilities = optionalString.transform((v, ctx) => {
   const out: { pattern: string; mode: z.infer<typeof capabilityMode> }[] = [];
   if (v === undefined) return out;
   for (const item of v.split(",").map((s) => s.trim()).filter(Boolean)) {
-    const [pattern, mode] = item.split("=").map((s) => s.trim());
+    const parts = item.split("=").map((s) => s.trim());
+    const [pattern, mode] = parts;
     const parsed = capabilityMode.safeParse(mode);
-    if (!pattern || !parsed.success) {
-      ctx.addIssue({ code: "custom", message: `"${item}" is not MODEL=auto|tags|think|fields` });
+    if (parts.length !== 2 || !pattern || !parsed.success) {
+      ctx.addIssue({ code: "custom", message: `"${item}" is not PATTERN=auto|tags|think|fields` });
       continue;
     }
     out.push({ pattern, mode: parsed.data });

@@ -1,7 +1,7 @@
 import type { Logger } from "pino";
 import type { RouteInfo, StagedEvent, Timings, Usage } from "../events/index.js";
 import { classifyTask, type Candidate, type RoutePlan } from "../providers/index.js";
-import { createReasoningCollector, createReasoningSeparator, resolveCapability, type CapabilityRule, type ParsedPart, type ReasoningCollector, type ReasoningSeparator } from "../reasoning/index.js";
+import { createReasoningCollector, createReasoningSeparator, resolveCapabilityFor, type CapabilityRule, type ParsedPart, type ReasoningCollector, type ReasoningSeparator } from "../reasoning/index.js";
 import type { Summarize, SummaryKind } from "../summaries/index.js";
 import type { UpstreamDelta, UpstreamError } from "../upstream/index.js";
 import { childController, FINISHED, RequestEnded, type ChildController } from "../util/index.js";
@@ -60,7 +60,6 @@ class Run {
   /** One signal for every call of this request; aborted with a RequestEnded when the gateway ends it. */
   private readonly stop: ChildController;
   private readonly out: OrderedEmitter;
-  private readonly mode;
 
   // What the request log and `output.done` report; filled in as the run goes.
   private route: RouteInfo | null = null;
@@ -91,7 +90,6 @@ class Run {
     this.t0 = deps.now();
     this.startedAt = deps.wallClock();
     this.stop = childController(clientSignal);
-    this.mode = resolveCapability(req.model, deps.capabilities);
     this.reasoning = createReasoningCollector(deps.maxReasoningChars);
     this.out = createOrderedEmitter(req.requestId, (e) => this.emit(e), () => (this.timings.first_output = this.elapsed()), {
       expectSources: false,
@@ -219,7 +217,8 @@ class Run {
     this.route = { provider: c.provider.id, strategy: plan.strategy, reason: plan.reason, attempts: this.attempts + 1 };
     sink.provider?.(c.provider.id);
     const maxRetries = retriesFor(plan, index, deps.maxRetries);
-    const upstream = await deps.client.stream(c.provider.target, buildUpstreamBody(req, this.mode, c.upstreamModel), this.stop.signal, {
+    const mode = resolveCapabilityFor(req.model, c.upstreamModel, deps.capabilities);
+    const upstream = await deps.client.stream(c.provider.target, buildUpstreamBody(req, mode, c.upstreamModel), this.stop.signal, {
       maxRetries,
       onRetry: (info) => {
         this.logRetry("upstream", { provider: c.provider.id, ...info });
@@ -230,7 +229,7 @@ class Run {
     this.route.attempts = this.attempts;
     this.ttfb = this.elapsed();
     sink.accepted?.();
-    const separator = createReasoningSeparator({ mode: this.mode, useReasoningFields: deps.parseReasoningFields });
+    const separator = createReasoningSeparator({ mode, useReasoningFields: deps.parseReasoningFields });
     for await (const d of upstream.deltas) {
       this.relay(d, separator);
       // Backpressure: held answer at its cap, or a client that is not reading. Waiting here

@@ -6,6 +6,8 @@
  * budget, so each character is copied O(1) times on average and memory stays O(maxChars).
  */
 
+import { isHighSurrogate, isLowSurrogate } from "./chars.js";
+
 /** Placed between head and tail when something in the middle was cut. */
 export const CLIP_MARKER = "\n…\n";
 
@@ -18,15 +20,6 @@ export interface ReasoningCollector {
   readonly totalChars: number;
   /** Characters currently held in memory; stays below about 3 × maxChars (for tests and metrics). */
   readonly retainedChars: number;
-}
-
-/** True for the first half of a surrogate pair, which must not be cut from its second half. */
-function isHighSurrogate(code: number): boolean {
-  return code >= 0xd800 && code <= 0xdbff;
-}
-
-function isLowSurrogate(code: number): boolean {
-  return code >= 0xdc00 && code <= 0xdfff;
 }
 
 /**

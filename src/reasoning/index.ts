@@ -1,5 +1,5 @@
 // The reasoning room's only door: pure parsers and buffers, no I/O, no timers.
-export { createReasoningSeparator } from "./separator.js";
-export { resolveCapability, type CapabilityRule } from "./capabilities.js";
+export { createReasoningSeparator, MAX_HELD_WHITESPACE, MAX_PARTIAL_TAG } from "./separator.js";
+export { DEFAULT_CAPABILITIES, resolveCapability, resolveCapabilityFor, type CapabilityRule } from "./capabilities.js";
 export { createReasoningCollector, CLIP_MARKER, type ReasoningCollector } from "./clip.js";
 export type { DeltaInput, ParsedPart, ReasoningSeparator, SeparatorOptions } from "./types.js";

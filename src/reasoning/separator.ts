@@ -2,66 +2,33 @@
  * Push parser that splits an upstream chat stream into reasoning and answer (SPEC §3).
  *
  * Shaped like eventsource-parser's `createParser`: a closure over a few state variables, fed chunk by chunk,
- * doing O(chunk) work per push. The only text ever held back is a possible partial tag (at most
- * {@link MAX_PARTIAL_TAG} characters, the vercel/ai `getPotentialStartIndex` idea) and, in `auto` mode, the
- * undecided text described below.
+ * doing O(chunk) work per push. The first signal decides the stream's style and nothing is reinterpreted
+ * afterwards: a reasoning field before any content means fields style (content is the answer, verbatim);
+ * content opening with a reasoning tag means tag style; anything else is a plain answer (`auto`, `tags`,
+ * `fields`) or R1-style reasoning up to a lone `</think>` (`think`).
  *
- * Trade-off of `auto` mode: content that starts without a tag could be R1-style reasoning (a lone
- * `</think>` will follow) or a plain answer (nothing will follow). Guessing wrong would either leak
- * reasoning to the user or show the answer as reasoning, so `auto` holds that text until a
- * `</think>`/`</analysis>`/`<final>` proves it was reasoning, or until `end()` proves it was the answer.
- * Plain models in `auto` mode therefore get their whole answer at the end of the stream; configure them as
- * `tags` (answer streams live) or `fields` in MODEL_CAPABILITIES.
+ * The answer is byte-exact. The only markup removed from it is, after a reasoning-closing tag, the line
+ * breaks before the first answer line (its indentation stays) and a `<final>…</final>` wrapper around it.
  *
- * A `<analysis>` that is closed without a following `<final>` is followed by the answer (as with
- * `<think>…</think>answer`); "missing `<final>`" means the reasoning never closes, so all of it is reasoning.
+ * Bounded holds — the only text kept back between pushes:
+ * - a possible partial tag: at most {@link MAX_PARTIAL_TAG} characters, plus one high surrogate whose low
+ *   half is in the next chunk (so no part ever splits a surrogate pair, which Python clients cannot rejoin);
+ * - held whitespace: before the stream's first real character, before the first answer line, and after a
+ *   `</final>` — at most {@link MAX_HELD_WHITESPACE} characters. One more and the hold is decided as if
+ *   text had arrived: the start counts as untagged content, the answer begins with the held whitespace,
+ *   and a held `</final>` is emitted as literal text.
  */
+import { endsInHighSurrogate, nextLineBreak } from "./chars.js";
+import { beforeReasoningEnd, isHolding, tagsFor, type Phase } from "./phases.js";
+import { matchTagAt, skipWhitespace, TAG, type Tag } from "./tags.js";
 import type { DeltaInput, ParsedPart, ReasoningSeparator, SeparatorOptions } from "./types.js";
-import { ANSWER_TAGS, matchTagAt, NO_TAGS, REASONING_TAGS, skipWhitespace, START_TAGS, TAG, UNDECIDED_TAGS, type Tag } from "./tags.js";
 
-/** Where the stream is. Phases before `answer-lead` mean reasoning-end has not been emitted yet. */
-type Phase =
-  /** Only whitespace so far: the first content (or reasoning field) decides the style. */
-  | "start"
-  /** Reasoning arrives in `delta.reasoning`; the first non-blank content ends it. */
-  | "field-reasoning"
-  /** Just after `<analysis>`/`<think>`: whitespace before the reasoning is dropped. */
-  | "reasoning-lead"
-  /** Inside tagged reasoning, or R1 reasoning in `think` mode. */
-  | "reasoning"
-  /** `auto` mode, content began without a tag: kept until a closing tag or `end()` decides what it was. */
-  | "undecided"
-  /** Reasoning is over; whitespace and `<final>` before the answer are dropped. */
-  | "answer-lead"
-  /** Answer text streams through, `<final>`/`</final>` stripped. */
-  | "answer"
-  /** After `</final>`: whitespace is set aside and dropped unless real text follows. */
-  | "after-final"
-  /** `end()` was called; later input is ignored. */
-  | "ended";
+export { MAX_PARTIAL_TAG } from "./tags.js";
 
-function tagsFor(phase: Phase): readonly Tag[] {
-  switch (phase) {
-    case "start":
-      return START_TAGS;
-    case "reasoning-lead":
-    case "reasoning":
-      return REASONING_TAGS;
-    case "undecided":
-      return UNDECIDED_TAGS;
-    case "answer-lead":
-    case "answer":
-    case "after-final":
-      return ANSWER_TAGS;
-    default:
-      return NO_TAGS;
-  }
-}
+/** Cap on held whitespace (SPEC §3); an upstream that sends nothing else cannot grow our memory past it. */
+export const MAX_HELD_WHITESPACE = 4096;
 
-/** True while reasoning-end is still to come. */
-function beforeReasoningEnd(phase: Phase): boolean {
-  return phase === "start" || phase === "field-reasoning" || phase === "reasoning-lead" || phase === "reasoning" || phase === "undecided";
-}
+const LT = 0x3c; // "<"
 
 /**
  * Creates a separator for one upstream stream. Feed every delta to `push()` and call `end()` once; the parts
@@ -70,163 +37,236 @@ function beforeReasoningEnd(phase: Phase): boolean {
  */
 export function createReasoningSeparator(options: SeparatorOptions): ReasoningSeparator {
   const { mode } = options;
-  // Reasoning fields are trusted only where the capability says they carry reasoning.
-  const acceptFields = options.useReasoningFields && (mode === "auto" || mode === "fields");
+  const maxHeld = options.maxHeldWhitespace ?? MAX_HELD_WHITESPACE;
+  if (!Number.isInteger(maxHeld) || maxHeld < 0) throw new RangeError(`maxHeldWhitespace must be a non-negative integer, got ${maxHeld}`);
+  // `tags` mode asks for tags and trusts only them; elsewhere reasoning fields count unless switched off.
+  const acceptFields = options.useReasoningFields && mode !== "tags";
 
   // One explicit state instead of flags, so "reasoning-end sent?" and "what is this text?" cannot disagree.
-  let phase: Phase = "start";
-  // Tail of the previous content chunk that may be the start of a tag; never longer than MAX_PARTIAL_TAG.
+  // `fields` mode never looks at tags, so it starts where a reasoning field would have put it.
+  let phase: Phase = mode === "fields" ? "field-reasoning" : "start";
+  // Tail of the previous content chunk that may be the start of a tag, or a lone high surrogate; never
+  // longer than MAX_PARTIAL_TAG + 1.
   let pending = "";
-  // `undecided` text: it is the answer or the reasoning, so it must be kept until we know which.
-  // Fragments, joined once, so a long R1 preamble costs O(n) rather than O(n²).
-  let undecided: string[] = [];
-  // Whitespace after `</final>`: dropped at the end, but kept if the model writes more answer after it.
-  let afterFinalSpace = "";
+  // Whitespace (and, in `final-close`, the `</final>` before it) whose meaning the next real character
+  // decides; never longer than maxHeld + 1.
+  let held = "";
+  // A reasoning field's trailing high surrogate, kept for its low half so reasoning parts stay well-formed.
+  let fieldCarry = "";
   // Parts completed by the current push()/end() call.
   let out: ParsedPart[] = [];
 
   function emit(type: "reasoning" | "answer", text: string): void {
     if (text === "") return;
     const last = out.at(-1);
-    if (last !== undefined && last.type !== "reasoning-end" && last.type === type) last.text += text;
+    if (last !== undefined && last.type === type) last.text += text;
     else out.push({ type, text });
   }
 
-  /** Leaves the reasoning phases: undecided text turns out to be reasoning, then reasoning-end. */
-  function endReasoning(): void {
-    if (phase === "undecided") emit("reasoning", undecided.join(""));
-    undecided = [];
+  function endReasoning(next: Phase): void {
+    emit("reasoning", fieldCarry);
+    fieldCarry = "";
     out.push({ type: "reasoning-end" });
-    phase = "answer-lead";
+    phase = next;
   }
 
-  /** Text with no tag in it, starting at a non-blank character when the phase is a lead phase. */
-  function onText(text: string): void {
+  function releaseHeld(as: "reasoning" | "answer" = "answer"): void {
+    emit(as, held);
+    held = "";
+  }
+
+  /** A holding phase ends: a real character follows, or the hold passed its cap. */
+  function release(): void {
     switch (phase) {
       case "start":
-        if (mode === "auto") {
-          phase = "undecided";
-          undecided.push(text);
-        } else if (mode === "think") {
-          phase = "reasoning";
-          emit("reasoning", text);
+        // Untagged content: R1 reasoning in `think` mode, a plain answer (verbatim, live) everywhere else.
+        if (mode === "think") {
+          phase = "r1-reasoning";
+          releaseHeld("reasoning");
         } else {
-          // `tags` (and `fields`, which never gets here): untagged content is the answer, streamed live.
-          endReasoning();
-          phase = "answer";
-          emit("answer", text);
+          endReasoning("verbatim");
+          releaseHeld();
         }
         return;
-      case "undecided":
-        undecided.push(text);
-        return;
-      case "reasoning-lead":
-      case "reasoning":
-        phase = "reasoning";
-        emit("reasoning", text);
+      case "field-reasoning":
+        endReasoning("verbatim");
+        releaseHeld();
         return;
       case "answer-lead":
-      case "answer":
-        phase = "answer";
-        emit("answer", text);
+        phase = "verbatim";
+        releaseHeld();
         return;
-      case "after-final":
-        emit("answer", afterFinalSpace + text);
-        afterFinalSpace = "";
-        phase = "answer";
+      case "final-lead":
+      case "final-close":
+        phase = "final";
+        releaseHeld();
         return;
       default:
         return;
     }
   }
 
-  function onTag(tag: Tag): void {
-    if (tag === TAG.analysisOpen || tag === TAG.thinkOpen) phase = "reasoning-lead";
-    else if (tag === TAG.finalClose) {
-      // A stray `</final>` in undecided text is just dropped; after the answer it starts the tail.
-      if (!beforeReasoningEnd(phase)) phase = "after-final";
-    } else if (beforeReasoningEnd(phase)) endReasoning();
-    // Anything else (`<final>` inside the answer) is stripped and changes nothing.
+  /**
+   * Holds the whitespace `text[from, to)`. After a reasoning close only the current line's indentation is
+   * kept, line breaks are dropped. Returns where it stopped: `to`, or just past the character that took
+   * the hold over its cap (the hold is released there, so the result never depends on chunking).
+   */
+  function hold(text: string, from: number, to: number): number {
+    const dropLineBreaks = phase === "answer-lead" || phase === "final-lead";
+    let i = from;
+    while (i < to) {
+      const lineEnd = dropLineBreaks ? nextLineBreak(text, i, to) : to;
+      const room = maxHeld + 1 - held.length;
+      if (room <= 0) {
+        // Only a held `</final>` under a cap smaller than the tag gets here: it is past the cap already.
+        release();
+        return i;
+      }
+      if (lineEnd - i >= room) {
+        held += text.slice(i, i + room);
+        release();
+        return i + room;
+      }
+      held += text.slice(i, lineEnd);
+      if (lineEnd === to) return to;
+      held = "";
+      i = lineEnd + 1;
+    }
+    return to;
+  }
+
+  function onTag(tag: Tag, raw: string): void {
+    switch (phase) {
+      case "start":
+        held = "";
+        if (tag === TAG.analysisOpen || tag === TAG.thinkOpen) phase = "reasoning-lead";
+        else endReasoning(tag === TAG.finalOpen ? "final-lead" : "answer-lead");
+        return;
+      case "reasoning-lead":
+      case "reasoning":
+      case "r1-reasoning":
+        endReasoning(tag === TAG.finalOpen ? "final-lead" : "answer-lead");
+        return;
+      case "answer-lead":
+        // `<final>` as the answer's first text: the wrapper, dropped with the whitespace before it.
+        held = "";
+        phase = "final-lead";
+        return;
+      case "final-lead":
+      case "final":
+        // `</final>` is the wrapper's close only if nothing but whitespace follows it: hold it to see.
+        releaseHeld();
+        held = raw;
+        phase = "final-close";
+        return;
+      default:
+        return;
+    }
   }
 
   /** Processes `text`; unless `eof`, a trailing possible tag is kept in `pending` for the next chunk. */
   function consume(text: string, eof: boolean): void {
     let i = 0;
     while (i < text.length) {
-      if (phase === "start" || phase === "field-reasoning" || phase === "reasoning-lead" || phase === "answer-lead" || phase === "after-final") {
-        const next = skipWhitespace(text, i);
-        if (phase === "after-final") afterFinalSpace += text.slice(i, next);
-        i = next;
-        if (i >= text.length) return;
-        // Content after field reasoning (or any content in `fields` mode) is the answer, whatever it holds.
-        if (phase === "field-reasoning" || (phase === "start" && mode === "fields")) endReasoning();
+      if (phase === "verbatim") {
+        emit("answer", text.slice(i));
+        return;
       }
-      const lt = text.indexOf("<", i);
-      const stop = lt === -1 ? text.length : lt;
-      if (stop > i) {
-        onText(text.slice(i, stop));
+      if (phase === "reasoning-lead" || isHolding(phase)) {
+        const next = skipWhitespace(text, i);
+        if (next > i) {
+          i = phase === "reasoning-lead" ? next : hold(text, i, next);
+          continue;
+        }
+        if (phase === "reasoning-lead") phase = "reasoning";
+        else if (phase === "field-reasoning" || phase === "final-close" || text.charCodeAt(i) !== LT) {
+          release();
+          continue;
+        }
+      }
+      if (text.charCodeAt(i) !== LT) {
+        // Only reasoning, r1-reasoning and final get here: their text runs to the next "<".
+        const lt = text.indexOf("<", i);
+        const stop = lt === -1 ? text.length : lt;
+        emit(phase === "final" ? "answer" : "reasoning", text.slice(i, stop));
         i = stop;
         continue;
       }
       const match = matchTagAt(text, i, tagsFor(phase));
       if (match.kind === "full") {
-        onTag(match.tag);
+        onTag(match.tag, text.slice(i, i + match.tag.length));
         i += match.tag.length;
       } else if (match.kind === "partial" && !eof) {
         pending = text.slice(i);
         return;
+      } else if (isHolding(phase)) {
+        release(); // a "<" that is no tag is the first real character
       } else {
-        onText("<");
+        emit(phase === "final" ? "answer" : "reasoning", "<");
         i += 1;
       }
     }
   }
 
+  function onReasoningField(reasoning: string): void {
+    // A reasoning field before any real content decides the fields style.
+    if (phase === "start" && pending === "") phase = "field-reasoning";
+    let text = fieldCarry + reasoning;
+    fieldCarry = "";
+    if (endsInHighSurrogate(text)) {
+      fieldCarry = text.slice(-1);
+      text = text.slice(0, -1);
+    }
+    emit("reasoning", text);
+  }
+
+  function onContent(content: string): void {
+    let text = pending + content;
+    pending = "";
+    let carry = "";
+    if (endsInHighSurrogate(text)) {
+      carry = text.slice(-1);
+      text = text.slice(0, -1);
+    }
+    consume(text, false);
+    pending += carry;
+  }
+
+  /** A tool call ends reasoning: a partial tag was text after all, held whitespace was nothing. */
+  function onToolCalls(): void {
+    const rest = pending;
+    pending = "";
+    consume(rest, true);
+    if (!beforeReasoningEnd(phase)) return;
+    held = "";
+    endReasoning(phase === "start" || phase === "field-reasoning" ? "verbatim" : "answer-lead");
+  }
+
   function push(delta: DeltaInput): ParsedPart[] {
     out = [];
     if (phase === "ended") return out;
-    const reasoning = delta.reasoning;
-    if (acceptFields && reasoning != null && reasoning !== "" && beforeReasoningEnd(phase)) {
-      if (phase === "start") phase = "field-reasoning";
-      emit("reasoning", reasoning);
-    }
+    const { reasoning, content } = delta;
     // Reasoning fields that arrive after the answer began are dropped: reasoning-end was already sent.
-    const content = delta.content;
-    if (content != null && content !== "") {
-      const text = pending + content;
-      pending = "";
-      consume(text, false);
-    }
-    if (delta.toolCalls && beforeReasoningEnd(phase)) {
-      // Undecided text before a tool call was the model talking, not thinking.
-      if (phase === "undecided") {
-        const answer = undecided.join("");
-        undecided = [];
-        out.push({ type: "reasoning-end" });
-        phase = "answer";
-        emit("answer", answer);
-      } else endReasoning();
-    }
+    if (acceptFields && reasoning != null && reasoning !== "" && beforeReasoningEnd(phase)) onReasoningField(reasoning);
+    if (content != null && content !== "") onContent(content);
+    if (delta.toolCalls === true && beforeReasoningEnd(phase)) onToolCalls();
     return out;
   }
 
   function end(): ParsedPart[] {
     out = [];
     if (phase === "ended") return out;
-    const held = pending;
+    const rest = pending;
     pending = "";
-    consume(held, true); // a partial tag at the very end was just text
-    if (phase === "undecided") {
-      // Nothing ever closed it: it was a plain answer.
-      const answer = undecided.join("");
-      undecided = [];
-      out.push({ type: "reasoning-end" });
-      emit("answer", answer);
-    } else if (beforeReasoningEnd(phase)) {
-      out.push({ type: "reasoning-end" });
-    }
+    consume(rest, true); // a partial tag at the very end was just text
+    // Whitespace alone decides nothing; it is what an untagged start would have made of it.
+    if (phase === "start" || phase === "field-reasoning") release();
+    if (beforeReasoningEnd(phase)) endReasoning("ended");
+    else if (phase === "answer-lead" || phase === "final-lead") releaseHeld(); // the last line's indentation
+    // In `final-close` the held `</final>` and its whitespace were the wrapper's close: dropped.
     phase = "ended";
-    afterFinalSpace = "";
+    held = "";
+    fieldCarry = "";
     return out;
   }
 

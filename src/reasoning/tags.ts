@@ -17,14 +17,19 @@ export const TAG = {
 
 export type Tag = (typeof TAG)[keyof typeof TAG];
 
-/** Before any content: an opening tag starts reasoning, a closing one or `<final>` says it is already over. */
+/**
+ * Before any content (every mode but `fields`): an opening tag starts tagged reasoning; a closing tag or
+ * `<final>` says the reasoning is already over (and was empty).
+ */
 export const START_TAGS: readonly Tag[] = [TAG.analysisOpen, TAG.thinkOpen, TAG.finalOpen, TAG.thinkClose, TAG.analysisClose];
-/** Inside reasoning; `<final>` also ends it, for models that forget `</analysis>`. */
+/** Inside tagged reasoning; `<final>` also ends it, for models that forget `</analysis>`. */
 export const REASONING_TAGS: readonly Tag[] = [TAG.analysisClose, TAG.thinkClose, TAG.finalOpen];
-/** Untagged opening text: a closer proves it was reasoning; a stray `</final>` is dropped. */
-export const UNDECIDED_TAGS: readonly Tag[] = [TAG.thinkClose, TAG.analysisClose, TAG.finalOpen, TAG.finalClose];
-/** In the answer only the `<final>` wrapper is markup; everything else is the model's text. */
-export const ANSWER_TAGS: readonly Tag[] = [TAG.finalOpen, TAG.finalClose];
+/** R1-style reasoning (`think` mode, no opening tag) ends only at `</think>`. */
+export const R1_TAGS: readonly Tag[] = [TAG.thinkClose];
+/** Between a reasoning close and the answer's first character, `<final>` may open the answer's wrapper. */
+export const ANSWER_LEAD_TAGS: readonly Tag[] = [TAG.finalOpen];
+/** Inside a `<final>` wrapper only its close is looked for; whether it was the close is decided later. */
+export const FINAL_TAGS: readonly Tag[] = [TAG.finalClose];
 export const NO_TAGS: readonly Tag[] = [];
 
 /**

@@ -4,7 +4,10 @@ import type { CapabilityMode } from "../config/index.js";
  * What the separator hands to the pipeline, in stream order.
  * - `reasoning`: a piece of reasoning text (tags removed);
  * - `reasoning-end`: reasoning is over (emitted exactly once per stream, possibly with no reasoning before it);
- * - `answer`: a piece of the final answer (tags removed). Never emitted before `reasoning-end`.
+ * - `answer`: a piece of the final answer, byte for byte as the upstream sent it apart from the markup
+ *   SPEC §3 names (a leading `<final>` wrapper and the line breaks after a reasoning-closing tag).
+ *   Never emitted before `reasoning-end`; never ends between the halves of a surrogate pair unless the
+ *   stream itself does.
  */
 export type ParsedPart =
   | { type: "reasoning"; text: string }
@@ -16,7 +19,10 @@ export interface DeltaInput {
   content?: string | null;
   /** `delta.reasoning_content` or `delta.reasoning`, already picked by the caller; null/"" = absent. */
   reasoning?: string | null;
-  /** The delta carries `tool_calls`: reasoning is over if it was not already. */
+  /**
+   * True when the delta carries `tool_calls`. A model that calls a tool has stopped reasoning, so this
+   * ends reasoning (after the delta's own content and reasoning are processed) if it has not ended yet.
+   */
   toolCalls?: boolean;
 }
 
@@ -31,4 +37,6 @@ export interface SeparatorOptions {
   mode: CapabilityMode;
   /** ENABLE_PARSE_REASONING: when false, reasoning fields are ignored. */
   useReasoningFields: boolean;
+  /** Cap on held whitespace (default MAX_HELD_WHITESPACE); small values let tests reach it cheaply. */
+  maxHeldWhitespace?: number;
 }

@@ -48,6 +48,16 @@ describe("loadConfig", () => {
     expect(c.upstream.baseUrl).toBe("https://api.example.com/v1");
   });
 
+  it("reads MODEL_CAPABILITIES globs and names a malformed entry", () => {
+    expect(loadConfig({ MODEL_CAPABILITIES: "*DeepSeek-R1*=think,*gpt-oss*=fields" }).capabilities).toEqual([
+      { pattern: "*DeepSeek-R1*", mode: "think" },
+      { pattern: "*gpt-oss*", mode: "fields" },
+    ]);
+    for (const bad of ["a=think=tags", "deepseek-r1", "=think", "x=reasoning"]) {
+      expect(() => loadConfig({ MODEL_CAPABILITIES: bad }), bad).toThrow(`MODEL_CAPABILITIES: "${bad}" is not PATTERN=auto|tags|think|fields`);
+    }
+  });
+
   it("reports every bad variable at once, without echoing secrets", () => {
     let error: unknown;
     try {

@@ -1,5 +1,5 @@
 import { describe, it, expect } from "vitest";
-import { resolveCapability, type CapabilityRule } from "../../../src/reasoning/index.js";
+import { DEFAULT_CAPABILITIES, resolveCapability, resolveCapabilityFor, type CapabilityRule } from "../../../src/reasoning/index.js";
 
 const rules: CapabilityRule[] = [
   { pattern: "deepseek-r1-distill*", mode: "tags" },
@@ -8,38 +8,109 @@ const rules: CapabilityRule[] = [
   { pattern: "qwen3-*", mode: "fields" },
 ];
 
-describe("resolveCapability", () => {
-  it("defaults to auto for unlisted models and for no rules", () => {
-    expect(resolveCapability("llama-3.1-8b", rules)).toBe("auto");
-    expect(resolveCapability("deepseek-r1", [])).toBe("auto");
+/** Only the operator's rules, as before the built-in defaults existed. */
+const resolveOwn = (model: string, own: readonly CapabilityRule[]) => resolveCapability(model, own, []);
+
+describe("resolveCapability: patterns", () => {
+  it("defaults to auto for unmatched models and for no rules", () => {
+    expect(resolveOwn("llama-3.1-8b", rules)).toBe("auto");
+    expect(resolveOwn("deepseek-r1", [])).toBe("auto");
   });
 
-  it("matches a pattern ending in * by prefix", () => {
-    expect(resolveCapability("deepseek-r1-0528", rules)).toBe("think");
-    expect(resolveCapability("deepseek-r1", rules)).toBe("think");
-    expect(resolveCapability("qwen3-32b", rules)).toBe("fields");
+  it("matches a trailing * by prefix", () => {
+    expect(resolveOwn("deepseek-r1-0528", rules)).toBe("think");
+    expect(resolveOwn("deepseek-r1", rules)).toBe("think");
+    expect(resolveOwn("qwen3-32b", rules)).toBe("fields");
   });
 
-  it("matches other patterns exactly", () => {
-    expect(resolveCapability("gpt-oss-120b", rules)).toBe("fields");
-    expect(resolveCapability("gpt-oss-120b-high", rules)).toBe("auto");
-    expect(resolveCapability("gpt-oss-12", rules)).toBe("auto");
+  it("matches a pattern without * exactly", () => {
+    expect(resolveOwn("gpt-oss-120b", rules)).toBe("fields");
+    expect(resolveOwn("gpt-oss-120b-high", rules)).toBe("auto");
+    expect(resolveOwn("gpt-oss-12", rules)).toBe("auto");
+  });
+
+  it("matches * anywhere: leading, inner and several", () => {
+    const glob = (pattern: string, model: string) => resolveOwn(model, [{ pattern, mode: "tags" }]);
+    expect(glob("*deepseek-r1*", "accounts/fireworks/models/deepseek-r1-0528")).toBe("tags");
+    expect(glob("*deepseek-r1*", "deepseek-r1")).toBe("tags");
+    expect(glob("*-r1", "mock-r1")).toBe("tags");
+    expect(glob("*-r1", "mock-r1-x")).toBe("auto");
+    expect(glob("a*b", "a-x-b")).toBe("tags");
+    expect(glob("a*b", "ab")).toBe("tags");
+    expect(glob("a*b", "a-x-b-c")).toBe("auto");
+    expect(glob("*qwen3*thinking*", "Qwen/Qwen3-235B-A22B-Thinking-2507")).toBe("tags");
+    expect(glob("*qwen3*thinking*", "thinking-qwen3")).toBe("auto");
+    expect(glob("*", "anything")).toBe("tags");
+  });
+
+  it("never lets pieces overlap: prefix and suffix must both fit", () => {
+    const glob = (pattern: string, model: string) => resolveOwn(model, [{ pattern, mode: "tags" }]);
+    expect(glob("ab*ba", "aba")).toBe("auto");
+    expect(glob("ab*ba", "abba")).toBe("tags");
+    expect(glob("a*bc*c", "abc")).toBe("auto");
+    expect(glob("a*bc*c", "abcc")).toBe("tags");
+  });
+
+  it("treats other glob characters literally", () => {
+    expect(resolveOwn("gpt-4.1", [{ pattern: "gpt-4?1", mode: "tags" }])).toBe("auto");
+    expect(resolveOwn("gpt-4?1", [{ pattern: "gpt-4?1", mode: "tags" }])).toBe("tags");
+    expect(resolveOwn("gpt-411", [{ pattern: "gpt-4.1", mode: "tags" }])).toBe("auto");
   });
 
   it("lets the first matching rule win", () => {
-    expect(resolveCapability("deepseek-r1-distill-qwen-7b", rules)).toBe("tags");
-    const reversed = [...rules].reverse();
-    expect(resolveCapability("deepseek-r1-distill-qwen-7b", reversed)).toBe("think");
+    expect(resolveOwn("deepseek-r1-distill-qwen-7b", rules)).toBe("tags");
+    expect(resolveOwn("deepseek-r1-distill-qwen-7b", [...rules].reverse())).toBe("think");
   });
 
   it("ignores case on both sides", () => {
-    expect(resolveCapability("DeepSeek-R1-0528", rules)).toBe("think");
-    expect(resolveCapability("qwen3-8b", [{ pattern: "QWEN3-*", mode: "tags" }])).toBe("tags");
+    expect(resolveOwn("DeepSeek-R1-0528", rules)).toBe("think");
+    expect(resolveOwn("qwen3-8b", [{ pattern: "QWEN3-*", mode: "tags" }])).toBe("tags");
+  });
+});
+
+describe("resolveCapability: built-in defaults", () => {
+  it("gives the common reasoning families a mode without any configuration", () => {
+    expect(resolveCapability("deepseek-r1", [])).toBe("think");
+    expect(resolveCapability("DeepSeek-R1-Distill-Llama-70B", [])).toBe("think");
+    expect(resolveCapability("deepseek-ai/DeepSeek-R1-0528", [])).toBe("think");
+    expect(resolveCapability("QwQ-32B", [])).toBe("think");
+    expect(resolveCapability("Qwen/Qwen3-30B-A3B-Thinking-2507", [])).toBe("think");
+    expect(resolveCapability("openai/gpt-oss-120b", [])).toBe("fields");
+    expect(resolveCapability("gpt-oss:20b", [])).toBe("fields");
   });
 
-  it("treats * only as a trailing wildcard", () => {
-    expect(resolveCapability("anything", [{ pattern: "*", mode: "tags" }])).toBe("tags");
-    expect(resolveCapability("a-x-b", [{ pattern: "a*b", mode: "tags" }])).toBe("auto");
-    expect(resolveCapability("a*b", [{ pattern: "a*b", mode: "tags" }])).toBe("tags");
+  it("keeps the mock upstream's R1 scenario on think and everything else on auto", () => {
+    expect(resolveCapability("mock-r1", [])).toBe("think");
+    for (const model of ["mock-tagged", "mock-think", "mock-reasoning_content", "mock-reasoning", "mock-plain"]) {
+      expect(resolveCapability(model, []), model).toBe("auto");
+    }
+  });
+
+  it("leaves hybrid Qwen3, DeepSeek chat models and unknown models on auto", () => {
+    for (const model of ["qwen3-32b", "Qwen3-235B-A22B-Instruct-2507", "deepseek-chat", "deepseek-reasoner", "llama-3.1-8b", "gpt-4o"]) {
+      expect(resolveCapability(model, []), model).toBe("auto");
+    }
+  });
+
+  it("lets MODEL_CAPABILITIES rules override the defaults", () => {
+    expect(resolveCapability("deepseek-r1", [{ pattern: "deepseek-r1", mode: "fields" }])).toBe("fields");
+    expect(resolveCapability("gpt-oss-20b", [{ pattern: "*", mode: "tags" }])).toBe("tags");
+  });
+
+  it("are exported for the README, every pattern a glob", () => {
+    expect(DEFAULT_CAPABILITIES.length).toBeGreaterThan(0);
+    for (const rule of DEFAULT_CAPABILITIES) expect(rule.pattern).toContain("*");
+  });
+});
+
+describe("resolveCapabilityFor (a provider that knows the model by another name)", () => {
+  it("operator rules for either name first, then the defaults for the provider's name", () => {
+    // A public alias mapped to an R1 model: the built-in default sees the provider's name.
+    expect(resolveCapabilityFor("reasoning-llm", "deepseek-r1", [])).toBe("think");
+    // The operator's rule for the public name wins over a default for the provider's name.
+    expect(resolveCapabilityFor("reasoning-llm", "deepseek-r1", [{ pattern: "reasoning-llm", mode: "fields" }])).toBe("fields");
+    // An operator rule for the provider's name beats the defaults too.
+    expect(resolveCapabilityFor("alias", "gpt-oss-120b", [{ pattern: "gpt-oss*", mode: "tags" }])).toBe("tags");
+    expect(resolveCapabilityFor("alias", "plain-model", [])).toBe("auto");
   });
 });
