@@ -18,7 +18,7 @@ export interface TracedFrame {
 
 /** A summary call as the mock's own call log saw it, epoch ms of the mock's clock. */
 export interface TracedCall {
-  kind: "chat" | "prompt_summary" | "reasoning_summary";
+  kind: "chat" | "prompt_summary" | "reasoning_summary" | "progress_summary";
   model: string;
   receivedAt: number;
   endedAt: number | null;

@@ -11,7 +11,8 @@ import { resolveScenario, scriptMessage, scriptPieces } from "./scenarios.js";
 import { scriptedFrames, scriptedMessage } from "./script.js";
 import { SSE_HEADERS, scriptedBody } from "./stream.js";
 import type { Frame } from "./stream.js";
-import { summarizePrompt, summarizeReasoning } from "./summarize.js";
+import { summarizeProgress, summarizePrompt, summarizeReasoning } from "./summarize.js";
+import { isLongReasoner, longReasoning } from "./long-reasoning.js";
 import { sleep, untilAborted } from "./timing.js";
 import type { MockCall, MockCallKind, MockOptions } from "./types.js";
 
@@ -52,6 +53,7 @@ function refuse(parsedOk: boolean, body: Record<string, unknown>, kind: MockCall
 function delayFor(kind: MockCallKind, opts: MockOptions): number {
   if (kind === "prompt_summary") return opts.latency.promptSummaryMs;
   if (kind === "reasoning_summary") return opts.latency.reasoningSummaryMs;
+  if (kind === "progress_summary") return opts.latency.progressSummaryMs;
   return opts.latency.headersMs;
 }
 
@@ -62,13 +64,15 @@ function stalls(kind: MockCallKind, opts: MockOptions): boolean {
 }
 
 /** The frames of a streamed completion: role, content pieces (last one finishing), usage. */
-function framesFor(call: MockCall, who: CompletionIdentity, opts: MockOptions, scenarioHeader: string | undefined): Frame[] {
+function framesFor(call: MockCall, who: CompletionIdentity, options: MockOptions, scenarioHeader: string | undefined): Frame[] {
+  let opts = options;
   if (opts.script) {
     const frames = scriptedFrames(who, opts.script);
     if (opts.usageChunk) frames.push({ data: usageChunk(who, usageFor(promptText(readMessages(call.body)), { content: "" })), delayMs: 0 });
     return frames;
   }
   const scenario = resolveScenario(scenarioHeader, call.model, opts.scenario);
+  if (isLongReasoner(call.model)) opts = longReasoning(opts);
   const pieces = scriptPieces(scenario, opts.reasoningText, opts.answerText, opts.chunkChars);
   const frames: Frame[] = [];
   if (opts.roleChunk) frames.push({ data: chunk(who, { role: "assistant" }), delayMs: 0 });
@@ -124,7 +128,7 @@ export async function handleChat(c: Context, deps: ChatDeps): Promise<Response> 
   const who: CompletionIdentity = { id: `chatcmpl-mock-${call.id}`, created: Math.floor(Date.now() / 1000), model };
   if (kind !== "chat") {
     const text = userText(messages);
-    const content = kind === "prompt_summary" ? summarizePrompt(text) : summarizeReasoning(text);
+    const content = kind === "prompt_summary" ? summarizePrompt(text) : kind === "progress_summary" ? summarizeProgress(text) : summarizeReasoning(text);
     const message = { content };
     deps.log.setStatus(call, 200);
     deps.log.finish(call, "completed");

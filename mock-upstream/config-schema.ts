@@ -47,10 +47,12 @@ export const configPatchSchema = z.strictObject({
       answerChunkMs: ms.optional(),
       promptSummaryMs: ms.optional(),
       reasoningSummaryMs: ms.optional(),
+      progressSummaryMs: ms.optional(),
     })
     .optional(),
   faults: faultsSchema.optional(),
   wakeDelayMs: ms.optional(),
+  longReasoningSeconds: ms.optional(),
   managementToken: z.string().optional(),
 });
 

@@ -20,6 +20,8 @@ const envSchema = z.object({
   MOCK_ANSWER_CHUNK_MS: ms(25),
   MOCK_PROMPT_SUMMARY_MS: ms(300),
   MOCK_REASONING_SUMMARY_MS: ms(300),
+  MOCK_PROGRESS_SUMMARY_MS: ms(300),
+  MOCK_LONG_REASONING_SECONDS: ms(20),
   MOCK_WAKE_DELAY_SECONDS: ms(3),
   MOCK_MANAGEMENT_TOKEN: z.preprocess(blank, z.string().optional()),
 });
@@ -52,8 +54,10 @@ export function parseMockEnv(env: Record<string, string | undefined>): { ok: tru
       answerChunkMs: e.MOCK_ANSWER_CHUNK_MS,
       promptSummaryMs: e.MOCK_PROMPT_SUMMARY_MS,
       reasoningSummaryMs: e.MOCK_REASONING_SUMMARY_MS,
+      progressSummaryMs: e.MOCK_PROGRESS_SUMMARY_MS,
     },
     wakeDelayMs: e.MOCK_WAKE_DELAY_SECONDS * 1000,
+    longReasoningSeconds: e.MOCK_LONG_REASONING_SECONDS,
   };
   if (e.MOCK_SCENARIO !== undefined) options.scenario = e.MOCK_SCENARIO;
   if (e.MOCK_MANAGEMENT_TOKEN !== undefined) options.managementToken = e.MOCK_MANAGEMENT_TOKEN;

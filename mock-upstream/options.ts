@@ -22,7 +22,8 @@ export function defaultOptions(): MockOptions {
     roleChunk: true,
     usageChunk: true,
     script: null,
-    latency: { headersMs: 0, reasoningChunkMs: 0, answerChunkMs: 0, promptSummaryMs: 0, reasoningSummaryMs: 0 },
+    longReasoningSeconds: 20,
+    latency: { headersMs: 0, reasoningChunkMs: 0, answerChunkMs: 0, promptSummaryMs: 0, reasoningSummaryMs: 0, progressSummaryMs: 0 },
     faults: {},
     wakeDelayMs: 3000,
   };

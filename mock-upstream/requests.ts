@@ -51,6 +51,7 @@ export function classifyCall(stream: boolean, messages: Message[]): MockCallKind
   if (stream) return "chat";
   const instructions = messages.filter((m) => m.role === "system" || m.role === "developer").map((m) => m.text.toLowerCase());
   if (instructions.some((t) => t.includes("bullet"))) return "reasoning_summary";
+  if (instructions.some((t) => t.includes("progress"))) return "progress_summary";
   if (instructions.some((t) => t.includes("summar"))) return "prompt_summary";
   return "chat";
 }

@@ -99,3 +99,15 @@ export function summarizeReasoning(text: string): string {
     .map((s) => `- ${s}`)
     .join("\n");
 }
+
+/**
+ * One headed line on what the latest reasoning is about, as a progress summary reads: the
+ * latest part's best sentence, its first content words as a bold heading.
+ */
+export function summarizeProgress(text: string): string {
+  const latest = text.includes("(latest)") ? text.slice(text.lastIndexOf("(latest)") + "(latest)".length) : text;
+  const best = topSentences(splitSentences(latest), 1)[0];
+  if (best === undefined) return "**Thinking**: the model is still working.";
+  const heading = words(best).slice(0, 3).map((w) => w.charAt(0).toUpperCase() + w.slice(1)).join(" ") || "Thinking";
+  return `**${heading}**: ${best}`;
+}

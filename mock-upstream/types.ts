@@ -35,6 +35,8 @@ export interface MockLatency {
   promptSummaryMs: number;
   /** Delay before answering a reasoning-summary call. */
   reasoningSummaryMs: number;
+  /** Delay before answering a progress-summary call. */
+  progressSummaryMs: number;
 }
 
 /**
@@ -88,6 +90,11 @@ export interface MockOptions {
   usageChunk: boolean;
   latency: MockLatency;
   faults: MockFaults;
+  /**
+   * Models named `mock-long-…` (e.g. `mock-long-think`) reason this long, in paragraphs, before
+   * they answer: the scenario for live progress summaries.
+   */
+  longReasoningSeconds: number;
   /** Exact chunks for main chat calls, overriding the scenario (see script.ts); null = none. */
   script: ScriptedChunk[] | null;
   /** Management API: how long AWAKING lasts before RUNNING. */
@@ -96,7 +103,7 @@ export interface MockOptions {
   managementToken?: string;
 }
 
-export type MockCallKind = "chat" | "prompt_summary" | "reasoning_summary";
+export type MockCallKind = "chat" | "prompt_summary" | "reasoning_summary" | "progress_summary";
 export type MockCallOutcome = "pending" | "completed" | "aborted" | "dropped" | "failed";
 
 export interface MockCall {

@@ -197,6 +197,7 @@ export function createGateway(deps: AppDeps): Gateway {
         deadlineMs: config.deadlineMs,
         maxHeldChars: MAX_HELD_CHARS,
         inflight,
+        progressIntervalMs: config.progressIntervalMs,
       },
     }),
   );

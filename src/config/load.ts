@@ -19,6 +19,8 @@ export interface Config {
   statusHoldMs: number;
   /** REQUEST_DEADLINE: the longest any request may run. */
   deadlineMs: number;
+  /** REASONING_PROGRESS_SECONDS: progress summaries while reasoning streams; 0 = off. */
+  progressIntervalMs: number;
   /** CLIENT_STALL_SECONDS: how long a client may read nothing before its stream is ended. */
   clientStallMs: number;
   maxBodyBytes: number;
@@ -85,6 +87,7 @@ export function loadConfig(env: EnvLike): Config {
     statusHoldMs: e.STATUS_HOLD_SECONDS * 1000,
     deadlineMs: e.REQUEST_DEADLINE * 1000,
     clientStallMs: e.CLIENT_STALL_SECONDS * 1000,
+    progressIntervalMs: e.REASONING_PROGRESS_SECONDS * 1000,
     maxBodyBytes: e.MAX_BODY_BYTES,
     logLevel: e.LOG_LEVEL,
     providersFile: e.PROVIDERS_FILE,

@@ -72,6 +72,7 @@ export const envSchema = z.object({
   STATUS_HOLD_SECONDS: z.preprocess(blankToUndefined, num().min(0).max(60).default(2)),
   REQUEST_DEADLINE: seconds(1800),
   CLIENT_STALL_SECONDS: seconds(30),
+  REASONING_PROGRESS_SECONDS: z.preprocess(blankToUndefined, num().min(0).default(5)),
   MAX_BODY_BYTES: z.preprocess(blankToUndefined, num().int().min(1024).default(10_485_760)),
   PROVIDERS_FILE: optionalString,
   LOG_BODIES: bool(false),

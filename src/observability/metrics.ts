@@ -58,6 +58,8 @@ export function createMetrics(opts: MetricsOptions = {}): Metrics {
   const retries = new Counter({ name: "gateway_upstream_retries_total", help: "Upstream retries before the first body byte.", labelNames: ["provider"] as const, registers });
   const failovers = new Counter({ name: "gateway_failovers_total", help: "Failovers from one provider to another.", labelNames: ["from", "to"] as const, registers });
   const summaryFallbacks = new Counter({ name: "gateway_summary_fallbacks_total", help: "Summaries replaced by the sentence fallback.", labelNames: ["stage"] as const, registers });
+  const progressCalls = new Counter({ name: "gateway_progress_summaries_total", help: "Progress-summary ticks by outcome: sent, skipped_busy (one still in flight), failed.", labelNames: ["outcome"] as const, registers });
+  const progressSeconds = new Histogram({ name: "gateway_progress_summary_seconds", help: "Duration of progress-summary calls that were sent.", buckets: [...LATENCY_BUCKETS_SECONDS], registers });
   const disconnects = new Counter({ name: "gateway_client_disconnects_total", help: "Requests the client left before the end.", registers });
   const tokens = new Counter({ name: "gateway_tokens_total", help: "Tokens reported by the upstream.", labelNames: ["model", "kind"] as const, registers });
   const cost = new Counter({ name: "gateway_cost_usd_total", help: "Estimated upstream cost in US dollars.", labelNames: ["model"] as const, registers });
@@ -100,6 +102,10 @@ export function createMetrics(opts: MetricsOptions = {}): Metrics {
     retry: ({ provider }) => retries.inc({ provider }),
     failover: ({ from, to }) => failovers.inc({ from, to }),
     summaryFallback: ({ stage }) => summaryFallbacks.inc({ stage }),
+    progress({ outcome, latencyMs }) {
+      progressCalls.inc({ outcome });
+      if (latencyMs !== undefined) progressSeconds.observe(latencyMs / 1000);
+    },
     finished,
   };
 

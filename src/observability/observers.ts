@@ -30,10 +30,11 @@ function fanOut(observers: readonly RequestObserver[], onError: ObserverErrorHan
     }
   };
 
-  function call<M extends ObserverMethod>(method: M, arg: Parameters<RequestObserver[M]>[0]): void {
+  function call<M extends ObserverMethod>(method: M, arg: Parameters<NonNullable<RequestObserver[M]>>[0]): void {
     list.forEach((o, index) => {
       try {
-        const fn = o[method] as (a: typeof arg) => unknown;
+        const fn = o[method] as ((a: typeof arg) => unknown) | undefined;
+        if (!fn) return;
         // The interface says void, but an async implementation still type-checks; an unhandled
         // rejection from it would take the whole process down, so catch that too.
         const result = fn.call(o, arg);
@@ -49,6 +50,7 @@ function fanOut(observers: readonly RequestObserver[], onError: ObserverErrorHan
     retry: (info) => call("retry", info),
     failover: (info) => call("failover", info),
     summaryFallback: (info) => call("summaryFallback", info),
+    progress: (info) => call("progress", info),
     finished: (record) => call("finished", record),
   };
 }

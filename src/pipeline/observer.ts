@@ -46,6 +46,8 @@ export interface RequestObserver {
   retry(info: { id: string; provider: string; attempt: number; status: number | undefined; code: string }): void;
   failover(info: { id: string; from: string; to: string; reason: string }): void;
   summaryFallback(info: { id: string; stage: Exclude<Stage, "upstream">; code: string }): void;
+  /** What one progress-summary tick did (optional: most observers do not care). */
+  progress?(info: { id: string; outcome: "sent" | "skipped_busy" | "failed"; latencyMs?: number }): void;
   finished(record: RequestRecord): void;
 }
 

@@ -21,6 +21,8 @@ export interface StagedRequest {
   body: unknown;
   /** Unknown fields for the upstream, gateway extensions already removed. */
   passthrough: Record<string, unknown>;
+  /** `false` when the surface asked for no summaries (no summary calls are made). */
+  summaries?: boolean;
 }
 
 /** Fields that belong to the gateway and must never reach an upstream. */

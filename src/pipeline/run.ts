@@ -8,6 +8,7 @@ import { childController, FINISHED, RequestEnded, type ChildController } from ".
 import { failureOf, type Failure } from "./failure.js";
 import { asUpstreamError, completeVia, noProvider, reportFailure, retriesFor, type FailoverDeps } from "./failover.js";
 import type { Inflight } from "./inflight.js";
+import { createProgressReporter, type ProgressReporter } from "./progress.js";
 import type { RequestObserver, RequestOutcome } from "./observer.js";
 import { createOrderedEmitter, type OrderedEmitter } from "./ordering.js";
 import { buildRecord } from "./record.js";
@@ -28,6 +29,8 @@ export interface PipelineDeps extends FailoverDeps {
   maxHeldChars: number;
   /** Every running request, so shutdown can end them. */
   inflight?: Inflight;
+  /** REASONING_PROGRESS_SECONDS in ms: progress summaries while reasoning streams; 0 = off. */
+  progressIntervalMs: number;
 }
 
 /** Where a request's output goes: a surface's response writer, or a collector. */
@@ -80,6 +83,8 @@ class Run {
   /** Set the moment reasoning ends; a failover's second stream does not summarise again. */
   private reasoningTask: Promise<void> | undefined;
   private promptTask: Promise<void> | undefined;
+  /** Live progress summaries while reasoning streams (streamed requests only). */
+  private readonly progress: ProgressReporter | undefined;
 
   constructor(
     private readonly req: StagedRequest,
@@ -95,6 +100,8 @@ class Run {
       expectSources: false,
       maxHeldChars: deps.maxHeldChars,
     });
+    // Nobody watches a stream:false request think, so it gets no progress summaries.
+    if (req.stream && req.summaries !== false && deps.progressIntervalMs > 0) this.progress = this.progressReporter();
   }
 
   async execute(): Promise<void> {
@@ -126,6 +133,7 @@ class Run {
       else this.finish("client_closed", 499);
     } finally {
       clearTimeout(deadline);
+      this.progress?.stop();
       untrack?.();
       this.out.close();
       this.stop.abort(FINISHED);
@@ -163,24 +171,52 @@ class Run {
    * A summary step, started now: its result goes to `deliver`; a failure sends an `error` event
    * and the sentence fallback. Rejects only when the request is cancelled.
    */
-  private summarizeInto(kind: SummaryKind, text: string, deliver: (r: { text: string; source: "model" | "fallback" }) => void): Promise<void> {
-    const summaryPlan = this.deps.router.plan(this.req.summaryModel, { kind: "summary" });
+  private summarizeInto(kind: "prompt" | "reasoning", text: string, deliver: (r: { text: string; source: "model" | "fallback" }) => void): Promise<void> {
+    // A surface that asked for no summaries (Responses with `reasoning.summary: null`) gets empty ones, no calls.
+    if (this.req.summaries === false) {
+      deliver({ text: "", source: "model" });
+      return Promise.resolve();
+    }
     const stage = kind === "prompt" ? "prompt_summary" : "reasoning_summary";
-    const task = this.deps
-      .summarize({
-        kind,
-        text,
-        model: this.req.summaryModel,
-        signal: this.stop.signal,
-        complete: (body, s) =>
-          completeVia(summaryPlan, (model) => ({ ...body, model }), s, this.deps, this.req.requestId, (info) => this.logRetry(stage, info)),
-      })
-      .then((r) => {
-        if (r.failure) this.out.error(stage, r.failure);
-        deliver(r);
-      });
+    const task = this.summary(kind, text, this.stop.signal).then((r) => {
+      if (r.failure) this.out.error(stage, r.failure);
+      deliver(r);
+    });
     task.catch(() => undefined); // rejects only on cancellation; awaited by execute() otherwise
     return task;
+  }
+
+  /** One call to the summary model, wherever the summary route sends it. */
+  private summary(kind: SummaryKind, text: string, signal: AbortSignal) {
+    const summaryPlan = this.deps.router.plan(this.req.summaryModel, { kind: "summary" });
+    const stage = `${kind}_summary`;
+    return this.deps.summarize({
+      kind,
+      text,
+      model: this.req.summaryModel,
+      signal,
+      complete: (body, s) => completeVia(summaryPlan, (model) => ({ ...body, model }), s, this.deps, this.req.requestId, (info) => this.logRetry(stage, info)),
+    });
+  }
+
+  private progressReporter(): ProgressReporter {
+    const { deps, req } = this;
+    const timings: number[] = [];
+    this.timings.progress = timings;
+    return createProgressReporter({
+      intervalMs: deps.progressIntervalMs,
+      // The reporter cancels its call on stop(), which the run calls however it ends.
+      summarize: async (text, signal) => {
+        const r = await this.summary("progress", text, signal);
+        return r.failure ? undefined : r.text;
+      },
+      deliver: (index, text) => {
+        timings.push(this.elapsed());
+        this.out.progress(index, text, "model");
+      },
+      record: (outcome, latencyMs) => deps.observer.progress?.({ id: req.requestId, outcome, ...(latencyMs !== undefined && { latencyMs }) }),
+      now: deps.now,
+    });
   }
 
   /**
@@ -257,7 +293,10 @@ class Run {
   private take(parts: ParsedPart[]): void {
     for (const p of parts) {
       if (p.type === "reasoning") {
-        if (!this.reasoningTask) this.reasoning.append(p.text);
+        if (!this.reasoningTask) {
+          this.reasoning.append(p.text);
+          this.progress?.reasoning(p.text);
+        }
       } else if (p.type === "answer") this.out.answer(p.text);
       else this.onReasoningEnd();
     }
@@ -267,6 +306,7 @@ class Run {
   private onReasoningEnd(): void {
     if (this.reasoningTask) return; // a failover's second stream: its reasoning was already summarised
     this.timings.reasoning_end = this.elapsed();
+    this.progress?.stop();
     const text = this.reasoning.text();
     if (text.trim() === "") {
       this.reasoningTask = Promise.resolve();

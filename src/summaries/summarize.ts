@@ -3,11 +3,17 @@ import { UpstreamError, isRecord } from "../upstream/index.js";
 import { childController, FINISHED } from "../util/index.js";
 import type { SummarySource } from "../events/index.js";
 import { fallbackSummary } from "./fallback.js";
-import { MAX_SUMMARY_INPUT_CHARS, PROMPT_SUMMARY_INSTRUCTION, REASONING_SUMMARY_INSTRUCTION } from "./prompts.js";
+import { MAX_SUMMARY_INPUT_CHARS, PROGRESS_SUMMARY_INSTRUCTION, PROMPT_SUMMARY_INSTRUCTION, REASONING_SUMMARY_INSTRUCTION } from "./prompts.js";
+
+const INSTRUCTIONS: Record<SummaryKind, { text: string; maxTokens: number }> = {
+  prompt: { text: PROMPT_SUMMARY_INSTRUCTION, maxTokens: 120 },
+  reasoning: { text: REASONING_SUMMARY_INSTRUCTION, maxTokens: 240 },
+  progress: { text: PROGRESS_SUMMARY_INSTRUCTION, maxTokens: 60 },
+};
 
 const TIMED_OUT: unique symbol = Symbol("summary timed out");
 
-export type SummaryKind = "prompt" | "reasoning";
+export type SummaryKind = "prompt" | "reasoning" | "progress";
 
 export interface SummaryFailure {
   message: string;
@@ -62,14 +68,14 @@ export function createSummarizer(timeoutMs: number) {
 export type Summarize = ReturnType<typeof createSummarizer>;
 
 function buildBody(req: SummaryRequest): Record<string, unknown> {
-  const instruction = req.kind === "prompt" ? PROMPT_SUMMARY_INSTRUCTION : REASONING_SUMMARY_INSTRUCTION;
+  const instruction = INSTRUCTIONS[req.kind];
   return {
     model: req.model,
     stream: false,
     temperature: 0.2,
-    max_tokens: req.kind === "prompt" ? 120 : 240,
+    max_tokens: instruction.maxTokens,
     messages: [
-      { role: "system", content: instruction },
+      { role: "system", content: instruction.text },
       { role: "user", content: clip(req.text) },
     ],
   };

@@ -76,6 +76,7 @@ function fakes(deltas: UpstreamDelta[], opts: { maxHeldChars?: number; deadlineM
     deadlineMs: opts.deadlineMs ?? 60_000,
     maxHeldChars: opts.maxHeldChars ?? 1_000_000,
     inflight: createInflight(),
+    progressIntervalMs: 0,
   };
   return { deps, pulled: () => pulled, releaseReasoningSummary: () => gate.resolve() };
 }
