@@ -10,6 +10,7 @@ import {
   failureBody,
   failureHeaders,
   chatRoutes,
+  responsesRoutes,
   createMemoryLimiter,
   errorBody,
   healthRoutes,
@@ -157,7 +158,7 @@ export function createGateway(deps: AppDeps): Gateway {
     const allowed = new Set(config.access.corsOrigins);
     app.use(cors({ origin: (origin) => (allowed.has(origin) ? origin : null), exposeHeaders: ["x-request-id", "x-gateway-provider"], maxAge: 600 }));
   }
-  const chatPaths = ["/v1/chat/completions", "/openai/v1/chat/completions"];
+  const chatPaths = ["/v1/chat/completions", "/openai/v1/chat/completions", "/openai/v1/responses"];
   for (const path of chatPaths) app.use(path, recordRejections(observer, deps.wallClock));
   app.use(accessControl(access));
   const limiter = createMemoryLimiter(deps.now);
@@ -176,9 +177,7 @@ export function createGateway(deps: AppDeps): Gateway {
   if (first) app.route("/", healthRoutes({ client, target: first.target }));
   app.route("/", providerRoutes(router));
   app.route("/", monitoringRoutes({ metrics, monitor, requestLog }));
-  app.route(
-    "/",
-    chatRoutes({
+  const chatDeps = {
       config,
       now: deps.wallClock,
       pipeline: {
@@ -199,8 +198,9 @@ export function createGateway(deps: AppDeps): Gateway {
         inflight,
         progressIntervalMs: config.progressIntervalMs,
       },
-    }),
-  );
+    };
+  app.route("/", chatRoutes(chatDeps));
+  app.route("/", responsesRoutes(chatDeps));
 
   app.notFound((c) => c.json(errorBody(`no route for ${c.req.method} ${c.req.path}`, "invalid_request_error", "not_found"), 404));
   app.onError((err, c) => {

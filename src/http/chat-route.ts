@@ -5,6 +5,7 @@ import { createCollector, runStaged, GATEWAY_EXTENSION_FIELDS, type Collected, t
 import { openAIChatCompletion, openAIChatEncoder, stagedCompletion, stagedEncoder, type StreamEncoder } from "../surfaces/index.js";
 import { chatRequestSchema, describeIssues, type ChatRequestBody } from "./chat-schema.js";
 import { ApiError } from "./errors.js";
+import { checkAllowed, readBody } from "./read-body.js";
 import { failureHeaders } from "./failure.js";
 import { streamResponse } from "./stream-response.js";
 import type { GatewayEnv } from "./types.js";
@@ -15,8 +16,6 @@ export interface ChatRouteDeps {
   now: () => number;
 }
 
-/** Bytes a client may be behind before the pipeline waits for it (the socket's own buffer aside). */
-const HIGH_WATER_BYTES = 64 * 1024;
 
 /** How one chat surface differs from another: its default for `stream`, its encoder, its JSON. */
 interface ChatSurface {
@@ -69,7 +68,6 @@ async function handle(c: Context<GatewayEnv>, surface: ChatSurface, deps: ChatRo
       keepaliveMs: deps.config.keepaliveMs,
       holdMs: deps.config.statusHoldMs,
       stallMs: deps.config.clientStallMs,
-      highWaterBytes: HIGH_WATER_BYTES,
       run: (sink, s) => runStaged(req, deps.pipeline, sink, s),
       onBug: (e) => deps.pipeline.logger.error({ err: e, request_id: req.requestId }, "pipeline bug"),
     });
@@ -93,16 +91,6 @@ function isRecordWithModel(v: unknown): v is { model: string } {
   return typeof v === "object" && v !== null && "model" in v && typeof v.model === "string";
 }
 
-async function readBody(raw: Request): Promise<unknown> {
-  const text = await raw.text();
-  if (text.trim() === "") throw new ApiError(400, "request body is empty; expected a JSON object", "invalid_json");
-  try {
-    return JSON.parse(text) as unknown;
-  } catch {
-    throw new ApiError(400, "request body is not valid JSON", "invalid_json");
-  }
-}
-
 function parseChatBody(body: unknown, config: ChatRouteDeps["config"]): ChatRequestBody {
   if (typeof body !== "object" || body === null || Array.isArray(body)) {
     throw new ApiError(400, "request body must be a JSON object", "invalid_request");
@@ -110,11 +98,7 @@ function parseChatBody(body: unknown, config: ChatRouteDeps["config"]): ChatRequ
   const parsed = chatRequestSchema.safeParse(body);
   if (!parsed.success) throw new ApiError(400, describeIssues(parsed.error), "invalid_request");
   const b = parsed.data;
-  for (const model of [b.model, b.summary_model]) {
-    if (model !== undefined && config.allowModels && !config.allowModels.includes(model)) {
-      throw new ApiError(403, `model "${model}" is not allowed on this gateway (ALLOW_MODELS)`, "model_not_allowed", "permission_error");
-    }
-  }
+  checkAllowed([b.model, b.summary_model], config.allowModels);
   return b;
 }
 

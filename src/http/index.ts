@@ -11,3 +11,4 @@ export { modelRoutes } from "./model-routes.js";
 export { recordRejections } from "./rejections.js";
 export { clientFailure, failureBody, failureHeaders, failureResponse } from "./failure.js";
 export { streamResponse, type StreamResponseOptions } from "./stream-response.js";
+export { responsesRoutes } from "./responses-route.js";

@@ -16,8 +16,8 @@ export interface StreamResponseOptions {
   holdMs: number;
   /** A client that has not taken its backlog for this long is too slow: its request ends. */
   stallMs: number;
-  /** Bytes the client may be behind before the pipeline waits for it. */
-  highWaterBytes: number;
+  /** Bytes the client may be behind before the pipeline waits for it (default 64 KiB, beyond the socket's own buffer). */
+  highWaterBytes?: number;
   run: (sink: StageSink, signal: AbortSignal) => Promise<void>;
   /** An unexpected failure inside the pipeline (a bug): it is logged, the stream ends. */
   onBug: (e: unknown) => void;
@@ -41,6 +41,7 @@ const SSE_HEADERS = {
  */
 export function streamResponse(c: Context, opts: StreamResponseOptions): Promise<Response> {
   return new Promise<Response>((resolve) => {
+    const highWaterBytes = opts.highWaterBytes ?? 64 * 1024;
     const outgoing = (c.env as { outgoing?: import("node:http").ServerResponse } | undefined)?.outgoing;
     // The client's connection: aborts when it goes away; also what ends a too-slow client.
     const cancelled = childController(c.req.raw.signal);
@@ -88,7 +89,7 @@ export function streamResponse(c: Context, opts: StreamResponseOptions): Promise
     // A client that stops reading: wait for it up to stallMs, then end its request.
     let stalled: NodeJS.Timeout | undefined;
     const ready = (): Promise<void> | undefined => {
-      if (phase !== "open" || channel.backlog < opts.highWaterBytes) return undefined;
+      if (phase !== "open" || channel.backlog < highWaterBytes) return undefined;
       stalled ??= setTimeout(
         () => cancelled.abort(new RequestEnded("client_too_slow", `the client read nothing for ${Math.round(opts.stallMs / 1000)} s`, 408, true)),
         opts.stallMs,

@@ -4,3 +4,5 @@ export type { Failure, StreamEncoder } from "./types.js";
 export { SurfaceInputError } from "./types.js";
 export { stagedEncoder, stagedCompletion } from "./staged.js";
 export { openAIChatEncoder, openAIChatCompletion, reasoningContent, type OpenAIChatContext } from "./openai-chat.js";
+export { responsesEncoder, responsesObject, type ResponsesContext } from "./responses.js";
+export { responsesRequestSchema, translateResponsesRequest, type ResponsesRequestBody, type TranslatedResponsesRequest } from "./responses-request.js";

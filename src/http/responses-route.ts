@@ -1,0 +1,68 @@
+import { Hono } from "hono";
+import { bodyLimit } from "hono/body-limit";
+import { createCollector, runStaged, type StagedRequest } from "../pipeline/index.js";
+import { responsesEncoder, responsesObject, responsesRequestSchema, translateResponsesRequest, type ResponsesContext } from "../surfaces/index.js";
+import type { ChatRouteDeps } from "./chat-route.js";
+import { describeIssues } from "./chat-schema.js";
+import { ApiError } from "./errors.js";
+import { failureHeaders } from "./failure.js";
+import { checkAllowed, readBody } from "./read-body.js";
+import { streamResponse } from "./stream-response.js";
+import type { GatewayEnv } from "./types.js";
+
+
+/** `POST /openai/v1/responses`: the Responses API over the same pipeline, a third encoder. */
+export function responsesRoutes(deps: ChatRouteDeps) {
+  const app = new Hono<GatewayEnv>();
+  app.post(
+    "/openai/v1/responses",
+    bodyLimit({
+      maxSize: deps.config.maxBodyBytes,
+      onError: () => {
+        throw new ApiError(413, `request body is larger than MAX_BODY_BYTES (${deps.config.maxBodyBytes} bytes)`, "body_too_large");
+      },
+    }),
+    async (c) => {
+      const body = await readBody(c.req.raw);
+      if (typeof body !== "object" || body === null || Array.isArray(body)) throw new ApiError(400, "request body must be a JSON object", "invalid_request");
+      if ("model" in body && typeof body.model === "string") c.set("model", body.model);
+      const parsed = responsesRequestSchema.safeParse(body);
+      if (!parsed.success) throw new ApiError(400, describeIssues(parsed.error), "invalid_request");
+      const b = parsed.data;
+      checkAllowed([b.model, b.summary_model], deps.config.allowModels);
+      const t = translateResponsesRequest(b);
+      const req: StagedRequest = {
+        requestId: c.get("requestId"),
+        model: b.model,
+        messages: t.messages,
+        stream: t.stream,
+        summaryModel: b.summary_model ?? deps.config.summaryModelDefault ?? b.model,
+        taskCategory: c.req.header("x-task-category"),
+        body,
+        passthrough: t.passthrough,
+        summaries: t.summaries,
+      };
+      const ctx: ResponsesContext = { requestId: req.requestId, model: req.model, createdSeconds: Math.floor(deps.now() / 1000), body: b };
+      if (req.stream) {
+        return streamResponse(c, {
+          requestId: req.requestId,
+          encoder: responsesEncoder(ctx),
+          keepaliveMs: deps.config.keepaliveMs,
+          holdMs: deps.config.statusHoldMs,
+          stallMs: deps.config.clientStallMs,
+              run: (sink, s) => runStaged(req, deps.pipeline, sink, s),
+          onBug: (e) => deps.pipeline.logger.error({ err: e, request_id: req.requestId }, "pipeline bug"),
+        });
+      }
+      const { sink, result } = createCollector();
+      await runStaged(req, deps.pipeline, sink, c.req.raw.signal);
+      const providerHeader: Record<string, string> = result.provider ? { "x-gateway-provider": result.provider } : {};
+      if (result.failure) {
+        const f = result.failure;
+        throw new ApiError(f.status, f.message, f.code, f.type, failureHeaders(f, providerHeader));
+      }
+      return c.json(responsesObject(ctx, result), 200, providerHeader);
+    },
+  );
+  return app;
+}

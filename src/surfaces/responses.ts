@@ -1,0 +1,257 @@
+import type { StagedEvent, ToolCallDelta, Usage } from "../events/index.js";
+import type { Collected } from "../pipeline/index.js";
+import type { ResponsesRequestBody } from "./responses-request.js";
+import type { Failure, StreamEncoder } from "./types.js";
+
+/*
+ * The OpenAI Responses dialect (`/openai/v1/responses`). The staged summaries become the summary
+ * parts of one `reasoning` output item — part 0 the prompt summary, then one per progress
+ * summary, the last the reasoning summary — so any open reasoning model looks, to an unmodified
+ * OpenAI SDK, like a model with live reasoning summaries. The answer is a `message` item with
+ * `output_text`; tool calls are `function_call` items.
+ */
+
+export interface ResponsesContext {
+  requestId: string;
+  model: string;
+  createdSeconds: number;
+  /** The request as sent, for the fields a response object echoes. */
+  body: ResponsesRequestBody;
+}
+
+type OutputItem =
+  | { id: string; type: "reasoning"; summary: { type: "summary_text"; text: string }[]; status: "in_progress" | "completed" }
+  | {
+      id: string;
+      type: "message";
+      role: "assistant";
+      status: "in_progress" | "completed" | "incomplete";
+      content: { type: "output_text"; text: string; annotations: unknown[]; logprobs: unknown[] }[];
+    }
+  | { id: string; type: "function_call"; call_id: string; name: string; arguments: string; status: "in_progress" | "completed" };
+
+/**
+ * The output of one response as it grows; both the streamed encoder and the collected
+ * `stream:false` answer build their response object with it, so the two cannot disagree.
+ */
+class ResponseBuilder {
+  readonly output: OutputItem[] = [];
+  private reasoning: Extract<OutputItem, { type: "reasoning" }> | undefined;
+  private message: Extract<OutputItem, { type: "message" }> | undefined;
+  private readonly calls = new Map<number, Extract<OutputItem, { type: "function_call" }>>();
+
+  constructor(private readonly ctx: ResponsesContext) {}
+
+  /** Adds a summary part; returns the reasoning item's output index and the part's summary index. */
+  summaryPart(text: string): { item: Extract<OutputItem, { type: "reasoning" }>; outputIndex: number; summaryIndex: number; added: boolean } {
+    const added = this.reasoning === undefined;
+    this.reasoning ??= this.push({ id: `rs_${this.ctx.requestId}`, type: "reasoning", summary: [], status: "in_progress" });
+    this.reasoning.summary.push({ type: "summary_text", text });
+    return { item: this.reasoning, outputIndex: this.output.indexOf(this.reasoning), summaryIndex: this.reasoning.summary.length - 1, added };
+  }
+
+  /** The reasoning item, once reasoning is over; undefined when there was none. */
+  closeReasoning(): { item: OutputItem; outputIndex: number } | undefined {
+    if (!this.reasoning || this.reasoning.status === "completed") return undefined;
+    this.reasoning.status = "completed";
+    return { item: this.reasoning, outputIndex: this.output.indexOf(this.reasoning) };
+  }
+
+  text(delta: string): { item: Extract<OutputItem, { type: "message" }>; outputIndex: number; added: boolean } {
+    const added = this.message === undefined;
+    this.message ??= this.push({
+      id: `msg_${this.ctx.requestId}`,
+      type: "message",
+      role: "assistant",
+      status: "in_progress",
+      content: [{ type: "output_text", text: "", annotations: [], logprobs: [] }],
+    });
+    const part = this.message.content[0];
+    if (part) part.text += delta;
+    return { item: this.message, outputIndex: this.output.indexOf(this.message), added };
+  }
+
+  toolFragment(f: ToolCallDelta): { item: Extract<OutputItem, { type: "function_call" }>; outputIndex: number; added: boolean } {
+    let item = this.calls.get(f.index);
+    const added = item === undefined;
+    if (!item) {
+      item = this.push({ id: `fc_${this.ctx.requestId}_${f.index}`, type: "function_call", call_id: f.id ?? "", name: f.function?.name ?? "", arguments: "", status: "in_progress" });
+      this.calls.set(f.index, item);
+    } else {
+      if (f.id && !item.call_id) item.call_id = f.id;
+      if (f.function?.name && !item.name) item.name = f.function.name;
+    }
+    if (f.function?.arguments) item.arguments += f.function.arguments;
+    return { item, outputIndex: this.output.indexOf(item), added };
+  }
+
+  /** Every item still open, in output order, marked completed (or incomplete). */
+  closeAll(incomplete: boolean): { item: OutputItem; outputIndex: number }[] {
+    const closed: { item: OutputItem; outputIndex: number }[] = [];
+    this.output.forEach((item, outputIndex) => {
+      if (item.status !== "in_progress") return;
+      item.status = item.type === "message" && incomplete ? "incomplete" : "completed";
+      closed.push({ item, outputIndex });
+    });
+    return closed;
+  }
+
+  object(status: "in_progress" | "completed" | "incomplete" | "failed", extra: { usage?: Usage | undefined; error?: { code: string; message: string } } = {}) {
+    const b = this.ctx.body;
+    return {
+      id: `resp_${this.ctx.requestId}`,
+      object: "response",
+      created_at: this.ctx.createdSeconds,
+      status,
+      error: extra.error ?? null,
+      incomplete_details: status === "incomplete" ? { reason: "max_output_tokens" } : null,
+      instructions: b.instructions ?? null,
+      max_output_tokens: b.max_output_tokens ?? null,
+      model: this.ctx.model,
+      output: this.output,
+      parallel_tool_calls: b.parallel_tool_calls ?? true,
+      previous_response_id: null,
+      reasoning: { effort: b.reasoning?.effort ?? null, summary: b.reasoning?.summary ?? "auto" },
+      store: false,
+      temperature: b.temperature ?? null,
+      text: { format: b.text?.format ?? { type: "text" } },
+      tool_choice: b.tool_choice ?? "auto",
+      tools: b.tools ?? [],
+      top_p: b.top_p ?? null,
+      truncation: "disabled",
+      usage: extra.usage ? responsesUsage(extra.usage) : null,
+      user: b.user ?? null,
+      metadata: b.metadata ?? {},
+    };
+  }
+
+  private push<T extends OutputItem>(item: T): T {
+    this.output.push(item);
+    return item;
+  }
+}
+
+/** Chat usage → Responses usage, with reasoning tokens when the upstream reported them. */
+function responsesUsage(u: Usage) {
+  const input = typeof u.prompt_tokens === "number" ? u.prompt_tokens : 0;
+  const output = typeof u.completion_tokens === "number" ? u.completion_tokens : 0;
+  const details = u.completion_tokens_details as { reasoning_tokens?: unknown } | undefined;
+  const cached = (u.prompt_tokens_details as { cached_tokens?: unknown } | undefined)?.cached_tokens;
+  return {
+    input_tokens: input,
+    input_tokens_details: { cached_tokens: typeof cached === "number" ? cached : 0 },
+    output_tokens: output,
+    output_tokens_details: { reasoning_tokens: typeof details?.reasoning_tokens === "number" ? details.reasoning_tokens : 0 },
+    total_tokens: typeof u.total_tokens === "number" ? u.total_tokens : input + output,
+  };
+}
+
+/** The streamed Responses events, in the order openai-node's `ResponseStream` accumulator expects. */
+export function responsesEncoder(ctx: ResponsesContext): StreamEncoder {
+  const out = new ResponseBuilder(ctx);
+  let seq = 0;
+  let started = false;
+  const frame = (type: string, data: Record<string, unknown>): string => `event: ${type}\ndata: ${JSON.stringify({ type, sequence_number: seq++, ...data })}\n\n`;
+  /** `response.created` and `response.in_progress` come before anything else. */
+  const start = (): string => {
+    if (started) return "";
+    started = true;
+    return frame("response.created", { response: out.object("in_progress") }) + frame("response.in_progress", { response: out.object("in_progress") });
+  };
+
+  function summaryPart(text: string): string {
+    if (text === "") return "";
+    const p = out.summaryPart(text);
+    const at = { item_id: p.item.id, output_index: p.outputIndex, summary_index: p.summaryIndex };
+    return (
+      (p.added ? frame("response.output_item.added", { output_index: p.outputIndex, item: { ...p.item, summary: [] } }) : "") +
+      frame("response.reasoning_summary_part.added", { ...at, part: { type: "summary_text", text: "" } }) +
+      frame("response.reasoning_summary_text.delta", { ...at, delta: text }) +
+      frame("response.reasoning_summary_text.done", { ...at, text }) +
+      frame("response.reasoning_summary_part.done", { ...at, part: { type: "summary_text", text } })
+    );
+  }
+
+  function closeReasoning(): string {
+    const r = out.closeReasoning();
+    return r ? frame("response.output_item.done", { output_index: r.outputIndex, item: r.item }) : "";
+  }
+
+  function text(delta: string): string {
+    const m = out.text(delta);
+    const opened = m.added
+      ? frame("response.output_item.added", { output_index: m.outputIndex, item: { ...m.item, content: [] } }) +
+        frame("response.content_part.added", { item_id: m.item.id, output_index: m.outputIndex, content_index: 0, part: { type: "output_text", text: "", annotations: [], logprobs: [] } })
+      : "";
+    return opened + frame("response.output_text.delta", { item_id: m.item.id, output_index: m.outputIndex, content_index: 0, delta, logprobs: [] });
+  }
+
+  function tools(fragments: ToolCallDelta[]): string {
+    let s = "";
+    for (const f of fragments) {
+      const c = out.toolFragment(f);
+      if (c.added) s += frame("response.output_item.added", { output_index: c.outputIndex, item: { ...c.item, arguments: "" } });
+      if (f.function?.arguments) s += frame("response.function_call_arguments.delta", { item_id: c.item.id, output_index: c.outputIndex, delta: f.function.arguments });
+    }
+    return s;
+  }
+
+  function done(e: Extract<StagedEvent, { event: "output.done" }>): string {
+    const incomplete = e.data.finish_reason === "length";
+    let s = closeReasoning();
+    for (const { item, outputIndex } of out.closeAll(incomplete)) {
+      if (item.type === "message") {
+        const part = item.content[0];
+        s += frame("response.output_text.done", { item_id: item.id, output_index: outputIndex, content_index: 0, text: part?.text ?? "", logprobs: [] });
+        s += frame("response.content_part.done", { item_id: item.id, output_index: outputIndex, content_index: 0, part });
+      } else if (item.type === "function_call") {
+        s += frame("response.function_call_arguments.done", { item_id: item.id, output_index: outputIndex, name: item.name, arguments: item.arguments });
+      }
+      s += frame("response.output_item.done", { output_index: outputIndex, item });
+    }
+    const status = incomplete ? "incomplete" : "completed";
+    return s + frame(`response.${status}`, { response: out.object(status, { usage: e.data.usage }) });
+  }
+
+  return {
+    event(e: StagedEvent): string {
+      const head = start();
+      switch (e.event) {
+        case "summary.prompt":
+        case "summary.progress":
+          return head + summaryPart(e.data.text);
+        case "summary.reasoning":
+          return head + summaryPart(e.data.text) + closeReasoning();
+        case "output.delta":
+          return head + text(e.data.text);
+        case "output.tool_calls":
+          return head + tools(e.data.tool_calls);
+        case "output.done":
+          return head + done(e);
+        case "upstream.retry":
+          return `${head}: upstream retry ${e.data.attempt}/${e.data.max_retries} (${e.data.code.replace(/[\r\n]+/g, " ")})\n\n`;
+        case "research.sources":
+        case "error":
+          return head;
+      }
+    },
+    failure(f: Failure): string {
+      const error = { code: f.code, message: f.message };
+      return start() + frame("error", { code: f.code, message: f.message, param: null }) + frame("response.failed", { response: out.object("failed", { error }) });
+    },
+    end: () => "",
+    keepalive: ": ping\n\n",
+  };
+}
+
+/** The non-streamed response object, built from a collected run. */
+export function responsesObject(ctx: ResponsesContext, r: Collected) {
+  const out = new ResponseBuilder(ctx);
+  for (const text of [r.promptSummary?.text, ...r.progress.map((p) => p.text), r.reasoningSummary?.text]) if (text) out.summaryPart(text);
+  if (r.answer !== "" || r.toolCalls.length === 0) out.text(r.answer);
+  r.toolCalls.forEach((c, index) => out.toolFragment({ index, id: c.id, type: "function", function: { name: c.function.name, arguments: c.function.arguments } }));
+  const incomplete = r.finishReason === "length";
+  out.closeReasoning();
+  out.closeAll(incomplete);
+  return out.object(incomplete ? "incomplete" : "completed", { usage: r.usage });
+}
