@@ -1,15 +1,15 @@
 import { Hono } from "hono";
-import { bodyLimit } from "hono/body-limit";
 import type { Config } from "../config/index.js";
 import { createCollector, runStaged, GATEWAY_EXTENSION_FIELDS, type PipelineDeps, type StagedRequest } from "../pipeline/index.js";
 import { chatRequestSchema, describeIssues, type ChatRequestBody } from "./chat-schema.js";
 import { ApiError } from "./errors.js";
+import { jsonBody, jsonBodyOf } from "./json-body.js";
 import { stagedResponse } from "./staged-response.js";
 import { toCompletion } from "./completion.js";
 import type { GatewayEnv } from "./types.js";
 
 export interface ChatRouteDeps {
-  config: Pick<Config, "allowModels" | "summaryModelDefault" | "keepaliveMs" | "maxBodyBytes">;
+  config: Pick<Config, "allowModels" | "summaryModelDefault" | "keepaliveMs" | "maxBodyBytes" | "body">;
   pipeline: PipelineDeps;
   now: () => number;
 }
@@ -19,15 +19,9 @@ export function chatRoutes(deps: ChatRouteDeps) {
   const app = new Hono<GatewayEnv>();
   app.post(
     "/v1/chat/completions",
-    bodyLimit({
-      maxSize: deps.config.maxBodyBytes,
-      onError: () => {
-        throw new ApiError(413, `request body is larger than MAX_BODY_BYTES (${deps.config.maxBodyBytes} bytes)`, "body_too_large");
-      },
-    }),
+    jsonBody({ maxBytes: deps.config.maxBodyBytes, ...deps.config.body }),
     async (c) => {
-      const body = await readBody(c.req.raw);
-      if (isRecordWithModel(body)) c.set("model", body.model);
+      const body = jsonBodyOf(c);
       const req = toStagedRequest(body, c.get("requestId"), deps.config, c.req.header("x-task-category"));
       const signal = c.req.raw.signal;
       if (req.stream) {
@@ -54,24 +48,7 @@ export function chatRoutes(deps: ChatRouteDeps) {
   return app;
 }
 
-function isRecordWithModel(v: unknown): v is { model: string } {
-  return typeof v === "object" && v !== null && "model" in v && typeof v.model === "string";
-}
-
-async function readBody(raw: Request): Promise<unknown> {
-  const text = await raw.text();
-  if (text.trim() === "") throw new ApiError(400, "request body is empty; expected a JSON object", "invalid_json");
-  try {
-    return JSON.parse(text) as unknown;
-  } catch {
-    throw new ApiError(400, "request body is not valid JSON", "invalid_json");
-  }
-}
-
-function toStagedRequest(body: unknown, requestId: string, config: ChatRouteDeps["config"], taskCategory: string | undefined): StagedRequest {
-  if (typeof body !== "object" || body === null || Array.isArray(body)) {
-    throw new ApiError(400, "request body must be a JSON object", "invalid_request");
-  }
+function toStagedRequest(body: Record<string, unknown>, requestId: string, config: ChatRouteDeps["config"], taskCategory: string | undefined): StagedRequest {
   const parsed = chatRequestSchema.safeParse(body);
   if (!parsed.success) throw new ApiError(400, describeIssues(parsed.error), "invalid_request");
   const b: ChatRequestBody = parsed.data;

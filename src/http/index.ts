@@ -9,3 +9,13 @@ export { keysFromList, loadKeysFile, matchKey, secretEquals, sha256, type ApiKey
 export { createMemoryLimiter, keyLimits, releaseWhenDone, type KeyLimiter } from "./limits.js";
 export { modelRoutes } from "./model-routes.js";
 export { recordRejections } from "./rejections.js";
+export {
+  jsonBody,
+  jsonBodyOf,
+  DEFAULT_FIELD_LIMITS,
+  DEFAULT_HEADER_LIMITS,
+  MAX_MODEL_NAME_CHARS,
+  MAX_REQUEST_ID_CHARS,
+  type JsonBodyOptions,
+} from "./json-body.js";
+export { checkJsonShape, type JsonShapeLimits, type JsonShapeViolation } from "./json-shape.js";
