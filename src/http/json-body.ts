@@ -86,7 +86,7 @@ async function readText(req: Request, opts: JsonBodyOptions): Promise<string> {
   const declared = Number(req.headers.get("content-length") ?? "0");
   if (declared > opts.maxBytes) throw tooLarge();
   if (!req.body) return "";
-  const reader = req.body.getReader();
+  const reader: ReadableStreamDefaultReader<Uint8Array> = req.body.getReader();
   const chunks: Uint8Array[] = [];
   let size = 0;
   let timedOut = false;
