@@ -12,6 +12,7 @@ export { recordRejections } from "./rejections.js";
 export {
   jsonBody,
   jsonBodyOf,
+  readBodyText,
   DEFAULT_FIELD_LIMITS,
   DEFAULT_HEADER_LIMITS,
   MAX_MODEL_NAME_CHARS,
@@ -19,3 +20,12 @@ export {
   type JsonBodyOptions,
 } from "./json-body.js";
 export { checkJsonShape, type JsonShapeLimits, type JsonShapeViolation } from "./json-shape.js";
+export {
+  createLoginThrottle,
+  LOGIN_BASE_LOCK_MS,
+  LOGIN_MAX_FAILURES,
+  LOGIN_MAX_LOCK_MS,
+  LOGIN_WINDOW_MS,
+  type LoginThrottle,
+  type LoginThrottleOptions,
+} from "./login-throttle.js";

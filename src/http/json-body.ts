@@ -51,7 +51,7 @@ export function jsonBody(opts: JsonBodyOptions): MiddlewareHandler<GatewayEnv> {
         throw new ApiError(400, `header ${name}: must be at most ${max} characters (got ${value.length})`, "invalid_header");
       }
     }
-    const text = await readText(c.req.raw, opts);
+    const text = await readBodyText(c.req.raw, opts);
     const body = parse(text, opts);
     for (const [field, max] of Object.entries(fieldLimits)) {
       const value = body[field];
@@ -80,8 +80,11 @@ function checkContentType(header: string | undefined): void {
   throw new ApiError(415, `Content-Type must be application/json (UTF-8); ${got}`, "unsupported_media_type");
 }
 
-/** The body as text: bounded in bytes and in time, and strictly UTF-8. */
-async function readText(req: Request, opts: JsonBodyOptions): Promise<string> {
+/**
+ * A request body as text, bounded in bytes (413) and in time (408), and strictly UTF-8 (400).
+ * For any route that reads a body, JSON or not (the admin login form uses it too).
+ */
+export async function readBodyText(req: Request, opts: { maxBytes: number; timeoutMs: number }): Promise<string> {
   const tooLarge = () => new ApiError(413, `request body is larger than MAX_BODY_BYTES (${opts.maxBytes} bytes)`, "body_too_large", undefined, CLOSE);
   const declared = Number(req.headers.get("content-length") ?? "0");
   if (declared > opts.maxBytes) throw tooLarge();
