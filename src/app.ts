@@ -16,6 +16,7 @@ import {
   healthRoutes,
   keyLimits,
   keysFromList,
+  MAX_REQUEST_ID_CHARS,
   modelRoutes,
   monitoringRoutes,
   recordRejections,
@@ -95,7 +96,7 @@ export function createGateway(deps: AppDeps): Gateway {
       defaults.health.parse(undefined),
       defaults.task_routing.parse(undefined),
     );
-  const metrics = createMetrics();
+  const metrics = createMetrics({ knownModels: configuredModels(config, settings) });
   const monitor = createMonitor({ now: deps.wallClock });
   const requestLog = deps.requestLog;
   const observer = combineObserversWithLogger(
@@ -137,7 +138,8 @@ export function createGateway(deps: AppDeps): Gateway {
     c.header("connection", "close");
     return c.json(errorBody("the gateway is shutting down; retry on another instance", "server_error", "shutting_down"), 503, { "retry-after": "1" });
   });
-  app.use(requestId({ generator: deps.newId }));
+  // A client's own x-request-id is kept only when short and plain ([A-Za-z0-9_=-]); else replaced.
+  app.use(requestId({ generator: deps.newId, limitLength: MAX_REQUEST_ID_CHARS }));
   app.use(
     secureHeaders({
       contentSecurityPolicy: {
@@ -230,4 +232,11 @@ export function createGateway(deps: AppDeps): Gateway {
       stopProbes = undefined;
     },
   };
+}
+
+/** Model names the operator configured: the only client-visible names metrics always label as themselves. */
+function configuredModels(config: Config, settings: RouterSettings): string[] {
+  const names = [...(config.allowModels ?? []), ...settings.routes.map((r) => r.model), ...settings.providers.flatMap((p) => Object.keys(p.models))];
+  if (config.summaryModelDefault) names.push(config.summaryModelDefault);
+  return names.filter((n) => n !== "*");
 }

@@ -2,12 +2,13 @@
  * Composition root: the only place that reads the environment, the clock and global fetch.
  */
 import { randomUUID } from "node:crypto";
+import { lookup } from "node:dns/promises";
 import { existsSync, mkdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { parseEnv } from "node:util";
 import { serve } from "@hono/node-server";
 import { createGateway } from "./app.js";
-import { ConfigError, loadConfig } from "./config/index.js";
+import { checkLoopback, ConfigError, loadConfig } from "./config/index.js";
 import { createLogger } from "./observability/index.js";
 import { loadKeysFile, type ApiKey } from "./http/index.js";
 import { openRequestLog } from "./storage/index.js";
@@ -37,10 +38,12 @@ async function main(): Promise<void> {
   }
   const logger = createLogger(config.logLevel, { pretty: Boolean(process.stdout.isTTY) });
   const open = config.access.apiKeys.length === 0 && keys.length === 0 && !config.access.adminToken;
-  if (open && !isLoopback(config.host)) {
+  // Resolved, not judged by its spelling: every address HOST resolves to must be loopback.
+  const bind = open ? await checkLoopback(config.host, (h) => lookup(h, { all: true })) : undefined;
+  if (bind && !bind.loopback) {
     if (!config.access.allowOpenBind) {
       process.stderr.write(
-        `refusing to listen on ${config.host}: no GATEWAY_API_KEYS, GATEWAY_KEYS_FILE or ADMIN_TOKEN is set, so anyone who can reach it could use it.\n` +
+        `refusing to listen on ${config.host}: ${bind.reason}, and no GATEWAY_API_KEYS, GATEWAY_KEYS_FILE or ADMIN_TOKEN is set, so anyone who can reach it could use it.\n` +
           "Set keys, bind to 127.0.0.1, or set ALLOW_OPEN_BIND=true if that is really what you want.\n",
       );
       process.exit(1);
@@ -132,10 +135,6 @@ function within<T>(p: Promise<T>, ms: number): Promise<T | "timeout"> {
       resolve(v);
     });
   });
-}
-
-function isLoopback(host: string): boolean {
-  return host === "localhost" || host === "::1" || /^127\./.test(host);
 }
 
 main().catch((e: unknown) => {

@@ -24,6 +24,8 @@ export interface Config {
   /** CLIENT_STALL_SECONDS: how long a client may read nothing before its stream is ended. */
   clientStallMs: number;
   maxBodyBytes: number;
+  /** Edge bounds on a JSON request body (BODY_TIMEOUT, MAX_JSON_DEPTH, MAX_JSON_NODES). */
+  body: { timeoutMs: number; maxDepth: number; maxNodes: number };
   logLevel: string;
   /** Several providers and routes (SPEC §6); unset = one provider from UPSTREAM_*. */
   providersFile: string | undefined;
@@ -89,6 +91,7 @@ export function loadConfig(env: EnvLike): Config {
     clientStallMs: e.CLIENT_STALL_SECONDS * 1000,
     progressIntervalMs: e.REASONING_PROGRESS_SECONDS * 1000,
     maxBodyBytes: e.MAX_BODY_BYTES,
+    body: { timeoutMs: e.BODY_TIMEOUT * 1000, maxDepth: e.MAX_JSON_DEPTH, maxNodes: e.MAX_JSON_NODES },
     logLevel: e.LOG_LEVEL,
     providersFile: e.PROVIDERS_FILE,
     logBodies: e.LOG_BODIES,

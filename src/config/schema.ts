@@ -25,6 +25,14 @@ const commaList = optionalString.transform((v) =>
         .filter(Boolean),
 );
 
+/** A bound on hostile input: a positive number, with a message that names the range. */
+const bound = (def: number, opts: { int?: boolean; min?: number } = {}) => {
+  const min = opts.min ?? 0;
+  const base = z.coerce.number({ message: opts.int ? `must be a whole number ≥ ${Math.max(min, 1)}` : `must be a number > ${min}` });
+  const ranged = opts.int ? base.int(`must be a whole number ≥ ${Math.max(min, 1)}`).min(Math.max(min, 1), `must be a whole number ≥ ${Math.max(min, 1)}`) : base.gt(min, `must be a number > ${min}`);
+  return z.preprocess(blankToUndefined, ranged.default(def));
+};
+
 const capabilityMode = z.enum(["auto", "tags", "think", "fields"]);
 
 /**
@@ -74,6 +82,9 @@ export const envSchema = z.object({
   CLIENT_STALL_SECONDS: seconds(30),
   REASONING_PROGRESS_SECONDS: z.preprocess(blankToUndefined, num().min(0).default(5)),
   MAX_BODY_BYTES: z.preprocess(blankToUndefined, num().int().min(1024).default(10_485_760)),
+  BODY_TIMEOUT: bound(60),
+  MAX_JSON_DEPTH: bound(64, { int: true, min: 8 }),
+  MAX_JSON_NODES: bound(100_000, { int: true, min: 100 }),
   PROVIDERS_FILE: optionalString,
   LOG_BODIES: bool(false),
   REQUEST_LOG: bool(true),

@@ -1,17 +1,17 @@
 import { Hono, type Context } from "hono";
-import { bodyLimit } from "hono/body-limit";
 import type { Config } from "../config/index.js";
 import { createCollector, runStaged, GATEWAY_EXTENSION_FIELDS, type Collected, type PipelineDeps, type StagedRequest } from "../pipeline/index.js";
 import { openAIChatCompletion, openAIChatEncoder, stagedCompletion, stagedEncoder, type StreamEncoder } from "../surfaces/index.js";
 import { chatRequestSchema, describeIssues, type ChatRequestBody } from "./chat-schema.js";
 import { ApiError } from "./errors.js";
-import { checkAllowed, readBody } from "./read-body.js";
+import { jsonBody, jsonBodyOf } from "./json-body.js";
+import { checkAllowed } from "./allow-models.js";
 import { failureHeaders } from "./failure.js";
 import { streamResponse } from "./stream-response.js";
 import type { GatewayEnv } from "./types.js";
 
 export interface ChatRouteDeps {
-  config: Pick<Config, "allowModels" | "summaryModelDefault" | "keepaliveMs" | "maxBodyBytes" | "statusHoldMs" | "clientStallMs">;
+  config: Pick<Config, "allowModels" | "summaryModelDefault" | "keepaliveMs" | "maxBodyBytes" | "body" | "statusHoldMs" | "clientStallMs">;
   pipeline: PipelineDeps;
   now: () => number;
 }
@@ -44,20 +44,15 @@ const OPENAI: ChatSurface = {
  */
 export function chatRoutes(deps: ChatRouteDeps) {
   const app = new Hono<GatewayEnv>();
-  const limit = bodyLimit({
-    maxSize: deps.config.maxBodyBytes,
-    onError: () => {
-      throw new ApiError(413, `request body is larger than MAX_BODY_BYTES (${deps.config.maxBodyBytes} bytes)`, "body_too_large");
-    },
-  });
+  // Content type, size, a body that never ends, JSON depth and size, field lengths: all at the edge.
+  const limit = jsonBody({ maxBytes: deps.config.maxBodyBytes, ...deps.config.body });
   app.post("/v1/chat/completions", limit, (c) => handle(c, STAGED, deps));
   app.post("/openai/v1/chat/completions", limit, (c) => handle(c, OPENAI, deps));
   return app;
 }
 
 async function handle(c: Context<GatewayEnv>, surface: ChatSurface, deps: ChatRouteDeps): Promise<Response> {
-  const body = await readBody(c.req.raw);
-  if (isRecordWithModel(body)) c.set("model", body.model);
+  const body = jsonBodyOf(c);
   const parsed = parseChatBody(body, deps.config);
   const req = toStagedRequest(parsed, body, c.get("requestId"), deps.config, c.req.header("x-task-category"), surface.streamByDefault);
   const created = Math.floor(deps.now() / 1000);
@@ -87,14 +82,7 @@ function streamOptions(body: ChatRequestBody): Record<string, unknown> {
   return typeof o === "object" && o !== null && !Array.isArray(o) ? (o as Record<string, unknown>) : {};
 }
 
-function isRecordWithModel(v: unknown): v is { model: string } {
-  return typeof v === "object" && v !== null && "model" in v && typeof v.model === "string";
-}
-
-function parseChatBody(body: unknown, config: ChatRouteDeps["config"]): ChatRequestBody {
-  if (typeof body !== "object" || body === null || Array.isArray(body)) {
-    throw new ApiError(400, "request body must be a JSON object", "invalid_request");
-  }
+function parseChatBody(body: Record<string, unknown>, config: ChatRouteDeps["config"]): ChatRequestBody {
   const parsed = chatRequestSchema.safeParse(body);
   if (!parsed.success) throw new ApiError(400, describeIssues(parsed.error), "invalid_request");
   const b = parsed.data;

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { MAX_MODEL_NAME_CHARS } from "./json-body.js";
 
 const message = z.looseObject({
   role: z.enum(["system", "developer", "user", "assistant", "tool", "function"], {
@@ -13,13 +14,18 @@ const message = z.looseObject({
  * everything else is kept (loose) and passed to the upstream.
  */
 export const chatRequestSchema = z.looseObject({
-  model: z.string({ message: "is required and must be a string" }).trim().min(1, "must not be empty"),
+  model: z.string({ message: "is required and must be a string" }).trim().min(1, "must not be empty").max(MAX_MODEL_NAME_CHARS, `must be at most ${MAX_MODEL_NAME_CHARS} characters`),
   messages: z.array(message, { message: "is required and must be an array" }).min(1, "must not be empty"),
   // The default differs by surface (staged: true; OpenAI: false); the route applies it.
   stream: z.boolean({ message: "must be true or false" }).optional(),
   // Several choices would need several staged streams; say so rather than answer one.
   n: z.literal(1, { message: "only 1 is supported (one answer per request)" }).optional(),
-  summary_model: z.string({ message: "must be a string" }).trim().min(1, "must not be empty").optional(),
+  summary_model: z
+    .string({ message: "must be a string" })
+    .trim()
+    .min(1, "must not be empty")
+    .max(MAX_MODEL_NAME_CHARS, `must be at most ${MAX_MODEL_NAME_CHARS} characters`)
+    .optional(),
   temperature: z.number({ message: "must be a number" }).min(0).max(2).optional(),
   top_p: z.number({ message: "must be a number" }).min(0).max(1).optional(),
   max_tokens: z.number({ message: "must be a number" }).int().positive().optional(),

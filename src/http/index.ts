@@ -12,3 +12,23 @@ export { recordRejections } from "./rejections.js";
 export { clientFailure, failureBody, failureHeaders, failureResponse } from "./failure.js";
 export { streamResponse, type StreamResponseOptions } from "./stream-response.js";
 export { responsesRoutes } from "./responses-route.js";
+export {
+  jsonBody,
+  jsonBodyOf,
+  readBodyText,
+  DEFAULT_FIELD_LIMITS,
+  DEFAULT_HEADER_LIMITS,
+  MAX_MODEL_NAME_CHARS,
+  MAX_REQUEST_ID_CHARS,
+  type JsonBodyOptions,
+} from "./json-body.js";
+export { checkJsonShape, type JsonShapeLimits, type JsonShapeViolation } from "./json-shape.js";
+export {
+  createLoginThrottle,
+  LOGIN_BASE_LOCK_MS,
+  LOGIN_MAX_FAILURES,
+  LOGIN_MAX_LOCK_MS,
+  LOGIN_WINDOW_MS,
+  type LoginThrottle,
+  type LoginThrottleOptions,
+} from "./login-throttle.js";

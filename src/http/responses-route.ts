@@ -1,12 +1,12 @@
 import { Hono } from "hono";
-import { bodyLimit } from "hono/body-limit";
 import { createCollector, runStaged, type StagedRequest } from "../pipeline/index.js";
 import { responsesEncoder, responsesObject, responsesRequestSchema, translateResponsesRequest, type ResponsesContext } from "../surfaces/index.js";
 import type { ChatRouteDeps } from "./chat-route.js";
 import { describeIssues } from "./chat-schema.js";
 import { ApiError } from "./errors.js";
 import { failureHeaders } from "./failure.js";
-import { checkAllowed, readBody } from "./read-body.js";
+import { checkAllowed } from "./allow-models.js";
+import { jsonBody, jsonBodyOf } from "./json-body.js";
 import { streamResponse } from "./stream-response.js";
 import type { GatewayEnv } from "./types.js";
 
@@ -16,16 +16,9 @@ export function responsesRoutes(deps: ChatRouteDeps) {
   const app = new Hono<GatewayEnv>();
   app.post(
     "/openai/v1/responses",
-    bodyLimit({
-      maxSize: deps.config.maxBodyBytes,
-      onError: () => {
-        throw new ApiError(413, `request body is larger than MAX_BODY_BYTES (${deps.config.maxBodyBytes} bytes)`, "body_too_large");
-      },
-    }),
+    jsonBody({ maxBytes: deps.config.maxBodyBytes, ...deps.config.body }),
     async (c) => {
-      const body = await readBody(c.req.raw);
-      if (typeof body !== "object" || body === null || Array.isArray(body)) throw new ApiError(400, "request body must be a JSON object", "invalid_request");
-      if ("model" in body && typeof body.model === "string") c.set("model", body.model);
+      const body = jsonBodyOf(c);
       const parsed = responsesRequestSchema.safeParse(body);
       if (!parsed.success) throw new ApiError(400, describeIssues(parsed.error), "invalid_request");
       const b = parsed.data;

@@ -5,7 +5,9 @@ export {
   DEFAULT_MAX_MODEL_LABELS,
   LATENCY_BUCKETS_SECONDS,
   OTHER_LABEL,
+  outcomeLabel,
   type CircuitState,
+  type OutcomeLabel,
   type Metrics,
   type MetricsOptions,
 } from "./metrics.js";
@@ -23,5 +25,5 @@ export {
 } from "./monitor.js";
 export { LATENCY_KEYS, nearestRank, percentiles, type Breakdown, type LatencyKey, type Percentiles, type WindowStats } from "./stats.js";
 export { combineObservers, combineObserversWithLogger, type ObserverErrorHandler } from "./observers.js";
-export { createLabelCap } from "./label-cap.js";
+export { createLabelCap, isLabelSafe, MAX_LABEL_CHARS } from "./label-cap.js";
 export { createRing, type Ring } from "./ring.js";

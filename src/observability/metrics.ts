@@ -1,6 +1,6 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from "prom-client";
 import type { RequestObserver, RequestRecord } from "../pipeline/observer.js";
-import { createLabelCap } from "./label-cap.js";
+import { createLabelCap, isLabelSafe } from "./label-cap.js";
 
 /** A provider's circuit state, as the providers room reports it. */
 export type CircuitState = "active" | "cooldown" | "open" | "half_open" | "unhealthy";
@@ -16,8 +16,24 @@ export const OTHER_LABEL = "other";
 export interface MetricsOptions {
   /** Node process metrics (`process_*`, `nodejs_*`); default true. */
   defaultMetrics?: boolean;
-  /** Distinct `model` label values before "other"; default 50. */
+  /** Distinct unconfigured `model` label values before "other"; default 50. */
   maxModelLabels?: number;
+  /**
+   * Model names from the configuration (ALLOW_MODELS, route names, provider mappings, the summary
+   * default): always their own label. Any other name gets a label only once the upstream served it.
+   */
+  knownModels?: Iterable<string>;
+}
+
+/**
+ * The `outcome` label. The record's outcome, except that an upstream failure after the stream had
+ * begun (HTTP 200 already sent, then an `error` event) is `stream_error`: `upstream_error` always
+ * comes with the 4xx/5xx status the client got, so an alert on either label reads the same.
+ */
+export type OutcomeLabel = RequestRecord["outcome"] | "stream_error";
+
+export function outcomeLabel(r: Pick<RequestRecord, "outcome" | "httpStatus">): OutcomeLabel {
+  return r.outcome === "upstream_error" && r.httpStatus < 400 ? "stream_error" : r.outcome;
 }
 
 export interface Metrics {
@@ -41,8 +57,15 @@ export function createMetrics(opts: MetricsOptions = {}): Metrics {
   if (opts.defaultMetrics ?? true) collectDefaultMetrics({ register: registry });
 
   // Model names come straight from request bodies, so an unbounded label would let any client
-  // mint time series at will. The first N distinct models keep their names; later ones are "other".
-  const modelLabel = createLabelCap(opts.maxModelLabels ?? DEFAULT_MAX_MODEL_LABELS, OTHER_LABEL);
+  // mint time series at will. Configured names are labels of their own; other names must be short
+  // and printable, and the first N the upstream actually served keep their names; everything else
+  // (a rejected request's name above all) is "other".
+  const known = new Set(opts.knownModels ?? []);
+  const cap = createLabelCap(opts.maxModelLabels ?? DEFAULT_MAX_MODEL_LABELS, OTHER_LABEL);
+  const modelLabel = (r: RequestRecord): string => {
+    if (!isLabelSafe(r.model)) return OTHER_LABEL;
+    return known.has(r.model) ? r.model : cap(r.model, r.outcome === "ok");
+  };
 
   const requests = new Counter({ name: "gateway_requests_total", help: "Finished requests.", labelNames: ["model", "provider", "outcome", "status"] as const, registers });
   const seconds = (name: string, help: string): Histogram<"model"> =>
@@ -78,8 +101,8 @@ export function createMetrics(opts: MetricsOptions = {}): Metrics {
 
   function finished(r: RequestRecord): void {
     if (open.delete(r.id)) inFlight.dec();
-    const model = modelLabel(r.model);
-    requests.inc({ model, provider: r.provider ?? "none", outcome: r.outcome, status: String(r.httpStatus) });
+    const model = modelLabel(r);
+    requests.inc({ model, provider: r.provider ?? "none", outcome: outcomeLabel(r), status: String(r.httpStatus) });
     if (r.outcome === "client_closed") disconnects.inc();
     observeMs(stageHistograms.promptSummary, model, r.timings.prompt_summary);
     observeMs(stageHistograms.upstreamTtfb, model, r.upstreamTtfbMs);

@@ -59,6 +59,13 @@ CREATE INDEX requests_model_idx ON requests (model, started_at DESC);
 CREATE INDEX requests_outcome_idx ON requests (outcome, started_at DESC);
 `,
   },
+  {
+    id: 2,
+    name: "requests_write_key",
+    // Tells a retried batch (same key: already written) from a second request that reused an
+    // x-request-id (another key: stored under a suffixed id). Null on rows written before it.
+    sql: "ALTER TABLE requests ADD COLUMN write_key text;",
+  },
 ];
 
 // First half of the advisory-lock key: an arbitrary constant that names "the request-log schema

@@ -1,3 +1,4 @@
+import { randomBytes } from "node:crypto";
 import type { Logger } from "../observability/index.js";
 import type { RequestOutcome, RequestRecord } from "../pipeline/observer.js";
 import type { Db } from "./db.js";
@@ -23,6 +24,8 @@ export interface RequestLogOptions {
   onWriteError?: (e: unknown) => void;
   /** Must succeed before the first write or read (e.g. migrations); retried with the writes. */
   prepare?: () => Promise<unknown>;
+  /** Unique per writer (tests pin it); default 8 random hex characters. */
+  writerId?: string;
 }
 
 export interface ListOptions {
@@ -69,16 +72,16 @@ export function createRequestLog(opts: RequestLogOptions): RequestLog {
     onDropped: opts.onDropped,
     onWriteError: opts.onWriteError,
     prepare: opts.prepare,
+    writerId: opts.writerId ?? randomBytes(4).toString("hex"),
   });
   const closeTimeoutMs = opts.closeTimeoutMs ?? 5_000;
   let closing: Promise<void> | undefined;
 
   async function shutDown(): Promise<void> {
     const flushed = await within(writer.flush(), closeTimeoutMs);
-    if (flushed !== "ok") {
-      const { queued } = writer.stats();
-      logger.warn({ queued, reason: flushed }, "request log: closing with unwritten records; they are lost");
-    }
+    // Bounded: what the database did not take within closeTimeoutMs is counted and logged as
+    // dropped, never left to vanish with the process.
+    if (flushed !== "ok") writer.discardQueued(flushed === "timeout" ? `not written within ${closeTimeoutMs} ms` : flushed);
     writer.stop();
     const closed = await within(db.close(), closeTimeoutMs);
     if (closed !== "ok") logger.warn({ reason: closed }, "request log: database did not close cleanly");

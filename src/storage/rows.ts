@@ -1,6 +1,7 @@
 import type { RouteInfo, Usage } from "../events/index.js";
 // Type-only: the record shape belongs to the pipeline (its index does not re-export it yet).
 import type { RequestOutcome, RequestRecord } from "../pipeline/observer.js";
+import { COLUMN_LIMITS, bounded, boundedOrNull, storableJson } from "./storable.js";
 
 /** The `requests` columns in insert order; `toParams` returns values in the same order. */
 export const COLUMNS = [
@@ -53,12 +54,11 @@ export class InvalidRecordError extends Error {
   override readonly name = "InvalidRecordError";
 }
 
-// PostgreSQL text and jsonb cannot hold U+0000; a model that emits one must not make its whole
-// record unwritable, so it is removed (the only place a round trip is not exact).
-const NUL = "\u0000";
-const text = (s: string | null): string | null => (s === null ? null : s.replaceAll(NUL, ""));
-const json = (v: unknown): string | null =>
-  v === undefined || v === null ? null : JSON.stringify(v, (_k, x: unknown) => (typeof x === "string" ? x.replaceAll(NUL, "") : x));
+// Text a client influenced is made storable and cut to its column's limit (storable.ts): a row is
+// never refused for its content, and a cut value says that it was cut.
+const L = COLUMN_LIMITS;
+const text = boundedOrNull;
+const json = storableJson;
 
 // Integer columns reject "12.5"; timings measured with sub-ms clocks are rounded instead.
 const int = (n: number | null | undefined): number | null => (typeof n === "number" && Number.isFinite(n) ? Math.round(n) : null);
@@ -72,21 +72,25 @@ const date = (d: Date, field: string): Date => {
   return d;
 };
 
-/** Turns a record into insert parameters (same order as `COLUMNS`); throws `InvalidRecordError`. */
-export function toParams(r: RequestRecord): unknown[] {
+/**
+ * Turns a record into insert parameters (same order as `COLUMNS`); throws `InvalidRecordError`.
+ * `id` replaces the record's id (a resent request id is stored under a suffixed one).
+ */
+export function toParams(r: RequestRecord, id = r.id): unknown[] {
   const { prompt_tokens, completion_tokens, total_tokens, ...extra } = r.usage ?? {};
   try {
     return [
-      r.id, date(r.startedAt, "startedAt"), date(r.endedAt, "endedAt"), text(r.model), text(r.summaryModel), r.stream,
-      text(r.provider), json(r.route), r.outcome, required(r.httpStatus, "httpStatus"), text(r.errorCode), text(r.errorMessage),
+      bounded(id, L.id), date(r.startedAt, "startedAt"), date(r.endedAt, "endedAt"), bounded(r.model, L.model), bounded(r.summaryModel, L.summary_model), r.stream,
+      text(r.provider, L.provider), json(r.route), bounded(r.outcome, L.outcome), required(r.httpStatus, "httpStatus"),
+      text(r.errorCode, L.error_code), text(r.errorMessage, L.error_message),
       int(r.timings.prompt_summary), int(r.timings.reasoning_end), int(r.timings.reasoning_summary),
       int(r.timings.first_output), required(r.timings.total, "timings.total"), int(r.upstreamTtfbMs),
       int(prompt_tokens), int(completion_tokens), int(total_tokens), r.usage === null ? null : json(extra),
       typeof r.costUsd === "number" && Number.isFinite(r.costUsd) ? r.costUsd : null,
-      text(r.promptSummary?.text ?? null), text(r.promptSummary?.source ?? null),
-      text(r.reasoningSummary?.text ?? null), text(r.reasoningSummary?.source ?? null),
+      text(r.promptSummary?.text, L.summary), text(r.promptSummary?.source, L.summary_source),
+      text(r.reasoningSummary?.text, L.summary), text(r.reasoningSummary?.source, L.summary_source),
       required(r.summaryFallbacks, "summaryFallbacks"), required(r.retries, "retries"), required(r.failovers, "failovers"),
-      json(r.requestBody), text(r.answer),
+      json(r.requestBody), text(r.answer, L.answer),
     ];
   } catch (err) {
     // JSON.stringify throws on cycles and BigInt: a property of this record, not of the database.
@@ -138,17 +142,36 @@ function summary(text: string | null, source: string | null): { text: string; so
   return text === null || source === null ? null : { text, source };
 }
 
-// PostgreSQL allows 65 535 parameters per statement; a larger batch is split.
-export const MAX_ROWS_PER_INSERT = Math.floor(65_535 / COLUMNS.length);
+/** What the writer inserts: a record, the id it is stored under, and its write key. */
+export interface RowToInsert {
+  record: RequestRecord;
+  /** The record's id, or a suffixed one when a resent request id already has a row. */
+  id: string;
+  /**
+   * Unique per record (writer instance + sequence number). A retried batch whose first attempt
+   * did commit finds its own key on the conflicting row and knows the row is already there; a
+   * different key means another request used the same id.
+   */
+  writeKey: string;
+}
 
-/** One multi-row INSERT; `ON CONFLICT DO NOTHING` makes a retried batch harmless. */
-export function insertStatement(records: readonly RequestRecord[]): { sql: string; params: unknown[] } {
+/** Every column an INSERT fills: the record's, then the write key. */
+export const INSERT_COLUMNS = [...COLUMNS, "write_key"] as const;
+
+// PostgreSQL allows 65 535 parameters per statement; a larger batch is split.
+export const MAX_ROWS_PER_INSERT = Math.floor(65_535 / INSERT_COLUMNS.length);
+
+/**
+ * One multi-row INSERT. `ON CONFLICT DO NOTHING` never fails a batch on an id that exists;
+ * `RETURNING write_key` says which rows landed, so the writer can look at the others.
+ */
+export function insertStatement(rows: readonly RowToInsert[]): { sql: string; params: unknown[] } {
   const params: unknown[] = [];
-  const tuples = records.map((r) => {
+  const tuples = rows.map((r) => {
     const base = params.length;
-    params.push(...toParams(r));
-    return `(${COLUMNS.map((_, i) => `$${base + i + 1}`).join(", ")})`;
+    params.push(...toParams(r.record, r.id), r.writeKey);
+    return `(${INSERT_COLUMNS.map((_, i) => `$${base + i + 1}`).join(", ")})`;
   });
-  const sql = `INSERT INTO requests (${COLUMNS.join(", ")}) VALUES ${tuples.join(", ")} ON CONFLICT (id) DO NOTHING`;
+  const sql = `INSERT INTO requests (${INSERT_COLUMNS.join(", ")}) VALUES ${tuples.join(", ")} ON CONFLICT (id) DO NOTHING RETURNING write_key`;
   return { sql, params };
 }

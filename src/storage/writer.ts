@@ -1,7 +1,8 @@
 import type { Logger } from "../observability/index.js";
 import type { RequestRecord } from "../pipeline/observer.js";
 import type { Db } from "./db.js";
-import { InvalidRecordError, MAX_ROWS_PER_INSERT, insertStatement } from "./rows.js";
+import { InvalidRecordError, MAX_ROWS_PER_INSERT, insertStatement, type RowToInsert } from "./rows.js";
+import { COLUMN_LIMITS, bounded } from "./storable.js";
 
 export interface WriterOptions {
   db: Db;
@@ -15,6 +16,11 @@ export interface WriterOptions {
   onWriteError?: ((e: unknown) => void) | undefined;
   /** Runs before the first write and again after each failure until it succeeds (migrations). */
   prepare?: (() => Promise<unknown>) | undefined;
+  /**
+   * Unique to this writer (another process, a restart): with a record's sequence number it makes
+   * the record's write key, and the suffix of a resent request id's second-choice slot.
+   */
+  writerId: string;
 }
 
 export interface WriterStats {
@@ -30,6 +36,8 @@ export interface WriterStats {
 export interface BatchWriter {
   enqueue(record: RequestRecord): void;
   flush(): Promise<void>;
+  /** Counts everything still queued as dropped, logs it once, and returns how many. */
+  discardQueued(reason: string): number;
   /** Makes sure `prepare` has succeeded; rejects if it cannot. */
   ready(): Promise<void>;
   /** One attempt at `prepare` now; a failure starts the outage backoff like a failed write. */
@@ -77,6 +85,8 @@ export function createBatchWriter(o: WriterOptions): BatchWriter {
   let retryTimer: NodeJS.Timeout | undefined;
   let stopped = false;
   let droppedAtStop = 0;
+  // Records lost to a full queue since the overflow began; logged when it begins and ends.
+  let overflowDropped = 0;
   let prepared = o.prepare === undefined;
   let preparing: Promise<void> | undefined;
   // One writer at a time: batches land in order and flush() never races the background loop.
@@ -114,7 +124,18 @@ export function createBatchWriter(o: WriterOptions): BatchWriter {
     return preparing;
   }
 
+  function overflow(n: number): void {
+    if (n <= 0) return;
+    if (overflowDropped === 0) logger.warn({ max_queue: o.maxQueue }, "request log: queue full; dropping the oldest records until the database catches up");
+    overflowDropped += n;
+    drop(n);
+  }
+
   function succeeded(): void {
+    if (overflowDropped > 0 && queue.length < o.maxQueue / 2) {
+      logger.warn({ dropped: overflowDropped }, "request log: queue no longer full; records were dropped while it was");
+      overflowDropped = 0;
+    }
     backoffMs = o.retryBaseMs;
     backingOff = false;
     clearTimeout(retryTimer);
@@ -147,9 +168,37 @@ export function createBatchWriter(o: WriterOptions): BatchWriter {
     backoffMs = Math.min(backoffMs * 2, o.retryMaxMs);
   }
 
+  const keyOf = (e: Entry): string => `${o.writerId}.${e.seq.toString(36)}`;
+
   async function insert(entries: readonly Entry[]): Promise<void> {
-    const { sql, params } = insertStatement(entries.map((e) => e.record));
-    await db.query(sql, params);
+    const rows: RowToInsert[] = entries.map((e) => ({ record: e.record, id: e.record.id, writeKey: keyOf(e) }));
+    const { sql, params } = insertStatement(rows);
+    const landed = new Set((await db.query<{ write_key: string }>(sql, params)).map((r) => r.write_key));
+    for (const row of rows) if (!landed.has(row.writeKey)) await placeTaken(row);
+  }
+
+  /**
+   * A row whose id already exists: written by an earlier attempt of this very batch (its write
+   * key is there: nothing to do), or a second request with the same x-request-id, which is kept
+   * under `ID~2` — or, when that is taken too, `ID~<write key>`, unique by construction. Three
+   * statements at most, however often a client reuses an id.
+   */
+  async function placeTaken(row: RowToInsert): Promise<void> {
+    const base = bounded(row.id, COLUMN_LIMITS.id - 24);
+    const candidates = [`${base}~2`, `${base}~${row.writeKey}`];
+    const mine = await db.query<{ id: string }>("SELECT id FROM requests WHERE write_key = $1 AND id = ANY($2::text[])", [
+      row.writeKey,
+      [bounded(row.id, COLUMN_LIMITS.id), ...candidates],
+    ]);
+    if (mine.length > 0) return;
+    for (const id of candidates) {
+      const { sql, params } = insertStatement([{ ...row, id }]);
+      if ((await db.query(sql, params)).length > 0) {
+        logger.info({ request_id: row.id, stored_as: id }, "request log: request id already logged; stored this request under a suffixed id");
+        return;
+      }
+    }
+    throw new InvalidRecordError(`request id ${row.id}: every suffixed id is taken`);
   }
 
   // Writes `inflight` and empties it as records are handled.
@@ -217,7 +266,7 @@ export function createBatchWriter(o: WriterOptions): BatchWriter {
       }
       queue.push({ seq: ++seq, record });
       const over = queue.length + inflight.length - o.maxQueue;
-      if (over > 0) drop(queue.splice(0, Math.min(over, queue.length)).length);
+      if (over > 0) overflow(queue.splice(0, Math.min(over, queue.length)).length);
       if (queue.length >= o.batchSize) kick();
     },
     flush() {
@@ -229,6 +278,16 @@ export function createBatchWriter(o: WriterOptions): BatchWriter {
           if (!attempt.ok) throw attempt.error;
         }
       });
+    },
+    discardQueued(reason) {
+      const lost = queue.length + inflight.length;
+      queue = [];
+      inflight = [];
+      if (lost > 0) {
+        logger.warn({ dropped: lost, reason }, "request log: records could not be written before close; dropped");
+        drop(lost);
+      }
+      return lost;
     },
     ready,
     prepareNow() {

@@ -144,7 +144,7 @@ export function AdminPage() {
 }
 
 /** The admin login form (POST /admin/login). */
-export function LoginPage(props: { failed: boolean; what: string }) {
+export function LoginPage(props: { failed: boolean; what: string; lockedSeconds?: number }) {
   return (
     <Layout title="Sign in · staged reasoning gateway">
       <form class="login" method="post" action="/admin/login">
@@ -156,6 +156,7 @@ export function LoginPage(props: { failed: boolean; what: string }) {
           Sign in
         </button>
         {props.failed && <div class="err">That did not match. Try again.</div>}
+        {props.lockedSeconds !== undefined && <div class="err">Too many failed attempts. Try again in {props.lockedSeconds} s.</div>}
       </form>
     </Layout>
   );

@@ -1,13 +1,15 @@
 import { randomUUID } from "node:crypto";
 import type { AddressInfo } from "node:net";
 import { serve, type ServerType } from "@hono/node-server";
-import { createGateway, type AppDeps } from "../../src/app.js";
+import { createGateway, type AppDeps, type Gateway } from "../../src/app.js";
 import { loadConfig } from "../../src/config/index.js";
 import { createLogger, silentLogger } from "../../src/observability/index.js";
 
 export interface RunningGateway {
   url: string;
   port: number;
+  /** The app itself, for tests that need its metrics or monitor. */
+  gateway: Gateway;
   close(): Promise<void>;
 }
 
@@ -37,6 +39,7 @@ export async function startGateway(env: Record<string, string | undefined>, extr
   return {
     url: `http://127.0.0.1:${port}`,
     port,
+    gateway,
     close: () =>
       new Promise<void>((resolve) => {
         gateway.stop();

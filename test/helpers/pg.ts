@@ -146,6 +146,26 @@ export function countingDb(db: Db): { db: Db; inserts: () => number } {
   return { db: counted, inserts: () => inserts };
 }
 
+/**
+ * A `Db` whose first `times` INSERTs into `requests` are carried out and then reported as failed
+ * (the connection "died" before the acknowledgement): the writer must retry them without
+ * writing any row twice.
+ */
+export function lostAckDb(db: Db, times = 1): Db {
+  let left = times;
+  return {
+    ...db,
+    async query<T>(sql: string, params?: readonly unknown[]): Promise<T[]> {
+      const rows = await db.query<T>(sql, params);
+      if (sql.startsWith("INSERT INTO requests") && left > 0) {
+        left -= 1;
+        throw Object.assign(new Error("read ECONNRESET (acknowledgement lost)"), { code: "ECONNRESET" });
+      }
+      return rows;
+    },
+  };
+}
+
 /** A pino logger whose lines land in `lines`, to assert what was logged and how often. */
 export function captureLogger(): { logger: Logger; lines: Array<{ level: number; msg: string }> } {
   const lines: Array<{ level: number; msg: string }> = [];

@@ -29,9 +29,9 @@ describe("API keys", () => {
     expect((await fetch(`${gateway.url}/`)).status).toBe(200);
     expect((await fetch(`${gateway.url}/assets/app.css`)).status).toBe(200);
     expect((await fetch(`${gateway.url}/v1/models`)).status).toBe(401);
-    // Refusals are counted like any other request.
+    // Refusals are counted like any other request (an unconfigured model of a refusal is "other").
     const metrics = await (await fetch(`${gateway.url}/metrics`, { headers: bearer("k-one") })).text();
-    expect(metrics).toMatch(/gateway_requests_total\{model="\(none\)",provider="none",outcome="rejected",status="401"\} 1/);
+    expect(metrics).toMatch(/gateway_requests_total\{model="other",provider="none",outcome="rejected",status="401"\} 1/);
   });
 
   it("without ADMIN_TOKEN, admin routes take any valid key", async () => {

@@ -151,3 +151,46 @@ describe("createMetrics", () => {
     expect(a.registry).not.toBe(b.registry);
   });
 });
+
+describe("bounded labels", () => {
+  const models = async (m: ReturnType<typeof createMetrics>): Promise<Record<string, number>> => {
+    const out: Record<string, number> = {};
+    for (const x of find(await scrape(m), "gateway_requests_total")) out[x.labels.model ?? ""] = (out[x.labels.model ?? ""] ?? 0) + x.value;
+    return out;
+  };
+
+  it("labels a rejected request's unknown model other, and keeps configured names", async () => {
+    const m = createMetrics({ defaultMetrics: false, knownModels: ["reasoning-llm"] });
+    m.observer.finished(makeRecord({ id: "a", model: "made-up", outcome: "rejected", httpStatus: 400, provider: null }));
+    m.observer.finished(makeRecord({ id: "b", model: "reasoning-llm", outcome: "rejected", httpStatus: 400, provider: null }));
+    m.observer.finished(makeRecord({ id: "c", model: "made-up-too", outcome: "upstream_error", httpStatus: 404 }));
+    expect(await models(m)).toEqual({ other: 2, "reasoning-llm": 1 });
+  });
+
+  it("gives an unconfigured name its label once the upstream served it, and rejected ones after that", async () => {
+    const m = createMetrics({ defaultMetrics: false });
+    m.observer.finished(makeRecord({ id: "a", model: "served" }));
+    m.observer.finished(makeRecord({ id: "b", model: "served", outcome: "rejected", httpStatus: 403, provider: null }));
+    expect(await models(m)).toEqual({ served: 2 });
+  });
+
+  it("never lets control characters or long names into a label, even for a served request", async () => {
+    const m = createMetrics({ defaultMetrics: false, knownModels: ["bad\rname"] });
+    for (const [i, model] of ["a\r\nb", "nul\u0000", "bad\rname", "x".repeat(101), "ünï"].entries()) {
+      m.observer.finished(makeRecord({ id: `r${i}`, model }));
+    }
+    expect(await models(m)).toEqual({ other: 5 });
+    const body = (await m.render()).body;
+    expect(body.includes("\r") || body.includes("\u0000")).toBe(false);
+  });
+
+  it("keeps outcome and status consistent: a stream that failed after it began is stream_error", async () => {
+    const m = createMetrics({ defaultMetrics: false, knownModels: ["m1"] });
+    m.observer.finished(makeRecord({ id: "a", outcome: "upstream_error", httpStatus: 200 }));
+    m.observer.finished(makeRecord({ id: "b", outcome: "upstream_error", httpStatus: 502 }));
+    const s = await scrape(m);
+    expect(value(s, "gateway_requests_total", { model: "m1", provider: "p1", outcome: "stream_error", status: "200" })).toBe(1);
+    expect(value(s, "gateway_requests_total", { model: "m1", provider: "p1", outcome: "upstream_error", status: "502" })).toBe(1);
+    expect(find(s, "gateway_requests_total", { outcome: "upstream_error", status: "200" })).toHaveLength(0);
+  });
+});

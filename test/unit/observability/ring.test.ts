@@ -24,6 +24,6 @@ describe("createRing", () => {
 describe("createLabelCap", () => {
   it("passes the first N distinct values and maps the rest to other", () => {
     const cap = createLabelCap(2, "other");
-    expect(["a", "b", "a", "c", "b", "d"].map(cap)).toEqual(["a", "b", "a", "other", "b", "other"]);
+    expect(["a", "b", "a", "c", "b", "d"].map((v) => cap(v))).toEqual(["a", "b", "a", "other", "b", "other"]);
   });
 });

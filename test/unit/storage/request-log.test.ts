@@ -3,7 +3,7 @@
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { silentLogger } from "../../../src/observability/index.js";
 import { createRequestLog, type Db } from "../../../src/storage/index.js";
-import { COLUMNS } from "../../../src/storage/rows.js";
+import { INSERT_COLUMNS } from "../../../src/storage/rows.js";
 import { captureLogger, sampleRecord } from "../../helpers/pg.js";
 
 function fakeDb() {
@@ -15,8 +15,14 @@ function fakeDb() {
       state.attempts.push(Date.now());
       if (state.hang) return new Promise<T[]>(() => undefined);
       if (state.down) throw refused();
-      if (sql.startsWith("INSERT")) for (let i = 0; i < params.length; i += COLUMNS.length) state.written.push(String(params[i]));
-      return [];
+      if (!sql.startsWith("INSERT")) return [];
+      // Every row lands: RETURNING gives each one's write key (the last parameter of its tuple).
+      const keys: T[] = [];
+      for (let i = 0; i < params.length; i += INSERT_COLUMNS.length) {
+        state.written.push(String(params[i]));
+        keys.push({ write_key: params[i + INSERT_COLUMNS.length - 1] } as T);
+      }
+      return keys;
     },
     async exec() {},
     transaction: (fn) => fn(db),
@@ -100,17 +106,21 @@ describe("request log writer", () => {
     await log.close();
   });
 
-  it("close() gives up after closeTimeoutMs on a hung database, and still closes it", async () => {
+  it("close() gives up after closeTimeoutMs on a hung database, counts and logs what it lost, and still closes it", async () => {
     const { db, state } = fakeDb();
     state.hang = true;
     const { logger, lines } = captureLogger();
-    const log = createRequestLog({ db, logger, closeTimeoutMs: 50 });
+    const dropped: number[] = [];
+    const log = createRequestLog({ db, logger, closeTimeoutMs: 50, onDropped: (n) => dropped.push(n) });
     log.enqueue(sampleRecord(1));
+    log.enqueue(sampleRecord(2));
     const started = performance.now();
     await log.close();
     expect(performance.now() - started).toBeLessThan(1_000);
     expect(state.closed).toBe(true);
-    expect(lines.some((l) => l.msg.includes("unwritten records"))).toBe(true);
+    expect(dropped).toEqual([2]);
+    expect(log.stats()).toMatchObject({ dropped: 2, queued: 0 });
+    expect(lines.filter((l) => l.msg.includes("could not be written before close"))).toHaveLength(1);
   });
 
   it("never keeps the process alive: its timers are unref()ed", async () => {

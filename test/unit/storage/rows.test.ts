@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { COLUMNS, InvalidRecordError, fromRow, insertStatement, toParams, type RequestRow } from "../../../src/storage/rows.js";
+import { COLUMNS, INSERT_COLUMNS, InvalidRecordError, fromRow, insertStatement, toParams, type RequestRow } from "../../../src/storage/rows.js";
 import { sampleRecord, sparseRecord } from "../../helpers/pg.js";
 import type { RequestRecord } from "../../../src/pipeline/observer.js";
 
@@ -52,10 +52,11 @@ describe("request rows", () => {
   });
 
   it("build one parameterised multi-row INSERT that ignores ids already written", () => {
-    const { sql, params } = insertStatement([sampleRecord(1), sampleRecord(2), sampleRecord(3)]);
-    expect(params).toHaveLength(3 * COLUMNS.length);
-    expect(sql).toContain(`$${3 * COLUMNS.length})`);
+    const rows = [1, 2, 3].map((i) => ({ record: sampleRecord(i), id: sampleRecord(i).id, writeKey: `w.${i}` }));
+    const { sql, params } = insertStatement(rows);
+    expect(params).toHaveLength(3 * INSERT_COLUMNS.length);
+    expect(sql).toContain(`$${3 * INSERT_COLUMNS.length})`);
     expect(sql).not.toContain("req-0001");
-    expect(sql.endsWith("ON CONFLICT (id) DO NOTHING")).toBe(true);
+    expect(sql.endsWith("ON CONFLICT (id) DO NOTHING RETURNING write_key")).toBe(true);
   });
 });
