@@ -1,4 +1,5 @@
 import type { CapabilityMode } from "../config/index.js";
+import type { ResearchRequest } from "./research.js";
 
 /** A chat message as the gateway needs it; other fields on a message pass through untouched. */
 export interface ChatMessage {
@@ -23,6 +24,8 @@ export interface StagedRequest {
   passthrough: Record<string, unknown>;
   /** `false` when the surface asked for no summaries (no summary calls are made). */
   summaries?: boolean;
+  /** Research mode: search the web first and ground the answer in cited sources. */
+  research?: ResearchRequest;
 }
 
 /** Fields that belong to the gateway and must never reach an upstream. */

@@ -9,6 +9,8 @@ import { failureOf, type Failure } from "./failure.js";
 import { asUpstreamError, completeVia, noProvider, reportFailure, retriesFor, type FailoverDeps } from "./failover.js";
 import type { Inflight } from "./inflight.js";
 import { createProgressReporter, type ProgressReporter } from "./progress.js";
+import { withResearch, type ResearchStep } from "./research.js";
+import type { Source } from "../events/index.js";
 import type { RequestObserver, RequestOutcome } from "./observer.js";
 import { createOrderedEmitter, type OrderedEmitter } from "./ordering.js";
 import { buildRecord } from "./record.js";
@@ -31,6 +33,8 @@ export interface PipelineDeps extends FailoverDeps {
   inflight?: Inflight;
   /** REASONING_PROGRESS_SECONDS in ms: progress summaries while reasoning streams; 0 = off. */
   progressIntervalMs: number;
+  /** Research mode's search (SEARCH_URL); absent = research requests are answered without sources. */
+  research?: ResearchStep;
 }
 
 /** Where a request's output goes: a surface's response writer, or a collector. */
@@ -83,6 +87,9 @@ class Run {
   /** Set the moment reasoning ends; a failover's second stream does not summarise again. */
   private reasoningTask: Promise<void> | undefined;
   private promptTask: Promise<void> | undefined;
+  /** Research mode: the sources found, and the messages the upstream gets (with them in the prompt). */
+  private sources: Source[] = [];
+  private messages: StagedRequest["messages"];
   /** Live progress summaries while reasoning streams (streamed requests only). */
   private readonly progress: ProgressReporter | undefined;
 
@@ -96,8 +103,9 @@ class Run {
     this.startedAt = deps.wallClock();
     this.stop = childController(clientSignal);
     this.reasoning = createReasoningCollector(deps.maxReasoningChars);
+    this.messages = req.messages;
     this.out = createOrderedEmitter(req.requestId, (e) => this.emit(e), () => (this.timings.first_output = this.elapsed()), {
-      expectSources: false,
+      expectSources: req.research !== undefined,
       maxHeldChars: deps.maxHeldChars,
     });
     // Nobody watches a stream:false request think, so it gets no progress summaries.
@@ -119,12 +127,20 @@ class Run {
         this.timings.prompt_summary = this.elapsed();
         this.out.promptSummary(r.text, r.source);
       });
+      // The search runs beside the prompt summary, and before the main call, which needs its sources.
+      if (req.research) await this.research();
       const failure = await this.streamFrom(plan);
       if (failure) return this.fail(failure);
       await Promise.all([this.promptTask, this.reasoningTask]);
       this.timings.total = this.elapsed();
       const finishReason = this.finishReason ?? (this.sawToolCalls ? "tool_calls" : null);
-      this.out.done({ finish_reason: finishReason, ...(this.usage && { usage: this.usage }), timings: this.timings, ...(this.route && { route: this.route }) });
+      this.out.done({
+        finish_reason: finishReason,
+        ...(this.usage && { usage: this.usage }),
+        timings: this.timings,
+        ...(this.route && { route: this.route }),
+        ...(req.research && { sources: this.sources }),
+      });
       this.finish("ok", 200);
     } catch (e) {
       if (!this.stop.signal.aborted) throw e;
@@ -184,6 +200,27 @@ class Run {
     });
     task.catch(() => undefined); // rejects only on cancellation; awaited by execute() otherwise
     return task;
+  }
+
+  /** Research mode: search, then put the sources in the prompt; a failed search is an error event, not a failed request. */
+  private async research(): Promise<void> {
+    const step = this.deps.research;
+    const asked = this.req.research ?? {};
+    if (!step) {
+      this.out.error("research", { message: "research mode is not configured on this gateway (SEARCH_URL)", code: "research_unavailable", retryable: false });
+      this.out.noSources();
+      return;
+    }
+    const r = await step.run(asked, this.req.messages, this.stop.signal);
+    this.timings.research = this.elapsed();
+    if (!r.ok) {
+      this.out.error("research", r.failure);
+      this.out.noSources();
+      return;
+    }
+    this.sources = r.sources;
+    this.out.sources(r.query, r.sources);
+    if (r.sources.length > 0) this.messages = withResearch(this.req.messages, r.instruction);
   }
 
   /** One call to the summary model, wherever the summary route sends it. */
@@ -254,7 +291,7 @@ class Run {
     sink.provider?.(c.provider.id);
     const maxRetries = retriesFor(plan, index, deps.maxRetries);
     const mode = resolveCapabilityFor(req.model, c.upstreamModel, deps.capabilities);
-    const upstream = await deps.client.stream(c.provider.target, buildUpstreamBody(req, mode, c.upstreamModel), this.stop.signal, {
+    const upstream = await deps.client.stream(c.provider.target, buildUpstreamBody({ ...req, messages: this.messages }, mode, c.upstreamModel), this.stop.signal, {
       maxRetries,
       onRetry: (info) => {
         this.logRetry("upstream", { provider: c.provider.id, ...info });

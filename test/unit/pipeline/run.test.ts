@@ -26,14 +26,18 @@ interface Fakes {
   pulled: () => number;
   /** Resolve to let the reasoning summary answer. */
   releaseReasoningSummary: () => void;
+  /** Every upstream body the pipeline sent. */
+  bodies: Record<string, unknown>[];
 }
 
 function fakes(deltas: UpstreamDelta[], opts: { maxHeldChars?: number; deadlineMs?: number; holdReasoningSummary?: boolean; openError?: UpstreamError } = {}): Fakes {
   let pulled = 0;
+  const bodies: Record<string, unknown>[] = [];
   const gate = deferred();
   if (!opts.holdReasoningSummary) gate.resolve();
   const client: UpstreamClient = {
-    async stream(_target, _body, signal) {
+    async stream(_target, body, signal) {
+      bodies.push(body);
       if (opts.openError) throw opts.openError;
       async function* gen() {
         for (const d of deltas) {
@@ -78,7 +82,7 @@ function fakes(deltas: UpstreamDelta[], opts: { maxHeldChars?: number; deadlineM
     inflight: createInflight(),
     progressIntervalMs: 0,
   };
-  return { deps, pulled: () => pulled, releaseReasoningSummary: () => gate.resolve() };
+  return { deps, pulled: () => pulled, releaseReasoningSummary: () => gate.resolve(), bodies };
 }
 
 const request = (over: Partial<StagedRequest> = {}): StagedRequest => ({
@@ -234,5 +238,32 @@ describe("runStaged", () => {
     const { sink, failures } = recordingSink();
     await runStaged(request(), f.deps, sink, new AbortController().signal);
     expect(failures).toEqual([expect.objectContaining({ status: 422, message: "max_tokens too large" })]);
+  });
+});
+
+describe("research mode in the pipeline", () => {
+  const source = { index: 1, title: "Rayleigh scattering", url: "https://example.org/rayleigh", snippet: "Short wavelengths scatter more." };
+
+  it("sources come after summary.prompt and before the reasoning summary, and reach the upstream in a system message", async () => {
+    const f = fakes(reasoningThenAnswer(1));
+    f.deps.research = { run: async () => ({ ok: true, query: "why is the sky blue", sources: [source], instruction: "Cite the sources as [n]." }) };
+    const { sink, events } = recordingSink();
+    await runStaged(request({ research: {} }), f.deps, sink, new AbortController().signal);
+    const order = events.map((e) => e.event).filter((n, i, all) => !(n === "output.delta" && all[i - 1] === "output.delta"));
+    expect(order).toEqual(["summary.prompt", "research.sources", "summary.reasoning", "output.delta", "output.done"]);
+    expect(events.at(-1)).toMatchObject({ data: { sources: [source] } });
+    // (In auto mode the tag instruction is merged into the same system message, after it.)
+    expect((f.bodies[0]?.messages as { role: string; content: string }[])[0]).toEqual({ role: "system", content: expect.stringMatching(/^Cite the sources as \[n\]\./) });
+  });
+
+  it("a failed search is an error event with stage research, and the answer is made without sources", async () => {
+    const f = fakes(reasoningThenAnswer(1));
+    f.deps.research = { run: async () => ({ ok: false, query: "q", failure: { message: "search timed out after 5 s", code: "research_timeout", retryable: true } }) };
+    const { sink, events } = recordingSink();
+    await runStaged(request({ research: {} }), f.deps, sink, new AbortController().signal);
+    expect(events.find((e) => e.event === "error")).toMatchObject({ data: { stage: "research", code: "research_timeout" } });
+    expect(events.map((e) => e.event)).not.toContain("research.sources");
+    expect(events.at(-1)).toMatchObject({ event: "output.done", data: { sources: [] } });
+    expect((f.bodies[0]?.messages as { role: string }[]).map((m) => m.role)).toEqual(["system", "user"]);
   });
 });
