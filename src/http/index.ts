@@ -6,6 +6,6 @@ export type { GatewayEnv } from "./types.js";
 export { monitoringRoutes } from "./monitoring-routes.js";
 export { accessControl, isOpen, isAdminPath, hasAdminSession, login, logout, type AccessSettings } from "./auth.js";
 export { keysFromList, loadKeysFile, matchKey, secretEquals, sha256, type ApiKey } from "./keys.js";
-export { createMemoryLimiter, keyLimits, releaseWhenDone, type KeyLimiter } from "./limits.js";
+export { createMemoryLimiter, keyLimits, releaseWhenDone, type KeyLimiter, type MemoryKeyLimiter, type TakeResult } from "./limits.js";
 export { modelRoutes } from "./model-routes.js";
 export { recordRejections } from "./rejections.js";

@@ -146,7 +146,7 @@ export async function runStaged(req: StagedRequest, deps: PipelineDeps, sink: St
   try {
     let lastError: UpstreamError | undefined;
     for (const [i, c] of plan.candidates.entries()) {
-      if (!deps.router.acquire(c)) continue;
+      if (!(await deps.router.acquire(c))) continue;
       route = { provider: c.provider.id, strategy: plan.strategy, reason: plan.reason, attempts: attempts + 1 };
       sink.provider?.(c.provider.id);
       const separator = createReasoningSeparator({ mode, useReasoningFields: deps.parseReasoningFields });
