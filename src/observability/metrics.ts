@@ -18,6 +18,8 @@ export interface MetricsOptions {
   defaultMetrics?: boolean;
   /** Distinct `model` label values before "other"; default 50. */
   maxModelLabels?: number;
+  /** Labels on every series, e.g. `{ instance }` so Prometheus can tell replicas apart. */
+  defaultLabels?: Record<string, string>;
 }
 
 export interface Metrics {
@@ -37,6 +39,7 @@ export interface Metrics {
  */
 export function createMetrics(opts: MetricsOptions = {}): Metrics {
   const registry = new Registry();
+  if (opts.defaultLabels) registry.setDefaultLabels(opts.defaultLabels);
   const registers = [registry];
   if (opts.defaultMetrics ?? true) collectDefaultMetrics({ register: registry });
 
