@@ -70,7 +70,7 @@ export function createMemoryEventLog(opts: EventLogOptions): MemoryEventLog {
           last = x.id;
           yield x;
         }
-        if (e.done) return;
+        if (e.done || signal.aborted) return;
         await new Promise<void>((resolve) => {
           const done = (): void => {
             signal.removeEventListener("abort", done);

@@ -9,8 +9,9 @@ import type { RedisLink } from "./link.js";
 const END_ID = "1-0";
 const entryId = (n: number) => `0-${n}`;
 
-// Append and keep the key alive for the grace period, in one step so order and TTL agree.
-const APPEND_LUA = `redis.call('XADD', KEYS[1], 'MAXLEN', '~', ARGV[1], ARGV[2], 'f', ARGV[3])
+// Append and keep the key alive for the grace period, in one step so order and TTL agree. The
+// exact MAXLEN keeps the bound a reader can rely on (one trim per append once full).
+const APPEND_LUA = `redis.call('XADD', KEYS[1], 'MAXLEN', ARGV[1], ARGV[2], 'f', ARGV[3])
 redis.call('PEXPIRE', KEYS[1], ARGV[4])
 redis.call('PEXPIRE', KEYS[2], ARGV[4])
 return 1`;

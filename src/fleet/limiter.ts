@@ -56,6 +56,9 @@ export interface SharedLimiterOptions {
 }
 
 export interface SharedLimiter extends KeyLimiter {
+  takeRequest(key: string, rpm: number): Promise<TakeResult>;
+  openStream(key: string, max: number): Promise<boolean>;
+  openStreams(key: string): Promise<number>;
   /** Extend the lapse of every slot this replica holds (called on every heartbeat). */
   refresh(): Promise<void>;
 }

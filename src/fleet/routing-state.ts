@@ -104,9 +104,11 @@ export function createSharedRoutingState(o: SharedRoutingOptions): SharedRouting
       return undefined;
     }
     const v = parsed.data;
-    const fromElsewhere = origin !== undefined && origin !== me;
+    // A reply whose script changed nothing may still carry a state another replica set.
+    const by = origin ?? (v.change ? me : "fleet");
+    const fromElsewhere = by !== me;
     // `own` is the count of the replica that ran the script: ours in a reply, another's in a message.
-    others.set(id, Math.max(0, v.infl - (fromElsewhere ? localInFlight(id) : v.own)));
+    others.set(id, Math.max(0, v.infl - (origin !== undefined && origin !== me ? localInFlight(id) : v.own)));
     if (v.v < (versions.get(id) ?? -1)) return v;
     versions.set(id, v.v);
     opens.set(id, v.opens);
@@ -114,7 +116,7 @@ export function createSharedRoutingState(o: SharedRoutingOptions): SharedRouting
       id,
       { state: v.state, remainingMs: v.rem, openMs: v.openMs, consecutive: v.cons, requests: v.req, successes: v.ok, failures: v.fail, ewma: v.ewma < 0 ? null : v.ewma },
       v.change?.reason ?? "fleet state",
-      fromElsewhere ? origin : undefined,
+      fromElsewhere ? by : undefined,
     );
     return v;
   };

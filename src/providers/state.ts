@@ -27,7 +27,7 @@ export type StateChange = {
   from: ProviderState;
   to: ProviderState;
   reason: string;
-  /** Set when another replica made the change and this one only learned of it (shared state). */
+  /** Set when another replica made the change and this one only learned of it: its id, or "fleet" when unknown. */
   origin?: string;
 };
 
