@@ -19,7 +19,9 @@ export interface RedisLinkOptions {
 /**
  * One Redis connection with a health verdict the request path can read synchronously. While the
  * verdict is "down" every `attempt()` fails at once, so no request ever waits on a dead Redis;
- * a background PING decides when it is back. Transitions are logged once each, never per error.
+ * a background PING decides when it is back. A failed command on an open connection is only a
+ * suspicion, confirmed by a PING, so one late reply on a busy machine is not an outage. Each
+ * outage is logged once (and its end once), never per failed command.
  */
 export interface RedisLink {
   /** The command connection (auto-pipelined, offline queue off, `timeoutMs` per command). */
@@ -103,11 +105,12 @@ export function createRedisLink(opts: RedisLinkOptions): RedisLink {
   client.on("error", (e: Error) => markDown(e.message));
   subscriber.on("error", () => undefined);
 
-  const ping = async (): Promise<void> => {
-    if (closed || client.status !== "ready") return;
+  const ping = async (): Promise<boolean> => {
+    if (closed || client.status !== "ready") return false;
     try {
       await client.ping();
       markUp();
+      return true;
     } catch (e) {
       markDown(e instanceof Error ? e.message : String(e));
       // A connection that swallows commands without closing (a cut network) is replaced.
@@ -115,12 +118,18 @@ export function createRedisLink(opts: RedisLinkOptions): RedisLink {
         failedPings = 0;
         client.disconnect(true);
       }
+      return false;
     }
+  };
+  // One slow reply is not an outage (a busy event loop fires timers late): a PING decides.
+  let confirming: Promise<boolean> | undefined;
+  const suspect = (): void => {
+    confirming ??= ping().finally(() => (confirming = undefined));
   };
   let timer: NodeJS.Timeout | undefined;
   const schedule = (): void => {
     if (closed) return;
-    timer = setTimeout(() => void ping().finally(schedule), status === "up" ? pingMs : pingMs / 2);
+    timer = setTimeout(() => void ping().then(() => undefined).finally(schedule), status === "up" ? pingMs : pingMs / 2);
     timer.unref();
   };
   schedule();
@@ -135,6 +144,7 @@ export function createRedisLink(opts: RedisLinkOptions): RedisLink {
         return { ok: true, value: await fn(client) };
       } catch (e) {
         if (isReplyError(e)) logger.error({ err: e, op: what }, "Redis refused a command");
+        else if (client.status === "ready") suspect();
         else markDown(`${what}: ${e instanceof Error ? e.message : String(e)}`);
         return { ok: false };
       }
