@@ -69,7 +69,9 @@ describe.skipIf(!HAS_NGINX)("deploy/nginx/nginx.conf", () => {
         .replace("server gateway:8000", "server 127.0.0.1:8000")
         .replace("include /etc/nginx/sse-proxy.conf;", `include ${SSE_PROXY_CONF};`)
         .replace("listen 80;", "listen 127.0.0.1:80;")
-        .replaceAll("/var/log/nginx/", `${dir}/`);
+        .replaceAll("/var/log/nginx/", `${dir}/`)
+        // The image's temp directories may not be writable here (not root): use the scratch directory.
+        .replace("http {", `http {\n${["client_body", "proxy", "fastcgi", "uwsgi", "scgi"].map((t) => `  ${t}_temp_path ${dir}/${t};`).join("\n")}`);
       writeFileSync(join(dir, "nginx.conf"), conf);
       const r = spawnSync(NGINX, ["-t", "-p", dir, "-c", join(dir, "nginx.conf"), "-g", `pid ${join(dir, "nginx.pid")};`], { encoding: "utf8" });
       expect(r.stderr, r.stderr).toContain("test is successful");
