@@ -53,3 +53,13 @@ export function luaScript(source: string): (r: Redis, keys: readonly string[], a
 export const LUA_NOW = `local __t = redis.call('TIME')
 local now = tonumber(__t[1]) * 1000 + math.floor(tonumber(__t[2]) / 1000)
 `;
+
+/** JSON from Redis (a script reply, a message, a card): undefined instead of a throw when it is not. */
+export function parseJson(raw: unknown): unknown {
+  if (typeof raw !== "string") return raw;
+  try {
+    return JSON.parse(raw);
+  } catch {
+    return undefined;
+  }
+}

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { fleetKeys, luaScript, LUA_NOW } from "./keys.js";
+import { fleetKeys, luaScript, LUA_NOW, parseJson } from "./keys.js";
 import type { RedisLink } from "./link.js";
 
 /** Who a replica is: fixed for its life. */
@@ -81,7 +81,7 @@ export function createRegistry(o: { link: RedisLink | undefined; prefix: string;
       if (!r?.ok || !Array.isArray(r.value)) return [self()];
       const [now, ...cards] = r.value as [number, ...string[]];
       const others = cards.flatMap((c) => {
-        const m = memberSchema.safeParse(JSON.parse(c));
+        const m = memberSchema.safeParse(parseJson(c));
         if (!m.success || m.data.id === o.info.id) return [];
         const { seen_at, ...rest } = m.data;
         return [{ ...rest, last_seen_ms: Math.max(0, now - seen_at), self: false }];

@@ -8,7 +8,7 @@ import {
   type StrategyName,
 } from "../providers/index.js";
 import type { Logger } from "../observability/index.js";
-import { fleetKeys, luaScript } from "./keys.js";
+import { fleetKeys, luaScript, parseJson } from "./keys.js";
 import type { RedisLink } from "./link.js";
 import { healthArgs, ROUTING_LUA, routingMessageSchema, sharedViewSchema, type RoutingOp, type SharedView } from "./routing-lua.js";
 
@@ -52,15 +52,6 @@ return v`;
 // Refresh a probe claim only while we still hold it.
 const REFRESH_CLAIM_LUA = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('PEXPIRE', KEYS[1], ARGV[2]) end
 return 0`;
-
-function parseJson(raw: unknown): unknown {
-  if (typeof raw !== "string") return raw;
-  try {
-    return JSON.parse(raw);
-  } catch {
-    return undefined;
-  }
-}
 
 /**
  * Routing state shared through Redis, behind the same interface as the in-memory one.
