@@ -100,7 +100,8 @@ describe.skipIf(!RUN)("replica registry (real Redis)", () => {
     const prefix = testPrefix("registry");
     cleanup.push(() => dropPrefix(prefix));
     const [l1, l2] = [await link(), await link()];
-    const card = (id: string, pid: number) => ({ id, version: "1.2.3", started_at: new Date(Date.now() - pid).toISOString(), host: "h", pid, worker: null });
+    // Listed oldest first: b started before a.
+    const card = (id: string, pid: number) => ({ id, version: "1.2.3", started_at: `2026-01-01T00:00:0${3 - pid}.000Z`, host: "h", pid, worker: null });
     const a = createRegistry({ link: l1, prefix, info: card("a", 1), ttlMs: 1_000, inFlight: () => 3 });
     const b = createRegistry({ link: l2, prefix, info: card("b", 2), ttlMs: 1_000, inFlight: () => 5 });
     await a.heartbeat();
