@@ -83,7 +83,10 @@ export async function startNginx(upstreamPorts: number[]): Promise<RunningNginx>
       await fetch(`${url}/healthz`);
       break;
     } catch {
-      if (Date.now() > deadline) throw new Error(`nginx did not start:\n${errors()}`);
+      if (Date.now() > deadline) {
+        child.kill("SIGKILL");
+        throw new Error(`nginx did not start:\n${errors()}`);
+      }
       await new Promise((r) => setTimeout(r, 50));
     }
   }

@@ -39,6 +39,8 @@ export async function startReplica(env: Record<string, string>, opts: { waitForR
   const port = await freePort();
   const child = spawn(process.execPath, ["--import", "tsx", "src/main.ts"], {
     cwd: ROOT,
+    // Its own process group, so SIGKILL reaches WORKERS' children too and none is left behind.
+    detached: true,
     env: { PATH: process.env.PATH ?? "", HOST: "127.0.0.1", PORT: String(port), REQUEST_LOG: "false", LOG_LEVEL: "info", UPSTREAM_RETRY_BACKOFF: "0.01", ...env },
     stdio: ["ignore", "pipe", "pipe"],
   });
@@ -47,19 +49,31 @@ export async function startReplica(env: Record<string, string>, opts: { waitForR
   child.stderr?.setEncoding("utf8").on("data", (s: string) => (out += s));
   const exited = new Promise<number | null>((r) => child.once("exit", (code) => r(code)));
   const url = `http://127.0.0.1:${port}`;
+  const alive = () => child.exitCode === null && child.signalCode === null;
+  const kill = async (signal: NodeJS.Signals = "SIGTERM"): Promise<number | null> => {
+    // SIGTERM goes to the gateway itself (a WORKERS primary forwards it); SIGKILL to the group.
+    if (alive() && child.pid !== undefined) process.kill(signal === "SIGKILL" ? -child.pid : child.pid, signal);
+    return exited;
+  };
   const deadline = Date.now() + 30_000;
   let h: Health | undefined;
-  for (;;) {
-    if (child.exitCode !== null) throw new Error(`replica exited at start (code ${child.exitCode}):\n${out}`);
-    try {
-      h = await health(url, opts.key);
-      if (!(opts.waitForRedis ?? env.REDIS_URL !== undefined) || h.redis === "up") break;
-    } catch (e) {
-      if (e instanceof Error && e.message.startsWith("health: HTTP")) throw new Error(`replica answered ${e.message}; pass its key:\n${out}`);
-      // not listening yet
+  try {
+    for (;;) {
+      if (child.exitCode !== null) throw new Error(`replica exited at start (code ${child.exitCode}):\n${out}`);
+      try {
+        h = await health(url, opts.key);
+        if (!(opts.waitForRedis ?? env.REDIS_URL !== undefined) || h.redis === "up") break;
+      } catch (e) {
+        if (e instanceof Error && e.message.startsWith("health: HTTP")) throw new Error(`replica answered ${e.message}; pass its key:\n${out}`);
+        // not listening yet
+      }
+      if (Date.now() > deadline) throw new Error(`replica not ready in 30 s:\n${out}`);
+      await new Promise((r) => setTimeout(r, 50));
     }
-    if (Date.now() > deadline) throw new Error(`replica not ready in 30 s:\n${out}`);
-    await new Promise((r) => setTimeout(r, 50));
+  } catch (e) {
+    // Never leave a half-started replica (or its workers) running.
+    await kill("SIGKILL");
+    throw e;
   }
   return {
     url,
@@ -68,9 +82,6 @@ export async function startReplica(env: Record<string, string>, opts: { waitForR
     child,
     output: () => out,
     exited,
-    async kill(signal = "SIGTERM") {
-      if (child.exitCode === null && child.signalCode === null) child.kill(signal);
-      return exited;
-    },
+    kill,
   };
 }

@@ -62,10 +62,13 @@ async function startFleet(opts: { n?: number; env?: Record<string, string>; heal
   const file = join(dir, "providers.yaml");
   writeFileSync(file, providersYaml(mocks, opts.health));
   const env = { REDIS_URL: opts.redisUrl ?? TEST_REDIS_URL, REDIS_PREFIX: prefix, PROVIDERS_FILE: file, GATEWAY_API_KEYS: KEY, ...opts.env };
-  const replicas = await Promise.all(Array.from({ length: opts.n ?? 3 }, () => startReplica(env, { key: KEY })));
+  const started = await Promise.allSettled(Array.from({ length: opts.n ?? 3 }, () => startReplica(env, { key: KEY })));
+  const replicas = started.flatMap((s) => (s.status === "fulfilled" ? [s.value] : []));
   cleanup.push(async () => {
     await Promise.all(replicas.map((r) => r.kill("SIGKILL")));
   });
+  const failed = started.find((s) => s.status === "rejected");
+  if (failed) throw failed.reason;
   for (const r of replicas) dumps.push(() => `--- replica ${r.id}\n${r.output()}`);
   const nginx = await startNginx(replicas.map((r) => r.port));
   cleanup.push(() => nginx.close());
