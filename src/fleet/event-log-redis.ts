@@ -90,6 +90,8 @@ export function createRedisEventLog(o: RedisEventLogOptions): EventLog {
   async function* followRemote(requestId: string, afterId: number, signal: AbortSignal): AsyncGenerator<LoggedEvent> {
     if (!link.isUp()) throw new EventsLostError(requestId, afterId, "Redis is unreachable");
     const conn: Redis = link.duplicate();
+    // Its failures surface as a rejected XREAD below; the event itself needs no handling.
+    conn.on("error", () => undefined);
     const stop = (): void => conn.disconnect();
     signal.addEventListener("abort", stop, { once: true });
     let last = afterId;

@@ -44,7 +44,7 @@ export interface Fleet {
   members(): Promise<FleetMember[]>;
   redis(): RedisHealth;
   /** `gateway_redis_up` (only with REDIS_URL). */
-  registerMetrics(registry: PromRegistry): void;
+  registerMetrics(prom: PromRegistry): void;
   start(): void;
   /** Leave the replica list and close Redis. */
   close(): Promise<void>;
@@ -88,12 +88,12 @@ export function createFleet(o: FleetOptions): Fleet {
     },
     members: () => registry.members(),
     redis: () => (link ? link.status() : "off"),
-    registerMetrics(registry) {
+    registerMetrics(prom) {
       if (!link) return;
       new Gauge({
         name: "gateway_redis_up",
         help: "1 while this replica reaches Redis (shared state), 0 while it serves with local state.",
-        registers: [registry],
+        registers: [prom],
         collect() {
           this.set(link.isUp() ? 1 : 0);
         },
