@@ -7,7 +7,7 @@ import type { ProfileSummary } from "./profile.js";
 import type { ScheduleResult } from "./schedule.js";
 import type { Summary } from "./stats.js";
 import { scheduleSvg } from "./svg.js";
-import type { ThroughputResult } from "./throughput.js";
+import type { LoadResult, ThroughputResult } from "./throughput.js";
 
 export interface BenchResults {
   startedAt: string;
@@ -21,6 +21,8 @@ export interface BenchResults {
   schedule: ScheduleResult[];
   baselines: BaselineResult[];
   throughput: ThroughputResult;
+  /** The throughput load on WORKERS=2 (compare with `throughput.staged`, on one process). */
+  workers: LoadResult | null;
   memory: MemoryResult[];
   profile: ProfileSummary | null;
 }
@@ -96,6 +98,17 @@ function throughputTable(t: ThroughputResult): string[] {
   ];
 }
 
+function workersTable(r: BenchResults): string[] {
+  if (!r.workers) return ["(not measured in this run)"];
+  const line = (name: string, l: LoadResult) => row([name, l.concurrency, f(l.perSecond, 0), `${f(l.latency?.p50)} / ${f(l.latency?.p99)}`, l.failed]);
+  return [
+    row(["gateway", "concurrency", "staged requests/s", "latency p50 / p99 ms", "failed"]),
+    row(["---", "---:", "---:", "---:", "---:"]),
+    line("`WORKERS=1` (one process)", r.throughput.staged),
+    line("`WORKERS=2` (node:cluster, one port)", r.workers),
+  ];
+}
+
 function memoryTable(ms: MemoryResult[]): string[] {
   const mb = (b: number | null): string => (b === null ? "–" : (b / 2 ** 20).toFixed(1));
   const out = [row(["open streams", "reached summary.prompt", "RSS idle MB", "RSS open MB", "KB per stream (RSS)", "KB per stream (live V8 heap)", "time to open s"]), row(["---:", "---:", "---:", "---:", "---:", "---:", "---:"])];
@@ -164,6 +177,12 @@ export function resultsMarkdown(r: BenchResults): string {
     "### 3. Throughput and CPU (zero-delay mock)",
     "",
     ...throughputTable(r.throughput),
+    "",
+    "### 3b. All cores: `WORKERS=1` against `WORKERS=2` (zero-delay mock, same load)",
+    "",
+    `The load client and the mock share the same ${m.nproc} cores, so a second worker can only gain what they leave free.`,
+    "",
+    ...workersTable(r),
     "",
     "### 4. Memory: streams parked in reasoning",
     "",

@@ -16,7 +16,7 @@ import { spawnGateway, spawnMock, type Proc } from "./procs.js";
 import { mainProfile, summarizeProfile, type ProfileSummary } from "./profile.js";
 import { writeReport, type BenchResults } from "./report.js";
 import { runSchedule, type ScheduleResult } from "./schedule.js";
-import { measure, runThroughput, stagedOnce, type ThroughputResult } from "./throughput.js";
+import { measure, runThroughput, stagedOnce, type LoadResult, type ThroughputResult } from "./throughput.js";
 
 const RESULTS = "bench/results";
 const log = (msg: string): void => void process.stderr.write(`[bench] ${msg}\n`);
@@ -89,6 +89,20 @@ async function main(): Promise<void> {
     let profile: ProfileSummary | null = null;
     await gateway.stop();
     gateway = undefined;
+
+    // The same load on WORKERS=2: one port, two worker processes (CPU is not read: it is spread
+    // over three processes).
+    log(`workers: ${settings.throughputSeconds} s at concurrency ${settings.throughputConcurrency} on WORKERS=2`);
+    const two = await spawnGateway(gatewayPort, upstream, { WORKERS: "2" }, [], build);
+    let workers: LoadResult;
+    try {
+      const load = { concurrency: settings.throughputConcurrency, seconds: settings.throughputSeconds, warmupSeconds: Math.min(2, settings.throughputSeconds / 4) };
+      workers = await measure({ gateway: null, mock: mock.pid }, load, stagedOnce(agent, two.url));
+    } finally {
+      await two.stop();
+    }
+    await takeTrace(agent, mock.url, 0);
+    log(`  staged ${throughput.staged.perSecond}/s on WORKERS=1, ${workers.perSecond}/s on WORKERS=2`);
     if (settings.cpuProfile) {
       const dir = `${RESULTS}/profile`;
       rmSync(dir, { recursive: true, force: true });
@@ -122,6 +136,7 @@ async function main(): Promise<void> {
       schedule,
       baselines,
       throughput,
+      workers,
       memory,
       profile,
     };

@@ -11,7 +11,6 @@ import {
   failureHeaders,
   chatRoutes,
   responsesRoutes,
-  createMemoryLimiter,
   errorBody,
   healthRoutes,
   keyLimits,
@@ -19,6 +18,7 @@ import {
   MAX_REQUEST_ID_CHARS,
   modelRoutes,
   monitoringRoutes,
+  providerJson,
   recordRejections,
   providerRoutes,
   sha256,
@@ -31,6 +31,7 @@ import { createInflight, noopObserver, type Inflight, type RequestObserver } fro
 import { RequestEnded } from "./util/index.js";
 import type { RequestLog } from "./storage/index.js";
 import { createRouter, providersFileSchema, singleProviderSettings, startHealthProbes, type RouterSettings, type StateChange } from "./providers/index.js";
+import { createFleet, type Fleet } from "./fleet/index.js";
 import { createSummarizer } from "./summaries/index.js";
 import { createUpstreamClient } from "./upstream/index.js";
 
@@ -60,6 +61,14 @@ export interface AppDeps {
   /** Extra observers (tests). */
   observer?: RequestObserver;
   onProviderState?: (c: StateChange) => void;
+  /**
+   * This replica among others (README "Scale out"): shared routing state, key limits, the replica
+   * list. When given, every response names the replica (`x-gateway-instance`) and every metric
+   * carries an `instance` label. Absent = a fleet of one, nothing shared.
+   */
+  fleet?: Fleet;
+  /** What `GET /metrics` answers, when not this process's own registry (WORKERS > 1). */
+  renderMetrics?: () => Promise<{ contentType: string; body: string }>;
 }
 
 export interface Gateway {
@@ -96,8 +105,19 @@ export function createGateway(deps: AppDeps): Gateway {
       defaults.health.parse(undefined),
       defaults.task_routing.parse(undefined),
     );
-  const metrics = createMetrics({ knownModels: configuredModels(config, settings) });
+  const metrics = createMetrics({ knownModels: configuredModels(config, settings), ...(deps.fleet && { defaultLabels: { instance: deps.fleet.id } }) });
   const monitor = createMonitor({ now: deps.wallClock });
+  const fleet =
+    deps.fleet ??
+    createFleet({
+      info: { id: "local", version: "unknown", started_at: new Date(deps.wallClock()).toISOString(), host: "localhost", pid: 0, worker: null },
+      ttlMs: config.replicaTtlMs,
+      logger,
+      wallClock: deps.wallClock,
+      now: deps.now,
+      inFlight: () => monitor.health().in_flight,
+    });
+  fleet.registerMetrics(metrics.registry);
   const requestLog = deps.requestLog;
   const observer = combineObserversWithLogger(
     logger,
@@ -106,16 +126,19 @@ export function createGateway(deps: AppDeps): Gateway {
     ...(requestLog ? [{ ...noopObserver, finished: (r: Parameters<RequestObserver["finished"]>[0]) => requestLog.enqueue(r) }] : []),
     ...(deps.observer ? [deps.observer] : []),
   );
+  const onProviderChange = (c: StateChange): void => {
+    const via = c.origin === undefined ? "" : ` (seen by ${c.origin})`;
+    logger.warn({ provider: c.id, from: c.from, to: c.to, reason: c.reason, ...(c.origin !== undefined && { origin: c.origin }) }, "provider state changed");
+    metrics.setCircuitState(c.id, c.to);
+    // Counted once, by the replica that saw it, so a sum over instances stays true.
+    if (c.to === "cooldown" && c.origin === undefined) metrics.cooldown(c.id);
+    monitor.record({ level: c.to === "active" ? "info" : "warn", type: c.to === "cooldown" ? "cooldown" : "circuit", provider: c.id, message: `${c.id}: ${c.from} → ${c.to} (${c.reason})${via}` });
+    deps.onProviderState?.(c);
+  };
   const router = createRouter(settings, {
     now: deps.wallClock,
     random: deps.random,
-    onChange: (c) => {
-      logger.warn({ provider: c.id, from: c.from, to: c.to, reason: c.reason }, "provider state changed");
-      metrics.setCircuitState(c.id, c.to);
-      if (c.to === "cooldown") metrics.cooldown(c.id);
-      monitor.record({ level: c.to === "active" ? "info" : "warn", type: c.to === "cooldown" ? "cooldown" : "circuit", provider: c.id, message: `${c.id}: ${c.from} → ${c.to} (${c.reason})` });
-      deps.onProviderState?.(c);
-    },
+    state: fleet.routingState(settings.providers.map((p) => p.id), settings.health, onProviderChange),
   });
   for (const p of settings.providers) metrics.setCircuitState(p.id, "active");
   const first = settings.providers[0];
@@ -140,6 +163,14 @@ export function createGateway(deps: AppDeps): Gateway {
   });
   // A client's own x-request-id is kept only when short and plain ([A-Za-z0-9_=-]); else replaced.
   app.use(requestId({ generator: deps.newId, limitLength: MAX_REQUEST_ID_CHARS }));
+  if (deps.fleet) {
+    const instance = deps.fleet.id;
+    // Set before the handler runs, so a stream written straight to the socket carries it too.
+    app.use(async (c, next) => {
+      c.header("x-gateway-instance", instance);
+      await next();
+    });
+  }
   app.use(
     secureHeaders({
       contentSecurityPolicy: {
@@ -163,7 +194,7 @@ export function createGateway(deps: AppDeps): Gateway {
   const chatPaths = ["/v1/chat/completions", "/openai/v1/chat/completions", "/openai/v1/responses"];
   for (const path of chatPaths) app.use(path, recordRejections(observer, deps.wallClock));
   app.use(accessControl(access));
-  const limiter = createMemoryLimiter(deps.now);
+  const limiter = fleet.limiter();
   for (const path of chatPaths) app.use(path, keyLimits(limiter, { rpm: config.access.rpm, maxConcurrent: config.access.maxConcurrent }));
   app.route("/", webRoutes(access));
   app.route(
@@ -178,7 +209,17 @@ export function createGateway(deps: AppDeps): Gateway {
   );
   if (first) app.route("/", healthRoutes({ client, target: first.target }));
   app.route("/", providerRoutes(router));
-  app.route("/", monitoringRoutes({ metrics, monitor, requestLog }));
+  app.route(
+    "/",
+    monitoringRoutes({
+      metrics,
+      monitor,
+      requestLog,
+      fleet,
+      providers: () => router.snapshots().map((s) => ({ ...providerJson(s), circuit_opens: fleet.providerExtras(s.id)?.circuitOpens ?? null })),
+      ...(deps.renderMetrics && { renderMetrics: deps.renderMetrics }),
+    }),
+  );
   const chatDeps = {
       config,
       now: deps.wallClock,

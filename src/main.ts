@@ -1,9 +1,10 @@
 /**
  * Composition root: the only place that reads the environment, the clock and global fetch.
  */
-import { randomUUID } from "node:crypto";
+import { randomBytes, randomUUID } from "node:crypto";
 import { lookup } from "node:dns/promises";
 import { existsSync, mkdirSync, readFileSync } from "node:fs";
+import { availableParallelism, hostname } from "node:os";
 import { join } from "node:path";
 import { parseEnv } from "node:util";
 import { serve } from "@hono/node-server";
@@ -13,6 +14,7 @@ import { createLogger } from "./observability/index.js";
 import { loadKeysFile, type ApiKey } from "./http/index.js";
 import { openRequestLog } from "./storage/index.js";
 import { fileSettings, loadProvidersFile, ProvidersFileError, type RouterSettings } from "./providers/index.js";
+import { createFleet, isPrimary, isWorker, runPrimary, WORKER_INDEX_ENV, workerMetrics } from "./fleet/index.js";
 
 function readEnv(): Record<string, string | undefined> {
   // .env fills in what the real environment leaves unset; the environment always wins.
@@ -36,7 +38,10 @@ async function main(): Promise<void> {
     }
     throw e;
   }
-  const logger = createLogger(config.logLevel, { pretty: Boolean(process.stdout.isTTY) });
+  const workers = config.workers === "auto" ? availableParallelism() : config.workers;
+  const workerIndex = isWorker() ? Number(env[WORKER_INDEX_ENV] ?? "0") : null;
+  const rootLogger = createLogger(config.logLevel, { pretty: Boolean(process.stdout.isTTY) });
+  const logger = workerIndex === null ? rootLogger : rootLogger.child({ worker: workerIndex });
   const open = config.access.apiKeys.length === 0 && keys.length === 0 && !config.access.adminToken;
   // Resolved, not judged by its spelling: every address HOST resolves to must be loopback.
   const bind = open ? await checkLoopback(config.host, (h) => lookup(h, { all: true })) : undefined;
@@ -49,20 +54,40 @@ async function main(): Promise<void> {
       process.exit(1);
     }
     logger.warn({ host: config.host }, "open gateway on a non-loopback address (ALLOW_OPEN_BIND=true): anyone who can reach it can use it");
-  } else if (open) {
+  } else if (open && workerIndex === null) {
     logger.info("open: no GATEWAY_API_KEYS or ADMIN_TOKEN; listening on loopback only");
   }
+  if (workers > 1 && isPrimary()) {
+    runPrimary({ workers, logger, shared: config.redis.url !== undefined });
+    return;
+  }
+  // Under WORKERS > 1 without a server database each worker needs a directory of its own:
+  // the embedded database is single-process.
+  const requestsDir = workerIndex === null || config.requestLog.databaseUrl ? "requests" : `requests-worker-${workerIndex}`;
   // Late-bound: the metrics live in the gateway, which needs the log first.
   let onDropped: (n: number) => void = () => undefined;
   if (config.requestLog.enabled && !config.requestLog.databaseUrl) mkdirSync(config.requestLog.dataDir, { recursive: true });
   const requestLog = config.requestLog.enabled
     ? await openRequestLog({
         databaseUrl: config.requestLog.databaseUrl,
-        dataDir: join(config.requestLog.dataDir, "requests"),
+        dataDir: join(config.requestLog.dataDir, requestsDir),
         logger,
         onDropped: (n) => onDropped(n),
       })
     : undefined;
+  // Late-bound like onDropped: the replica's card reports the monitor's in-flight count.
+  let inFlight = (): number => 0;
+  const id = `${hostname()}:${process.pid}:${randomBytes(2).toString("hex")}`;
+  const fleet = createFleet({
+    redis: config.redis.url === undefined ? undefined : { url: config.redis.url, prefix: config.redis.prefix, timeoutMs: config.redis.timeoutMs },
+    info: { id, version: packageVersion(), started_at: new Date().toISOString(), host: hostname(), pid: process.pid, worker: workerIndex },
+    ttlMs: config.replicaTtlMs,
+    logger,
+    wallClock: () => Date.now(),
+    now: () => performance.now(),
+    inFlight: () => inFlight(),
+  });
+  let renderMetrics: (() => Promise<{ contentType: string; body: string }>) | undefined;
   const gateway = createGateway({
     config,
     fetch: globalThis.fetch,
@@ -74,15 +99,22 @@ async function main(): Promise<void> {
     ...(providers && { providers }),
     ...(requestLog && { requestLog }),
     keys,
+    fleet,
+    renderMetrics: () => (renderMetrics ?? gateway.metrics.render)(),
   });
   onDropped = (n) => gateway.metrics.logDropped(n);
+  inFlight = () => gateway.monitor.health().in_flight;
+  if (workerIndex !== null) renderMetrics = workerMetrics(gateway.metrics.registry);
   gateway.start();
+  fleet.start();
   const server = serve({ fetch: gateway.app.fetch, port: config.port, hostname: config.host }, (info) => {
     logger.info(
       {
         url: `http://${config.host}:${info.port}`,
         upstream: providers ? `${providers.providers.length} providers from ${config.providersFile}` : config.upstream.baseUrl + config.upstream.path,
-        request_log: requestLog ? (config.requestLog.databaseUrl ? "postgresql" : `pglite in ${config.requestLog.dataDir}`) : "off",
+        request_log: requestLog ? (config.requestLog.databaseUrl ? "postgresql" : `pglite in ${join(config.requestLog.dataDir, requestsDir)}`) : "off",
+        instance: id,
+        shared_state: config.redis.url ? `redis (prefix ${config.redis.prefix})` : "this process only",
       },
       `gateway listening on http://${config.host}:${info.port}`,
     );
@@ -118,11 +150,26 @@ async function main(): Promise<void> {
     clearInterval(sweep);
     if ("closeAllConnections" in server) server.closeAllConnections();
     await requestLog?.close();
+    await fleet.close();
     logger.info("stopped");
     process.exit(0);
   };
   process.on("SIGTERM", () => void stop("SIGTERM"));
-  process.on("SIGINT", () => void stop("SIGINT"));
+  // A worker stops when the primary says so (SIGTERM); Ctrl-C reaches the whole process group.
+  process.on("SIGINT", () => (workerIndex === null ? void stop("SIGINT") : undefined));
+}
+
+/** The version from package.json (src/ under tsx, dist/src/ once built). */
+function packageVersion(): string {
+  for (const rel of ["../package.json", "../../package.json"]) {
+    try {
+      const v: unknown = JSON.parse(readFileSync(new URL(rel, import.meta.url), "utf8"));
+      if (typeof v === "object" && v !== null && "version" in v && typeof v.version === "string") return v.version;
+    } catch {
+      // not there: try the next place
+    }
+  }
+  return "unknown";
 }
 
 /** Waits for `p`, but no longer than `ms`. */

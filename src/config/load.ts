@@ -34,6 +34,12 @@ export interface Config {
   requestLog: { enabled: boolean; databaseUrl: string | undefined; dataDir: string };
   /** After SIGTERM, how long in-flight streams may finish before they are closed. */
   shutdownGraceMs: number;
+  /** Shared state for several replicas; `url` unset = in-process only (README "Scale out"). */
+  redis: { url: string | undefined; prefix: string; timeoutMs: number };
+  /** How long what a replica holds (registration, stream slots, probe claim) outlives its last heartbeat. */
+  replicaTtlMs: number;
+  /** Worker processes on one port; "auto" = one per core. */
+  workers: number | "auto";
   access: {
     /** Plain keys from GATEWAY_API_KEYS (hashed at start, never kept or logged as given). */
     apiKeys: string[];
@@ -66,7 +72,7 @@ export function loadConfig(env: EnvLike): Config {
   if (!parsed.success) {
     const problems = parsed.error.issues.map((i) => {
       const name = String(i.path[0] ?? "environment");
-      const shown = name in env && !/KEY|TOKEN|PASSWORD|SECRET|DATABASE_URL/.test(name) ? ` (got "${env[name]}")` : "";
+      const shown = name in env && !/KEY|TOKEN|PASSWORD|SECRET|DATABASE_URL|REDIS_URL/.test(name) ? ` (got "${env[name]}")` : "";
       return `${name}: ${i.message}${shown}`;
     });
     throw new ConfigError(problems);
@@ -97,6 +103,9 @@ export function loadConfig(env: EnvLike): Config {
     logBodies: e.LOG_BODIES,
     requestLog: { enabled: e.REQUEST_LOG, databaseUrl: e.DATABASE_URL, dataDir: e.DATA_DIR },
     shutdownGraceMs: e.SHUTDOWN_GRACE_SECONDS * 1000,
+    redis: { url: e.REDIS_URL, prefix: e.REDIS_PREFIX, timeoutMs: e.REDIS_TIMEOUT_MS },
+    replicaTtlMs: e.REPLICA_TTL_SECONDS * 1000,
+    workers: e.WORKERS,
     access: {
       apiKeys: e.GATEWAY_API_KEYS ?? [],
       keysFile: e.GATEWAY_KEYS_FILE,

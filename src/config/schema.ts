@@ -32,6 +32,7 @@ const bound = (def: number, opts: { int?: boolean; min?: number } = {}) => {
   const ranged = opts.int ? base.int(`must be a whole number ≥ ${Math.max(min, 1)}`).min(Math.max(min, 1), `must be a whole number ≥ ${Math.max(min, 1)}`) : base.gt(min, `must be a number > ${min}`);
   return z.preprocess(blankToUndefined, ranged.default(def));
 };
+const WORKERS_RANGE = 'must be "auto" or a whole number from 1 to 256';
 
 const capabilityMode = z.enum(["auto", "tags", "think", "fields"]);
 
@@ -99,6 +100,19 @@ export const envSchema = z.object({
   ADMIN_PASSWORD: optionalString,
   ALLOW_OPEN_BIND: bool(false),
   CORS_ORIGINS: commaList,
+  // Several replicas (README "Scale out"): unset REDIS_URL = everything stays in this process.
+  REDIS_URL: optionalString.refine((v) => v === undefined || /^rediss?:\/\//.test(v), "must be a redis:// or rediss:// URL"),
+  REDIS_PREFIX: optionalString
+    .transform((v) => v ?? "sgw:")
+    .refine((v) => /^[A-Za-z0-9:_.{}-]{1,64}$/.test(v), "must be 1-64 characters of A-Z a-z 0-9 : _ . - { }"),
+  REDIS_TIMEOUT_MS: z.preprocess(blankToUndefined, num().int("must be a whole number of milliseconds from 10 to 10000").min(10, "must be a whole number of milliseconds from 10 to 10000").max(10_000, "must be a whole number of milliseconds from 10 to 10000").default(250)),
+  REPLICA_TTL_SECONDS: z.preprocess(blankToUndefined, num().min(1, "must be a number of seconds >= 1").max(3600, "must be a number of seconds <= 3600").default(10)),
+  WORKERS: z.preprocess(
+    blankToUndefined,
+    z
+      .union([z.literal("auto"), z.coerce.number().int(WORKERS_RANGE).min(1, WORKERS_RANGE).max(256, WORKERS_RANGE)], { message: WORKERS_RANGE })
+      .default(1),
+  ),
   LOG_LEVEL: z.preprocess(blankToUndefined, z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info")),
 });
 

@@ -2,21 +2,32 @@ import type { MiddlewareHandler } from "hono";
 import { ApiError } from "./errors.js";
 import type { GatewayEnv } from "./types.js";
 
+export type TakeResult = { ok: true } | { ok: false; retryAfterMs: number };
+
 /**
  * Per-key limits on chat requests: a token bucket for requests per minute and a counter of open
- * streams. Behind an interface so the state can move to Redis for several replicas.
+ * streams. Behind an interface so the state can live in Redis for several replicas (src/fleet/),
+ * which is why answers may be promises.
  */
 export interface KeyLimiter {
   /** Take one request from the key's minute budget; returns ms to wait when it is empty. */
-  takeRequest(key: string, rpm: number): { ok: true } | { ok: false; retryAfterMs: number };
+  takeRequest(key: string, rpm: number): TakeResult | Promise<TakeResult>;
   /** Claim a stream slot; false when the key already has `max` open. */
-  openStream(key: string, max: number): boolean;
+  openStream(key: string, max: number): boolean | Promise<boolean>;
+  /** Give back one slot this process claimed for the key. */
   closeStream(key: string): void;
+  openStreams(key: string): number | Promise<number>;
+}
+
+/** The in-memory limiter answers at once; a shared one falls back to it. */
+export interface MemoryKeyLimiter extends KeyLimiter {
+  takeRequest(key: string, rpm: number): TakeResult;
+  openStream(key: string, max: number): boolean;
   openStreams(key: string): number;
 }
 
 /** In-memory limiter; `now` is injected so tests can move time. */
-export function createMemoryLimiter(now: () => number): KeyLimiter {
+export function createMemoryLimiter(now: () => number): MemoryKeyLimiter {
   const buckets = new Map<string, { tokens: number; at: number }>();
   const streams = new Map<string, number>();
   return {
@@ -95,13 +106,13 @@ export function keyLimits(limiter: KeyLimiter, defaults: { rpm: number; maxConcu
     if (!key) return next();
     const rpm = key.rpm ?? defaults.rpm;
     const max = key.maxConcurrent ?? defaults.maxConcurrent;
-    const taken = limiter.takeRequest(key.name, rpm);
+    const taken = await limiter.takeRequest(key.name, rpm);
     if (!taken.ok) {
       const retry = String(Math.max(1, Math.ceil(taken.retryAfterMs / 1000)));
       throw new ApiError(429, `key "${key.name}" is limited to ${rpm} requests per minute`, "rate_limited", "rate_limit_error", { "retry-after": retry });
     }
     if (max <= 0) return next();
-    if (!limiter.openStream(key.name, max)) {
+    if (!(await limiter.openStream(key.name, max))) {
       throw new ApiError(429, `key "${key.name}" already has ${max} streams open`, "too_many_concurrent", "rate_limit_error", { "retry-after": "1" });
     }
     await next();

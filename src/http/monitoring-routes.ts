@@ -14,17 +14,47 @@ const listQuery = z.object({
   before: z.iso.datetime({ message: "must be an ISO date-time" }).optional(),
 });
 
+/** What the monitoring routes need to know about the other replicas (src/fleet/ provides it). */
+export interface FleetView {
+  /** This replica's id. */
+  readonly id: string;
+  /** Every live replica, this one included. */
+  members(): Promise<unknown[]>;
+  /** off = no REDIS_URL; down = serving with local state. */
+  redis(): "off" | "up" | "down";
+}
+
+export interface MonitoringDeps {
+  metrics: Metrics;
+  monitor: Monitor;
+  requestLog: RequestLog | undefined;
+  fleet?: FleetView;
+  /** The providers as the (possibly shared) routing state sees them. */
+  providers?: () => unknown[];
+  /** Replaces this process's own registry for `/metrics` (every worker's series under WORKERS > 1). */
+  renderMetrics?: () => Promise<{ contentType: string; body: string }>;
+}
+
 /** Prometheus, the in-process monitor, and the request log, for operators and the dashboard. */
-export function monitoringRoutes(deps: { metrics: Metrics; monitor: Monitor; requestLog: RequestLog | undefined }) {
+export function monitoringRoutes(deps: MonitoringDeps) {
   const app = new Hono<GatewayEnv>();
   app.get("/metrics", async (c) => {
-    const { contentType, body } = await deps.metrics.render();
+    const { contentType, body } = await (deps.renderMetrics ?? deps.metrics.render)();
     return c.body(body, 200, { "content-type": contentType });
   });
-  app.get("/v1/monitoring/stats", (c) =>
-    c.json({ ...deps.monitor.stats(), request_log: deps.requestLog ? deps.requestLog.stats() : null }),
+  app.get("/v1/monitoring/stats", async (c) =>
+    c.json({
+      ...deps.monitor.stats(),
+      request_log: deps.requestLog ? deps.requestLog.stats() : null,
+      ...(deps.fleet && { instance: deps.fleet.id, redis: deps.fleet.redis(), fleet: await deps.fleet.members() }),
+      ...(deps.providers && { providers: deps.providers() }),
+    }),
   );
-  app.get("/v1/monitoring/health", (c) => c.json(deps.monitor.health()));
+  app.get("/v1/monitoring/health", (c) => {
+    const redis = deps.fleet?.redis();
+    // Redis down is not an outage (requests are served with local state), but operators must know.
+    return c.json({ ...deps.monitor.health(), ...(redis !== undefined && { status: redis === "down" ? "degraded" : "ok", redis, instance: deps.fleet?.id }) });
+  });
   app.get("/v1/monitoring/logs", (c) => {
     const count = Number(c.req.query("count") ?? "100");
     if (!Number.isInteger(count) || count < 1 || count > 1000) throw new ApiError(400, "count: must be a whole number from 1 to 1000", "invalid_query");

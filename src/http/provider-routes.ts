@@ -3,28 +3,28 @@ import { STRATEGIES, type Router, type StrategyName } from "../providers/index.j
 import { ApiError } from "./errors.js";
 import type { GatewayEnv } from "./types.js";
 
+/** One provider as operators see it (`GET /v1/providers`, and the stats' `providers`). */
+export function providerJson(s: ReturnType<Router["snapshots"]>[number]) {
+  return {
+    id: s.id,
+    tier: s.tier,
+    base_url: s.base_url,
+    state: s.state,
+    in_flight: s.inFlight,
+    requests: s.requests,
+    successes: s.successes,
+    failures: s.failures,
+    success_rate: s.successRate,
+    latency_ewma_ms: s.latencyEwmaMs,
+    cooldown_remaining_ms: s.cooldownRemainingMs,
+    consecutive_failures: s.consecutiveFailures,
+  };
+}
+
 /** Routing state for operators: look, reset, switch strategy at run time. */
 export function providerRoutes(router: Router) {
   const app = new Hono<GatewayEnv>();
-  app.get("/v1/providers", (c) =>
-    c.json({
-      providers: router.snapshots().map((s) => ({
-        id: s.id,
-        tier: s.tier,
-        base_url: s.base_url,
-        state: s.state,
-        in_flight: s.inFlight,
-        requests: s.requests,
-        successes: s.successes,
-        failures: s.failures,
-        success_rate: s.successRate,
-        latency_ewma_ms: s.latencyEwmaMs,
-        cooldown_remaining_ms: s.cooldownRemainingMs,
-        consecutive_failures: s.consecutiveFailures,
-      })),
-      routes: router.routes(),
-    }),
-  );
+  app.get("/v1/providers", (c) => c.json({ providers: router.snapshots().map(providerJson), routes: router.routes() }));
   app.post("/v1/providers/reset", (c) => {
     router.reset();
     return c.json({ status: "reset" });

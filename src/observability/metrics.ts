@@ -23,6 +23,8 @@ export interface MetricsOptions {
    * default): always their own label. Any other name gets a label only once the upstream served it.
    */
   knownModels?: Iterable<string>;
+  /** Labels on every series, e.g. `{ instance }` so Prometheus can tell replicas apart. */
+  defaultLabels?: Record<string, string>;
 }
 
 /**
@@ -53,6 +55,7 @@ export interface Metrics {
  */
 export function createMetrics(opts: MetricsOptions = {}): Metrics {
   const registry = new Registry();
+  if (opts.defaultLabels) registry.setDefaultLabels(opts.defaultLabels);
   const registers = [registry];
   if (opts.defaultMetrics ?? true) collectDefaultMetrics({ register: registry });
 

@@ -48,7 +48,7 @@ export async function completeVia(
 ): Promise<unknown> {
   let last: UpstreamError | undefined;
   for (const [i, c] of plan.candidates.entries()) {
-    if (!deps.router.acquire(c)) continue;
+    if (!(await deps.router.acquire(c))) continue;
     const started = deps.now();
     try {
       const result = await deps.client.complete(c.provider.target, body(c.upstreamModel), signal, {

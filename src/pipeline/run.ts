@@ -264,7 +264,7 @@ class Run {
     const { deps } = this;
     let lastError: UpstreamError | undefined;
     for (const [i, c] of plan.candidates.entries()) {
-      if (!deps.router.acquire(c)) continue;
+      if (!(await deps.router.acquire(c))) continue;
       try {
         await this.attempt(plan, i, c);
         this.served = c;

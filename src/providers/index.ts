@@ -3,5 +3,14 @@ export { loadProvidersFile, parseProvidersFile, ProvidersFileError } from "./fil
 export { providersFileSchema, STRATEGIES, type StrategyName, type ProvidersFile, type HealthSettings, type TaskRoutingSettings } from "./schema.js";
 export { classifyTask, type Classification, type TaskCategory } from "./classifier.js";
 export { orderCandidates, type CandidateView } from "./strategies.js";
-export { createMemoryRoutingState, type RoutingState, type ProviderState, type ProviderSnapshot, type StateChange, type FailureInfo } from "./state.js";
+export {
+  createMemoryRoutingState,
+  type MemoryRoutingState,
+  type RoutingState,
+  type ProviderState,
+  type ProviderSnapshot,
+  type SharedProviderView,
+  type StateChange,
+  type FailureInfo,
+} from "./state.js";
 export { startHealthProbes } from "./probes.js";

@@ -43,8 +43,9 @@ export interface RouterSettings {
 export function createRouter(s: RouterSettings, deps: { now: () => number; random: () => number; onChange?: (c: StateChange) => void; state?: RoutingState }) {
   const byId = new Map(s.providers.map((p) => [p.id, p]));
   const state = deps.state ?? createMemoryRoutingState(s.providers.map((p) => p.id), s.health, deps.now, deps.onChange);
-  // Run-time strategy switches, by route index ("*" summary route under key -1).
-  const overrides = new Map<number, StrategyName>();
+  // Run-time strategy switches live in the routing state (shared by replicas), keyed by route
+  // index as a string; the summary route is "-1".
+  const overrides = { get: (i: number) => state.strategy(String(i)), set: (i: number, name: StrategyName) => state.setStrategy(String(i), name) };
 
   const serves = (p: Provider, model: string): string | undefined => {
     const mapped = p.models[model];
@@ -98,12 +99,18 @@ export function createRouter(s: RouterSettings, deps: { now: () => number; rando
 
   return {
     plan,
-    /** Claim a slot; false when the provider filled up or its half-open probe is taken meanwhile. */
-    acquire(c: Candidate): boolean {
+    /**
+     * Claim a slot; false when the provider filled up or its half-open probe is taken meanwhile.
+     * A promise only when a shared state must ask the fleet (the half-open probe claim): await it.
+     */
+    acquire(c: Candidate): boolean | Promise<boolean> {
+      const decide = (ok: boolean): boolean => {
+        // The only provider is never refused for its health: there is nowhere else to go.
+        if (!ok && s.single) state.forceAcquire(c.provider.id);
+        return ok || s.single;
+      };
       const ok = state.tryAcquire(c.provider.id, c.provider.maxConcurrency);
-      // The only provider is never refused for its health: there is nowhere else to go.
-      if (!ok && s.single) state.forceAcquire(c.provider.id);
-      return ok || s.single;
+      return typeof ok === "boolean" ? decide(ok) : ok.then(decide);
     },
     release: (c: Candidate) => state.release(c.provider.id),
     success: (c: Candidate, ttfbMs: number | undefined) => state.success(c.provider.id, ttfbMs),
@@ -136,7 +143,6 @@ export function createRouter(s: RouterSettings, deps: { now: () => number; rando
     },
     reset(): void {
       state.reset();
-      overrides.clear();
     },
   };
 }

@@ -1,4 +1,4 @@
-import type { HealthSettings } from "./schema.js";
+import type { HealthSettings, StrategyName } from "./schema.js";
 
 export type ProviderState = "active" | "cooldown" | "open" | "half_open" | "unhealthy";
 
@@ -22,15 +22,41 @@ export interface FailureInfo {
   retryAfterMs: number | undefined;
 }
 
-export type StateChange = { id: string; from: ProviderState; to: ProviderState; reason: string };
+export type StateChange = {
+  id: string;
+  from: ProviderState;
+  to: ProviderState;
+  reason: string;
+  /** Set when another replica made the change and this one only learned of it: its id, or "fleet" when unknown. */
+  origin?: string;
+};
 
 /**
- * Everything routing remembers about providers, behind one interface so it can later live in
- * Redis and be shared by several replicas. This in-memory version is the single-process default.
+ * What replicas share about one provider: everything but the local in-flight count, the
+ * half-open probe flag and the failure window's timestamps (the shared store keeps those itself).
+ */
+export interface SharedProviderView {
+  state: ProviderState;
+  /** For cooldown and open: how long the state still lasts. */
+  remainingMs: number;
+  openMs: number;
+  consecutive: number;
+  requests: number;
+  successes: number;
+  failures: number;
+  ewma: number | null;
+}
+
+/**
+ * Everything routing remembers about providers, behind one interface so it can live in Redis and
+ * be shared by several replicas (src/fleet/). This in-memory version is the single-process default.
  */
 export interface RoutingState {
-  /** May a request be sent there now? In half-open, true exactly once (the probe). */
-  tryAcquire(id: string, maxConcurrency: number | undefined): boolean;
+  /**
+   * May a request be sent there now? In half-open, true exactly once (the probe). A shared state
+   * answers with a promise only when it must ask the fleet (the half-open probe claim).
+   */
+  tryAcquire(id: string, maxConcurrency: number | undefined): boolean | Promise<boolean>;
   /** Count a request in flight whatever the state (single-provider mode). */
   forceAcquire(id: string): void;
   release(id: string): void;
@@ -40,8 +66,26 @@ export interface RoutingState {
   probed(id: string, ok: boolean): void;
   /** A round-robin cursor per route. */
   nextCursor(routeKey: string): number;
+  /** The strategy chosen at run time for a route (by its key), if any. */
+  strategy(routeKey: string): StrategyName | undefined;
+  setStrategy(routeKey: string, name: StrategyName): void;
   snapshot(id: string): ProviderSnapshot;
+  /** Forget every provider's record, cursor and run-time strategy; in-flight counts stay. */
   reset(): void;
+}
+
+/** The in-memory state, with what a shared state needs to use it as its local mirror. */
+export interface MemoryRoutingState extends RoutingState {
+  tryAcquire(id: string, maxConcurrency: number | undefined): boolean;
+  /** What this process knows about a provider, as replicas share it. */
+  view(id: string): SharedProviderView;
+  /**
+   * Take the fleet's word for a provider (the local in-flight count stays); reports a state
+   * change like any other, with `origin` when another replica caused it.
+   */
+  adopt(id: string, view: SharedProviderView, reason: string, origin?: string): void;
+  /** Take the fleet's run-time strategies, replacing this process's. */
+  adoptStrategies(overrides: ReadonlyMap<string, StrategyName>): void;
 }
 
 const EWMA_ALPHA = 0.3;
@@ -69,7 +113,7 @@ export function createMemoryRoutingState(
   health: HealthSettings,
   now: () => number,
   onChange: (c: StateChange) => void = () => undefined,
-): RoutingState {
+): MemoryRoutingState {
   const baseOpenMs = health.cooldown_seconds * 1000;
   const fresh = (): Entry => ({
     state: "active", inFlight: 0, requests: 0, successes: 0, failures: 0, ewma: null,
@@ -77,6 +121,7 @@ export function createMemoryRoutingState(
   });
   const entries = new Map(ids.map((id) => [id, fresh()]));
   const cursors = new Map<string, number>();
+  const strategies = new Map<string, StrategyName>();
 
   const get = (id: string): Entry => {
     const e = entries.get(id);
@@ -86,11 +131,11 @@ export function createMemoryRoutingState(
     if (e.state === "open" && now() >= e.until) move(id, e, "half_open", "probe allowed");
     return e;
   };
-  const move = (id: string, e: Entry, to: ProviderState, reason: string): void => {
+  const move = (id: string, e: Entry, to: ProviderState, reason: string, origin?: string): void => {
     if (e.state === to) return;
     const from = e.state;
     e.state = to;
-    onChange({ id, from, to, reason });
+    onChange({ id, from, to, reason, ...(origin !== undefined && { origin }) });
   };
   const trim = (e: Entry): void => {
     const horizon = now() - health.window_seconds * 1000;
@@ -174,6 +219,36 @@ export function createMemoryRoutingState(
       cursors.set(routeKey, n + 1);
       return n;
     },
+    strategy: (routeKey) => strategies.get(routeKey),
+    setStrategy(routeKey, name) {
+      strategies.set(routeKey, name);
+    },
+    view(id) {
+      const e = get(id);
+      const timed = e.state === "cooldown" || e.state === "open";
+      return {
+        state: e.state,
+        remainingMs: timed ? Math.max(0, e.until - now()) : 0,
+        openMs: e.openMs,
+        consecutive: e.consecutive,
+        requests: e.requests,
+        successes: e.successes,
+        failures: e.failures,
+        ewma: e.ewma,
+      };
+    },
+    adopt(id, v, reason, origin) {
+      const e = get(id);
+      Object.assign(e, { until: now() + v.remainingMs, openMs: v.openMs, consecutive: v.consecutive, requests: v.requests, successes: v.successes, failures: v.failures, ewma: v.ewma });
+      // The fleet keeps the failure window; a local copy would only disagree with it.
+      e.window = [];
+      if (e.state !== v.state) e.probing = false;
+      move(id, e, v.state, reason, origin);
+    },
+    adoptStrategies(overrides) {
+      strategies.clear();
+      for (const [k, v] of overrides) strategies.set(k, v);
+    },
     snapshot(id) {
       const e = get(id);
       const done = e.successes + e.failures;
@@ -197,6 +272,7 @@ export function createMemoryRoutingState(
         entries.set(id, { ...fresh(), inFlight });
       }
       cursors.clear();
+      strategies.clear();
     },
   };
 }

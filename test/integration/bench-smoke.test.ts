@@ -75,10 +75,12 @@ describe("bench smoke", () => {
       schedule: [schedule],
       baselines: [baseline],
       throughput: { mockCeiling: load, staged: load, unloaded: load },
+      workers: load,
       memory: [memory],
       profile: null,
     };
     expect(resultsMarkdown(results)).toContain("### Targets");
+    expect(resultsMarkdown(results)).toMatch(/\| `WORKERS=2` \(node:cluster, one port\) \| 2 \| \d+ \|/);
     expect(scheduleSvg([schedule])).toMatch(/^<svg[\s\S]*<\/svg>\n$/);
   }, 20_000);
 });

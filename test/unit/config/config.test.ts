@@ -70,6 +70,35 @@ describe("loadConfig", () => {
     for (const name of ["PORT", "REQUEST_TIMEOUT", "UPSTREAM_BASE_URL", "LOG_LEVEL", "UPSTREAM_PATH"]) expect(problems).toContain(name);
     expect((error as ConfigError).problems).toHaveLength(5);
   });
+
+  it("scale-out variables: unset Redis means in-process, one worker", () => {
+    const c = loadConfig({});
+    expect(c.redis).toEqual({ url: undefined, prefix: "sgw:", timeoutMs: 250 });
+    expect(c.replicaTtlMs).toBe(10_000);
+    expect(c.workers).toBe(1);
+    const d = loadConfig({ REDIS_URL: "redis://:pw@cache:6379/2", REDIS_PREFIX: "gw:prod:", REDIS_TIMEOUT_MS: "100", REPLICA_TTL_SECONDS: "2.5", WORKERS: "auto" });
+    expect(d.redis).toEqual({ url: "redis://:pw@cache:6379/2", prefix: "gw:prod:", timeoutMs: 100 });
+    expect(d.replicaTtlMs).toBe(2_500);
+    expect(d.workers).toBe("auto");
+    expect(loadConfig({ WORKERS: "4" }).workers).toBe(4);
+  });
+
+  it("scale-out variables: ranges are named, and a Redis URL (it may hold a password) is never echoed", () => {
+    let error: unknown;
+    try {
+      loadConfig({ REDIS_URL: "http://:secret@x", REDIS_PREFIX: "a b", REDIS_TIMEOUT_MS: "5", REPLICA_TTL_SECONDS: "-5", WORKERS: "0" });
+    } catch (e) {
+      error = e;
+    }
+    const problems = (error as ConfigError).problems;
+    expect(problems).toEqual([
+      "REDIS_URL: must be a redis:// or rediss:// URL",
+      'REDIS_PREFIX: must be 1-64 characters of A-Z a-z 0-9 : _ . - { } (got "a b")',
+      'REDIS_TIMEOUT_MS: must be a whole number of milliseconds from 10 to 10000 (got "5")',
+      'REPLICA_TTL_SECONDS: must be a number of seconds >= 1 (got "-5")',
+      'WORKERS: must be "auto" or a whole number from 1 to 256 (got "0")',
+    ]);
+  });
 });
 
 describe(".env.example", () => {

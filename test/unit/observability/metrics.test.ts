@@ -194,3 +194,13 @@ describe("bounded labels", () => {
     expect(find(s, "gateway_requests_total", { outcome: "upstream_error", status: "200" })).toHaveLength(0);
   });
 });
+
+describe("default labels", () => {
+  it("puts the replica's instance label on every series, so Prometheus can tell replicas apart", async () => {
+    const m = createMetrics({ defaultMetrics: true, defaultLabels: { instance: "host:42:ab" } });
+    m.cooldown("alpha");
+    const samples = parseProm((await m.render()).body);
+    expect(samples.length).toBeGreaterThan(10);
+    expect(samples.filter((s) => s.labels.instance !== "host:42:ab")).toEqual([]);
+  });
+});

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { mulberry32 } from "../../helpers/random.js";
 import {
+  createMemoryRoutingState,
   createRouter,
   fileSettings,
   parseProvidersFile,
@@ -8,6 +9,7 @@ import {
   type Classification,
   type HealthSettings,
   type RoutePlan,
+  type RoutingState,
   type StateChange,
 } from "../../../src/providers/index.js";
 
@@ -323,6 +325,41 @@ describe("createRouter (file settings)", () => {
   });
 
   describe("acquire and outcomes", () => {
+    it("waits for a routing state that must ask elsewhere (a fleet-wide probe claim)", async () => {
+      const settings = fileSettings(parseProvidersFile(FILE, "test.yaml", ENV), ENV);
+      const base = createMemoryRoutingState(settings.providers.map((p) => p.id), settings.health, () => 0);
+      let grant = true;
+      const state: RoutingState = { ...base, tryAcquire: async (id, max) => grant && base.tryAcquire(id, max) };
+      const router = createRouter(settings, { now: () => 0, random: mulberry32(1), state });
+      const c = { provider: router.providers()[0]!, upstreamModel: "m" };
+      const answer = router.acquire(c);
+      expect(answer).toBeInstanceOf(Promise);
+      expect(await answer).toBe(true);
+      grant = false;
+      expect(await router.acquire(c)).toBe(false);
+      expect(router.snapshots()[0]!.inFlight).toBe(1);
+    });
+
+    it("the only provider is never refused, even when a shared state answers later", async () => {
+      const settings = singleProviderSettings({ baseUrl: "http://x", path: "/c", apiKey: undefined }, parseProvidersFile(FILE, "t.yaml", ENV).health, parseProvidersFile(FILE, "t.yaml", ENV).task_routing);
+      const base = createMemoryRoutingState(["upstream"], settings.health, () => 0);
+      const router = createRouter(settings, { now: () => 0, random: mulberry32(1), state: { ...base, tryAcquire: async () => false } });
+      const c = { provider: router.providers()[0]!, upstreamModel: "m" };
+      expect(await router.acquire(c)).toBe(true);
+      expect(router.snapshots()[0]!.inFlight).toBe(1);
+    });
+
+    it("keeps run-time strategies in the routing state, where replicas can share them", () => {
+      const settings = fileSettings(parseProvidersFile(FILE, "test.yaml", ENV), ENV);
+      const state = createMemoryRoutingState(settings.providers.map((p) => p.id), settings.health, () => 0);
+      const router = createRouter(settings, { now: () => 0, random: mulberry32(1), state });
+      router.setStrategy("cost", "small");
+      expect(state.strategy("1")).toBe("cost");
+      // Set by another replica: this router plans with it.
+      state.setStrategy("0", "least_busy");
+      expect(router.plan("reasoning-llm", chat()).strategy).toBe("least_busy");
+    });
+
     it("respects max_concurrency", () => {
       const { router, candidate } = setup();
       expect(router.acquire(candidate("backup"))).toBe(true);

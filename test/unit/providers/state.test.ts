@@ -404,4 +404,55 @@ describe("createMemoryRoutingState", () => {
       { id: "a", from: "unhealthy", to: "active", reason: "health check passed" },
     ]);
   });
+
+  describe("as a shared state's mirror", () => {
+    it("view() is what replicas share: state, time left, open duration, counters, EWMA", () => {
+      const { state, advance } = setup();
+      state.tryAcquire("a", undefined);
+      state.success("a", 80);
+      state.release("a");
+      trip(state);
+      advance(10_000);
+      expect(state.view("a")).toEqual({ state: "open", remainingMs: 50_000, openMs: 60_000, consecutive: 3, requests: 1, successes: 1, failures: 3, ewma: 80 });
+      expect(state.view("b")).toMatchObject({ state: "active", remainingMs: 0 });
+    });
+
+    it("adopt() takes the fleet's word, keeps the local in-flight count, and reports who moved it", () => {
+      const { state, changes, advance } = setup();
+      expect(state.tryAcquire("a", undefined)).toBe(true);
+      state.adopt("a", { state: "cooldown", remainingMs: 2_000, openMs: 60_000, consecutive: 0, requests: 9, successes: 7, failures: 2, ewma: 42 }, "429 with Retry-After", "replica-2");
+      expect(changes.at(-1)).toEqual({ id: "a", from: "active", to: "cooldown", reason: "429 with Retry-After", origin: "replica-2" });
+      expect(state.snapshot("a")).toMatchObject({ state: "cooldown", inFlight: 1, requests: 9, successes: 7, failures: 2, latencyEwmaMs: 42, cooldownRemainingMs: 2_000 });
+      expect(state.tryAcquire("a", undefined)).toBe(false);
+      // The adopted deadline runs on the local clock like any other.
+      advance(2_000);
+      expect(state.snapshot("a").state).toBe("active");
+      // Adopting the same state again reports nothing.
+      const n = changes.length;
+      state.adopt("a", state.view("a"), "fleet state");
+      expect(changes).toHaveLength(n);
+    });
+
+    it("adopting another state ends a local half-open probe", () => {
+      const { state, advance } = setup();
+      trip(state);
+      advance(60_000);
+      expect(state.tryAcquire("a", undefined)).toBe(true);
+      state.adopt("a", { ...state.view("a"), state: "open", remainingMs: 1_000 }, "probe failed", "fleet");
+      advance(1_000);
+      expect(state.tryAcquire("a", undefined)).toBe(true);
+    });
+
+    it("keeps run-time strategies per route, replaced wholesale by the fleet's and cleared by reset", () => {
+      const { state } = setup();
+      expect(state.strategy("0")).toBeUndefined();
+      state.setStrategy("0", "least_busy");
+      state.setStrategy("-1", "cost");
+      expect([state.strategy("0"), state.strategy("-1")]).toEqual(["least_busy", "cost"]);
+      state.adoptStrategies(new Map([["1", "latency"]]));
+      expect([state.strategy("0"), state.strategy("1")]).toEqual([undefined, "latency"]);
+      state.reset();
+      expect(state.strategy("1")).toBeUndefined();
+    });
+  });
 });

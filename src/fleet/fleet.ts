@@ -1,0 +1,117 @@
+import { Gauge, type Registry as PromRegistry } from "prom-client";
+import { createMemoryLimiter, type KeyLimiter } from "../http/index.js";
+import type { Logger } from "../observability/index.js";
+import { createMemoryRoutingState, type HealthSettings, type RoutingState, type StateChange } from "../providers/index.js";
+import type { EventLog, EventLogOptions } from "./event-log.js";
+import { createMemoryEventLog } from "./event-log-memory.js";
+import { createRedisEventLog } from "./event-log-redis.js";
+import { createSharedLimiter, type SharedLimiter } from "./limiter.js";
+import { createRedisLink, type RedisLink } from "./link.js";
+import { createRegistry, type FleetMember, type ReplicaInfo } from "./registry.js";
+import { createSharedRoutingState, type SharedExtras, type SharedRoutingState } from "./routing-state.js";
+
+export interface FleetOptions {
+  /** Unset = one replica on its own: in-memory state, a fleet of one. */
+  redis?: { url: string; prefix: string; timeoutMs: number } | undefined;
+  info: ReplicaInfo;
+  /** REPLICA_TTL_SECONDS in ms: registration, stream slots and probe claims lapse this long after the last heartbeat. */
+  ttlMs: number;
+  logger: Logger;
+  /** Wall clock (routing deadlines). */
+  wallClock: () => number;
+  /** Monotonic clock (the local limiter's buckets). */
+  now: () => number;
+  /** Requests in flight on this replica, for its registration card. */
+  inFlight: () => number;
+}
+
+/** `redis` in `/v1/monitoring/health`: off = REDIS_URL unset. */
+export type RedisHealth = "off" | "up" | "down";
+
+/**
+ * The replicas' shared world: routing state, key limits, the replica list and the resumable
+ * event log, in Redis when REDIS_URL is set and in this process otherwise. The gateway asks it for
+ * each piece; it keeps them alive (heartbeat) and re-syncs them when Redis comes back.
+ */
+export interface Fleet {
+  readonly id: string;
+  readonly shared: boolean;
+  routingState(ids: string[], health: HealthSettings, onChange: (c: StateChange) => void): RoutingState;
+  /** Fleet-only facts about a provider (null without Redis). */
+  providerExtras(id: string): SharedExtras | null;
+  limiter(): KeyLimiter;
+  eventLog(opts: EventLogOptions): EventLog;
+  members(): Promise<FleetMember[]>;
+  redis(): RedisHealth;
+  /** `gateway_redis_up` (only with REDIS_URL). */
+  registerMetrics(prom: PromRegistry): void;
+  start(): void;
+  /** Leave the replica list and close Redis. */
+  close(): Promise<void>;
+}
+
+export function createFleet(o: FleetOptions): Fleet {
+  const link: RedisLink | undefined = o.redis ? createRedisLink({ url: o.redis.url, timeoutMs: o.redis.timeoutMs, logger: o.logger }) : undefined;
+  const prefix = o.redis?.prefix ?? "";
+  const registry = createRegistry({ link, prefix, info: o.info, ttlMs: o.ttlMs, inFlight: o.inFlight });
+  let routing: SharedRoutingState | undefined;
+  let limiter: SharedLimiter | undefined;
+  const logs: EventLog[] = [];
+  let timer: NodeJS.Timeout | undefined;
+
+  const heartbeat = async (): Promise<void> => {
+    // Registration first: the in-flight counts of a replica not in the list do not count.
+    await registry.heartbeat();
+    await Promise.all([routing?.refresh(), limiter?.refresh()]);
+  };
+  // A replica that comes back (or connects late) is in the list before it shares state.
+  link?.onUp(() => void heartbeat());
+
+  return {
+    id: o.info.id,
+    shared: link !== undefined,
+    routingState(ids, health, onChange) {
+      if (!link) return createMemoryRoutingState(ids, health, o.wallClock, onChange);
+      routing = createSharedRoutingState({ link, prefix, replicaId: o.info.id, ids, health, now: o.wallClock, onChange, logger: o.logger, claimTtlMs: o.ttlMs });
+      return routing;
+    },
+    providerExtras: (id) => routing?.extras(id) ?? null,
+    limiter() {
+      if (!link) return createMemoryLimiter(o.now);
+      limiter = createSharedLimiter({ link, prefix, replicaId: o.info.id, slotTtlMs: o.ttlMs, now: o.now });
+      return limiter;
+    },
+    eventLog(opts) {
+      const log = link ? createRedisEventLog({ ...opts, link, prefix }) : createMemoryEventLog(opts);
+      logs.push(log);
+      return log;
+    },
+    members: () => registry.members(),
+    redis: () => (link ? link.status() : "off"),
+    registerMetrics(prom) {
+      if (!link) return;
+      new Gauge({
+        name: "gateway_redis_up",
+        help: "1 while this replica reaches Redis (shared state), 0 while it serves with local state.",
+        registers: [prom],
+        collect() {
+          this.set(link.isUp() ? 1 : 0);
+        },
+      });
+    },
+    start() {
+      if (!link || timer) return;
+      // Three beats per TTL: one lost beat never lets a live replica's slots lapse.
+      timer = setInterval(() => void heartbeat().catch(() => undefined), o.ttlMs / 3);
+      timer.unref();
+    },
+    async close() {
+      clearInterval(timer);
+      routing?.stop();
+      await Promise.all(logs.map((l) => l.close()));
+      if (!link) return;
+      await registry.leave();
+      await link.close();
+    },
+  };
+}

@@ -1,0 +1,13 @@
+// The fleet room's only door: several replicas (and workers) sharing state through Redis.
+export { createFleet, type Fleet, type FleetOptions, type RedisHealth } from "./fleet.js";
+export type { FleetMember, ReplicaInfo } from "./registry.js";
+export type { SharedExtras } from "./routing-state.js";
+export { EventsLostError, type EventLog, type EventLogOptions, type LoggedEvent } from "./event-log.js";
+export { createMemoryEventLog, type MemoryEventLog } from "./event-log-memory.js";
+export { createRedisEventLog } from "./event-log-redis.js";
+export { createRedisLink, type RedisLink, type RedisStatus } from "./link.js";
+export { createSharedRoutingState, type SharedRoutingState } from "./routing-state.js";
+export { createSharedLimiter, type SharedLimiter } from "./limiter.js";
+export { createRegistry } from "./registry.js";
+export { fleetKeys } from "./keys.js";
+export { isPrimary, isWorker, runPrimary, workerMetrics, WORKER_INDEX_ENV } from "./workers.js";

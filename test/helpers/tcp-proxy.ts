@@ -1,0 +1,69 @@
+import { connect, createServer, type Socket } from "node:net";
+
+export interface TcpProxy {
+  port: number;
+  url(path?: string): string;
+  /** Close every connection and reset new ones at once (a crashed or restarted server). */
+  cut(): void;
+  /** Keep connections open but forward nothing until restored (a partitioned network: TCP holds the bytes). */
+  blackhole(): void;
+  /** Forward again; new connections go through. */
+  restore(): void;
+  close(): Promise<void>;
+}
+
+type Mode = "pass" | "cut" | "blackhole";
+
+/**
+ * A TCP proxy in front of a server we must not stop (the shared Redis): tests cut the path to it
+ * instead. Each client connection gets its own upstream connection.
+ */
+export async function startTcpProxy(target: { host: string; port: number }, scheme = "redis"): Promise<TcpProxy> {
+  let mode: Mode = "pass";
+  const pairs = new Set<[Socket, Socket]>();
+  const server = createServer((client) => {
+    if (mode === "cut") return void client.destroy();
+    const upstream = connect(target.port, target.host);
+    const pair: [Socket, Socket] = [client, upstream];
+    pairs.add(pair);
+    client.pipe(upstream);
+    upstream.pipe(client);
+    if (mode === "blackhole") for (const s of pair) s.pause();
+    const end = () => {
+      pairs.delete(pair);
+      client.destroy();
+      upstream.destroy();
+    };
+    client.on("close", end).on("error", end);
+    upstream.on("close", end).on("error", end);
+  });
+  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+  const port = (server.address() as { port: number }).port;
+  const destroyAll = () => {
+    for (const [a, b] of pairs) {
+      a.destroy();
+      b.destroy();
+    }
+    pairs.clear();
+  };
+  return {
+    port,
+    url: (path = "") => `${scheme}://127.0.0.1:${port}${path}`,
+    cut() {
+      mode = "cut";
+      destroyAll();
+    },
+    blackhole() {
+      mode = "blackhole";
+      for (const pair of pairs) for (const s of pair) s.pause();
+    },
+    restore() {
+      mode = "pass";
+      for (const pair of pairs) for (const s of pair) s.resume();
+    },
+    close() {
+      destroyAll();
+      return new Promise<void>((r) => server.close(() => r()));
+    },
+  };
+}

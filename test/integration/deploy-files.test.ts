@@ -1,0 +1,104 @@
+/**
+ * What can be checked of deploy/ on a machine without Docker: the compose file and the
+ * Prometheus config parse and hang together, nginx accepts the compose nginx.conf (`nginx -t`),
+ * and the Dockerfile is multi-stage, unprivileged, health-checked and copies files that exist.
+ */
+import { spawnSync } from "node:child_process";
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { describe, expect, it } from "vitest";
+import { parse } from "yaml";
+import { NGINX, requireNginx, SSE_PROXY_CONF } from "../helpers/nginx.js";
+
+const DEPLOY = resolve(import.meta.dirname, "../../deploy");
+const ROOT = resolve(DEPLOY, "..");
+const HAS_NGINX = requireNginx();
+
+interface Service {
+  build?: { context: string; dockerfile: string };
+  image?: string;
+  deploy?: { replicas?: number };
+  environment?: Record<string, string>;
+  volumes?: string[];
+  depends_on?: Record<string, unknown> | string[];
+}
+
+const compose = parse(readFileSync(join(DEPLOY, "compose.yaml"), "utf8")) as { services: Record<string, Service>; secrets: Record<string, { file: string }> };
+
+describe("deploy/compose.yaml", () => {
+  it("runs several gateway replicas sharing Redis and PostgreSQL behind nginx, scraped by Prometheus", () => {
+    expect(Object.keys(compose.services).sort()).toEqual(["gateway", "nginx", "postgres", "prometheus", "redis"]);
+    const gw = compose.services.gateway!;
+    expect(gw.deploy?.replicas).toBeGreaterThanOrEqual(2);
+    expect(gw.environment?.REDIS_URL).toMatch(/^redis:\/\/redis:6379/);
+    expect(gw.environment?.DATABASE_URL).toMatch(/^postgres:\/\/.*@postgres:5432\//);
+    expect(gw.build).toEqual({ context: "..", dockerfile: "deploy/Dockerfile" });
+    expect(existsSync(resolve(DEPLOY, gw.build!.context, gw.build!.dockerfile))).toBe(true);
+  });
+
+  it("mounts files that exist, and nginx gets the very proxy file the replica tests include", () => {
+    for (const [name, s] of Object.entries(compose.services)) {
+      for (const v of s.volumes ?? []) {
+        const [src] = v.split(":");
+        if (src!.startsWith(".")) expect(existsSync(resolve(DEPLOY, src!)), `${name}: ${src}`).toBe(true);
+      }
+    }
+    expect(compose.services.nginx!.volumes).toContain("./nginx/sse-proxy.conf:/etc/nginx/sse-proxy.conf:ro");
+    expect(resolve(DEPLOY, "nginx/sse-proxy.conf")).toBe(SSE_PROXY_CONF);
+    expect(readFileSync(join(DEPLOY, "nginx/nginx.conf"), "utf8")).toContain("include /etc/nginx/sse-proxy.conf;");
+  });
+
+  it("Prometheus scrapes each replica on its own and keeps the replicas' instance label", () => {
+    const prom = parse(readFileSync(join(DEPLOY, "prometheus/prometheus.yml"), "utf8")) as { scrape_configs: Record<string, unknown>[] };
+    expect(prom.scrape_configs[0]).toMatchObject({
+      metrics_path: "/metrics",
+      honor_labels: true,
+      dns_sd_configs: [{ names: ["gateway"], type: "A", port: 8000 }],
+      authorization: { type: "Bearer", credentials_file: "/run/secrets/admin_token" },
+    });
+    expect(compose.secrets.admin_token!.file).toBe("./secrets/admin_token");
+  });
+});
+
+describe.skipIf(!HAS_NGINX)("deploy/nginx/nginx.conf", () => {
+  it("passes `nginx -t` (with the compose host name and paths pointed at this machine)", () => {
+    const dir = mkdtempSync(join(tmpdir(), "sgw-nginx-t-"));
+    try {
+      const conf = readFileSync(join(DEPLOY, "nginx/nginx.conf"), "utf8")
+        .replace("server gateway:8000", "server 127.0.0.1:8000")
+        .replace("include /etc/nginx/sse-proxy.conf;", `include ${SSE_PROXY_CONF};`)
+        .replace("listen 80;", "listen 127.0.0.1:80;")
+        .replaceAll("/var/log/nginx/", `${dir}/`)
+        // The image's temp directories may not be writable here (not root): use the scratch directory.
+        .replace("http {", `http {\n${["client_body", "proxy", "fastcgi", "uwsgi", "scgi"].map((t) => `  ${t}_temp_path ${dir}/${t};`).join("\n")}`);
+      writeFileSync(join(dir, "nginx.conf"), conf);
+      const r = spawnSync(NGINX, ["-t", "-p", dir, "-c", join(dir, "nginx.conf"), "-g", `pid ${join(dir, "nginx.pid")};`], { encoding: "utf8" });
+      expect(r.stderr, r.stderr).toContain("test is successful");
+      expect(r.status).toBe(0);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe("deploy/Dockerfile", () => {
+  const text = readFileSync(join(DEPLOY, "Dockerfile"), "utf8");
+  it("builds in one stage and runs as an unprivileged user with a health check", () => {
+    expect(text.match(/^FROM /gm)).toHaveLength(2);
+    expect(text).toMatch(/^FROM .* AS build$/m);
+    expect(text).toMatch(/^USER node$/m);
+    expect(text).toMatch(/^HEALTHCHECK .*\n\s+CMD .*\/healthz/m);
+    expect(text).toMatch(/^CMD \["node", "dist\/src\/main.js"\]$/m);
+  });
+
+  it("copies only files that exist and that its ignore file lets through", () => {
+    const ignore = readFileSync(join(DEPLOY, "Dockerfile.dockerignore"), "utf8");
+    const sources = [...text.matchAll(/^COPY (?!--from)(.+) \S+$/gm)].flatMap((m) => m[1]!.split(" "));
+    expect(sources.length).toBeGreaterThan(3);
+    for (const s of sources) {
+      expect(existsSync(join(ROOT, s)), s).toBe(true);
+      expect(ignore).toMatch(new RegExp(`^!${s.replace(/[.*]/g, "\\$&")}(/\\*\\*)?$`, "m"));
+    }
+  });
+});

@@ -1,0 +1,242 @@
+/**
+ * Shared routing state against the real Redis: two "replicas" in one process, each with its own
+ * connection and mirror, under a prefix of their own. What one sees, the other must honour.
+ */
+import { afterEach, describe, expect, it } from "vitest";
+import { createRedisLink, createRegistry, createSharedRoutingState, type RedisLink, type SharedRoutingState } from "../../src/fleet/index.js";
+import { silentLogger } from "../../src/observability/index.js";
+import type { HealthSettings, StateChange } from "../../src/providers/index.js";
+import { dropPrefix, redisTarget, requireRedis, TEST_REDIS_URL, testPrefix } from "../helpers/redis.js";
+import { startTcpProxy, type TcpProxy } from "../helpers/tcp-proxy.js";
+
+const RUN = await requireRedis();
+
+const HEALTH: HealthSettings = {
+  cooldown_seconds: 0.4,
+  failure_rate: 0.5,
+  window_seconds: 60,
+  min_requests: 5,
+  consecutive_failures: 3,
+  max_open_seconds: 5,
+  probe_interval_seconds: 0,
+};
+const FAIL = { rateLimited: false, retryAfterMs: undefined };
+
+interface Replica {
+  id: string;
+  state: SharedRoutingState;
+  link: RedisLink;
+  changes: StateChange[];
+}
+
+const cleanup: (() => Promise<void> | void)[] = [];
+afterEach(async () => {
+  for (const c of cleanup.splice(0).reverse()) await c();
+});
+
+/** `syncMs` defaults to a minute so only pub/sub can explain a change seen within 100 ms. */
+async function fleet(n: number, opts: { health?: Partial<HealthSettings>; url?: (i: number) => string; claimTtlMs?: number; syncMs?: number } = {}): Promise<Replica[]> {
+  const prefix = testPrefix("routing");
+  cleanup.push(() => dropPrefix(prefix));
+  const out: Replica[] = [];
+  for (let i = 0; i < n; i++) {
+    const id = `r${i}`;
+    const link = createRedisLink({ url: opts.url?.(i) ?? TEST_REDIS_URL, timeoutMs: 200, logger: silentLogger(), pingMs: 200 });
+    const changes: StateChange[] = [];
+    const state = createSharedRoutingState({
+      link,
+      prefix,
+      replicaId: id,
+      ids: ["a", "b"],
+      health: { ...HEALTH, ...opts.health },
+      now: () => Date.now(),
+      onChange: (c) => changes.push(c),
+      logger: silentLogger(),
+      claimTtlMs: opts.claimTtlMs ?? 5000,
+      syncMs: opts.syncMs ?? 60_000,
+    });
+    const registry = createRegistry({ link, prefix, info: { id, version: "t", started_at: new Date().toISOString(), host: "h", pid: i, worker: null }, ttlMs: opts.claimTtlMs ?? 5000, inFlight: () => 0 });
+    link.onUp(() => void registry.heartbeat());
+    cleanup.push(async () => {
+      state.stop();
+      await link.close();
+    });
+    out.push({ id, state, link, changes });
+  }
+  await expect.poll(() => out.every((r) => r.link.isUp()), { timeout: 5000 }).toBe(true);
+  // Let the first re-sync (run on connect) settle before the test writes.
+  await Promise.all(out.map((r) => r.state.resync(false)));
+  return out;
+}
+
+/** Resolves with how long `cond` took to hold, polling every millisecond. */
+async function within(cond: () => boolean, timeoutMs: number): Promise<number> {
+  const start = performance.now();
+  while (!cond()) {
+    if (performance.now() - start > timeoutMs) throw new Error(`not within ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 1));
+  }
+  return performance.now() - start;
+}
+
+describe.skipIf(!RUN)("shared routing state (real Redis)", () => {
+  it("a 429 seen by one replica puts the provider in cooldown on the other within 100 ms, with its Retry-After", async () => {
+    const [a, b] = await fleet(2);
+    a!.state.failure("a", { rateLimited: true, retryAfterMs: 3_000 });
+    const ms = await within(() => b!.state.snapshot("a").state === "cooldown", 100);
+    expect(ms).toBeLessThan(100);
+    expect(b!.state.tryAcquire("a", undefined)).toBe(false);
+    expect(b!.state.tryAcquire("b", undefined)).toBe(true);
+    const remaining = b!.state.snapshot("a").cooldownRemainingMs;
+    expect(remaining).toBeGreaterThan(2_500);
+    expect(remaining).toBeLessThanOrEqual(3_000);
+    // The replica that saw it reports it as its own; the other names where it came from.
+    expect(a!.changes).toContainEqual({ id: "a", from: "active", to: "cooldown", reason: "429 with Retry-After" });
+    expect(b!.changes).toContainEqual({ id: "a", from: "active", to: "cooldown", reason: "429 with Retry-After", origin: "r0" });
+  });
+
+  it("failures from several replicas count in one window, and the circuit opens once", async () => {
+    const replicas = await fleet(3, { health: { consecutive_failures: 100, min_requests: 4, failure_rate: 0.5 } });
+    const [a, b, c] = replicas as [Replica, Replica, Replica];
+    a.state.success("a", 10);
+    b.state.failure("a", FAIL);
+    await within(() => b.state.snapshot("a").failures === 1, 500);
+    c.state.failure("a", FAIL);
+    await within(() => c.state.snapshot("a").failures === 2, 500);
+    expect(a.state.snapshot("a").state).toBe("active");
+    // 3 of 4 failed across three replicas; each alone saw at most one failure. Then a burst.
+    await Promise.all(replicas.map(async (r) => r.state.failure("a", FAIL)));
+    for (const r of replicas) await within(() => r.state.snapshot("a").state === "open", 100);
+    expect(a.state.extras("a").circuitOpens).toBe(1);
+    const opened = replicas.flatMap((r) => r.changes.filter((x) => x.to === "open" && x.origin === undefined));
+    expect(opened).toHaveLength(1);
+    expect(opened[0]!.reason).toMatch(/^failure rate \d+% over 60s$/);
+  });
+
+  it("exactly one half-open probe fleet-wide; its verdict reaches every replica", async () => {
+    const replicas = await fleet(3, { health: { consecutive_failures: 1 } });
+    const [a, b] = replicas as [Replica, Replica, Replica];
+    a.state.failure("a", FAIL);
+    for (const r of replicas) await within(() => r.state.snapshot("a").state === "open", 100);
+    for (const r of replicas) await within(() => r.state.snapshot("a").state === "half_open", 1_000);
+    const claims = await Promise.all(replicas.flatMap((r) => Array.from({ length: 5 }, async () => r.state.tryAcquire("a", undefined))));
+    expect(claims.filter(Boolean)).toHaveLength(1);
+    const holder = replicas[claims.findIndex(Boolean) / 5 | 0]!;
+    holder.state.success("a", 50);
+    for (const r of replicas) await within(() => r.state.snapshot("a").state === "active", 100);
+    holder.state.release("a");
+    expect(b.state.tryAcquire("a", undefined)).toBe(true);
+  });
+
+  it("a probe whose holder released without a verdict (client left) lets the next replica probe", async () => {
+    const [a, b] = await fleet(2, { health: { consecutive_failures: 1, cooldown_seconds: 0.2 } });
+    a!.state.failure("a", FAIL);
+    await within(() => b!.state.snapshot("a").state === "half_open", 1_000);
+    await within(() => a!.state.snapshot("a").state === "half_open", 1_000);
+    expect(await a!.state.tryAcquire("a", undefined)).toBe(true);
+    expect(await b!.state.tryAcquire("a", undefined)).toBe(false);
+    a!.state.release("a");
+    await expect.poll(() => b!.state.tryAcquire("a", undefined), { timeout: 1_000, interval: 20 }).toBe(true);
+  });
+
+  it("a probe claim held by a replica that died lapses after the claim TTL", async () => {
+    const [a, b] = await fleet(2, { health: { consecutive_failures: 1, cooldown_seconds: 0.2 }, claimTtlMs: 1_000 });
+    a!.state.failure("a", FAIL);
+    await within(() => a!.state.snapshot("a").state === "half_open", 1_000);
+    expect(await a!.state.tryAcquire("a", undefined)).toBe(true);
+    // "Dies": no release, no verdict, no heartbeat.
+    a!.state.stop();
+    await a!.link.close();
+    const start = performance.now();
+    await within(() => b!.state.snapshot("a").state === "half_open", 1_000);
+    expect(await b!.state.tryAcquire("a", undefined)).toBe(false);
+    await expect.poll(() => b!.state.tryAcquire("a", undefined), { timeout: 3_000, interval: 50 }).toBe(true);
+    expect(performance.now() - start).toBeLessThan(1_000 + 500);
+  });
+
+  it("a live holder keeps its probe claim past the TTL by refreshing it", async () => {
+    const [a, b] = await fleet(2, { health: { consecutive_failures: 1, cooldown_seconds: 0.2 }, claimTtlMs: 600 });
+    a!.state.failure("a", FAIL);
+    await within(() => a!.state.snapshot("a").state === "half_open", 1_000);
+    expect(await a!.state.tryAcquire("a", undefined)).toBe(true);
+    const beat = setInterval(() => void a!.state.refresh(), 150);
+    cleanup.push(() => clearInterval(beat));
+    await new Promise((r) => setTimeout(r, 1_200));
+    expect(await b!.state.tryAcquire("a", undefined)).toBe(false);
+  });
+
+  it("shares in-flight counts, latency estimates, counters and round-robin positions", async () => {
+    const [a, b] = await fleet(2, { syncMs: 200 });
+    expect(a!.state.tryAcquire("a", undefined)).toBe(true);
+    expect(a!.state.tryAcquire("a", undefined)).toBe(true);
+    a!.state.success("a", 100);
+    await expect.poll(() => b!.state.snapshot("a"), { timeout: 1_000 }).toMatchObject({ inFlight: 2, requests: 2, successes: 1, latencyEwmaMs: 100 });
+    // max_concurrency counts the whole fleet.
+    expect(b!.state.tryAcquire("a", 2)).toBe(false);
+    a!.state.release("a");
+    a!.state.release("a");
+    await expect.poll(() => b!.state.snapshot("a").inFlight, { timeout: 1_000 }).toBe(0);
+    expect(b!.state.tryAcquire("a", 2)).toBe(true);
+
+    // Positions come from one counter: taken turn about, no replica repeats another's.
+    const seen: number[] = [];
+    for (let i = 0; i < 20; i++) {
+      seen.push((i % 2 === 0 ? a : b)!.state.nextCursor("chat:0"));
+      await new Promise((r) => setTimeout(r, 5));
+    }
+    const fromFleet = seen.slice(4);
+    expect(new Set(fromFleet).size).toBe(fromFleet.length);
+  });
+
+  it("a strategy switched on one replica applies on the others; reset clears it everywhere", async () => {
+    const [a, b] = await fleet(2);
+    a!.state.setStrategy("0", "least_busy");
+    await within(() => b!.state.strategy("0") === "least_busy", 100);
+    b!.state.failure("a", { rateLimited: true, retryAfterMs: 5_000 });
+    await within(() => a!.state.snapshot("a").state === "cooldown", 100);
+    a!.state.reset();
+    await within(() => b!.state.snapshot("a").state === "active" && b!.state.strategy("0") === undefined, 1_000);
+  });
+});
+
+describe.skipIf(!RUN)("shared routing state when Redis goes away", () => {
+  let proxy: TcpProxy;
+
+  it("serves from local state without waiting, then shares what it learned alone when Redis returns", async () => {
+    proxy = await startTcpProxy(redisTarget());
+    cleanup.push(() => proxy.close());
+    const [a, b] = await fleet(2, { url: (i) => (i === 0 ? proxy.url() : TEST_REDIS_URL) });
+    proxy.cut();
+    await expect.poll(() => a!.link.isUp(), { timeout: 2_000 }).toBe(false);
+    // No Redis round trip: answered on the spot.
+    expect(a!.state.tryAcquire("a", undefined)).toBe(true);
+    a!.state.release("a");
+    a!.state.failure("a", { rateLimited: true, retryAfterMs: 4_000 });
+    expect(a!.state.snapshot("a").state).toBe("cooldown");
+    expect(b!.state.snapshot("a").state).toBe("active");
+
+    proxy.restore();
+    await expect.poll(() => a!.link.isUp(), { timeout: 3_000 }).toBe(true);
+    await within(() => b!.state.snapshot("a").state === "cooldown", 1_000);
+    // And the shared path works again: b's word reaches a.
+    b!.state.failure("b", { rateLimited: true, retryAfterMs: 4_000 });
+    await within(() => a!.state.snapshot("b").state === "cooldown", 100);
+  });
+
+  it("a Redis that stops answering (partition) is given up on within the timeout, and requests never wait after that", async () => {
+    proxy = await startTcpProxy(redisTarget());
+    cleanup.push(() => proxy.close());
+    const [a] = await fleet(1, { url: () => proxy.url(), health: { consecutive_failures: 1, cooldown_seconds: 0.05 } });
+    proxy.blackhole();
+    a!.state.failure("a", FAIL);
+    await expect.poll(() => a!.link.isUp(), { timeout: 2_000 }).toBe(false);
+    // The failed write fell back to local state.
+    await within(() => a!.state.snapshot("a").state !== "active", 500);
+    await within(() => a!.state.snapshot("a").state === "half_open", 1_000);
+    const t = performance.now();
+    expect(await a!.state.tryAcquire("a", undefined)).toBe(true);
+    expect(performance.now() - t).toBeLessThan(20);
+    proxy.restore();
+    await expect.poll(() => a!.link.isUp(), { timeout: 5_000 }).toBe(true);
+  });
+});
