@@ -69,11 +69,13 @@ export function createGateway(deps: AppDeps): Gateway {
     fetch: deps.fetch,
     now: deps.wallClock,
     requestTimeoutMs: config.requestTimeoutMs,
+    maxLineBytes: config.upstreamMaxLineBytes,
     retry: {
       maxRetries: config.maxRetries,
       backoffMs: config.retryBackoffMs,
-      onRetry: ({ attempt, error }) =>
-        logger.warn({ attempt, status: error.status, code: error.code, err: error.message }, "upstream call failed; retrying"),
+      random: deps.random,
+      onRetry: ({ attempt, maxRetries, delayMs, call, kind, error }) =>
+        logger.warn({ attempt, max_retries: maxRetries, delay_ms: delayMs, call, kind, status: error.status, code: error.code, err: error.message }, "upstream call failed; retrying"),
     },
   });
   const defaults = providersFileSchema.shape;

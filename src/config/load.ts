@@ -13,6 +13,8 @@ export interface Config {
   maxReasoningChars: number;
   maxRetries: number;
   retryBackoffMs: number;
+  /** Longest unfinished upstream SSE event / NDJSON line held in memory before the stream is ended. */
+  upstreamMaxLineBytes: number;
   parseReasoningFields: boolean;
   keepaliveMs: number;
   maxBodyBytes: number;
@@ -74,6 +76,7 @@ export function loadConfig(env: EnvLike): Config {
     maxReasoningChars: e.MAX_REASONING_CHARS,
     maxRetries: e.UPSTREAM_MAX_RETRIES,
     retryBackoffMs: e.UPSTREAM_RETRY_BACKOFF * 1000,
+    upstreamMaxLineBytes: e.UPSTREAM_MAX_LINE_BYTES,
     parseReasoningFields: e.ENABLE_PARSE_REASONING,
     keepaliveMs: e.SSE_KEEPALIVE_SECONDS * 1000,
     maxBodyBytes: e.MAX_BODY_BYTES,

@@ -11,6 +11,7 @@ export function providerRoutes(router: Router) {
       providers: router.snapshots().map((s) => ({
         id: s.id,
         tier: s.tier,
+        kind: s.kind,
         base_url: s.base_url,
         state: s.state,
         in_flight: s.inFlight,

@@ -17,7 +17,7 @@ export function retriesFor(plan: RoutePlan, index: number, maxRetries: number): 
 
 /** Tell the router how a provider did; a request's own 4xx says nothing about the provider. */
 export function reportFailure(router: Router, c: Candidate, e: UpstreamError): void {
-  if (e.kind === "aborted" || (e.kind === "http" && e.status !== undefined && e.status < 500 && e.status !== 429 && e.status !== 408)) return;
+  if (!e.providerFault) return;
   router.failure(c, { rateLimited: e.status === 429, retryAfterMs: e.retryAfterMs });
 }
 

@@ -49,6 +49,7 @@ const EXPECTED = {
   providers: [
     {
       id: "friendli",
+      kind: "openai",
       base_url: "https://api.friendli.ai/serverless/v1",
       path: "/chat/completions",
       api_key_env: "FRIENDLI_TOKEN",
@@ -61,6 +62,7 @@ const EXPECTED = {
     },
     {
       id: "local",
+      kind: "openai",
       base_url: "http://127.0.0.1:11434/v1",
       path: "/chat/completions",
       tier: "local",
@@ -133,7 +135,7 @@ describe("parseProvidersFile", () => {
 
   it("fills in defaults for a minimal file", () => {
     const f = parseProvidersFile(minimal(`  - id: a\n    base_url: http://a.example/v1///\n`), "p.yaml", {});
-    expect(f.providers[0]).toEqual({ id: "a", base_url: "http://a.example/v1", path: "/chat/completions", tier: "cloud", weight: 1, priority: 100, models: { "*": "*" } });
+    expect(f.providers[0]).toEqual({ id: "a", kind: "openai", base_url: "http://a.example/v1", path: "/chat/completions", tier: "cloud", weight: 1, priority: 100, models: { "*": "*" } });
     expect(f.routes[0]).toEqual({ model: "*", strategy: "priority", providers: ["a"] });
     expect(f.summary_route).toBeUndefined();
     expect(f.health).toEqual(EXPECTED.health);
