@@ -114,7 +114,7 @@ export function createUpstreamClient(opts: UpstreamClientOptions): UpstreamClien
       }
       const wrong = wrongBody(adapter, res.headers, mode);
       if (wrong) {
-        res.body.destroy();
+        discard(res.body);
         throw wrong;
       }
       return { res, attempt, release };
@@ -226,12 +226,21 @@ async function readCapped(body: AsyncIterable<Uint8Array> & { destroy(): unknown
   for await (const chunk of body) {
     size += chunk.length;
     if (size > maxBytes) {
-      body.destroy();
+      discard(body);
       throw new UpstreamError({ kind: "protocol", code: "upstream_body_too_large", message: `the upstream sent a body larger than ${maxBytes} bytes (UPSTREAM_MAX_LINE_BYTES)`, retryable: false });
     }
     chunks.push(chunk);
   }
   return Buffer.concat(chunks).toString("utf8");
+}
+
+/**
+ * Drop a body we will not read and close its connection. undici's body emits an abort error when
+ * destroyed; with nobody reading, that error is expected and must not become an uncaught one.
+ */
+function discard(body: { destroy(): unknown; on?: (event: "error", listener: () => void) => unknown }): void {
+  body.on?.("error", () => undefined);
+  body.destroy();
 }
 
 /** Map anything thrown while talking to the upstream onto one of our error kinds. */
