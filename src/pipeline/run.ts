@@ -4,7 +4,7 @@ import type { RouteInfo, StagedEvent, Timings, Usage } from "../events/index.js"
 import { classifyTask, type Candidate } from "../providers/index.js";
 import { createReasoningCollector, createReasoningSeparator, resolveCapability, type ParsedPart } from "../reasoning/index.js";
 import type { Summarize } from "../summaries/index.js";
-import type { UpstreamError } from "../upstream/index.js";
+import { reportsNativeReasoning, type UpstreamError } from "../upstream/index.js";
 import { childController, FINISHED } from "../util/index.js";
 import { asUpstreamError, completeVia, noProvider, reportFailure, retriesFor, type FailoverDeps } from "./failover.js";
 import type { RequestObserver } from "./observer.js";
@@ -149,9 +149,11 @@ export async function runStaged(req: StagedRequest, deps: PipelineDeps, sink: St
       if (!deps.router.acquire(c)) continue;
       route = { provider: c.provider.id, strategy: plan.strategy, reason: plan.reason, attempts: attempts + 1 };
       sink.provider?.(c.provider.id);
-      const separator = createReasoningSeparator({ mode, useReasoningFields: deps.parseReasoningFields });
+      // A native API with its own reasoning field needs no tag instruction (issue 15).
+      const providerMode = mode === "auto" && reportsNativeReasoning(c.provider.target) ? "fields" : mode;
+      const separator = createReasoningSeparator({ mode: providerMode, useReasoningFields: deps.parseReasoningFields });
       try {
-        const upstream = await deps.client.stream(c.provider.target, buildUpstreamBody(req, mode, c.upstreamModel), signal, {
+        const upstream = await deps.client.stream(c.provider.target, buildUpstreamBody(req, providerMode, c.upstreamModel), signal, {
           maxRetries: retriesFor(plan, i, deps.maxRetries),
           onRetry: ({ attempt, error }) => deps.observer.retry({ id: req.requestId, provider: c.provider.id, attempt, status: error.status, code: error.code }),
         });

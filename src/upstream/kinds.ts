@@ -25,3 +25,21 @@ export interface NativeOptions {
   /** Ollama: the `think` field (default true; a level string for models that take one). */
   think?: boolean | "low" | "medium" | "high" | undefined;
 }
+
+/**
+ * Will this provider report reasoning in its API's own field (Anthropic thinking blocks, Gemini
+ * thought parts, Ollama `message.thinking`)? Then asking the model for reasoning tags as well
+ * would only put tags into the answer, so `auto` mode reads the fields alone for it.
+ */
+export function reportsNativeReasoning(target: { kind?: ProviderKind | undefined; native?: NativeOptions | undefined }): boolean {
+  switch (target.kind) {
+    case "anthropic":
+      return target.native?.thinkingBudget !== undefined;
+    case "gemini":
+      return target.native?.thinkingBudget !== 0;
+    case "ollama":
+      return target.native?.think !== false;
+    default:
+      return false;
+  }
+}

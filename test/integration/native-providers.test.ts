@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { DEFAULT_ANSWER_TEXT, DEFAULT_REASONING_TEXT, MOCK_TOOL_ARGS, startMockUpstream, summarizePrompt, summarizeReasoning, type MockCall, type RunningMock } from "../../mock-upstream/index.js";
-import { noopObserver, type RequestRecord } from "../../src/pipeline/index.js";
+import { noopObserver, TAG_INSTRUCTION, type RequestRecord } from "../../src/pipeline/index.js";
 import { createUpstreamClient, type ProviderKind, type UpstreamTarget } from "../../src/upstream/index.js";
 import { completionFromDeltas } from "../../src/upstream/adapters/index.js";
 import type { UpstreamDelta } from "../../src/upstream/chunks.js";
@@ -55,6 +55,8 @@ describe.each(KINDS)("%s provider through the gateway", (kind) => {
     // Every call went to the native API, the summaries (non-streamed) included.
     const mock = mocks.p!.mock;
     expect(mock.calls.map((c) => [c.kind, c.api])).toEqual(expect.arrayContaining([["chat", kind], ["prompt_summary", kind], ["reasoning_summary", kind]]));
+    // Native reasoning needs no tag instruction; asking for tags too would put them in the answer.
+    expect(JSON.stringify(chatCalls(mocks.p!)[0]!.body)).not.toContain(TAG_INSTRUCTION);
 
     await expect.poll(() => records.length).toBe(1);
     const rec = records[0]!;
@@ -100,6 +102,21 @@ describe.each(KINDS)("%s provider through the gateway", (kind) => {
     const r = await postStaged(gateway.url, { model, messages: userMessage(prompt) });
     expect(r.status).toBe(status);
     expect(chatCalls(mocks.q!)).toHaveLength(0);
+  });
+});
+
+describe("anthropic without a thinking budget", () => {
+  it("asks for reasoning tags instead, as for any plain model, and the answer is still exact", async () => {
+    const { gateway, mocks } = await stack(
+      { p: {} },
+      `providers:\n${providerYaml("anthropic", "p").replace("    thinking_budget: 1024\n", "")}routes:\n  - model: "*"\n    providers: [p]\n`,
+      ENV,
+    );
+    const r = await postStaged(gateway.url, { model: "reasoning-llm", messages: userMessage(prompt) });
+    expect(answerOf(r)).toBe(DEFAULT_ANSWER_TEXT);
+    const sent = chatCalls(mocks.p!)[0]!.body;
+    expect(sent).not.toHaveProperty("thinking");
+    expect(sent.system).toBe(TAG_INSTRUCTION);
   });
 });
 
