@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
@@ -374,5 +374,19 @@ routes:
       "providers[2].think: only applies to kind ollama (this provider is anthropic)",
       "providers[2].thinking_budget: must be at least 1024 for anthropic",
     ]);
+  });
+});
+
+describe("the README's native provider examples", () => {
+  const readme = readFileSync(new URL("../../../README.md", import.meta.url), "utf8");
+  const examples = [...readme.matchAll(/```yaml\n(providers:\n {2}- id: \w+\n {4}kind: (anthropic|gemini|ollama)\n[\s\S]*?)```/g)];
+
+  it.each(["anthropic", "gemini", "ollama"])("the %s example parses", (kind) => {
+    const example = examples.find((m) => m[2] === kind);
+    expect(example).toBeDefined();
+    const id = /- id: (\w+)/.exec(example![1]!)![1];
+    const file = `${example![1]}routes:\n  - model: "*"\n    providers: [${id}]\n`;
+    const parsed = parseProvidersFile(file, "README.md", { ANTHROPIC_API_KEY: "k", GEMINI_API_KEY: "k" });
+    expect(parsed.providers[0]!.kind).toBe(kind);
   });
 });
