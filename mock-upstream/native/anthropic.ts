@@ -52,6 +52,19 @@ function orphanToolResult(messages: Record<string, unknown>[]): string | undefin
   return undefined;
 }
 
+/**
+ * With thinking on, a tool loop in progress (the last message answers the assistant's tool_use)
+ * must hand back that assistant turn's thinking block first; the index of a turn that does not.
+ */
+function loopWithoutThinking(messages: Record<string, unknown>[]): number | undefined {
+  const last = messages.at(-1);
+  const prev = messages.length - 2;
+  const assistant = messages[prev];
+  if (!last || last.role !== "user" || !blocks(last.content).some((b) => b.type === "tool_result") || assistant?.role !== "assistant") return undefined;
+  const first = blocks(assistant.content)[0];
+  return first?.type === "thinking" || first?.type === "redacted_thinking" ? undefined : prev;
+}
+
 function read(headers: Record<string, string>, body: unknown): ReturnType<NativeApi["read"]> {
   if (!headers["anthropic-version"]) return no(400, "anthropic-version: header is required");
   if (!headers["x-api-key"]) return no(401, "x-api-key header is required");
@@ -70,6 +83,10 @@ function read(headers: Record<string, string>, body: unknown): ReturnType<Native
     if (typeof budget !== "number" || budget < 1024) return no(400, "thinking.enabled.budget_tokens: Input should be greater than or equal to 1024");
     if (body.max_tokens <= budget) return no(400, "`max_tokens` must be greater than `thinking.budget_tokens`");
     if (body.temperature !== undefined && body.temperature !== 1) return no(400, "`temperature` may only be set to 1 when thinking is enabled");
+    const unsigned = loopWithoutThinking(messages);
+    if (unsigned !== undefined) {
+      return no(400, `messages.${unsigned}.content.0.type: Expected \`thinking\` or \`redacted_thinking\`, but found \`tool_use\`. When \`thinking\` is enabled, a final \`assistant\` message must start with a thinking block.`);
+    }
   }
   if (typeof body.temperature === "number" && (body.temperature < 0 || body.temperature > 1)) return no(400, "temperature: Input should be less than or equal to 1");
   const system = contentText(body.system);

@@ -86,6 +86,14 @@ describe("anthropic request translation", () => {
     // Summaries (non-streamed) and forced tool use never think.
     expect(build({ messages: [{ role: "user", content: "hi" }] }, { thinkingBudget: 2048 }, "complete").body).not.toHaveProperty("thinking");
     expect(build({ messages: [{ role: "user", content: "hi" }], tools: [{ type: "function", function: { name: "t" } }], tool_choice: "required" }, { thinkingBudget: 2048 }).body).not.toHaveProperty("thinking");
+    // Mid tool loop the API wants the earlier signed thinking back, which the chat shape cannot carry.
+    const loop = [
+      { role: "user", content: "weather?" },
+      { role: "assistant", tool_calls: [{ id: "t1", type: "function", function: { name: "w", arguments: "{}" } }] },
+      { role: "tool", tool_call_id: "t1", content: "sunny" },
+    ];
+    expect(build({ messages: loop }, { thinkingBudget: 2048 }).body).not.toHaveProperty("thinking");
+    expect(build({ messages: [...loop, { role: "assistant", content: "Sunny." }, { role: "user", content: "thanks" }] }, { thinkingBudget: 2048 }).body).toHaveProperty("thinking");
     expect(build({ messages: [{ role: "user", content: "hi" }] }, { anthropicVersion: "2024-01-01", defaultMaxTokens: 777 }).headers["anthropic-version"]).toBe("2024-01-01");
     expect(build({ messages: [{ role: "user", content: "hi" }] }, { defaultMaxTokens: 777 }).body).toMatchObject({ max_tokens: 777 });
   });

@@ -20,9 +20,10 @@ export function anthropicBody(body: Record<string, unknown>, native: NativeOptio
   const chat = readChatBody(body);
   const system = systemText(chat.turns);
   const forcesTool = chat.toolChoice === "required" || typeof chat.toolChoice === "object";
-  // Thinking only on the streamed main call: summaries need no reasoning, and the API refuses
-  // thinking together with a forced tool choice.
-  const budget = mode === "stream" && !forcesTool ? native?.thinkingBudget : undefined;
+  // Thinking only on the streamed main call: summaries need no reasoning, the API refuses
+  // thinking together with a forced tool choice, and inside a tool loop it wants the earlier
+  // turn's signed thinking block back, which an OpenAI-shaped history cannot carry.
+  const budget = mode === "stream" && !forcesTool && !inToolLoop(chat.turns) ? native?.thinkingBudget : undefined;
   const answerTokens = chat.maxTokens ?? native?.defaultMaxTokens ?? DEFAULT_MAX_TOKENS;
   const out: Record<string, unknown> = {
     model: chat.model,
@@ -39,6 +40,12 @@ export function anthropicBody(body: Record<string, unknown>, native: NativeOptio
   if (chat.stop) out.stop_sequences = chat.stop;
   Object.assign(out, tools(chat));
   return out;
+}
+
+/** Does the conversation end with tool results answering the last assistant turn's calls? */
+function inToolLoop(turns: ChatTurn[]): boolean {
+  const last = turns.filter((t) => t.role !== "system" && t.role !== "tool").at(-1);
+  return turns.at(-1)?.role === "tool" && last?.role === "assistant" && last.toolCalls.length > 0;
 }
 
 function messages(turns: ChatTurn[], ctx: AdapterContext): Message[] {
