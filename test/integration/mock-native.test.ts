@@ -177,6 +177,13 @@ describe("mock hostile modes", () => {
     expect(gunzipSync(Buffer.from(await res.body.arrayBuffer())).toString()).toContain("data: [DONE]");
   });
 
+  it("can be switched on over HTTP, and typos are refused", async () => {
+    const { root, m } = await mock();
+    expect((await post(`${root}/_mock/config`, { faults: { hostile: "html" } })).status).toBe(200);
+    expect(m.mock.options.faults.hostile).toBe("html");
+    expect((await post(`${root}/_mock/config`, { faults: { hostile: "xml" } })).status).toBe(400);
+  });
+
   it("the OpenAI-compatible API is unchanged without them", async () => {
     const { m } = await mock({ scenario: "plain" });
     const text = await (await post(`${m.baseUrl}/chat/completions`, { model: "m", stream: true, messages: user })).text();
