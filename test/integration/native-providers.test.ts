@@ -64,6 +64,16 @@ describe.each(KINDS)("%s provider through the gateway", (kind) => {
     expect(rec.costUsd).toBeCloseTo((done.usage.prompt_tokens! * COST.input_per_mtok + done.usage.completion_tokens! * COST.output_per_mtok) / 1e6, 12);
   });
 
+  it("a turn that only calls a tool ends cleanly with finish_reason tool_calls (the tool-call event is the pipeline's to add)", async () => {
+    const { gateway } = await stack({ p: {} }, `providers:\n${providerYaml(kind, "p")}routes:\n  - model: "*"\n    providers: [p]\n`, ENV);
+    const tools = [{ type: "function", function: { name: "get_weather", parameters: { type: "object" } } }];
+    const r = await postStaged(gateway.url, { model: `${MODEL_ID[kind].replace(":latest", "")}-tools`, messages: userMessage(prompt), tools });
+    expect(r.status).toBe(200);
+    expect(first(r, "summary.reasoning").data.source).toBe("model");
+    expect(first(r, "output.done").data).toMatchObject({ finish_reason: "tool_calls" });
+    expect(answerOf(r)).toBe("");
+  });
+
   it("ends with an `error` event when the native stream reports an error after the answer began", async () => {
     const reasoningText = "Short reasoning here. It ends soon.";
     const answerText = "One two three four five six seven eight nine ten eleven twelve.";
