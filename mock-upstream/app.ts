@@ -4,6 +4,7 @@ import { handleChat } from "./chat.js";
 import { modelList, registerControlRoutes } from "./control.js";
 import { createFailCounter } from "./faults.js";
 import { createEndpointRegistry, registerManagementRoutes } from "./management.js";
+import { registerNativeRoutes } from "./native/routes.js";
 import { errorBody } from "./openai.js";
 import { defaultOptions, mergeOptions } from "./options.js";
 import type { DeepPartial, ManagementCall, MockOptions, MockUpstream } from "./types.js";
@@ -20,8 +21,9 @@ export function shutdownMock(mock: MockUpstream): void {
 }
 
 /**
- * Build a mock OpenAI-compatible upstream: scripted reasoning scenarios, fault injection, a
- * Friendli management API emulation and a record of every call. No I/O until the app is served.
+ * Build a mock upstream: the OpenAI-compatible API with scripted reasoning scenarios, the native
+ * Anthropic, Gemini and Ollama APIs, fault injection, a Friendli management API emulation and a
+ * record of every call. No I/O until the app is served.
  */
 export function createMockUpstream(options: DeepPartial<MockOptions> = {}): MockUpstream {
   let current = mergeOptions(defaultOptions(), options);
@@ -64,6 +66,7 @@ export function createMockUpstream(options: DeepPartial<MockOptions> = {}): Mock
 
   registerControlRoutes(app, () => mock);
   registerManagementRoutes(app, { endpoints, options: () => current, calls: managementCalls });
+  registerNativeRoutes(app, { options: () => current, log, failures, lifetime: () => lifetime.signal });
 
   app.get("*", (c, next) => (/\/models\/?$/.test(c.req.path) ? c.json(modelList()) : next()));
   app.post("*", (c, next) =>

@@ -1,7 +1,7 @@
 import type { MockCall, MockCallOutcome } from "./types.js";
 
 /** What the chat route knows about a call when it arrives. */
-export type CallArrival = Pick<MockCall, "kind" | "stream" | "model" | "path" | "body" | "headers">;
+export type CallArrival = Pick<MockCall, "kind" | "stream" | "model" | "path" | "body" | "headers"> & Partial<Pick<MockCall, "api">>;
 
 /**
  * The record of every chat-completions call, plus change notification so `waitFor` reacts to
@@ -13,6 +13,8 @@ export interface CallLog {
   record(arrival: CallArrival): MockCall;
   setStatus(call: MockCall, status: number): void;
   countChunk(call: MockCall): void;
+  /** Total body bytes written so far (hostile streams, where chunks are not the unit). */
+  countBytes(call: MockCall, total: number): void;
   /** Move a pending call to its final outcome; later attempts are ignored (the first cause wins). */
   finish(call: MockCall, outcome: Exclude<MockCallOutcome, "pending">): void;
   reset(): void;
@@ -51,6 +53,10 @@ export function createCallLog(): CallLog {
     },
     countChunk(call) {
       call.chunksSent += 1;
+      notify();
+    },
+    countBytes(call, total) {
+      call.bytesSent = total;
       notify();
     },
     finish(call, outcome) {

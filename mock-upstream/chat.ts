@@ -3,6 +3,7 @@ import type { Context } from "hono";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
 import type { CallLog } from "./calls.js";
 import type { FailCounter, FailResponse } from "./faults.js";
+import { hostileResponse } from "./hostile.js";
 import type { EndpointRegistry } from "./management.js";
 import { chunk, completion, errorBody, usageChunk, usageFor } from "./openai.js";
 import type { CompletionIdentity } from "./openai.js";
@@ -146,6 +147,9 @@ export async function handleChat(c: Context, deps: ChatDeps): Promise<Response> 
   }
 
   deps.log.setStatus(call, 200);
+  if (opts.faults.hostile !== undefined) {
+    return hostileResponse(opts.faults.hostile, "sse", { signal, onBytes: (n) => deps.log.countBytes(call, n), finish: (o) => deps.log.finish(call, o) });
+  }
   const controller = new AbortController();
   const callSignal = AbortSignal.any([signal, controller.signal]);
   callSignal.addEventListener("abort", () => deps.log.finish(call, "aborted"), { once: true });

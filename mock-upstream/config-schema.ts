@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { HOSTILE_MODES } from "./types.js";
 import type { DeepPartial, MockOptions } from "./types.js";
 
 const ms = z.number().finite().nonnegative();
@@ -26,6 +27,7 @@ const faultsSchema = z.strictObject({
   stallAfterChunks: count.optional(),
   stallSummaries: z.enum(["prompt", "reasoning", "both"]).optional(),
   omitDone: z.boolean().optional(),
+  hostile: z.enum(HOSTILE_MODES).optional(),
 });
 
 /** The body of `POST /_mock/config`: a strict DeepPartial<MockOptions>, so typos are reported. */

@@ -4,11 +4,14 @@ export { startMockUpstream } from "./server.js";
 export { parseMockEnv } from "./env.js";
 export { summarizePrompt, summarizeReasoning } from "./summarize.js";
 export { DEFAULT_ANSWER_TEXT, DEFAULT_REASONING_TEXT, defaultOptions } from "./options.js";
-export { MOCK_SCENARIOS } from "./types.js";
+export { MOCK_SCENARIOS, HOSTILE_MODES } from "./types.js";
+export { NATIVE_SCENARIOS, MOCK_TOOL_ARGS, type NativeScenario } from "./native/plan.js";
 export type { MockEnv } from "./env.js";
 export type {
   CallTarget,
   DeepPartial,
+  HostileMode,
+  MockApi,
   ManagementCall,
   MockCall,
   MockCallKind,

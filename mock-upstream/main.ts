@@ -11,7 +11,7 @@ async function main(): Promise<void> {
   const { port, host, options } = parsed.value;
   const running = await startMockUpstream({ ...options, port, host });
   const origin = `http://${host.includes(":") ? `[${host}]` : host}:${running.port}`;
-  process.stdout.write(`mock upstream listening on ${origin} (OpenAI base URL ${origin}/v1)\n`);
+  process.stdout.write(`mock upstream listening on ${origin} (OpenAI base URL ${origin}/v1; native kinds anthropic, gemini, ollama: base_url ${origin})\n`);
 
   let stopping = false;
   const stop = (): void => {

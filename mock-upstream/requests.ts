@@ -1,6 +1,7 @@
 import type { MockCallKind } from "./types.js";
 
-interface Message {
+/** A message as the mock reads it, whatever API it came in on. */
+export interface Message {
   role: string;
   text: string;
 }

@@ -4,11 +4,18 @@ import type { StreamFault } from "./faults.js";
 import { sleep, untilAborted } from "./timing.js";
 import type { MockCallOutcome, MockFaults } from "./types.js";
 
-/** One `data:` chunk of the script and the pause before it. */
+/** One chunk of the script (an SSE event or an NDJSON line) and the pause before it. */
 export interface Frame {
-  data: Record<string, unknown>;
+  data: unknown;
+  /** SSE event name (Anthropic names every event; OpenAI and Gemini send bare `data:`). */
+  event?: string;
   delayMs: number;
+  /** The API's own end marker (Anthropic `message_stop`, Ollama `done: true`): left out under `omitDone`. */
+  terminal?: boolean;
 }
+
+/** A frame without its pause: what a fault sends. */
+export type FaultFrame = Omit<Frame, "delayMs" | "terminal">;
 
 export interface StreamScript {
   frames: Frame[];
@@ -16,6 +23,12 @@ export interface StreamScript {
   faults: MockFaults;
   /** The chunk to send for a `finish_reason: "error"` fault. */
   finishErrorChunk: Record<string, unknown>;
+  /** How frames are written; default SSE. */
+  format?: "sse" | "ndjson";
+  /** Written after the last frame unless `omitDone`; default OpenAI's `data: [DONE]`. Natives end with a terminal frame. */
+  doneText?: string;
+  /** The in-stream error for an `errorAfterChunks` fault; default OpenAI's error object. */
+  errorFrame?: FaultFrame;
 }
 
 export interface StreamHooks {
@@ -58,9 +71,11 @@ export function scriptedBody(script: StreamScript, hooks: StreamHooks): Readable
   function write(text: string): void {
     if (!signal.aborted) controller.enqueue(encoder.encode(text));
   }
-  function send(data: unknown): void {
+  function send(frame: FaultFrame): void {
     if (signal.aborted) return;
-    write(`data: ${JSON.stringify(data)}\n\n`);
+    const json = JSON.stringify(frame.data);
+    if (script.format === "ndjson") write(`${json}\n`);
+    else write(`${frame.event !== undefined ? `event: ${frame.event}\n` : ""}data: ${json}\n\n`);
     sent += 1;
     hooks.onChunk();
   }
@@ -83,10 +98,10 @@ export function scriptedBody(script: StreamScript, hooks: StreamHooks): Readable
   async function applyFault(fault: StreamFault): Promise<void> {
     switch (fault) {
       case "error":
-        send(IN_STREAM_ERROR);
+        send(script.errorFrame ?? { data: IN_STREAM_ERROR });
         return end("failed");
       case "finish_error":
-        send(script.finishErrorChunk);
+        send({ data: script.finishErrorChunk });
         return end("failed");
       case "stall":
         // Outcome becomes "aborted" through the abort listener once the client gives up.
@@ -105,14 +120,18 @@ export function scriptedBody(script: StreamScript, hooks: StreamHooks): Readable
 
   async function play(): Promise<void> {
     for (const frame of script.frames) {
-      const fault = streamFaultAt(script.faults, sent, false);
+      // A native end marker is where OpenAI's [DONE] would be: every due fault fires before it.
+      const atEnd = frame.terminal === true;
+      const fault = streamFaultAt(script.faults, sent, atEnd);
       if (fault !== undefined) return applyFault(fault);
+      if (atEnd && script.faults.omitDone === true) continue;
       if (!(await sleep(frame.delayMs, signal))) return;
-      send(frame.data);
+      send(frame);
     }
     const fault = streamFaultAt(script.faults, sent, true);
     if (fault !== undefined) return applyFault(fault);
-    if (script.faults.omitDone !== true) write("data: [DONE]\n\n");
+    const doneText = script.doneText ?? "data: [DONE]\n\n";
+    if (script.faults.omitDone !== true && doneText !== "") write(doneText);
     end("completed");
   }
 

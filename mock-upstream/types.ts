@@ -73,9 +73,22 @@ export interface MockFaults {
   stallAfterChunks?: number;
   /** Those summary calls never answer (until the client aborts). */
   stallSummaries?: "prompt" | "reasoning" | "both";
-  /** End the stream without `data: [DONE]`. */
+  /** End the stream without `data: [DONE]` (natives: without `message_stop` / `done: true`). */
   omitDone?: boolean;
+  /**
+   * A streamed call answers 200 with something hostile instead of its stream (issue 10):
+   * `endless_line` — a proper stream whose first line never ends (until the client leaves);
+   * `html` — a `text/html` page; `json` — `application/json`; `gzip` — a gzip-encoded stream
+   * nobody asked for.
+   */
+  hostile?: HostileMode;
 }
+
+export const HOSTILE_MODES = ["endless_line", "html", "json", "gzip"] as const;
+export type HostileMode = (typeof HOSTILE_MODES)[number];
+
+/** Which API a call came in on: the OpenAI-compatible one or an emulated native one. */
+export type MockApi = "openai" | "anthropic" | "gemini" | "ollama";
 
 export interface MockOptions {
   /** Default for calls that do not pick one by header or model name. */
@@ -125,6 +138,10 @@ export interface MockCall {
   outcome: MockCallOutcome;
   endedAt?: number;
   chunksSent: number;
+  /** Absent for OpenAI-compatible calls. */
+  api?: MockApi;
+  /** Bytes of body written, for the hostile `endless_line` stream (how much the client read before leaving). */
+  bytesSent?: number;
 }
 
 /** A status or wake call to the emulated Friendli management API. */

@@ -94,8 +94,9 @@ export function createGateway(deps: AppDeps): Gateway {
     fetch: deps.fetch,
     now: deps.wallClock,
     requestTimeoutMs: config.requestTimeoutMs,
+    maxLineBytes: config.upstreamMaxLineBytes,
     // Retries are logged by the pipeline, which knows the request, provider and stage.
-    retry: { maxRetries: config.maxRetries, backoffMs: config.retryBackoffMs },
+    retry: { maxRetries: config.maxRetries, backoffMs: config.retryBackoffMs, random: deps.random },
   });
   const defaults = providersFileSchema.shape;
   const settings =

@@ -13,6 +13,8 @@ export interface Config {
   maxReasoningChars: number;
   maxRetries: number;
   retryBackoffMs: number;
+  /** Longest unfinished upstream SSE event / NDJSON line held in memory before the stream is ended. */
+  upstreamMaxLineBytes: number;
   parseReasoningFields: boolean;
   keepaliveMs: number;
   /** STATUS_HOLD_SECONDS: how long the first byte waits for the upstream to accept. */
@@ -90,6 +92,7 @@ export function loadConfig(env: EnvLike): Config {
     maxReasoningChars: e.MAX_REASONING_CHARS,
     maxRetries: e.UPSTREAM_MAX_RETRIES,
     retryBackoffMs: e.UPSTREAM_RETRY_BACKOFF * 1000,
+    upstreamMaxLineBytes: e.UPSTREAM_MAX_LINE_BYTES,
     parseReasoningFields: e.ENABLE_PARSE_REASONING,
     keepaliveMs: e.SSE_KEEPALIVE_SECONDS * 1000,
     statusHoldMs: e.STATUS_HOLD_SECONDS * 1000,

@@ -76,6 +76,7 @@ export const envSchema = z.object({
   MAX_REASONING_CHARS: z.preprocess(blankToUndefined, num().int().min(100).default(8000)),
   UPSTREAM_MAX_RETRIES: z.preprocess(blankToUndefined, num().int().min(0).max(20).default(3)),
   UPSTREAM_RETRY_BACKOFF: z.preprocess(blankToUndefined, num().min(0).default(1.0)),
+  UPSTREAM_MAX_LINE_BYTES: z.preprocess(blankToUndefined, num().int().min(1024, "must be a whole number >= 1024").default(1_048_576)),
   ENABLE_PARSE_REASONING: bool(true),
   SSE_KEEPALIVE_SECONDS: seconds(15),
   STATUS_HOLD_SECONDS: z.preprocess(blankToUndefined, num().min(0).max(60).default(2)),

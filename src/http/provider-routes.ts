@@ -8,6 +8,7 @@ export function providerJson(s: ReturnType<Router["snapshots"]>[number]) {
   return {
     id: s.id,
     tier: s.tier,
+    kind: s.kind,
     base_url: s.base_url,
     state: s.state,
     in_flight: s.inFlight,

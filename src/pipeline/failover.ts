@@ -17,7 +17,7 @@ export function retriesFor(plan: RoutePlan, index: number, maxRetries: number): 
 
 /** Tell the router how a provider did; a request's own 4xx says nothing about the provider. */
 export function reportFailure(router: Router, c: Candidate, e: UpstreamError): void {
-  if (e.kind === "aborted" || (e.kind === "http" && e.status !== undefined && e.status < 500 && e.status !== 429 && e.status !== 408)) return;
+  if (!e.providerFault) return;
   router.failure(c, { rateLimited: e.status === 429, retryAfterMs: e.retryAfterMs });
 }
 
@@ -44,7 +44,7 @@ export async function completeVia(
   signal: AbortSignal,
   deps: FailoverDeps,
   requestId: string,
-  onRetry: (info: { provider: string; attempt: number; error: UpstreamError }) => void,
+  onRetry: (info: { provider: string; attempt: number; maxRetries: number; delayMs: number; error: UpstreamError }) => void,
 ): Promise<unknown> {
   let last: UpstreamError | undefined;
   for (const [i, c] of plan.candidates.entries()) {
@@ -53,7 +53,7 @@ export async function completeVia(
     try {
       const result = await deps.client.complete(c.provider.target, body(c.upstreamModel), signal, {
         maxRetries: retriesFor(plan, i, deps.maxRetries),
-        onRetry: ({ attempt, error }) => onRetry({ provider: c.provider.id, attempt, error }),
+        onRetry: ({ attempt, maxRetries, delayMs, error }) => onRetry({ provider: c.provider.id, attempt, maxRetries, delayMs, error }),
       });
       deps.router.success(c, deps.now() - started);
       return result;

@@ -3,7 +3,7 @@ import type { RouteInfo, StagedEvent, Timings, Usage } from "../events/index.js"
 import { classifyTask, type Candidate, type RoutePlan } from "../providers/index.js";
 import { createReasoningCollector, createReasoningSeparator, resolveCapabilityFor, type CapabilityRule, type ParsedPart, type ReasoningCollector, type ReasoningSeparator } from "../reasoning/index.js";
 import type { Summarize, SummaryKind } from "../summaries/index.js";
-import type { UpstreamDelta, UpstreamError } from "../upstream/index.js";
+import { reportsNativeReasoning, type UpstreamDelta, type UpstreamError } from "../upstream/index.js";
 import { childController, FINISHED, RequestEnded, type ChildController } from "../util/index.js";
 import { failureOf, type Failure } from "./failure.js";
 import { asUpstreamError, completeVia, noProvider, reportFailure, retriesFor, type FailoverDeps } from "./failover.js";
@@ -290,12 +290,15 @@ class Run {
     this.route = { provider: c.provider.id, strategy: plan.strategy, reason: plan.reason, attempts: this.attempts + 1 };
     sink.provider?.(c.provider.id);
     const maxRetries = retriesFor(plan, index, deps.maxRetries);
-    const mode = resolveCapabilityFor(req.model, c.upstreamModel, deps.capabilities);
+    const capability = resolveCapabilityFor(req.model, c.upstreamModel, deps.capabilities);
+    // A native API with its own reasoning field needs no tag instruction: a model that followed it
+    // would put the tags into its answer.
+    const mode = capability === "auto" && reportsNativeReasoning(c.provider.target) ? "fields" : capability;
     const upstream = await deps.client.stream(c.provider.target, buildUpstreamBody({ ...req, messages: this.messages }, mode, c.upstreamModel), this.stop.signal, {
       maxRetries,
       onRetry: (info) => {
         this.logRetry("upstream", { provider: c.provider.id, ...info });
-        this.out.retry({ provider: c.provider.id, attempt: info.attempt, max_retries: maxRetries, delay_ms: 0, code: info.error.code, message: info.error.message });
+        this.out.retry({ provider: c.provider.id, attempt: info.attempt, max_retries: info.maxRetries, delay_ms: Math.round(info.delayMs), code: info.error.code, message: info.error.message });
       },
     });
     this.attempts += upstream.attempts;
@@ -365,11 +368,21 @@ class Run {
     if (!this.reasoningTask) this.reasoning = createReasoningCollector(this.deps.maxReasoningChars);
   }
 
-  private logRetry(stage: string, info: { provider: string; attempt: number; error: UpstreamError }): void {
+  private logRetry(stage: string, info: { provider: string; attempt: number; maxRetries?: number; delayMs?: number; error: UpstreamError }): void {
     const { error } = info;
     this.deps.observer.retry({ id: this.req.requestId, provider: info.provider, attempt: info.attempt, status: error.status, code: error.code });
     this.deps.logger.warn(
-      { request_id: this.req.requestId, provider: info.provider, stage, attempt: info.attempt, status: error.status, code: error.code, err: error.message },
+      {
+        request_id: this.req.requestId,
+        provider: info.provider,
+        stage,
+        attempt: info.attempt,
+        max_retries: info.maxRetries,
+        delay_ms: info.delayMs === undefined ? undefined : Math.round(info.delayMs),
+        status: error.status,
+        code: error.code,
+        err: error.message,
+      },
       "upstream call failed; retrying",
     );
   }

@@ -1,4 +1,4 @@
-import type { UpstreamTarget } from "../upstream/index.js";
+import type { NativeOptions, UpstreamTarget } from "../upstream/index.js";
 import type { Classification } from "./classifier.js";
 import type { HealthSettings, ProviderSpec, RouteSpec, StrategyName, TaskRoutingSettings } from "./schema.js";
 import { createMemoryRoutingState, type FailureInfo, type ProviderSnapshot, type RoutingState, type StateChange } from "./state.js";
@@ -121,8 +121,8 @@ export function createRouter(s: RouterSettings, deps: { now: () => number; rando
     taskRouting: s.taskRouting,
     health: s.health,
     providers: () => s.providers,
-    snapshots: (): (ProviderSnapshot & { tier: string; base_url: string })[] =>
-      s.providers.map((p) => ({ ...state.snapshot(p.id), tier: p.tier, base_url: p.target.baseUrl })),
+    snapshots: (): (ProviderSnapshot & { tier: string; base_url: string; kind: string })[] =>
+      s.providers.map((p) => ({ ...state.snapshot(p.id), tier: p.tier, base_url: p.target.baseUrl, kind: p.target.kind ?? "openai" })),
     routes: () => [
       ...s.routes.map((r, i) => ({ model: r.model, strategy: overrides.get(i) ?? r.strategy, providers: r.providers })),
       ...(s.summaryRoute ? [{ model: "(summaries)", strategy: overrides.get(-1) ?? s.summaryRoute.strategy, providers: s.summaryRoute.providers }] : []),
@@ -175,7 +175,13 @@ export function fileSettings(
       maxConcurrency: p.max_concurrency,
       cost: p.cost,
       models: p.models,
-      target: { baseUrl: p.base_url, path: p.path, apiKey: p.api_key_env ? env[p.api_key_env] : undefined },
+      target: {
+        baseUrl: p.base_url,
+        path: p.path,
+        apiKey: p.api_key_env ? env[p.api_key_env] : undefined,
+        kind: p.kind,
+        ...(p.kind !== "openai" && { native: nativeOptions(p) }),
+      },
     })),
     routes: file.routes,
     summaryRoute: file.summary_route,
@@ -183,4 +189,14 @@ export function fileSettings(
     taskRouting: file.task_routing,
     single: false,
   };
+}
+
+/** The native-API settings a provider declared, without the ones it left out. */
+function nativeOptions(p: ProviderSpec): NativeOptions {
+  const o: NativeOptions = {};
+  if (p.thinking_budget !== undefined) o.thinkingBudget = p.thinking_budget;
+  if (p.anthropic_version !== undefined) o.anthropicVersion = p.anthropic_version;
+  if (p.default_max_tokens !== undefined) o.defaultMaxTokens = p.default_max_tokens;
+  if (p.think !== undefined) o.think = p.think;
+  return o;
 }

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { DEFAULT_PATHS, PROVIDER_KINDS } from "../upstream/index.js";
 
 export const STRATEGIES = ["round_robin", "weighted", "least_busy", "latency", "cost", "priority"] as const;
 export type StrategyName = (typeof STRATEGIES)[number];
@@ -8,8 +9,11 @@ const httpUrl = z.url({ protocol: /^https?$/, message: "must be an http(s) URL" 
 
 const provider = z.strictObject({
   id: z.string().regex(/^[a-z0-9-]+$/, "must match [a-z0-9-]+"),
+  /** Which API it speaks: OpenAI-compatible (default) or a native one. */
+  kind: z.enum(PROVIDER_KINDS, { message: `must be one of ${PROVIDER_KINDS.join(", ")}` }).default("openai"),
   base_url: httpUrl,
-  path: z.string().startsWith("/", "must start with /").default("/chat/completions"),
+  // Default per kind (DEFAULT_PATHS), filled in by the transform below once the kind is known.
+  path: z.string().startsWith("/", "must start with /").optional(),
   // The NAME of an environment variable: a literal key in a file ends up in git.
   api_key_env: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, "must be the name of an environment variable, not a key").optional(),
   tier: z.enum(["cloud", "local"]).default("cloud"),
@@ -18,7 +22,22 @@ const provider = z.strictObject({
   max_concurrency: z.number().int().positive().optional(),
   cost: z.strictObject({ input_per_mtok: z.number().min(0), output_per_mtok: z.number().min(0) }).optional(),
   models: z.record(z.string(), z.string()).default({ "*": "*" }),
-});
+  // Native-API settings; each is checked against the provider's kind in the file's superRefine.
+  thinking_budget: z.number().int("must be an integer").min(-1).optional(),
+  anthropic_version: z.string().min(1).optional(),
+  default_max_tokens: z.number().int().positive().optional(),
+  think: z.union([z.boolean(), z.enum(["low", "medium", "high"])], { message: "must be true, false, low, medium or high" }).optional(),
+})
+  // The chat path defaults by kind: /chat/completions, /v1/messages, /v1beta or /api/chat.
+  .transform(({ path, ...p }) => ({ ...p, path: path ?? DEFAULT_PATHS[p.kind] }));
+
+/** Which kinds each native setting means something for; elsewhere it is a mistake worth reporting. */
+const NATIVE_SETTINGS = {
+  thinking_budget: ["anthropic", "gemini"],
+  anthropic_version: ["anthropic"],
+  default_max_tokens: ["anthropic"],
+  think: ["ollama"],
+} as const;
 
 const route = z.strictObject({
   model: z.string().min(1),
@@ -55,6 +74,15 @@ export const providersFileSchema = z
     file.providers.forEach((p, i) => {
       if (ids.has(p.id)) ctx.addIssue({ code: "custom", path: ["providers", i, "id"], message: `duplicate provider id "${p.id}"` });
       ids.add(p.id);
+      for (const [key, kinds] of Object.entries(NATIVE_SETTINGS)) {
+        if (p[key as keyof typeof NATIVE_SETTINGS] !== undefined && !(kinds as readonly string[]).includes(p.kind)) {
+          ctx.addIssue({ code: "custom", path: ["providers", i, key], message: `only applies to kind ${kinds.join(" or ")} (this provider is ${p.kind})` });
+        }
+      }
+      // Anthropic refuses a thinking budget under 1024 tokens; better to say so at start-up.
+      if (p.kind === "anthropic" && p.thinking_budget !== undefined && p.thinking_budget < 1024) {
+        ctx.addIssue({ code: "custom", path: ["providers", i, "thinking_budget"], message: "must be at least 1024 for anthropic" });
+      }
     });
     const check = (list: string[], path: (string | number)[]) =>
       list.forEach((id, j) => {
@@ -66,6 +94,7 @@ export const providersFileSchema = z
 
 export type ProvidersFile = z.infer<typeof providersFileSchema>;
 export type ProviderSpec = ProvidersFile["providers"][number];
+
 export type RouteSpec = ProvidersFile["routes"][number];
 export type HealthSettings = ProvidersFile["health"];
 export type TaskRoutingSettings = ProvidersFile["task_routing"];

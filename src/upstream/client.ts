@@ -1,18 +1,17 @@
+import { randomUUID } from "node:crypto";
 import { Agent, request, type Dispatcher } from "undici";
-import { UpstreamError, errorFromAnswer } from "./errors.js";
-import { withRetries, type RetryPolicy } from "./retry.js";
-import { readEventStream } from "./sse.js";
+import { adapterFor, type AdapterContext, type CallMode, type ProviderAdapter, type UpstreamTarget } from "./adapters/index.js";
 import type { UpstreamDelta } from "./chunks.js";
+import { UpstreamError } from "./errors.js";
+import { createFramer, DEFAULT_MAX_LINE_BYTES } from "./framing.js";
+import type { ProviderKind } from "./kinds.js";
+import { withRetries, type RetryInfo, type RetryPolicy } from "./retry.js";
+import { readDeltas } from "./stream.js";
 
-/** Where to send a call: one provider's base URL, chat path and key. */
-export interface UpstreamTarget {
-  baseUrl: string;
-  path: string;
-  apiKey: string | undefined;
-}
+export type { UpstreamTarget } from "./adapters/index.js";
 
 export interface UpstreamClientOptions {
-  /** For the health probe only. */
+  /** For the health probe and model listing only. */
   fetch: typeof fetch;
   /**
    * Connection pool for chat and summary calls. undici's request() instead of fetch: the
@@ -24,7 +23,11 @@ export interface UpstreamClientOptions {
   now: () => number;
   /** Bounds the wait for response headers and any silence between stream chunks. */
   requestTimeoutMs: number;
-  retry: Omit<RetryPolicy, "maxRetryAfterMs">;
+  /** Longest unfinished SSE event / NDJSON line held in memory (UPSTREAM_MAX_LINE_BYTES). */
+  maxLineBytes?: number;
+  /** Ids for tool calls a native API leaves unnamed (Gemini, Ollama); random by default. */
+  newId?: () => string;
+  retry: Omit<RetryPolicy, "maxRetryAfterMs" | "onRetry"> & { onRetry?: (info: CallRetryInfo) => void };
 }
 
 export interface OpenedStream {
@@ -33,10 +36,17 @@ export interface OpenedStream {
   attempts: number;
 }
 
+/** A retry as the per-call hook sees it: the caller adds request id and provider, which it knows. */
+export interface CallRetryInfo extends RetryInfo {
+  /** `stream` = the main completion, `complete` = a non-streamed call (summaries). */
+  call: CallMode;
+  kind: ProviderKind;
+}
+
 /** Per-call overrides: with several providers, failing over beats retrying the same one. */
 export interface CallOptions {
   maxRetries?: number;
-  onRetry?: RetryPolicy["onRetry"];
+  onRetry?: (info: CallRetryInfo) => void;
 }
 
 export interface ProbeResult {
@@ -47,35 +57,44 @@ export interface ProbeResult {
 }
 
 export interface UpstreamClient {
-  /** Open a streamed completion; retries happen here, before any body byte, and never after. */
+  /**
+   * Open a streamed completion. `body` is an OpenAI chat body; the target's kind translates it.
+   * Retries happen here, before any body byte, and never after.
+   */
   stream(target: UpstreamTarget, body: Record<string, unknown>, signal: AbortSignal, options?: CallOptions): Promise<OpenedStream>;
-  /** A non-streamed call (summaries, `stream:false`); returns the parsed JSON body. */
+  /** A non-streamed call (summaries); returns an OpenAI `chat.completion` object whatever the kind. */
   complete(target: UpstreamTarget, body: Record<string, unknown>, signal: AbortSignal, options?: CallOptions): Promise<unknown>;
-  /** The ids in `GET {base}/models` (OpenAI list shape); [] when it has none or fails. */
+  /** The provider's model ids (each kind's own listing); [] when it has none or fails. */
   models(target: UpstreamTarget, timeoutMs: number): Promise<string[]>;
-  /** `GET {base}/models` — is the upstream there at all? */
+  /** Is the upstream there at all? The kind's model listing, answered below 500. */
   probe(target: UpstreamTarget, timeoutMs: number, signal?: AbortSignal): Promise<ProbeResult>;
 }
 
 /** Marks an abort that our own timer caused, so it maps to a timeout rather than a client abort. */
 const TIMED_OUT = Symbol("timed out");
 
-/** Build the OpenAI-compatible client shared by every call the gateway makes upstream. */
+/** Build the client shared by every call the gateway makes upstream, whatever API each provider speaks. */
 export function createUpstreamClient(opts: UpstreamClientOptions): UpstreamClient {
-  const base: RetryPolicy = { ...opts.retry, maxRetryAfterMs: opts.requestTimeoutMs };
-  const policyFor = (o: CallOptions | undefined): RetryPolicy => ({
-    ...base,
-    maxRetries: o?.maxRetries ?? base.maxRetries,
+  const maxLineBytes = opts.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES;
+  const ctx: AdapterContext = { newId: opts.newId ?? (() => randomUUID().replaceAll("-", "").slice(0, 24)) };
+  const policyFor = (o: CallOptions | undefined, call: CallMode, kind: ProviderKind): RetryPolicy => ({
+    ...opts.retry,
+    maxRetryAfterMs: opts.requestTimeoutMs,
+    maxRetries: o?.maxRetries ?? opts.retry.maxRetries,
     onRetry: (info) => {
-      base.onRetry?.(info);
-      o?.onRetry?.(info);
+      const full = { ...info, call, kind };
+      opts.retry.onRetry?.(full);
+      o?.onRetry?.(full);
     },
   });
 
   const dispatcher = opts.dispatcher ?? new Agent({ headersTimeout: 0, bodyTimeout: 0, keepAliveTimeout: 10_000 });
 
-  /** One attempt: POST and wait for headers under REQUEST_TIMEOUT. Fails only before the body. */
-  async function post(target: UpstreamTarget, body: Record<string, unknown>, signal: AbortSignal, accept: string) {
+  /**
+   * One attempt: POST and wait for headers under REQUEST_TIMEOUT. Fails only before the body:
+   * an error status, or a 2xx that is not what was asked for (checked from headers alone).
+   */
+  async function post(adapter: ProviderAdapter, url: string, headers: Record<string, string>, payload: string, mode: CallMode, signal: AbortSignal) {
     const attempt = new AbortController();
     const onAbort = () => attempt.abort(signal.reason);
     signal.addEventListener("abort", onAbort, { once: true });
@@ -85,18 +104,18 @@ export function createUpstreamClient(opts: UpstreamClientOptions): UpstreamClien
       signal.removeEventListener("abort", onAbort);
     };
     try {
-      const res = await request(target.baseUrl + target.path, {
-        method: "POST",
-        headers: headersFor(target, { "content-type": "application/json", accept }),
-        body: JSON.stringify(body),
-        signal: attempt.signal,
-        dispatcher,
-      });
+      // identity: a compressed body is one we did not ask for, and is refused below.
+      const res = await request(url, { method: "POST", headers: { ...headers, "accept-encoding": "identity" }, body: payload, signal: attempt.signal, dispatcher });
       clearTimeout(timer);
       if (res.statusCode < 200 || res.statusCode >= 300) {
-        const text = await res.body.text().catch(() => "");
+        const text = await readCapped(res.body, maxLineBytes).catch(() => "");
         const retryAfter = res.headers["retry-after"];
-        throw errorFromAnswer(res.statusCode, typeof retryAfter === "string" ? retryAfter : null, text, opts.now());
+        throw adapter.error(res.statusCode, text, typeof retryAfter === "string" ? retryAfter : null, opts.now());
+      }
+      const wrong = wrongBody(adapter, res.headers, mode);
+      if (wrong) {
+        discard(res.body);
+        throw wrong;
       }
       return { res, attempt, release };
     } catch (e) {
@@ -105,18 +124,26 @@ export function createUpstreamClient(opts: UpstreamClientOptions): UpstreamClien
     }
   }
 
+  /** Translate first: a body the provider's API cannot express is the client's 400, before any call. */
+  function prepare(target: UpstreamTarget, body: Record<string, unknown>, mode: CallMode) {
+    const adapter = adapterFor(target.kind);
+    const built = adapter.build(target, body, mode, ctx);
+    return { adapter, url: built.url, headers: built.headers, payload: JSON.stringify(built.body) };
+  }
+
   return {
     async stream(target, body, signal, options) {
+      const { adapter, url, headers, payload } = prepare(target, body, "stream");
       let attempts = 0;
       const { res, attempt, release } = await withRetries(
         () => {
           attempts++;
-          return post(target, body, signal, "text/event-stream");
+          return post(adapter, url, headers, payload, "stream", signal);
         },
-        policyFor(options),
+        policyFor(options, "stream", adapter.kind),
         signal,
       );
-      const deltas = readEventStream(res.body, {
+      const deltas = readDeltas(res.body, createFramer(adapter.framing, maxLineBytes), adapter.decoder(ctx), {
         idleTimeoutMs: opts.requestTimeoutMs,
         abort: (reason) => attempt.abort(reason),
         classify: (e) => toUpstreamError(e, attempt.signal, signal, opts.requestTimeoutMs),
@@ -127,43 +154,40 @@ export function createUpstreamClient(opts: UpstreamClientOptions): UpstreamClien
     },
 
     async complete(target, body, signal, options) {
-      const { res, attempt, release } = await withRetries(() => post(target, body, signal, "application/json"), policyFor(options), signal);
+      const { adapter, url, headers, payload } = prepare(target, body, "complete");
+      const { res, attempt, release } = await withRetries(() => post(adapter, url, headers, payload, "complete", signal), policyFor(options, "complete", adapter.kind), signal);
       const timer = setTimeout(() => attempt.abort(TIMED_OUT), opts.requestTimeoutMs);
+      let json: unknown;
       try {
-        return await res.body.json();
+        json = JSON.parse(await readCapped(res.body, maxLineBytes));
       } catch (e) {
-        const err = toUpstreamError(e, attempt.signal, signal, opts.requestTimeoutMs);
-        throw err.kind === "connection"
-          ? new UpstreamError({ kind: "http", status: 502, message: "the upstream sent a body that is not JSON", retryable: false })
-          : err;
+        const err = e instanceof SyntaxError ? undefined : toUpstreamError(e, attempt.signal, signal, opts.requestTimeoutMs);
+        throw err && err.kind !== "connection" ? err : new UpstreamError({ kind: "http", status: 502, message: "the upstream sent a body that is not JSON", retryable: false });
       } finally {
         clearTimeout(timer);
         release();
       }
+      const model = typeof body.model === "string" ? body.model : "";
+      return adapter.completion(json, model, ctx, Math.floor(opts.now() / 1000));
     },
 
     async models(target, timeoutMs) {
-      const res = await opts.fetch(`${target.baseUrl}/models`, {
-        headers: headersFor(target, { accept: "application/json" }),
-        signal: AbortSignal.timeout(timeoutMs),
-      });
+      const adapter = adapterFor(target.kind);
+      const { url, headers } = adapter.modelsRequest(target);
+      const res = await opts.fetch(url, { headers, signal: AbortSignal.timeout(timeoutMs) });
       if (!res.ok) {
         await res.body?.cancel();
         return [];
       }
-      const body = (await res.json());
-      const data = typeof body === "object" && body !== null && "data" in body && Array.isArray(body.data) ? (body.data as unknown[]) : [];
-      return data.flatMap((m) => (typeof m === "object" && m !== null && "id" in m && typeof m.id === "string" ? [m.id] : []));
+      return adapter.modelIds(await res.json());
     },
 
     async probe(target, timeoutMs, signal) {
       const started = opts.now();
       const timeout = AbortSignal.timeout(timeoutMs);
+      const { url, headers } = adapterFor(target.kind).modelsRequest(target);
       try {
-        const res = await opts.fetch(`${target.baseUrl}/models`, {
-          headers: headersFor(target, { accept: "application/json" }),
-          signal: signal ? AbortSignal.any([signal, timeout]) : timeout,
-        });
+        const res = await opts.fetch(url, { headers, signal: signal ? AbortSignal.any([signal, timeout]) : timeout });
         await res.body?.cancel();
         return { ok: res.status < 500, status: res.status, latencyMs: opts.now() - started, error: undefined };
       } catch (e) {
@@ -174,8 +198,49 @@ export function createUpstreamClient(opts: UpstreamClientOptions): UpstreamClien
   };
 }
 
-function headersFor(target: UpstreamTarget, extra: Record<string, string>): Record<string, string> {
-  return target.apiKey ? { ...extra, authorization: `Bearer ${target.apiKey}` } : extra;
+/**
+ * A 2xx we cannot use, judged from its headers before any body byte is read: a content encoding
+ * we did not ask for, or (for a stream) a media type that is not the kind's stream format. Both
+ * are provider failures a different provider may not have, never an empty success.
+ */
+function wrongBody(adapter: ProviderAdapter, headers: Record<string, string | string[] | undefined>, mode: CallMode): UpstreamError | undefined {
+  const encoding = String(headers["content-encoding"] ?? "identity").trim().toLowerCase();
+  if (encoding !== "identity" && encoding !== "") {
+    return new UpstreamError({ kind: "protocol", code: "upstream_bad_encoding", message: `the upstream sent a ${encoding}-encoded body, which was not asked for`, retryable: false });
+  }
+  if (mode !== "stream") return undefined;
+  const type = String(headers["content-type"] ?? "").split(";")[0]?.trim().toLowerCase() ?? "";
+  if (adapter.streamContentTypes.includes(type)) return undefined;
+  return new UpstreamError({
+    kind: "protocol",
+    code: "upstream_not_event_stream",
+    message: `the upstream answered a streamed call with ${type === "" ? "no content type" : type}, not ${adapter.streamContentTypes[0] ?? "a stream"}`,
+    retryable: false,
+  });
+}
+
+/** A whole body as text, refusing one longer than `maxBytes` (an error page or answer has no business being that big). */
+async function readCapped(body: AsyncIterable<Uint8Array> & { destroy(): unknown }, maxBytes: number): Promise<string> {
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for await (const chunk of body) {
+    size += chunk.length;
+    if (size > maxBytes) {
+      discard(body);
+      throw new UpstreamError({ kind: "protocol", code: "upstream_body_too_large", message: `the upstream sent a body larger than ${maxBytes} bytes (UPSTREAM_MAX_LINE_BYTES)`, retryable: false });
+    }
+    chunks.push(chunk);
+  }
+  return Buffer.concat(chunks).toString("utf8");
+}
+
+/**
+ * Drop a body we will not read and close its connection. undici's body emits an abort error when
+ * destroyed; with nobody reading, that error is expected and must not become an uncaught one.
+ */
+function discard(body: { destroy(): unknown; on?: (event: "error", listener: () => void) => unknown }): void {
+  body.on?.("error", () => undefined);
+  body.destroy();
 }
 
 /** Map anything thrown while talking to the upstream onto one of our error kinds. */

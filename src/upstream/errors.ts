@@ -3,10 +3,23 @@
  * what happens next: whether to retry, and which HTTP status the gateway answers with when the
  * failure happens before the client has seen anything.
  */
-export type UpstreamErrorKind = "http" | "connection" | "timeout" | "stream" | "aborted" | "no_provider";
+export type UpstreamErrorKind =
+  | "http"
+  | "connection"
+  | "timeout"
+  | "stream"
+  | "aborted"
+  | "no_provider"
+  /** The upstream answered 2xx with something that is not what was asked for (HTML, JSON for a stream, gzip). */
+  | "protocol"
+  /** The request cannot be expressed in the provider's API (e.g. tool arguments that are not JSON): the client's 400. */
+  | "request";
 
-/** Statuses worth another attempt: rate limited, or a server that may be warming up or overloaded. */
-const RETRYABLE_STATUSES = new Set([429, 500, 502, 503, 504]);
+/**
+ * Statuses worth another attempt: rate limited, or a server that may be warming up or overloaded
+ * (529 is Anthropic's "overloaded", also used by some proxies).
+ */
+const RETRYABLE_STATUSES = new Set([429, 500, 502, 503, 504, 529]);
 
 export class UpstreamError extends Error {
   override readonly name = "UpstreamError";
@@ -41,9 +54,18 @@ export class UpstreamError extends Error {
 
   /** Worth trying another provider? Anything but the request's own fault (a 4xx other than 408/429). */
   get failoverable(): boolean {
-    if (this.kind === "aborted" || this.kind === "no_provider") return false;
+    if (this.kind === "aborted" || this.kind === "no_provider" || this.kind === "request") return false;
     if (this.kind === "http" && this.status !== undefined && this.status < 500) return this.status === 408 || this.status === 429;
     return true;
+  }
+
+  /**
+   * Does this failure say something about the provider's health? Not when the client left, the
+   * request itself was bad (a 4xx other than 408/429, or untranslatable), or nobody was asked.
+   */
+  get providerFault(): boolean {
+    if (this.kind === "aborted" || this.kind === "no_provider" || this.kind === "request") return false;
+    return !(this.kind === "http" && this.status !== undefined && this.status < 500 && this.status !== 429 && this.status !== 408);
   }
 
   /**
@@ -53,6 +75,7 @@ export class UpstreamError extends Error {
   get gatewayStatus(): number {
     if (this.kind === "timeout") return 504;
     if (this.kind === "no_provider") return 503;
+    if (this.kind === "request") return 400;
     if (this.status !== undefined && this.status >= 400 && this.status < 500) return this.status;
     return 502;
   }
@@ -64,6 +87,8 @@ function defaultCode(kind: UpstreamErrorKind, status: number | undefined): strin
   if (kind === "aborted") return "client_closed";
   if (kind === "stream") return "upstream_stream_error";
   if (kind === "no_provider") return "no_provider_available";
+  if (kind === "protocol") return "upstream_protocol_error";
+  if (kind === "request") return "invalid_request_for_provider";
   if (status === 429) return "upstream_rate_limited";
   return status !== undefined && status >= 500 ? "upstream_server_error" : "upstream_error";
 }

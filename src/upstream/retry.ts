@@ -2,19 +2,42 @@ import pRetry, { AbortError } from "p-retry";
 import { setTimeout as sleep } from "node:timers/promises";
 import { UpstreamError } from "./errors.js";
 
+/** No single backoff wait is longer than this, however many retries are configured. */
+export const MAX_BACKOFF_MS = 30_000;
+
+/** What a retry hook learns: enough to log and to tell a client what is happening and for how long. */
+export interface RetryInfo {
+  /** The attempt that failed (1 = the first call). */
+  attempt: number;
+  /** Retries allowed for this call in all. */
+  maxRetries: number;
+  /** How long we wait before the next attempt (backoff plus any Retry-After). */
+  delayMs: number;
+  error: UpstreamError;
+}
+
 export interface RetryPolicy {
   maxRetries: number;
   /** First backoff; doubles each retry, randomised ×1–2 so synchronised clients spread out. */
   backoffMs: number;
   /** A `Retry-After` longer than this is not waited for: the failure is returned at once. */
   maxRetryAfterMs: number;
-  onRetry?: (info: { attempt: number; error: UpstreamError }) => void;
+  /** Source of jitter; Math.random by default. */
+  random?: () => number;
+  onRetry?: (info: RetryInfo) => void;
+}
+
+/** The wait before retry number `attempt` (1-based): capped exponential backoff, then Retry-After on top. */
+export function retryDelay(attempt: number, policy: RetryPolicy, retryAfterMs: number | undefined): number {
+  const jitter = 1 + (policy.random ?? Math.random)();
+  const backoff = Math.min(MAX_BACKOFF_MS, Math.round(policy.backoffMs * 2 ** (attempt - 1) * jitter));
+  return backoff + (retryAfterMs ?? 0);
 }
 
 /**
- * Run `attempt` until it succeeds, retrying only `retryable` UpstreamErrors. Callers must make
- * `attempt` fail only before any body byte was consumed: this is what keeps a stream from
- * ever being replayed.
+ * Run `attempt` until it succeeds, retrying only `retryable` UpstreamErrors, at most
+ * `maxRetries` times. Callers must make `attempt` fail only before any body byte was consumed:
+ * this is what keeps a stream from ever being replayed.
  */
 export async function withRetries<T>(
   attempt: (n: number) => Promise<T>,
@@ -33,18 +56,16 @@ export async function withRetries<T>(
     },
     {
       retries: policy.maxRetries,
-      minTimeout: policy.backoffMs,
-      factor: 2,
-      randomize: true,
+      // The wait is ours (below), so the hook can say how long it is before it starts.
+      minTimeout: 0,
       signal,
-      shouldRetry: ({ error }) =>
-        error instanceof UpstreamError && (error.retryAfterMs ?? 0) <= policy.maxRetryAfterMs,
+      shouldRetry: ({ error }) => error instanceof UpstreamError && (error.retryAfterMs ?? 0) <= policy.maxRetryAfterMs,
       onFailedAttempt: async ({ error, attemptNumber, retriesLeft }) => {
         if (!(error instanceof UpstreamError) || retriesLeft === 0) return;
         if ((error.retryAfterMs ?? 0) > policy.maxRetryAfterMs) return;
-        policy.onRetry?.({ attempt: attemptNumber, error });
-        // Honour Retry-After on top of the backoff p-retry adds; the upstream asked for at least this.
-        if (error.retryAfterMs) await sleep(error.retryAfterMs, undefined, { signal });
+        const delayMs = retryDelay(attemptNumber, policy, error.retryAfterMs);
+        policy.onRetry?.({ attempt: attemptNumber, maxRetries: policy.maxRetries, delayMs, error });
+        await sleep(delayMs, undefined, { signal });
       },
     },
   ).catch((e: unknown) => {

@@ -24,6 +24,12 @@ describe("loadConfig", () => {
     });
   });
 
+  it("bounds an upstream line at UPSTREAM_MAX_LINE_BYTES (1 MiB by default), refusing silly values", () => {
+    expect(loadConfig({}).upstreamMaxLineBytes).toBe(1_048_576);
+    expect(loadConfig({ UPSTREAM_MAX_LINE_BYTES: "65536" }).upstreamMaxLineBytes).toBe(65_536);
+    expect(() => loadConfig({ UPSTREAM_MAX_LINE_BYTES: "10" })).toThrow('UPSTREAM_MAX_LINE_BYTES: must be a whole number >= 1024 (got "10")');
+  });
+
   it("treats empty strings as unset", () => {
     const c = loadConfig({ PORT: "", UPSTREAM_API_KEY: "", ALLOW_MODELS: " ", REQUEST_TIMEOUT: "" });
     expect(c.port).toBe(8000);

@@ -1,8 +1,8 @@
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { loadProvidersFile, parseProvidersFile, ProvidersFileError } from "../../../src/providers/index.js";
+import { fileSettings, loadProvidersFile, parseProvidersFile, ProvidersFileError } from "../../../src/providers/index.js";
 
 /** The example from SPEC §6, verbatim. */
 const SPEC_EXAMPLE = `
@@ -49,6 +49,7 @@ const EXPECTED = {
   providers: [
     {
       id: "friendli",
+      kind: "openai",
       base_url: "https://api.friendli.ai/serverless/v1",
       path: "/chat/completions",
       api_key_env: "FRIENDLI_TOKEN",
@@ -61,6 +62,7 @@ const EXPECTED = {
     },
     {
       id: "local",
+      kind: "openai",
       base_url: "http://127.0.0.1:11434/v1",
       path: "/chat/completions",
       tier: "local",
@@ -133,7 +135,7 @@ describe("parseProvidersFile", () => {
 
   it("fills in defaults for a minimal file", () => {
     const f = parseProvidersFile(minimal(`  - id: a\n    base_url: http://a.example/v1///\n`), "p.yaml", {});
-    expect(f.providers[0]).toEqual({ id: "a", base_url: "http://a.example/v1", path: "/chat/completions", tier: "cloud", weight: 1, priority: 100, models: { "*": "*" } });
+    expect(f.providers[0]).toEqual({ id: "a", kind: "openai", base_url: "http://a.example/v1", path: "/chat/completions", tier: "cloud", weight: 1, priority: 100, models: { "*": "*" } });
     expect(f.routes[0]).toEqual({ model: "*", strategy: "priority", providers: ["a"] });
     expect(f.summary_route).toBeUndefined();
     expect(f.health).toEqual(EXPECTED.health);
@@ -290,5 +292,101 @@ describe("loadProvidersFile", () => {
     expect(err.problems).toHaveLength(1);
     expect(err.problems[0]).toMatch(/^cannot read: .*ENOENT/);
     expect(err.message).toContain(path);
+  });
+});
+
+describe("provider kinds", () => {
+  const native = `providers:
+  - id: claude
+    kind: anthropic
+    base_url: https://api.anthropic.com
+    api_key_env: ANTHROPIC_API_KEY
+    thinking_budget: 2048
+    default_max_tokens: 8192
+  - id: gem
+    kind: gemini
+    base_url: https://generativelanguage.googleapis.com
+    thinking_budget: -1
+  - id: box
+    kind: ollama
+    base_url: http://127.0.0.1:11434
+    think: false
+  - id: compat
+    base_url: http://127.0.0.1:8001/v1
+routes:
+  - model: "*"
+    providers: [claude, gem, box, compat]
+`;
+  const env = { ANTHROPIC_API_KEY: "sk-ant" };
+
+  it("defaults to openai and fills each kind's own chat path", () => {
+    const f = parseProvidersFile(native, "p.yaml", env);
+    expect(f.providers.map((p) => [p.id, p.kind, p.path])).toEqual([
+      ["claude", "anthropic", "/v1/messages"],
+      ["gem", "gemini", "/v1beta"],
+      ["box", "ollama", "/api/chat"],
+      ["compat", "openai", "/chat/completions"],
+    ]);
+  });
+
+  it("hands kind and native settings to the upstream target", () => {
+    const targets = fileSettings(parseProvidersFile(native, "p.yaml", env), env).providers.map((p) => p.target);
+    expect(targets).toEqual([
+      { baseUrl: "https://api.anthropic.com", path: "/v1/messages", apiKey: "sk-ant", kind: "anthropic", native: { thinkingBudget: 2048, defaultMaxTokens: 8192 } },
+      { baseUrl: "https://generativelanguage.googleapis.com", path: "/v1beta", apiKey: undefined, kind: "gemini", native: { thinkingBudget: -1 } },
+      { baseUrl: "http://127.0.0.1:11434", path: "/api/chat", apiKey: undefined, kind: "ollama", native: { think: false } },
+      { baseUrl: "http://127.0.0.1:8001/v1", path: "/chat/completions", apiKey: undefined, kind: "openai" },
+    ]);
+  });
+
+  it("names an unknown kind and every setting given to a kind it does not apply to", () => {
+    const bad = minimal(`  - id: a
+    kind: mistral
+    base_url: http://a.example
+  - id: b
+    kind: ollama
+    base_url: http://b.example
+    thinking_budget: 100
+    anthropic_version: "2023-06-01"
+  - id: c
+    kind: anthropic
+    base_url: http://c.example
+    thinking_budget: 512
+    think: true
+`);
+    let problems: string[] = [];
+    try {
+      parseProvidersFile(bad, "p.yaml", {});
+    } catch (e) {
+      problems = (e as ProvidersFileError).problems;
+    }
+    expect(problems).toEqual(expect.arrayContaining([expect.stringMatching(/^providers\[0\]\.kind: must be one of openai, anthropic, gemini, ollama/)]));
+    // The kind error stops zod before the cross-field checks; check those on a file with valid kinds.
+    const crossField = bad.replace("kind: mistral", "kind: openai");
+    try {
+      parseProvidersFile(crossField, "p.yaml", {});
+    } catch (e) {
+      problems = (e as ProvidersFileError).problems;
+    }
+    expect(problems).toEqual([
+      "providers[1].thinking_budget: only applies to kind anthropic or gemini (this provider is ollama)",
+      "providers[1].anthropic_version: only applies to kind anthropic (this provider is ollama)",
+      "providers[2].think: only applies to kind ollama (this provider is anthropic)",
+      "providers[2].thinking_budget: must be at least 1024 for anthropic",
+    ]);
+  });
+});
+
+describe("the README's native provider examples", () => {
+  const readme = readFileSync(new URL("../../../README.md", import.meta.url), "utf8");
+  const examples = [...readme.matchAll(/```yaml\n(providers:\n {2}- id: \w+\n {4}kind: (anthropic|gemini|ollama)\n[\s\S]*?)```/g)];
+
+  it.each(["anthropic", "gemini", "ollama"])("the %s example parses", (kind) => {
+    const example = examples.find((m) => m[2] === kind);
+    expect(example).toBeDefined();
+    const id = /- id: (\w+)/.exec(example![1]!)![1];
+    const file = `${example![1]}routes:\n  - model: "*"\n    providers: [${id}]\n`;
+    const parsed = parseProvidersFile(file, "README.md", { ANTHROPIC_API_KEY: "k", GEMINI_API_KEY: "k" });
+    expect(parsed.providers[0]!.kind).toBe(kind);
   });
 });

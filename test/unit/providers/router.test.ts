@@ -98,9 +98,9 @@ describe("createRouter (file settings)", () => {
   it("builds provider targets with the key from the named variable", () => {
     const { router } = setup();
     expect(router.providers().map((p) => [p.id, p.target])).toEqual([
-      ["friendli", { baseUrl: "https://api.friendli.ai/serverless/v1", path: "/chat/completions", apiKey: "tok" }],
-      ["backup", { baseUrl: "https://backup.example/v1", path: "/chat/completions", apiKey: undefined }],
-      ["local", { baseUrl: "http://127.0.0.1:11434/v1", path: "/chat/completions", apiKey: undefined }],
+      ["friendli", { baseUrl: "https://api.friendli.ai/serverless/v1", path: "/chat/completions", apiKey: "tok" , kind: "openai" }],
+      ["backup", { baseUrl: "https://backup.example/v1", path: "/chat/completions", apiKey: undefined , kind: "openai" }],
+      ["local", { baseUrl: "http://127.0.0.1:11434/v1", path: "/chat/completions", apiKey: undefined , kind: "openai" }],
     ]);
     expect(router.usesTaskRouting).toBe(true);
   });

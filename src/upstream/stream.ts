@@ -1,8 +1,9 @@
-import { createParser } from "eventsource-parser";
-import { readChunk, type UpstreamDelta } from "./chunks.js";
+import type { UpstreamDelta } from "./chunks.js";
 import { UpstreamError } from "./errors.js";
+import type { Framer } from "./framing.js";
+import type { StreamDecoder } from "./adapters/index.js";
 
-export interface EventStreamOptions {
+export interface StreamReadOptions {
   /** Silence longer than this between chunks aborts the stream (REQUEST_TIMEOUT). */
   idleTimeoutMs: number;
   abort: (reason: unknown) => void;
@@ -14,19 +15,18 @@ export interface EventStreamOptions {
 }
 
 /**
- * Decode an upstream SSE body into normalised deltas. Ends at `[DONE]` or at EOF (some servers
- * never send `[DONE]`); throws an UpstreamError for in-stream errors, a broken connection or
- * an idle timeout. Breaking out of the loop destroys the body, which closes the connection.
+ * Decode an upstream body into normalised deltas: bytes → frames (bounded SSE or NDJSON) → the
+ * kind's decoder. Ends at the API's end marker or at EOF; throws an UpstreamError for in-stream
+ * errors, an over-long line, a broken connection or an idle timeout. Leaving the loop early
+ * destroys the body, which closes the connection — that is how the upstream learns we left.
  */
-export async function* readEventStream(
+export async function* readDeltas(
   body: AsyncIterable<Uint8Array> & { destroy(): unknown },
-  opts: EventStreamOptions,
+  framer: Framer,
+  decoder: StreamDecoder,
+  opts: StreamReadOptions,
 ): AsyncGenerator<UpstreamDelta> {
   const reader = body[Symbol.asyncIterator]();
-  const decoder = new TextDecoder();
-  // Parsed `data:` payloads waiting to be yielded; the parser is callback-based, we are pull-based.
-  const pending: string[] = [];
-  const parser = createParser({ onEvent: (e) => pending.push(e.data) });
   // refresh() re-arms the same timer: cheaper than clear+set on every chunk.
   const idle = setTimeout(() => opts.abort(opts.timedOut), opts.idleTimeoutMs);
   let finished = false;
@@ -44,38 +44,36 @@ export async function* readEventStream(
       }
       if (read.done) break;
       idle.refresh();
-      parser.feed(decoder.decode(read.value, { stream: true }));
-      for (let i = 0; i < pending.length; i++) {
-        const data = pending[i] as string;
-        if (data === "[DONE]") {
-          finished = true;
-          drainInBackground(reader, body);
-          return;
-        }
-        const delta = readChunk(parseJson(data));
-        if (delta) {
+      for (const frame of framer.feed(read.value)) {
+        const { deltas, done } = decoder.push(frame);
+        for (const delta of deltas) {
           yield delta;
           // Time the consumer spent (waiting for a slow client) is not the upstream's silence.
           idle.refresh();
         }
+        if (done) {
+          finished = true;
+          drainInBackground(reader, body);
+          return;
+        }
       }
-      pending.length = 0;
     }
+    for (const frame of framer.end()) yield* decoder.push(frame).deltas;
+    yield* decoder.end();
     finished = true;
   } finally {
     clearTimeout(idle);
     opts.release();
-    // Closing the body early closes the connection: that is how the upstream learns we left.
     if (!finished) body.destroy();
   }
 }
 
-/** How long the rest of a response after `[DONE]` may take before its connection is dropped. */
+/** How long the rest of a response after the end marker may take before its connection is dropped. */
 const DRAIN_MS = 1_000;
 
 /**
- * `[DONE]` ends our reading, but the connection can only go back to the pool once the response
- * has ended; read what is left without waiting for it, and drop the connection if it lingers.
+ * The end marker ends our reading, but the connection can only go back to the pool once the
+ * response has ended; read what is left without waiting for it, and drop it if it lingers.
  */
 function drainInBackground(reader: AsyncIterator<Uint8Array>, body: { destroy(): unknown }): void {
   const timer = setTimeout(() => body.destroy(), DRAIN_MS);
@@ -89,17 +87,4 @@ function drainInBackground(reader: AsyncIterator<Uint8Array>, body: { destroy():
       clearTimeout(timer);
     }
   })();
-}
-
-function parseJson(data: string): unknown {
-  try {
-    return JSON.parse(data);
-  } catch {
-    throw new UpstreamError({
-      kind: "stream",
-      message: `the upstream sent a chunk that is not JSON: ${data.slice(0, 120)}`,
-      code: "upstream_bad_chunk",
-      retryable: false,
-    });
-  }
 }
