@@ -85,7 +85,7 @@ export function createGateway(deps: AppDeps): Gateway {
       defaults.task_routing.parse(undefined),
     );
   const metrics = createMetrics();
-  const monitor = createMonitor({ now: deps.wallClock });
+  const monitor = createMonitor({ now: deps.wallClock, random: deps.random });
   const requestLog = deps.requestLog;
   const observer = combineObserversWithLogger(
     logger,
@@ -154,7 +154,7 @@ export function createGateway(deps: AppDeps): Gateway {
     }),
   );
   if (first) app.route("/", healthRoutes({ client, target: first.target }));
-  app.route("/", providerRoutes(router));
+  app.route("/", providerRoutes(router, (e) => monitor.record(e)));
   app.route("/", monitoringRoutes({ metrics, monitor, requestLog }));
   app.route(
     "/",

@@ -28,7 +28,8 @@ export function chatRoutes(deps: ChatRouteDeps) {
     async (c) => {
       const body = await readBody(c.req.raw);
       if (isRecordWithModel(body)) c.set("model", body.model);
-      const req = toStagedRequest(body, c.get("requestId"), deps.config, c.req.header("x-task-category"));
+      const keyName = c.get("apiKey")?.name;
+      const req = { ...toStagedRequest(body, c.get("requestId"), deps.config, c.req.header("x-task-category")), ...(keyName !== undefined && { keyName }) };
       const signal = c.req.raw.signal;
       if (req.stream) {
         return stagedResponse({

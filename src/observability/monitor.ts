@@ -1,10 +1,11 @@
 import type { RequestObserver, RequestRecord } from "../pipeline/observer.js";
 import { createRing } from "./ring.js";
+import { createTimeSeries, type Series } from "./series.js";
 import { computeWindowStats, toSample, type RequestSample, type WindowStats } from "./stats.js";
 
 export type MonitorLevel = "info" | "warn" | "error";
 /** The known event types; other rooms may add their own without a change here. */
-export type MonitorEventType = "request" | "retry" | "failover" | "summary_fallback" | "cooldown" | "circuit" | (string & {});
+export type MonitorEventType = "request" | "retry" | "failover" | "summary_fallback" | "cooldown" | "circuit" | "strategy" | "reset" | (string & {});
 
 /** One line of `GET /v1/monitoring/logs`. */
 export interface MonitorEvent {
@@ -37,6 +38,10 @@ export interface Monitor extends RequestObserver {
   logs(count?: number): MonitorEvent[];
   stats(): MonitorStats;
   health(): MonitorHealth;
+  /** Requests and per-stage latency over the last `minutes`, in fixed buckets (the dashboard's charts). */
+  series(minutes: number): Series;
+  /** How many minutes `series` can reach back. */
+  readonly seriesMinutes: number;
 }
 
 export interface MonitorOptions {
@@ -46,6 +51,12 @@ export interface MonitorOptions {
   capacity?: number;
   /** Finished requests the rolling stats cover; default 2000. */
   windowSize?: number;
+  /** For sampling latencies in a very busy time bucket; default Math.random. */
+  random?: () => number;
+  /** Width of one time-series bucket; default 10 s. */
+  bucketSeconds?: number;
+  /** How much time series is kept; default 60 minutes. */
+  seriesMinutes?: number;
 }
 
 export const DEFAULT_LOG_COUNT = 100;
@@ -67,6 +78,12 @@ export function createMonitor(opts: MonitorOptions): Monitor {
   const { now } = opts;
   const events = createRing<MonitorEvent>(opts.capacity ?? 1000);
   const window = createRing<RequestSample>(opts.windowSize ?? 2000);
+  const timeSeries = createTimeSeries({
+    now,
+    random: opts.random ?? Math.random,
+    ...(opts.bucketSeconds !== undefined && { bucketSeconds: opts.bucketSeconds }),
+    ...(opts.seriesMinutes !== undefined && { keepMinutes: opts.seriesMinutes }),
+  });
   const minute: SecondBucket[] = Array.from({ length: 60 }, () => ({ second: -1, requests: 0, errors: 0 }));
   const bootMs = now();
   // Same reason as in metrics: a finished() without started() must not make in_flight negative.
@@ -89,7 +106,9 @@ export function createMonitor(opts: MonitorOptions): Monitor {
 
   function finished(r: RequestRecord): void {
     open.delete(r.id);
-    window.push(toSample(r));
+    const sample = toSample(r);
+    window.push(sample);
+    timeSeries.add(sample);
     countInMinute(r.outcome === "upstream_error");
     const level: MonitorLevel = r.outcome === "ok" ? "info" : r.outcome === "upstream_error" ? "error" : "warn";
     const via = r.provider === null ? "" : ` via ${r.provider}`;
@@ -126,6 +145,8 @@ export function createMonitor(opts: MonitorOptions): Monitor {
     stats() {
       return { uptime_seconds: uptimeSeconds(), ...computeWindowStats(window.toArray()), in_flight: open.size };
     },
+    series: (minutes) => timeSeries.read(minutes),
+    seriesMinutes: timeSeries.keepMinutes,
     health() {
       const current = Math.floor(now() / 1000);
       let requests = 0;

@@ -21,6 +21,8 @@ export interface StagedRequest {
   body: unknown;
   /** Unknown fields for the upstream, gateway extensions already removed. */
   passthrough: Record<string, unknown>;
+  /** The name of the API key the request came with (for the request log); absent without keys. */
+  keyName?: string;
 }
 
 /** Fields that belong to the gateway and must never reach an upstream. */
