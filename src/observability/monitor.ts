@@ -21,7 +21,12 @@ export interface MonitorEvent {
 /** What `record()` takes: `ts` defaults to the monitor's clock. */
 export type MonitorEventInput = Omit<MonitorEvent, "ts"> & { ts?: string };
 
-export type MonitorStats = WindowStats & { uptime_seconds: number; in_flight: number };
+export type MonitorStats = WindowStats & {
+  uptime_seconds: number;
+  in_flight: number;
+  /** How many finished requests the window holds at most: the totals cover the last this many. */
+  window_size: number;
+};
 
 export interface MonitorHealth {
   status: "ok";
@@ -143,7 +148,7 @@ export function createMonitor(opts: MonitorOptions): Monitor {
       return events.last(Number.isFinite(count) ? count : DEFAULT_LOG_COUNT);
     },
     stats() {
-      return { uptime_seconds: uptimeSeconds(), ...computeWindowStats(window.toArray()), in_flight: open.size };
+      return { uptime_seconds: uptimeSeconds(), ...computeWindowStats(window.toArray()), in_flight: open.size, window_size: window.capacity };
     },
     series: (minutes) => timeSeries.read(minutes),
     seriesMinutes: timeSeries.keepMinutes,

@@ -1,28 +1,31 @@
 import { Hono } from "hono";
 import { hasAdminSession, isOpen, login, logout, type AccessSettings } from "../http/auth.js";
 import type { GatewayEnv } from "../http/types.js";
-import { ADMIN_JS } from "./assets/admin-script.js";
-import { PLAYGROUND_JS } from "./assets/playground-script.js";
-import { APP_CSS } from "./assets/style.js";
-import { AdminPage, LoginPage, PlaygroundPage } from "./pages.js";
+import { AdminPage } from "./admin-page.js";
+import { isWebAssetName, loadWebAssets } from "./assets.js";
+import { LoginPage } from "./login-page.js";
+import { PlaygroundPage } from "./playground-page.js";
 
-const ASSETS: Record<string, { type: string; body: string }> = {
-  "app.css": { type: "text/css; charset=utf-8", body: APP_CSS },
-  "playground.js": { type: "text/javascript; charset=utf-8", body: PLAYGROUND_JS },
-  "admin.js": { type: "text/javascript; charset=utf-8", body: ADMIN_JS },
-};
-
-/** The playground at `/`, the dashboard at `/admin` (with its login), and their static assets. */
+/** The playground at `/`, the dashboard at `/admin` (with its login), and their bundled assets. */
 export function webRoutes(access: AccessSettings) {
   const app = new Hono<GatewayEnv>();
   app.get("/", (c) => c.html(<PlaygroundPage keysRequired={access.keys.length > 0} />));
-  app.get("/assets/:name", (c) => {
-    const asset = ASSETS[c.req.param("name")];
+  app.get("/assets/:name", async (c) => {
+    const name = c.req.param("name");
+    if (!isWebAssetName(name)) return c.notFound();
+    const asset = (await loadWebAssets()).get(name);
     if (!asset) return c.notFound();
-    return c.body(asset.body, 200, { "content-type": asset.type, "cache-control": "no-cache" });
+    // no-cache = revalidate every time; the ETag makes that a 304 until the bundle changes.
+    const headers: Record<string, string> = { "content-type": asset.type, "cache-control": "no-cache", etag: asset.etag, vary: "accept-encoding" };
+    if (c.req.header("if-none-match") === asset.etag) return c.body(null, 304, headers);
+    if (/\bgzip\b/.test(c.req.header("accept-encoding") ?? "")) {
+      return c.body(asset.gzip, 200, { ...headers, "content-encoding": "gzip" });
+    }
+    return c.body(asset.body, 200, headers);
   });
   app.get("/admin", async (c) => {
-    if (isOpen(access) || (await hasAdminSession(c, access))) return c.html(<AdminPage />);
+    if (isOpen(access)) return c.html(<AdminPage signOut={false} />);
+    if (await hasAdminSession(c, access)) return c.html(<AdminPage signOut={true} />);
     const what = access.adminPassword ? "Admin password" : access.adminToken ? "Admin token" : "API key";
     return c.html(<LoginPage failed={c.req.query("error") !== undefined} what={what} />);
   });
