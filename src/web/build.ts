@@ -1,3 +1,4 @@
+import { existsSync } from "node:fs";
 import { mkdir, writeFile } from "node:fs/promises";
 import { basename, join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -27,9 +28,12 @@ export const PREBUILT_DIR = "bundle";
  * running from `dist/` (which ships the prebuilt files) never loads it.
  */
 export async function bundleWebAssets(opts: { minify?: boolean } = {}): Promise<Map<WebAssetName, Uint8Array>> {
-  const esbuild = await import("esbuild");
   const here = fileURLToPath(new URL(".", import.meta.url));
   const entryPoints = WEB_ASSET_NAMES.map((name) => ({ in: join(here, WEB_ENTRIES[name]), out: name.replace(/\.(js|css)$/, "") }));
+  // Under dist/ the sources are not there: the bundles should have been written by `make build`.
+  const missing = entryPoints.find((e) => !existsSync(e.in));
+  if (missing) throw new Error(`the page assets were not built (no ${PREBUILT_DIR}/ beside ${here}, no ${missing.in}): run \`make build\``);
+  const esbuild = await import("esbuild");
   const result = await esbuild.build({
     entryPoints,
     bundle: true,

@@ -57,10 +57,10 @@ describe.skipIf(!available)("request log on PostgreSQL", () => {
   it("applies the migrations once, and again is a no-op", async () => {
     const { url } = await newSchema();
     const db = pgDb(url);
-    expect(await runMigrations(db)).toEqual([1]);
+    expect(await runMigrations(db)).toEqual([1, 2]);
     expect(await runMigrations(db)).toEqual([]);
     const rows = await db.query<{ id: number; name: string }>("SELECT id, name FROM schema_migrations");
-    expect(rows).toEqual([{ id: 1, name: "create_requests" }]);
+    expect(rows).toEqual([{ id: 1, name: "create_requests" }, { id: 2, name: "add_key_name" }]);
     expect(await count(db)).toBe(0);
   });
 
@@ -68,8 +68,8 @@ describe.skipIf(!available)("request log on PostgreSQL", () => {
     const { url } = await newSchema();
     const dbs = [pgDb(url), pgDb(url), pgDb(url), pgDb(url)];
     const results = await Promise.all(dbs.map((db) => runMigrations(db)));
-    expect(results.flat()).toEqual([1]);
-    expect(await dbs[0]!.query("SELECT id FROM schema_migrations")).toHaveLength(1);
+    expect(results.flat()).toEqual([1, 2]);
+    expect(await dbs[0]!.query("SELECT id FROM schema_migrations")).toHaveLength(2);
   });
 
   it("writes N records in ceil(N / batchSize) INSERTs", async () => {

@@ -169,8 +169,9 @@ describe.skipIf(!browser.available)("playground: rendering the answer", () => {
     expect(await items.nth(0).locator("a").getAttribute("href")).toBe("https://meteofrance.com/paris");
     expect(await items.nth(1).locator("a").count()).toBe(0);
     expect(await text(page, ".stages-title")).toContain("2 sources");
-    // No answer text: the stages stay open beside the tool call.
-    await page.locator(".stages").evaluate((d) => ((d as { open: boolean }).open = true));
+    // Folded under the tool call; opened here for the screenshot.
+    expect(await page.locator(".stages").evaluate((d) => (d as { open: boolean }).open)).toBe(false);
+    await page.click(".stages-title");
     await screenshot(page, "playground-tools-and-sources-desktop");
     expectClean(problems);
   });

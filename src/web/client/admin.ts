@@ -1,5 +1,6 @@
 import { api } from "./admin/api.js";
-import { decimalsFor, drawLineChart } from "./admin/chart.js";
+import { drawLineChart } from "./admin/chart.js";
+import { decimalsFor } from "./admin/scale.js";
 import { ago, clock, ms, percent, perSecond, uptime } from "./admin/format.js";
 import { createRequestsPanel } from "./admin/requests.js";
 import type { LatencyKey, MonitorEvent, ProvidersResponse, Series, StatsResponse } from "./admin/types.js";

@@ -267,10 +267,13 @@ export function createTurnView(turn: Turn): TurnView {
       syncAnswer(reason);
       syncTitle();
       if (turn.status !== "streaming" && !settled) {
-        // Finished: the stages fold away under the answer, unless there is no answer to show.
+        // Finished with an answer: the stages fold away under it. Without one they stay open
+        // where they are, above the error, saying why they are empty.
         settled = true;
-        answerBlock.after(stages);
-        stages.open = turn.answer === "" && turn.toolCalls.length === 0;
+        if (turn.answer !== "" || turn.toolCalls.length > 0) {
+          answerBlock.after(stages);
+          stages.open = false;
+        }
       }
     },
   };
