@@ -196,7 +196,7 @@ export function AdminPage(props: { signOut: boolean }) {
           </label>
           <button type="reset">Clear</button>
         </form>
-        <div class="table-wrap">
+        <div class="table-wrap" id="requests-table">
           <table class="requests">
             <thead>
               <tr>

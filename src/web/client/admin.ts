@@ -90,6 +90,7 @@ function renderProviders(list: ProvidersResponse, stats: StatsResponse | undefin
       const mine = served[p.id];
       const share = h("span", { class: "share" });
       share.style.width = `${Math.round((mine?.share ?? 0) * 80)}px`;
+      share.hidden = !mine;
       return h(
         "tr",
         { data: { provider: p.id, state: p.state } },

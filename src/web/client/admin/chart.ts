@@ -41,7 +41,9 @@ export function drawLineChart(svg: SVGSVGElement, legend: HTMLElement, spec: Cha
   for (const line of spec.series) for (const v of line.values) if (v !== null && v > top) top = v;
   const y = niceScale(top);
   const yLabels: string[] = [];
-  for (let k = 0; k * y.step <= y.max + y.step / 2; k++) yLabels.push(spec.axis(k * y.step, y.step));
+  // Nothing to show: a baseline only, rather than a scale that pretends to measure something.
+  const ticks = top === 0 ? 0 : Math.round(y.max / y.step);
+  for (let k = 0; k <= ticks; k++) yLabels.push(spec.axis(k * y.step, y.step));
   const left = 8 + Math.ceil(Math.max(...yLabels.map((l) => l.length)) * CHAR_PX);
   const right = 10;
   const topPad = 8;

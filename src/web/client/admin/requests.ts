@@ -24,6 +24,7 @@ export interface RequestsPanel {
 export function createRequestsPanel(onError: (err: unknown) => void): RequestsPanel {
   const form = byId("request-filters", HTMLFormElement);
   const body = byId("requests-body", HTMLTableSectionElement);
+  const table = byId("requests-table", HTMLElement);
   const empty = byId("requests-empty", HTMLElement);
   const more = byId("requests-more", HTMLButtonElement);
   const detail = byId("request-detail", HTMLElement);
@@ -93,6 +94,7 @@ export function createRequestsPanel(onError: (err: unknown) => void): RequestsPa
     show(empty, true);
     show(more, false);
     form.hidden = true;
+    table.hidden = true;
   }
 
   function timeline(r: RequestRow): HTMLElement {
@@ -205,6 +207,7 @@ export function createRequestsPanel(onError: (err: unknown) => void): RequestsPa
     async refresh(logOn) {
       if (!logOn) return logOff();
       form.hidden = false;
+      table.hidden = false;
       if (!paged) await load(false);
     },
     setProviders(ids) {
