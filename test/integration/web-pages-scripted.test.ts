@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import type { Page } from "playwright-core";
 import { DESKTOP, expectClean, horizontalOverflow, PHONE, screenshot, useBrowser } from "../helpers/browser.js";
+import type { StagedEvent } from "../../src/events/index.js";
 import { ev, useScriptedGateway, type ScriptStep } from "../helpers/scripted-gateway.js";
 
 /**
@@ -216,13 +217,20 @@ describe.skipIf(!browser.available)("playground: honest endings", () => {
   });
 
   it("Stop leaves a stopped marker and says why each unfinished stage stays empty", async () => {
-    const gw = await scripted(() => ({ steps: [{ event: ev.prompt("Plan a trip.") }, { hang: true }] }));
+    const retry: StagedEvent = {
+      event: "upstream.retry",
+      data: { request_id: "r", provider: "friendli", attempt: 2, max_retries: 3, delay_ms: 1500, code: "endpoint_unavailable", message: "endpoint warming up" },
+    };
+    const gw = await scripted(() => ({ steps: [{ event: ev.prompt("Plan a trip.") }, { event: retry }, { hang: true }] }));
     const { page, problems } = await browser.open();
     await ready(page, gw.url);
     await ask(page, "Plan a 3-day trip to Kyoto.");
     await page.waitForSelector(".stage-prompt[data-state=filled]");
+    // A warming-up upstream is shown while the user waits, not a silent pause.
+    await expect.poll(() => text(page, ".retry-note")).toBe("friendli: endpoint warming up — retry 2/3 in 1.5 s");
     await page.click("#stop");
     await page.waitForSelector("article.turn[data-status=stopped]");
+    expect(await page.isVisible(".retry-note")).toBe(false);
     expect(await text(page, ".marker")).toBe("stopped");
     expect(await text(page, ".stage-reasoning .waiting")).toBe("Not reached: you stopped the request.");
     expect(await text(page, ".answer-block .waiting")).toBe("Not reached: you stopped the request.");

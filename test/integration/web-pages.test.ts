@@ -235,6 +235,11 @@ describe.skipIf(!browser.available)("admin dashboard", () => {
     expect(await text(page, "#requests-body tr td:last-child")).toBe("ci");
     await page.fill("#request-filters input[name=key_name]", "nobody");
     await expect.poll(() => text(page, "#requests-empty")).toBe("No requests match these filters.");
+    await page.fill("#request-filters input[name=key_name]", "");
+    await page.fill("#request-filters input[name=model]", "mock-tagged");
+    await expect.poll(() => page.locator("#requests-body tr").count()).toBe(4);
+    await page.fill("#request-filters input[name=model]", "mock-plain");
+    await expect.poll(() => page.locator("#requests-body tr").count()).toBe(0);
     await page.click("#request-filters button[type=reset]");
     await expect.poll(() => page.locator("#requests-body tr").count()).toBe(4);
     await page.selectOption("#request-filters select[name=provider]", "upstream");
