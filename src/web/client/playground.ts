@@ -37,6 +37,11 @@ let turns: Turn[] = loadTurns(localStorage);
 const views = new Map<string, TurnView>();
 let running: { controller: AbortController; turn: Turn; timer: number } | undefined;
 
+/** A turn id. Not crypto.randomUUID: that exists only in secure contexts, and a LAN gateway is plain http. */
+function newId(): string {
+  return Array.from(crypto.getRandomValues(new Uint8Array(12)), (b) => b.toString(16).padStart(2, "0")).join("");
+}
+
 function apiKey(): string | undefined {
   return keyInput.value.trim() || undefined;
 }
@@ -104,7 +109,7 @@ async function send(prompt: string): Promise<void> {
   const key = apiKey();
   if (key) sessionStorage.setItem(KEY_STORAGE, key);
 
-  const turn = newTurn({ id: crypto.randomUUID(), prompt, model, startedAt: Date.now() });
+  const turn = newTurn({ id: newId(), prompt, model, startedAt: Date.now() });
   turns.push(turn);
   show(emptyState, false);
   const controller = new AbortController();
