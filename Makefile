@@ -22,14 +22,16 @@ node_modules/.installed: package.json package-lock.json
 
 install: node_modules/.installed ## install dependencies
 
-build: node_modules/.installed ## compile TypeScript to dist/
+build: node_modules/.installed ## compile TypeScript to dist/ and bundle the pages' scripts (esbuild)
 	@npx tsc -p tsconfig.build.json
+	@$(TSX) scripts/build-web.ts
 
 demo: node_modules/.installed ## start the mock upstream and the gateway, run the client once, stop both
 	@MOCK_PORT=$(MOCK_PORT) PORT=$(PORT) HOST=$(HOST) CLIENT_ARGS="$(CLIENT_ARGS)" bash scripts/demo.sh
 
 test: node_modules/.installed ## typecheck, lint and run every test
 	@npx tsc -p tsconfig.json --noEmit
+	@npx tsc -p src/web/client --noEmit
 	@npx eslint .
 	@npx vitest run --reporter=default --reporter=json --outputFile.json=test-artifacts/vitest-results.json
 	@node -e 'const r=require("./test-artifacts/vitest-results.json");console.log(`vitest: $${r.numPassedTests} passed, $${r.numFailedTests} failed, $${r.numPendingTests} skipped`)'
@@ -38,8 +40,9 @@ bench: node_modules/.installed build ## loopback benchmark vs the mock (BENCH_* 
 	@# 5,000 parked streams need ~10,000 sockets in the gateway: raise the fd limit as far as allowed.
 	@ulimit -n 65536 2>/dev/null || ulimit -n $$(ulimit -Hn); $(TSX) bench/run.ts
 
-typecheck: node_modules/.installed ## type-check only
+typecheck: node_modules/.installed ## type-check only (server and the pages' browser code)
 	@npx tsc -p tsconfig.json --noEmit
+	@npx tsc -p src/web/client --noEmit
 
 lint: node_modules/.installed ## lint only
 	@npx eslint .
@@ -51,7 +54,7 @@ run-gateway: build ## run the gateway (honours PORT and HOST, reads .env)
 	@PORT=$(PORT) HOST=$(HOST) node dist/src/main.js
 
 run-gateway-dev: node_modules/.installed ## run the gateway with reload on change
-	@PORT=$(PORT) HOST=$(HOST) npx tsx watch src/main.ts
+	@PORT=$(PORT) HOST=$(HOST) npx tsx watch --include 'src/web/client/**' src/main.ts
 
 run-client: node_modules/.installed ## run the CLI client: make run-client CLIENT_ARGS="--prompt 'Why is the sky blue?'"
 	@$(TSX) client/bin.ts --url $(GATEWAY_URL)/v1/chat/completions $(CLIENT_ARGS)

@@ -107,7 +107,7 @@ export function createGateway(deps: AppDeps): Gateway {
       defaults.task_routing.parse(undefined),
     );
   const metrics = createMetrics({ knownModels: configuredModels(config, settings), ...(deps.fleet && { defaultLabels: { instance: deps.fleet.id } }) });
-  const monitor = createMonitor({ now: deps.wallClock });
+  const monitor = createMonitor({ now: deps.wallClock, random: deps.random });
   const fleet =
     deps.fleet ??
     createFleet({
@@ -209,7 +209,7 @@ export function createGateway(deps: AppDeps): Gateway {
     }),
   );
   if (first) app.route("/", healthRoutes({ client, target: first.target }));
-  app.route("/", providerRoutes(router));
+  app.route("/", providerRoutes(router, (e) => monitor.record(e)));
   app.route(
     "/",
     monitoringRoutes({

@@ -54,7 +54,11 @@ export function chatRoutes(deps: ChatRouteDeps) {
 async function handle(c: Context<GatewayEnv>, surface: ChatSurface, deps: ChatRouteDeps): Promise<Response> {
   const body = jsonBodyOf(c);
   const parsed = parseChatBody(body, deps.config);
-  const req = toStagedRequest(parsed, body, c.get("requestId"), deps.config, c.req.header("x-task-category"), surface.streamByDefault);
+  const keyName = c.get("apiKey")?.name;
+  const req: StagedRequest = {
+    ...toStagedRequest(parsed, body, c.get("requestId"), deps.config, c.req.header("x-task-category"), surface.streamByDefault),
+    ...(keyName !== undefined && { keyName }),
+  };
   const created = Math.floor(deps.now() / 1000);
   if (req.stream) {
     return streamResponse(c, {

@@ -1,6 +1,6 @@
 export { chatRoutes, type ChatRouteDeps } from "./chat-route.js";
 export { healthRoutes } from "./health-routes.js";
-export { providerJson, providerRoutes } from "./provider-routes.js";
+export { providerJson, providerRoutes, type OperatorEvent } from "./provider-routes.js";
 export { ApiError, errorBody } from "./errors.js";
 export type { GatewayEnv } from "./types.js";
 export { monitoringRoutes, type FleetView } from "./monitoring-routes.js";

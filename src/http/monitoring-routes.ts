@@ -10,6 +10,8 @@ const OUTCOMES = ["ok", "upstream_error", "client_closed", "rejected"] as const;
 const listQuery = z.object({
   limit: z.coerce.number({ message: "must be a number" }).int().min(1).max(500).default(50),
   model: z.string().min(1).optional(),
+  provider: z.string().min(1).optional(),
+  key_name: z.string().min(1).optional(),
   status: z.enum(OUTCOMES, { message: `must be one of ${OUTCOMES.join(", ")}` }).optional(),
   before: z.iso.datetime({ message: "must be an ISO date-time" }).optional(),
 });
@@ -50,6 +52,15 @@ export function monitoringRoutes(deps: MonitoringDeps) {
       ...(deps.providers && { providers: deps.providers() }),
     }),
   );
+  app.get("/v1/monitoring/series", (c) => {
+    const raw = c.req.query("minutes") ?? "15";
+    const minutes = Number(raw);
+    const most = deps.monitor.seriesMinutes;
+    if (!Number.isInteger(minutes) || minutes < 1 || minutes > most) {
+      throw new ApiError(400, `minutes: must be a whole number from 1 to ${most} (got "${raw}")`, "invalid_query");
+    }
+    return c.json(deps.monitor.series(minutes));
+  });
   app.get("/v1/monitoring/health", (c) => {
     const redis = deps.fleet?.redis();
     // Redis down is not an outage (requests are served with local state), but operators must know.
@@ -69,6 +80,8 @@ export function monitoringRoutes(deps: MonitoringDeps) {
     const rows = await unavailableOnError(log.list({
       limit: q.data.limit,
       ...(q.data.model && { model: q.data.model }),
+      ...(q.data.provider && { provider: q.data.provider }),
+      ...(q.data.key_name && { keyName: q.data.key_name }),
       ...(q.data.status && { outcome: q.data.status }),
       ...(q.data.before && { before: new Date(q.data.before) }),
     }));

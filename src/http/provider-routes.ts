@@ -22,12 +22,24 @@ export function providerJson(s: ReturnType<Router["snapshots"]>[number]) {
   };
 }
 
-/** Routing state for operators: look, reset, switch strategy at run time. */
-export function providerRoutes(router: Router) {
+/** An operator's change, for the dashboard's event tail. */
+export interface OperatorEvent {
+  level: "info";
+  type: "strategy" | "reset";
+  message: string;
+}
+
+/**
+ * Routing state for operators: look, reset, switch strategy at run time. Each change is told to
+ * `record` so the event tail shows who changed what when, beside the cooldowns it explains.
+ */
+export function providerRoutes(router: Router, record: (e: OperatorEvent) => void = () => undefined) {
+
   const app = new Hono<GatewayEnv>();
   app.get("/v1/providers", (c) => c.json({ providers: router.snapshots().map(providerJson), routes: router.routes() }));
   app.post("/v1/providers/reset", (c) => {
     router.reset();
+    record({ level: "info", type: "reset", message: "providers reset by an operator: states back to active, strategies back to the configured ones" });
     return c.json({ status: "reset" });
   });
   app.post("/v1/providers/strategy/:name", (c) => {
@@ -36,8 +48,11 @@ export function providerRoutes(router: Router) {
       throw new ApiError(400, `unknown strategy "${name}"; expected one of ${STRATEGIES.join(", ")}`, "unknown_strategy");
     }
     const model = c.req.query("model");
+    const before = router.routes();
     const changed = router.setStrategy(name as StrategyName, model);
     if (changed === 0) throw new ApiError(404, `no route for model "${model ?? ""}"`, "route_not_found");
+    const was = [...new Set(before.filter((r) => model === undefined || r.model === model).map((r) => r.strategy))].join(", ");
+    record({ level: "info", type: "strategy", message: `strategy ${was} → ${name} on ${model === undefined ? "every route" : `route ${model}`} (${changed} changed)` });
     return c.json({ strategy: name, routes_changed: changed, routes: router.routes() });
   });
   return app;

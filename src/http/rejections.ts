@@ -12,7 +12,8 @@ export function recordRejections(observer: RequestObserver, now: () => number): 
     await next();
     const e = c.error;
     if (e instanceof ApiError && e.status < 500) {
-      observer.finished(rejectedRecord({ id: c.get("requestId"), model: c.get("model"), at: now(), status: e.status, code: e.code, message: e.message }));
+      const keyName = c.get("apiKey")?.name;
+      observer.finished(rejectedRecord({ id: c.get("requestId"), model: c.get("model"), at: now(), status: e.status, code: e.code, message: e.message, keyName }));
     }
   };
 }

@@ -23,6 +23,7 @@ export {
   type MonitorOptions,
   type MonitorStats,
 } from "./monitor.js";
+export { createTimeSeries, type BucketLatency, type Series, type SeriesBucket, type SeriesOptions, type TimeSeries } from "./series.js";
 export { LATENCY_KEYS, nearestRank, percentiles, type Breakdown, type LatencyKey, type Percentiles, type WindowStats } from "./stats.js";
 export { combineObservers, combineObserversWithLogger, type ObserverErrorHandler } from "./observers.js";
 export { createLabelCap, isLabelSafe, MAX_LABEL_CHARS } from "./label-cap.js";

@@ -1,10 +1,11 @@
 import type { RequestObserver, RequestRecord } from "../pipeline/observer.js";
 import { createRing } from "./ring.js";
+import { createTimeSeries, type Series } from "./series.js";
 import { computeWindowStats, toSample, type RequestSample, type WindowStats } from "./stats.js";
 
 export type MonitorLevel = "info" | "warn" | "error";
 /** The known event types; other rooms may add their own without a change here. */
-export type MonitorEventType = "request" | "retry" | "failover" | "summary_fallback" | "cooldown" | "circuit" | (string & {});
+export type MonitorEventType = "request" | "retry" | "failover" | "summary_fallback" | "cooldown" | "circuit" | "strategy" | "reset" | (string & {});
 
 /** One line of `GET /v1/monitoring/logs`. */
 export interface MonitorEvent {
@@ -20,7 +21,12 @@ export interface MonitorEvent {
 /** What `record()` takes: `ts` defaults to the monitor's clock. */
 export type MonitorEventInput = Omit<MonitorEvent, "ts"> & { ts?: string };
 
-export type MonitorStats = WindowStats & { uptime_seconds: number; in_flight: number };
+export type MonitorStats = WindowStats & {
+  uptime_seconds: number;
+  in_flight: number;
+  /** How many finished requests the window holds at most: the totals cover the last this many. */
+  window_size: number;
+};
 
 export interface MonitorHealth {
   status: "ok";
@@ -37,6 +43,10 @@ export interface Monitor extends RequestObserver {
   logs(count?: number): MonitorEvent[];
   stats(): MonitorStats;
   health(): MonitorHealth;
+  /** Requests and per-stage latency over the last `minutes`, in fixed buckets (the dashboard's charts). */
+  series(minutes: number): Series;
+  /** How many minutes `series` can reach back. */
+  readonly seriesMinutes: number;
 }
 
 export interface MonitorOptions {
@@ -46,6 +56,12 @@ export interface MonitorOptions {
   capacity?: number;
   /** Finished requests the rolling stats cover; default 2000. */
   windowSize?: number;
+  /** For sampling latencies in a very busy time bucket; default Math.random. */
+  random?: () => number;
+  /** Width of one time-series bucket; default 10 s. */
+  bucketSeconds?: number;
+  /** How much time series is kept; default 60 minutes. */
+  seriesMinutes?: number;
 }
 
 export const DEFAULT_LOG_COUNT = 100;
@@ -67,6 +83,12 @@ export function createMonitor(opts: MonitorOptions): Monitor {
   const { now } = opts;
   const events = createRing<MonitorEvent>(opts.capacity ?? 1000);
   const window = createRing<RequestSample>(opts.windowSize ?? 2000);
+  const timeSeries = createTimeSeries({
+    now,
+    random: opts.random ?? Math.random,
+    ...(opts.bucketSeconds !== undefined && { bucketSeconds: opts.bucketSeconds }),
+    ...(opts.seriesMinutes !== undefined && { keepMinutes: opts.seriesMinutes }),
+  });
   const minute: SecondBucket[] = Array.from({ length: 60 }, () => ({ second: -1, requests: 0, errors: 0 }));
   const bootMs = now();
   // Same reason as in metrics: a finished() without started() must not make in_flight negative.
@@ -89,7 +111,9 @@ export function createMonitor(opts: MonitorOptions): Monitor {
 
   function finished(r: RequestRecord): void {
     open.delete(r.id);
-    window.push(toSample(r));
+    const sample = toSample(r);
+    window.push(sample);
+    timeSeries.add(sample);
     countInMinute(r.outcome === "upstream_error");
     const level: MonitorLevel = r.outcome === "ok" ? "info" : r.outcome === "upstream_error" ? "error" : "warn";
     const via = r.provider === null ? "" : ` via ${r.provider}`;
@@ -124,8 +148,10 @@ export function createMonitor(opts: MonitorOptions): Monitor {
       return events.last(Number.isFinite(count) ? count : DEFAULT_LOG_COUNT);
     },
     stats() {
-      return { uptime_seconds: uptimeSeconds(), ...computeWindowStats(window.toArray()), in_flight: open.size };
+      return { uptime_seconds: uptimeSeconds(), ...computeWindowStats(window.toArray()), in_flight: open.size, window_size: window.capacity };
     },
+    series: (minutes) => timeSeries.read(minutes),
+    seriesMinutes: timeSeries.keepMinutes,
     health() {
       const current = Math.floor(now() / 1000);
       let requests = 0;

@@ -35,6 +35,8 @@ export interface RequestRecord {
   /** Only when LOG_BODIES=true. */
   requestBody: unknown;
   answer: string | null;
+  /** The name of the API key the request came with; absent when keys are off or none was used. */
+  keyName?: string;
 }
 
 /**

@@ -50,6 +50,7 @@ export function buildRecord(i: RecordInput): RequestRecord {
     failovers: i.failovers,
     requestBody: i.logBodies ? i.req.body : null,
     answer: i.answer,
+    ...(i.req.keyName !== undefined && { keyName: i.req.keyName }),
   };
 }
 
@@ -63,7 +64,7 @@ function cost(usage: Usage | null, served: Candidate | undefined): number | null
 }
 
 /** A request refused before any upstream call (validation, allowlist, body size). */
-export function rejectedRecord(i: { id: string; model: string | undefined; at: number; status: number; code: string; message: string }): RequestRecord {
+export function rejectedRecord(i: { id: string; model: string | undefined; at: number; status: number; code: string; message: string; keyName?: string | undefined }): RequestRecord {
   return {
     id: i.id,
     startedAt: new Date(i.at),
@@ -88,5 +89,6 @@ export function rejectedRecord(i: { id: string; model: string | undefined; at: n
     failovers: 0,
     requestBody: null,
     answer: null,
+    ...(i.keyName !== undefined && { keyName: i.keyName }),
   };
 }

@@ -26,6 +26,8 @@ export interface StagedRequest {
   summaries?: boolean;
   /** Research mode: search the web first and ground the answer in cited sources. */
   research?: ResearchRequest;
+  /** The name of the API key the request came with (for the request log); absent without keys. */
+  keyName?: string;
 }
 
 /** Fields that belong to the gateway and must never reach an upstream. */

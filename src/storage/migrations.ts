@@ -66,6 +66,17 @@ CREATE INDEX requests_outcome_idx ON requests (outcome, started_at DESC);
     // x-request-id (another key: stored under a suffixed id). Null on rows written before it.
     sql: "ALTER TABLE requests ADD COLUMN write_key text;",
   },
+  {
+    id: 3,
+    name: "add_key_name",
+    // The name of the API key a request used (null when keys are off), so the dashboard can
+    // filter by caller; the provider gets an index for the same list view.
+    sql: `
+ALTER TABLE requests ADD COLUMN key_name text;
+CREATE INDEX requests_key_name_idx ON requests (key_name, started_at DESC);
+CREATE INDEX requests_provider_idx ON requests (provider, started_at DESC);
+`,
+  },
 ];
 
 // First half of the advisory-lock key: an arbitrary constant that names "the request-log schema

@@ -32,6 +32,10 @@ export interface ListOptions {
   /** 1..500 (clamped), default 50. */
   limit?: number;
   model?: string;
+  /** The provider that served (or last tried) the request. */
+  provider?: string;
+  /** The API key's name (see `RequestRecord.keyName`). */
+  keyName?: string;
   outcome?: RequestOutcome;
   /** Only requests that started strictly before this: pass the last `startedAt` for the next page. */
   before?: Date;
@@ -102,6 +106,8 @@ export function createRequestLog(opts: RequestLogOptions): RequestLog {
         where.push(cond.replace("?", `$${params.length}`));
       };
       if (o.model !== undefined) add("model = ?", o.model);
+      if (o.provider !== undefined) add("provider = ?", o.provider);
+      if (o.keyName !== undefined) add("key_name = ?", o.keyName);
       if (o.outcome !== undefined) add("outcome = ?", o.outcome);
       if (o.before !== undefined) add("started_at < ?", o.before);
       const asked = o.limit !== undefined && Number.isFinite(o.limit) ? Math.floor(o.limit) : 50;

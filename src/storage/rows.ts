@@ -11,6 +11,7 @@ export const COLUMNS = [
   "prompt_tokens", "completion_tokens", "total_tokens", "usage_extra", "cost_usd",
   "prompt_summary", "prompt_summary_source", "reasoning_summary", "reasoning_summary_source",
   "summary_fallbacks", "retries", "failovers", "request_body", "answer",
+  "key_name",
 ] as const;
 
 /** A row as both drivers return it: timestamptz → Date, jsonb → parsed, int/float8 → number. */
@@ -47,6 +48,7 @@ export interface RequestRow {
   failovers: number;
   request_body: unknown;
   answer: string | null;
+  key_name: string | null;
 }
 
 /** A record the database can never accept; writing it again would fail again. */
@@ -91,6 +93,7 @@ export function toParams(r: RequestRecord, id = r.id): unknown[] {
       text(r.reasoningSummary?.text, L.summary), text(r.reasoningSummary?.source, L.summary_source),
       required(r.summaryFallbacks, "summaryFallbacks"), required(r.retries, "retries"), required(r.failovers, "failovers"),
       json(r.requestBody), text(r.answer, L.answer),
+      text(r.keyName ?? null, L.keyName),
     ];
   } catch (err) {
     // JSON.stringify throws on cycles and BigInt: a property of this record, not of the database.
@@ -135,6 +138,8 @@ export function fromRow(row: RequestRow): RequestRecord {
     failovers: row.failovers,
     requestBody: row.request_body,
     answer: row.answer,
+    // Absent rather than null when keys were off, so a record without one round-trips exactly.
+    ...(row.key_name !== null && { keyName: row.key_name }),
   };
 }
 

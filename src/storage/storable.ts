@@ -25,6 +25,7 @@ export const COLUMN_LIMITS = {
   summary: 10_000,
   summary_source: 32,
   answer: 1_000_000,
+  keyName: 200,
 } as const;
 
 /** Longest `request_body` / jsonb value kept, as JSON text; a larger one is replaced by a marker object. */

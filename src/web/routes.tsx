@@ -2,18 +2,10 @@ import { Hono, type Context } from "hono";
 import { hasAdminSession, isOpen, login, logout, type AccessSettings } from "../http/auth.js";
 import { createLoginThrottle, readBodyText, type LoginThrottle } from "../http/index.js";
 import type { GatewayEnv } from "../http/types.js";
-import { ADMIN_JS } from "./assets/admin-script.js";
-import { PLAYGROUND_JS } from "./assets/playground-script.js";
-import { APP_CSS } from "./assets/style.js";
-import { AdminPage, LoginPage, PlaygroundPage } from "./pages.js";
-
-// A Map, not an object literal: a lookup by a client's name must never find "constructor",
-// "__proto__" or "toString" on the prototype (that was a 500).
-const ASSETS = new Map<string, { type: string; body: string }>([
-  ["app.css", { type: "text/css; charset=utf-8", body: APP_CSS }],
-  ["playground.js", { type: "text/javascript; charset=utf-8", body: PLAYGROUND_JS }],
-  ["admin.js", { type: "text/javascript; charset=utf-8", body: ADMIN_JS }],
-]);
+import { AdminPage } from "./admin-page.js";
+import { isWebAssetName, loadWebAssets } from "./assets.js";
+import { LoginPage } from "./login-page.js";
+import { PlaygroundPage } from "./playground-page.js";
 
 /** A login form is a few dozen bytes; anything near this is not one. */
 const LOGIN_MAX_BYTES = 8_192;
@@ -29,19 +21,29 @@ function clientAddress(c: Context): string {
   return "unknown";
 }
 
-/** The playground at `/`, the dashboard at `/admin` (with its login), and their static assets. */
+/** The playground at `/`, the dashboard at `/admin` (with its login), and their bundled assets. */
 export function webRoutes(access: AccessSettings, throttle: LoginThrottle = createLoginThrottle({ now: access.now })) {
   const app = new Hono<GatewayEnv>();
+  const loginWhat = () => (access.adminPassword ? "Admin password" : access.adminToken ? "Admin token" : "API key");
   app.get("/", (c) => c.html(<PlaygroundPage keysRequired={access.keys.length > 0} />));
-  app.get("/assets/:name", (c) => {
-    const asset = ASSETS.get(c.req.param("name"));
+  app.get("/assets/:name", async (c) => {
+    const name = c.req.param("name");
+    // Names are checked against our own list, never looked up on an object ("constructor" was a 500).
+    if (!isWebAssetName(name)) return c.notFound();
+    const asset = (await loadWebAssets()).get(name);
     if (!asset) return c.notFound();
-    return c.body(asset.body, 200, { "content-type": asset.type, "cache-control": "no-cache" });
+    // no-cache = revalidate every time; the ETag makes that a 304 until the bundle changes.
+    const headers: Record<string, string> = { "content-type": asset.type, "cache-control": "no-cache", etag: asset.etag, vary: "accept-encoding" };
+    if (c.req.header("if-none-match") === asset.etag) return c.body(null, 304, headers);
+    if (/\bgzip\b/.test(c.req.header("accept-encoding") ?? "")) {
+      return c.body(asset.gzip, 200, { ...headers, "content-encoding": "gzip" });
+    }
+    return c.body(asset.body, 200, headers);
   });
   app.get("/admin", async (c) => {
-    if (isOpen(access) || (await hasAdminSession(c, access))) return c.html(<AdminPage />);
-    const what = access.adminPassword ? "Admin password" : access.adminToken ? "Admin token" : "API key";
-    return c.html(<LoginPage failed={c.req.query("error") !== undefined} what={what} />);
+    if (isOpen(access)) return c.html(<AdminPage signOut={false} />);
+    if (await hasAdminSession(c, access)) return c.html(<AdminPage signOut={true} />);
+    return c.html(<LoginPage failed={c.req.query("error") !== undefined} what={loginWhat()} />);
   });
   app.post("/admin/login", async (c) => {
     const client = clientAddress(c);
@@ -49,8 +51,7 @@ export function webRoutes(access: AccessSettings, throttle: LoginThrottle = crea
     if (waitMs > 0) {
       // Locked: the attempt is not even checked, so guessing gets nowhere while it lasts.
       const seconds = Math.ceil(waitMs / 1000);
-      const what = access.adminPassword ? "Admin password" : access.adminToken ? "Admin token" : "API key";
-      return c.html(<LoginPage failed={false} what={what} lockedSeconds={seconds} />, 429, { "retry-after": String(seconds) });
+      return c.html(<LoginPage failed={false} what={loginWhat()} lockedSeconds={seconds} />, 429, { "retry-after": String(seconds) });
     }
     const text = await readBodyText(c.req.raw, { maxBytes: LOGIN_MAX_BYTES, timeoutMs: LOGIN_BODY_TIMEOUT_MS });
     const password = new URLSearchParams(text).get("password") ?? "";

@@ -1,5 +1,6 @@
-import { existsSync } from "node:fs";
-import { afterAll, afterEach, beforeAll } from "vitest";
+import { existsSync, mkdirSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+import { afterAll, afterEach, beforeAll, expect } from "vitest";
 import { chromium, type Browser, type BrowserContext, type Page } from "playwright-core";
 
 /** Debian's Chromium. Never download a browser: CI installs this package (.ci/run). */
@@ -31,11 +32,46 @@ export interface OpenPage {
   problems: PageProblems;
 }
 
+export interface OpenOptions {
+  /** Viewport width; default 1280 (desktop). Phones are 390. */
+  width?: number;
+  height?: number;
+  /** Let the page read and write the clipboard (copy-button tests). */
+  clipboard?: boolean;
+}
+
 export interface BrowserHandle {
   /** False only outside CI when Chromium is missing: wrap the tests in `describe.skipIf(!b.available)`. */
   readonly available: boolean;
   /** A fresh context (no cookies, no storage) and a page in it, watched for problems; closed after the test. */
-  open(): Promise<OpenPage>;
+  open(opts?: OpenOptions): Promise<OpenPage>;
+}
+
+export const DESKTOP = { width: 1280, height: 900 } as const;
+export const PHONE = { width: 390, height: 844 } as const;
+
+const ARTIFACTS = fileURLToPath(new URL("../../test-artifacts/", import.meta.url));
+
+/** A full-page screenshot in test-artifacts/, named for the state it shows. */
+export async function screenshot(page: Page, name: string): Promise<void> {
+  mkdirSync(ARTIFACTS, { recursive: true });
+  await page.screenshot({ path: `${ARTIFACTS}${name}.png`, fullPage: true });
+}
+
+/** How far the page is wider than the viewport, in CSS pixels (0 = no horizontal scrolling). */
+export function horizontalOverflow(page: Page): Promise<number> {
+  // The test config has no DOM types; this runs in the page, where these globals exist.
+  return page.evaluate(() => {
+    const g = globalThis as any;
+    return (g.document.documentElement.scrollWidth as number) - (g.innerWidth as number);
+  });
+}
+
+/** Nothing went wrong in the page; `allow` names console errors that the test caused on purpose. */
+export function expectClean(problems: PageProblems, allow?: RegExp): void {
+  expect(problems.cspViolations).toEqual([]);
+  expect(problems.pageErrors).toEqual([]);
+  expect(problems.consoleErrors.filter((m) => !allow?.test(m))).toEqual([]);
 }
 
 /** Reports `securitypolicyviolation` events (fired at the document, before any page script runs). */
@@ -77,9 +113,10 @@ export function useBrowser(): BrowserHandle {
 
   return {
     available: installed || inCi,
-    async open() {
+    async open(opts = {}) {
       if (!browser) throw new Error("the browser is not running (useBrowser's beforeAll failed or did not run)");
-      const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+      const context = await browser.newContext({ viewport: { width: opts.width ?? DESKTOP.width, height: opts.height ?? DESKTOP.height } });
+      if (opts.clipboard) await context.grantPermissions(["clipboard-read", "clipboard-write"]);
       contexts.push(context);
       const problems: PageProblems = { consoleErrors: [], pageErrors: [], cspViolations: [] };
       await context.exposeFunction("__reportCspViolation", (text: string) => problems.cspViolations.push(text));

@@ -19,7 +19,7 @@ describe("request log on PGlite", () => {
     dir = await mkdtemp(join(tmpdir(), "reqlog-"));
     real = createPgliteDb({ dataDir: join(dir, "requests") });
     shared = { ...real, close: async () => undefined };
-    expect(await runMigrations(real)).toEqual([1, 2]);
+    expect(await runMigrations(real)).toEqual([1, 2, 3]);
   });
   afterAll(async () => {
     await real.close();
@@ -33,7 +33,11 @@ describe("request log on PGlite", () => {
 
   it("finds the migrations applied, even when asked twice at once", async () => {
     expect(await Promise.all([runMigrations(real), runMigrations(real)])).toEqual([[], []]);
-    expect(await real.query("SELECT id, name FROM schema_migrations")).toEqual([{ id: 1, name: "create_requests" }, { id: 2, name: "requests_write_key" }]);
+    expect(await real.query("SELECT id, name FROM schema_migrations")).toEqual([
+      { id: 1, name: "create_requests" },
+      { id: 2, name: "requests_write_key" },
+      { id: 3, name: "add_key_name" },
+    ]);
   });
 
   it("writes N records in ceil(N / batchSize) INSERTs", async () => {
