@@ -1,7 +1,7 @@
 import { InvalidArgumentError } from "commander";
 
-/** Where `make run-gateway` listens. */
-export const DEFAULT_URL = "http://localhost:8000/v1/chat/completions";
+/** Where `make run-gateway` listens: a base URL, like `GATEWAY_URL` in the Makefile. */
+export const DEFAULT_URL = "http://127.0.0.1:8000";
 /** The mock upstream's tagged-reasoning model: works out of the box with `make demo`. */
 export const DEFAULT_MODEL = "mock-tagged";
 export const DEFAULT_FRIENDLI_API_BASE = "https://api.friendli.ai";
@@ -27,6 +27,10 @@ export interface ChatFlags {
   color: boolean;
   timeout: number;
   wake: boolean;
+  /** `--restart`: restart a FAILED/TERMINATED endpoint while waking (implies `wake`). */
+  restart: boolean;
+  /** `--yes`: the answer to the restart question, for scripts. */
+  yes: boolean;
   wakeTimeout: number;
   wakeInterval: number;
   apiKey?: string;
@@ -62,7 +66,7 @@ export function httpUrl(raw: string): string {
   try {
     url = new URL(raw);
   } catch {
-    throw new InvalidArgumentError("Expected an absolute URL such as http://localhost:8000/v1/chat/completions.");
+    throw new InvalidArgumentError("Expected an absolute URL such as http://127.0.0.1:8000.");
   }
   if (url.protocol !== "http:" && url.protocol !== "https:") {
     throw new InvalidArgumentError("Expected an http:// or https:// URL.");

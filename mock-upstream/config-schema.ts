@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { ERROR_CODES } from "./endpoints.js";
 import type { DeepPartial, MockOptions } from "./types.js";
 
 const ms = z.number().finite().nonnegative();
@@ -47,6 +48,16 @@ export const configPatchSchema = z.strictObject({
     .optional(),
   faults: faultsSchema.optional(),
   wakeDelayMs: ms.optional(),
+  endpoints: z
+    .record(
+      z.string().min(1),
+      z.strictObject({
+        status: z.enum(["SLEEPING", "RUNNING", "FAILED", "TERMINATED"]),
+        errorCode: z.enum(ERROR_CODES).optional(),
+        stuck: z.boolean().optional(),
+      }),
+    )
+    .optional(),
   managementToken: z.string().optional(),
 });
 

@@ -5,6 +5,8 @@ export { parseMockEnv } from "./env.js";
 export { summarizePrompt, summarizeReasoning } from "./summarize.js";
 export { DEFAULT_ANSWER_TEXT, DEFAULT_REASONING_TEXT, defaultOptions } from "./options.js";
 export { MOCK_SCENARIOS } from "./types.js";
+export { DEFAULT_ENDPOINTS, ERROR_CODES, PHASES } from "./endpoints.js";
+export type { EndpointErrorCode, EndpointPhase, EndpointSeed, EndpointStatus, EndpointStatusBody } from "./endpoints.js";
 export type { MockEnv } from "./env.js";
 export type {
   CallTarget,

@@ -1,4 +1,5 @@
 import type { Hono } from "hono";
+import type { EndpointSeed } from "./endpoints.js";
 
 /**
  * Recursively optional, for option patches. Functions and primitives stay as they are; `Infinity`
@@ -87,8 +88,13 @@ export interface MockOptions {
   usageChunk: boolean;
   latency: MockLatency;
   faults: MockFaults;
-  /** Management API: how long AWAKING lasts before RUNNING. */
+  /** Management API: how long AWAKING (after a wake) or INITIALIZING (after a restart) lasts before RUNNING. */
   wakeDelayMs: number;
+  /**
+   * The Friendli dedicated endpoints that exist, by id (the id is also the chat `model`). Any other
+   * id gets 404 from the management API; replacing this record restarts the endpoints from their seeds.
+   */
+  endpoints: Record<string, EndpointSeed>;
   /** When set, management calls need `Authorization: Bearer <it>`. */
   managementToken?: string;
 }
@@ -117,9 +123,9 @@ export interface MockCall {
   chunksSent: number;
 }
 
-/** A status or wake call to the emulated Friendli management API. */
+/** A call to the emulated Friendli management API. */
 export interface ManagementCall {
-  action: "status" | "wake";
+  action: "status" | "wake" | "sleep" | "restart";
   endpointId: string;
   /** The optional `X-Friendli-Team` header, recorded because real clients send it. */
   team?: string;

@@ -44,11 +44,6 @@ interface Completion {
 interface ErrorBody {
   error: { message: string; type: string; code: string };
 }
-interface EndpointStatusBody {
-  id: string;
-  status: string;
-  phase: string | null;
-}
 
 /** Read a JSON body as the shape the test expects; the assertions check it. */
 async function json<T>(res: Response): Promise<T> {
@@ -390,63 +385,6 @@ describe("abort detection", () => {
     expect(running.mock.calls.map((c) => c.outcome)).toEqual(["aborted", "aborted"]);
     await new Promise((r) => setTimeout(r, 20));
     expect(timers()).toBeLessThanOrEqual(before);
-  });
-});
-
-describe("Friendli management API", () => {
-  const api = (path: string, method = "GET", headers: Record<string, string> = {}) =>
-    fetch(`http://127.0.0.1:${running.port}/dedicated/beta/endpoint/${path}`, { method, headers });
-
-  it("wakes a sleeping endpoint through the phases to RUNNING", async () => {
-    await start({ wakeDelayMs: 600 });
-    expect(await json<EndpointStatusBody>(await api("ep-abc/status"))).toEqual({ id: "ep-abc", status: "SLEEPING", phase: null });
-    const sleeping = await chat("ep-abc");
-    expect(sleeping.status).toBe(503);
-    expect(await json<ErrorBody>(sleeping)).toEqual({ error: { message: "Endpoint is unavailable", type: "service_unavailable", code: "endpoint_unavailable" } });
-
-    const wake = await api("ep-abc/wake", "PUT", { "X-Friendli-Team": "team-1" });
-    expect(wake.status).toBe(200);
-    expect(await json<EndpointStatusBody>(wake)).toEqual({ id: "ep-abc", status: "AWAKING" });
-    expect(running.mock.managementCalls.at(-1)).toMatchObject({ action: "wake", team: "team-1", status: 200 });
-
-    const seen = new Set<string>();
-    for (;;) {
-      const s = await json<EndpointStatusBody>(await api("ep-abc/status"));
-      if (s.status === "RUNNING") {
-        expect(s.phase).toBeNull();
-        break;
-      }
-      expect(s.status).toBe("AWAKING");
-      seen.add(String(s.phase));
-      await new Promise((r) => setTimeout(r, 40));
-    }
-    expect([...seen]).toEqual(["PROVISIONING", "LOADING_MODEL", "WARMING_UP"]);
-    expect((await json<EndpointStatusBody>(await api("ep-abc/wake", "PUT"))).status).toBe("RUNNING");
-    expect((await chat("ep-abc")).status).toBe(200);
-  });
-
-  it("handles running, failed, terminated and stuck endpoints", async () => {
-    await start({ wakeDelayMs: 30 });
-    expect((await json<EndpointStatusBody>(await api("ep-running-1/status"))).status).toBe("RUNNING");
-    expect((await chat("ep-running-1")).status).toBe(200);
-    for (const id of ["ep-failed-1", "ep-terminated-1"]) {
-      const res = await api(`${id}/wake`, "PUT");
-      expect(res.status).toBe(409);
-      expect((await json<ErrorBody>(res)).error.message).toContain(id);
-      expect((await chat(id)).status).toBe(503);
-    }
-    expect((await json<EndpointStatusBody>(await api("ep-stuck-1/wake", "PUT"))).status).toBe("AWAKING");
-    await new Promise((r) => setTimeout(r, 100));
-    expect((await json<EndpointStatusBody>(await api("ep-stuck-1/status"))).status).toBe("AWAKING");
-  });
-
-  it("requires the management token when set", async () => {
-    await start({ managementToken: "secret" });
-    const missing = await api("ep-x/status");
-    expect(missing.status).toBe(401);
-    expect((await json<ErrorBody>(missing)).error.type).toBe("authentication_error");
-    expect((await api("ep-x/status", "GET", { authorization: "Bearer wrong" })).status).toBe(401);
-    expect((await api("ep-x/status", "GET", { authorization: "Bearer secret" })).status).toBe(200);
   });
 });
 
