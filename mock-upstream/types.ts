@@ -145,7 +145,7 @@ export interface MockUpstream {
   configure(patch: DeepPartial<MockOptions>): void;
   /** Forget calls, counters and endpoints; keep options. */
   reset(): void;
-  /** Resolves once `predicate(calls)` holds; rejects after `timeoutMs` (default 5000). */
+  /** Resolves once `predicate(calls)` holds; rejects after `timeoutMs` (default 15000: generous, it returns as soon as it holds). */
   waitFor(predicate: (calls: MockCall[]) => boolean, timeoutMs?: number): Promise<void>;
 }
 

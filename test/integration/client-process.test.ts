@@ -11,6 +11,8 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { startMockUpstream } from "../../mock-upstream/index.js";
 import { HEADINGS } from "../../client/render.js";
 import { happyScript, startFakeGateway, type FakeGateway } from "../unit/client/fake-gateway.js";
+import { PROCESS_TEST_MS } from "../helpers/bounds.js";
+import { pollUntil } from "../helpers/process.js";
 
 const ROOT = resolve(import.meta.dirname, "../..");
 const BIN = join(ROOT, "client/bin.ts");
@@ -55,7 +57,8 @@ function start(args: string[], env: Record<string, string> = {}): { child: Child
 
 const runBin = (args: string[], env?: Record<string, string>): Promise<Result> => start(args, env).done;
 
-describe("client binary against a fake gateway", () => {
+// Every test spawns the binary (a cold tsx start each time): bounds sized for a busy machine.
+describe("client binary against a fake gateway", { timeout: PROCESS_TEST_MS }, () => {
   it("prints the three sections in order, the answer and [done]; exit 0, quiet stderr", async () => {
     gw = await startFakeGateway({ sse: happyScript() });
     const r = await runBin(["--url", gw.url]);
@@ -101,7 +104,7 @@ describe("client binary against a fake gateway", () => {
   it("SIGINT closes the stream (the gateway sees it) and exits 130", async () => {
     gw = await startFakeGateway({ sse: [happyScript()[0]!, { hang: true }] });
     const p = start(["--url", gw.url]);
-    while (!p.out().includes(HEADINGS.prompt)) await new Promise((r) => setTimeout(r, 20));
+    await pollUntil("the prompt summary heading", () => p.out().includes(HEADINGS.prompt));
     p.child.kill("SIGINT");
     await gw.disconnected;
     const r = await p.done;
@@ -111,7 +114,7 @@ describe("client binary against a fake gateway", () => {
   });
 });
 
-describe("client binary --wake against the mock upstream's management API", () => {
+describe("client binary --wake against the mock upstream's management API", { timeout: PROCESS_TEST_MS }, () => {
   const TOKEN = "flp_test_token";
   let mock: Awaited<ReturnType<typeof startMockUpstream>>;
   beforeAll(async () => {

@@ -7,6 +7,7 @@ import {
   type MockOptions,
   type RunningMock,
 } from "../../mock-upstream/index.js";
+import { SETTLE_MS } from "../helpers/bounds.js";
 
 let running: RunningMock;
 
@@ -315,7 +316,7 @@ describe("faults", () => {
     expect(running.mock.calls[0]!.outcome).toBe("pending");
     ac.abort();
     await expect(res.text()).rejects.toThrow();
-    await running.mock.waitFor((calls) => calls[0]?.outcome === "aborted", 2000);
+    await running.mock.waitFor((calls) => calls[0]?.outcome === "aborted", SETTLE_MS);
     expect(running.mock.calls[0]!.chunksSent).toBe(2);
   });
 
@@ -333,7 +334,7 @@ describe("faults", () => {
     expect(running.mock.calls[1]).toMatchObject({ kind: "prompt_summary", outcome: "pending", status: 0 });
     ac.abort();
     expect(await pending).toBeInstanceOf(Error);
-    await running.mock.waitFor((calls) => calls[1]?.outcome === "aborted", 2000);
+    await running.mock.waitFor((calls) => calls[1]?.outcome === "aborted", SETTLE_MS);
   });
 
   it("delays headers by headersMs", async () => {
@@ -355,7 +356,7 @@ describe("abort detection", () => {
     await reader.read();
     ac.abort();
     const abortedAt = performance.now();
-    await running.mock.waitFor((calls) => calls[0]?.outcome === "aborted", 2000);
+    await running.mock.waitFor((calls) => calls[0]?.outcome === "aborted", SETTLE_MS);
     const call = running.mock.calls[0]!;
     expect(call.endedAt! - abortedAt).toBeLessThan(1000);
     const sent = call.chunksSent;
@@ -370,7 +371,7 @@ describe("abort detection", () => {
     await running.mock.waitFor((calls) => calls.length === 1);
     ac.abort();
     await pending;
-    await running.mock.waitFor((calls) => calls[0]?.outcome === "aborted", 2000);
+    await running.mock.waitFor((calls) => calls[0]?.outcome === "aborted", SETTLE_MS);
   });
 
   it("leaves no timers behind after close()", async () => {
