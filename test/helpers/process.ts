@@ -23,7 +23,11 @@ export interface Spawned {
   kill: () => Promise<void>;
 }
 
-/** Start a process with piped output (stdin ignored unless `options.stdio` says otherwise). */
+/**
+ * Start a process with piped output (stdin ignored unless `options.stdio` says otherwise). Pass
+ * `detached: true` for a wrapper that starts the real process as its child (npx): `kill()` then
+ * ends the whole process group.
+ */
 export function spawnProcess(command: string, args: string[], options: SpawnOptions = {}): Spawned {
   const child = spawn(command, args, { stdio: ["ignore", "pipe", "pipe"], ...options });
   let out = "";
@@ -66,7 +70,12 @@ export function spawnProcess(command: string, args: string[], options: SpawnOpti
       }, timeoutMs, () => all);
     },
     async kill() {
-      if (!done) child.kill("SIGKILL");
+      if (!done) {
+        // A wrapper (npx, a shell) started `detached` leads its own process group: kill all of it,
+        // or the real server lives on holding our pipes and `exited` never comes.
+        if (options.detached && child.pid !== undefined) process.kill(-child.pid, "SIGKILL");
+        else child.kill("SIGKILL");
+      }
       await exited;
     },
   };
