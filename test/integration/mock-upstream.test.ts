@@ -194,25 +194,29 @@ describe("summaries", () => {
     await start();
   });
 
-  it("gives an extractive prompt summary, not the instruction", async () => {
-    const text =
-      "I run a small online bakery. Our website checkout is slow during holiday sales. " +
-      "Customers abandon the checkout when the payment page takes ten seconds. " +
-      "How can I make the checkout payment page faster? We use a shared hosting plan.";
+  it.each([
+    [
+      "Why is the sky blue, and not violet, even though violet light has the shorter wavelength? Answer in one short paragraph.",
+      "Asks why the sky is blue — touching on violet, shorter and wavelength; one short paragraph wanted.",
+    ],
+    ["Why is the sky blue?", "Asks why the sky is blue."],
+    [
+      "I run a small online bakery. Our website checkout is slow during holiday sales. Customers abandon the checkout when the payment page takes ten seconds. How can I make the checkout payment page faster? We use a shared hosting plan.",
+      "Asks how to make the checkout payment page faster — touching on website, holiday and customers.",
+    ],
+    ["Plan a 3-day trip to Kyoto.", "Wants a plan for a 3-day trip to Kyoto."],
+    ["Summarise the causes of World War I.", "Wants a summary of the causes of World War I."],
+    ["What is the capital of France?", "Asks what the capital of France is."],
+    ["Why does ice float on water?", "Asks why ice floats on water."],
+    ["A bat and a ball cost $1.10 in total. The bat costs $1.00 more than the ball. How much does the ball cost?", "Asks how much the ball costs — touching on bat and total."],
+    ["Write a haiku about autumn in three lines.", "Wants a haiku about autumn in three lines."],
+  ])("summarises the prompt as a restatement, not the question repeated: %s", async (text, expected) => {
     const body = await json<Completion>(await summaryCall(PROMPT_INSTRUCTION, text));
     const summary = body.choices[0]!.message.content!;
-    const sentences = summary.split(/(?<=[.?!])\s+/);
-    expect(sentences.length).toBeGreaterThanOrEqual(1);
-    expect(sentences.length).toBeLessThanOrEqual(2);
-    for (const s of sentences) expect(text).toContain(s);
+    expect(summary).toBe(expected);
+    expect(summary).not.toContain(text);
     expect(summary).not.toContain("Summarize");
-    expect(summary.length).toBeLessThan(text.length);
     expect(running.mock.calls[0]).toMatchObject({ kind: "prompt_summary", stream: false, outcome: "completed" });
-  });
-
-  it("restates a single short question", async () => {
-    const body = await json<Completion>(await summaryCall(PROMPT_INSTRUCTION, "Why is the sky blue?"));
-    expect(body.choices[0]!.message.content).toBe("The user asks: Why is the sky blue?");
   });
 
   it("gives 2-3 bullets drawn from the reasoning", async () => {
