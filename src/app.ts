@@ -12,6 +12,7 @@ import {
   createMemoryLimiter,
   errorBody,
   healthRoutes,
+  isAuthenticated,
   keyLimits,
   keysFromList,
   modelRoutes,
@@ -153,7 +154,7 @@ export function createGateway(deps: AppDeps): Gateway {
       ...(settings.single && first && { upstreamModels: () => client.models(first.target, 3_000) }),
     }),
   );
-  if (first) app.route("/", healthRoutes({ client, target: first.target }));
+  if (first) app.route("/", healthRoutes({ client, target: first.target, disclose: (c) => isAuthenticated(c, access) }));
   app.route("/", providerRoutes(router));
   app.route("/", monitoringRoutes({ metrics, monitor, requestLog }));
   app.route(

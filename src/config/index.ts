@@ -1,2 +1,2 @@
 export { loadConfig, ConfigError, type Config } from "./load.js";
-export { envSchema, type CapabilityMode } from "./schema.js";
+export { envSchema, numberVar, type CapabilityMode, type NumberRange } from "./schema.js";

@@ -8,8 +8,50 @@ const optionalString = z
 
 /** Blank becomes undefined before coercion, or `PORT=` would silently mean port 0. */
 const blankToUndefined = (v: unknown) => (typeof v === "string" && v.trim() === "" ? undefined : v);
-const num = () => z.coerce.number({ message: "expected a number" });
-const seconds = (def: number) => z.preprocess(blankToUndefined, num().positive().default(def));
+/** The range a numeric variable accepts; `int` for whole numbers. */
+export interface NumberRange {
+  int?: boolean;
+  /** Exclusive lower bound (`> 0`). */
+  gt?: number;
+  /** Inclusive bounds. */
+  min?: number;
+  max?: number;
+}
+
+function rangeText(r: NumberRange): string {
+  if (r.min !== undefined && r.max !== undefined) return `from ${r.min} to ${r.max}`;
+  if (r.gt !== undefined) return `> ${r.gt}`;
+  if (r.min !== undefined) return `≥ ${r.min}`;
+  if (r.max !== undefined) return `≤ ${r.max}`;
+  return "";
+}
+
+/**
+ * A numeric variable whose error names the range it accepts — `must be a number > 0`,
+ * `must be ≥ 100` — rather than a generic "expected a number" (loadConfig adds `(got "…")`).
+ * Blank means the default.
+ */
+export function numberVar(def: number, r: NumberRange) {
+  const range = rangeText(r);
+  const kind = r.int ? "a whole number" : "a number";
+  return z.preprocess(blankToUndefined, z.union([z.string(), z.number()]).optional()).transform((v, ctx) => {
+    if (v === undefined) return def;
+    const n = typeof v === "number" ? v : Number(v.trim());
+    if (!Number.isFinite(n) || (r.int === true && !Number.isInteger(n))) {
+      ctx.addIssue({ code: "custom", message: `must be ${kind} ${range}`.trimEnd() });
+      return z.NEVER;
+    }
+    const inRange = (r.gt === undefined || n > r.gt) && (r.min === undefined || n >= r.min) && (r.max === undefined || n <= r.max);
+    if (!inRange) {
+      // "a number > 0" reads better than "> 0" alone for the exclusive bounds; whole-number ranges are plain.
+      ctx.addIssue({ code: "custom", message: r.int ? `must be ${range}` : `must be ${kind} ${range}` });
+      return z.NEVER;
+    }
+    return n;
+  });
+}
+
+const seconds = (def: number) => numberVar(def, { gt: 0 });
 const bool = (def: boolean) =>
   z.preprocess(blankToUndefined, z
     .enum(["true", "false", "1", "0", "yes", "no"], { message: "expected true or false" })
@@ -48,11 +90,15 @@ const capabilities = optionalString.transform((v, ctx) => {
 
 export const envSchema = z.object({
   HOST: optionalString.transform((v) => v ?? "127.0.0.1"),
-  PORT: z.preprocess(blankToUndefined, num().int().min(0).max(65535).default(8000)),
+  PORT: numberVar(8000, { int: true, min: 0, max: 65535 }),
   UPSTREAM_BASE_URL: optionalString
     .transform((v) => v ?? "http://localhost:8001")
     .pipe(z.url({ protocol: /^https?$/, message: "expected an http(s) URL" }))
-    .transform((v) => v.replace(/\/+$/, "")),
+    .transform((v) => v.replace(/\/+$/, ""))
+    // A copied chat URL would become …/chat/completions/chat/completions and 404 on every request.
+    .refine((v) => !/\/chat\/completions$/i.test(v), {
+      message: "ends in /chat/completions: give the base URL before it (e.g. https://api.example.com/v1); the gateway appends UPSTREAM_PATH itself",
+    }),
   UPSTREAM_PATH: optionalString
     .transform((v) => v ?? "/chat/completions")
     .refine((v) => v.startsWith("/"), "must start with /"),
@@ -62,12 +108,12 @@ export const envSchema = z.object({
   MODEL_CAPABILITIES: capabilities,
   REQUEST_TIMEOUT: seconds(60),
   SUMMARY_TIMEOUT: seconds(10),
-  MAX_REASONING_CHARS: z.preprocess(blankToUndefined, num().int().min(100).default(8000)),
-  UPSTREAM_MAX_RETRIES: z.preprocess(blankToUndefined, num().int().min(0).max(20).default(3)),
-  UPSTREAM_RETRY_BACKOFF: z.preprocess(blankToUndefined, num().min(0).default(1.0)),
+  MAX_REASONING_CHARS: numberVar(8000, { int: true, min: 100 }),
+  UPSTREAM_MAX_RETRIES: numberVar(3, { int: true, min: 0, max: 20 }),
+  UPSTREAM_RETRY_BACKOFF: numberVar(1.0, { min: 0 }),
   ENABLE_PARSE_REASONING: bool(true),
   SSE_KEEPALIVE_SECONDS: seconds(15),
-  MAX_BODY_BYTES: z.preprocess(blankToUndefined, num().int().min(1024).default(10_485_760)),
+  MAX_BODY_BYTES: numberVar(10_485_760, { int: true, min: 1024 }),
   PROVIDERS_FILE: optionalString,
   LOG_BODIES: bool(false),
   REQUEST_LOG: bool(true),
@@ -76,8 +122,8 @@ export const envSchema = z.object({
   DATA_DIR: optionalString.transform((v) => v ?? "./data"),
   GATEWAY_API_KEYS: commaList,
   GATEWAY_KEYS_FILE: optionalString,
-  KEY_RPM: z.preprocess(blankToUndefined, num().int().min(0).default(0)),
-  KEY_MAX_CONCURRENT: z.preprocess(blankToUndefined, num().int().min(0).default(0)),
+  KEY_RPM: numberVar(0, { int: true, min: 0 }),
+  KEY_MAX_CONCURRENT: numberVar(0, { int: true, min: 0 }),
   ADMIN_TOKEN: optionalString.refine((v) => v === undefined || v.length >= 16, "must be at least 16 characters"),
   ADMIN_PASSWORD: optionalString,
   ALLOW_OPEN_BIND: bool(false),
