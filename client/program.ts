@@ -6,7 +6,7 @@ import { envValue, resolveIO, type ClientIO } from "./io.js";
 import {
   DEFAULT_MODEL,
   DEFAULT_TIMEOUT_S,
-  DEFAULT_URL,
+  defaultGatewayUrl,
   DEFAULT_WAKE_INTERVAL_S,
   DEFAULT_WAKE_TIMEOUT_S,
   httpUrl,
@@ -65,7 +65,7 @@ export function createProgram(io: ClientIO): Command {
   program
     .description("Ask the staged reasoning gateway: prompt summary, reasoning summary, then the live answer.")
     .argument("[prompt...]", "the question (same as --prompt; quote it or not)")
-    .addOption(new Option("--url <url>", "the gateway's base URL, e.g. http://127.0.0.1:8000 (env GATEWAY_URL)").default(envValue(io.env, "GATEWAY_URL") ?? DEFAULT_URL).argParser(httpUrl))
+    .addOption(new Option("--url <url>", "the gateway's base URL, e.g. http://127.0.0.1:8000 (env GATEWAY_URL)").default(defaultGatewayUrl(io.env)).argParser(httpUrl))
     .addOption(new Option("--model <model>", "model, or dedicated endpoint id (env FRIENDLI_ENDPOINT_ID)").default(envValue(io.env, "FRIENDLI_ENDPOINT_ID") ?? DEFAULT_MODEL).argParser(nonBlank))
     .option("--summary-model <model>", "model for the two summaries (default: the gateway's choice)", nonBlank)
     .addOption(new Option("--prompt <text>", "the question").default(SAMPLE_PROMPT, "a built-in sample question").argParser(nonBlank))

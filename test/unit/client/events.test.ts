@@ -111,6 +111,14 @@ describe("client: the prompt and the gateway URL", () => {
     expect(sent).toEqual(["Why is the sky blue?", "Why is the sky blue?"]);
   });
 
+  it("without GATEWAY_URL, finds the gateway where HOST and PORT (from the environment or .env) put it", async () => {
+    gw = await startFakeGateway({ sse: happyScript() });
+    const port = new URL(gw.base).port;
+    expect((await run(["hi"], { env: { PORT: port } })).code).toBe(0);
+    expect((await run(["hi"], { env: { PORT: port, HOST: "0.0.0.0" } })).code).toBe(0);
+    expect(gw.requests).toHaveLength(2);
+  });
+
   it.each([
     ["a base URL", (g: FakeGateway) => g.base],
     ["a base URL with a slash", (g: FakeGateway) => `${g.base}/`],

@@ -108,7 +108,7 @@ describe("loadConfig: messages that name the range", () => {
 
 describe(".env.example", () => {
   const example = parseEnv(readFileSync(new URL("../../../.env.example", import.meta.url), "utf8"));
-  const clientVars = ["GATEWAY_API_KEY", "FRIENDLI_ENDPOINT_ID", "FRIENDLI_TOKEN", "FRIENDLI_TEAM", "FRIENDLI_API_BASE"];
+  const clientVars = ["GATEWAY_URL", "GATEWAY_API_KEY", "FRIENDLI_ENDPOINT_ID", "FRIENDLI_TOKEN", "FRIENDLI_TEAM", "FRIENDLI_API_BASE"];
 
   it("documents every variable the schema reads", () => {
     for (const key of Object.keys(envSchema.shape)) expect(example, key).toHaveProperty(key);
