@@ -74,6 +74,8 @@ echo
 echo "request log: $rows request(s) so far (GET http://$HOST:$PORT/v1/requests; embedded PGlite in ./data unless DATABASE_URL is set)"
 if [[ -n "$KEEP" ]]; then
   echo "still running: playground http://$HOST:$PORT/   admin http://$HOST:$PORT/admin   — press Ctrl-C to stop"
+  # Here Ctrl-C is the way to finish, not a failure.
+  trap 'echo; echo "stopped."; exit 0' INT TERM
   wait
 else
   echo "stopping the gateway and the mock upstream (the playground and dashboard go with them); make demo KEEP=1 keeps them up"
