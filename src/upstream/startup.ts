@@ -30,7 +30,7 @@ export async function warnUnreachableUpstreams(
         if (!r.ok) {
           deps.logger.warn(
             { provider, upstream: target.baseUrl, reason },
-            `upstream ${provider} is not reachable at start-up (${reason}); serving anyway — requests to it fail until it answers. Check UPSTREAM_BASE_URL (or the providers file) and GET /upstream-health`,
+            `${provider === "upstream" ? "the upstream" : `provider ${provider}`} is not reachable at start-up (${reason}); serving anyway — requests to it fail until it answers. Check UPSTREAM_BASE_URL (or the providers file) and GET /upstream-health`,
           );
         }
         return { provider, ok: r.ok, reason };

@@ -23,7 +23,7 @@ describe("start-up upstream check", () => {
     );
     expect(results.map((r) => [r.provider, r.ok])).toEqual([["up", true], ["auth", true], ["down", false], ["broken", false]]);
     expect(warnings.map((w) => w.fields.provider)).toEqual(["down", "broken"]);
-    expect(warnings[0]!.msg).toContain("upstream down is not reachable at start-up");
+    expect(warnings[0]!.msg).toContain("provider down is not reachable at start-up");
     expect(warnings[0]!.msg).toContain("serving anyway");
     expect(warnings[1]!.fields).toMatchObject({ upstream: "http://broken/v1", reason: "answered HTTP 502" });
   });
