@@ -2,11 +2,20 @@
 SHELL := /bin/bash
 .DEFAULT_GOAL := help
 
+# PORT, HOST and GATEWAY_URL come from the command line, then the environment, then .env (as the
+# gateway and the client read it), then these defaults. Only those three are taken from .env.
+DOTENV_VARS := $(if $(wildcard .env),$(shell sed -n -E 's/^[[:space:]]*(export[[:space:]]+)?(PORT|HOST|GATEWAY_URL)[[:space:]]*=[[:space:]]*["'"'"']?([^"'"'"'[:space:]\#]+).*$$/\2=\3/p' .env))
+$(foreach kv,$(DOTENV_VARS),$(eval $(firstword $(subst =, ,$(kv))) ?= $(patsubst $(firstword $(subst =, ,$(kv)))=%,%,$(kv))))
+
 PORT ?= 8000
 HOST ?= 127.0.0.1
 MOCK_PORT ?= 8001
 CLIENT_ARGS ?=
-GATEWAY_URL ?= http://$(HOST):$(PORT)
+KEEP ?=
+# The client reaches a wildcard bind through loopback.
+CLIENT_HOST := $(if $(filter 0.0.0.0 ::,$(HOST)),127.0.0.1,$(HOST))
+# A base URL, as the client reads it (a full …/v1/chat/completions URL is accepted too).
+GATEWAY_URL ?= http://$(CLIENT_HOST):$(PORT)
 TSX := node --import tsx
 
 .PHONY: help install build demo test bench lint typecheck mock-upstream run-gateway run-gateway-dev run-client \
@@ -26,8 +35,8 @@ build: node_modules/.installed ## compile TypeScript to dist/ and bundle the pag
 	@npx tsc -p tsconfig.build.json
 	@$(TSX) scripts/build-web.ts
 
-demo: node_modules/.installed ## start the mock upstream and the gateway, run the client once, stop both
-	@MOCK_PORT=$(MOCK_PORT) PORT=$(PORT) HOST=$(HOST) CLIENT_ARGS="$(CLIENT_ARGS)" bash scripts/demo.sh
+demo: node_modules/.installed ## mock upstream + gateway, one client run, then both stop (KEEP=1: keep them and the pages up until Ctrl-C)
+	@MOCK_PORT=$(MOCK_PORT) PORT=$(PORT) HOST=$(HOST) KEEP="$(KEEP)" CLIENT_ARGS="$(CLIENT_ARGS)" bash scripts/demo.sh
 
 test: node_modules/.installed ## typecheck, lint and run every test
 	@npx tsc -p tsconfig.json --noEmit
@@ -56,14 +65,14 @@ run-gateway: build ## run the gateway (honours PORT and HOST, reads .env)
 run-gateway-dev: node_modules/.installed ## run the gateway with reload on change
 	@PORT=$(PORT) HOST=$(HOST) npx tsx watch --include 'src/web/client/**' src/main.ts
 
-run-client: node_modules/.installed ## run the CLI client: make run-client CLIENT_ARGS="--prompt 'Why is the sky blue?'"
-	@$(TSX) client/bin.ts --url $(GATEWAY_URL)/v1/chat/completions $(CLIENT_ARGS)
+run-client: node_modules/.installed ## run the CLI client: make run-client CLIENT_ARGS="'Why is the sky blue?'"
+	@$(TSX) client/bin.ts --url $(GATEWAY_URL) $(CLIENT_ARGS)
 
 health-gateway: ## is the gateway up?
-	@curl -sS -w '\nHTTP %{http_code}\n' $(GATEWAY_URL)/healthz
+	@curl -sS -w '\nHTTP %{http_code}\n' $(patsubst %/v1/chat/completions,%,$(GATEWAY_URL))/healthz
 
 health-upstream: ## can the gateway reach its upstream?
-	@curl -sS -w '\nHTTP %{http_code}\n' $(GATEWAY_URL)/upstream-health
+	@curl -sS -w '\nHTTP %{http_code}\n' $(patsubst %/v1/chat/completions,%,$(GATEWAY_URL))/upstream-health
 
 check-dedicated: node_modules/.installed ## status of the Friendli dedicated endpoint FRIENDLI_ENDPOINT_ID
 	@$(TSX) client/bin.ts check-dedicated $(CLIENT_ARGS)

@@ -4,6 +4,7 @@
  * which tests run in-process.
  */
 import { existsSync } from "node:fs";
+import { createInterface } from "node:readline/promises";
 import { ExitCode } from "./exit.js";
 import { createProgram, runProgram } from "./program.js";
 
@@ -26,12 +27,24 @@ for (const stream of [process.stdout, process.stderr]) {
   });
 }
 
+/** A yes/no question on the terminal; only offered when there is a person to answer it. */
+async function confirm(question: string): Promise<boolean> {
+  const rl = createInterface({ input: process.stdin, output: process.stderr });
+  try {
+    const answer = await rl.question(question);
+    return /^y(es)?$/i.test(answer.trim());
+  } finally {
+    rl.close();
+  }
+}
+
 const program = createProgram({
   env: process.env,
   stdout: { write: (s) => void process.stdout.write(s), isTTY: process.stdout.isTTY },
   stderr: { write: (s) => void process.stderr.write(s), isTTY: process.stderr.isTTY },
   fetch: globalThis.fetch,
   signal: controller.signal,
+  ...(process.stdin.isTTY && process.stderr.isTTY && { confirm }),
 });
 
 process.exitCode = await runProgram(program, process.argv, "node");

@@ -17,9 +17,12 @@ export function buildBody(flags: ChatFlags): Record<string, unknown> {
   return body;
 }
 
-/** `--url` may be the chat URL itself (older habit) or the gateway's base URL. */
-function baseUrlOf(url: string): string {
-  return url.replace(/\/+$/, "").replace(/\/v1\/chat\/completions$/, "");
+/**
+ * `--url`/`GATEWAY_URL` is the gateway's base URL (`http://127.0.0.1:8000`), as in the Makefile;
+ * the chat URL itself or a `/v1` base are accepted too, since both are common habits.
+ */
+export function baseUrlOf(url: string): string {
+  return url.replace(/\/+$/, "").replace(/\/v1(\/chat\/completions)?$/, "");
 }
 
 /** What the user can do about a gateway's refusal, when we can tell. */

@@ -20,18 +20,24 @@ export interface FriendliDeps {
   signal?: AbortSignal;
 }
 
-/** An endpoint's state as reported by the status call, normalised. */
+/**
+ * An endpoint's state as the status call reports it (Friendli's `DedicatedEndpointStatus`:
+ * `status`, `phase`, `errorCode`, `createdAt`, `updatedAt` — it carries no id), normalised.
+ */
 export interface EndpointState {
-  id: string;
   /** Upper-cased; `UNKNOWN` when the answer had no status string. */
   status: string;
-  /** A readable phase, or null when the API reports none. */
+  /** `REQUESTING_VIRTUAL_MACHINE`, `DOWNLOADING_MODEL`, `ENGINE_INITIALIZING`, or null. */
   phase: string | null;
+  /** Why a deployment failed (`WORKLOAD_INIT_DOWNLOAD_ERROR`, …), or null. */
+  errorCode: string | null;
+  /** When the status last changed, as the API wrote it, or null. */
+  updatedAt: string | null;
 }
 
 export type StatusClass = "ready" | "sleeping" | "transitional" | "failed" | "unknown";
 
-export type FriendliErrorKind = "auth" | "not_found" | "http" | "network" | "failed" | "timeout" | "aborted";
+export type FriendliErrorKind = "auth" | "not_found" | "http" | "network" | "failed" | "timeout" | "aborted" | "declined";
 
 /** Why the endpoint cannot be used; `message` is written for the user, with what to do next. */
 export class FriendliError extends Error {
@@ -48,6 +54,8 @@ export class FriendliError extends Error {
 const READY = new Set(["RUNNING", "READY"]);
 const TRANSITIONAL = new Set(["AWAKING", "INITIALIZING", "UPDATING"]);
 const FAILED = new Set(["FAILED", "TERMINATED", "TERMINATING", "STOPPING"]);
+/** The statuses Friendli's documented `PUT …/restart` accepts. */
+const RESTARTABLE = new Set(["FAILED", "TERMINATED"]);
 
 /** Which way the wake loop should go for a status. Unknown statuses are polled, not fatal. */
 export function classifyStatus(status: string): StatusClass {
@@ -56,6 +64,31 @@ export function classifyStatus(status: string): StatusClass {
   if (TRANSITIONAL.has(status)) return "transitional";
   if (FAILED.has(status)) return "failed";
   return "unknown";
+}
+
+/** Whether `PUT …/restart` can bring this endpoint back (FAILED or TERMINATED). */
+export function isRestartable(status: string): boolean {
+  return RESTARTABLE.has(status);
+}
+
+/** What a published `InferenceDeploymentErrorCode` means, in words a user can act on. */
+const ERROR_HINTS: Record<string, string> = {
+  WORKLOAD_INIT_DOWNLOAD_ERROR: "the model could not be downloaded",
+  WORKLOAD_INIT_INVALID_TOKEN_ERROR: "the model repository token is invalid",
+  WORKLOAD_INIT_CANNOT_ACCESS_REPO_ERROR: "the model repository cannot be accessed",
+  WORKLOAD_INIT_HF_WANDB_API_ERROR: "Hugging Face or W&B answered with an error",
+  WORKLOAD_INIT_INSUFFICIENT_DISK_ERROR: "the model does not fit on the disk",
+  WORKLOAD_INIT_MANIFEST_NOT_FOUND_ERROR: "the model has no manifest",
+  WORKLOAD_INIT_MANIFEST_TYPE_ERROR: "the model's manifest has the wrong type",
+  WORKLOAD_INIT_SETTINGS_ERROR: "the endpoint settings are invalid",
+  INFERENCE_ENGINE_MEMORY_ERROR: "the engine ran out of GPU memory",
+  INFERENCE_ENGINE_INVALID_ARGUMENT_ERROR: "the engine rejected its configuration",
+};
+
+/** `WORKLOAD_INIT_DOWNLOAD_ERROR: the model could not be downloaded` (or just the code). */
+export function describeErrorCode(code: string): string {
+  const hint = ERROR_HINTS[code];
+  return hint ? `${code}: ${hint}` : code;
 }
 
 /** The phase is a string in some API versions and an object in others; show whatever it says. */
@@ -73,11 +106,27 @@ export function describePhase(phase: unknown): string | null {
 }
 
 /** Normalise a status answer without trusting its shape. */
-export function parseEndpointState(body: unknown, endpointId: string): EndpointState {
+export function parseEndpointState(body: unknown): EndpointState {
   const b = typeof body === "object" && body !== null ? (body as Record<string, unknown>) : {};
   const status = typeof b.status === "string" && b.status !== "" ? b.status.toUpperCase() : "UNKNOWN";
-  const id = typeof b.id === "string" && b.id !== "" ? b.id : endpointId;
-  return { id, status, phase: describePhase(b.phase) };
+  const errorCode = typeof b.errorCode === "string" && b.errorCode !== "" ? b.errorCode : null;
+  const updatedAt = typeof b.updatedAt === "string" && b.updatedAt !== "" ? b.updatedAt : null;
+  return { status, phase: describePhase(b.phase), errorCode, updatedAt };
+}
+
+/** The API's own words from an error body: FastAPI's `detail`, or an OpenAI-style `error.message`. */
+function detailOf(text: string): string {
+  try {
+    const body = JSON.parse(text) as unknown;
+    if (typeof body === "object" && body !== null) {
+      const b = body as { detail?: unknown; error?: { message?: unknown } };
+      if (typeof b.detail === "string") return b.detail;
+      if (typeof b.error?.message === "string") return b.error.message;
+    }
+  } catch {
+    // Not JSON: fall through to the raw text.
+  }
+  return text.replace(/\s+/g, " ").trim().slice(0, 200);
 }
 
 function headersFor(cfg: FriendliConfig): Record<string, string> {
@@ -87,7 +136,10 @@ function headersFor(cfg: FriendliConfig): Record<string, string> {
   return h;
 }
 
-async function call(cfg: FriendliConfig, deps: FriendliDeps, method: "GET" | "PUT", action: string): Promise<unknown> {
+/** The documented calls under `/dedicated/beta/endpoint/{endpoint_id}`. */
+type Action = "status" | "wake" | "restart";
+
+async function call(cfg: FriendliConfig, deps: FriendliDeps, method: "GET" | "PUT", action: Action): Promise<unknown> {
   const base = cfg.base.replace(/\/+$/, "");
   const url = `${base}/dedicated/beta/endpoint/${encodeURIComponent(cfg.endpointId)}/${action}`;
   let res: Response;
@@ -115,8 +167,7 @@ async function call(cfg: FriendliConfig, deps: FriendliDeps, method: "GET" | "PU
     );
   }
   if (!res.ok) {
-    const snippet = text.replace(/\s+/g, " ").trim().slice(0, 200);
-    throw new FriendliError("http", `the Friendli management API answered HTTP ${res.status} to ${action}: ${snippet}`);
+    throw new FriendliError("http", `the Friendli management API answered HTTP ${res.status} to ${action}: ${detailOf(text)}`);
   }
   try {
     return JSON.parse(text) as unknown;
@@ -127,7 +178,7 @@ async function call(cfg: FriendliConfig, deps: FriendliDeps, method: "GET" | "PU
 
 /** `GET …/status` once. */
 export async function getEndpointState(cfg: FriendliConfig, deps: FriendliDeps): Promise<EndpointState> {
-  return parseEndpointState(await call(cfg, deps, "GET", "status"), cfg.endpointId);
+  return parseEndpointState(await call(cfg, deps, "GET", "status"));
 }
 
 /** `PUT …/wake` once. */
@@ -135,11 +186,20 @@ export async function requestWake(cfg: FriendliConfig, deps: FriendliDeps): Prom
   await call(cfg, deps, "PUT", "wake");
 }
 
+/** `PUT …/restart` once: Friendli's documented way back for a FAILED or TERMINATED endpoint. */
+export async function requestRestart(cfg: FriendliConfig, deps: FriendliDeps): Promise<EndpointState> {
+  return parseEndpointState(await call(cfg, deps, "PUT", "restart"));
+}
+
+/** `FAILED (WORKLOAD_INIT_DOWNLOAD_ERROR: the model could not be downloaded)`, or just the status. */
+export function statusText(state: EndpointState): string {
+  return state.errorCode ? `${state.status} (${describeErrorCode(state.errorCode)})` : state.status;
+}
+
 /** The message for a status that will not come back by itself. */
-export function failedMessage(state: EndpointState): string {
-  return (
-    `dedicated endpoint ${state.id} is ${state.status}` +
-    (state.phase ? ` (phase: ${state.phase})` : "") +
-    ` and will not wake up by itself. Restart it or redeploy it in Friendli Suite (https://friendli.ai/suite), then run again.`
-  );
+export function failedMessage(endpointId: string, state: EndpointState): string {
+  const next = isRestartable(state.status)
+    ? "Run again with --restart to restart it (Friendli's PUT …/restart), or redeploy it in Friendli Suite."
+    : "Wait until it has stopped, then restart or redeploy it in Friendli Suite.";
+  return `dedicated endpoint ${endpointId} is ${statusText(state)}${state.phase ? `, phase ${state.phase}` : ""} and will not wake up by itself. ${next}`;
 }

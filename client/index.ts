@@ -4,10 +4,13 @@ export type { ClientIO, TextSink } from "./io.js";
 export { ExitCode } from "./exit.js";
 export {
   classifyStatus,
+  describeErrorCode,
   describePhase,
   FriendliError,
   getEndpointState,
+  isRestartable,
   parseEndpointState,
+  requestRestart,
   requestWake,
 } from "./friendli.js";
 export type { EndpointState, FriendliConfig, FriendliDeps, StatusClass } from "./friendli.js";

@@ -21,6 +21,11 @@ export interface ClientIO {
   now?(): number;
   /** Aborts the whole run (Ctrl-C in the real binary). */
   signal?: AbortSignal;
+  /**
+   * Ask a yes/no question and wait for the answer (`--restart`). Absent when there is no terminal
+   * to ask on, so a script never hangs on a prompt it cannot see.
+   */
+  confirm?(question: string): Promise<boolean>;
 }
 
 /** A {@link ClientIO} with the optional clock and sleep filled in (as plain functions, safe to pass around). */

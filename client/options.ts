@@ -1,7 +1,21 @@
 import { InvalidArgumentError } from "commander";
 
-/** Where `make run-gateway` listens. */
-export const DEFAULT_URL = "http://localhost:8000/v1/chat/completions";
+/** Where `make run-gateway` listens: a base URL, like `GATEWAY_URL` in the Makefile. */
+export const DEFAULT_URL = "http://127.0.0.1:8000";
+
+/**
+ * The gateway URL when `--url` is not given: `GATEWAY_URL`, else where a gateway reading the same
+ * environment (or `.env`) listens — `HOST` and `PORT`, a wildcard host reached through loopback —
+ * as the Makefile works it out.
+ */
+export function defaultGatewayUrl(env: Record<string, string | undefined>): string {
+  const given = env.GATEWAY_URL?.trim();
+  if (given) return given;
+  const host = env.HOST?.trim() || "127.0.0.1";
+  const port = env.PORT?.trim() || "8000";
+  const reach = host === "0.0.0.0" || host === "::" ? "127.0.0.1" : host.includes(":") ? `[${host}]` : host;
+  return port === "8000" && reach === "127.0.0.1" ? DEFAULT_URL : `http://${reach}:${port}`;
+}
 /** The mock upstream's tagged-reasoning model: works out of the box with `make demo`. */
 export const DEFAULT_MODEL = "mock-tagged";
 export const DEFAULT_FRIENDLI_API_BASE = "https://api.friendli.ai";
@@ -27,6 +41,10 @@ export interface ChatFlags {
   color: boolean;
   timeout: number;
   wake: boolean;
+  /** `--restart`: restart a FAILED/TERMINATED endpoint while waking (implies `wake`). */
+  restart: boolean;
+  /** `--yes`: the answer to the restart question, for scripts. */
+  yes: boolean;
   wakeTimeout: number;
   wakeInterval: number;
   apiKey?: string;
@@ -62,7 +80,7 @@ export function httpUrl(raw: string): string {
   try {
     url = new URL(raw);
   } catch {
-    throw new InvalidArgumentError("Expected an absolute URL such as http://localhost:8000/v1/chat/completions.");
+    throw new InvalidArgumentError("Expected an absolute URL such as http://127.0.0.1:8000.");
   }
   if (url.protocol !== "http:" && url.protocol !== "https:") {
     throw new InvalidArgumentError("Expected an http:// or https:// URL.");

@@ -38,8 +38,9 @@ export function colorLevel(sink: TextSink, wanted: boolean, env: ClientIO["env"]
 export function createOutput(io: ClientIO, opts: { json: boolean; color: boolean; now: () => number }): Output {
   const outStyle = new Chalk({ level: colorLevel(io.stdout, opts.color, io.env) });
   const errStyle = new Chalk({ level: colorLevel(io.stderr, opts.color, io.env) });
-  // Frames on a pipe or in a JSON stream would be noise for whoever reads it.
-  const spinner = io.stderr.isTTY && !opts.json ? createSpinner(io.stderr, opts.now) : silentSpinner;
+  // Frames on a pipe or in a JSON stream would be noise for whoever reads it; and with stdout
+  // redirected (`> answer.txt`) the user watches a file fill, not the terminal, so no spinner either.
+  const spinner = io.stderr.isTTY && io.stdout.isTTY && !opts.json ? createSpinner(io.stderr, opts.now) : silentSpinner;
   const output: Output = {
     json: opts.json,
     outStyle,

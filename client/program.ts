@@ -6,7 +6,7 @@ import { envValue, resolveIO, type ClientIO } from "./io.js";
 import {
   DEFAULT_MODEL,
   DEFAULT_TIMEOUT_S,
-  DEFAULT_URL,
+  defaultGatewayUrl,
   DEFAULT_WAKE_INTERVAL_S,
   DEFAULT_WAKE_TIMEOUT_S,
   httpUrl,
@@ -27,9 +27,11 @@ FRIENDLI_TOKEN (else UPSTREAM_API_KEY), FRIENDLI_TEAM, FRIENDLI_API_BASE. A .env
 Exit codes: 0 success, 1 gateway/upstream/endpoint error or timeout, 2 bad usage, 130 interrupted.
 
 Examples:
-  $ staged-client --prompt "Why is the sky blue?"
+  $ staged-client "Why is the sky blue?"
+  $ GATEWAY_URL=http://127.0.0.1:8000 staged-client --prompt "Why is the sky blue?"
   $ staged-client --json --model mock-tagged | jq -c .
   $ FRIENDLI_ENDPOINT_ID=ep-abc123 staged-client --wake
+  $ staged-client --wake --restart --yes --model ep-abc123   # restart a FAILED endpoint, no question
   $ staged-client check-dedicated --model ep-abc123`;
 
 /**
@@ -62,7 +64,8 @@ export function createProgram(io: ClientIO): Command {
 
   program
     .description("Ask the staged reasoning gateway: prompt summary, reasoning summary, then the live answer.")
-    .addOption(new Option("--url <url>", "gateway chat-completions URL (env GATEWAY_URL)").default(envValue(io.env, "GATEWAY_URL") ?? DEFAULT_URL).argParser(httpUrl))
+    .argument("[prompt...]", "the question (same as --prompt; quote it or not)")
+    .addOption(new Option("--url <url>", "the gateway's base URL, e.g. http://127.0.0.1:8000 (env GATEWAY_URL)").default(defaultGatewayUrl(io.env)).argParser(httpUrl))
     .addOption(new Option("--model <model>", "model, or dedicated endpoint id (env FRIENDLI_ENDPOINT_ID)").default(envValue(io.env, "FRIENDLI_ENDPOINT_ID") ?? DEFAULT_MODEL).argParser(nonBlank))
     .option("--summary-model <model>", "model for the two summaries (default: the gateway's choice)", nonBlank)
     .addOption(new Option("--prompt <text>", "the question").default(SAMPLE_PROMPT, "a built-in sample question").argParser(nonBlank))
@@ -76,18 +79,30 @@ export function createProgram(io: ClientIO): Command {
     .option("--wake", "wake the Friendli dedicated endpoint first and wait until it runs")
     .option("--wake-timeout <seconds>", "how long --wake waits for the endpoint", numberIn(0, DAY_S, { minExclusive: true }), DEFAULT_WAKE_TIMEOUT_S)
     .option("--wake-interval <seconds>", "seconds between status checks while waking", numberIn(0, 3600, { minExclusive: true }), DEFAULT_WAKE_INTERVAL_S)
+    .option("--restart", "with --wake: restart a FAILED or TERMINATED endpoint (asks first)")
+    .option("-y, --yes", "answer yes to the --restart question (for scripts)")
     .option("--api-key <key>", "gateway API key, sent as a bearer token (env GATEWAY_API_KEY)")
     .allowExcessArguments(false)
     .addHelpText("after", HELP_AFTER)
-    .action(async () => {
+    .action(async (words: string[]) => {
       const opts = program.opts<ChatFlags>();
       // Boolean flags without a default are undefined when absent; the rest of the client wants booleans.
-      const flags: ChatFlags = { ...opts, json: opts.json === true, wake: opts.wake === true };
+      // --restart only makes sense while bringing the endpoint up, so it implies --wake.
+      const flags: ChatFlags = { ...opts, json: opts.json === true, wake: opts.wake === true || opts.restart === true, restart: opts.restart === true, yes: opts.yes === true };
+      const given = [
+        program.getOptionValueSource("prompt") === "cli" ? "--prompt" : undefined,
+        program.opts<{ message?: string }>().message !== undefined ? "--message" : undefined,
+        words.length > 0 ? "a bare prompt" : undefined,
+      ].filter((x) => x !== undefined);
+      if (given.length > 1) usageError(program, `give the question once: ${given.join(" and ")} were both given`);
       const message = program.opts<{ message?: string }>().message;
-      if (message !== undefined) {
-        if (program.getOptionValueSource("prompt") === "cli") usageError(program, "use either --prompt or --message, not both");
-        flags.prompt = message;
+      if (message !== undefined) flags.prompt = message;
+      if (words.length > 0) {
+        const bare = words.join(" ");
+        if (bare.trim() === "") usageError(program, "the prompt is empty");
+        flags.prompt = bare;
       }
+      if (flags.yes && !flags.restart) usageError(program, "--yes only answers the --restart question: add --restart");
       flags.apiKey ??= envValue(io.env, "GATEWAY_API_KEY");
       // Defaults skip commander's argParser, so a bad GATEWAY_URL would otherwise surface as a fetch error.
       try {
@@ -103,6 +118,7 @@ export function createProgram(io: ClientIO): Command {
         const stop = await wakeEndpoint(rio, output, friendliConfig(io.env, endpointId), {
           timeoutMs: flags.wakeTimeout * 1000,
           intervalMs: flags.wakeInterval * 1000,
+          restart: !flags.restart ? "never" : flags.yes ? "yes" : "ask",
         });
         if (stop !== undefined) exitWith(stop);
       }

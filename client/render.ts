@@ -1,5 +1,6 @@
 import type { StagedEvent, Timings } from "../src/events/index.js";
 import type { Output } from "./output.js";
+import { createToolCallAssembler, formatRetry, formatSources, formatToolCalls } from "./render-parts.js";
 
 export const HEADINGS = {
   prompt: "=== 1) Summary of the prompt ===",
@@ -55,6 +56,10 @@ export function createHumanRenderer(output: Output, clock: { now(): number; star
   const s = output.outStyle;
   let firstEventAt: number | undefined;
   let answerStarted = false;
+  let wroteAnswerText = false;
+  // Progress summaries open section 2 before the reasoning summary does; it must not open it twice.
+  let reasoningHeadingShown = false;
+  const toolCalls = createToolCallAssembler();
   // Whether stdout ends mid-line: the answer streams without newlines of its own.
   let openLine = false;
   let waitingFor = "waiting for the prompt summary…";
@@ -69,6 +74,11 @@ export function createHumanRenderer(output: Output, clock: { now(): number; star
   const wait = (label: string): void => {
     waitingFor = label;
     output.spinner.start(label);
+  };
+  const reasoningHeading = (): void => {
+    if (reasoningHeadingShown) return;
+    reasoningHeadingShown = true;
+    output.out(`${s.bold.cyan(HEADINGS.reasoning)}\n`);
   };
   const startAnswer = (): void => {
     if (answerStarted) return;
@@ -89,25 +99,54 @@ export function createHumanRenderer(output: Output, clock: { now(): number; star
           wait("the model is reasoning…");
           break;
         }
+        case "research.sources":
+          output.out(`${s.dim(formatSources(ev.data.query, ev.data.sources))}\n\n`);
+          break;
+        case "summary.progress": {
+          // Written as they arrive, under section 2: what the model is working through right now.
+          reasoningHeading();
+          const mark = ev.data.source === "fallback" ? ` ${s.dim.yellow("(fallback)")}` : "";
+          output.out(`${s.dim(`… ${ev.data.text}`)}${mark}\n`);
+          wait("the model is reasoning…");
+          break;
+        }
         case "summary.reasoning": {
           const empty = ev.data.source === "empty" || ev.data.text.trim() === "";
           const mark = ev.data.source === "fallback" ? ` ${s.dim.yellow("(fallback summary)")}` : "";
-          section(HEADINGS.reasoning, empty ? s.dim("(no reasoning)") : `${ev.data.text}${mark}`);
+          reasoningHeading();
+          output.out(`${empty ? s.dim("(no reasoning)") : `${ev.data.text}${mark}`}\n\n`);
           wait("waiting for the answer…");
+          break;
+        }
+        case "output.tool_calls":
+          startAnswer();
+          toolCalls.add(ev.data.tool_calls);
+          break;
+        case "upstream.retry": {
+          endLine();
+          const line = formatRetry(ev.data);
+          output.err(`${output.errStyle.yellow(`↻ ${line}`)}${ev.data.provider ? output.errStyle.dim(` (${ev.data.provider})`) : ""}\n`);
+          wait(`${line}…`);
           break;
         }
         case "output.delta":
           startAnswer();
           if (ev.data.text === "") break;
+          wroteAnswerText = true;
           output.out(ev.data.text);
           openLine = !ev.data.text.endsWith("\n");
           break;
         case "output.done": {
+          const calls = toolCalls.calls();
           if (!answerStarted) {
             startAnswer();
             output.out(`${s.dim("(empty answer)")}\n`);
+          } else if (calls.length > 0 && !openLine && !wroteAnswerText) {
+            // Tool calls alone: say there was no text, so the list below is not read as the answer.
+            output.out(`${s.dim("(no text, only tool calls)")}\n`);
           }
           endLine();
+          if (calls.length > 0) output.out(`${s.bold("tool calls:")}\n${formatToolCalls(calls)}\n`);
           const meta = [`request ${ev.data.request_id}`, `finish ${ev.data.finish_reason ?? "unknown"}`];
           const u = ev.data.usage;
           if (u?.prompt_tokens !== undefined && u.completion_tokens !== undefined) {

@@ -3,7 +3,8 @@ import { createCallLog } from "./calls.js";
 import { handleChat } from "./chat.js";
 import { modelList, registerControlRoutes } from "./control.js";
 import { createFailCounter } from "./faults.js";
-import { createEndpointRegistry, registerManagementRoutes } from "./management.js";
+import { createEndpointRegistry } from "./endpoints.js";
+import { registerManagementRoutes } from "./management.js";
 import { registerNativeRoutes } from "./native/routes.js";
 import { errorBody } from "./openai.js";
 import { defaultOptions, mergeOptions } from "./options.js";
@@ -29,7 +30,10 @@ export function createMockUpstream(options: DeepPartial<MockOptions> = {}): Mock
   let current = mergeOptions(defaultOptions(), options);
   const log = createCallLog();
   const failures = createFailCounter();
-  const endpoints = createEndpointRegistry(() => current.wakeDelayMs);
+  const endpoints = createEndpointRegistry(
+    () => current.endpoints,
+    () => current.wakeDelayMs,
+  );
   const managementCalls: ManagementCall[] = [];
   let lifetime = new AbortController();
 

@@ -70,7 +70,7 @@ export function createCallLog(): CallLog {
       nextId = 1;
       notify();
     },
-    waitFor(predicate, timeoutMs = 5000) {
+    waitFor(predicate, timeoutMs = 15_000) {
       return new Promise<void>((resolve, reject) => {
         // A throwing predicate must not escape into the route that notified us.
         const check = (): void => {

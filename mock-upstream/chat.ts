@@ -3,8 +3,8 @@ import type { Context } from "hono";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
 import type { CallLog } from "./calls.js";
 import type { FailCounter, FailResponse } from "./faults.js";
+import type { EndpointRegistry } from "./endpoints.js";
 import { hostileResponse } from "./hostile.js";
-import type { EndpointRegistry } from "./management.js";
 import { chunk, completion, errorBody, usageChunk, usageFor } from "./openai.js";
 import type { CompletionIdentity } from "./openai.js";
 import { classifyCall, isRecord, promptText, readMessages, userText } from "./requests.js";
@@ -37,6 +37,24 @@ function rejection(status: number, message: string, code?: string): FailResponse
   return { status, body: errorBody(status, message, code), headers: {} };
 }
 
+/**
+ * Friendli dedicated endpoints are addressed by id as the model. One that is not running refuses
+ * the call with 503, and a sleeping one starts waking: Friendli documents that a request wakes a
+ * sleeping endpoint just as the wake call does, so a retrying client gets through once it is up.
+ */
+function dedicatedRefusal(model: string, endpoints: EndpointRegistry): FailResponse | undefined {
+  if (!endpoints.has(model)) return undefined;
+  const now = endpoints.status(model);
+  if (!now.ok || now.body.status === "RUNNING") return undefined;
+  const after = now.body.status === "SLEEPING" ? endpoints.wake(model) : now;
+  const status = after.ok ? after.body.status : now.body.status;
+  return {
+    status: 503,
+    body: { error: { message: `Endpoint is unavailable (${status})`, type: "service_unavailable", code: "endpoint_unavailable" } },
+    headers: { "retry-after": "1" },
+  };
+}
+
 /** The reasons to refuse a call before any scripted work, in the order a real server checks them. */
 function refuse(parsedOk: boolean, body: Record<string, unknown>, kind: MockCallKind, deps: ChatDeps, opts: MockOptions): FailResponse | undefined {
   if (!parsedOk) return rejection(400, "Request body must be a JSON object", "invalid_json");
@@ -44,10 +62,8 @@ function refuse(parsedOk: boolean, body: Record<string, unknown>, kind: MockCall
   if (!Array.isArray(body.messages) || body.messages.length === 0) {
     return rejection(400, "messages: a non-empty array is required", "invalid_messages");
   }
-  // Friendli dedicated endpoints are addressed by id as the model; a sleeping one refuses traffic.
-  if (body.model.startsWith("ep-") && deps.endpoints.state(body.model).status !== "RUNNING") {
-    return { status: 503, body: { error: { message: "Endpoint is unavailable", type: "service_unavailable", code: "endpoint_unavailable" } }, headers: {} };
-  }
+  const dedicated = dedicatedRefusal(body.model, deps.endpoints);
+  if (dedicated !== undefined) return dedicated;
   return deps.failures.decide(kind, opts.faults);
 }
 

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { HOSTILE_MODES } from "./types.js";
+import { ERROR_CODES } from "./endpoints.js";
 import type { DeepPartial, MockOptions } from "./types.js";
 
 const ms = z.number().finite().nonnegative();
@@ -55,6 +56,16 @@ export const configPatchSchema = z.strictObject({
   faults: faultsSchema.optional(),
   wakeDelayMs: ms.optional(),
   longReasoningSeconds: ms.optional(),
+  endpoints: z
+    .record(
+      z.string().min(1),
+      z.strictObject({
+        status: z.enum(["SLEEPING", "RUNNING", "FAILED", "TERMINATED"]),
+        errorCode: z.enum(ERROR_CODES).optional(),
+        stuck: z.boolean().optional(),
+      }),
+    )
+    .optional(),
   managementToken: z.string().optional(),
 });
 

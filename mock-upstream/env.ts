@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { ERROR_CODES, type EndpointErrorCode, type EndpointSeed } from "./endpoints.js";
 import type { DeepPartial, MockOptions } from "./types.js";
 
 /** Empty strings mean "unset", as in a `.env` line like `MOCK_SCENARIO=`. */
@@ -24,7 +25,33 @@ const envSchema = z.object({
   MOCK_LONG_REASONING_SECONDS: ms(20),
   MOCK_WAKE_DELAY_SECONDS: ms(3),
   MOCK_MANAGEMENT_TOKEN: z.preprocess(blank, z.string().optional()),
+  MOCK_ENDPOINTS: z.preprocess(blank, z.string().optional()),
 });
+
+const SEED_STATUSES = ["SLEEPING", "RUNNING", "FAILED", "TERMINATED"] as const;
+
+/**
+ * `MOCK_ENDPOINTS=ep-a=SLEEPING,ep-b=FAILED:WORKLOAD_INIT_DOWNLOAD_ERROR,ep-c=SLEEPING:stuck` —
+ * the dedicated endpoints that exist (replacing the defaults). Returns the record or the problem.
+ */
+export function parseEndpoints(raw: string): Record<string, EndpointSeed> | string {
+  const out: Record<string, EndpointSeed> = {};
+  for (const item of raw.split(",").map((s) => s.trim()).filter(Boolean)) {
+    const [id, spec = ""] = item.split("=").map((s) => s.trim());
+    const [status, extra] = spec.split(":");
+    const known = SEED_STATUSES.find((s) => s === status);
+    if (!id || known === undefined) return `"${item}" is not ID=SLEEPING|RUNNING|FAILED|TERMINATED[:stuck|:ERROR_CODE]`;
+    const seed: EndpointSeed = { status: known };
+    if (extra === "stuck") seed.stuck = true;
+    else if (extra !== undefined) {
+      const code = ERROR_CODES.find((c) => c === extra);
+      if (code === undefined || known !== "FAILED") return `"${item}": only FAILED takes an error code, one of ${ERROR_CODES.join(", ")}`;
+      seed.errorCode = code satisfies EndpointErrorCode;
+    }
+    out[id] = seed;
+  }
+  return out;
+}
 
 export interface MockEnv {
   port: number;
@@ -47,6 +74,8 @@ export function parseMockEnv(env: Record<string, string | undefined>): { ok: tru
     return { ok: false, problems };
   }
   const e = parsed.data;
+  const endpoints = e.MOCK_ENDPOINTS === undefined ? undefined : parseEndpoints(e.MOCK_ENDPOINTS);
+  if (typeof endpoints === "string") return { ok: false, problems: [`MOCK_ENDPOINTS: ${endpoints}`] };
   const options: DeepPartial<MockOptions> = {
     latency: {
       headersMs: e.MOCK_HEADERS_MS,
@@ -59,6 +88,7 @@ export function parseMockEnv(env: Record<string, string | undefined>): { ok: tru
     wakeDelayMs: e.MOCK_WAKE_DELAY_SECONDS * 1000,
     longReasoningSeconds: e.MOCK_LONG_REASONING_SECONDS,
   };
+  if (endpoints !== undefined) options.endpoints = endpoints;
   if (e.MOCK_SCENARIO !== undefined) options.scenario = e.MOCK_SCENARIO;
   if (e.MOCK_MANAGEMENT_TOKEN !== undefined) options.managementToken = e.MOCK_MANAGEMENT_TOKEN;
   if (e.MOCK_FAIL_FIRST > 0) options.faults = { fail: { status: 503, times: e.MOCK_FAIL_FIRST, target: "stream" } };

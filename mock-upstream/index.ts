@@ -6,6 +6,8 @@ export { summarizePrompt, summarizeReasoning } from "./summarize.js";
 export { DEFAULT_ANSWER_TEXT, DEFAULT_REASONING_TEXT, defaultOptions } from "./options.js";
 export { MOCK_SCENARIOS, HOSTILE_MODES } from "./types.js";
 export { NATIVE_SCENARIOS, MOCK_TOOL_ARGS, type NativeScenario } from "./native/plan.js";
+export { DEFAULT_ENDPOINTS, ERROR_CODES, PHASES } from "./endpoints.js";
+export type { EndpointErrorCode, EndpointPhase, EndpointSeed, EndpointStatus, EndpointStatusBody } from "./endpoints.js";
 export type { MockEnv } from "./env.js";
 export type {
   CallTarget,

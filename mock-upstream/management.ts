@@ -1,84 +1,15 @@
 import type { Context, Hono } from "hono";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
-import { errorBody } from "./openai.js";
+import type { ActionResult, EndpointRegistry } from "./endpoints.js";
 import type { ManagementCall, MockOptions } from "./types.js";
 
 /**
- * An emulation of Friendli's dedicated-endpoint management API (status and wake), enough to test a
- * gateway that wakes a sleeping endpoint before sending it traffic. States are computed from
- * timestamps, so no timer runs between calls.
+ * An emulation of Friendli's dedicated-endpoint management API — status, wake, sleep and restart
+ * under `/dedicated/beta/endpoint/{endpoint_id}` — with the published response shapes: a
+ * `DedicatedEndpointStatus` body on 200, 400 for an action the endpoint's state does not allow,
+ * 404 for an endpoint that does not exist. The spec gives no body for errors; we answer FastAPI's
+ * `{"detail": "…"}`, the shape of its documented 422 (`HTTPValidationError`).
  */
-
-export type EndpointStatus = "SLEEPING" | "AWAKING" | "RUNNING" | "FAILED" | "TERMINATED";
-export type WakePhase = "PROVISIONING" | "LOADING_MODEL" | "WARMING_UP";
-
-const PHASES: readonly WakePhase[] = ["PROVISIONING", "LOADING_MODEL", "WARMING_UP"];
-
-interface Endpoint {
-  initial: EndpointStatus;
-  /** `stuck` endpoints go AWAKING on wake and never finish: a wake that hangs. */
-  stuck: boolean;
-  wokeAt?: number;
-}
-
-export interface EndpointState {
-  status: EndpointStatus;
-  phase: WakePhase | null;
-}
-
-export interface EndpointRegistry {
-  state(id: string): EndpointState;
-  /** Start waking; the state right after (a 409 case is left to the caller). */
-  wake(id: string): EndpointState;
-  reset(): void;
-}
-
-/** The state an endpoint is born in, chosen by words in its id so tests need no setup calls. */
-function initialStatus(id: string): Endpoint {
-  const lower = id.toLowerCase();
-  if (lower.includes("failed")) return { initial: "FAILED", stuck: false };
-  if (lower.includes("terminated")) return { initial: "TERMINATED", stuck: false };
-  if (lower.includes("running")) return { initial: "RUNNING", stuck: false };
-  return { initial: "SLEEPING", stuck: lower.includes("stuck") };
-}
-
-/** Create an empty registry; `wakeDelayMs` is read at every look so `configure` applies at once. */
-export function createEndpointRegistry(wakeDelayMs: () => number, now: () => number = () => performance.now()): EndpointRegistry {
-  const endpoints = new Map<string, Endpoint>();
-
-  function get(id: string): Endpoint {
-    let endpoint = endpoints.get(id);
-    if (endpoint === undefined) {
-      endpoint = initialStatus(id);
-      endpoints.set(id, endpoint);
-    }
-    return endpoint;
-  }
-
-  function state(id: string): EndpointState {
-    const endpoint = get(id);
-    if (endpoint.initial !== "SLEEPING") return { status: endpoint.initial, phase: null };
-    if (endpoint.wokeAt === undefined) return { status: "SLEEPING", phase: null };
-    const delay = wakeDelayMs();
-    const elapsed = now() - endpoint.wokeAt;
-    if (!endpoint.stuck && elapsed >= delay) return { status: "RUNNING", phase: null };
-    // Phases are spread evenly over the wake delay; a stuck endpoint stays in the last one.
-    const index = delay <= 0 ? PHASES.length - 1 : Math.min(PHASES.length - 1, Math.floor((elapsed / delay) * PHASES.length));
-    return { status: "AWAKING", phase: PHASES[index] ?? "WARMING_UP" };
-  }
-
-  return {
-    state,
-    wake(id) {
-      const endpoint = get(id);
-      if (endpoint.initial === "SLEEPING" && endpoint.wokeAt === undefined) endpoint.wokeAt = now();
-      return state(id);
-    },
-    reset() {
-      endpoints.clear();
-    },
-  };
-}
 
 export interface ManagementDeps {
   endpoints: EndpointRegistry;
@@ -86,9 +17,11 @@ export interface ManagementDeps {
   calls: ManagementCall[];
 }
 
-/** Register `GET …/status` and `PUT …/wake` under `/dedicated/beta/endpoint/:id`. */
+type Action = ManagementCall["action"];
+
+/** Register `GET …/status` and `PUT …/wake|sleep|restart`. */
 export function registerManagementRoutes(app: Hono, deps: ManagementDeps): void {
-  function answer(c: Context, action: ManagementCall["action"], status: number, body: unknown): Response {
+  function answer(c: Context, action: Action, status: number, body: unknown): Response {
     const call: ManagementCall = { action, endpointId: c.req.param("id") ?? "", status, receivedAt: performance.now() };
     const team = c.req.header("x-friendli-team");
     if (team !== undefined) call.team = team;
@@ -102,24 +35,21 @@ export function registerManagementRoutes(app: Hono, deps: ManagementDeps): void 
     return c.req.header("authorization") !== `Bearer ${token}`;
   }
 
-  app.get("/dedicated/beta/endpoint/:id/status", (c) => {
-    if (unauthorized(c)) return answer(c, "status", 401, errorBody(401, "Invalid or missing management token", "invalid_token"));
-    const id = c.req.param("id");
-    const { status, phase } = deps.endpoints.state(id);
-    return answer(c, "status", 200, { id, status, phase });
-  });
+  function handle(action: Action, run: (id: string) => ActionResult) {
+    return (c: Context): Response => {
+      // Not in the published response list, but every authenticated API answers it; the client explains it.
+      if (unauthorized(c)) return answer(c, action, 401, { detail: "Invalid or missing personal API key" });
+      const id = c.req.param("id") ?? "";
+      const result = run(id);
+      if (result.ok) return answer(c, action, 200, result.body);
+      if (result.refusal.kind === "not_found") return answer(c, action, 404, { detail: `Endpoint ${id} not found` });
+      return answer(c, action, 400, { detail: result.refusal.message });
+    };
+  }
 
-  app.put("/dedicated/beta/endpoint/:id/wake", (c) => {
-    if (unauthorized(c)) return answer(c, "wake", 401, errorBody(401, "Invalid or missing management token", "invalid_token"));
-    const id = c.req.param("id");
-    const before = deps.endpoints.state(id);
-    if (before.status === "FAILED" || before.status === "TERMINATED") {
-      const message = `Endpoint ${id} is ${before.status} and cannot be woken`;
-      return answer(c, "wake", 409, errorBody(409, message, "endpoint_not_wakeable"));
-    }
-    // A sleeping endpoint reports AWAKING even with a zero delay: the wake was accepted, not finished.
-    const after = deps.endpoints.wake(id);
-    const status = before.status === "SLEEPING" ? "AWAKING" : after.status;
-    return answer(c, "wake", 200, { id, status });
-  });
+  const base = "/dedicated/beta/endpoint/:id";
+  app.get(`${base}/status`, handle("status", (id) => deps.endpoints.status(id)));
+  app.put(`${base}/wake`, handle("wake", (id) => deps.endpoints.wake(id)));
+  app.put(`${base}/sleep`, handle("sleep", (id) => deps.endpoints.sleep(id)));
+  app.put(`${base}/restart`, handle("restart", (id) => deps.endpoints.restart(id)));
 }

@@ -1,3 +1,4 @@
+import { DEFAULT_ENDPOINTS } from "./endpoints.js";
 import type { DeepPartial, MockFailFault, MockFaults, MockOptions } from "./types.js";
 
 /** Plausible reasoning: several sentences, so reasoning summaries have something to pick from. */
@@ -26,6 +27,7 @@ export function defaultOptions(): MockOptions {
     latency: { headersMs: 0, reasoningChunkMs: 0, answerChunkMs: 0, promptSummaryMs: 0, reasoningSummaryMs: 0, progressSummaryMs: 0 },
     faults: {},
     wakeDelayMs: 3000,
+    endpoints: { ...DEFAULT_ENDPOINTS },
   };
 }
 

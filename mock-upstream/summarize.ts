@@ -4,39 +4,10 @@
  * words; the best ones are returned in their original order.
  */
 
-const STOPWORDS = new Set(
-  (
-    "a about above after again against all also am an and any are as at be because been before being below " +
-    "between both but by can could did do does doing down during each few for from further had has have having " +
-    "he her here hers him his how i if in into is it its itself just me more most my no nor not now of off on " +
-    "once only or other our ours out over own same she should so some such than that the their them then there " +
-    "these they this those through to too under until up very was we were what when where which while who whom " +
-    "why will with would you your yours please let lets i'm it's that's there's should would could may might must"
-  ).split(" "),
-);
+import { MAX_SENTENCE_CHARS, splitSentences, words } from "./summarize-text.js";
 
-/** Longest sentence we quote; longer ones are cut at a word boundary. */
-const MAX_SENTENCE_CHARS = 300;
-
-/** Strip markup the gateway or a model may wrap text in (e.g. `<analysis>`), and list markers. */
-function clean(text: string): string {
-  return text
-    .replace(/<\/?[a-zA-Z][\w-]{0,30}>/g, " ")
-    .replace(/^\s*(?:[-*•]|\d+[.)])\s+/gm, "")
-    .trim();
-}
-
-/** Split into sentences at terminal punctuation or line breaks, whitespace collapsed. */
-export function splitSentences(text: string): string[] {
-  return clean(text)
-    .split(/(?<=[.!?])\s+|\n+/)
-    .map((s) => s.replace(/\s+/g, " ").trim())
-    .filter((s) => /[a-zA-Z0-9]/.test(s));
-}
-
-function words(sentence: string): string[] {
-  return (sentence.toLowerCase().match(/[a-z0-9][a-z0-9'-]*/g) ?? []).filter((w) => w.length > 1 && !STOPWORDS.has(w));
-}
+export { summarizePrompt } from "./prompt-summary.js";
+export { splitSentences };
 
 function shorten(sentence: string): string {
   if (sentence.length <= MAX_SENTENCE_CHARS) return sentence;
@@ -64,18 +35,6 @@ export function topSentences(sentences: string[], count: number): string[] {
     .slice(0, count)
     .sort((a, b) => a.index - b.index)
     .map((x) => shorten(x.s));
-}
-
-/**
- * What is being asked, in one or two sentences. A single short sentence cannot be shortened by
- * extraction, so it is restated as "The user asks: …".
- */
-export function summarizePrompt(text: string): string {
-  const sentences = splitSentences(text);
-  const only = sentences[0];
-  if (only === undefined) return "The user sent an empty message.";
-  if (sentences.length === 1) return `The user asks: ${shorten(only)}`;
-  return topSentences(sentences, sentences.length >= 3 ? 2 : 1).join(" ");
 }
 
 /** Split one long sentence into clauses, so even terse reasoning yields two bullets. */

@@ -1,5 +1,6 @@
 import type { Hono } from "hono";
 import type { ScriptedChunk } from "./script.js";
+import type { EndpointSeed } from "./endpoints.js";
 
 /**
  * Recursively optional, for option patches. Functions and primitives stay as they are; `Infinity`
@@ -110,8 +111,13 @@ export interface MockOptions {
   longReasoningSeconds: number;
   /** Exact chunks for main chat calls, overriding the scenario (see script.ts); null = none. */
   script: ScriptedChunk[] | null;
-  /** Management API: how long AWAKING lasts before RUNNING. */
+  /** Management API: how long AWAKING (after a wake) or INITIALIZING (after a restart) lasts before RUNNING. */
   wakeDelayMs: number;
+  /**
+   * The Friendli dedicated endpoints that exist, by id (the id is also the chat `model`). Any other
+   * id gets 404 from the management API; replacing this record restarts the endpoints from their seeds.
+   */
+  endpoints: Record<string, EndpointSeed>;
   /** When set, management calls need `Authorization: Bearer <it>`. */
   managementToken?: string;
 }
@@ -144,9 +150,9 @@ export interface MockCall {
   bytesSent?: number;
 }
 
-/** A status or wake call to the emulated Friendli management API. */
+/** A call to the emulated Friendli management API. */
 export interface ManagementCall {
-  action: "status" | "wake";
+  action: "status" | "wake" | "sleep" | "restart";
   endpointId: string;
   /** The optional `X-Friendli-Team` header, recorded because real clients send it. */
   team?: string;
@@ -166,7 +172,7 @@ export interface MockUpstream {
   configure(patch: DeepPartial<MockOptions>): void;
   /** Forget calls, counters and endpoints; keep options. */
   reset(): void;
-  /** Resolves once `predicate(calls)` holds; rejects after `timeoutMs` (default 5000). */
+  /** Resolves once `predicate(calls)` holds; rejects after `timeoutMs` (default 15000: generous, it returns as soon as it holds). */
   waitFor(predicate: (calls: MockCall[]) => boolean, timeoutMs?: number): Promise<void>;
 }
 

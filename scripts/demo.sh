@@ -1,9 +1,13 @@
 #!/usr/bin/env bash
-# make demo: the mock upstream and the gateway on loopback, one client run, then both stopped.
+# make demo: the mock upstream and the gateway on loopback, one client run, then both stopped —
+# or, with KEEP=1, left running (playground and dashboard included) until Ctrl-C.
 set -euo pipefail
 MOCK_PORT=${MOCK_PORT:-8001}
 PORT=${PORT:-8000}
 HOST=${HOST:-127.0.0.1}
+KEEP=${KEEP:-}
+# A question whose reasoning the mock's tagged model shows (its scripted reasoning is about the sky).
+DEMO_PROMPT="Why is the sky blue, and not violet, even though violet light has the shorter wavelength? Answer in one short paragraph."
 logs=$(mktemp -d)
 pids=()
 cleanup() {
@@ -12,6 +16,8 @@ cleanup() {
   rm -rf "$logs"
 }
 trap cleanup EXIT
+# Ctrl-C (KEEP=1 waits for it) must still run the cleanup above.
+trap 'exit 130' INT TERM
 
 port_busy() { (exec 3<>"/dev/tcp/$HOST/$1") 2>/dev/null; }
 for p in "$MOCK_PORT" "$PORT"; do
@@ -43,13 +49,34 @@ pids+=($!)
 wait_for "http://$HOST:$PORT/healthz" "gateway" "$logs/gateway.log"
 
 echo "mock upstream: http://$HOST:$MOCK_PORT/v1   gateway: http://$HOST:$PORT"
-echo "playground: http://$HOST:$PORT/   admin dashboard: http://$HOST:$PORT/admin   (open while the demo runs; keep them with make mock-upstream + make run-gateway)"
+if [[ -n "$KEEP" ]]; then
+  echo "playground: http://$HOST:$PORT/   admin dashboard: http://$HOST:$PORT/admin   (they stay up after the answer, until Ctrl-C)"
+else
+  echo "playground: http://$HOST:$PORT/   admin dashboard: http://$HOST:$PORT/admin   (they stop when the demo ends; make demo KEEP=1 keeps them up until Ctrl-C)"
+fi
 echo
-# shellcheck disable=SC2086
-node --import tsx client/bin.ts --url "http://$HOST:$PORT/v1/chat/completions" ${CLIENT_ARGS:-}
+if [[ -n "${CLIENT_ARGS:-}" ]]; then
+  # shellcheck disable=SC2086
+  node --import tsx client/bin.ts --url "http://$HOST:$PORT" ${CLIENT_ARGS}
+else
+  node --import tsx client/bin.ts --url "http://$HOST:$PORT" --model mock-tagged "$DEMO_PROMPT"
+fi
 
-# The request log kept what just happened (flushed every 500 ms).
-sleep 0.7
-rows=$(curl -fsS "http://$HOST:$PORT/v1/requests?limit=500" 2>/dev/null | node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>{try{console.log(JSON.parse(s).requests.length)}catch{console.log("?")}})')
+# The request log keeps what just happened (written in batches, every 500 ms): wait until it shows.
+count_rows() { curl -fsS "http://$HOST:$PORT/v1/requests?limit=500" 2>/dev/null | node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>{try{console.log(JSON.parse(s).requests.length)}catch{console.log("?")}})'; }
+rows="?"
+for _ in $(seq 1 50); do
+  rows=$(count_rows)
+  [[ "$rows" =~ ^[1-9] ]] && break
+  sleep 0.1
+done
 echo
 echo "request log: $rows request(s) so far (GET http://$HOST:$PORT/v1/requests; embedded PGlite in ./data unless DATABASE_URL is set)"
+if [[ -n "$KEEP" ]]; then
+  echo "still running: playground http://$HOST:$PORT/   admin http://$HOST:$PORT/admin   — press Ctrl-C to stop"
+  # Here Ctrl-C is the way to finish, not a failure.
+  trap 'echo; echo "stopped."; exit 0' INT TERM
+  wait
+else
+  echo "stopping the gateway and the mock upstream (the playground and dashboard go with them); make demo KEEP=1 keeps them up"
+fi

@@ -13,6 +13,7 @@ import {
   responsesRoutes,
   errorBody,
   healthRoutes,
+  isAuthenticated,
   keyLimits,
   keysFromList,
   MAX_REQUEST_ID_CHARS,
@@ -208,7 +209,7 @@ export function createGateway(deps: AppDeps): Gateway {
       ...(settings.single && first && { upstreamModels: () => client.models(first.target, 3_000) }),
     }),
   );
-  if (first) app.route("/", healthRoutes({ client, target: first.target }));
+  if (first) app.route("/", healthRoutes({ client, target: first.target, disclose: (c) => isAuthenticated(c, access) }));
   app.route("/", providerRoutes(router, (e) => monitor.record(e)));
   app.route(
     "/",

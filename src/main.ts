@@ -12,7 +12,8 @@ import { createGateway } from "./app.js";
 import { checkLoopback, ConfigError, loadConfig } from "./config/index.js";
 import { createLogger } from "./observability/index.js";
 import { loadKeysFile, type ApiKey } from "./http/index.js";
-import { openRequestLog } from "./storage/index.js";
+import { acquireDataDirLock, DataDirLockedError, openRequestLog, pidIsAlive } from "./storage/index.js";
+import { warnUnreachableUpstreams } from "./upstream/index.js";
 import { fileSettings, loadProvidersFile, ProvidersFileError, type RouterSettings } from "./providers/index.js";
 import { createFleet, isPrimary, isWorker, runPrimary, WORKER_INDEX_ENV, workerMetrics } from "./fleet/index.js";
 
@@ -66,7 +67,18 @@ async function main(): Promise<void> {
   const requestsDir = workerIndex === null || config.requestLog.databaseUrl ? "requests" : `requests-worker-${workerIndex}`;
   // Late-bound: the metrics live in the gateway, which needs the log first.
   let onDropped: (n: number) => void = () => undefined;
-  if (config.requestLog.enabled && !config.requestLog.databaseUrl) mkdirSync(config.requestLog.dataDir, { recursive: true });
+  if (config.requestLog.enabled && !config.requestLog.databaseUrl) {
+    mkdirSync(config.requestLog.dataDir, { recursive: true });
+    // The embedded database is single-process: a second gateway on the same DATA_DIR must stop here.
+    try {
+      const lock = acquireDataDirLock(config.requestLog.dataDir, { pid: process.pid, isAlive: pidIsAlive });
+      process.on("exit", () => lock.release());
+    } catch (e) {
+      if (!(e instanceof DataDirLockedError)) throw e;
+      process.stderr.write(`${e.message}\n`);
+      process.exit(1);
+    }
+  }
   const requestLog = config.requestLog.enabled
     ? await openRequestLog({
         databaseUrl: config.requestLog.databaseUrl,
@@ -118,6 +130,11 @@ async function main(): Promise<void> {
       },
       `gateway listening on http://${config.host}:${info.port}`,
     );
+    // A warning, never a failure: the upstream may simply still be starting.
+    const upstreams = providers
+      ? providers.providers.map((p) => ({ provider: p.id, target: p.target }))
+      : [{ provider: "upstream", target: { baseUrl: config.upstream.baseUrl, path: config.upstream.path, apiKey: config.upstream.apiKey } }];
+    void warnUnreachableUpstreams(upstreams, { fetch: globalThis.fetch, now: () => performance.now(), logger });
   });
   server.on("error", (err) => {
     logger.fatal({ err }, "cannot listen");

@@ -74,7 +74,8 @@ export function loadConfig(env: EnvLike): Config {
   if (!parsed.success) {
     const problems = parsed.error.issues.map((i) => {
       const name = String(i.path[0] ?? "environment");
-      const shown = name in env && !/KEY|TOKEN|PASSWORD|SECRET|DATABASE_URL|REDIS_URL/.test(name) ? ` (got "${env[name]}")` : "";
+      // Secrets are never echoed; KEY_RPM and the like are numbers, and their value helps.
+      const shown = name in env && !/KEYS?$|TOKEN|PASSWORD|SECRET|DATABASE_URL|REDIS_URL/.test(name) ? ` (got "${env[name]}")` : "";
       return `${name}: ${i.message}${shown}`;
     });
     throw new ConfigError(problems);

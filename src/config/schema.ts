@@ -8,8 +8,50 @@ const optionalString = z
 
 /** Blank becomes undefined before coercion, or `PORT=` would silently mean port 0. */
 const blankToUndefined = (v: unknown) => (typeof v === "string" && v.trim() === "" ? undefined : v);
-const num = () => z.coerce.number({ message: "expected a number" });
-const seconds = (def: number) => z.preprocess(blankToUndefined, num().positive().default(def));
+/** The range a numeric variable accepts; `int` for whole numbers. */
+export interface NumberRange {
+  int?: boolean;
+  /** Exclusive lower bound (`> 0`). */
+  gt?: number;
+  /** Inclusive bounds. */
+  min?: number;
+  max?: number;
+}
+
+function rangeText(r: NumberRange): string {
+  if (r.min !== undefined && r.max !== undefined) return `from ${r.min} to ${r.max}`;
+  if (r.gt !== undefined) return `> ${r.gt}`;
+  if (r.min !== undefined) return `≥ ${r.min}`;
+  if (r.max !== undefined) return `≤ ${r.max}`;
+  return "";
+}
+
+/**
+ * A numeric variable whose error names the range it accepts — `must be a number > 0`,
+ * `must be ≥ 100` — rather than a generic "expected a number" (loadConfig adds `(got "…")`).
+ * Blank means the default.
+ */
+export function numberVar(def: number, r: NumberRange) {
+  const range = rangeText(r);
+  const kind = r.int ? "a whole number" : "a number";
+  return z.preprocess(blankToUndefined, z.union([z.string(), z.number()]).optional()).transform((v, ctx) => {
+    if (v === undefined) return def;
+    const n = typeof v === "number" ? v : Number(v.trim());
+    if (!Number.isFinite(n) || (r.int === true && !Number.isInteger(n))) {
+      ctx.addIssue({ code: "custom", message: `must be ${kind} ${range}`.trimEnd() });
+      return z.NEVER;
+    }
+    const inRange = (r.gt === undefined || n > r.gt) && (r.min === undefined || n >= r.min) && (r.max === undefined || n <= r.max);
+    if (!inRange) {
+      // "a number > 0" reads better than "> 0" alone for the exclusive bounds; whole-number ranges are plain.
+      ctx.addIssue({ code: "custom", message: r.int ? `must be ${range}` : `must be ${kind} ${range}` });
+      return z.NEVER;
+    }
+    return n;
+  });
+}
+
+const seconds = (def: number) => numberVar(def, { gt: 0 });
 const bool = (def: boolean) =>
   z.preprocess(blankToUndefined, z
     .enum(["true", "false", "1", "0", "yes", "no"], { message: "expected true or false" })
@@ -25,13 +67,6 @@ const commaList = optionalString.transform((v) =>
         .filter(Boolean),
 );
 
-/** A bound on hostile input: a positive number, with a message that names the range. */
-const bound = (def: number, opts: { int?: boolean; min?: number } = {}) => {
-  const min = opts.min ?? 0;
-  const base = z.coerce.number({ message: opts.int ? `must be a whole number ≥ ${Math.max(min, 1)}` : `must be a number > ${min}` });
-  const ranged = opts.int ? base.int(`must be a whole number ≥ ${Math.max(min, 1)}`).min(Math.max(min, 1), `must be a whole number ≥ ${Math.max(min, 1)}`) : base.gt(min, `must be a number > ${min}`);
-  return z.preprocess(blankToUndefined, ranged.default(def));
-};
 const WORKERS_RANGE = 'must be "auto" or a whole number from 1 to 256';
 
 const capabilityMode = z.enum(["auto", "tags", "think", "fields"]);
@@ -59,11 +94,15 @@ const capabilities = optionalString.transform((v, ctx) => {
 
 export const envSchema = z.object({
   HOST: optionalString.transform((v) => v ?? "127.0.0.1"),
-  PORT: z.preprocess(blankToUndefined, num().int().min(0).max(65535).default(8000)),
+  PORT: numberVar(8000, { int: true, min: 0, max: 65535 }),
   UPSTREAM_BASE_URL: optionalString
     .transform((v) => v ?? "http://localhost:8001")
     .pipe(z.url({ protocol: /^https?$/, message: "expected an http(s) URL" }))
-    .transform((v) => v.replace(/\/+$/, "")),
+    .transform((v) => v.replace(/\/+$/, ""))
+    // A copied chat URL would become …/chat/completions/chat/completions and 404 on every request.
+    .refine((v) => !/\/chat\/completions$/i.test(v), {
+      message: "ends in /chat/completions: give the base URL before it (e.g. https://api.example.com/v1); the gateway appends UPSTREAM_PATH itself",
+    }),
   UPSTREAM_PATH: optionalString
     .transform((v) => v ?? "/chat/completions")
     .refine((v) => v.startsWith("/"), "must start with /"),
@@ -73,20 +112,20 @@ export const envSchema = z.object({
   MODEL_CAPABILITIES: capabilities,
   REQUEST_TIMEOUT: seconds(60),
   SUMMARY_TIMEOUT: seconds(10),
-  MAX_REASONING_CHARS: z.preprocess(blankToUndefined, num().int().min(100).default(8000)),
-  UPSTREAM_MAX_RETRIES: z.preprocess(blankToUndefined, num().int().min(0).max(20).default(3)),
-  UPSTREAM_RETRY_BACKOFF: z.preprocess(blankToUndefined, num().min(0).default(1.0)),
-  UPSTREAM_MAX_LINE_BYTES: z.preprocess(blankToUndefined, num().int().min(1024, "must be a whole number >= 1024").default(1_048_576)),
+  MAX_REASONING_CHARS: numberVar(8000, { int: true, min: 100 }),
+  UPSTREAM_MAX_RETRIES: numberVar(3, { int: true, min: 0, max: 20 }),
+  UPSTREAM_RETRY_BACKOFF: numberVar(1.0, { min: 0 }),
+  UPSTREAM_MAX_LINE_BYTES: numberVar(1_048_576, { int: true, min: 1024 }),
   ENABLE_PARSE_REASONING: bool(true),
   SSE_KEEPALIVE_SECONDS: seconds(15),
-  STATUS_HOLD_SECONDS: z.preprocess(blankToUndefined, num().min(0).max(60).default(2)),
+  STATUS_HOLD_SECONDS: numberVar(2, { min: 0, max: 60 }),
   REQUEST_DEADLINE: seconds(1800),
   CLIENT_STALL_SECONDS: seconds(30),
-  REASONING_PROGRESS_SECONDS: z.preprocess(blankToUndefined, num().min(0).default(5)),
-  MAX_BODY_BYTES: z.preprocess(blankToUndefined, num().int().min(1024).default(10_485_760)),
-  BODY_TIMEOUT: bound(60),
-  MAX_JSON_DEPTH: bound(64, { int: true, min: 8 }),
-  MAX_JSON_NODES: bound(100_000, { int: true, min: 100 }),
+  REASONING_PROGRESS_SECONDS: numberVar(5, { min: 0 }),
+  MAX_BODY_BYTES: numberVar(10_485_760, { int: true, min: 1024 }),
+  BODY_TIMEOUT: seconds(60),
+  MAX_JSON_DEPTH: numberVar(64, { int: true, min: 8 }),
+  MAX_JSON_NODES: numberVar(100_000, { int: true, min: 100 }),
   PROVIDERS_FILE: optionalString,
   LOG_BODIES: bool(false),
   REQUEST_LOG: bool(true),
@@ -95,8 +134,8 @@ export const envSchema = z.object({
   DATA_DIR: optionalString.transform((v) => v ?? "./data"),
   GATEWAY_API_KEYS: commaList,
   GATEWAY_KEYS_FILE: optionalString,
-  KEY_RPM: z.preprocess(blankToUndefined, num().int().min(0).default(0)),
-  KEY_MAX_CONCURRENT: z.preprocess(blankToUndefined, num().int().min(0).default(0)),
+  KEY_RPM: numberVar(0, { int: true, min: 0 }),
+  KEY_MAX_CONCURRENT: numberVar(0, { int: true, min: 0 }),
   ADMIN_TOKEN: optionalString.refine((v) => v === undefined || v.length >= 16, "must be at least 16 characters"),
   ADMIN_PASSWORD: optionalString,
   ALLOW_OPEN_BIND: bool(false),
@@ -106,8 +145,8 @@ export const envSchema = z.object({
   REDIS_PREFIX: optionalString
     .transform((v) => v ?? "sgw:")
     .refine((v) => /^[A-Za-z0-9:_.{}-]{1,64}$/.test(v), "must be 1-64 characters of A-Z a-z 0-9 : _ . - { }"),
-  REDIS_TIMEOUT_MS: z.preprocess(blankToUndefined, num().int("must be a whole number of milliseconds from 10 to 10000").min(10, "must be a whole number of milliseconds from 10 to 10000").max(10_000, "must be a whole number of milliseconds from 10 to 10000").default(250)),
-  REPLICA_TTL_SECONDS: z.preprocess(blankToUndefined, num().min(1, "must be a number of seconds >= 1").max(3600, "must be a number of seconds <= 3600").default(10)),
+  REDIS_TIMEOUT_MS: numberVar(250, { int: true, min: 10, max: 10_000 }),
+  REPLICA_TTL_SECONDS: numberVar(10, { min: 1, max: 3600 }),
   WORKERS: z.preprocess(
     blankToUndefined,
     z

@@ -42,6 +42,18 @@ export async function hasAdminSession(c: Context, s: AccessSettings): Promise<bo
 }
 
 /**
+ * Whether this caller may see operator detail (the upstream's URL, a failure's wording): anyone
+ * when the gateway is open, else only a caller with a valid key, the admin token or an admin session.
+ */
+export async function isAuthenticated(c: Context, s: AccessSettings): Promise<boolean> {
+  if (isOpen(s)) return true;
+  const presented = presentedKey(c);
+  if (presented !== undefined && s.adminToken !== undefined && secretEquals(presented, s.adminToken)) return true;
+  if (presented !== undefined && matchKey(s.keys, presented) !== undefined) return true;
+  return hasAdminSession(c, s);
+}
+
+/**
  * Every request's credentials, checked once: 401 when a protected route gets none, 403 when they
  * are wrong or not enough (an ordinary key on an admin route). The matched key is kept on the
  * context for the per-key limits.

@@ -4,7 +4,7 @@ export { providerJson, providerRoutes, type OperatorEvent } from "./provider-rou
 export { ApiError, errorBody } from "./errors.js";
 export type { GatewayEnv } from "./types.js";
 export { monitoringRoutes, type FleetView } from "./monitoring-routes.js";
-export { accessControl, isOpen, isAdminPath, hasAdminSession, login, logout, type AccessSettings } from "./auth.js";
+export { accessControl, isAuthenticated, isOpen, isAdminPath, hasAdminSession, login, logout, type AccessSettings } from "./auth.js";
 export { keysFromList, loadKeysFile, matchKey, secretEquals, sha256, type ApiKey } from "./keys.js";
 export { createMemoryLimiter, keyLimits, releaseWhenDone, type KeyLimiter, type MemoryKeyLimiter, type TakeResult } from "./limits.js";
 export { modelRoutes } from "./model-routes.js";

@@ -43,3 +43,4 @@ export async function openRequestLog(opts: OpenRequestLogOptions): Promise<Reque
   }
   return log;
 }
+export { acquireDataDirLock, DataDirLockedError, pidIsAlive, LOCK_FILE, type DataDirLock, type LockDeps } from "./lock.js";

@@ -1,12 +1,12 @@
-import { spawn } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { loadKeysFile, sha256 } from "../../src/http/index.js";
-import { freePort } from "../helpers/net.js";
 import { postStaged, userMessage } from "../helpers/sse.js";
 import { useStack } from "../helpers/stack.js";
+import { PROCESS_TEST_MS } from "../helpers/bounds.js";
+import { spawnProcess } from "../helpers/process.js";
 
 const stack = useStack();
 const ask = { model: "mock-tagged", messages: userMessage("What is 2+2?") };
@@ -164,33 +164,27 @@ describe("browser-facing headers", () => {
 });
 
 describe("an open gateway binds to loopback only", () => {
-  const start = async (env: Record<string, string>) => {
-    const child = spawn(process.execPath, ["--import", "tsx", "src/main.ts"], {
-      env: { PATH: process.env.PATH, HOME: process.env.HOME, PORT: String(await freePort()), REQUEST_LOG: "false", LOG_LEVEL: "info", ...env },
-      stdio: ["ignore", "pipe", "pipe"],
+  // Port 0: the gateway binds whatever is free, so no other process can take "our" port first.
+  const start = (env: Record<string, string>) =>
+    spawnProcess(process.execPath, ["--import", "tsx", "src/main.ts"], {
+      env: { PATH: process.env.PATH, HOME: process.env.HOME, PORT: "0", REQUEST_LOG: "false", LOG_LEVEL: "info", ...env },
     });
-    let out = "";
-    child.stdout.on("data", (d: Buffer) => (out += d.toString()));
-    child.stderr.on("data", (d: Buffer) => (out += d.toString()));
-    const exit = new Promise<number | null>((r) => child.on("exit", r));
-    return { child, exit, out: () => out };
-  };
 
   it("refuses 0.0.0.0 without keys, and says why", async () => {
-    const p = await start({ HOST: "0.0.0.0" });
-    expect(await p.exit).toBe(1);
-    expect(p.out()).toMatch(/refusing to listen on 0\.0\.0\.0[\s\S]*ALLOW_OPEN_BIND/);
-  });
+    const p = start({ HOST: "0.0.0.0" });
+    expect((await p.exited).code).toBe(1);
+    expect(p.output()).toMatch(/refusing to listen on 0\.0\.0\.0[\s\S]*ALLOW_OPEN_BIND/);
+  }, PROCESS_TEST_MS);
 
   it("starts on 0.0.0.0 with ALLOW_OPEN_BIND=true, or with keys", async () => {
     const envs: Record<string, string>[] = [{ HOST: "0.0.0.0", ALLOW_OPEN_BIND: "true" }, { HOST: "0.0.0.0", GATEWAY_API_KEYS: "k" }];
     for (const env of envs) {
-      const p = await start(env);
+      const p = start(env);
       try {
-        await expect.poll(() => p.out().includes("gateway listening"), { timeout: 20_000 }).toBe(true);
+        await p.waitForOutput("gateway listening");
       } finally {
-        p.child.kill("SIGKILL");
+        await p.kill();
       }
     }
-  });
+  }, PROCESS_TEST_MS);
 });

@@ -11,6 +11,8 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { startMockUpstream } from "../../mock-upstream/index.js";
 import { HEADINGS } from "../../client/render.js";
 import { happyScript, startFakeGateway, type FakeGateway } from "../unit/client/fake-gateway.js";
+import { PROCESS_TEST_MS } from "../helpers/bounds.js";
+import { pollUntil } from "../helpers/process.js";
 
 const ROOT = resolve(import.meta.dirname, "../..");
 const BIN = join(ROOT, "client/bin.ts");
@@ -55,7 +57,8 @@ function start(args: string[], env: Record<string, string> = {}): { child: Child
 
 const runBin = (args: string[], env?: Record<string, string>): Promise<Result> => start(args, env).done;
 
-describe("client binary against a fake gateway", () => {
+// Every test spawns the binary (a cold tsx start each time): bounds sized for a busy machine.
+describe("client binary against a fake gateway", { timeout: PROCESS_TEST_MS }, () => {
   it("prints the three sections in order, the answer and [done]; exit 0, quiet stderr", async () => {
     gw = await startFakeGateway({ sse: happyScript() });
     const r = await runBin(["--url", gw.url]);
@@ -101,7 +104,7 @@ describe("client binary against a fake gateway", () => {
   it("SIGINT closes the stream (the gateway sees it) and exits 130", async () => {
     gw = await startFakeGateway({ sse: [happyScript()[0]!, { hang: true }] });
     const p = start(["--url", gw.url]);
-    while (!p.out().includes(HEADINGS.prompt)) await new Promise((r) => setTimeout(r, 20));
+    await pollUntil("the prompt summary heading", () => p.out().includes(HEADINGS.prompt));
     p.child.kill("SIGINT");
     await gw.disconnected;
     const r = await p.done;
@@ -111,11 +114,22 @@ describe("client binary against a fake gateway", () => {
   });
 });
 
-describe("client binary --wake against the mock upstream's management API", () => {
+describe("client binary --wake against the mock upstream's management API", { timeout: PROCESS_TEST_MS }, () => {
   const TOKEN = "flp_test_token";
   let mock: Awaited<ReturnType<typeof startMockUpstream>>;
   beforeAll(async () => {
-    mock = await startMockUpstream({ wakeDelayMs: 300, managementToken: TOKEN });
+    mock = await startMockUpstream({
+      wakeDelayMs: 300,
+      managementToken: TOKEN,
+      endpoints: {
+        "ep-sleepy-1": { status: "SLEEPING" },
+        "ep-failed-1": { status: "FAILED", errorCode: "WORKLOAD_INIT_DOWNLOAD_ERROR" },
+        "ep-failed-2": { status: "FAILED", errorCode: "INFERENCE_ENGINE_MEMORY_ERROR" },
+        "ep-stuck-1": { status: "SLEEPING", stuck: true },
+        "ep-running-1": { status: "RUNNING" },
+        "ep-nap-1": { status: "SLEEPING" },
+      },
+    });
   });
   afterAll(async () => {
     await mock.close();
@@ -127,7 +141,7 @@ describe("client binary --wake against the mock upstream's management API", () =
     const r = await runBin(["--url", gw.url, "--wake", "--model", "ep-sleepy-1", "--wake-interval", "0.05"], env());
     expect(r.code).toBe(0);
     expect(r.err).toContain("ep-sleepy-1: SLEEPING");
-    expect(r.err).toMatch(/ep-sleepy-1: AWAKING · phase (PROVISIONING|LOADING_MODEL|WARMING_UP)/);
+    expect(r.err).toMatch(/ep-sleepy-1: AWAKING · phase (REQUESTING_VIRTUAL_MACHINE|DOWNLOADING_MODEL|ENGINE_INITIALIZING)/);
     expect(r.err).toContain("ep-sleepy-1 is ready (RUNNING)");
     const calls = mock.mock.managementCalls.filter((c) => c.endpointId === "ep-sleepy-1");
     expect(calls.filter((c) => c.action === "wake")).toHaveLength(1);
@@ -136,24 +150,45 @@ describe("client binary --wake against the mock upstream's management API", () =
     expect(r.out).toContain("[done]");
   });
 
-  it("stops on a FAILED endpoint, a stuck one (timeout) and a bad token, sending no chat request", async () => {
+  it("stops on a FAILED endpoint, a stuck one (timeout), an unknown one and a bad token, sending no chat request", async () => {
     gw = await startFakeGateway({ sse: happyScript() });
     const failed = await runBin(["--url", gw.url, "--wake", "--model", "ep-failed-1"], env());
     expect(failed.code).toBe(1);
-    expect(failed.err).toContain("redeploy it in Friendli Suite");
+    expect(failed.err).toContain("is FAILED (WORKLOAD_INIT_DOWNLOAD_ERROR: the model could not be downloaded)");
+    expect(failed.err).toContain("Run again with --restart");
+    // No terminal to ask on (stdin is not a TTY here): --restart without --yes restarts nothing.
+    const unasked = await runBin(["--url", gw.url, "--restart", "--model", "ep-failed-1"], env());
+    expect(unasked.code).toBe(1);
+    expect(unasked.err).toContain("pass --yes with --restart");
+    const missing = await runBin(["--url", gw.url, "--wake", "--model", "ep-unknown"], env());
+    expect(missing.code).toBe(1);
+    expect(missing.err).toContain("ep-unknown was not found (HTTP 404)");
     const stuck = await runBin(["--url", gw.url, "--wake", "--model", "ep-stuck-1", "--wake-timeout", "0.5", "--wake-interval", "0.1"], env());
     expect(stuck.code).toBe(1);
     expect(stuck.err).toContain("ep-stuck-1 was not ready after");
-    const denied = await runBin(["--url", gw.url, "--wake", "--model", "ep-x"], { ...env(), FRIENDLI_TOKEN: "wrong" });
+    const denied = await runBin(["--url", gw.url, "--wake", "--model", "ep-running-1"], { ...env(), FRIENDLI_TOKEN: "wrong" });
     expect(denied.code).toBe(1);
     expect(denied.err).toContain("refused the token (HTTP 401)");
     expect(gw.requests).toHaveLength(0);
+    expect(mock.mock.managementCalls.filter((c) => c.action === "restart")).toHaveLength(0);
+  });
+
+  it("--restart --yes restarts a FAILED endpoint through INITIALIZING, then sends the chat request", async () => {
+    gw = await startFakeGateway({ sse: happyScript() });
+    const r = await runBin(["--url", gw.url, "--restart", "--yes", "--model", "ep-failed-2", "--wake-interval", "0.05", "Why is the sky blue?"], env());
+    expect(r.code).toBe(0);
+    expect(r.err).toContain("ep-failed-2: FAILED (INFERENCE_ENGINE_MEMORY_ERROR: the engine ran out of GPU memory)");
+    expect(r.err).toContain("[wake] restart requested");
+    expect(r.err).toMatch(/ep-failed-2: INITIALIZING · phase (REQUESTING_VIRTUAL_MACHINE|DOWNLOADING_MODEL|ENGINE_INITIALIZING)/);
+    expect(r.err).toContain("ep-failed-2 is ready (RUNNING)");
+    expect(mock.mock.managementCalls.filter((c) => c.endpointId === "ep-failed-2" && c.action === "restart")).toHaveLength(1);
+    expect(gw.requests.map((q) => q.body.model)).toEqual(["ep-failed-2"]);
   });
 
   it("check-dedicated: exit 0 when running, 1 when sleeping, 2 without an id", async () => {
     const running = await runBin(["check-dedicated", "--model", "ep-running-1"], env());
     expect(running.code).toBe(0);
-    expect(running.out).toBe("endpoint: ep-running-1\nstatus:   RUNNING\nphase:    none\n");
+    expect(running.out).toMatch(/^endpoint: ep-running-1\nstatus: {3}RUNNING\nphase: {4}none\nupdated: {2}\d{4}-\d\d-\d\dT[\d:.]+Z\n$/);
     const sleeping = await runBin(["check-dedicated"], { ...env(), FRIENDLI_ENDPOINT_ID: "ep-nap-1" });
     expect(sleeping.code).toBe(1);
     expect(sleeping.out).toContain("status:   SLEEPING");

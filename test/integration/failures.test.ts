@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { answerOf, first, names, postStaged, stagedOrder, userMessage } from "../helpers/sse.js";
 import { useStack } from "../helpers/stack.js";
+import { SETTLE_MS } from "../helpers/bounds.js";
 
 const stack = useStack();
 const PROMPT = "Why do cats purr when they are happy? Please keep it short. Thanks a lot.";
@@ -36,7 +37,7 @@ describe("summary fallbacks", () => {
     ]);
     expect(first(r, "summary.reasoning").data.source).toBe("fallback");
     expect(answerOf(r).length).toBeGreaterThan(0);
-    await mock.mock.waitFor((calls) => calls.filter((c) => c.kind !== "chat").every((c) => c.outcome === "aborted"), 3000);
+    await mock.mock.waitFor((calls) => calls.filter((c) => c.kind !== "chat").every((c) => c.outcome === "aborted"), SETTLE_MS);
   });
 });
 
@@ -114,7 +115,7 @@ describe("failures after the stream began", () => {
     const { gateway, mock } = await stack({ faults: { stallAfterChunks: 3 } }, { REQUEST_TIMEOUT: "0.4" });
     const r = await postStaged(gateway.url, body());
     expect(r.events.at(-1)).toMatchObject({ event: "error", data: { stage: "upstream", code: "upstream_timeout" } });
-    await mock.mock.waitFor((calls) => calls.find((c) => c.kind === "chat")?.outcome === "aborted", 3000);
+    await mock.mock.waitFor((calls) => calls.find((c) => c.kind === "chat")?.outcome === "aborted", SETTLE_MS);
   });
 
   it("REQUEST_TIMEOUT bounds the wait for headers: 504 when nothing was sent yet", async () => {
@@ -130,19 +131,19 @@ describe("client disconnect", () => {
     const { gateway, mock } = await stack({ latency: { reasoningChunkMs: 50, promptSummaryMs: 5000 } });
     const ac = new AbortController();
     const pending = postStaged(gateway.url, body(), { signal: ac.signal }).catch(() => undefined);
-    await mock.mock.waitFor((calls) => calls.some((c) => c.kind === "chat" && c.chunksSent > 2), 5000);
+    await mock.mock.waitFor((calls) => calls.some((c) => c.kind === "chat" && c.chunksSent > 2), SETTLE_MS);
     ac.abort();
     await pending;
-    await mock.mock.waitFor((calls) => calls.length >= 2 && calls.every((c) => c.outcome === "aborted"), 3000);
+    await mock.mock.waitFor((calls) => calls.length >= 2 && calls.every((c) => c.outcome === "aborted"), SETTLE_MS);
   });
 
   it("cancels the reasoning summary in flight", async () => {
     const { gateway, mock } = await stack({ faults: { stallSummaries: "reasoning" } }, { SUMMARY_TIMEOUT: "30" });
     const ac = new AbortController();
     const pending = postStaged(gateway.url, body(), { signal: ac.signal }).catch(() => undefined);
-    await mock.mock.waitFor((calls) => calls.some((c) => c.kind === "reasoning_summary"), 5000);
+    await mock.mock.waitFor((calls) => calls.some((c) => c.kind === "reasoning_summary"), SETTLE_MS);
     ac.abort();
     await pending;
-    await mock.mock.waitFor((calls) => calls.find((c) => c.kind === "reasoning_summary")?.outcome === "aborted", 3000);
+    await mock.mock.waitFor((calls) => calls.find((c) => c.kind === "reasoning_summary")?.outcome === "aborted", SETTLE_MS);
   });
 });

@@ -1,10 +1,11 @@
-import { spawn, type ChildProcess } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { PROCESS_TEST_MS, READY_MS } from "../helpers/bounds.js";
 import { freePort } from "../helpers/net.js";
+import { spawnProcess, startGatewayProcess, waitForHttp, type Spawned } from "../helpers/process.js";
 import { answerOf, first, postStaged, stagedOrder } from "../helpers/sse.js";
 
 /**
@@ -15,41 +16,28 @@ import { answerOf, first, postStaged, stagedOrder } from "../helpers/sse.js";
  */
 const require = createRequire(import.meta.url);
 const mockLlmMain = require.resolve("@dwmkerr/mock-llm/dist/main.js");
-const children: ChildProcess[] = [];
+const children: Spawned[] = [];
 let dataDir = "";
 let gatewayUrl = "";
 
 
-async function waitUp(url: string): Promise<void> {
-  for (let i = 0; i < 200; i++) {
-    if (await fetch(url).then((r) => r.ok, () => false)) return;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`${url} did not come up`);
-}
-
 beforeAll(async () => {
   const upstreamPort = await freePort();
-  const port = await freePort();
   dataDir = mkdtempSync(join(tmpdir(), "gw-independent-"));
-  children.push(spawn(process.execPath, [mockLlmMain], { env: { ...process.env, PORT: String(upstreamPort), HOST: "127.0.0.1" }, stdio: "ignore" }));
-  await waitUp(`http://127.0.0.1:${upstreamPort}/v1/models`);
-  children.push(
-    spawn(process.execPath, ["--import", "tsx", "src/main.ts"], {
-      env: { PATH: process.env.PATH, HOME: process.env.HOME, UPSTREAM_BASE_URL: `http://127.0.0.1:${upstreamPort}/v1`, PORT: String(port), HOST: "127.0.0.1", LOG_LEVEL: "warn", DATA_DIR: dataDir },
-      stdio: "ignore",
-    }),
-  );
-  gatewayUrl = `http://127.0.0.1:${port}`;
-  await waitUp(`${gatewayUrl}/healthz`);
-}, 60_000);
+  const upstream = spawnProcess(process.execPath, [mockLlmMain], { env: { ...process.env, PORT: String(upstreamPort), HOST: "127.0.0.1" } });
+  children.push(upstream);
+  await waitForHttp(`http://127.0.0.1:${upstreamPort}/v1/models`, READY_MS, upstream.output);
+  const gateway = await startGatewayProcess({ UPSTREAM_BASE_URL: `http://127.0.0.1:${upstreamPort}/v1`, DATA_DIR: dataDir });
+  children.push(gateway);
+  gatewayUrl = gateway.url;
+}, PROCESS_TEST_MS);
 
-afterAll(() => {
-  for (const c of children) c.kill("SIGKILL");
+afterAll(async () => {
+  for (const c of children) await c.kill();
   rmSync(dataDir, { recursive: true, force: true });
 });
 
-describe("against an independent OpenAI-compatible upstream", () => {
+describe("against an independent OpenAI-compatible upstream", { timeout: PROCESS_TEST_MS }, () => {
   it("stages a <think> answer: summaries, then the answer without tags", async () => {
     const content = "<think>The user wants a greeting. A short friendly one is best.</think>Hello there, nice to meet you!";
     const r = await postStaged(gatewayUrl, { model: "gpt-4", messages: [{ role: "user", content }] });

@@ -1,4 +1,3 @@
-import { spawn } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -6,7 +5,8 @@ import { afterEach, describe, expect, it } from "vitest";
 import { startMockUpstream } from "../../mock-upstream/index.js";
 import { silentLogger } from "../../src/observability/index.js";
 import { openRequestLog } from "../../src/storage/index.js";
-import { freePort } from "../helpers/net.js";
+import { PROCESS_TEST_MS } from "../helpers/bounds.js";
+import { startGatewayProcess } from "../helpers/process.js";
 import { first, postStaged, userMessage } from "../helpers/sse.js";
 
 const cleanup: (() => Promise<void> | void)[] = [];
@@ -21,19 +21,10 @@ describe("graceful shutdown", () => {
     cleanup.push(() => mock.close());
     const dataDir = mkdtempSync(join(tmpdir(), "gw-shutdown-"));
     cleanup.push(() => rmSync(dataDir, { recursive: true, force: true }));
-    const port = await freePort();
-    const child = spawn(process.execPath, ["--import", "tsx", "src/main.ts"], {
-      env: { ...process.env, PORT: String(port), HOST: "127.0.0.1", UPSTREAM_BASE_URL: mock.baseUrl, DATA_DIR: dataDir, LOG_LEVEL: "info", SHUTDOWN_GRACE_SECONDS: "20" },
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-    let output = "";
-    child.stdout.on("data", (d: Buffer) => (output += d.toString()));
-    child.stderr.on("data", (d: Buffer) => (output += d.toString()));
-    const exited = new Promise<number | null>((r) => child.on("exit", (code) => r(code)));
-    cleanup.push(() => void child.kill("SIGKILL"));
-    await expect.poll(() => output.includes("gateway listening"), { timeout: 20_000 }).toBe(true);
-
-    const url = `http://127.0.0.1:${port}`;
+    const gw = await startGatewayProcess({ ...process.env, UPSTREAM_BASE_URL: mock.baseUrl, DATA_DIR: dataDir, SHUTDOWN_GRACE_SECONDS: "20" });
+    const child = gw.child;
+    cleanup.push(() => gw.kill());
+    const url = gw.url;
     let signalled = false;
     const stream = postStaged(url, { model: "mock-tagged", messages: userMessage("A long question to keep the stream open.") }, {
       onEvent: (e) => {
@@ -47,7 +38,7 @@ describe("graceful shutdown", () => {
     expect(signalled).toBe(true);
     expect(r.events.at(-1)?.event).toBe("output.done");
     await expect(fetch(`${url}/healthz`)).rejects.toThrow();
-    expect(await exited).toBe(0);
+    expect((await gw.exited).code).toBe(0);
 
     const log = await openRequestLog({ dataDir: join(dataDir, "requests"), logger: silentLogger() });
     try {
@@ -57,5 +48,5 @@ describe("graceful shutdown", () => {
     } finally {
       await log.close();
     }
-  });
+  }, PROCESS_TEST_MS);
 });

@@ -37,8 +37,9 @@ describe("client: bad usage exits 2 before anything is sent", () => {
     [["--url", "ftp://x/y"], "--url"],
     [["--prompt", " "], "--prompt"],
     [["--bogus"], "unknown option"],
-    [["stray"], "too many arguments"],
-    [["--prompt", "a", "--message", "b"], "either --prompt or --message"],
+    [["--prompt", "a", "--message", "b"], "give the question once: --prompt and --message were both given"],
+    [["--prompt", "a", "bare words"], "give the question once: --prompt and a bare prompt were both given"],
+    [[" "], "the prompt is empty"],
     [["--wake"], "--wake needs a dedicated endpoint id"],
   ])("%j", async (argv, needle) => {
     const g = await gateway({ sse: happyScript() });

@@ -23,7 +23,10 @@ export interface RecordedRequest {
 }
 
 export interface FakeGateway {
+  /** The chat URL, `…/v1/chat/completions`. */
   url: string;
+  /** The base URL, `http://127.0.0.1:PORT`, as GATEWAY_URL is meant. */
+  base: string;
   requests: RecordedRequest[];
   /** How many streams the client closed before the script ended. */
   disconnects: number;
@@ -62,6 +65,7 @@ export async function startFakeGateway(reply: Reply | ((body: Record<string, unk
   let markDisconnected: () => void = () => {};
   const gw: FakeGateway = {
     url: "",
+    base: "",
     requests: [],
     disconnects: 0,
     disconnected: new Promise<void>((resolve) => (markDisconnected = resolve)),
@@ -93,7 +97,8 @@ export async function startFakeGateway(reply: Reply | ((body: Record<string, unk
     const s = serve({ fetch: app.fetch, port: 0, hostname: "127.0.0.1" }, () => resolve(s));
   });
   const { port } = server.address() as AddressInfo;
-  gw.url = `http://127.0.0.1:${port}/v1/chat/completions`;
+  gw.base = `http://127.0.0.1:${port}`;
+  gw.url = `${gw.base}/v1/chat/completions`;
   gw.close = () =>
     new Promise<void>((resolve) => {
       // Hanging streams would keep close() waiting forever.

@@ -22,13 +22,13 @@ export function fakeClock(start = 1_000_000): { now: () => number; sleep: (ms: n
 }
 
 /** A ClientIO writing into strings; `env` replaces the process environment entirely. */
-export function capture(overrides: Partial<ClientIO> & { ttyErr?: boolean } = {}): Captured {
+export function capture(overrides: Partial<ClientIO> & { ttyErr?: boolean; ttyOut?: boolean } = {}): Captured {
   let out = "";
   let err = "";
-  const { ttyErr, ...rest } = overrides;
+  const { ttyErr, ttyOut, ...rest } = overrides;
   const io: ClientIO = {
     env: {},
-    stdout: { write: (s) => void (out += s), isTTY: false },
+    stdout: { write: (s) => void (out += s), isTTY: ttyOut ?? false },
     stderr: { write: (s) => void (err += s), isTTY: ttyErr ?? false },
     fetch: globalThis.fetch,
     ...rest,
@@ -37,7 +37,7 @@ export function capture(overrides: Partial<ClientIO> & { ttyErr?: boolean } = {}
 }
 
 /** Parse argv and run; returns the exit code and everything printed. */
-export async function run(argv: string[], overrides: Partial<ClientIO> & { ttyErr?: boolean } = {}): Promise<{ code: number; out: string; err: string }> {
+export async function run(argv: string[], overrides: Partial<ClientIO> & { ttyErr?: boolean; ttyOut?: boolean } = {}): Promise<{ code: number; out: string; err: string }> {
   const c = capture(overrides);
   const code = await runProgram(createProgram(c.io), argv);
   return { code, out: c.out(), err: c.err() };

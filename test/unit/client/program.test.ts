@@ -136,13 +136,16 @@ describe("client: the staged stream, human output", () => {
     expect(r.err).not.toContain("future.thing");
   });
 
-  it("draws a spinner on a terminal stderr only", async () => {
+  it("draws a spinner only when both stdout and stderr are terminals", async () => {
     const g = await gateway({ sse: [{ delayMs: 150 }, ...happyScript()] });
-    const tty = await run(["--url", g.url], { ttyErr: true });
+    const tty = await run(["--url", g.url], { ttyErr: true, ttyOut: true });
     expect(tty.err).toContain("waiting for the prompt summary");
-    const piped = await run(["--url", g.url]);
+    // `staged-client … > answer.txt`: stderr is still the terminal, but nobody watches it spin.
+    const redirected = await run(["--url", g.url], { ttyErr: true, ttyOut: false });
+    expect(redirected.err).toBe("");
+    const piped = await run(["--url", g.url], { ttyOut: true });
     expect(piped.err).toBe("");
-    const json = await run(["--url", g.url, "--json"], { ttyErr: true });
+    const json = await run(["--url", g.url, "--json"], { ttyErr: true, ttyOut: true });
     expect(json.err).toBe("");
   });
 });

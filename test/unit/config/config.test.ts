@@ -27,7 +27,7 @@ describe("loadConfig", () => {
   it("bounds an upstream line at UPSTREAM_MAX_LINE_BYTES (1 MiB by default), refusing silly values", () => {
     expect(loadConfig({}).upstreamMaxLineBytes).toBe(1_048_576);
     expect(loadConfig({ UPSTREAM_MAX_LINE_BYTES: "65536" }).upstreamMaxLineBytes).toBe(65_536);
-    expect(() => loadConfig({ UPSTREAM_MAX_LINE_BYTES: "10" })).toThrow('UPSTREAM_MAX_LINE_BYTES: must be a whole number >= 1024 (got "10")');
+    expect(() => loadConfig({ UPSTREAM_MAX_LINE_BYTES: "10" })).toThrow('UPSTREAM_MAX_LINE_BYTES: must be ≥ 1024 (got "10")');
   });
 
   it("treats empty strings as unset", () => {
@@ -100,16 +100,60 @@ describe("loadConfig", () => {
     expect(problems).toEqual([
       "REDIS_URL: must be a redis:// or rediss:// URL",
       'REDIS_PREFIX: must be 1-64 characters of A-Z a-z 0-9 : _ . - { } (got "a b")',
-      'REDIS_TIMEOUT_MS: must be a whole number of milliseconds from 10 to 10000 (got "5")',
-      'REPLICA_TTL_SECONDS: must be a number of seconds >= 1 (got "-5")',
+      'REDIS_TIMEOUT_MS: must be from 10 to 10000 (got "5")',
+      'REPLICA_TTL_SECONDS: must be a number from 1 to 3600 (got "-5")',
       'WORKERS: must be "auto" or a whole number from 1 to 256 (got "0")',
     ]);
   });
 });
 
+describe("loadConfig: messages that name the range", () => {
+  const problemFor = (name: string, value: string): string => {
+    try {
+      loadConfig({ [name]: value });
+    } catch (e) {
+      if (e instanceof ConfigError) return e.problems.join("\n");
+    }
+    return "(accepted)";
+  };
+
+  it.each([
+    ["REQUEST_TIMEOUT", "-5", 'REQUEST_TIMEOUT: must be a number > 0 (got "-5")'],
+    ["REQUEST_TIMEOUT", "soon", 'REQUEST_TIMEOUT: must be a number > 0 (got "soon")'],
+    ["SUMMARY_TIMEOUT", "0", 'SUMMARY_TIMEOUT: must be a number > 0 (got "0")'],
+    ["SSE_KEEPALIVE_SECONDS", "-1", 'SSE_KEEPALIVE_SECONDS: must be a number > 0 (got "-1")'],
+    ["SHUTDOWN_GRACE_SECONDS", "0", 'SHUTDOWN_GRACE_SECONDS: must be a number > 0 (got "0")'],
+    ["MAX_REASONING_CHARS", "5", 'MAX_REASONING_CHARS: must be ≥ 100 (got "5")'],
+    ["MAX_REASONING_CHARS", "150.5", 'MAX_REASONING_CHARS: must be a whole number ≥ 100 (got "150.5")'],
+    ["PORT", "70000", 'PORT: must be from 0 to 65535 (got "70000")'],
+    ["PORT", "eighty", 'PORT: must be a whole number from 0 to 65535 (got "eighty")'],
+    ["UPSTREAM_MAX_RETRIES", "21", 'UPSTREAM_MAX_RETRIES: must be from 0 to 20 (got "21")'],
+    ["UPSTREAM_RETRY_BACKOFF", "-0.5", 'UPSTREAM_RETRY_BACKOFF: must be a number ≥ 0 (got "-0.5")'],
+    ["MAX_BODY_BYTES", "10", 'MAX_BODY_BYTES: must be ≥ 1024 (got "10")'],
+    ["KEY_RPM", "-1", 'KEY_RPM: must be ≥ 0 (got "-1")'],
+    ["KEY_MAX_CONCURRENT", "1.5", 'KEY_MAX_CONCURRENT: must be a whole number ≥ 0 (got "1.5")'],
+  ])("%s=%s", (name, value, expected) => {
+    expect(problemFor(name, value)).toBe(expected);
+  });
+
+  it("gives every numeric variable a range message", () => {
+    // Any variable that takes a number must reject nonsense with "must be …", never zod's wording.
+    for (const [name, schema] of Object.entries(envSchema.shape)) {
+      if (typeof schema.safeParse(undefined).data !== "number") continue;
+      expect(problemFor(name, "nonsense"), name).toMatch(new RegExp(`^${name}: must be (a number|a whole number|"auto" or a whole number) .+ \\(got "nonsense"\\)$`));
+    }
+  });
+
+  it("refuses an UPSTREAM_BASE_URL that ends in /chat/completions, with the fix", () => {
+    const p = problemFor("UPSTREAM_BASE_URL", "https://api.deepseek.com/v1/chat/completions/");
+    expect(p).toContain("UPSTREAM_BASE_URL: ends in /chat/completions: give the base URL before it (e.g. https://api.example.com/v1)");
+    expect(loadConfig({ UPSTREAM_BASE_URL: "https://api.deepseek.com/v1" }).upstream.baseUrl).toBe("https://api.deepseek.com/v1");
+  });
+});
+
 describe(".env.example", () => {
   const example = parseEnv(readFileSync(new URL("../../../.env.example", import.meta.url), "utf8"));
-  const clientVars = ["GATEWAY_API_KEY", "FRIENDLI_ENDPOINT_ID", "FRIENDLI_TOKEN", "FRIENDLI_TEAM", "FRIENDLI_API_BASE"];
+  const clientVars = ["GATEWAY_URL", "GATEWAY_API_KEY", "FRIENDLI_ENDPOINT_ID", "FRIENDLI_TOKEN", "FRIENDLI_TEAM", "FRIENDLI_API_BASE"];
 
   it("documents every variable the schema reads", () => {
     for (const key of Object.keys(envSchema.shape)) expect(example, key).toHaveProperty(key);

@@ -1,0 +1,14 @@
+/**
+ * Time bounds for tests on a busy two-core machine shared with other work. They are ceilings, not
+ * expectations: a passing test returns as soon as its condition holds, so a generous bound costs
+ * nothing until something is really wrong — and then the error says what never happened.
+ */
+
+/** Something already under way should finish (an abort noticed, a queue drained, a row written). */
+export const SETTLE_MS = 15_000;
+
+/** A spawned process should be ready (tsx compiles on start, PGlite loads its WebAssembly). */
+export const READY_MS = 90_000;
+
+/** Per-test timeout for a test that spawns processes and waits for them. */
+export const PROCESS_TEST_MS = 180_000;

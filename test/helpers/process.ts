@@ -1,0 +1,132 @@
+/**
+ * Spawned processes, awaited by polling for readiness — never by a fixed sleep, because a cold
+ * `tsx` start on a loaded two-core machine takes anything from one second to a minute.
+ */
+import { spawn, type ChildProcess, type SpawnOptions } from "node:child_process";
+import { READY_MS } from "./bounds.js";
+
+export interface Spawned {
+  child: ChildProcess;
+  /** Everything written to stdout so far. */
+  out: () => string;
+  /** Everything written to stderr so far. */
+  err: () => string;
+  /** stdout and stderr interleaved as they arrived. */
+  output: () => string;
+  /** Resolves when the process has exited and its streams are closed. */
+  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  /** True once the process has exited. */
+  hasExited: () => boolean;
+  /** Poll until `pattern` shows up in the output; fails early, with the output, if the process exits first. */
+  waitForOutput: (pattern: string | RegExp, timeoutMs?: number) => Promise<void>;
+  /** SIGKILL if still running, and wait for it to be gone. */
+  kill: () => Promise<void>;
+}
+
+/**
+ * Start a process with piped output (stdin ignored unless `options.stdio` says otherwise). Pass
+ * `detached: true` for a wrapper that starts the real process as its child (npx): `kill()` then
+ * ends the whole process group.
+ */
+export function spawnProcess(command: string, args: string[], options: SpawnOptions = {}): Spawned {
+  const child = spawn(command, args, { stdio: ["ignore", "pipe", "pipe"], ...options });
+  let out = "";
+  let err = "";
+  let all = "";
+  let done = false;
+  child.stdout?.setEncoding("utf8").on("data", (s: string) => {
+    out += s;
+    all += s;
+  });
+  child.stderr?.setEncoding("utf8").on("data", (s: string) => {
+    err += s;
+    all += s;
+  });
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => {
+    child.on("close", (code, signal) => {
+      done = true;
+      resolve({ code, signal });
+    });
+    // A command that cannot start at all (ENOENT) closes without ever running.
+    child.on("error", (e) => {
+      all += `\n[spawn error] ${e.message}\n`;
+      done = true;
+      resolve({ code: null, signal: null });
+    });
+  });
+  const spawned: Spawned = {
+    child,
+    out: () => out,
+    err: () => err,
+    output: () => all,
+    exited,
+    hasExited: () => done,
+    async waitForOutput(pattern, timeoutMs = READY_MS) {
+      const seen = (): boolean => (typeof pattern === "string" ? all.includes(pattern) : pattern.test(all));
+      await pollUntil(`${String(pattern)} in the output of ${command} ${args.join(" ")}`, () => {
+        if (seen()) return true;
+        if (done) throw new Error(`the process exited before printing ${String(pattern)}; its output:\n${all}`);
+        return false;
+      }, timeoutMs, () => all);
+    },
+    async kill() {
+      if (!done) {
+        // A wrapper (npx, a shell) started `detached` leads its own process group: kill all of it,
+        // or the real server lives on holding our pipes and `exited` never comes.
+        if (options.detached && child.pid !== undefined) process.kill(-child.pid, "SIGKILL");
+        else child.kill("SIGKILL");
+      }
+      await exited;
+    },
+  };
+  return spawned;
+}
+
+/**
+ * Poll `check` every `intervalMs` until it returns true; throw after `timeoutMs` naming `what`
+ * (and `context()`, e.g. a process's output, so a failure explains itself).
+ */
+export async function pollUntil(
+  what: string,
+  check: () => boolean | Promise<boolean>,
+  timeoutMs = READY_MS,
+  context: () => string = () => "",
+  intervalMs = 50,
+): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    if (await check()) return;
+    if (Date.now() > deadline) {
+      const more = context();
+      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${more ? `; output so far:\n${more}` : ""}`);
+    }
+    await new Promise((r) => setTimeout(r, intervalMs));
+  }
+}
+
+/** Poll `url` until it answers with a 2xx status (connection refused counts as "not yet"). */
+export async function waitForHttp(url: string, timeoutMs = READY_MS, context?: () => string): Promise<void> {
+  await pollUntil(`${url} to answer 2xx`, () => fetch(url).then((r) => r.ok, () => false), timeoutMs, context);
+}
+
+export interface GatewayProcess extends Spawned {
+  /** `http://127.0.0.1:PORT`, read from the gateway's own "listening" log line. */
+  url: string;
+}
+
+/**
+ * Start `src/main.ts` as its own process on port 0 and wait until it says where it listens. Port 0
+ * and the log line, rather than a port picked beforehand: between picking a free port and binding
+ * it, another test (or another engineer's) may take it, and the gateway found "ready" would be
+ * someone else's.
+ */
+export async function startGatewayProcess(env: Record<string, string | undefined>, options: SpawnOptions = {}): Promise<GatewayProcess> {
+  const p = spawnProcess(process.execPath, ["--import", "tsx", "src/main.ts"], {
+    ...options,
+    env: { PATH: process.env.PATH, HOME: process.env.HOME, HOST: "127.0.0.1", ...env, PORT: "0", LOG_LEVEL: "info" },
+  });
+  const listening = /gateway listening on (http:\/\/[^\s"]+)/;
+  await p.waitForOutput(listening);
+  const url = listening.exec(p.output())?.[1] ?? "";
+  return Object.assign(p, { url });
+}

@@ -1,0 +1,114 @@
+/**
+ * The CLI installs like a Node tool: `npm pack` (its `prepack` builds dist/), then
+ * `npm install -g ./the.tgz --prefix <tmp> --offline`, then the installed `staged-gateway` and
+ * `staged-client` are used from an unrelated working directory — and `npx` works from the checkout.
+ *
+ * Offline on purpose: the package bundles its runtime dependencies (`bundleDependencies`), so the
+ * install needs nothing from the registry; without that, npm would ask the registry for every
+ * dependency's metadata, which `npm ci` never cached.
+ */
+import { existsSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { startMockUpstream, type RunningMock } from "../../mock-upstream/index.js";
+import { HEADINGS } from "../../client/render.js";
+import { READY_MS } from "../helpers/bounds.js";
+import { spawnProcess, type Spawned } from "../helpers/process.js";
+
+const ROOT = resolve(import.meta.dirname, "../..");
+const PACKAGE_TEST_MS = 600_000;
+
+let work = "";
+let prefix = "";
+let mock: RunningMock;
+const started: Spawned[] = [];
+
+/** Run a command to completion; fail with its output when it does not exit 0. */
+async function runOk(command: string, args: string[], options: Parameters<typeof spawnProcess>[2] = {}): Promise<Spawned> {
+  const p = spawnProcess(command, args, options);
+  started.push(p);
+  const { code } = await p.exited;
+  if (code !== 0) throw new Error(`${command} ${args.join(" ")} exited ${code}:\n${p.output()}`);
+  return p;
+}
+
+/** An environment with nothing of ours in it but PATH and HOME (npm needs HOME for its cache). */
+const cleanEnv = (extra: Record<string, string> = {}): Record<string, string> => ({ PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "", ...extra });
+
+beforeAll(async () => {
+  work = mkdtempSync(join(tmpdir(), "staged-pack-"));
+  prefix = join(work, "prefix");
+  mock = await startMockUpstream();
+  const pack = await runOk("npm", ["pack", "--pack-destination", work, "--loglevel=error"], { cwd: ROOT });
+  const tgz = pack.out().trim().split("\n").at(-1) ?? "";
+  expect(tgz).toMatch(/^staged-reasoning-gateway-.*\.tgz$/);
+  await runOk("npm", ["install", "-g", join(work, tgz), "--prefix", prefix, "--offline", "--no-audit", "--no-fund", "--loglevel=error"], {
+    cwd: work,
+    env: cleanEnv(),
+  });
+}, PACKAGE_TEST_MS);
+
+afterAll(async () => {
+  for (const p of started) await p.kill();
+  await mock?.close();
+  if (work) rmSync(work, { recursive: true, force: true });
+});
+
+describe("npm pack + npm install -g (offline)", { timeout: PACKAGE_TEST_MS }, () => {
+  it("installs both commands and ships compiled JavaScript, not the TypeScript sources", () => {
+    expect(readdirSync(join(prefix, "bin")).sort()).toEqual(["staged-client", "staged-gateway"]);
+    const installed = join(prefix, "lib/node_modules/staged-reasoning-gateway");
+    expect(existsSync(join(installed, "dist/src/main.js"))).toBe(true);
+    expect(existsSync(join(installed, "src/main.ts"))).toBe(false);
+    expect(existsSync(join(installed, "client/bin.ts"))).toBe(false);
+    expect(existsSync(join(installed, "node_modules/@electric-sql/pglite/package.json"))).toBe(true);
+  });
+
+  it("runs the installed gateway from another directory and answers the installed client", async () => {
+    const cwd = mkdtempSync(join(work, "elsewhere-"));
+    const gateway = spawnProcess(join(prefix, "bin/staged-gateway"), [], {
+      cwd,
+      env: cleanEnv({ PORT: "0", HOST: "127.0.0.1", UPSTREAM_BASE_URL: mock.baseUrl, LOG_LEVEL: "info" }),
+    });
+    started.push(gateway);
+    const listening = /gateway listening on (http:\/\/[^\s"]+)/;
+    await gateway.waitForOutput(listening, READY_MS);
+    const url = listening.exec(gateway.output())?.[1] ?? "";
+
+    const client = await runOk(join(prefix, "bin/staged-client"), ["Why is the sky blue?"], { cwd, env: cleanEnv({ GATEWAY_URL: url }) });
+    const order = [HEADINGS.prompt, HEADINGS.reasoning, HEADINGS.output, "[done]"].map((h) => client.out().indexOf(h));
+    expect(order.every((i) => i >= 0)).toBe(true);
+    expect([...order].sort((a, b) => a - b)).toEqual(order);
+
+    // The pages and every script they load come from the installed files, not the working directory.
+    for (const page of ["/", "/admin"]) {
+      const res = await fetch(`${url}${page}`);
+      expect(res.status, page).toBe(200);
+      const html = await res.text();
+      for (const asset of html.match(/\/assets\/[\w./-]+/g) ?? []) expect((await fetch(`${url}${asset}`)).status, asset).toBe(200);
+    }
+    // The request log's migrations ran (embedded PGlite in ./data of the working directory).
+    await expect.poll(async () => ((await (await fetch(`${url}/v1/requests`)).json()) as { requests: unknown[] }).requests.length).toBe(1);
+    expect(existsSync(join(cwd, "data"))).toBe(true);
+  });
+
+  it("staged-client --help from the install names the new flags", async () => {
+    const help = await runOk(join(prefix, "bin/staged-client"), ["--help"], { env: cleanEnv() });
+    for (const flag of ["[prompt...]", "--restart", "--yes", "GATEWAY_URL"]) expect(help.out()).toContain(flag);
+  });
+});
+
+describe("npx from the checkout", { timeout: PACKAGE_TEST_MS }, () => {
+  it("runs staged-client and staged-gateway without a global install", async () => {
+    const help = await runOk("npx", ["--offline", "staged-client", "--help"], { cwd: ROOT, env: cleanEnv() });
+    expect(help.out()).toContain("Usage: staged-client");
+    const gateway = spawnProcess("npx", ["--offline", "staged-gateway"], {
+      cwd: ROOT,
+      detached: true,
+      env: cleanEnv({ PORT: "0", HOST: "127.0.0.1", UPSTREAM_BASE_URL: mock.baseUrl, LOG_LEVEL: "info", REQUEST_LOG: "false" }),
+    });
+    started.push(gateway);
+    await gateway.waitForOutput("gateway listening", READY_MS);
+  });
+});
