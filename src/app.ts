@@ -31,6 +31,7 @@ import { createInflight, noopObserver, type Inflight, type RequestObserver } fro
 import { RequestEnded } from "./util/index.js";
 import type { RequestLog } from "./storage/index.js";
 import { createRouter, providersFileSchema, singleProviderSettings, startHealthProbes, type RouterSettings, type StateChange } from "./providers/index.js";
+import { createResearchStep, createSearxngBackend } from "./research/index.js";
 import { createSummarizer } from "./summaries/index.js";
 import { createUpstreamClient } from "./upstream/index.js";
 
@@ -199,6 +200,14 @@ export function createGateway(deps: AppDeps): Gateway {
         maxHeldChars: MAX_HELD_CHARS,
         inflight,
         progressIntervalMs: config.progressIntervalMs,
+        ...(config.research.url && {
+          research: createResearchStep({
+            backend: createSearxngBackend({ url: config.research.url, fetch: deps.fetch }),
+            timeoutMs: config.research.timeoutMs,
+            maxResults: config.research.maxResults,
+            logger,
+          }),
+        }),
       },
     };
   app.route("/", chatRoutes(chatDeps));

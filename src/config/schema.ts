@@ -33,6 +33,12 @@ const bound = (def: number, opts: { int?: boolean; min?: number } = {}) => {
   return z.preprocess(blankToUndefined, ranged.default(def));
 };
 
+/** A whole number in [min, max], with one message that names the range. */
+const wholeNumber = (def: number, min: number, max: number) => {
+  const range = `must be a whole number from ${min} to ${max}`;
+  return z.preprocess(blankToUndefined, z.coerce.number({ message: range }).int(range).min(min, range).max(max, range).default(def));
+};
+
 const capabilityMode = z.enum(["auto", "tags", "think", "fields"]);
 
 /**
@@ -99,6 +105,11 @@ export const envSchema = z.object({
   ADMIN_PASSWORD: optionalString,
   ALLOW_OPEN_BIND: bool(false),
   CORS_ORIGINS: commaList,
+  // Research mode (SearXNG's JSON API); unset SEARCH_URL = research requests get `research_unavailable`.
+  SEARCH_URL: optionalString.pipe(z.url({ protocol: /^https?$/, message: "must be an http(s) URL" }).optional()),
+  SEARCH_TIMEOUT: bound(5),
+  // 20 is the hard cap (MAX_RESEARCH_RESULTS in src/research): more is a longer prompt, not a better answer.
+  SEARCH_MAX_RESULTS: wholeNumber(5, 1, 20),
   LOG_LEVEL: z.preprocess(blankToUndefined, z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info")),
 });
 
