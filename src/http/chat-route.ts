@@ -109,5 +109,6 @@ function toStagedRequest(
     taskCategory,
     body,
     passthrough,
+    ...(b.research && { research: b.research }),
   };
 }

@@ -34,6 +34,7 @@ export function responsesRoutes(deps: ChatRouteDeps) {
         body,
         passthrough: t.passthrough,
         summaries: t.summaries,
+        ...(t.research && { research: t.research }),
       };
       const ctx: ResponsesContext = { requestId: req.requestId, model: req.model, createdSeconds: Math.floor(deps.now() / 1000), body: b };
       if (req.stream) {
