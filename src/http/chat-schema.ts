@@ -28,7 +28,7 @@ export const chatRequestSchema = z.looseObject({
     .max(MAX_MODEL_NAME_CHARS, `must be at most ${MAX_MODEL_NAME_CHARS} characters`)
     .optional(),
   // Research mode, a gateway extension: `true` or `{max_results, query}`; never sent upstream.
-  research: researchField,
+  research: researchField.optional(),
   temperature: z.number({ message: "must be a number" }).min(0).max(2).optional(),
   top_p: z.number({ message: "must be a number" }).min(0).max(1).optional(),
   max_tokens: z.number({ message: "must be a number" }).int().positive().optional(),

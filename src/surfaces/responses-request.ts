@@ -79,7 +79,7 @@ export const responsesRequestSchema = z.looseObject({
   previous_response_id: z.string().nullable().optional(),
   summary_model: z.string().trim().min(1, "must not be empty").optional(),
   // Research mode, a gateway extension (as on chat completions); never sent upstream.
-  research: researchField,
+  research: researchField.optional(),
 });
 
 export type ResponsesRequestBody = z.infer<typeof responsesRequestSchema>;
