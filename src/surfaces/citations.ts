@@ -13,8 +13,11 @@ export interface Citation {
   end: number;
 }
 
-/** `[12]`, `[1, 2]`, `[1,2,3]`: a marker is short, so a held partial one is too. */
-const MARKER = /\[(\d{1,3}(?:\s?,\s?\d{1,3})*)\]/g;
+/**
+ * `[12]`, `[1, 2]`, up to five numbers: a marker is short (at most 29 characters), so a held
+ * partial one is too, and a streamed answer finds exactly what the whole text would.
+ */
+const MARKER = /\[(\d{1,3}(?:\s?,\s?\d{1,3}){0,4})\]/g;
 const PARTIAL = /^\[[\d,\s]*$/;
 const MAX_MARKER_CHARS = 32;
 /** An answer is bounded by the upstream's, but its annotations need not grow with it. */

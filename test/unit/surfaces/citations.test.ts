@@ -51,10 +51,13 @@ describe("createCitationScanner: the same citations however the text is split", 
     expect([...text].flatMap((ch) => s.feed(ch))).toEqual(whole);
   });
 
-  it("holds back only a short unfinished marker", () => {
+  it("holds back only a short unfinished marker, and finds what the whole text would", () => {
+    const long = `[${"1,".repeat(40)}1]`;
     const s = createCitationScanner(3);
-    expect(s.feed(`[${"1,".repeat(40)}`)).toEqual([]);
-    // Far too long to be a marker: the scanner gave up on it.
-    expect(s.feed("1]")).toEqual([]);
+    expect(s.feed(long.slice(0, -2))).toEqual([]);
+    // Far too long to be a marker: the scanner gave up on it, as findCitations does.
+    expect(s.feed(long.slice(-2))).toEqual([]);
+    expect(findCitations(long, 3)).toEqual([]);
+    expect(findCitations("[1,2,3,1,2]", 3)).toHaveLength(5);
   });
 });
