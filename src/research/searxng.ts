@@ -23,8 +23,7 @@ export function createSearxngBackend(opts: SearxngOptions): SearchBackend {
   const base = new URL(opts.url);
   // A SearXNG behind an authenticating proxy: fetch refuses URLs carrying credentials, so they
   // travel as a Basic header instead, and never appear in a message.
-  const authorization =
-    base.username || base.password ? `Basic ${Buffer.from(`${decodeURIComponent(base.username)}:${decodeURIComponent(base.password)}`).toString("base64")}` : undefined;
+  const authorization = base.username || base.password ? `Basic ${Buffer.from(`${decoded(base.username)}:${decoded(base.password)}`).toString("base64")}` : undefined;
   base.username = "";
   base.password = "";
   const endpoint = new URL(`${base.pathname.replace(/\/+$/, "")}/search`, base);
@@ -62,6 +61,15 @@ export function createSearxngBackend(opts: SearxngOptions): SearchBackend {
       return resultsOf(body, maxResults);
     },
   };
+}
+
+/** A percent-encoded URL part as typed; one that does not decode is used as it is. */
+function decoded(s: string): string {
+  try {
+    return decodeURIComponent(s);
+  } catch {
+    return s;
+  }
 }
 
 function statusError(status: number): SearchError {
