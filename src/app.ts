@@ -33,6 +33,7 @@ import { RequestEnded } from "./util/index.js";
 import type { RequestLog } from "./storage/index.js";
 import { createRouter, providersFileSchema, singleProviderSettings, startHealthProbes, type RouterSettings, type StateChange } from "./providers/index.js";
 import { createFleet, type Fleet } from "./fleet/index.js";
+import { createResearchStep, createSearxngBackend } from "./research/index.js";
 import { createSummarizer } from "./summaries/index.js";
 import { createUpstreamClient } from "./upstream/index.js";
 
@@ -242,6 +243,14 @@ export function createGateway(deps: AppDeps): Gateway {
         maxHeldChars: MAX_HELD_CHARS,
         inflight,
         progressIntervalMs: config.progressIntervalMs,
+        ...(config.research.url && {
+          research: createResearchStep({
+            backend: createSearxngBackend({ url: config.research.url, fetch: deps.fetch }),
+            timeoutMs: config.research.timeoutMs,
+            maxResults: config.research.maxResults,
+            logger,
+          }),
+        }),
       },
     };
   app.route("/", chatRoutes(chatDeps));

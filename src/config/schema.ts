@@ -69,6 +69,7 @@ const commaList = optionalString.transform((v) =>
 
 const WORKERS_RANGE = 'must be "auto" or a whole number from 1 to 256';
 
+
 const capabilityMode = z.enum(["auto", "tags", "think", "fields"]);
 
 /**
@@ -153,6 +154,11 @@ export const envSchema = z.object({
       .union([z.literal("auto"), z.coerce.number().int(WORKERS_RANGE).min(1, WORKERS_RANGE).max(256, WORKERS_RANGE)], { message: WORKERS_RANGE })
       .default(1),
   ),
+  // Research mode (SearXNG's JSON API); unset SEARCH_URL = research requests get `research_unavailable`.
+  SEARCH_URL: optionalString.pipe(z.url({ protocol: /^https?$/, message: "must be an http(s) URL" }).optional()),
+  SEARCH_TIMEOUT: seconds(5),
+  // 20 is the hard cap (MAX_RESEARCH_RESULTS in src/research): more is a longer prompt, not a better answer.
+  SEARCH_MAX_RESULTS: numberVar(5, { int: true, min: 1, max: 20 }),
   LOG_LEVEL: z.preprocess(blankToUndefined, z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info")),
 });
 

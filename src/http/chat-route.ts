@@ -113,5 +113,6 @@ function toStagedRequest(
     taskCategory,
     body,
     passthrough,
+    ...(b.research && { research: b.research }),
   };
 }

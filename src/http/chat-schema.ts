@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { researchField } from "../research/index.js";
 import { MAX_MODEL_NAME_CHARS } from "./json-body.js";
 
 const message = z.looseObject({
@@ -26,6 +27,8 @@ export const chatRequestSchema = z.looseObject({
     .min(1, "must not be empty")
     .max(MAX_MODEL_NAME_CHARS, `must be at most ${MAX_MODEL_NAME_CHARS} characters`)
     .optional(),
+  // Research mode, a gateway extension: `true` or `{max_results, query}`; never sent upstream.
+  research: researchField.optional(),
   temperature: z.number({ message: "must be a number" }).min(0).max(2).optional(),
   top_p: z.number({ message: "must be a number" }).min(0).max(1).optional(),
   max_tokens: z.number({ message: "must be a number" }).int().positive().optional(),

@@ -31,7 +31,7 @@ export interface StagedRequest {
 }
 
 /** Fields that belong to the gateway and must never reach an upstream. */
-export const GATEWAY_EXTENSION_FIELDS = ["summary_model"] as const;
+export const GATEWAY_EXTENSION_FIELDS = ["summary_model", "research"] as const;
 
 /** Asks tag-following models to separate reasoning from the answer in a way we can parse. */
 export const TAG_INSTRUCTION =

@@ -5,4 +5,5 @@ export { SurfaceInputError } from "./types.js";
 export { stagedEncoder, stagedCompletion } from "./staged.js";
 export { openAIChatEncoder, openAIChatCompletion, reasoningContent, type OpenAIChatContext } from "./openai-chat.js";
 export { responsesEncoder, responsesObject, type ResponsesContext } from "./responses.js";
+export { createCitationScanner, findCitations, MAX_CITATIONS, type Citation } from "./citations.js";
 export { responsesRequestSchema, translateResponsesRequest, type ResponsesRequestBody, type TranslatedResponsesRequest } from "./responses-request.js";

@@ -1,5 +1,6 @@
-import type { StagedEvent, Usage } from "../events/index.js";
+import type { Source, StagedEvent, Usage } from "../events/index.js";
 import type { Collected, StagedRequest } from "../pipeline/index.js";
+import { chatUrlCitations, createCitationScanner, findCitations, type Citation } from "./citations.js";
 import type { Failure, StreamEncoder } from "./types.js";
 
 /*
@@ -8,6 +9,12 @@ import type { Failure, StreamEncoder } from "./types.js";
  * travel in `delta.reasoning_content` — the field reasoning-aware clients (the Vercel AI SDK,
  * chat UIs that show DeepSeek's thinking) already render — in their staged order, parts
  * separated by a blank line; the answer and tool calls are `delta.content` / `delta.tool_calls`.
+ *
+ * Research mode adds two things. Our documented extension: the sources, as a top-level `sources`
+ * array — beside `choices` in the JSON answer, and in one chunk of its own (`"choices": []`, like
+ * the usage chunk, so SDKs pass it by) when streamed. And OpenAI's own shape for web-search
+ * citations: `message.annotations` (`delta.annotations` on the last chunk) with one
+ * `url_citation` per `[n]` the answer cites.
  */
 
 export interface OpenAIChatContext {
@@ -30,6 +37,10 @@ export function openAIChatEncoder(ctx: OpenAIChatContext): StreamEncoder {
   let roleSent = false;
   // Reasoning parts sent so far; the next one is preceded by a blank line.
   let reasoningParts = 0;
+  // Research mode: the sources, and the citations of them found in the answer so far.
+  let sources: Source[] = [];
+  let scanner: ReturnType<typeof createCitationScanner> | undefined;
+  const citations: Citation[] = [];
   const withRole = (delta: Record<string, unknown>): Record<string, unknown> => {
     if (roleSent) return delta;
     roleSent = true;
@@ -49,11 +60,13 @@ export function openAIChatEncoder(ctx: OpenAIChatContext): StreamEncoder {
         case "summary.reasoning":
           return reasoning(e.data.text);
         case "output.delta":
+          if (scanner) citations.push(...scanner.feed(e.data.text));
           return chunk(withRole({ content: e.data.text }));
         case "output.tool_calls":
           return chunk(withRole({ tool_calls: e.data.tool_calls }));
         case "output.done": {
-          const last = chunk(withRole({}), e.data.finish_reason ?? "stop");
+          const annotations = chatUrlCitations(citations, sources);
+          const last = chunk(withRole(annotations.length > 0 ? { annotations } : {}), e.data.finish_reason ?? "stop");
           if (!ctx.includeUsage) return last;
           const usage = e.data.usage ?? null;
           return `${last}${head}"choices":[],"usage":${JSON.stringify(usage)}}\n\n`;
@@ -62,6 +75,10 @@ export function openAIChatEncoder(ctx: OpenAIChatContext): StreamEncoder {
           // A comment: SDKs skip it, a person reading the stream sees why it is quiet.
           return `: upstream retry ${e.data.attempt}/${e.data.max_retries} (${oneLine(e.data.code)})\n\n`;
         case "research.sources":
+          if (e.data.sources.length === 0) return "";
+          sources = e.data.sources;
+          scanner = createCitationScanner(sources.length);
+          return `${head}"choices":[],"sources":${JSON.stringify(sources)}}\n\n`;
         case "error":
           // A failed summary already fell back to sentences in reasoning_content; the
           // failure itself is the staged dialect's detail.
@@ -90,6 +107,7 @@ export function reasoningContent(r: Pick<Collected, "promptSummary" | "progress"
 export function openAIChatCompletion(req: StagedRequest, r: Collected, createdSeconds: number) {
   const toolCalls = r.toolCalls.length > 0 ? r.toolCalls : undefined;
   const usage: Usage | undefined = r.usage;
+  const annotations = chatUrlCitations(findCitations(r.answer, r.sources.length), r.sources);
   return {
     id: `chatcmpl-${req.requestId}`,
     object: "chat.completion",
@@ -103,6 +121,7 @@ export function openAIChatCompletion(req: StagedRequest, r: Collected, createdSe
           content: toolCalls && r.answer === "" ? null : r.answer,
           reasoning_content: reasoningContent(r),
           ...(toolCalls && { tool_calls: toolCalls }),
+          ...(annotations.length > 0 && { annotations }),
         },
         logprobs: null,
         finish_reason: r.finishReason ?? "stop",

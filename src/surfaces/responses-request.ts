@@ -1,5 +1,6 @@
 import { z } from "zod";
-import type { ChatMessage } from "../pipeline/index.js";
+import type { ChatMessage, ResearchRequest } from "../pipeline/index.js";
+import { researchField } from "../research/index.js";
 import { SurfaceInputError } from "./types.js";
 
 /*
@@ -77,6 +78,8 @@ export const responsesRequestSchema = z.looseObject({
   text: z.looseObject({ format: textFormat.optional() }).optional(),
   previous_response_id: z.string().nullable().optional(),
   summary_model: z.string().trim().min(1, "must not be empty").optional(),
+  // Research mode, a gateway extension (as on chat completions); never sent upstream.
+  research: researchField.optional(),
 });
 
 export type ResponsesRequestBody = z.infer<typeof responsesRequestSchema>;
@@ -88,6 +91,8 @@ export interface TranslatedResponsesRequest {
   stream: boolean;
   /** `reasoning.summary: "none"` (or null): no summary parts, and no summary calls. */
   summaries: boolean;
+  /** Research mode, when the request turned it on. */
+  research: ResearchRequest | undefined;
 }
 
 /** Translate a validated Responses body into the chat shape. Throws SurfaceInputError (→ 400). */
@@ -121,7 +126,13 @@ export function translateResponsesRequest(b: ResponsesRequestBody): TranslatedRe
     passthrough.response_format = { type: "json_schema", json_schema: { name: format.name, schema: format.schema, ...(format.strict != null && { strict: format.strict }) } };
   }
   const summary = b.reasoning?.summary;
-  return { messages, passthrough, stream: b.stream ?? false, summaries: !(b.reasoning !== undefined && b.reasoning !== null && (summary === null || summary === "none")) };
+  return {
+    messages,
+    passthrough,
+    stream: b.stream ?? false,
+    summaries: !(b.reasoning !== undefined && b.reasoning !== null && (summary === null || summary === "none")),
+    research: b.research,
+  };
 }
 
 function addItem(messages: ChatMessage[], raw: unknown, i: number): void {

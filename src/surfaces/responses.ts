@@ -1,5 +1,6 @@
-import type { StagedEvent, ToolCallDelta, Usage } from "../events/index.js";
+import type { Source, StagedEvent, ToolCallDelta, Usage } from "../events/index.js";
 import type { Collected } from "../pipeline/index.js";
+import { findCitations, urlCitations, type UrlCitationAnnotation } from "./citations.js";
 import type { ResponsesRequestBody } from "./responses-request.js";
 import type { Failure, StreamEncoder } from "./types.js";
 
@@ -8,7 +9,9 @@ import type { Failure, StreamEncoder } from "./types.js";
  * parts of one `reasoning` output item — part 0 the prompt summary, then one per progress
  * summary, the last the reasoning summary — so any open reasoning model looks, to an unmodified
  * OpenAI SDK, like a model with live reasoning summaries. The answer is a `message` item with
- * `output_text`; tool calls are `function_call` items.
+ * `output_text`; tool calls are `function_call` items. In research mode, each `[n]` the final
+ * answer cites becomes a `url_citation` annotation on its `output_text`, as OpenAI's own web
+ * search reports them (announced by `response.output_text.annotation.added` before the text is done).
  */
 
 export interface ResponsesContext {
@@ -26,7 +29,7 @@ type OutputItem =
       type: "message";
       role: "assistant";
       status: "in_progress" | "completed" | "incomplete";
-      content: { type: "output_text"; text: string; annotations: unknown[]; logprobs: unknown[] }[];
+      content: { type: "output_text"; text: string; annotations: UrlCitationAnnotation[]; logprobs: unknown[] }[];
     }
   | { id: string; type: "function_call"; call_id: string; name: string; arguments: string; status: "in_progress" | "completed" };
 
@@ -39,6 +42,8 @@ class ResponseBuilder {
   private reasoning: Extract<OutputItem, { type: "reasoning" }> | undefined;
   private message: Extract<OutputItem, { type: "message" }> | undefined;
   private readonly calls = new Map<number, Extract<OutputItem, { type: "function_call" }>>();
+  /** Research mode: what the answer's `[n]` refer to. */
+  sources: readonly Source[] = [];
 
   constructor(private readonly ctx: ResponsesContext) {}
 
@@ -85,12 +90,16 @@ class ResponseBuilder {
     return { item, outputIndex: this.output.indexOf(item), added };
   }
 
-  /** Every item still open, in output order, marked completed (or incomplete). */
+  /**
+   * Every item still open, in output order, marked completed (or incomplete); the answer gets
+   * its citations, computed on the final text.
+   */
   closeAll(incomplete: boolean): { item: OutputItem; outputIndex: number }[] {
     const closed: { item: OutputItem; outputIndex: number }[] = [];
     this.output.forEach((item, outputIndex) => {
       if (item.status !== "in_progress") return;
       item.status = item.type === "message" && incomplete ? "incomplete" : "completed";
+      if (item.type === "message") for (const part of item.content) part.annotations = urlCitations(findCitations(part.text, this.sources.length), this.sources);
       closed.push({ item, outputIndex });
     });
     return closed;
@@ -202,6 +211,9 @@ export function responsesEncoder(ctx: ResponsesContext): StreamEncoder {
     for (const { item, outputIndex } of out.closeAll(incomplete)) {
       if (item.type === "message") {
         const part = item.content[0];
+        part?.annotations.forEach((annotation, annotationIndex) => {
+          s += frame("response.output_text.annotation.added", { item_id: item.id, output_index: outputIndex, content_index: 0, annotation_index: annotationIndex, annotation });
+        });
         s += frame("response.output_text.done", { item_id: item.id, output_index: outputIndex, content_index: 0, text: part?.text ?? "", logprobs: [] });
         s += frame("response.content_part.done", { item_id: item.id, output_index: outputIndex, content_index: 0, part });
       } else if (item.type === "function_call") {
@@ -231,6 +243,8 @@ export function responsesEncoder(ctx: ResponsesContext): StreamEncoder {
         case "upstream.retry":
           return `${head}: upstream retry ${e.data.attempt}/${e.data.max_retries} (${e.data.code.replace(/[\r\n]+/g, " ")})\n\n`;
         case "research.sources":
+          out.sources = e.data.sources;
+          return head;
         case "error":
           return head;
       }
@@ -247,6 +261,7 @@ export function responsesEncoder(ctx: ResponsesContext): StreamEncoder {
 /** The non-streamed response object, built from a collected run. */
 export function responsesObject(ctx: ResponsesContext, r: Collected) {
   const out = new ResponseBuilder(ctx);
+  out.sources = r.sources;
   for (const text of [r.promptSummary?.text, ...r.progress.map((p) => p.text), r.reasoningSummary?.text]) if (text) out.summaryPart(text);
   if (r.answer !== "" || r.toolCalls.length === 0) out.text(r.answer);
   r.toolCalls.forEach((c, index) => out.toolFragment({ index, id: c.id, type: "function", function: { name: c.function.name, arguments: c.function.arguments } }));

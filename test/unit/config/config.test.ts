@@ -164,3 +164,33 @@ describe(".env.example", () => {
     expect(() => loadConfig(example)).not.toThrow();
   });
 });
+
+describe("research mode settings", () => {
+  it("are off by default, with a 5 s search and 5 results", () => {
+    expect(loadConfig({}).research).toEqual({ url: undefined, timeoutMs: 5000, maxResults: 5 });
+  });
+
+  it("read SEARCH_URL (trailing slashes dropped), SEARCH_TIMEOUT in seconds and SEARCH_MAX_RESULTS", () => {
+    expect(loadConfig({ SEARCH_URL: "http://127.0.0.1:8888/searxng/", SEARCH_TIMEOUT: "0.5", SEARCH_MAX_RESULTS: "20" }).research).toEqual({
+      url: "http://127.0.0.1:8888/searxng",
+      timeoutMs: 500,
+      maxResults: 20,
+    });
+  });
+
+  it("name the range of every bad value", () => {
+    let error: unknown;
+    try {
+      loadConfig({ SEARCH_URL: "ftp://search.example", SEARCH_TIMEOUT: "-5", SEARCH_MAX_RESULTS: "21" });
+    } catch (e) {
+      error = e;
+    }
+    expect((error as ConfigError).problems).toEqual([
+      'SEARCH_URL: must be an http(s) URL (got "ftp://search.example")',
+      'SEARCH_TIMEOUT: must be a number > 0 (got "-5")',
+      'SEARCH_MAX_RESULTS: must be from 1 to 20 (got "21")',
+    ]);
+    expect(() => loadConfig({ SEARCH_MAX_RESULTS: "0" })).toThrow("SEARCH_MAX_RESULTS: must be from 1 to 20");
+    expect(() => loadConfig({ SEARCH_MAX_RESULTS: "2.5" })).toThrow("SEARCH_MAX_RESULTS: must be from 1 to 20");
+  });
+});
