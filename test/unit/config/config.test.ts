@@ -191,6 +191,6 @@ describe("research mode settings", () => {
       'SEARCH_MAX_RESULTS: must be from 1 to 20 (got "21")',
     ]);
     expect(() => loadConfig({ SEARCH_MAX_RESULTS: "0" })).toThrow("SEARCH_MAX_RESULTS: must be from 1 to 20");
-    expect(() => loadConfig({ SEARCH_MAX_RESULTS: "2.5" })).toThrow("SEARCH_MAX_RESULTS: must be from 1 to 20");
+    expect(() => loadConfig({ SEARCH_MAX_RESULTS: "2.5" })).toThrow("SEARCH_MAX_RESULTS: must be a whole number from 1 to 20");
   });
 });
