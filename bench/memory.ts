@@ -48,18 +48,18 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
  * A full GC when the gateway has an inspector, then RSS a few times, a moment apart; the largest,
  * so a transient dip cannot flatter the figure.
  */
-async function settled(gateway: Proc): Promise<{ rss: number; heap: number | null }> {
+async function settled(gateway: Proc, sampleMs: number): Promise<{ rss: number; heap: number | null }> {
   const url = inspectorUrl(gateway.log());
   const heap = url === undefined ? null : (await collectGarbage(url)).usedBytes;
-  await sleep(300);
-  return { rss: await rss(gateway.pid), heap };
+  await sleep(sampleMs * 1.5);
+  return { rss: await rss(gateway.pid, sampleMs), heap };
 }
 
-async function rss(pid: number): Promise<number> {
+async function rss(pid: number, sampleMs: number): Promise<number> {
   let max = 0;
   for (let i = 0; i < 3; i++) {
     max = Math.max(max, rssBytes(pid));
-    await sleep(200);
+    await sleep(sampleMs);
   }
   return max;
 }
@@ -75,6 +75,10 @@ export async function runMemory(o: {
   streams: number;
   startGateway: () => Promise<Proc>;
   settleMs?: number;
+  /** Pause between RSS samples (ms); a smoke test shortens it. */
+  sampleMs?: number;
+  /** Requests before the idle reading (default 50). */
+  warmRequests?: number;
   /** Another relay than our staged route (the side-by-side section): how to load and park it. */
   relay?: ParkedRelay;
 }): Promise<MemoryResult> {
@@ -84,9 +88,9 @@ export async function runMemory(o: {
   const pending: Promise<unknown>[] = [];
   try {
     await configureMock(o.agent, o.mockUrl, { ...relay.mock, latency: ZERO_LATENCY });
-    await closedLoop({ concurrency: 10, total: 50 }, () => relay.warm(gateway.url));
+    await closedLoop({ concurrency: 10, total: o.warmRequests ?? 50 }, () => relay.warm(gateway.url));
     await sleep(o.settleMs ?? 1000);
-    const idle = await settled(gateway);
+    const idle = await settled(gateway, o.sampleMs ?? 200);
 
     // Headers and summaries at once, then silence: every stream sits in reasoning (or, for a
     // model without reasoning, before its first answer chunk).
@@ -107,7 +111,7 @@ export async function runMemory(o: {
     });
     const openSeconds = (performance.now() - started) / 1000;
     await sleep(o.settleMs ?? 3000);
-    const busy = await settled(gateway);
+    const busy = await settled(gateway, o.sampleMs ?? 200);
     return {
       streams: o.streams,
       open,

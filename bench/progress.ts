@@ -1,7 +1,7 @@
 import type { Agent } from "undici";
 import { replay } from "./analyse.js";
 import { closedLoop } from "./client.js";
-import { QUESTION, type ProgressSettings, type ScheduleProfile } from "./config.js";
+import { QUESTION, ZERO_LATENCY, type ProgressSettings, type ScheduleProfile } from "./config.js";
 import { configureMock, setTracing, takeTrace } from "./mock-control.js";
 import { treeCpuMs } from "./procs.js";
 import { relayRequest, type RelayRun } from "./relay-client.js";
@@ -131,7 +131,16 @@ export async function runProgress(o: {
   settings: ProgressSettings;
   profile: ScheduleProfile;
   gateways: { off: { url: string; pid: number }; on: { url: string; pid: number } };
+  /** Zero-delay requests to each gateway first, so neither is charged for its cold JIT. */
+  warmRequests?: number;
 }): Promise<ProgressResult> {
+  // Warm on short requests (the long reasoning at zero delay would be a flood of chunks).
+  await configureMock(o.agent, o.mockUrl, { ...progressMock(o.settings, o.profile), reasoningText: o.profile.reasoningText, latency: ZERO_LATENCY });
+  const warm = (url: string) =>
+    closedLoop({ concurrency: 10, total: o.warmRequests ?? 100 }, (i) =>
+      relayRequest(o.agent, `${url}/v1/chat/completions`, { model: `warm-${i}-tagged`, messages: [{ role: "user", content: QUESTION }], stream: true }, { dialect: "staged" }),
+    );
+  await Promise.all([warm(o.gateways.off.url), warm(o.gateways.on.url)]);
   await configureMock(o.agent, o.mockUrl, progressMock(o.settings, o.profile));
   await setTracing(o.agent, o.mockUrl, true);
   await takeTrace(o.agent, o.mockUrl, o.offsetMs);

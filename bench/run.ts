@@ -8,7 +8,6 @@
  */
 import { execFileSync } from "node:child_process";
 import { mkdirSync, rmSync, writeFileSync } from "node:fs";
-import { createServer } from "node:net";
 import { cpus, loadavg, release, totalmem, type } from "node:os";
 import type { Agent } from "undici";
 import { runBaselines, type BaselineResult } from "./baselines.js";
@@ -17,7 +16,7 @@ import { epochNow } from "./clock.js";
 import { mockOptionsFor, readSettings, ZERO_LATENCY, type Settings, type SystemId } from "./config.js";
 import { runMemory, type MemoryResult } from "./memory.js";
 import { configureMock, measureHop, measureOffset, takeTrace } from "./mock-control.js";
-import { cpuModel, gatewayHasWorkers, portkeyVersions, spawnFloor, spawnGateway, spawnMock, spawnPortkey, waitForChildren, type Proc } from "./procs.js";
+import { cpuModel, freePort, gatewayHasWorkers, portkeyVersions, spawnFloor, spawnGateway, spawnMock, spawnPortkey, waitForChildren, type Proc } from "./procs.js";
 import { mainProfile, summarizeProfile, type ProfileSummary } from "./profile.js";
 import { runProgress, type ProgressResult } from "./progress.js";
 import { writeReport, writeSection, type BenchResults } from "./report.js";
@@ -28,19 +27,6 @@ import { measure, runThroughput, stagedOnce, type ThroughputResult } from "./thr
 
 const RESULTS = "bench/results";
 const log = (msg: string): void => void process.stderr.write(`[bench] ${msg}\n`);
-
-/** A port nobody uses right now (the OS picks it; a tiny race is acceptable for a bench). */
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once("error", reject);
-    s.listen(0, "127.0.0.1", () => {
-      const addr = s.address();
-      const port = typeof addr === "object" && addr ? addr.port : 0;
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 /** The commit measured, and whether the tree had changes on top of it. */
 function gitCommit(): string {
