@@ -102,7 +102,7 @@ export interface PacedRun {
   requests: number;
   chunk: Summary | null;
   ttfbAdded: Summary | null;
-  /** CPU of the relay's process tree per measured request (ms). */
+  /** CPU of the relay's process tree per request in steady state (ms; /proc counts 10 ms ticks). */
   cpuMsPerRequest: number;
   /** Upstream calls per request, median (1 for a pure relay, 2 or 3 for ours). */
   calls: number;
@@ -179,13 +179,17 @@ async function paced(o: SideBySideOptions, t: RelayTarget, c: number, tag: strin
   const warmup = Math.max(1, c);
   const requests = Math.max(o.settings.minRequests, o.settings.rounds * c);
   const name = (i: number): string => `${tag}-${i}`;
-  const cpu: { before: number } = { before: NaN };
+  // CPU between the first and the last measured start, over the starts in between: the loop is
+  // full all that time, so that is the steady-state cost of one request. Counting from the first
+  // measured start to the end instead would charge the warm-up round's tail to the measured ones.
+  const last = warmup + requests - 1;
+  const cpu = { first: NaN, last: NaN };
   // Starts spread over one request's length, the first round discarded (as bench/schedule.ts).
   const runs = await closedLoop({ concurrency: c, total: warmup + requests, staggerMs: p.headersMs + (scheduledFrames(p).at(-1) ?? 0) }, (i) => {
-    if (i === warmup) cpu.before = treeCpuMs(t.pid);
+    if (i === warmup) cpu.first = treeCpuMs(t.pid);
+    if (i === last) cpu.last = treeCpuMs(t.pid);
     return relayRequest(o.agent, t.url, bodyFor(t, name(i)), { dialect: t.dialect, headers: t.headers });
   });
-  const cpuMs = treeCpuMs(t.pid) - cpu.before;
   const trace = indexTrace(await takeTrace(o.agent, o.mockUrl, o.offsetMs));
   await setTracing(o.agent, o.mockUrl, false);
 
@@ -214,7 +218,7 @@ async function paced(o: SideBySideOptions, t: RelayTarget, c: number, tag: strin
     requests,
     chunk: summarize(chunk),
     ttfbAdded: summarize(ttfb),
-    cpuMsPerRequest: r3(cpuMs / requests),
+    cpuMsPerRequest: last > warmup ? r3((cpu.last - cpu.first) / (last - warmup)) : NaN,
     calls: summarize(calls)?.p50 ?? NaN,
     failed: failures.length,
     failures: [...new Set(failures)].slice(0, 3),
