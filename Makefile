@@ -18,7 +18,7 @@ CLIENT_HOST := $(if $(filter 0.0.0.0 ::,$(HOST)),127.0.0.1,$(HOST))
 GATEWAY_URL ?= http://$(CLIENT_HOST):$(PORT)
 TSX := node --import tsx
 
-.PHONY: help install build demo test bench lint typecheck mock-upstream run-gateway run-gateway-dev run-client \
+.PHONY: help install bench-deps build demo test bench lint typecheck mock-upstream run-gateway run-gateway-dev run-client \
         health-gateway health-upstream check-dedicated clean
 
 help: ## list the targets
@@ -31,6 +31,16 @@ node_modules/.installed: package.json package-lock.json
 
 install: node_modules/.installed ## install dependencies
 
+# The side-by-side bench's peer, Portkey's gateway, lives in its own folder with its own lockfile
+# (bench/portkey/package.json says why it is pinned). --ignore-scripts: its postinstall runs
+# patch-package for its own development, which a consumer does not need.
+bench/portkey/node_modules/.installed: bench/portkey/package.json bench/portkey/package-lock.json
+	@echo "installing Portkey's gateway for the side-by-side bench (npm ci in bench/portkey)…"
+	@npm ci --prefix bench/portkey --ignore-scripts --prefer-offline --no-audit --no-fund --loglevel=error
+	@touch $@
+
+bench-deps: bench/portkey/node_modules/.installed ## install the side-by-side bench's peer (Portkey's gateway, pinned)
+
 build: node_modules/.installed ## compile TypeScript to dist/ and bundle the pages' scripts (esbuild)
 	@npx tsc -p tsconfig.build.json
 	@$(TSX) scripts/build-web.ts
@@ -38,14 +48,14 @@ build: node_modules/.installed ## compile TypeScript to dist/ and bundle the pag
 demo: node_modules/.installed ## mock upstream + gateway, one client run, then both stop (KEEP=1: keep them and the pages up until Ctrl-C)
 	@MOCK_PORT=$(MOCK_PORT) PORT=$(PORT) HOST=$(HOST) KEEP="$(KEEP)" CLIENT_ARGS="$(CLIENT_ARGS)" bash scripts/demo.sh
 
-test: node_modules/.installed ## typecheck, lint and run every test
+test: node_modules/.installed bench/portkey/node_modules/.installed ## typecheck, lint and run every test
 	@npx tsc -p tsconfig.json --noEmit
 	@npx tsc -p src/web/client --noEmit
 	@npx eslint .
 	@npx vitest run --reporter=default --reporter=json --outputFile.json=test-artifacts/vitest-results.json
 	@node -e 'const r=require("./test-artifacts/vitest-results.json");console.log(`vitest: $${r.numPassedTests} passed, $${r.numFailedTests} failed, $${r.numPendingTests} skipped`)'
 
-bench: node_modules/.installed build ## loopback benchmark vs the mock (BENCH_* vars size it) → BENCHMARKS.md, bench/results/
+bench: node_modules/.installed bench/portkey/node_modules/.installed build ## side by side with the floor and Portkey, then the gateway alone (BENCH_* vars size it) → BENCHMARKS.md, bench/results/
 	@# 5,000 parked streams need ~10,000 sockets in the gateway: raise the fd limit as far as allowed.
 	@ulimit -n 65536 2>/dev/null || ulimit -n $$(ulimit -Hn); $(TSX) bench/run.ts
 

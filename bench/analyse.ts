@@ -51,7 +51,7 @@ const answerChars = (parts: ParsedPart[]): number => parts.reduce((n, x) => n + 
  * Replay the mock's frames through the gateway's own separator: which frame ended reasoning, and
  * how much answer text each frame released — exactly what the gateway could forward, and when.
  */
-function replay(stream: TracedStream): { reasoningEnd: number; cumulative: { index: number; t: number; cum: number }[] } {
+export function replay(stream: TracedStream): { reasoningEnd: number; cumulative: { index: number; t: number; cum: number }[] } {
   const sep = createReasoningSeparator({ mode: "auto", useReasoningFields: true });
   let reasoningEnd = -1;
   let cum = 0;

@@ -41,13 +41,16 @@ function traced(body: ReadableStream<Uint8Array>, stream: TracedStream): Readabl
  * The project's mock upstream with three bench-only routes, served on its own:
  * `GET /__bench/clock` (for the clock offset), `POST /__bench/trace` `{on}` (timestamp streamed
  * frames; off for throughput runs, where the extra parse would lower the mock's ceiling) and
- * `GET /__bench/trace` (hand over and forget what was recorded). The mock's own `/_mock/config`
+ * `GET /__bench/trace` (hand over and forget what was recorded, including the tokens each
+ * non-streamed call — a summary — was answered with). The mock's own `/_mock/config`
  * changes latencies between phases.
  */
 export async function startBenchMock(options: DeepPartial<MockOptions>, port = 0, host = "127.0.0.1"): Promise<BenchMock> {
   const mock = createMockUpstream(options);
   let tracing = false;
   let streams: TracedStream[] = [];
+  // Tokens of each non-streamed call (a summary) by the mock's call id, read off its answer.
+  let tokens = new Map<number, number>();
   const app = new Hono();
   app.get("/__bench/clock", (c) => c.json({ now: epochNow() }));
   app.post("/__bench/trace", async (c) => {
@@ -58,9 +61,13 @@ export async function startBenchMock(options: DeepPartial<MockOptions>, port = 0
     const origin = performance.timeOrigin;
     const dump: TraceDump = {
       streams,
-      calls: mock.calls.map((k) => ({ kind: k.kind, model: k.model, receivedAt: origin + k.receivedAt, endedAt: k.endedAt === undefined ? null : origin + k.endedAt })),
+      calls: mock.calls.map((k) => {
+        const used = tokens.get(k.id);
+        return { kind: k.kind, model: k.model, receivedAt: origin + k.receivedAt, endedAt: k.endedAt === undefined ? null : origin + k.endedAt, ...(used !== undefined && { tokens: used }) };
+      }),
     };
     streams = [];
+    tokens = new Map();
     mock.reset();
     return c.json(dump);
   });
@@ -68,6 +75,12 @@ export async function startBenchMock(options: DeepPartial<MockOptions>, port = 0
     if (!tracing || c.req.method !== "POST") return mock.app.fetch(c.req.raw, c.env);
     const body = (await c.req.raw.clone().json()) as { model?: unknown; stream?: unknown };
     const res = await mock.app.fetch(c.req.raw, c.env);
+    if (body.stream !== true && res.status === 200) {
+      const answer = (await res.clone().json()) as { id?: unknown; usage?: { total_tokens?: unknown } };
+      const id = /^chatcmpl-mock-(\d+)$/.exec(String(answer.id))?.[1];
+      if (id !== undefined && typeof answer.usage?.total_tokens === "number") tokens.set(Number(id), answer.usage.total_tokens);
+      return res;
+    }
     if (body.stream !== true || !res.body || res.status !== 200) return res;
     const stream: TracedStream = { model: String(body.model), headersAt: epochNow(), frames: [], endedAt: null };
     streams.push(stream);

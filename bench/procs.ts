@@ -1,12 +1,26 @@
 import { spawn, type ChildProcess } from "node:child_process";
-import { readFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { once } from "node:events";
+import { createServer } from "node:net";
+
+/** A port nobody uses right now (the OS picks it; a tiny race is acceptable for a bench). */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.once("error", reject);
+    s.listen(0, "127.0.0.1", () => {
+      const addr = s.address();
+      const port = typeof addr === "object" && addr ? addr.port : 0;
+      s.close(() => resolve(port));
+    });
+  });
+}
 
 /** One spawned server of the bench. */
 export interface Proc {
   pid: number;
   url: string;
-  /** The tail of its stdout and stderr. */
+  /** The head and the tail of its stdout and stderr. */
   log(): string;
   stop(): Promise<void>;
 }
@@ -22,6 +36,32 @@ export function cpuMs(pid: number): number {
   const utime = Number(fields[11]);
   const stime = Number(fields[12]);
   return ((utime + stime) * 1000) / TICKS_PER_SECOND;
+}
+
+/** The pids of `pid`'s children, from /proc/<pid>/task/<tid>/children (empty once it is gone). */
+export function childPids(pid: number): number[] {
+  try {
+    return readdirSync(`/proc/${pid}/task`).flatMap((tid) =>
+      readFileSync(`/proc/${pid}/task/${tid}/children`, "utf8").split(" ").filter(Boolean).map(Number),
+    );
+  } catch {
+    return [];
+  }
+}
+
+/**
+ * utime + stime of `pid` and every living descendant, in ms: a gateway that forks workers
+ * (WORKERS=N through node:cluster) does its work in the children, not in the primary.
+ */
+export function treeCpuMs(pid: number): number {
+  let total = 0;
+  try {
+    total = cpuMs(pid);
+  } catch {
+    return 0; // gone
+  }
+  for (const child of childPids(pid)) total += treeCpuMs(child);
+  return total;
 }
 
 /** Resident set size in bytes, from /proc/<pid>/status. */
@@ -47,11 +87,16 @@ async function waitForHttp(url: string, child: ChildProcess, log: () => string):
 
 function start(args: string[], env: Record<string, string>): { child: ChildProcess; log: () => string } {
   const child = spawn(process.execPath, args, { env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "pipe"] });
+  // The head keeps the inspector's "Debugger listening" line however chatty the process gets.
+  let head = "";
   let out = "";
-  const keep = (b: Buffer): void => void (out = (out + b.toString()).slice(-4000));
+  const keep = (b: Buffer): void => {
+    if (head.length < 2000) head += b.toString();
+    else out = (out + b.toString()).slice(-4000);
+  };
   child.stdout?.on("data", keep);
   child.stderr?.on("data", keep);
-  return { child, log: () => out };
+  return { child, log: () => (out === "" ? head : `${head}\n…\n${out}`) };
 }
 
 async function stopChild(child: ChildProcess): Promise<void> {
@@ -104,4 +149,72 @@ export async function spawnGateway(port: number, upstream: string, env: Record<s
   const url = `http://127.0.0.1:${port}`;
   await waitForHttp(`${url}/healthz`, child, log);
   return { pid: child.pid ?? -1, url, log, stop: () => stopChild(child) };
+}
+
+/**
+ * The floor relay (bench/floor-relay.ts) in its own process, from the same build as the gateway:
+ * compiled for `dist` (so tsx's transform costs it nothing), through tsx for `tsx`.
+ */
+export async function spawnFloor(port: number, upstream: string, nodeArgs: string[] = [], build: GatewayBuild = "dist"): Promise<Proc> {
+  const entry = build === "dist" ? ["dist/bench/floor-relay.js"] : ["--import", "tsx", "bench/floor-relay.ts"];
+  const { child, log } = start([...nodeArgs, ...entry], { FLOOR_UPSTREAM: upstream, FLOOR_PORT: String(port) });
+  const url = `http://127.0.0.1:${port}`;
+  await waitForHttp(`${url}/healthz`, child, log);
+  return { pid: child.pid ?? -1, url, log, stop: () => stopChild(child) };
+}
+
+/** Where `make bench` installs Portkey's gateway (bench/portkey/package.json pins it, and says why). */
+export const PORTKEY_ENTRY = "bench/portkey/node_modules/@portkey-ai/gateway/build/start-server.js";
+
+/** Portkey's pinned versions as installed, for the report. */
+export function portkeyVersions(): { gateway: string; nodeServer: string; hono: string } | null {
+  const version = (pkg: string): string => (JSON.parse(readFileSync(`bench/portkey/node_modules/${pkg}/package.json`, "utf8")) as { version: string }).version;
+  try {
+    return { gateway: version("@portkey-ai/gateway"), nodeServer: version("@hono/node-server"), hono: version("hono") };
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * Portkey's open-source gateway (its own `node build/start-server.js --headless`) in its own
+ * process. Which upstream it calls is per request: `x-portkey-provider: openai` plus
+ * `x-portkey-custom-host` (127.0.0.1 is on its default trusted-host list).
+ */
+export async function spawnPortkey(port: number, nodeArgs: string[] = []): Promise<Proc> {
+  if (!existsSync(PORTKEY_ENTRY)) {
+    throw new Error(`Portkey's gateway is not installed at ${PORTKEY_ENTRY}: run \`make bench-deps\` (npm ci --prefix bench/portkey)`);
+  }
+  const { child, log } = start([...nodeArgs, PORTKEY_ENTRY, `--port=${port}`, "--headless"], { NODE_ENV: "production" });
+  const url = `http://127.0.0.1:${port}`;
+  await waitForHttp(`${url}/`, child, log);
+  return { pid: child.pid ?? -1, url, log, stop: () => stopChild(child) };
+}
+
+/**
+ * Whether this gateway has a WORKERS setting (node:cluster workers): the config schema is the one
+ * place every setting is declared, so a `WORKERS` key there is the tell.
+ */
+export function gatewayHasWorkers(schemaFile = "src/config/schema.ts"): boolean {
+  try {
+    return /^\s*WORKERS\s*:/m.test(readFileSync(schemaFile, "utf8"));
+  } catch {
+    return false;
+  }
+}
+
+/** Wait (bounded) until `pid` has forked `n` children: a clustered gateway's workers are up. */
+export async function waitForChildren(pid: number, n: number, timeoutMs = 30_000): Promise<number> {
+  const until = Date.now() + timeoutMs;
+  while (childPids(pid).length < n && Date.now() < until) await new Promise((r) => setTimeout(r, 100));
+  return childPids(pid).length;
+}
+
+/** The CPU model as /proc/cpuinfo names it (the first core's), else what node:os reports. */
+export function cpuModel(fallback: string): string {
+  try {
+    return /^model name\s*:\s*(.+)$/m.exec(readFileSync("/proc/cpuinfo", "utf8"))?.[1]?.trim() ?? fallback;
+  } catch {
+    return fallback;
+  }
 }

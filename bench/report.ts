@@ -204,3 +204,19 @@ export function writeReport(r: BenchResults, paths: { markdown: string; svg: str
   const next = from >= 0 && to > from ? current.slice(0, from) + section + current.slice(to + END.length) : `${current.trimEnd()}\n\n${section}\n`;
   writeFileSync(paths.markdown, next);
 }
+
+/**
+ * Replace the generated block `name` of a markdown file (between `<!-- bench:NAME:start -->` and
+ * `<!-- bench:NAME:end -->`); a file without the block gets it right under its title.
+ */
+export function writeSection(path: string, name: string, content: string): void {
+  const start = `<!-- bench:${name}:start -->`;
+  const end = `<!-- bench:${name}:end -->`;
+  const block = `${start}\n${content}\n${end}`;
+  const current = existsSync(path) ? readFileSync(path, "utf8") : "# Benchmarks\n";
+  const from = current.indexOf(start);
+  const to = current.indexOf(end);
+  if (from >= 0 && to > from) return writeFileSync(path, current.slice(0, from) + block + current.slice(to + end.length));
+  const title = current.indexOf("\n") + 1;
+  writeFileSync(path, `${current.slice(0, title)}\n${block}\n${current.slice(title)}`);
+}

@@ -1,61 +1,129 @@
 /**
  * `make bench`: the gateway and the mock upstream each in their own process on loopback, driven
- * by the load client in this one. Writes bench/results/latest.json, bench/results/schedule.svg and
- * the results section of BENCHMARKS.md. Sample sizes come from BENCH_* variables (bench/config.ts).
+ * by the load client in this one. Three sections (BENCH_SECTIONS picks them): the side-by-side
+ * table against the floor relay and Portkey, progress summaries during a long reasoning phase, and
+ * the schedule / throughput / memory sections of the gateway alone. Writes bench/results/*.json,
+ * bench/results/schedule.svg and the generated parts of BENCHMARKS.md, and prints the side-by-side
+ * table. Sample sizes come from BENCH_* variables (bench/config.ts).
  */
+import { execFileSync } from "node:child_process";
 import { mkdirSync, rmSync, writeFileSync } from "node:fs";
-import { createServer } from "node:net";
-import { cpus, release, totalmem, type } from "node:os";
+import { cpus, loadavg, release, totalmem, type } from "node:os";
+import type { Agent } from "undici";
 import { runBaselines, type BaselineResult } from "./baselines.js";
 import { closedLoop, createAgent } from "./client.js";
 import { epochNow } from "./clock.js";
-import { mockOptionsFor, readSettings, ZERO_LATENCY } from "./config.js";
+import { mockOptionsFor, readSettings, ZERO_LATENCY, type Settings, type SystemId } from "./config.js";
 import { runMemory, type MemoryResult } from "./memory.js";
 import { configureMock, measureHop, measureOffset, takeTrace } from "./mock-control.js";
-import { spawnGateway, spawnMock, type Proc } from "./procs.js";
+import { cpuModel, freePort, gatewayHasWorkers, portkeyVersions, spawnFloor, spawnGateway, spawnMock, spawnPortkey, waitForChildren, type Proc } from "./procs.js";
 import { mainProfile, summarizeProfile, type ProfileSummary } from "./profile.js";
-import { writeReport, type BenchResults } from "./report.js";
+import { runProgress, type ProgressResult } from "./progress.js";
+import { writeReport, writeSection, type BenchResults } from "./report.js";
 import { runSchedule, type ScheduleResult } from "./schedule.js";
+import { relayTarget, runSideBySide, type SideBySideResult } from "./side-by-side.js";
+import { progressMarkdown, sideBySideMarkdown, type RunContext } from "./side-by-side-report.js";
 import { measure, runThroughput, stagedOnce, type LoadResult, type ThroughputResult } from "./throughput.js";
 
 const RESULTS = "bench/results";
 const log = (msg: string): void => void process.stderr.write(`[bench] ${msg}\n`);
 
-/** A port nobody uses right now (the OS picks it; a tiny race is acceptable for a bench). */
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once("error", reject);
-    s.listen(0, "127.0.0.1", () => {
-      const addr = s.address();
-      const port = typeof addr === "object" && addr ? addr.port : 0;
-      s.close(() => resolve(port));
-    });
-  });
+/** The commit measured, and whether the tree had changes on top of it. */
+function gitCommit(): string {
+  try {
+    const sha = execFileSync("git", ["rev-parse", "--short", "HEAD"], { encoding: "utf8" }).trim();
+    const dirty = execFileSync("git", ["status", "--porcelain", "--untracked-files=no"], { encoding: "utf8" }).trim() !== "";
+    return dirty ? `${sha} + uncommitted changes` : sha;
+  } catch {
+    return "unknown";
+  }
 }
 
-async function main(): Promise<void> {
-  const settings = readSettings(process.env);
-  const startedAt = new Date();
-  const machine = {
-    nproc: cpus().length,
-    cpu: cpus()[0]?.model ?? "unknown",
-    node: process.version,
-    os: `${type()} ${release()}`,
-    memoryGiB: Math.round(totalmem() / 2 ** 30),
+const round2 = (xs: number[]): number[] => xs.map((x) => Math.round(x * 100) / 100);
+
+interface Shared {
+  settings: Settings;
+  agent: Agent;
+  mock: Proc;
+  upstream: string;
+  offsetMs: number;
+}
+
+/** Floor, Portkey and ours, each in its own process, then the alternating repetitions. */
+async function sideBySideSection(x: Shared): Promise<SideBySideResult> {
+  const s = x.settings.sideBySide;
+  const build = x.settings.gatewayBuild;
+  const running: Proc[] = [];
+  const keep = (p: Proc): Proc => (running.push(p), p);
+  const start = async (id: SystemId, nodeArgs: string[] = []): Promise<Proc> => {
+    const port = await freePort();
+    if (id === "floor") return spawnFloor(port, x.upstream, nodeArgs, build);
+    if (id === "portkey") return spawnPortkey(port, nodeArgs);
+    return spawnGateway(port, x.upstream, {}, nodeArgs, build);
   };
-  log(`${machine.nproc} × ${machine.cpu}, node ${machine.node}`);
-  mkdirSync(RESULTS, { recursive: true });
-  const agent = createAgent();
-  const mock = await spawnMock(await freePort(), mockOptionsFor(settings.profile));
-  const upstream = `${mock.url}/v1`;
+  try {
+    const floor = s.systems.includes("floor") ? keep(await start("floor")) : undefined;
+    const portkey = s.systems.includes("portkey") ? keep(await start("portkey")) : undefined;
+    const ours = s.systems.some((id) => id === "plain" || id === "openai" || id === "staged") ? keep(await start("staged")) : undefined;
+    const procFor = (id: SystemId): Proc | undefined => (id === "floor" ? floor : id === "portkey" ? portkey : ours);
+    const targets = s.systems.flatMap((id) => {
+      const p = procFor(id);
+      return p ? [relayTarget(id, p.url, p.pid, x.mock.url)] : [];
+    });
+    let workers: { n: number; url: string; pid: number }[] | null = null;
+    if (gatewayHasWorkers() && s.workers.length > 0) {
+      workers = [];
+      for (const n of s.workers) {
+        const g = keep(await spawnGateway(await freePort(), x.upstream, { WORKERS: String(n) }, [], build));
+        const children = await waitForChildren(g.pid, n);
+        log(`side by side: gateway with WORKERS=${n} has ${children} child processes`);
+        workers.push({ n, url: g.url, pid: g.pid });
+      }
+    } else {
+      log("side by side: the gateway has no WORKERS setting (src/config/schema.ts): the WORKERS rows say not available");
+    }
+    log(`side by side: ${targets.map((t) => t.id).join(", ")}; ${s.reps} repetitions`);
+    return await runSideBySide({
+      agent: x.agent,
+      mockUrl: x.mock.url,
+      offsetMs: x.offsetMs,
+      settings: s,
+      targets,
+      workers,
+      // A fresh process per relay: an earlier load leaves a grown heap that would hide the streams' cost.
+      startForMemory: (id) => start(id, ["--inspect=127.0.0.1:0"]),
+      log: (m) => log(`  ${m}`),
+    });
+  } finally {
+    for (const p of running) await p.stop();
+  }
+}
+
+/** Two gateways, progress summaries on and off, one long reasoning phase each request. */
+async function progressSection(x: Shared): Promise<ProgressResult> {
+  const p = x.settings.progress;
+  const start = async (seconds: number) => spawnGateway(await freePort(), x.upstream, { REASONING_PROGRESS_SECONDS: String(seconds) }, [], x.settings.gatewayBuild);
+  const [off, on] = await Promise.all([start(0), start(p.intervalSeconds)]);
+  try {
+    log(`progress: ${p.concurrency} requests to each gateway, ${p.seconds} s of reasoning`);
+    const r = await runProgress({ agent: x.agent, mockUrl: x.mock.url, offsetMs: x.offsetMs, settings: p, profile: x.settings.profile, gateways: { off, on } });
+    log(`  on: first progress p50 ${r.on.firstProgressMs?.p50 ?? "none"} ms, largest gap p50 ${r.on.largestGapMs?.p50} ms; off: largest gap p50 ${r.off.largestGapMs?.p50} ms`);
+    return r;
+  } finally {
+    await off.stop();
+    await on.stop();
+  }
+}
+
+/** The gateway alone: schedule against the ideal, baselines, throughput, memory (BENCHMARKS.md's results section). */
+async function scheduleSection(x: Shared, machine: BenchResults["machine"], startedAt: Date): Promise<BenchResults> {
+  const { settings, agent, mock, upstream } = x;
   const gatewayPort = await freePort();
   const build = settings.gatewayBuild;
   const startGateway = (nodeArgs: string[] = []): Promise<Proc> => spawnGateway(gatewayPort, upstream, {}, nodeArgs, build);
   let gateway: Proc | undefined = await startGateway();
   try {
     const clock = await measureOffset(agent, mock.url);
-    log(`clock offset mock−client ${clock.offsetMs.toFixed(3)} ms (rtt ${clock.rttMs.toFixed(3)} ms)`);
     const hop = { busy: await measureHop(agent, mock.url, 0, 200), afterIdle20ms: await measureHop(agent, mock.url, 20) };
     log(`loopback round trip p50: back to back ${hop.busy?.p50} ms, after 20 ms idle ${hop.afterIdle20ms?.p50} ms`);
 
@@ -124,7 +192,7 @@ async function main(): Promise<void> {
       memory.push(m);
     }
 
-    const results: BenchResults = {
+    return {
       startedAt: startedAt.toISOString(),
       durationSeconds: Math.round((Date.now() - startedAt.getTime()) / 1000),
       machine,
@@ -140,11 +208,63 @@ async function main(): Promise<void> {
       memory,
       profile,
     };
-    writeFileSync(`${RESULTS}/latest.json`, `${JSON.stringify(results, null, 2)}\n`);
-    writeReport(results, { markdown: "BENCHMARKS.md", svg: `${RESULTS}/schedule.svg` });
-    log(`done in ${results.durationSeconds} s: ${RESULTS}/latest.json, ${RESULTS}/schedule.svg, BENCHMARKS.md`);
   } finally {
     await gateway?.stop();
+  }
+}
+
+async function main(): Promise<void> {
+  const settings = readSettings(process.env);
+  const startedAt = new Date();
+  const loadStart = round2(loadavg());
+  const machine = {
+    nproc: cpus().length,
+    cpu: cpuModel(cpus()[0]?.model ?? "unknown"),
+    node: process.version,
+    os: `${type()} ${release()}`,
+    memoryGiB: Math.round(totalmem() / 2 ** 30),
+  };
+  log(`${machine.nproc} × ${machine.cpu}, node ${machine.node}, load average ${loadStart.join(" / ")}; sections: ${settings.sections.join(", ")}`);
+  mkdirSync(RESULTS, { recursive: true });
+  const agent = createAgent();
+  const mock = await spawnMock(await freePort(), mockOptionsFor(settings.profile));
+  try {
+    const clock = await measureOffset(agent, mock.url);
+    log(`clock offset mock−client ${clock.offsetMs.toFixed(3)} ms (rtt ${clock.rttMs.toFixed(3)} ms)`);
+    const shared: Shared = { settings, agent, mock, upstream: `${mock.url}/v1`, offsetMs: clock.offsetMs };
+
+    const sideBySide = settings.sections.includes("side-by-side") ? await sideBySideSection(shared) : null;
+    const progress = settings.sections.includes("progress") && settings.progress.seconds > 0 ? await progressSection(shared) : null;
+    if (settings.sections.includes("schedule")) {
+      const results = await scheduleSection(shared, machine, startedAt);
+      writeFileSync(`${RESULTS}/latest.json`, `${JSON.stringify(results, null, 2)}\n`);
+      writeReport(results, { markdown: "BENCHMARKS.md", svg: `${RESULTS}/schedule.svg` });
+    }
+
+    const ctx: RunContext = {
+      startedAt: startedAt.toISOString(),
+      durationSeconds: Math.round((Date.now() - startedAt.getTime()) / 1000),
+      machine,
+      load: { start: loadStart, end: round2(loadavg()) },
+      commit: gitCommit(),
+      gatewayBuild: settings.gatewayBuild,
+      portkey: portkeyVersions(),
+    };
+    if (sideBySide || progress) writeFileSync(`${RESULTS}/side-by-side.json`, `${JSON.stringify({ context: ctx, sideBySide, progress }, null, 2)}\n`);
+    const printed: string[] = [];
+    if (sideBySide) {
+      const md = sideBySideMarkdown(sideBySide, ctx);
+      writeSection("BENCHMARKS.md", "side-by-side", md);
+      printed.push("## Side by side", "", md);
+    }
+    if (progress) {
+      const md = progressMarkdown(progress);
+      writeSection("BENCHMARKS.md", "progress", md);
+      printed.push("", "## Progress summaries during a long reasoning phase", "", md);
+    }
+    if (printed.length > 0) process.stdout.write(`\n${printed.join("\n")}\n\n`);
+    log(`done in ${ctx.durationSeconds} s: ${RESULTS}/, BENCHMARKS.md`);
+  } finally {
     await mock.stop();
     await agent.close();
   }

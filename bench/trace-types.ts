@@ -22,6 +22,8 @@ export interface TracedCall {
   model: string;
   receivedAt: number;
   endedAt: number | null;
+  /** Non-streamed calls while tracing: prompt + completion tokens of the mock's answer. */
+  tokens?: number;
 }
 
 export interface TraceDump {
