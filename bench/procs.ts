@@ -203,8 +203,12 @@ export function gatewayHasWorkers(schemaFile = "src/config/schema.ts"): boolean 
   }
 }
 
-/** Wait (bounded) until `pid` has forked `n` children: a clustered gateway's workers are up. */
+/**
+ * Wait (bounded) until `pid` has forked `n` children: a clustered gateway's workers are up.
+ * `WORKERS=1` serves in the process itself and forks none, so there is nothing to wait for.
+ */
 export async function waitForChildren(pid: number, n: number, timeoutMs = 30_000): Promise<number> {
+  if (n <= 1) return childPids(pid).length;
   const until = Date.now() + timeoutMs;
   while (childPids(pid).length < n && Date.now() < until) await new Promise((r) => setTimeout(r, 100));
   return childPids(pid).length;
