@@ -11,6 +11,7 @@ import {
   failureHeaders,
   chatRoutes,
   responsesRoutes,
+  resumeRoutes,
   errorBody,
   healthRoutes,
   isAuthenticated,
@@ -223,9 +224,12 @@ export function createGateway(deps: AppDeps): Gateway {
       ...(deps.renderMetrics && { renderMetrics: deps.renderMetrics }),
     }),
   );
+  // Resumable streams keep their events (in Redis with REDIS_URL, so any replica can resume them).
+  const resume = config.resumeGraceMs > 0 ? { graceMs: config.resumeGraceMs, log: fleet.eventLog({ graceMs: config.resumeGraceMs }), control: fleet.streamControl() } : undefined;
   const chatDeps = {
       config,
       now: deps.wallClock,
+      ...(resume && { resume }),
       pipeline: {
         client,
         router,
@@ -255,6 +259,7 @@ export function createGateway(deps: AppDeps): Gateway {
     };
   app.route("/", chatRoutes(chatDeps));
   app.route("/", responsesRoutes(chatDeps));
+  if (resume) app.route("/", resumeRoutes({ settings: resume, keepaliveMs: config.keepaliveMs }));
 
   app.notFound((c) => c.json(errorBody(`no route for ${c.req.method} ${c.req.path}`, "invalid_request_error", "not_found"), 404));
   app.onError((err, c) => {

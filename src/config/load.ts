@@ -23,6 +23,8 @@ export interface Config {
   deadlineMs: number;
   /** REASONING_PROGRESS_SECONDS: progress summaries while reasoning streams; 0 = off. */
   progressIntervalMs: number;
+  /** RESUME_GRACE_SECONDS: how long a stream whose client left keeps running for a reconnect; 0 = off. */
+  resumeGraceMs: number;
   /** CLIENT_STALL_SECONDS: how long a client may read nothing before its stream is ended. */
   clientStallMs: number;
   maxBodyBytes: number;
@@ -102,6 +104,7 @@ export function loadConfig(env: EnvLike): Config {
     deadlineMs: e.REQUEST_DEADLINE * 1000,
     clientStallMs: e.CLIENT_STALL_SECONDS * 1000,
     progressIntervalMs: e.REASONING_PROGRESS_SECONDS * 1000,
+    resumeGraceMs: e.RESUME_GRACE_SECONDS * 1000,
     maxBodyBytes: e.MAX_BODY_BYTES,
     body: { timeoutMs: e.BODY_TIMEOUT * 1000, maxDepth: e.MAX_JSON_DEPTH, maxNodes: e.MAX_JSON_NODES },
     logLevel: e.LOG_LEVEL,

@@ -123,6 +123,7 @@ export const envSchema = z.object({
   REQUEST_DEADLINE: seconds(1800),
   CLIENT_STALL_SECONDS: seconds(30),
   REASONING_PROGRESS_SECONDS: numberVar(5, { min: 0 }),
+  RESUME_GRACE_SECONDS: numberVar(0, { min: 0, max: 3600 }),
   MAX_BODY_BYTES: numberVar(10_485_760, { int: true, min: 1024 }),
   BODY_TIMEOUT: seconds(60),
   MAX_JSON_DEPTH: numberVar(64, { int: true, min: 8 }),

@@ -1,4 +1,5 @@
 import { Gauge, type Registry as PromRegistry } from "prom-client";
+import { createStreamControl, type StreamControl } from "./stream-control.js";
 import { createMemoryLimiter, type KeyLimiter } from "../http/index.js";
 import type { Logger } from "../observability/index.js";
 import { createMemoryRoutingState, type HealthSettings, type RoutingState, type StateChange } from "../providers/index.js";
@@ -41,6 +42,8 @@ export interface Fleet {
   providerExtras(id: string): SharedExtras | null;
   limiter(): KeyLimiter;
   eventLog(opts: EventLogOptions): EventLog;
+  /** Cancel from any replica, and "a reader is attached", for resumable streams. */
+  streamControl(): StreamControl;
   members(): Promise<FleetMember[]>;
   redis(): RedisHealth;
   /** `gateway_redis_up` (only with REDIS_URL). */
@@ -57,6 +60,7 @@ export function createFleet(o: FleetOptions): Fleet {
   let routing: SharedRoutingState | undefined;
   let limiter: SharedLimiter | undefined;
   const logs: EventLog[] = [];
+  let control: StreamControl | undefined;
   let timer: NodeJS.Timeout | undefined;
 
   const heartbeat = async (): Promise<void> => {
@@ -85,6 +89,10 @@ export function createFleet(o: FleetOptions): Fleet {
       const log = link ? createRedisEventLog({ ...opts, link, prefix }) : createMemoryEventLog(opts);
       logs.push(log);
       return log;
+    },
+    streamControl() {
+      control ??= createStreamControl(link, prefix);
+      return control;
     },
     members: () => registry.members(),
     redis: () => (link ? link.status() : "off"),

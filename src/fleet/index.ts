@@ -5,6 +5,7 @@ export type { SharedExtras } from "./routing-state.js";
 export { EventsLostError, type EventLog, type EventLogOptions, type LoggedEvent } from "./event-log.js";
 export { createMemoryEventLog, type MemoryEventLog } from "./event-log-memory.js";
 export { createRedisEventLog } from "./event-log-redis.js";
+export { createStreamControl, type StreamControl } from "./stream-control.js";
 export { createRedisLink, type RedisLink, type RedisStatus } from "./link.js";
 export { createSharedRoutingState, type SharedRoutingState } from "./routing-state.js";
 export { createSharedLimiter, type SharedLimiter } from "./limiter.js";

@@ -27,6 +27,10 @@ export function fleetKeys(prefix: string) {
     streams: (key: string) => `${prefix}limit:streams:${key}`,
     events: (requestId: string) => `${prefix}events:${requestId}`,
     eventsMeta: (requestId: string) => `${prefix}events:${requestId}:meta`,
+    /** Resumable streams: "cancel this request", heard by the replica running it. */
+    cancelChannel: `${prefix}stream-cancel`,
+    /** Resumable streams: a reader is attached (TTL, refreshed by the reader's replica). */
+    attached: (requestId: string) => `${prefix}attached:${requestId}`,
   };
 }
 

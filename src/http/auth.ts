@@ -22,7 +22,14 @@ const isPublic = (path: string) =>
 
 /** Operator routes: routing state, monitoring, the request log, metrics. */
 export const isAdminPath = (path: string) =>
-  path.startsWith("/v1/providers") || path.startsWith("/v1/monitoring/") || path.startsWith("/v1/requests") || path === "/metrics";
+  path.startsWith("/v1/providers") ||
+  path.startsWith("/v1/monitoring/") ||
+  // A client's own stream (resume, cancel) is its key's business, not an operator's.
+  (path.startsWith("/v1/requests") && !isClientStreamPath(path)) ||
+  path === "/metrics";
+
+/** `/v1/requests/{id}/stream` and `/v1/requests/{id}/cancel`: for the key that started the request. */
+export const isClientStreamPath = (path: string) => /^\/v1\/requests\/[^/]+\/(stream|cancel)$/.test(path);
 
 /** Open when neither keys nor an admin token are configured (then bound to loopback by main). */
 export function isOpen(s: Pick<AccessSettings, "keys" | "adminToken">): boolean {

@@ -7,6 +7,7 @@ import { ApiError } from "./errors.js";
 import { jsonBody, jsonBodyOf } from "./json-body.js";
 import { checkAllowed } from "./allow-models.js";
 import { failureHeaders } from "./failure.js";
+import { ownerOf, type ResumeSettings } from "./resumable.js";
 import { streamResponse } from "./stream-response.js";
 import type { GatewayEnv } from "./types.js";
 
@@ -14,18 +15,23 @@ export interface ChatRouteDeps {
   config: Pick<Config, "allowModels" | "summaryModelDefault" | "keepaliveMs" | "maxBodyBytes" | "body" | "statusHoldMs" | "clientStallMs">;
   pipeline: PipelineDeps;
   now: () => number;
+  /** RESUME_GRACE_SECONDS > 0: staged and Responses streams are resumable. */
+  resume?: ResumeSettings;
 }
 
 
 /** How one chat surface differs from another: its default for `stream`, its encoder, its JSON. */
 interface ChatSurface {
   streamByDefault: boolean;
+  /** Whether a dropped stream may be resumed (the staged dialect; OpenAI chat has no such idea). */
+  resumable: boolean;
   encoder(req: StagedRequest, body: ChatRequestBody, createdSeconds: number): StreamEncoder;
   completion(req: StagedRequest, r: Collected, createdSeconds: number): unknown;
 }
 
 const STAGED: ChatSurface = {
   streamByDefault: true,
+  resumable: true,
   encoder: (req) => stagedEncoder(req.requestId),
   completion: stagedCompletion,
 };
@@ -33,6 +39,7 @@ const STAGED: ChatSurface = {
 const OPENAI: ChatSurface = {
   // OpenAI's own default: a client that says nothing gets one JSON object.
   streamByDefault: false,
+  resumable: false,
   encoder: (req, body, createdSeconds) =>
     openAIChatEncoder({ requestId: req.requestId, model: req.model, createdSeconds, includeUsage: streamOptions(body).include_usage === true }),
   completion: openAIChatCompletion,
@@ -68,6 +75,7 @@ async function handle(c: Context<GatewayEnv>, surface: ChatSurface, deps: ChatRo
       holdMs: deps.config.statusHoldMs,
       stallMs: deps.config.clientStallMs,
       run: (sink, s) => runStaged(req, deps.pipeline, sink, s),
+      ...(surface.resumable && deps.resume && { resume: { settings: deps.resume, owner: ownerOf(keyName) } }),
       onBug: (e) => deps.pipeline.logger.error({ err: e, request_id: req.requestId }, "pipeline bug"),
     });
   }

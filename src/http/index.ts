@@ -12,6 +12,8 @@ export { recordRejections } from "./rejections.js";
 export { clientFailure, failureBody, failureHeaders, failureResponse } from "./failure.js";
 export { streamResponse, type StreamResponseOptions } from "./stream-response.js";
 export { responsesRoutes } from "./responses-route.js";
+export { resumeRoutes } from "./resume-routes.js";
+export type { ResumeSettings } from "./resumable.js";
 export {
   jsonBody,
   jsonBodyOf,

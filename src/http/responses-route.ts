@@ -7,6 +7,7 @@ import { ApiError } from "./errors.js";
 import { failureHeaders } from "./failure.js";
 import { checkAllowed } from "./allow-models.js";
 import { jsonBody, jsonBodyOf } from "./json-body.js";
+import { ownerOf } from "./resumable.js";
 import { streamResponse } from "./stream-response.js";
 import type { GatewayEnv } from "./types.js";
 
@@ -46,6 +47,7 @@ export function responsesRoutes(deps: ChatRouteDeps) {
           holdMs: deps.config.statusHoldMs,
           stallMs: deps.config.clientStallMs,
               run: (sink, s) => runStaged(req, deps.pipeline, sink, s),
+          ...(deps.resume && { resume: { settings: deps.resume, owner: ownerOf(req.keyName) } }),
           onBug: (e) => deps.pipeline.logger.error({ err: e, request_id: req.requestId }, "pipeline bug"),
         });
       }

@@ -4,6 +4,10 @@ import type { StreamEncoder } from "../surfaces/index.js";
 import { CANCELLED, childController, RequestEnded } from "../util/index.js";
 import { nodeChannel, webChannel, type Channel } from "./channel.js";
 import { clientFailure, failureResponse } from "./failure.js";
+import { resumable, type ResumeSettings } from "./resumable.js";
+
+/** A signal that never aborts: a resumable run does not follow its client's connection. */
+const NEVER = new AbortController().signal;
 
 export interface StreamResponseOptions {
   requestId: string;
@@ -19,6 +23,8 @@ export interface StreamResponseOptions {
   /** Bytes the client may be behind before the pipeline waits for it (default 64 KiB, beyond the socket's own buffer). */
   highWaterBytes?: number;
   run: (sink: StageSink, signal: AbortSignal) => Promise<void>;
+  /** Resumable streams: events get ids and are kept; a client that leaves does not end the run at once. */
+  resume?: { settings: ResumeSettings; owner: string };
   /** An unexpected failure inside the pipeline (a bug): it is logged, the stream ends. */
   onBug: (e: unknown) => void;
 }
@@ -43,9 +49,12 @@ export function streamResponse(c: Context, opts: StreamResponseOptions): Promise
   return new Promise<Response>((resolve) => {
     const highWaterBytes = opts.highWaterBytes ?? 64 * 1024;
     const outgoing = (c.env as { outgoing?: import("node:http").ServerResponse } | undefined)?.outgoing;
-    // The client's connection: aborts when it goes away; also what ends a too-slow client.
-    const cancelled = childController(c.req.raw.signal);
+    // The client's connection: aborts when it goes away (unless the stream is resumable); also what
+    // ends a too-slow client and an explicit cancel.
+    const cancelled = childController(opts.resume ? NEVER : c.req.raw.signal);
     const signal = cancelled.signal;
+    const keeper = opts.resume ? resumable(opts.resume.settings, opts.requestId, opts.resume.owner, () => cancelled.abort(CANCELLED)) : undefined;
+    if (keeper) c.req.raw.signal.addEventListener("abort", () => keeper.clientLeft(), { once: true });
     const channel: Channel = outgoing ? nodeChannel(outgoing) : webChannel(resolve, () => cancelled.abort(CANCELLED));
     let phase: Phase = "holding";
     // Frames written while holding, sent when the response commits.
@@ -67,8 +76,9 @@ export function streamResponse(c: Context, opts: StreamResponseOptions): Promise
       if (pending !== "") channel.write(pending);
       pending = "";
     };
-    const write = (frame: string): void => {
-      if (frame === "" || phase === "ended" || signal.aborted) return;
+    const write = (text: string): void => {
+      if (text === "" || phase === "ended" || signal.aborted) return;
+      const frame = keeper ? keeper.frame(text) : text;
       keepalive.refresh();
       if (phase === "holding") {
         pending += frame;
@@ -89,7 +99,7 @@ export function streamResponse(c: Context, opts: StreamResponseOptions): Promise
     // A client that stops reading: wait for it up to stallMs, then end its request.
     let stalled: NodeJS.Timeout | undefined;
     const ready = (): Promise<void> | undefined => {
-      if (phase !== "open" || channel.backlog < highWaterBytes) return undefined;
+      if (phase !== "open" || channel.closed || channel.backlog < highWaterBytes) return undefined;
       stalled ??= setTimeout(
         () => cancelled.abort(new RequestEnded("client_too_slow", `the client read nothing for ${Math.round(opts.stallMs / 1000)} s`, 408, true)),
         opts.stallMs,
@@ -103,6 +113,8 @@ export function streamResponse(c: Context, opts: StreamResponseOptions): Promise
     const fail = (f: Failure): number => {
       if (phase === "holding") {
         phase = "ended";
+        // A reader resuming this request learns how it ended, as the client does from the status.
+        keeper?.frame(opts.encoder.failure(f));
         resolve(failureResponse(f, { "x-request-id": opts.requestId, ...(provider && { "x-gateway-provider": provider }) }));
         return f.status;
       }
@@ -133,6 +145,7 @@ export function streamResponse(c: Context, opts: StreamResponseOptions): Promise
         clearTimeout(keepalive);
         clearTimeout(hold);
         clearTimeout(stalled);
+        keeper?.end();
         cancelled.dispose();
         if (phase === "holding") {
           // The client left before anything was sent; answer something so the handler completes.

@@ -25,6 +25,12 @@ export interface StreamOptions {
   onOpen?(info: { requestId: string | undefined; provider: string | undefined }): void;
   /** Events this client version does not know, or could not read; skipped otherwise. */
   onSkipped?(parsed: Exclude<ParsedEvent, { kind: "event" }>): void;
+  /**
+   * When the connection breaks mid-stream and the gateway keeps streams resumable
+   * (RESUME_GRACE_SECONDS > 0), reconnect with `Last-Event-ID` up to this many times and go on
+   * where the stream stopped, every event exactly once. Default 0 (a broken stream throws).
+   */
+  resumeAttempts?: number;
 }
 
 /** The `stream:false` answer: a chat.completion with the two summaries beside `choices`. */
@@ -53,6 +59,10 @@ export interface StagedClient {
   stream(body: ChatBody, options?: StreamOptions): AsyncGenerator<StagedEvent, void, undefined>;
   /** One `stream:false` request. */
   complete(body: ChatBody, options?: { signal?: AbortSignal }): Promise<StagedCompletion>;
+  /** The events of a running (or just finished) request after event `after`, then the live rest. */
+  resume(requestId: string, after: number, options?: { signal?: AbortSignal }): AsyncGenerator<ParsedEvent, void, undefined>;
+  /** End a request now, wherever it runs (resumable streams outlive their connection for a while). */
+  cancel(requestId: string, options?: { signal?: AbortSignal }): Promise<void>;
 }
 
 export function createStagedClient(options: StagedClientOptions): StagedClient {
@@ -77,6 +87,23 @@ export function createStagedClient(options: StagedClientOptions): StagedClient {
     return res;
   }
 
+  async function get(path: string, signal: AbortSignal | undefined, extra: Record<string, string> = {}): Promise<Response> {
+    let res: Response;
+    try {
+      res = await doFetch(`${base}${path}`, { headers: { ...headers("text/event-stream"), ...extra }, ...(signal && { signal }) });
+    } catch (err) {
+      if (signal?.aborted) throw err;
+      throw new GatewayUnreachableError(`${base}${path}`, describeNetworkError(err));
+    }
+    if (!res.ok) throw await httpError(res);
+    return res;
+  }
+
+  async function* resume(requestId: string, after: number, opts: { signal?: AbortSignal } = {}): AsyncGenerator<ParsedEvent, void, undefined> {
+    const res = await get(`/v1/requests/${encodeURIComponent(requestId)}/stream`, opts.signal, { "last-event-id": String(after) });
+    yield* readMessages(res, requestId);
+  }
+
   async function* messages(body: ChatBody, opts: Omit<StreamOptions, "onSkipped"> = {}): AsyncGenerator<ParsedEvent, void, undefined> {
     const res = await post({ ...body, stream: true }, "text/event-stream", opts.signal);
     const requestId = res.headers.get("x-request-id") ?? undefined;
@@ -86,24 +113,51 @@ export function createStagedClient(options: StagedClientOptions): StagedClient {
 
   return {
     messages,
+    resume,
+
+    async cancel(requestId, opts = {}) {
+      let res: Response;
+      try {
+        res = await doFetch(`${base}/v1/requests/${encodeURIComponent(requestId)}/cancel`, { method: "POST", headers: headers("application/json"), ...(opts.signal && { signal: opts.signal }) });
+      } catch (err) {
+        throw new GatewayUnreachableError(base, describeNetworkError(err));
+      }
+      if (!res.ok) throw await httpError(res);
+      await res.body?.cancel();
+    },
 
     async *stream(body, opts = {}) {
       let requestId: string | undefined;
+      // The id of the last event received: where a reconnect picks up.
+      let lastId = 0;
+      let resumesLeft = opts.resumeAttempts ?? 0;
       let done = false;
       let lastError: Extract<StagedEvent, { event: "error" }>["data"] | undefined;
       const onOpen = (info: { requestId: string | undefined; provider: string | undefined }) => {
         requestId = info.requestId;
         opts.onOpen?.(info);
       };
-      for await (const parsed of messages(body, { ...(opts.signal && { signal: opts.signal }), onOpen })) {
-        if (parsed.kind !== "event") {
-          opts.onSkipped?.(parsed);
-          continue;
+      let source: AsyncGenerator<ParsedEvent, void, undefined> = messages(body, { ...(opts.signal && { signal: opts.signal }), onOpen });
+      for (;;) {
+        try {
+          for await (const parsed of source) {
+            if (parsed.id !== undefined && /^\d+$/.test(parsed.id)) lastId = Number(parsed.id);
+            if (parsed.kind !== "event") {
+              opts.onSkipped?.(parsed);
+              continue;
+            }
+            const ev = parsed.event;
+            if (ev.event === "error" && ev.data.stage === "upstream") lastError = ev.data;
+            if (ev.event === "output.done") done = true;
+            yield ev;
+          }
+          break;
+        } catch (e) {
+          // A broken connection on a resumable stream: reconnect after the last event we saw.
+          const resumable = e instanceof GatewayStreamError && e.code === "connection_lost" && requestId !== undefined && lastId > 0 && !opts.signal?.aborted;
+          if (!resumable || resumesLeft-- <= 0) throw e;
+          source = resume(requestId as string, lastId, { ...(opts.signal && { signal: opts.signal }) });
         }
-        const ev = parsed.event;
-        if (ev.event === "error" && ev.data.stage === "upstream") lastError = ev.data;
-        if (ev.event === "output.done") done = true;
-        yield ev;
       }
       if (!done) {
         throw lastError

@@ -1,6 +1,6 @@
 // First: configures zod before any schema is used (see the file).
 import "./zod-csp.js";
-import { createStagedClient, GatewayHttpError, GatewayStreamError, GatewayUnreachableError } from "../../sdk/index.js";
+import { createStagedClient, GatewayHttpError, GatewayStreamError, GatewayUnreachableError, type StagedClient } from "../../sdk/index.js";
 import { applyEvent, endTurn, loadTurns, newTurn, saveTurns, toMessages, type Turn } from "./conversation.js";
 import { byId, h, show } from "./dom.js";
 import { pickModel, rankModels } from "./models.js";
@@ -9,7 +9,8 @@ import { createTurnView, type TurnView } from "./turn-view.js";
 /*
  * The playground: a conversation with the gateway. Each prompt streams through the typed client
  * (src/sdk), each staged event is folded into the turn (conversation.ts) and the turn's view is
- * synced. Stop aborts the fetch, which makes the gateway cancel the upstream call.
+ * synced. Stop asks the gateway to cancel the request (a resumable stream would otherwise outlive
+ * its connection for RESUME_GRACE_SECONDS) and aborts the fetch.
  */
 
 const KEY_STORAGE = "gw-key"; // sessionStorage: the key lives as long as the tab
@@ -35,7 +36,7 @@ keyInput.value = sessionStorage.getItem(KEY_STORAGE) ?? "";
 
 let turns: Turn[] = loadTurns(localStorage);
 const views = new Map<string, TurnView>();
-let running: { controller: AbortController; turn: Turn; timer: number } | undefined;
+let running: { controller: AbortController; turn: Turn; timer: number; client: StagedClient } | undefined;
 
 /** A turn id. Not crypto.randomUUID: that exists only in secure contexts, and a LAN gateway is plain http. */
 function newId(): string {
@@ -115,7 +116,8 @@ async function send(prompt: string): Promise<void> {
   const controller = new AbortController();
   // The timer only redraws the "thinking for N s" label; events redraw everything else.
   const timer = window.setInterval(() => render(turn), 250);
-  running = { controller, turn, timer };
+  const client = createStagedClient({ baseUrl: location.origin, ...(key && { apiKey: key }) });
+  running = { controller, turn, timer, client };
   sendButton.disabled = true;
   stopButton.disabled = false;
   promptBox.value = "";
@@ -123,7 +125,6 @@ async function send(prompt: string): Promise<void> {
   render(turn);
   save();
 
-  const client = createStagedClient({ baseUrl: location.origin, ...(key && { apiKey: key }) });
   try {
     const stream = client.stream(body, {
       signal: controller.signal,
@@ -169,10 +170,18 @@ promptBox.addEventListener("keydown", (e) => {
   }
 });
 
-stopButton.addEventListener("click", () => running?.controller.abort());
+/** Stop: cancel at the gateway (needed when streams are resumable; a 404 when they are not), then drop the connection. */
+function stop(): void {
+  const r = running;
+  if (!r) return;
+  if (r.turn.requestId) void r.client.cancel(r.turn.requestId).catch(() => undefined);
+  r.controller.abort();
+}
+
+stopButton.addEventListener("click", stop);
 
 byId("new-chat", HTMLButtonElement).addEventListener("click", () => {
-  running?.controller.abort();
+  stop();
   turns = [];
   save();
   renderAll();
