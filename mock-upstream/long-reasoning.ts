@@ -19,7 +19,8 @@ const PARAGRAPHS = [
 
 export const LONG_ANSWER =
   "The sky is blue because air molecules scatter short (blue) wavelengths of sunlight much more than long (red) ones — Rayleigh scattering, about 5–6× stronger for blue. " +
-  "At sunset the light travels through far more air, so the blue is scattered away before it reaches you and the remaining light looks orange and red.";
+  "Violet scatters even more, but the sun emits less of it, some is absorbed high in the atmosphere, and our eyes are less sensitive to it, so the mix we see is blue. " +
+  "At sunset the light crosses far more air, the blue is scattered out of the direct beam, and what reaches you looks orange and red.";
 
 /** `mock-long-think`, `mock-long-reasoning`, …: any model whose name has a `long-` part. */
 export function isLongReasoner(model: string): boolean {

@@ -6,7 +6,8 @@ MOCK_PORT=${MOCK_PORT:-8001}
 PORT=${PORT:-8000}
 HOST=${HOST:-127.0.0.1}
 KEEP=${KEEP:-}
-# A question whose reasoning the mock's tagged model shows (its scripted reasoning is about the sky).
+# A question the mock's long reasoner thinks about in paragraphs (its scripted reasoning is about
+# the sky) for a few seconds, so the live progress summaries show under section 2.
 DEMO_PROMPT="Why is the sky blue, and not violet, even though violet light has the shorter wavelength? Answer in one short paragraph."
 logs=$(mktemp -d)
 pids=()
@@ -37,13 +38,13 @@ wait_for() { # url, name, log
   exit 1
 }
 
-MOCK_PORT=$MOCK_PORT MOCK_HOST=$HOST node --import tsx mock-upstream/main.ts >"$logs/mock.log" 2>&1 &
+MOCK_PORT=$MOCK_PORT MOCK_HOST=$HOST MOCK_LONG_REASONING_SECONDS=${MOCK_LONG_REASONING_SECONDS:-6} node --import tsx mock-upstream/main.ts >"$logs/mock.log" 2>&1 &
 pids+=($!)
 wait_for "http://$HOST:$MOCK_PORT/v1/models" "mock upstream" "$logs/mock.log"
 
 # The environment wins over any .env, so the demo always talks to the mock.
 UPSTREAM_BASE_URL="http://$HOST:$MOCK_PORT/v1" UPSTREAM_API_KEY="" PORT=$PORT HOST=$HOST LOG_LEVEL=warn \
-  SUMMARY_MODEL_DEFAULT="" ALLOW_MODELS="" \
+  SUMMARY_MODEL_DEFAULT="" ALLOW_MODELS="" REASONING_PROGRESS_SECONDS=${REASONING_PROGRESS_SECONDS:-2} \
   node --import tsx src/main.ts >"$logs/gateway.log" 2>&1 &
 pids+=($!)
 wait_for "http://$HOST:$PORT/healthz" "gateway" "$logs/gateway.log"
@@ -59,7 +60,7 @@ if [[ -n "${CLIENT_ARGS:-}" ]]; then
   # shellcheck disable=SC2086
   node --import tsx client/bin.ts --url "http://$HOST:$PORT" ${CLIENT_ARGS}
 else
-  node --import tsx client/bin.ts --url "http://$HOST:$PORT" --model mock-tagged "$DEMO_PROMPT"
+  node --import tsx client/bin.ts --url "http://$HOST:$PORT" --model mock-long-think "$DEMO_PROMPT"
 fi
 
 # The request log keeps what just happened (written in batches, every 500 ms): wait until it shows.
