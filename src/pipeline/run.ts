@@ -87,6 +87,7 @@ class Run {
   /** Set the moment reasoning ends; a failover's second stream does not summarise again. */
   private reasoningTask: Promise<void> | undefined;
   private promptTask: Promise<void> | undefined;
+  private summaryPlan: RoutePlan | undefined;
   /** Research mode: the sources found, and the messages the upstream gets (with them in the prompt). */
   private sources: Source[] = [];
   private messages: StagedRequest["messages"];
@@ -225,7 +226,9 @@ class Run {
 
   /** One call to the summary model, wherever the summary route sends it. */
   private summary(kind: SummaryKind, text: string, signal: AbortSignal) {
-    const summaryPlan = this.deps.router.plan(this.req.summaryModel, { kind: "summary" });
+    // Planned once per request: the order holds for every summary of it, and a provider that
+    // went into cooldown since is skipped when it is acquired anyway.
+    const summaryPlan = (this.summaryPlan ??= this.deps.router.plan(this.req.summaryModel, { kind: "summary" }));
     const stage = `${kind}_summary`;
     return this.deps.summarize({
       kind,
