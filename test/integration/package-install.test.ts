@@ -63,6 +63,15 @@ describe("npm pack + npm install -g (offline)", { timeout: PACKAGE_TEST_MS }, ()
     expect(existsSync(join(installed, "src/main.ts"))).toBe(false);
     expect(existsSync(join(installed, "client/bin.ts"))).toBe(false);
     expect(existsSync(join(installed, "node_modules/@electric-sql/pglite/package.json"))).toBe(true);
+    // The typed client is the package's one import, with its types.
+    expect(existsSync(join(installed, "dist/src/sdk/index.d.ts"))).toBe(true);
+  });
+
+  it("exports the typed client as staged-reasoning-gateway/client", async () => {
+    // Resolved as an app beside the installed package would: from a folder whose node_modules holds it.
+    const script = 'import("staged-reasoning-gateway/client").then((m) => console.log(typeof m.createStagedClient, typeof m.GatewayHttpError))';
+    const p = await runOk(process.execPath, ["--input-type=module", "-e", script], { cwd: join(prefix, "lib"), env: cleanEnv() });
+    expect(p.out().trim()).toBe("function function");
   });
 
   it("runs the installed gateway from another directory and answers the installed client", async () => {
