@@ -1,14 +1,13 @@
 import { Hono, type Context } from "hono";
 import type { Config } from "../config/index.js";
-import { createCollector, runStaged, GATEWAY_EXTENSION_FIELDS, type Collected, type PipelineDeps, type StagedRequest } from "../pipeline/index.js";
+import { GATEWAY_EXTENSION_FIELDS, type Collected, type PipelineDeps, type StagedRequest } from "../pipeline/index.js";
 import { openAIChatCompletion, openAIChatEncoder, stagedCompletion, stagedEncoder, type StreamEncoder } from "../surfaces/index.js";
 import { chatRequestSchema, describeIssues, type ChatRequestBody } from "./chat-schema.js";
 import { ApiError } from "./errors.js";
 import { jsonBody, jsonBodyOf } from "./json-body.js";
 import { checkAllowed } from "./allow-models.js";
-import { failureHeaders } from "./failure.js";
-import { ownerOf, type ResumeSettings } from "./resumable.js";
-import { streamResponse } from "./stream-response.js";
+import type { ResumeSettings } from "./resumable.js";
+import { serveRun } from "./serve-run.js";
 import type { GatewayEnv } from "./types.js";
 
 export interface ChatRouteDeps {
@@ -67,26 +66,11 @@ async function handle(c: Context<GatewayEnv>, surface: ChatSurface, deps: ChatRo
     ...(keyName !== undefined && { keyName }),
   };
   const created = Math.floor(deps.now() / 1000);
-  if (req.stream) {
-    return streamResponse(c, {
-      requestId: req.requestId,
-      encoder: surface.encoder(req, parsed, created),
-      keepaliveMs: deps.config.keepaliveMs,
-      holdMs: deps.config.statusHoldMs,
-      stallMs: deps.config.clientStallMs,
-      run: (sink, s) => runStaged(req, deps.pipeline, sink, s),
-      ...(surface.resumable && deps.resume && { resume: { settings: deps.resume, owner: ownerOf(keyName) } }),
-      onBug: (e) => deps.pipeline.logger.error({ err: e, request_id: req.requestId }, "pipeline bug"),
-    });
-  }
-  const { sink, result } = createCollector();
-  await runStaged(req, deps.pipeline, sink, c.req.raw.signal);
-  const providerHeader: Record<string, string> = result.provider ? { "x-gateway-provider": result.provider } : {};
-  if (result.failure) {
-    const f = result.failure;
-    throw new ApiError(f.status, f.message, f.code, f.type, failureHeaders(f, providerHeader));
-  }
-  return c.json(surface.completion(req, result, created), 200, providerHeader);
+  return serveRun(c, req, deps, {
+    encoder: () => surface.encoder(req, parsed, created),
+    json: (r) => surface.completion(req, r, created),
+    resumable: surface.resumable,
+  });
 }
 
 function streamOptions(body: ChatRequestBody): Record<string, unknown> {

@@ -1,16 +1,13 @@
 import { Hono } from "hono";
-import { createCollector, runStaged, type StagedRequest } from "../pipeline/index.js";
+import type { StagedRequest } from "../pipeline/index.js";
 import { responsesEncoder, responsesObject, responsesRequestSchema, translateResponsesRequest, type ResponsesContext } from "../surfaces/index.js";
 import type { ChatRouteDeps } from "./chat-route.js";
 import { describeIssues } from "./chat-schema.js";
 import { ApiError } from "./errors.js";
-import { failureHeaders } from "./failure.js";
 import { checkAllowed } from "./allow-models.js";
 import { jsonBody, jsonBodyOf } from "./json-body.js";
-import { ownerOf } from "./resumable.js";
-import { streamResponse } from "./stream-response.js";
+import { serveRun } from "./serve-run.js";
 import type { GatewayEnv } from "./types.js";
-
 
 /** `POST /openai/v1/responses`: the Responses API over the same pipeline, a third encoder. */
 export function responsesRoutes(deps: ChatRouteDeps) {
@@ -39,26 +36,7 @@ export function responsesRoutes(deps: ChatRouteDeps) {
         ...(t.research && { research: t.research }),
       };
       const ctx: ResponsesContext = { requestId: req.requestId, model: req.model, createdSeconds: Math.floor(deps.now() / 1000), body: b };
-      if (req.stream) {
-        return streamResponse(c, {
-          requestId: req.requestId,
-          encoder: responsesEncoder(ctx),
-          keepaliveMs: deps.config.keepaliveMs,
-          holdMs: deps.config.statusHoldMs,
-          stallMs: deps.config.clientStallMs,
-              run: (sink, s) => runStaged(req, deps.pipeline, sink, s),
-          ...(deps.resume && { resume: { settings: deps.resume, owner: ownerOf(req.keyName) } }),
-          onBug: (e) => deps.pipeline.logger.error({ err: e, request_id: req.requestId }, "pipeline bug"),
-        });
-      }
-      const { sink, result } = createCollector();
-      await runStaged(req, deps.pipeline, sink, c.req.raw.signal);
-      const providerHeader: Record<string, string> = result.provider ? { "x-gateway-provider": result.provider } : {};
-      if (result.failure) {
-        const f = result.failure;
-        throw new ApiError(f.status, f.message, f.code, f.type, failureHeaders(f, providerHeader));
-      }
-      return c.json(responsesObject(ctx, result), 200, providerHeader);
+      return serveRun(c, req, deps, { encoder: () => responsesEncoder(ctx), json: (r) => responsesObject(ctx, r), resumable: true });
     },
   );
   return app;

@@ -1,6 +1,7 @@
-import type { Source, StagedEvent, Usage } from "../events/index.js";
+import type { Source, StagedEvent } from "../events/index.js";
 import type { Collected, StagedRequest } from "../pipeline/index.js";
 import { chatUrlCitations, createCitationScanner, findCitations, type Citation } from "./citations.js";
+import { chatCompletion } from "./staged.js";
 import type { Failure, StreamEncoder } from "./types.js";
 
 /*
@@ -103,31 +104,8 @@ export function reasoningContent(r: Pick<Collected, "promptSummary" | "progress"
   return parts.length > 0 ? parts.join(PART_SEPARATOR) : null;
 }
 
-/** The non-streamed `chat.completion`, as OpenAI would answer it. */
+/** The non-streamed `chat.completion`, as OpenAI would answer it, the summaries in `reasoning_content`. */
 export function openAIChatCompletion(req: StagedRequest, r: Collected, createdSeconds: number) {
-  const toolCalls = r.toolCalls.length > 0 ? r.toolCalls : undefined;
-  const usage: Usage | undefined = r.usage;
   const annotations = chatUrlCitations(findCitations(r.answer, r.sources.length), r.sources);
-  return {
-    id: `chatcmpl-${req.requestId}`,
-    object: "chat.completion",
-    created: createdSeconds,
-    model: req.model,
-    choices: [
-      {
-        index: 0,
-        message: {
-          role: "assistant",
-          content: toolCalls && r.answer === "" ? null : r.answer,
-          reasoning_content: reasoningContent(r),
-          ...(toolCalls && { tool_calls: toolCalls }),
-          ...(annotations.length > 0 && { annotations }),
-        },
-        logprobs: null,
-        finish_reason: r.finishReason ?? "stop",
-      },
-    ],
-    ...(usage && { usage }),
-    ...(r.sources.length > 0 && { sources: r.sources }),
-  };
+  return chatCompletion(req, r, createdSeconds, { reasoning_content: reasoningContent(r), ...(annotations.length > 0 && { annotations }) });
 }

@@ -14,8 +14,12 @@ export function stagedEncoder(requestId: string): StreamEncoder {
   };
 }
 
-/** The staged `stream:false` answer: a chat.completion with the summaries beside `choices`. */
-export function stagedCompletion(req: StagedRequest, r: Collected, createdSeconds: number) {
+/**
+ * The `chat.completion` frame both chat surfaces answer `stream:false` with: the answer (`content`
+ * null when the turn is only tool calls), whole tool calls, finish reason and usage. `message`
+ * adds a surface's own fields to the message.
+ */
+export function chatCompletion(req: StagedRequest, r: Collected, createdSeconds: number, message: Record<string, unknown> = {}) {
   const toolCalls = r.toolCalls.length > 0 ? r.toolCalls : undefined;
   return {
     id: `chatcmpl-${req.requestId}`,
@@ -25,14 +29,22 @@ export function stagedCompletion(req: StagedRequest, r: Collected, createdSecond
     choices: [
       {
         index: 0,
-        message: { role: "assistant", content: toolCalls && r.answer === "" ? null : r.answer, ...(toolCalls && { tool_calls: toolCalls }) },
+        message: { role: "assistant", content: toolCalls && r.answer === "" ? null : r.answer, ...message, ...(toolCalls && { tool_calls: toolCalls }) },
+        logprobs: null,
         finish_reason: r.finishReason ?? "stop",
       },
     ],
     ...(r.usage && { usage: r.usage }),
+    ...(r.sources.length > 0 && { sources: r.sources }),
+  };
+}
+
+/** The staged `stream:false` answer: a chat.completion with the summaries beside `choices`. */
+export function stagedCompletion(req: StagedRequest, r: Collected, createdSeconds: number) {
+  return {
+    ...chatCompletion(req, r, createdSeconds),
     prompt_summary: r.promptSummary ?? null,
     reasoning_summary: r.reasoningSummary ?? null,
-    ...(r.sources.length > 0 && { sources: r.sources }),
     ...(r.validation && { validation: r.validation }),
     ...(r.errors.length > 0 && { gateway_errors: r.errors }),
     timings: r.timings ?? null,

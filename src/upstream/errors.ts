@@ -144,3 +144,12 @@ export function errorFields(body: unknown): { message?: string; code?: string; t
 export function isRecord(v: unknown): v is Record<string, unknown> {
   return typeof v === "object" && v !== null && !Array.isArray(v);
 }
+
+/** `text` as JSON, or undefined when it is not (an error body may be anything). */
+export function jsonOrUndefined(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}

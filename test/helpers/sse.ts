@@ -81,3 +81,40 @@ export function stagedOrder(r: StagedResult): string[] {
 }
 
 export const userMessage = (content: string) => [{ role: "user", content }];
+
+/** One SSE frame as a resumable stream sends it: its id, event name and parsed data. */
+export interface Frame {
+  id: string | undefined;
+  event: string;
+  data: Record<string, unknown>;
+}
+
+/**
+ * Read SSE frames from a response until `stopWhen` says so, then drop the connection (`abort`):
+ * how a client that loses its network looks to the gateway.
+ */
+export async function readFrames(res: Response, stopWhen: (f: Frame) => boolean = () => false, abort?: AbortController): Promise<Frame[]> {
+  const frames: Frame[] = [];
+  let stop = false;
+  const parser = createParser({
+    onEvent: (e) => {
+      if (stop) return;
+      const f = { id: e.id, event: e.event ?? "message", data: JSON.parse(e.data) as Record<string, unknown> };
+      frames.push(f);
+      if (stopWhen(f)) stop = true;
+    },
+  });
+  const decoder = new TextDecoder();
+  try {
+    for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {
+      parser.feed(decoder.decode(chunk, { stream: true }));
+      if (stop) {
+        abort?.abort();
+        break;
+      }
+    }
+  } catch (e) {
+    if (!abort?.signal.aborted) throw e;
+  }
+  return frames;
+}

@@ -3,7 +3,6 @@
  * events in the real Redis (a key prefix of this file's own). A client that drops its connection
  * reconnects through nginx to a *different* replica with Last-Event-ID and gets the rest exactly.
  */
-import { createParser } from "eventsource-parser";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -12,7 +11,7 @@ import { startMockUpstream, type RunningMock } from "../../mock-upstream/index.j
 import { requireNginx, startNginx, type RunningNginx } from "../helpers/nginx.js";
 import { dropPrefix, requireRedis, TEST_REDIS_URL, testPrefix } from "../helpers/redis.js";
 import { startReplica, type ReplicaProcess } from "../helpers/replicas.js";
-import { userMessage } from "../helpers/sse.js";
+import { readFrames, userMessage } from "../helpers/sse.js";
 
 const RUN = (await requireRedis()) && requireNginx();
 const KEY = "resume-test-key-0123456789";
@@ -46,38 +45,6 @@ async function startFleet(mockOptions: Parameters<typeof startMockUpstream>[0], 
   const nginx = await startNginx(replicas.map((r) => r.port));
   cleanup.push(() => nginx.close());
   return { replicas, nginx, mock };
-}
-
-interface Frame {
-  id: string | undefined;
-  event: string;
-  data: Record<string, unknown>;
-}
-
-async function readFrames(res: Response, stopWhen: (f: Frame) => boolean = () => false, abort?: AbortController): Promise<Frame[]> {
-  const frames: Frame[] = [];
-  let stop = false;
-  const parser = createParser({
-    onEvent: (e) => {
-      if (stop) return;
-      const f = { id: e.id, event: e.event ?? "message", data: JSON.parse(e.data) as Record<string, unknown> };
-      frames.push(f);
-      if (stopWhen(f)) stop = true;
-    },
-  });
-  const decoder = new TextDecoder();
-  try {
-    for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {
-      parser.feed(decoder.decode(chunk, { stream: true }));
-      if (stop) {
-        abort?.abort();
-        break;
-      }
-    }
-  } catch (e) {
-    if (!abort?.signal.aborted) throw e;
-  }
-  return frames;
 }
 
 describe.skipIf(!RUN)("resumable streams across replicas behind nginx", { timeout: 120_000 }, () => {

@@ -1,8 +1,7 @@
-import { createParser } from "eventsource-parser";
 import OpenAI from "openai";
 import { describe, expect, it } from "vitest";
 import { createStagedClient } from "../../src/sdk/index.js";
-import { postStaged, userMessage } from "../helpers/sse.js";
+import { postStaged, readFrames, userMessage, type Frame } from "../helpers/sse.js";
 import { useStack } from "../helpers/stack.js";
 
 /*
@@ -17,39 +16,6 @@ const REASONING = "Boiling point depends on pressure. At one atmosphere water bo
 /** Paced so a test can drop the connection after summary.prompt, well before the end. */
 const paced = { answerText: ANSWER, reasoningText: REASONING, chunkChars: 12, latency: { reasoningChunkMs: 15, answerChunkMs: 15 } };
 const ask = { model: "mock-reasoning_content", messages: userMessage("At what temperature does water boil?") };
-
-interface Frame {
-  id: string | undefined;
-  event: string;
-  data: Record<string, unknown>;
-}
-
-/** Read SSE frames from a response until `stopWhen` says so (then the connection is dropped). */
-async function readFrames(res: Response, stopWhen: (f: Frame) => boolean = () => false, abort?: AbortController): Promise<Frame[]> {
-  const frames: Frame[] = [];
-  let stop = false;
-  const parser = createParser({
-    onEvent: (e) => {
-      if (stop) return;
-      const f = { id: e.id, event: e.event ?? "message", data: JSON.parse(e.data) as Record<string, unknown> };
-      frames.push(f);
-      if (stopWhen(f)) stop = true;
-    },
-  });
-  const decoder = new TextDecoder();
-  try {
-    for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {
-      parser.feed(decoder.decode(chunk, { stream: true }));
-      if (stop) {
-        abort?.abort();
-        break;
-      }
-    }
-  } catch (e) {
-    if (!abort?.signal.aborted) throw e;
-  }
-  return frames;
-}
 
 const post = (url: string, path: string, body: unknown, signal?: AbortSignal, headers: Record<string, string> = {}) =>
   fetch(`${url}${path}`, { method: "POST", headers: { "content-type": "application/json", ...headers }, body: JSON.stringify(body), ...(signal && { signal }) });

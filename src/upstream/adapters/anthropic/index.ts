@@ -1,4 +1,4 @@
-import { UpstreamError, errorFields, isRecord, parseRetryAfter } from "../../errors.js";
+import { UpstreamError, errorFields, isRecord, parseRetryAfter, jsonOrUndefined } from "../../errors.js";
 import { completionFromDeltas } from "../completion.js";
 import { delta } from "../deltas.js";
 import type { ProviderAdapter, UpstreamTarget } from "../types.js";
@@ -57,12 +57,7 @@ export const anthropicAdapter: ProviderAdapter = {
     return completionFromDeltas(messageDeltas(json), meta);
   },
   error(status, text, retryAfter, nowMs) {
-    let body: unknown;
-    try {
-      body = JSON.parse(text);
-    } catch {
-      body = undefined;
-    }
+    const body = jsonOrUndefined(text);
     const f = errorFields(body);
     return new UpstreamError({
       kind: "http",

@@ -1,4 +1,4 @@
-import { UpstreamError, isRecord, parseRetryAfter } from "../../errors.js";
+import { UpstreamError, isRecord, parseRetryAfter, jsonOrUndefined } from "../../errors.js";
 import { completionFromDeltas } from "../completion.js";
 import type { ProviderAdapter, UpstreamTarget } from "../types.js";
 import { geminiBody } from "./request.js";
@@ -38,12 +38,7 @@ export const geminiAdapter: ProviderAdapter = {
     return completionFromDeltas(deltas, { id, model: typeof json.modelVersion === "string" ? json.modelVersion : model, created: nowSeconds });
   },
   error(status, text, retryAfter, nowMs) {
-    let body: unknown;
-    try {
-      body = JSON.parse(text);
-    } catch {
-      body = undefined;
-    }
+    const body = jsonOrUndefined(text);
     const e = errorParts(body);
     const retryAfterMs = parseRetryAfter(retryAfter, nowMs) ?? e.retryDelayMs;
     return new UpstreamError({

@@ -1,4 +1,4 @@
-import { UpstreamError, isRecord, parseRetryAfter } from "../../errors.js";
+import { UpstreamError, isRecord, parseRetryAfter, jsonOrUndefined } from "../../errors.js";
 import { completionFromDeltas } from "../completion.js";
 import type { ProviderAdapter } from "../types.js";
 import { ollamaBody } from "./request.js";
@@ -30,12 +30,7 @@ export const ollamaAdapter: ProviderAdapter = {
     return completionFromDeltas(deltas, { id: `ollama-${ctx.newId()}`, model: typeof json.model === "string" ? json.model : model, created: nowSeconds });
   },
   error(status, text, retryAfter, nowMs) {
-    let body: unknown;
-    try {
-      body = JSON.parse(text);
-    } catch {
-      body = undefined;
-    }
+    const body = jsonOrUndefined(text);
     const message = isRecord(body) && typeof body.error === "string" ? body.error : text.trim().slice(0, 500) || `upstream answered HTTP ${status}`;
     return new UpstreamError({ kind: "http", status, message, retryAfterMs: parseRetryAfter(retryAfter, nowMs) });
   },

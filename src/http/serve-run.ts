@@ -1,0 +1,44 @@
+import type { Context } from "hono";
+import { createCollector, runStaged, type Collected, type StagedRequest } from "../pipeline/index.js";
+import type { StreamEncoder } from "../surfaces/index.js";
+import type { ChatRouteDeps } from "./chat-route.js";
+import { ApiError } from "./errors.js";
+import { failureHeaders } from "./failure.js";
+import { ownerOf } from "./resumable.js";
+import { streamResponse } from "./stream-response.js";
+import type { GatewayEnv } from "./types.js";
+
+/** How a surface answers one request: its stream encoder, and its JSON for `stream:false`. */
+export interface SurfaceAnswer {
+  encoder: () => StreamEncoder;
+  json: (r: Collected) => unknown;
+  /** Whether a dropped stream of this surface may be resumed. */
+  resumable: boolean;
+}
+
+/**
+ * Run one request through the pipeline and answer it in a surface's dialect: streamed (the commit
+ * rule, backpressure, resumable ids) or collected into one JSON body, whose failure is the status.
+ */
+export async function serveRun(c: Context<GatewayEnv>, req: StagedRequest, deps: ChatRouteDeps, answer: SurfaceAnswer): Promise<Response> {
+  if (req.stream) {
+    return streamResponse(c, {
+      requestId: req.requestId,
+      encoder: answer.encoder(),
+      keepaliveMs: deps.config.keepaliveMs,
+      holdMs: deps.config.statusHoldMs,
+      stallMs: deps.config.clientStallMs,
+      run: (sink, s) => runStaged(req, deps.pipeline, sink, s),
+      ...(answer.resumable && deps.resume && { resume: { settings: deps.resume, owner: ownerOf(req.keyName) } }),
+      onBug: (e) => deps.pipeline.logger.error({ err: e, request_id: req.requestId }, "pipeline bug"),
+    });
+  }
+  const { sink, result } = createCollector();
+  await runStaged(req, deps.pipeline, sink, c.req.raw.signal);
+  const providerHeader: Record<string, string> = result.provider ? { "x-gateway-provider": result.provider } : {};
+  if (result.failure) {
+    const f = result.failure;
+    throw new ApiError(f.status, f.message, f.code, f.type, failureHeaders(f, providerHeader));
+  }
+  return c.json(answer.json(result), 200, providerHeader);
+}
