@@ -58,6 +58,15 @@ function withTagInstruction(messages: ChatMessage[]): ChatMessage[] {
   return [{ role: "system", content: TAG_INSTRUCTION }, ...messages];
 }
 
+/** The messages with `instruction` first: merged into a leading system message (some chat templates accept only one), or added as one. */
+export function withInstruction(messages: readonly ChatMessage[], instruction: string): ChatMessage[] {
+  const first = messages[0];
+  if (first && first.role === "system" && typeof first.content === "string") {
+    return [{ ...first, content: `${instruction}\n\n${first.content}` }, ...messages.slice(1)];
+  }
+  return [{ role: "system", content: instruction }, ...messages];
+}
+
 /** The text the prompt summary is made from: the latest user turn, with a little context before it. */
 export function promptText(messages: ChatMessage[]): string {
   const turns = messages.filter((m) => m.role !== "system").slice(-3);

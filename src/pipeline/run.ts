@@ -15,6 +15,8 @@ import type { RequestObserver, RequestOutcome } from "./observer.js";
 import { createOrderedEmitter, type OrderedEmitter } from "./ordering.js";
 import { buildRecord } from "./record.js";
 import { buildUpstreamBody, contentText, promptText, type StagedRequest } from "./request.js";
+import { readAnswerFormat, ResponseFormatError } from "../validation/index.js";
+import { ValidationRun, type AttemptOutput, type OutputTarget, type Step, type ValidationDeps } from "./validation.js";
 
 export interface PipelineDeps extends FailoverDeps {
   summarize: Summarize;
@@ -35,6 +37,8 @@ export interface PipelineDeps extends FailoverDeps {
   progressIntervalMs: number;
   /** Research mode's search (SEARCH_URL); absent = research requests are answered without sources. */
   research?: ResearchStep;
+  /** Schema-validated answers; absent = `response_format` is only passed upstream, never checked. */
+  validation?: ValidationDeps;
 }
 
 /** Where a request's output goes: a surface's response writer, or a collector. */
@@ -92,6 +96,20 @@ class Run {
   private messages: StagedRequest["messages"];
   /** Live progress summaries while reasoning streams (streamed requests only). */
   private readonly progress: ProgressReporter | undefined;
+  /** `response_format` with a check: its attempts so far; absent for other requests. */
+  private validation: ValidationRun | undefined;
+  /** Where the current attempt's answer goes: the client, or (validation) a buffer held for the check. */
+  private target: OutputTarget;
+  /** Straight to the client, through the ordering. */
+  private readonly live: OutputTarget = {
+    answer: (text) => this.out.answer(text),
+    toolCalls: (calls) => {
+      this.sawToolCalls = true;
+      this.out.toolCalls(calls);
+    },
+    finish: (reason) => (this.finishReason = reason),
+    usage: (usage) => (this.usage = usage),
+  };
 
   constructor(
     private readonly req: StagedRequest,
@@ -104,6 +122,7 @@ class Run {
     this.stop = childController(clientSignal);
     this.reasoning = createReasoningCollector(deps.maxReasoningChars);
     this.messages = req.messages;
+    this.target = this.live;
     this.out = createOrderedEmitter(req.requestId, (e) => this.emit(e), () => (this.timings.first_output = this.elapsed()), {
       expectSources: req.research !== undefined,
       maxHeldChars: deps.maxHeldChars,
@@ -121,6 +140,9 @@ class Run {
     );
     const untrack = deps.inflight?.track(this.stop);
     try {
+      // A format the gateway cannot check is the client's mistake: refused before any call.
+      const refused = this.prepareValidation();
+      if (refused) return this.failWith(refused, "rejected");
       const plan = this.plan();
       if (plan.candidates.length === 0) return this.fail(noProvider(plan));
       this.promptTask = this.summarizeInto("prompt", promptText(req.messages), (r) => {
@@ -132,7 +154,10 @@ class Run {
       const failure = await this.streamFrom(plan);
       if (failure) return this.fail(failure);
       await Promise.all([this.promptTask, this.reasoningTask]);
+      const invalid = this.validation?.strictFailure();
+      if (invalid) return this.failWith(invalid, "upstream_error");
       this.timings.total = this.elapsed();
+      const validation = this.validation?.released === "unchecked" ? undefined : this.validation?.report();
       const finishReason = this.finishReason ?? (this.sawToolCalls ? "tool_calls" : null);
       this.out.done({
         finish_reason: finishReason,
@@ -140,6 +165,7 @@ class Run {
         timings: this.timings,
         ...(this.route && { route: this.route }),
         ...(req.research && { sources: this.sources }),
+        ...(validation && { validation }),
       });
       this.finish("ok", 200);
     } catch (e) {
@@ -257,35 +283,56 @@ class Run {
   }
 
   /**
-   * Streams from the plan's candidates until one completes. Returns the failure that ended the
-   * request when none did; throws when the request was cancelled.
+   * Streams from the plan's candidates until one completes (and, for a schema-checked request,
+   * its answer validates or the attempts are spent). Returns the failure that ended the request
+   * when none did; throws when the request was cancelled.
    */
   private async streamFrom(plan: RoutePlan): Promise<UpstreamError | undefined> {
     const { deps } = this;
+    const tried = new Set<number>();
     let lastError: UpstreamError | undefined;
-    for (const [i, c] of plan.candidates.entries()) {
-      if (!(await deps.router.acquire(c))) continue;
+    let step: Step | undefined = { index: 0, constrained: false };
+    while (step) {
+      const c = plan.candidates[step.index] as Candidate;
+      tried.add(step.index);
+      if (!(await deps.router.acquire(c))) {
+        step = nextUntried(plan, tried);
+        continue;
+      }
       try {
-        await this.attempt(plan, i, c);
-        this.served = c;
-        return undefined;
+        const held = await this.attempt(plan, step.index, c, step.constrained);
+        const next = held ? this.verdict(held, c, step, plan, tried) : "released";
+        if (next === "released") {
+          this.served = c;
+          return undefined;
+        }
+        step = next;
       } catch (e) {
         lastError = asUpstreamError(e);
         if (this.stop.signal.aborted) throw lastError;
         this.attempts++;
         reportFailure(deps.router, c, lastError);
-        const next = plan.candidates[i + 1];
-        if (this.out.outputStarted || !lastError.failoverable || !next) break;
-        this.failOver(c, next, lastError);
+        const next = nextUntried(plan, tried);
+        const to = next && plan.candidates[next.index];
+        if (this.out.outputStarted || !lastError.failoverable || !to) step = undefined;
+        else {
+          this.failOver(c, to, lastError);
+          step = next;
+        }
       } finally {
         deps.router.release(c);
       }
     }
+    // Nothing validated, or the attempt after an invalid answer failed: the last answer stands (valid: false).
+    if (this.validation?.lastInvalid) return this.giveUp();
     return lastError ?? noProvider(plan);
   }
 
-  /** One provider: open its stream (retrying before the first byte), then relay it. */
-  private async attempt(plan: RoutePlan, index: number, c: Candidate): Promise<void> {
+  /**
+   * One provider: open its stream (retrying before the first byte), then relay it. For a
+   * schema-checked request the answer is held and returned for its verdict.
+   */
+  private async attempt(plan: RoutePlan, index: number, c: Candidate, constrained: boolean): Promise<AttemptOutput | undefined> {
     const { deps, req, sink } = this;
     this.route = { provider: c.provider.id, strategy: plan.strategy, reason: plan.reason, attempts: this.attempts + 1 };
     sink.provider?.(c.provider.id);
@@ -294,7 +341,10 @@ class Run {
     // A native API with its own reasoning field needs no tag instruction: a model that followed it
     // would put the tags into its answer.
     const mode = capability === "auto" && reportsNativeReasoning(c.provider.target) ? "fields" : capability;
-    const upstream = await deps.client.stream(c.provider.target, buildUpstreamBody({ ...req, messages: this.messages }, mode, c.upstreamModel), this.stop.signal, {
+    const messages = constrained && this.validation ? this.validation.constrained(this.messages) : this.messages;
+    const held = this.validation?.newOutput();
+    this.target = held ?? this.live;
+    const upstream = await deps.client.stream(c.provider.target, buildUpstreamBody({ ...req, messages }, mode, c.upstreamModel), this.stop.signal, {
       maxRetries,
       onRetry: (info) => {
         this.logRetry("upstream", { provider: c.provider.id, ...info });
@@ -308,6 +358,8 @@ class Run {
     const separator = createReasoningSeparator({ mode, useReasoningFields: deps.parseReasoningFields });
     for await (const d of upstream.deltas) {
       this.relay(d, separator);
+      // An answer too long to hold for its check: stop reading (leaving closes the upstream stream).
+      if (held?.overflowed) break;
       // Backpressure: held answer at its cap, or a client that is not reading. Waiting here
       // stops reading the upstream, so TCP slows it down too.
       const wait = this.out.waitForRoom() ?? sink.ready?.();
@@ -315,6 +367,7 @@ class Run {
     }
     this.take(separator.end());
     deps.router.success(c, this.ttfb);
+    return held;
   }
 
   /** The per-chunk path: one upstream delta through the separator into the ordered output. */
@@ -322,12 +375,9 @@ class Run {
     if (d.content !== undefined || d.reasoning !== undefined || d.toolCalls !== undefined) {
       this.take(separator.push({ content: d.content, reasoning: d.reasoning, toolCalls: d.toolCalls !== undefined }));
     }
-    if (d.toolCalls !== undefined) {
-      this.sawToolCalls = true;
-      this.out.toolCalls(d.toolCalls);
-    }
-    if (d.finishReason !== undefined) this.finishReason = d.finishReason;
-    if (d.usage !== undefined) this.usage = d.usage;
+    if (d.toolCalls !== undefined) this.target.toolCalls(d.toolCalls);
+    if (d.finishReason !== undefined) this.target.finish(d.finishReason);
+    if (d.usage !== undefined) this.target.usage(d.usage);
   }
 
   private take(parts: ParsedPart[]): void {
@@ -337,9 +387,72 @@ class Run {
           this.reasoning.append(p.text);
           this.progress?.reasoning(p.text);
         }
-      } else if (p.type === "answer") this.out.answer(p.text);
+      } else if (p.type === "answer") this.target.answer(p.text);
       else this.onReasoningEnd();
     }
+  }
+
+  /** `response_format` asks for JSON: compile its check now. A format that cannot be checked is the client's 400. */
+  private prepareValidation(): Failure | undefined {
+    const v = this.deps.validation;
+    if (!v) return undefined;
+    try {
+      const format = readAnswerFormat(this.req.passthrough.response_format);
+      if (format) this.validation = new ValidationRun(v.validator.prepare(format), v);
+      return undefined;
+    } catch (e) {
+      if (!(e instanceof ResponseFormatError)) throw e;
+      return { status: 400, type: "invalid_request_error", code: e.code, message: e.message, retryable: false };
+    }
+  }
+
+  /**
+   * A finished attempt's held output: released when its answer validates (or the turn ended in
+   * tool calls, which are not checked); otherwise the next step, or undefined when none is left.
+   */
+  private verdict(held: AttemptOutput, c: Candidate, step: Step, plan: RoutePlan, tried: ReadonlySet<number>): "released" | Step | undefined {
+    const v = this.validation as ValidationRun;
+    this.target = this.live;
+    if (held.sawToolCalls) return this.release(held, "unchecked");
+    const result = v.judge(held, c, step.constrained);
+    const event = { id: this.req.requestId, provider: c.provider.id, attempt: v.tries.length };
+    if (result.valid) {
+      this.deps.observer.validation?.({ ...event, valid: true });
+      return this.release(held, "valid");
+    }
+    const next = v.next(plan.candidates, step.index, step.constrained, tried);
+    const to = next && plan.candidates[next.index]?.provider.id;
+    if (next?.action === "escalate") v.escalated = true;
+    this.deps.observer.validation?.({
+      ...event,
+      valid: false,
+      errors: result.errors,
+      next: !next || to === undefined ? { action: "give_up" } : next.action === "retry" ? { action: "retry" } : { action: "escalate", to },
+    });
+    this.deps.logger.warn(
+      { request_id: this.req.requestId, stage: "validation", provider: c.provider.id, attempt: v.tries.length, errors: result.errors, next: next?.action ?? "give_up", to },
+      "answer failed its response_format schema",
+    );
+    return next;
+  }
+
+  /** Hand a held attempt's output to the client. */
+  private release(held: AttemptOutput, as: "valid" | "invalid" | "unchecked"): "released" {
+    (this.validation as ValidationRun).released = as;
+    held.replay(this.live);
+    return "released";
+  }
+
+  /** No answer validated: the last one goes out with `valid: false`, unless the request asked for strictness (then nothing does). */
+  private giveUp(): undefined {
+    const v = this.validation as ValidationRun;
+    const last = v.lastInvalid;
+    if (!last || v.strictFailure()) return undefined;
+    this.served = last.candidate;
+    if (this.route) this.route.provider = last.candidate.provider.id;
+    this.sink.provider?.(last.candidate.provider.id);
+    this.release(last.output, "invalid");
+    return undefined;
   }
 
   /** Reasoning is over: summarise it now, not when the stream ends. */
@@ -388,7 +501,10 @@ class Run {
   }
 
   private fail(e: UpstreamError | RequestEnded, outcome: RequestOutcome = "upstream_error"): void {
-    const f = failureOf(e);
+    this.failWith(failureOf(e), outcome);
+  }
+
+  private failWith(f: Failure, outcome: RequestOutcome): void {
     this.finish(outcome, this.sink.fail(f), f);
   }
 
@@ -415,12 +531,20 @@ class Run {
         attempts: this.attempts,
         answer: deps.logBodies ? this.answer.join("") : null,
         logBodies: deps.logBodies,
+        validation: this.validation && this.validation.tries.length > 0 ? this.validation.record() : undefined,
+        discarded: this.validation?.discarded,
       }),
     );
     const log = { request_id: req.requestId, model: req.model, provider: this.route?.provider, outcome, status: httpStatus, timings: this.timings, usage: this.usage, attempts: this.attempts };
     if (outcome === "upstream_error" || outcome === "aborted") deps.logger.warn({ ...log, code: err?.code, err: err?.message }, "request failed");
     else deps.logger.info(log, outcome === "ok" ? "request completed" : "client disconnected; upstream and summaries cancelled");
   }
+}
+
+/** The first candidate not tried yet, in the route's order. */
+function nextUntried(plan: RoutePlan, tried: ReadonlySet<number>): Step | undefined {
+  const index = plan.candidates.findIndex((_, i) => !tried.has(i));
+  return index === -1 ? undefined : { index, constrained: false };
 }
 
 function metadataCategory(passthrough: Record<string, unknown>): unknown {

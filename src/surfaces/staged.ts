@@ -8,7 +8,7 @@ export function stagedEncoder(requestId: string): StreamEncoder {
   return {
     event: encodeEvent,
     failure: (f) =>
-      encodeEvent({ event: "error", data: { request_id: requestId, stage: "upstream", message: f.message, code: f.code, retryable: f.retryable } }),
+      encodeEvent({ event: "error", data: { request_id: requestId, stage: f.stage ?? "upstream", message: f.message, code: f.code, retryable: f.retryable } }),
     end: () => "",
     keepalive: KEEPALIVE_FRAME,
   };
