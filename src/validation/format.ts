@@ -37,7 +37,7 @@ export function readAnswerFormat(value: unknown): AnswerFormat | undefined {
   if (value.type !== "json_schema") return undefined;
   const spec = value.json_schema;
   if (!isRecord(spec)) {
-    throw new ResponseFormatError('response_format.json_schema: must be an object with a "schema" (a JSON Schema)', "invalid_response_format");
+    throw new ResponseFormatError('response_format.json_schema: must be an object ({"name": …, "schema": {…}, "strict": …})', "invalid_response_format");
   }
   const { name, schema, strict } = spec;
   if (name !== undefined && typeof name !== "string") throw new ResponseFormatError("response_format.json_schema.name: must be a string", "invalid_response_format");

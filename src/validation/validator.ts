@@ -9,7 +9,8 @@ export type CheckResult = { valid: true } | { valid: false; errors: string[] };
 /** A compiled check for one request's format. */
 export interface AnswerCheck {
   readonly format: AnswerFormat;
-  check(text: string): CheckResult;
+  /** A plain function (no `this`): safe to pass around. */
+  readonly check: (text: string) => CheckResult;
 }
 
 export interface AnswerValidator {
@@ -96,7 +97,9 @@ function parsed(text: string, errorsOf: (value: unknown) => string[]): CheckResu
   try {
     value = JSON.parse(text);
   } catch (e) {
-    return { valid: false, errors: [clip(`the answer is not JSON: ${e instanceof Error ? e.message : String(e)}`)] };
+    // The parser quotes the answer's start; its line breaks would split a log line or an SSE field.
+    const why = (e instanceof Error ? e.message : String(e)).replace(/\r/g, "\\r").replace(/\n/g, "\\n");
+    return { valid: false, errors: [clip(`the answer is not JSON: ${why}`)] };
   }
   const errors = errorsOf(value);
   return errors.length === 0 ? { valid: true } : { valid: false, errors };
