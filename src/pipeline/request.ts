@@ -1,4 +1,5 @@
 import type { CapabilityMode } from "../config/index.js";
+import { classifyTask, type RoutePlan, type Router } from "../providers/index.js";
 import type { ResearchRequest } from "./research.js";
 
 /** A chat message as the gateway needs it; other fields on a message pass through untouched. */
@@ -84,6 +85,19 @@ export function contentText(content: unknown): string {
     .map((p: unknown) => (typeof p === "object" && p !== null && "text" in p && typeof p.text === "string" ? p.text : ""))
     .filter(Boolean)
     .join("\n");
+}
+
+/** Where a request goes: the route's candidates, local first for a routine task when the route has local providers. */
+export function planFor(req: StagedRequest, router: Router): RoutePlan {
+  const classification = router.usesTaskRouting
+    ? classifyTask({ header: req.taskCategory, metadataCategory: metadataCategory(req.passthrough), text: req.messages.map((m) => contentText(m.content)).join("\n") }, router.taskRouting)
+    : undefined;
+  return router.plan(req.model, { kind: "chat", classification });
+}
+
+function metadataCategory(passthrough: Record<string, unknown>): unknown {
+  const m = passthrough.metadata;
+  return typeof m === "object" && m !== null && "category" in m ? m.category : undefined;
 }
 
 function isRecord(v: unknown): v is Record<string, unknown> {

@@ -1,58 +1,20 @@
-import type { Logger } from "pino";
 import type { RouteInfo, StagedEvent, Timings, Usage } from "../events/index.js";
-import { classifyTask, type Candidate, type RoutePlan } from "../providers/index.js";
-import { createReasoningCollector, createReasoningSeparator, resolveCapabilityFor, type CapabilityRule, type ParsedPart, type ReasoningCollector, type ReasoningSeparator } from "../reasoning/index.js";
-import type { Summarize, SummaryKind } from "../summaries/index.js";
+import type { Candidate, RoutePlan } from "../providers/index.js";
+import { createReasoningCollector, createReasoningSeparator, resolveCapabilityFor, type ParsedPart, type ReasoningCollector, type ReasoningSeparator } from "../reasoning/index.js";
+import type { SummaryKind } from "../summaries/index.js";
 import { reportsNativeReasoning, type UpstreamDelta, type UpstreamError } from "../upstream/index.js";
 import { childController, FINISHED, RequestEnded, type ChildController } from "../util/index.js";
 import { failureOf, type Failure } from "./failure.js";
-import { asUpstreamError, completeVia, noProvider, reportFailure, retriesFor, type FailoverDeps } from "./failover.js";
-import type { Inflight } from "./inflight.js";
+import type { PipelineDeps, StageSink } from "./deps.js";
+import { asUpstreamError, completeVia, logRetry, noProvider, reportFailure, retriesFor, type RetryInfo } from "./failover.js";
 import { createProgressReporter, type ProgressReporter } from "./progress.js";
-import { withResearch, type ResearchStep } from "./research.js";
+import { withResearch } from "./research.js";
 import type { Source } from "../events/index.js";
-import type { RequestObserver, RequestOutcome } from "./observer.js";
+import type { RequestOutcome } from "./observer.js";
 import { createOrderedEmitter, type OrderedEmitter } from "./ordering.js";
 import { buildRecord } from "./record.js";
-import { buildUpstreamBody, contentText, promptText, type StagedRequest } from "./request.js";
-import { readAnswerFormat, ResponseFormatError } from "../validation/index.js";
-import { ValidationRun, type AttemptOutput, type OutputTarget, type Step, type ValidationDeps } from "./validation.js";
-
-export interface PipelineDeps extends FailoverDeps {
-  summarize: Summarize;
-  logger: Logger;
-  observer: RequestObserver;
-  wallClock: () => number;
-  maxReasoningChars: number;
-  parseReasoningFields: boolean;
-  capabilities: readonly CapabilityRule[];
-  logBodies: boolean;
-  /** REQUEST_DEADLINE: no request runs longer than this, however lively its upstream. */
-  deadlineMs: number;
-  /** Answer held back before `summary.reasoning` above this pauses reading the upstream. */
-  maxHeldChars: number;
-  /** Every running request, so shutdown can end them. */
-  inflight?: Inflight;
-  /** REASONING_PROGRESS_SECONDS in ms: progress summaries while reasoning streams; 0 = off. */
-  progressIntervalMs: number;
-  /** Research mode's search (SEARCH_URL); absent = research requests are answered without sources. */
-  research?: ResearchStep;
-  /** Schema-validated answers; absent = `response_format` is only passed upstream, never checked. */
-  validation?: ValidationDeps;
-}
-
-/** Where a request's output goes: a surface's response writer, or a collector. */
-export interface StageSink {
-  event(e: StagedEvent): void;
-  /** The upstream accepted the request (its headers are in): the response may commit now. */
-  accepted?(): void;
-  /** End the request with a failure; returns the HTTP status it ended with. */
-  fail(f: Failure): number;
-  /** The provider now serving the request, for the `x-gateway-provider` header. */
-  provider?(id: string): void;
-  /** Backpressure: while the client is behind, a promise to await before reading on. */
-  ready?(): Promise<void> | undefined;
-}
+import { buildUpstreamBody, planFor, promptText, type StagedRequest } from "./request.js";
+import { startValidation, ValidationRun, type AttemptOutput, type OutputTarget, type Step } from "./validation.js";
 
 /**
  * One request, start to finish: the prompt summary and the upstream stream start together; the
@@ -141,9 +103,10 @@ class Run {
     const untrack = deps.inflight?.track(this.stop);
     try {
       // A format the gateway cannot check is the client's mistake: refused before any call.
-      const refused = this.prepareValidation();
-      if (refused) return this.failWith(refused, "rejected");
-      const plan = this.plan();
+      const checked = startValidation(req.passthrough.response_format, deps.validation, { requestId: req.requestId, observer: deps.observer, logger: deps.logger });
+      if (checked instanceof ValidationRun) this.validation = checked;
+      else if (checked) return this.failWith(checked, "rejected");
+      const plan = planFor(req, deps.router);
       if (plan.candidates.length === 0) return this.fail(noProvider(plan));
       this.promptTask = this.summarizeInto("prompt", promptText(req.messages), (r) => {
         this.timings.prompt_summary = this.elapsed();
@@ -157,7 +120,7 @@ class Run {
       const invalid = this.validation?.strictFailure();
       if (invalid) return this.failWith(invalid, "upstream_error");
       this.timings.total = this.elapsed();
-      const validation = this.validation?.released === "unchecked" ? undefined : this.validation?.report();
+      const validation = this.validation?.report();
       const finishReason = this.finishReason ?? (this.sawToolCalls ? "tool_calls" : null);
       this.out.done({
         finish_reason: finishReason,
@@ -196,17 +159,6 @@ class Run {
       this.deps.observer.summaryFallback({ id: this.req.requestId, stage: e.data.stage, code: e.data.code });
     }
     this.sink.event(e);
-  }
-
-  private plan(): RoutePlan {
-    const { deps, req } = this;
-    const classification = deps.router.usesTaskRouting
-      ? classifyTask(
-          { header: req.taskCategory, metadataCategory: metadataCategory(req.passthrough), text: req.messages.map((m) => contentText(m.content)).join("\n") },
-          deps.router.taskRouting,
-        )
-      : undefined;
-    return deps.router.plan(req.model, { kind: "chat", classification });
   }
 
   /**
@@ -301,12 +253,13 @@ class Run {
       }
       try {
         const held = await this.attempt(plan, step.index, c, step.constrained);
-        const next = held ? this.verdict(held, c, step, plan, tried) : "released";
-        if (next === "released") {
+        const verdict = held && this.validation?.verdict(held, c, step, plan.candidates, tried);
+        if (!verdict || "release" in verdict) {
+          if (verdict) this.release(verdict.release);
           this.served = c;
           return undefined;
         }
-        step = next;
+        step = verdict.next;
       } catch (e) {
         lastError = asUpstreamError(e);
         if (this.stop.signal.aborted) throw lastError;
@@ -321,10 +274,12 @@ class Run {
         }
       } finally {
         deps.router.release(c);
+        // Whatever happens next (a release, a retry, a failover) starts from the live output.
+        this.target = this.live;
       }
     }
     // Nothing validated, or the attempt after an invalid answer failed: the last answer stands (valid: false).
-    if (this.validation?.lastInvalid) return this.giveUp();
+    if (this.validation?.lastInvalid) return this.giveUp(this.validation);
     return lastError ?? noProvider(plan);
   }
 
@@ -392,66 +347,19 @@ class Run {
     }
   }
 
-  /** `response_format` asks for JSON: compile its check now. A format that cannot be checked is the client's 400. */
-  private prepareValidation(): Failure | undefined {
-    const v = this.deps.validation;
-    if (!v) return undefined;
-    try {
-      const format = readAnswerFormat(this.req.passthrough.response_format);
-      if (format) this.validation = new ValidationRun(v.validator.prepare(format), v);
-      return undefined;
-    } catch (e) {
-      if (!(e instanceof ResponseFormatError)) throw e;
-      return { status: 400, type: "invalid_request_error", code: e.code, message: e.message, retryable: false };
-    }
-  }
-
-  /**
-   * A finished attempt's held output: released when its answer validates (or the turn ended in
-   * tool calls, which are not checked); otherwise the next step, or undefined when none is left.
-   */
-  private verdict(held: AttemptOutput, c: Candidate, step: Step, plan: RoutePlan, tried: ReadonlySet<number>): "released" | Step | undefined {
-    const v = this.validation as ValidationRun;
-    this.target = this.live;
-    if (held.sawToolCalls) return this.release(held, "unchecked");
-    const result = v.judge(held, c, step.constrained);
-    const event = { id: this.req.requestId, provider: c.provider.id, attempt: v.tries.length };
-    if (result.valid) {
-      this.deps.observer.validation?.({ ...event, valid: true });
-      return this.release(held, "valid");
-    }
-    const next = v.next(plan.candidates, step.index, step.constrained, tried);
-    const to = next && plan.candidates[next.index]?.provider.id;
-    if (next?.action === "escalate") v.escalated = true;
-    this.deps.observer.validation?.({
-      ...event,
-      valid: false,
-      errors: result.errors,
-      next: !next || to === undefined ? { action: "give_up" } : next.action === "retry" ? { action: "retry" } : { action: "escalate", to },
-    });
-    this.deps.logger.warn(
-      { request_id: this.req.requestId, stage: "validation", provider: c.provider.id, attempt: v.tries.length, errors: result.errors, next: next?.action ?? "give_up", to },
-      "answer failed its response_format schema",
-    );
-    return next;
-  }
-
   /** Hand a held attempt's output to the client. */
-  private release(held: AttemptOutput, as: "valid" | "invalid" | "unchecked"): "released" {
-    (this.validation as ValidationRun).released = as;
+  private release(held: AttemptOutput): void {
     held.replay(this.live);
-    return "released";
   }
 
   /** No answer validated: the last one goes out with `valid: false`, unless the request asked for strictness (then nothing does). */
-  private giveUp(): undefined {
-    const v = this.validation as ValidationRun;
-    const last = v.lastInvalid;
-    if (!last || v.strictFailure()) return undefined;
+  private giveUp(v: ValidationRun): undefined {
+    const last = v.lastAnswer();
+    if (!last) return undefined;
     this.served = last.candidate;
     if (this.route) this.route.provider = last.candidate.provider.id;
     this.sink.provider?.(last.candidate.provider.id);
-    this.release(last.output, "invalid");
+    this.release(last.output);
     return undefined;
   }
 
@@ -481,23 +389,8 @@ class Run {
     if (!this.reasoningTask) this.reasoning = createReasoningCollector(this.deps.maxReasoningChars);
   }
 
-  private logRetry(stage: string, info: { provider: string; attempt: number; maxRetries?: number; delayMs?: number; error: UpstreamError }): void {
-    const { error } = info;
-    this.deps.observer.retry({ id: this.req.requestId, provider: info.provider, attempt: info.attempt, status: error.status, code: error.code });
-    this.deps.logger.warn(
-      {
-        request_id: this.req.requestId,
-        provider: info.provider,
-        stage,
-        attempt: info.attempt,
-        max_retries: info.maxRetries,
-        delay_ms: info.delayMs === undefined ? undefined : Math.round(info.delayMs),
-        status: error.status,
-        code: error.code,
-        err: error.message,
-      },
-      "upstream call failed; retrying",
-    );
+  private logRetry(stage: string, info: RetryInfo): void {
+    logRetry(this.deps, this.req.requestId, stage, info);
   }
 
   private fail(e: UpstreamError | RequestEnded, outcome: RequestOutcome = "upstream_error"): void {
@@ -531,7 +424,7 @@ class Run {
         attempts: this.attempts,
         answer: deps.logBodies ? this.answer.join("") : null,
         logBodies: deps.logBodies,
-        validation: this.validation && this.validation.tries.length > 0 ? this.validation.record() : undefined,
+        validation: this.validation?.record(),
         discarded: this.validation?.discarded,
       }),
     );
@@ -545,9 +438,4 @@ class Run {
 function nextUntried(plan: RoutePlan, tried: ReadonlySet<number>): Step | undefined {
   const index = plan.candidates.findIndex((_, i) => !tried.has(i));
   return index === -1 ? undefined : { index, constrained: false };
-}
-
-function metadataCategory(passthrough: Record<string, unknown>): unknown {
-  const m = passthrough.metadata;
-  return typeof m === "object" && m !== null && "category" in m ? m.category : undefined;
 }

@@ -1,8 +1,9 @@
+import type { Logger } from "pino";
 import type { ToolCallDelta, Usage, ValidationReport } from "../events/index.js";
 import type { Candidate } from "../providers/index.js";
-import { constrainedInstruction, type AnswerCheck, type AnswerValidator, type CheckResult } from "../validation/index.js";
+import { constrainedInstruction, readAnswerFormat, ResponseFormatError, type AnswerCheck, type AnswerValidator, type CheckResult } from "../validation/index.js";
 import type { Failure } from "./failure.js";
-import type { ValidationRecord, ValidationTry } from "./observer.js";
+import type { RequestObserver, ValidationRecord, ValidationTry } from "./observer.js";
 import { withInstruction, type ChatMessage } from "./request.js";
 
 /** What the pipeline needs for schema-validated answers (`response_format`). */
@@ -88,6 +89,28 @@ export interface Step {
 
 const TIER_RANK: Record<string, number> = { local: 0, cloud: 1 };
 
+/** Who hears how each check went. */
+export interface VerdictContext {
+  requestId: string;
+  observer: RequestObserver;
+  logger: Logger;
+}
+
+/**
+ * The request's `response_format`, compiled into its check: a ValidationRun, nothing to check
+ * (undefined), or the client's 400 for a format that cannot be checked.
+ */
+export function startValidation(responseFormat: unknown, deps: ValidationDeps | undefined, ctx: VerdictContext): ValidationRun | Failure | undefined {
+  if (!deps) return undefined;
+  try {
+    const format = readAnswerFormat(responseFormat);
+    return format && new ValidationRun(deps.validator.prepare(format), deps, ctx);
+  } catch (e) {
+    if (!(e instanceof ResponseFormatError)) throw e;
+    return { status: 400, type: "invalid_request_error", code: e.code, message: e.message, retryable: false };
+  }
+}
+
 /**
  * The validate → constrained retry → escalate policy for one request. Each provider gets a plain
  * attempt, then one constrained retry; then the next untried candidate of a higher tier (local →
@@ -106,6 +129,7 @@ export class ValidationRun {
   constructor(
     readonly check: AnswerCheck,
     private readonly deps: ValidationDeps,
+    private readonly ctx: VerdictContext,
   ) {}
 
   /** The messages of a constrained retry: the schema restated and the last answer's problems, first. */
@@ -117,8 +141,47 @@ export class ValidationRun {
     return new AttemptOutput(this.deps.maxAnswerChars);
   }
 
+  /**
+   * A finished attempt: the output to release (its answer validates, or the turn ended in tool
+   * calls, which are not checked), or the next step after an invalid answer (undefined: none left).
+   */
+  verdict(held: AttemptOutput, c: Candidate, step: Step, candidates: readonly Candidate[], tried: ReadonlySet<number>): { release: AttemptOutput } | { next: Step | undefined } {
+    if (held.sawToolCalls) {
+      this.released = "unchecked";
+      return { release: held };
+    }
+    const result = this.judge(held, c, step.constrained);
+    const event = { id: this.ctx.requestId, provider: c.provider.id, attempt: this.tries.length };
+    if (result.valid) {
+      this.ctx.observer.validation?.({ ...event, valid: true });
+      this.released = "valid";
+      return { release: held };
+    }
+    const next = this.next(candidates, step.index, step.constrained, tried);
+    const to = next && candidates[next.index]?.provider.id;
+    if (next?.action === "escalate") this.escalated = true;
+    this.ctx.observer.validation?.({
+      ...event,
+      valid: false,
+      errors: result.errors,
+      next: !next || to === undefined ? { action: "give_up" } : next.action === "retry" ? { action: "retry" } : { action: "escalate", to },
+    });
+    this.ctx.logger.warn(
+      { request_id: this.ctx.requestId, stage: "validation", provider: c.provider.id, attempt: this.tries.length, errors: result.errors, next: next?.action ?? "give_up", to },
+      "answer failed its response_format schema",
+    );
+    return { next };
+  }
+
+  /** Nothing validated: the last answer, to go out with `valid: false`; undefined when there is none or the request is strict. */
+  lastAnswer(): { output: AttemptOutput; candidate: Candidate } | undefined {
+    if (!this.lastInvalid || this.strictFailure()) return undefined;
+    this.released = "invalid";
+    return this.lastInvalid;
+  }
+
   /** Check a finished attempt's answer and remember how it went. */
-  judge(output: AttemptOutput, candidate: Candidate, constrained: boolean): CheckResult {
+  private judge(output: AttemptOutput, candidate: Candidate, constrained: boolean): CheckResult {
     const result: CheckResult = output.overflowed
       ? { valid: false, errors: [`the answer is longer than ${this.deps.maxAnswerChars} characters, the most held for a check`] }
       : this.check.check(output.text());
@@ -129,7 +192,7 @@ export class ValidationRun {
   }
 
   /** After an invalid answer from `candidates[index]`: the next step, or undefined when the attempts are spent. */
-  next(candidates: readonly Candidate[], index: number, constrained: boolean, tried: ReadonlySet<number>): (Step & { action: "retry" | "escalate" }) | undefined {
+  private next(candidates: readonly Candidate[], index: number, constrained: boolean, tried: ReadonlySet<number>): (Step & { action: "retry" | "escalate" }) | undefined {
     if (this.tries.length >= this.deps.maxAttempts) return undefined;
     if (!constrained) return { index, constrained: true, action: "retry" };
     const from = rank(candidates[index]);
@@ -138,14 +201,20 @@ export class ValidationRun {
     return to === undefined ? undefined : { index: to, constrained: false, action: "escalate" };
   }
 
-  report(): ValidationReport {
+  /** For `output.done`; undefined when the released turn was not checked (it ended in tool calls). */
+  report(): ValidationReport | undefined {
+    if (this.released === "unchecked") return undefined;
     const valid = this.released === "valid";
     const errors = this.lastInvalid?.errors;
     return { valid, attempts: this.tries.length, escalated: this.escalated, ...(!valid && errors && { errors }) };
   }
 
-  record(): ValidationRecord {
-    return { ...this.report(), tries: this.tries };
+  /** For the request log; undefined when no answer was checked. */
+  record(): ValidationRecord | undefined {
+    if (this.tries.length === 0) return undefined;
+    const valid = this.released === "valid";
+    const errors = this.lastInvalid?.errors;
+    return { valid, attempts: this.tries.length, escalated: this.escalated, ...(!valid && errors && { errors }), tries: this.tries };
   }
 
   /** Nothing validated and the request said `strict: true`: the failure it ends with. */
