@@ -1,6 +1,8 @@
 import { createHash } from "node:crypto";
 import { Ajv2020, type ErrorObject, type ValidateFunction } from "ajv/dist/2020.js";
+import type { RegExpEngine } from "ajv/dist/types/index.js";
 import ajvFormats from "ajv-formats";
+import { RE2JS, RE2JSException } from "re2js";
 import { ResponseFormatError, type AnswerFormat } from "./format.js";
 
 /** How one answer fared against its format. */
@@ -42,7 +44,8 @@ export function createAnswerValidator(opts: AnswerValidatorOptions): AnswerValid
   // addUsedSchema: false — a schema's `$id` is not registered, so two requests may reuse one.
   // strict: false — schemas from pydantic or zod carry keywords Ajv's strict mode refuses
   // (`discriminator`, `x-…`); an unknown keyword is an annotation, not an error.
-  const ajv = new Ajv2020({ strict: false, allErrors: true, logger: false, addUsedSchema: false });
+  // code.regExp — a schema's `pattern`s run on RE2 (linear time), never on the backtracking engine.
+  const ajv = new Ajv2020({ strict: false, allErrors: true, logger: false, addUsedSchema: false, code: { regExp: linearRegExp } });
   // ajv-formats is CommonJS: under NodeNext its default import is the module object.
   ajvFormats.default(ajv);
   const cache = new Map<string, ValidateFunction>();
@@ -90,6 +93,28 @@ export function createAnswerValidator(opts: AnswerValidatorOptions): AnswerValid
     },
   };
 }
+
+/**
+ * The client writes the pattern and the model writes the text: with JavaScript's backtracking
+ * engine, `^(a+)+$` against 30 characters would stall the event loop (and every other request)
+ * for minutes. RE2 matches in time linear in the text; the price is that lookaround and
+ * backreferences are not supported, which makes such a schema the client's 400.
+ */
+const linearRegExp: RegExpEngine = Object.assign(
+  (pattern: string) => {
+    let re: RE2JS;
+    try {
+      re = RE2JS.compile(RE2JS.translateRegExp(pattern));
+    } catch (e) {
+      if (!(e instanceof RE2JSException)) throw e;
+      throw new Error(`pattern ${JSON.stringify(pattern)} is not supported (patterns run on RE2, in linear time: no lookaround, no backreferences): ${e.message}`);
+    }
+    // Ajv keys compiled patterns by toString(): without one, every pattern would share the first.
+    return { test: (text: string) => re.test(text), toString: () => `/${pattern}/` };
+  },
+  // Only read by Ajv's standalone code generation, which the gateway does not use.
+  { code: 'require("re2js").RE2JS' },
+);
 
 /** Parse the answer as JSON, then run `errorsOf` on the value. */
 function parsed(text: string, errorsOf: (value: unknown) => string[]): CheckResult {
