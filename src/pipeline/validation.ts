@@ -147,6 +147,8 @@ export class ValidationRun {
    */
   verdict(held: AttemptOutput, c: Candidate, step: Step, candidates: readonly Candidate[], tried: ReadonlySet<number>): { release: AttemptOutput } | { next: Step | undefined } {
     if (held.sawToolCalls) {
+      // An earlier invalid answer was dropped for this turn: it still cost what it cost.
+      if (this.lastInvalid) this.discarded.push({ usage: this.lastInvalid.output.reportedUsage, candidate: this.lastInvalid.candidate });
       this.released = "unchecked";
       return { release: held };
     }

@@ -194,6 +194,17 @@ describe("schema-validated answers in the pipeline", () => {
     expect(r.validations).toEqual([]);
   });
 
+  it("a retry that ends in tool calls is released unchecked; the dropped answer still counts toward the cost", async () => {
+    const cost = { input_per_mtok: 1_000_000, output_per_mtok: 0 };
+    const call = { index: 0, id: "c1", type: "function" as const, function: { name: "weather", arguments: "{}" } };
+    const r = run([answering(PROSE), [delta({ toolCalls: [call] }), delta({ finishReason: "tool_calls", usage: { prompt_tokens: 10 } })]], { providers: [{ id: "a", tier: "cloud", cost }] });
+    await r.done;
+    expect(r.f.bodies).toHaveLength(2);
+    expect(r.events.map((e) => e.event)).toEqual(["summary.prompt", "summary.reasoning", "output.tool_calls", "output.done"]);
+    expect(doneOf(r.events)).not.toHaveProperty("validation");
+    expect(r.records[0]?.costUsd).toBe(20);
+  });
+
   it("json_object: an answer that is JSON but not an object is retried", async () => {
     const r = run([answering("[1, 2, 3]"), answering('{"ok": true}')], { req: { passthrough: { response_format: { type: "json_object" } } } });
     await r.done;
