@@ -28,6 +28,8 @@ export function shutdownMock(mock: MockUpstream): void {
  */
 export function createMockUpstream(options: DeepPartial<MockOptions> = {}): MockUpstream {
   let current = mergeOptions(defaultOptions(), options);
+  // The `scripts` queue as it is consumed: a copy, so the caller's array is never changed.
+  let queue = [...(current.scripts ?? [])];
   const log = createCallLog();
   const failures = createFailCounter();
   const endpoints = createEndpointRegistry(
@@ -47,10 +49,12 @@ export function createMockUpstream(options: DeepPartial<MockOptions> = {}): Mock
     },
     set options(next: MockOptions) {
       current = next;
+      queue = [...(current.scripts ?? [])];
       failures.reset();
     },
     configure(patch) {
       current = mergeOptions(current, patch);
+      if (patch.scripts !== undefined) queue = [...(current.scripts ?? [])];
       // New faults start counting afresh; otherwise "fail the next 2" would depend on history.
       if (patch.faults !== undefined) failures.reset();
     },
@@ -75,7 +79,7 @@ export function createMockUpstream(options: DeepPartial<MockOptions> = {}): Mock
   app.get("*", (c, next) => (/\/models\/?$/.test(c.req.path) ? c.json(modelList()) : next()));
   app.post("*", (c, next) =>
     /\/chat\/completions\/?$/.test(c.req.path)
-      ? handleChat(c, { options: () => current, log, failures, endpoints, lifetime: () => lifetime.signal })
+      ? handleChat(c, { options: () => current, log, failures, endpoints, lifetime: () => lifetime.signal, nextScript: () => queue.shift() })
       : next(),
   );
   app.notFound((c) => c.json(errorBody(404, `No route for ${c.req.method} ${c.req.path}`, "not_found"), 404));

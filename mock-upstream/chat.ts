@@ -9,7 +9,7 @@ import { chunk, completion, errorBody, usageChunk, usageFor } from "./openai.js"
 import type { CompletionIdentity } from "./openai.js";
 import { classifyCall, isRecord, promptText, readMessages, userText } from "./requests.js";
 import { resolveScenario, scriptMessage, scriptPieces } from "./scenarios.js";
-import { scriptedFrames, scriptedMessage } from "./script.js";
+import { scriptedFrames, scriptedMessage, type ScriptedChunk } from "./script.js";
 import { SSE_HEADERS, scriptedBody } from "./stream.js";
 import type { Frame } from "./stream.js";
 import { summarizeProgress, summarizePrompt, summarizeReasoning } from "./summarize.js";
@@ -25,6 +25,8 @@ export interface ChatDeps {
   endpoints: EndpointRegistry;
   /** Aborts when the mock shuts down, so no call outlives `close()`. */
   lifetime: () => AbortSignal;
+  /** The next queued script (`scripts`), taken by this call; undefined when the queue is empty. */
+  nextScript: () => ScriptedChunk[] | undefined;
 }
 
 function outgoingOf(c: Context): ServerResponse | undefined {
@@ -124,7 +126,7 @@ export async function handleChat(c: Context, deps: ChatDeps): Promise<Response> 
   const model = typeof body.model === "string" ? body.model : "";
   const headers = Object.fromEntries(c.req.raw.headers.entries());
   const call = deps.log.record({ kind, stream, model, path: c.req.path, body, headers });
-  const opts = deps.options();
+  let opts = deps.options();
 
   const signal = AbortSignal.any([c.req.raw.signal, deps.lifetime()]);
   signal.addEventListener("abort", () => deps.log.finish(call, "aborted"), { once: true });
@@ -152,6 +154,9 @@ export async function handleChat(c: Context, deps: ChatDeps): Promise<Response> 
     return c.json(completion(who, message, usageFor(promptText(messages), message)));
   }
 
+  // A queued script answers this call, and this call only.
+  const queued = deps.nextScript();
+  if (queued) opts = { ...opts, script: queued };
   const scenarioHeader = c.req.header("x-mock-scenario");
   if (!stream) {
     const scenario = resolveScenario(scenarioHeader, model, opts.scenario);

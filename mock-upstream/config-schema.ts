@@ -31,6 +31,8 @@ const faultsSchema = z.strictObject({
   hostile: z.enum(HOSTILE_MODES).optional(),
 });
 
+const scriptedChunk = z.strictObject({ delta: z.record(z.string(), z.unknown()), finish_reason: z.string().nullable().optional(), delayMs: ms.optional() });
+
 /** The body of `POST /_mock/config`: a strict DeepPartial<MockOptions>, so typos are reported. */
 export const configPatchSchema = z.strictObject({
   scenario: z.enum(["tagged", "think", "r1", "reasoning_content", "reasoning", "plain"]).optional(),
@@ -39,10 +41,8 @@ export const configPatchSchema = z.strictObject({
   chunkChars: z.number().int().positive().optional(),
   roleChunk: z.boolean().optional(),
   usageChunk: z.boolean().optional(),
-  script: z
-    .array(z.strictObject({ delta: z.record(z.string(), z.unknown()), finish_reason: z.string().nullable().optional(), delayMs: ms.optional() }))
-    .nullable()
-    .optional(),
+  script: z.array(scriptedChunk).nullable().optional(),
+  scripts: z.array(z.array(scriptedChunk)).nullable().optional(),
   latency: z
     .strictObject({
       headersMs: ms.optional(),

@@ -23,6 +23,7 @@ export function defaultOptions(): MockOptions {
     roleChunk: true,
     usageChunk: true,
     script: null,
+    scripts: null,
     longReasoningSeconds: 20,
     latency: { headersMs: 0, reasoningChunkMs: 0, answerChunkMs: 0, promptSummaryMs: 0, reasoningSummaryMs: 0, progressSummaryMs: 0 },
     faults: {},

@@ -111,6 +111,12 @@ export interface MockOptions {
   longReasoningSeconds: number;
   /** Exact chunks for main chat calls, overriding the scenario (see script.ts); null = none. */
   script: ScriptedChunk[] | null;
+  /**
+   * A queue of chunk scripts: each main chat call the mock answers takes the next one (a refused
+   * call takes none); once the queue is empty, `script` or the scenario answers. Setting it (in
+   * the constructor or `configure`) restarts the queue. E.g. an invalid answer once, then valid.
+   */
+  scripts: ScriptedChunk[][] | null;
   /** Management API: how long AWAKING (after a wake) or INITIALIZING (after a restart) lasts before RUNNING. */
   wakeDelayMs: number;
   /**

@@ -37,12 +37,20 @@ import { createFleet, type Fleet } from "./fleet/index.js";
 import { createResearchStep, createSearxngBackend } from "./research/index.js";
 import { createSummarizer } from "./summaries/index.js";
 import { createUpstreamClient } from "./upstream/index.js";
+import { createAnswerValidator } from "./validation/index.js";
 
 /**
  * Answer text held back before `summary.reasoning` (at most SUMMARY_TIMEOUT) above which the
  * gateway stops reading the upstream until the summary is out: bounded memory, nothing lost.
  */
 const MAX_HELD_CHARS = 256 * 1024;
+
+/**
+ * Schema-validated answers are held whole until checked. A longer one is cut here and counts as
+ * invalid (`response_format` answers are data, not essays); compiled schemas kept: the LRU's size.
+ */
+const MAX_CHECKED_ANSWER_CHARS = 1024 * 1024;
+const SCHEMA_CACHE_SIZE = 256;
 
 /** Everything the app needs from the outside world; tests pass fakes, main.ts the real ones. */
 export interface AppDeps {
@@ -247,6 +255,11 @@ export function createGateway(deps: AppDeps): Gateway {
         maxHeldChars: MAX_HELD_CHARS,
         inflight,
         progressIntervalMs: config.progressIntervalMs,
+        validation: {
+          validator: createAnswerValidator({ cacheSize: SCHEMA_CACHE_SIZE }),
+          maxAttempts: config.validationMaxAttempts,
+          maxAnswerChars: MAX_CHECKED_ANSWER_CHARS,
+        },
         ...(config.research.url && {
           research: createResearchStep({
             backend: createSearxngBackend({ url: config.research.url, fetch: deps.fetch }),

@@ -33,6 +33,8 @@ export interface Config {
   logLevel: string;
   /** Research mode: SEARCH_URL (unset = off), SEARCH_TIMEOUT, SEARCH_MAX_RESULTS. */
   research: { url: string | undefined; timeoutMs: number; maxResults: number };
+  /** VALIDATION_MAX_ATTEMPTS: answers checked per schema-validated request (retries and escalations included). */
+  validationMaxAttempts: number;
   /** Several providers and routes (SPEC §6); unset = one provider from UPSTREAM_*. */
   providersFile: string | undefined;
   /** Keep prompt and answer text in logs and the request log. */
@@ -109,6 +111,7 @@ export function loadConfig(env: EnvLike): Config {
     body: { timeoutMs: e.BODY_TIMEOUT * 1000, maxDepth: e.MAX_JSON_DEPTH, maxNodes: e.MAX_JSON_NODES },
     logLevel: e.LOG_LEVEL,
     research: { url: e.SEARCH_URL?.replace(/\/+$/, ""), timeoutMs: e.SEARCH_TIMEOUT * 1000, maxResults: e.SEARCH_MAX_RESULTS },
+    validationMaxAttempts: e.VALIDATION_MAX_ATTEMPTS,
     providersFile: e.PROVIDERS_FILE,
     logBodies: e.LOG_BODIES,
     requestLog: { enabled: e.REQUEST_LOG, databaseUrl: e.DATABASE_URL, dataDir: e.DATA_DIR },

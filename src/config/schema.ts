@@ -160,6 +160,8 @@ export const envSchema = z.object({
   SEARCH_TIMEOUT: seconds(5),
   // 20 is the hard cap (MAX_RESEARCH_RESULTS in src/research): more is a longer prompt, not a better answer.
   SEARCH_MAX_RESULTS: numberVar(5, { int: true, min: 1, max: 20 }),
+  // Schema-validated answers (`response_format`): answers checked per request, the first included.
+  VALIDATION_MAX_ATTEMPTS: numberVar(3, { int: true, min: 1, max: 10 }),
   LOG_LEVEL: z.preprocess(blankToUndefined, z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info")),
 });
 

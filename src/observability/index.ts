@@ -22,6 +22,7 @@ export {
   type MonitorLevel,
   type MonitorOptions,
   type MonitorStats,
+  type ValidationTally,
 } from "./monitor.js";
 export { createTimeSeries, type BucketLatency, type Series, type SeriesBucket, type SeriesOptions, type TimeSeries } from "./series.js";
 export { LATENCY_KEYS, nearestRank, percentiles, type Breakdown, type LatencyKey, type Percentiles, type WindowStats } from "./stats.js";

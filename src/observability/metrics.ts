@@ -86,6 +86,10 @@ export function createMetrics(opts: MetricsOptions = {}): Metrics {
   const summaryFallbacks = new Counter({ name: "gateway_summary_fallbacks_total", help: "Summaries replaced by the sentence fallback.", labelNames: ["stage"] as const, registers });
   const progressCalls = new Counter({ name: "gateway_progress_summaries_total", help: "Progress-summary ticks by outcome: sent, skipped_busy (one still in flight), failed.", labelNames: ["outcome"] as const, registers });
   const progressSeconds = new Histogram({ name: "gateway_progress_summary_seconds", help: "Duration of progress-summary calls that were sent.", buckets: [...LATENCY_BUCKETS_SECONDS], registers });
+  // Schema-validated answers (the hybrid-inference seed's fallback_validation_failures and cloud_escalation_count).
+  const validations = new Counter({ name: "gateway_validations_total", help: "Answers checked against their response_format schema, by the provider that gave them and the outcome (valid, invalid).", labelNames: ["provider", "outcome"] as const, registers });
+  const validationRetries = new Counter({ name: "gateway_validation_retries_total", help: "Constrained retries on the same provider after an answer failed its schema.", labelNames: ["provider"] as const, registers });
+  const escalations = new Counter({ name: "gateway_escalations_total", help: "Moves to another provider (a higher tier first) after answers failed their schema.", labelNames: ["from", "to"] as const, registers });
   const disconnects = new Counter({ name: "gateway_client_disconnects_total", help: "Requests the client left before the end.", registers });
   const tokens = new Counter({ name: "gateway_tokens_total", help: "Tokens reported by the upstream.", labelNames: ["model", "kind"] as const, registers });
   const cost = new Counter({ name: "gateway_cost_usd_total", help: "Estimated upstream cost in US dollars.", labelNames: ["model"] as const, registers });
@@ -131,6 +135,11 @@ export function createMetrics(opts: MetricsOptions = {}): Metrics {
     progress({ outcome, latencyMs }) {
       progressCalls.inc({ outcome });
       if (latencyMs !== undefined) progressSeconds.observe(latencyMs / 1000);
+    },
+    validation({ provider, valid, next }) {
+      validations.inc({ provider, outcome: valid ? "valid" : "invalid" });
+      if (next?.action === "retry") validationRetries.inc({ provider });
+      else if (next?.action === "escalate") escalations.inc({ from: provider, to: next.to });
     },
     finished,
   };

@@ -5,7 +5,7 @@ import { computeWindowStats, toSample, type RequestSample, type WindowStats } fr
 
 export type MonitorLevel = "info" | "warn" | "error";
 /** The known event types; other rooms may add their own without a change here. */
-export type MonitorEventType = "request" | "retry" | "failover" | "summary_fallback" | "cooldown" | "circuit" | "strategy" | "reset" | (string & {});
+export type MonitorEventType = "request" | "retry" | "failover" | "summary_fallback" | "validation" | "cooldown" | "circuit" | "strategy" | "reset" | (string & {});
 
 /** One line of `GET /v1/monitoring/logs`. */
 export interface MonitorEvent {
@@ -21,7 +21,15 @@ export interface MonitorEvent {
 /** What `record()` takes: `ts` defaults to the monitor's clock. */
 export type MonitorEventInput = Omit<MonitorEvent, "ts"> & { ts?: string };
 
+/** Schema-checked answers of one provider, over the last `window_size` checks. */
+export interface ValidationTally {
+  checked: number;
+  failed: number;
+}
+
 export type MonitorStats = WindowStats & {
+  /** Checked answers per provider (`response_format`): a provider whose answers keep failing shows here. */
+  validation: Record<string, ValidationTally>;
   uptime_seconds: number;
   in_flight: number;
   /** How many finished requests the window holds at most: the totals cover the last this many. */
@@ -83,6 +91,8 @@ export function createMonitor(opts: MonitorOptions): Monitor {
   const { now } = opts;
   const events = createRing<MonitorEvent>(opts.capacity ?? 1000);
   const window = createRing<RequestSample>(opts.windowSize ?? 2000);
+  // One entry per checked answer: a request may check several, from several providers.
+  const checks = createRing<{ provider: string; valid: boolean }>(opts.windowSize ?? 2000);
   const timeSeries = createTimeSeries({
     now,
     random: opts.random ?? Math.random,
@@ -142,13 +152,20 @@ export function createMonitor(opts: MonitorOptions): Monitor {
     summaryFallback({ id, stage, code }) {
       record({ level: "warn", type: "summary_fallback", message: `${stage} fell back to sentences (${code})`, request_id: id });
     },
+    validation({ id, provider, valid, attempt, errors, next }) {
+      checks.push({ provider, valid });
+      if (valid) return;
+      const then = next?.action === "retry" ? "retrying with the schema restated" : next?.action === "escalate" ? `escalating to ${next.to}` : "no attempts left";
+      const why = errors?.[0] === undefined ? "" : `: ${errors[0]}`;
+      record({ level: "warn", type: "validation", message: `answer ${attempt} from ${provider} failed its schema${why}; ${then}`, request_id: id, provider });
+    },
     finished,
     record,
     logs(count = DEFAULT_LOG_COUNT) {
       return events.last(Number.isFinite(count) ? count : DEFAULT_LOG_COUNT);
     },
     stats() {
-      return { uptime_seconds: uptimeSeconds(), ...computeWindowStats(window.toArray()), in_flight: open.size, window_size: window.capacity };
+      return { uptime_seconds: uptimeSeconds(), ...computeWindowStats(window.toArray()), validation: tallyChecks(checks.toArray()), in_flight: open.size, window_size: window.capacity };
     },
     series: (minutes) => timeSeries.read(minutes),
     seriesMinutes: timeSeries.keepMinutes,
@@ -171,4 +188,15 @@ export function createMonitor(opts: MonitorOptions): Monitor {
       };
     },
   };
+}
+
+function tallyChecks(checks: readonly { provider: string; valid: boolean }[]): Record<string, ValidationTally> {
+  // Provider ids come from the configuration, but a null prototype costs nothing and keeps "__proto__" ordinary.
+  const out = Object.create(null) as Record<string, ValidationTally>;
+  for (const c of checks) {
+    const t = (out[c.provider] ??= { checked: 0, failed: 0 });
+    t.checked++;
+    if (!c.valid) t.failed++;
+  }
+  return out;
 }

@@ -51,6 +51,7 @@ function fanOut(observers: readonly RequestObserver[], onError: ObserverErrorHan
     failover: (info) => call("failover", info),
     summaryFallback: (info) => call("summaryFallback", info),
     progress: (info) => call("progress", info),
+    validation: (info) => call("validation", info),
     finished: (record) => call("finished", record),
   };
 }

@@ -1,6 +1,6 @@
 import type { EventData, Source, ToolCallDelta, Usage, Timings, ValidationReport } from "../events/index.js";
 import type { Failure } from "./failure.js";
-import type { StageSink } from "./run.js";
+import type { StageSink } from "./deps.js";
 
 /** A whole tool call, as a non-streamed `message.tool_calls[]` carries it. */
 export interface ToolCall {

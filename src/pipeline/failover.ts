@@ -1,3 +1,4 @@
+import type { Logger } from "pino";
 import type { Candidate, RoutePlan, Router } from "../providers/index.js";
 import { UpstreamError, type UpstreamClient } from "../upstream/index.js";
 import type { RequestObserver } from "./observer.js";
@@ -70,4 +71,33 @@ export async function completeVia(
     }
   }
   throw last ?? noProvider(plan);
+}
+
+/** One retry of an upstream call, as the pipeline reports it. */
+export interface RetryInfo {
+  provider: string;
+  attempt: number;
+  maxRetries?: number;
+  delayMs?: number;
+  error: UpstreamError;
+}
+
+/** Tell the observers, and log, that an upstream call failed and is being retried. */
+export function logRetry(deps: { observer: RequestObserver; logger: Logger }, requestId: string, stage: string, info: RetryInfo): void {
+  const { error } = info;
+  deps.observer.retry({ id: requestId, provider: info.provider, attempt: info.attempt, status: error.status, code: error.code });
+  deps.logger.warn(
+    {
+      request_id: requestId,
+      provider: info.provider,
+      stage,
+      attempt: info.attempt,
+      max_retries: info.maxRetries,
+      delay_ms: info.delayMs === undefined ? undefined : Math.round(info.delayMs),
+      status: error.status,
+      code: error.code,
+      err: error.message,
+    },
+    "upstream call failed; retrying",
+  );
 }

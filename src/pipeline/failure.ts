@@ -1,3 +1,4 @@
+import type { Stage } from "../events/index.js";
 import { UpstreamError } from "../upstream/index.js";
 import { RequestEnded } from "../util/index.js";
 
@@ -16,6 +17,8 @@ export interface Failure {
   /** Sent as `Retry-After` (seconds, rounded up) when known. */
   retryAfterMs?: number;
   headers?: Record<string, string>;
+  /** Where a failure after the stream began comes from, for the staged `error` event; default `upstream`. */
+  stage?: Stage;
 }
 
 /** OpenAI's error `type` for a status; the SDKs pick their error class by status alone. */

@@ -1,4 +1,6 @@
-export { runStaged, type PipelineDeps, type StageSink } from "./run.js";
+export { runStaged } from "./run.js";
+export type { PipelineDeps, StageSink } from "./deps.js";
+export type { ValidationDeps } from "./validation.js";
 export { createCollector, createToolCallAssembler, type Collected, type ToolCall } from "./collect.js";
 export { failureOf, typeForStatus, type Failure } from "./failure.js";
 export { createInflight, type Inflight } from "./inflight.js";

@@ -1,4 +1,4 @@
-import type { RouteInfo, Stage, Timings, Usage } from "../events/index.js";
+import type { RouteInfo, Stage, Timings, Usage, ValidationReport } from "../events/index.js";
 
 /** How a request ended, from the gateway's point of view. */
 export type RequestOutcome =
@@ -37,6 +37,32 @@ export interface RequestRecord {
   answer: string | null;
   /** The name of the API key the request came with; absent when keys are off or none was used. */
   keyName?: string;
+  /** Schema-validated answers (`response_format`): the report and each checked answer's provider; absent otherwise. */
+  validation?: ValidationRecord;
+}
+
+/** One checked answer, for the request log. */
+export interface ValidationTry {
+  provider: string;
+  /** Asked with the constrained instruction (the schema restated). */
+  constrained: boolean;
+  valid: boolean;
+}
+
+/** What the request log keeps of a schema-checked request: the report, and which provider gave each checked answer. */
+export type ValidationRecord = ValidationReport & { tries: ValidationTry[] };
+
+/** One checked answer (`response_format`), and what the gateway does next when it failed. */
+export interface ValidationEvent {
+  id: string;
+  provider: string;
+  valid: boolean;
+  /** 1-based among the request's checked answers. */
+  attempt: number;
+  /** The validator's errors, when invalid. */
+  errors?: string[];
+  /** After an invalid answer: the same provider once more, another provider, or no more attempts. */
+  next?: { action: "retry" } | { action: "escalate"; to: string } | { action: "give_up" };
 }
 
 /**
@@ -50,6 +76,8 @@ export interface RequestObserver {
   summaryFallback(info: { id: string; stage: Exclude<Stage, "upstream">; code: string }): void;
   /** What one progress-summary tick did (optional: most observers do not care). */
   progress?(info: { id: string; outcome: "sent" | "skipped_busy" | "failed"; latencyMs?: number }): void;
+  /** A schema-checked answer was judged (optional: most observers do not care). */
+  validation?(info: ValidationEvent): void;
   finished(record: RequestRecord): void;
 }
 

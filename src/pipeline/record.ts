@@ -1,6 +1,6 @@
 import type { RouteInfo, Timings, Usage } from "../events/index.js";
 import type { Candidate } from "../providers/index.js";
-import type { RequestOutcome, RequestRecord } from "./observer.js";
+import type { RequestOutcome, RequestRecord, ValidationRecord } from "./observer.js";
 import type { StagedRequest } from "./request.js";
 
 export interface RecordInput {
@@ -22,6 +22,10 @@ export interface RecordInput {
   attempts: number;
   answer: string | null;
   logBodies: boolean;
+  /** Schema-checked requests: the report and its tries. */
+  validation?: ValidationRecord | undefined;
+  /** Answers dropped for failing their schema: they cost what they cost, though the client never saw them. */
+  discarded?: readonly { usage: Usage | undefined; candidate: Candidate }[];
 }
 
 /** The request-log row and metrics sample for one finished request. */
@@ -42,16 +46,24 @@ export function buildRecord(i: RecordInput): RequestRecord {
     timings: { ...i.timings },
     upstreamTtfbMs: i.ttfb,
     usage: i.usage,
-    costUsd: cost(i.usage, i.served),
+    costUsd: totalCost(i),
     promptSummary: i.summaries.prompt ?? null,
     reasoningSummary: i.summaries.reasoning ?? null,
     summaryFallbacks: i.fallbacks,
-    retries: Math.max(0, i.attempts - 1 - i.failovers),
+    // Upstream retries only: attempts made because an answer failed its schema are counted apart.
+    retries: Math.max(0, i.attempts - 1 - i.failovers - Math.max(0, (i.validation?.tries.length ?? 0) - 1)),
     failovers: i.failovers,
     requestBody: i.logBodies ? i.req.body : null,
     answer: i.answer,
     ...(i.req.keyName !== undefined && { keyName: i.req.keyName }),
+    ...(i.validation && { validation: i.validation }),
   };
+}
+
+/** The answer's cost plus that of the answers dropped for failing their schema; null when none is known. */
+function totalCost(i: RecordInput): number | null {
+  const parts = [cost(i.usage, i.served), ...(i.discarded ?? []).map((d) => cost(d.usage ?? null, d.candidate))].filter((c): c is number => c !== null);
+  return parts.length === 0 ? null : parts.reduce((a, b) => a + b, 0);
 }
 
 /** Estimated from the served provider's price list; null when either is unknown. */

@@ -1,4 +1,5 @@
 import type { CapabilityMode } from "../config/index.js";
+import { classifyTask, type RoutePlan, type Router } from "../providers/index.js";
 import type { ResearchRequest } from "./research.js";
 
 /** A chat message as the gateway needs it; other fields on a message pass through untouched. */
@@ -58,6 +59,15 @@ function withTagInstruction(messages: ChatMessage[]): ChatMessage[] {
   return [{ role: "system", content: TAG_INSTRUCTION }, ...messages];
 }
 
+/** The messages with `instruction` first: merged into a leading system message (some chat templates accept only one), or added as one. */
+export function withInstruction(messages: readonly ChatMessage[], instruction: string): ChatMessage[] {
+  const first = messages[0];
+  if (first && first.role === "system" && typeof first.content === "string") {
+    return [{ ...first, content: `${instruction}\n\n${first.content}` }, ...messages.slice(1)];
+  }
+  return [{ role: "system", content: instruction }, ...messages];
+}
+
 /** The text the prompt summary is made from: the latest user turn, with a little context before it. */
 export function promptText(messages: ChatMessage[]): string {
   const turns = messages.filter((m) => m.role !== "system").slice(-3);
@@ -75,6 +85,19 @@ export function contentText(content: unknown): string {
     .map((p: unknown) => (typeof p === "object" && p !== null && "text" in p && typeof p.text === "string" ? p.text : ""))
     .filter(Boolean)
     .join("\n");
+}
+
+/** Where a request goes: the route's candidates, local first for a routine task when the route has local providers. */
+export function planFor(req: StagedRequest, router: Router): RoutePlan {
+  const classification = router.usesTaskRouting
+    ? classifyTask({ header: req.taskCategory, metadataCategory: metadataCategory(req.passthrough), text: req.messages.map((m) => contentText(m.content)).join("\n") }, router.taskRouting)
+    : undefined;
+  return router.plan(req.model, { kind: "chat", classification });
+}
+
+function metadataCategory(passthrough: Record<string, unknown>): unknown {
+  const m = passthrough.metadata;
+  return typeof m === "object" && m !== null && "category" in m ? m.category : undefined;
 }
 
 function isRecord(v: unknown): v is Record<string, unknown> {

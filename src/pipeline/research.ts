@@ -1,5 +1,5 @@
 import type { Source } from "../events/index.js";
-import type { ChatMessage } from "./request.js";
+import { withInstruction, type ChatMessage } from "./request.js";
 
 /** What a request asked of research mode (`research: true` or `{query, max_results}`). */
 export interface ResearchRequest {
@@ -29,9 +29,5 @@ export interface ResearchStep {
 
 /** The messages with the research instruction first (merged into a leading system message). */
 export function withResearch(messages: readonly ChatMessage[], instruction: string): ChatMessage[] {
-  const first = messages[0];
-  if (first && first.role === "system" && typeof first.content === "string") {
-    return [{ ...first, content: `${instruction}\n\n${first.content}` }, ...messages.slice(1)];
-  }
-  return [{ role: "system", content: instruction }, ...messages];
+  return withInstruction(messages, instruction);
 }

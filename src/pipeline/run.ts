@@ -1,54 +1,20 @@
-import type { Logger } from "pino";
 import type { RouteInfo, StagedEvent, Timings, Usage } from "../events/index.js";
-import { classifyTask, type Candidate, type RoutePlan } from "../providers/index.js";
-import { createReasoningCollector, createReasoningSeparator, resolveCapabilityFor, type CapabilityRule, type ParsedPart, type ReasoningCollector, type ReasoningSeparator } from "../reasoning/index.js";
-import type { Summarize, SummaryKind } from "../summaries/index.js";
+import type { Candidate, RoutePlan } from "../providers/index.js";
+import { createReasoningCollector, createReasoningSeparator, resolveCapabilityFor, type ParsedPart, type ReasoningCollector, type ReasoningSeparator } from "../reasoning/index.js";
+import type { SummaryKind } from "../summaries/index.js";
 import { reportsNativeReasoning, type UpstreamDelta, type UpstreamError } from "../upstream/index.js";
 import { childController, FINISHED, RequestEnded, type ChildController } from "../util/index.js";
 import { failureOf, type Failure } from "./failure.js";
-import { asUpstreamError, completeVia, noProvider, reportFailure, retriesFor, type FailoverDeps } from "./failover.js";
-import type { Inflight } from "./inflight.js";
+import type { PipelineDeps, StageSink } from "./deps.js";
+import { asUpstreamError, completeVia, logRetry, noProvider, reportFailure, retriesFor, type RetryInfo } from "./failover.js";
 import { createProgressReporter, type ProgressReporter } from "./progress.js";
-import { withResearch, type ResearchStep } from "./research.js";
+import { withResearch } from "./research.js";
 import type { Source } from "../events/index.js";
-import type { RequestObserver, RequestOutcome } from "./observer.js";
+import type { RequestOutcome } from "./observer.js";
 import { createOrderedEmitter, type OrderedEmitter } from "./ordering.js";
 import { buildRecord } from "./record.js";
-import { buildUpstreamBody, contentText, promptText, type StagedRequest } from "./request.js";
-
-export interface PipelineDeps extends FailoverDeps {
-  summarize: Summarize;
-  logger: Logger;
-  observer: RequestObserver;
-  wallClock: () => number;
-  maxReasoningChars: number;
-  parseReasoningFields: boolean;
-  capabilities: readonly CapabilityRule[];
-  logBodies: boolean;
-  /** REQUEST_DEADLINE: no request runs longer than this, however lively its upstream. */
-  deadlineMs: number;
-  /** Answer held back before `summary.reasoning` above this pauses reading the upstream. */
-  maxHeldChars: number;
-  /** Every running request, so shutdown can end them. */
-  inflight?: Inflight;
-  /** REASONING_PROGRESS_SECONDS in ms: progress summaries while reasoning streams; 0 = off. */
-  progressIntervalMs: number;
-  /** Research mode's search (SEARCH_URL); absent = research requests are answered without sources. */
-  research?: ResearchStep;
-}
-
-/** Where a request's output goes: a surface's response writer, or a collector. */
-export interface StageSink {
-  event(e: StagedEvent): void;
-  /** The upstream accepted the request (its headers are in): the response may commit now. */
-  accepted?(): void;
-  /** End the request with a failure; returns the HTTP status it ended with. */
-  fail(f: Failure): number;
-  /** The provider now serving the request, for the `x-gateway-provider` header. */
-  provider?(id: string): void;
-  /** Backpressure: while the client is behind, a promise to await before reading on. */
-  ready?(): Promise<void> | undefined;
-}
+import { buildUpstreamBody, planFor, promptText, type StagedRequest } from "./request.js";
+import { startValidation, ValidationRun, type AttemptOutput, type OutputTarget, type Step } from "./validation.js";
 
 /**
  * One request, start to finish: the prompt summary and the upstream stream start together; the
@@ -93,6 +59,20 @@ class Run {
   private messages: StagedRequest["messages"];
   /** Live progress summaries while reasoning streams (streamed requests only). */
   private readonly progress: ProgressReporter | undefined;
+  /** `response_format` with a check: its attempts so far; absent for other requests. */
+  private validation: ValidationRun | undefined;
+  /** Where the current attempt's answer goes: the client, or (validation) a buffer held for the check. */
+  private target: OutputTarget;
+  /** Straight to the client, through the ordering. */
+  private readonly live: OutputTarget = {
+    answer: (text) => this.out.answer(text),
+    toolCalls: (calls) => {
+      this.sawToolCalls = true;
+      this.out.toolCalls(calls);
+    },
+    finish: (reason) => (this.finishReason = reason),
+    usage: (usage) => (this.usage = usage),
+  };
 
   constructor(
     private readonly req: StagedRequest,
@@ -105,6 +85,7 @@ class Run {
     this.stop = childController(clientSignal);
     this.reasoning = createReasoningCollector(deps.maxReasoningChars);
     this.messages = req.messages;
+    this.target = this.live;
     this.out = createOrderedEmitter(req.requestId, (e) => this.emit(e), () => (this.timings.first_output = this.elapsed()), {
       expectSources: req.research !== undefined,
       maxHeldChars: deps.maxHeldChars,
@@ -122,7 +103,11 @@ class Run {
     );
     const untrack = deps.inflight?.track(this.stop);
     try {
-      const plan = this.plan();
+      // A format the gateway cannot check is the client's mistake: refused before any call.
+      const checked = startValidation(req.passthrough.response_format, deps.validation, { requestId: req.requestId, observer: deps.observer, logger: deps.logger });
+      if (checked instanceof ValidationRun) this.validation = checked;
+      else if (checked) return this.failWith(checked, "rejected");
+      const plan = planFor(req, deps.router);
       if (plan.candidates.length === 0) return this.fail(noProvider(plan));
       this.promptTask = this.summarizeInto("prompt", promptText(req.messages), (r) => {
         this.timings.prompt_summary = this.elapsed();
@@ -133,7 +118,10 @@ class Run {
       const failure = await this.streamFrom(plan);
       if (failure) return this.fail(failure);
       await Promise.all([this.promptTask, this.reasoningTask]);
+      const invalid = this.validation?.strictFailure();
+      if (invalid) return this.failWith(invalid, "upstream_error");
       this.timings.total = this.elapsed();
+      const validation = this.validation?.report();
       const finishReason = this.finishReason ?? (this.sawToolCalls ? "tool_calls" : null);
       this.out.done({
         finish_reason: finishReason,
@@ -141,6 +129,7 @@ class Run {
         timings: this.timings,
         ...(this.route && { route: this.route }),
         ...(req.research && { sources: this.sources }),
+        ...(validation && { validation }),
       });
       this.finish("ok", 200);
     } catch (e) {
@@ -171,17 +160,6 @@ class Run {
       this.deps.observer.summaryFallback({ id: this.req.requestId, stage: e.data.stage, code: e.data.code });
     }
     this.sink.event(e);
-  }
-
-  private plan(): RoutePlan {
-    const { deps, req } = this;
-    const classification = deps.router.usesTaskRouting
-      ? classifyTask(
-          { header: req.taskCategory, metadataCategory: metadataCategory(req.passthrough), text: req.messages.map((m) => contentText(m.content)).join("\n") },
-          deps.router.taskRouting,
-        )
-      : undefined;
-    return deps.router.plan(req.model, { kind: "chat", classification });
   }
 
   /**
@@ -260,35 +238,59 @@ class Run {
   }
 
   /**
-   * Streams from the plan's candidates until one completes. Returns the failure that ended the
-   * request when none did; throws when the request was cancelled.
+   * Streams from the plan's candidates until one completes (and, for a schema-checked request,
+   * its answer validates or the attempts are spent). Returns the failure that ended the request
+   * when none did; throws when the request was cancelled.
    */
   private async streamFrom(plan: RoutePlan): Promise<UpstreamError | undefined> {
     const { deps } = this;
+    const tried = new Set<number>();
     let lastError: UpstreamError | undefined;
-    for (const [i, c] of plan.candidates.entries()) {
-      if (!(await deps.router.acquire(c))) continue;
+    let step: Step | undefined = { index: 0, constrained: false };
+    while (step) {
+      const c = plan.candidates[step.index] as Candidate;
+      tried.add(step.index);
+      if (!(await deps.router.acquire(c))) {
+        step = nextUntried(plan, tried);
+        continue;
+      }
       try {
-        await this.attempt(plan, i, c);
-        this.served = c;
-        return undefined;
+        const held = await this.attempt(plan, step.index, c, step.constrained);
+        const verdict = held && this.validation?.verdict(held, c, step, plan.candidates, tried);
+        if (!verdict || "release" in verdict) {
+          if (verdict) this.release(verdict.release);
+          this.served = c;
+          return undefined;
+        }
+        step = verdict.next;
       } catch (e) {
         lastError = asUpstreamError(e);
         if (this.stop.signal.aborted) throw lastError;
         this.attempts++;
         reportFailure(deps.router, c, lastError);
-        const next = plan.candidates[i + 1];
-        if (this.out.outputStarted || !lastError.failoverable || !next) break;
-        this.failOver(c, next, lastError);
+        const next = nextUntried(plan, tried);
+        const to = next && plan.candidates[next.index];
+        if (this.out.outputStarted || !lastError.failoverable || !to) step = undefined;
+        else {
+          this.failOver(c, to, lastError);
+          step = next;
+        }
       } finally {
         deps.router.release(c);
+        // Whatever happens next (a release, a retry, a failover) starts from the live output.
+        this.target = this.live;
       }
     }
+    // Nothing validated, or the attempt after an invalid answer failed: the last answer stands (valid: false).
+    if (this.validation?.lastInvalid) return this.giveUp(this.validation);
     return lastError ?? noProvider(plan);
   }
 
-  /** One provider: open its stream (retrying before the first byte), then relay it. */
-  private async attempt(plan: RoutePlan, index: number, c: Candidate): Promise<void> {
+  /**
+   * One provider: open its stream (retrying before the first byte), then relay it. For a
+   * schema-checked request the answer is held and returned for its verdict.
+   */
+  private async attempt(plan: RoutePlan, index: number, c: Candidate, constrained: boolean): Promise<AttemptOutput | undefined> {
     const { deps, req, sink } = this;
     this.route = { provider: c.provider.id, strategy: plan.strategy, reason: plan.reason, attempts: this.attempts + 1 };
     sink.provider?.(c.provider.id);
@@ -297,7 +299,10 @@ class Run {
     // A native API with its own reasoning field needs no tag instruction: a model that followed it
     // would put the tags into its answer.
     const mode = capability === "auto" && reportsNativeReasoning(c.provider.target) ? "fields" : capability;
-    const upstream = await deps.client.stream(c.provider.target, buildUpstreamBody({ ...req, messages: this.messages }, mode, c.upstreamModel), this.stop.signal, {
+    const messages = constrained && this.validation ? this.validation.constrained(this.messages) : this.messages;
+    const held = this.validation?.newOutput();
+    this.target = held ?? this.live;
+    const upstream = await deps.client.stream(c.provider.target, buildUpstreamBody({ ...req, messages }, mode, c.upstreamModel), this.stop.signal, {
       maxRetries,
       onRetry: (info) => {
         this.logRetry("upstream", { provider: c.provider.id, ...info });
@@ -311,6 +316,8 @@ class Run {
     const separator = createReasoningSeparator({ mode, useReasoningFields: deps.parseReasoningFields });
     for await (const d of upstream.deltas) {
       this.relay(d, separator);
+      // An answer too long to hold for its check: stop reading (leaving closes the upstream stream).
+      if (held?.overflowed) break;
       // Backpressure: held answer at its cap, or a client that is not reading. Waiting here
       // stops reading the upstream, so TCP slows it down too.
       const wait = this.out.waitForRoom() ?? sink.ready?.();
@@ -318,6 +325,7 @@ class Run {
     }
     this.take(separator.end());
     deps.router.success(c, this.ttfb);
+    return held;
   }
 
   /** The per-chunk path: one upstream delta through the separator into the ordered output. */
@@ -325,12 +333,9 @@ class Run {
     if (d.content !== undefined || d.reasoning !== undefined || d.toolCalls !== undefined) {
       this.take(separator.push({ content: d.content, reasoning: d.reasoning, toolCalls: d.toolCalls !== undefined }));
     }
-    if (d.toolCalls !== undefined) {
-      this.sawToolCalls = true;
-      this.out.toolCalls(d.toolCalls);
-    }
-    if (d.finishReason !== undefined) this.finishReason = d.finishReason;
-    if (d.usage !== undefined) this.usage = d.usage;
+    if (d.toolCalls !== undefined) this.target.toolCalls(d.toolCalls);
+    if (d.finishReason !== undefined) this.target.finish(d.finishReason);
+    if (d.usage !== undefined) this.target.usage(d.usage);
   }
 
   private take(parts: ParsedPart[]): void {
@@ -340,9 +345,25 @@ class Run {
           this.reasoning.append(p.text);
           this.progress?.reasoning(p.text);
         }
-      } else if (p.type === "answer") this.out.answer(p.text);
+      } else if (p.type === "answer") this.target.answer(p.text);
       else this.onReasoningEnd();
     }
+  }
+
+  /** Hand a held attempt's output to the client. */
+  private release(held: AttemptOutput): void {
+    held.replay(this.live);
+  }
+
+  /** No answer validated: the last one goes out with `valid: false`, unless the request asked for strictness (then nothing does). */
+  private giveUp(v: ValidationRun): undefined {
+    const last = v.lastAnswer();
+    if (!last) return undefined;
+    this.served = last.candidate;
+    if (this.route) this.route.provider = last.candidate.provider.id;
+    this.sink.provider?.(last.candidate.provider.id);
+    this.release(last.output);
+    return undefined;
   }
 
   /** Reasoning is over: summarise it now, not when the stream ends. */
@@ -371,27 +392,15 @@ class Run {
     if (!this.reasoningTask) this.reasoning = createReasoningCollector(this.deps.maxReasoningChars);
   }
 
-  private logRetry(stage: string, info: { provider: string; attempt: number; maxRetries?: number; delayMs?: number; error: UpstreamError }): void {
-    const { error } = info;
-    this.deps.observer.retry({ id: this.req.requestId, provider: info.provider, attempt: info.attempt, status: error.status, code: error.code });
-    this.deps.logger.warn(
-      {
-        request_id: this.req.requestId,
-        provider: info.provider,
-        stage,
-        attempt: info.attempt,
-        max_retries: info.maxRetries,
-        delay_ms: info.delayMs === undefined ? undefined : Math.round(info.delayMs),
-        status: error.status,
-        code: error.code,
-        err: error.message,
-      },
-      "upstream call failed; retrying",
-    );
+  private logRetry(stage: string, info: RetryInfo): void {
+    logRetry(this.deps, this.req.requestId, stage, info);
   }
 
   private fail(e: UpstreamError | RequestEnded, outcome: RequestOutcome = "upstream_error"): void {
-    const f = failureOf(e);
+    this.failWith(failureOf(e), outcome);
+  }
+
+  private failWith(f: Failure, outcome: RequestOutcome): void {
     this.finish(outcome, this.sink.fail(f), f);
   }
 
@@ -418,6 +427,8 @@ class Run {
         attempts: this.attempts,
         answer: deps.logBodies ? this.answer.join("") : null,
         logBodies: deps.logBodies,
+        validation: this.validation?.record(),
+        discarded: this.validation?.discarded,
       }),
     );
     const log = { request_id: req.requestId, model: req.model, provider: this.route?.provider, outcome, status: httpStatus, timings: this.timings, usage: this.usage, attempts: this.attempts };
@@ -426,7 +437,8 @@ class Run {
   }
 }
 
-function metadataCategory(passthrough: Record<string, unknown>): unknown {
-  const m = passthrough.metadata;
-  return typeof m === "object" && m !== null && "category" in m ? m.category : undefined;
+/** The first candidate not tried yet, in the route's order. */
+function nextUntried(plan: RoutePlan, tried: ReadonlySet<number>): Step | undefined {
+  const index = plan.candidates.findIndex((_, i) => !tried.has(i));
+  return index === -1 ? undefined : { index, constrained: false };
 }

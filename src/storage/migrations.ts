@@ -77,6 +77,13 @@ CREATE INDEX requests_key_name_idx ON requests (key_name, started_at DESC);
 CREATE INDEX requests_provider_idx ON requests (provider, started_at DESC);
 `,
   },
+  {
+    id: 4,
+    name: "add_validation",
+    // Schema-validated answers: {valid, attempts, escalated, errors?, tries: [{provider, constrained, valid}]};
+    // null for requests without a checked response_format.
+    sql: "ALTER TABLE requests ADD COLUMN validation jsonb;",
+  },
 ];
 
 // First half of the advisory-lock key: an arbitrary constant that names "the request-log schema

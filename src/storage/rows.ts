@@ -1,6 +1,6 @@
 import type { RouteInfo, Usage } from "../events/index.js";
 // Type-only: the record shape belongs to the pipeline (its index does not re-export it yet).
-import type { RequestOutcome, RequestRecord } from "../pipeline/observer.js";
+import type { RequestOutcome, RequestRecord, ValidationRecord } from "../pipeline/observer.js";
 import { COLUMN_LIMITS, bounded, boundedOrNull, storableJson } from "./storable.js";
 
 /** The `requests` columns in insert order; `toParams` returns values in the same order. */
@@ -11,7 +11,7 @@ export const COLUMNS = [
   "prompt_tokens", "completion_tokens", "total_tokens", "usage_extra", "cost_usd",
   "prompt_summary", "prompt_summary_source", "reasoning_summary", "reasoning_summary_source",
   "summary_fallbacks", "retries", "failovers", "request_body", "answer",
-  "key_name",
+  "key_name", "validation",
 ] as const;
 
 /** A row as both drivers return it: timestamptz → Date, jsonb → parsed, int/float8 → number. */
@@ -49,6 +49,7 @@ export interface RequestRow {
   request_body: unknown;
   answer: string | null;
   key_name: string | null;
+  validation: ValidationRecord | null;
 }
 
 /** A record the database can never accept; writing it again would fail again. */
@@ -93,7 +94,7 @@ export function toParams(r: RequestRecord, id = r.id): unknown[] {
       text(r.reasoningSummary?.text, L.summary), text(r.reasoningSummary?.source, L.summary_source),
       required(r.summaryFallbacks, "summaryFallbacks"), required(r.retries, "retries"), required(r.failovers, "failovers"),
       json(r.requestBody), text(r.answer, L.answer),
-      text(r.keyName ?? null, L.keyName),
+      text(r.keyName ?? null, L.keyName), json(r.validation ?? null),
     ];
   } catch (err) {
     // JSON.stringify throws on cycles and BigInt: a property of this record, not of the database.
@@ -140,6 +141,7 @@ export function fromRow(row: RequestRow): RequestRecord {
     answer: row.answer,
     // Absent rather than null when keys were off, so a record without one round-trips exactly.
     ...(row.key_name !== null && { keyName: row.key_name }),
+    ...(row.validation !== null && { validation: row.validation }),
   };
 }
 

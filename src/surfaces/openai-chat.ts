@@ -16,6 +16,10 @@ import type { Failure, StreamEncoder } from "./types.js";
  * the usage chunk, so SDKs pass it by) when streamed. And OpenAI's own shape for web-search
  * citations: `message.annotations` (`delta.annotations` on the last chunk) with one
  * `url_citation` per `[n]` the answer cites.
+ *
+ * Schema-validated answers (`response_format`) add a top-level `validation` extension field
+ * `{valid, attempts, escalated, errors?}`: beside `choices` in the JSON answer, and on the last
+ * chunk (the one with `finish_reason`) when streamed.
  */
 
 export interface OpenAIChatContext {
@@ -32,8 +36,8 @@ const PART_SEPARATOR = "\n\n";
 export function openAIChatEncoder(ctx: OpenAIChatContext): StreamEncoder {
   // Everything before the delta is the same in every chunk of this response: built once.
   const head = `data: {"id":${JSON.stringify(`chatcmpl-${ctx.requestId}`)},"object":"chat.completion.chunk","created":${ctx.createdSeconds},"model":${JSON.stringify(ctx.model)},`;
-  const chunk = (delta: Record<string, unknown>, finishReason: string | null = null): string =>
-    `${head}"choices":[{"index":0,"delta":${JSON.stringify(delta)},"finish_reason":${JSON.stringify(finishReason)}}]}\n\n`;
+  const chunk = (delta: Record<string, unknown>, finishReason: string | null = null, extra = ""): string =>
+    `${head}"choices":[{"index":0,"delta":${JSON.stringify(delta)},"finish_reason":${JSON.stringify(finishReason)}}]${extra}}\n\n`;
   // The first chunk carries the role, as OpenAI's do.
   let roleSent = false;
   // Reasoning parts sent so far; the next one is preceded by a blank line.
@@ -67,7 +71,8 @@ export function openAIChatEncoder(ctx: OpenAIChatContext): StreamEncoder {
           return chunk(withRole({ tool_calls: e.data.tool_calls }));
         case "output.done": {
           const annotations = chatUrlCitations(citations, sources);
-          const last = chunk(withRole(annotations.length > 0 ? { annotations } : {}), e.data.finish_reason ?? "stop");
+          const validation = e.data.validation ? `,"validation":${JSON.stringify(e.data.validation)}` : "";
+          const last = chunk(withRole(annotations.length > 0 ? { annotations } : {}), e.data.finish_reason ?? "stop", validation);
           if (!ctx.includeUsage) return last;
           const usage = e.data.usage ?? null;
           return `${last}${head}"choices":[],"usage":${JSON.stringify(usage)}}\n\n`;

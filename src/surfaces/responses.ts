@@ -1,4 +1,4 @@
-import type { Source, StagedEvent, ToolCallDelta, Usage } from "../events/index.js";
+import type { Source, StagedEvent, ToolCallDelta, Usage, ValidationReport } from "../events/index.js";
 import type { Collected } from "../pipeline/index.js";
 import { findCitations, urlCitations, type UrlCitationAnnotation } from "./citations.js";
 import type { ResponsesRequestBody } from "./responses-request.js";
@@ -12,6 +12,8 @@ import type { Failure, StreamEncoder } from "./types.js";
  * `output_text`; tool calls are `function_call` items. In research mode, each `[n]` the final
  * answer cites becomes a `url_citation` annotation on its `output_text`, as OpenAI's own web
  * search reports them (announced by `response.output_text.annotation.added` before the text is done).
+ * A schema-validated answer (`text.format`) adds the extension field `validation` to the response
+ * object (`response.completed`, and the `stream:false` answer).
  */
 
 export interface ResponsesContext {
@@ -105,7 +107,10 @@ class ResponseBuilder {
     return closed;
   }
 
-  object(status: "in_progress" | "completed" | "incomplete" | "failed", extra: { usage?: Usage | undefined; error?: { code: string; message: string } } = {}) {
+  object(
+    status: "in_progress" | "completed" | "incomplete" | "failed",
+    extra: { usage?: Usage | undefined; error?: { code: string; message: string }; validation?: ValidationReport | undefined } = {},
+  ) {
     const b = this.ctx.body;
     return {
       id: `resp_${this.ctx.requestId}`,
@@ -131,6 +136,7 @@ class ResponseBuilder {
       usage: extra.usage ? responsesUsage(extra.usage) : null,
       user: b.user ?? null,
       metadata: b.metadata ?? {},
+      ...(extra.validation && { validation: extra.validation }),
     };
   }
 
@@ -222,7 +228,7 @@ export function responsesEncoder(ctx: ResponsesContext): StreamEncoder {
       s += frame("response.output_item.done", { output_index: outputIndex, item });
     }
     const status = incomplete ? "incomplete" : "completed";
-    return s + frame(`response.${status}`, { response: out.object(status, { usage: e.data.usage }) });
+    return s + frame(`response.${status}`, { response: out.object(status, { usage: e.data.usage, validation: e.data.validation }) });
   }
 
   return {
@@ -268,5 +274,5 @@ export function responsesObject(ctx: ResponsesContext, r: Collected) {
   const incomplete = r.finishReason === "length";
   out.closeReasoning();
   out.closeAll(incomplete);
-  return out.object(incomplete ? "incomplete" : "completed", { usage: r.usage });
+  return out.object(incomplete ? "incomplete" : "completed", { usage: r.usage, validation: r.validation });
 }

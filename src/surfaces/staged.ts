@@ -8,7 +8,7 @@ export function stagedEncoder(requestId: string): StreamEncoder {
   return {
     event: encodeEvent,
     failure: (f) =>
-      encodeEvent({ event: "error", data: { request_id: requestId, stage: "upstream", message: f.message, code: f.code, retryable: f.retryable } }),
+      encodeEvent({ event: "error", data: { request_id: requestId, stage: f.stage ?? "upstream", message: f.message, code: f.code, retryable: f.retryable } }),
     end: () => "",
     keepalive: KEEPALIVE_FRAME,
   };
@@ -36,6 +36,7 @@ export function chatCompletion(req: StagedRequest, r: Collected, createdSeconds:
     ],
     ...(r.usage && { usage: r.usage }),
     ...(r.sources.length > 0 && { sources: r.sources }),
+    ...(r.validation && { validation: r.validation }),
   };
 }
 
@@ -45,7 +46,6 @@ export function stagedCompletion(req: StagedRequest, r: Collected, createdSecond
     ...chatCompletion(req, r, createdSeconds),
     prompt_summary: r.promptSummary ?? null,
     reasoning_summary: r.reasoningSummary ?? null,
-    ...(r.validation && { validation: r.validation }),
     ...(r.errors.length > 0 && { gateway_errors: r.errors }),
     timings: r.timings ?? null,
   };

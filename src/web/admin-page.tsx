@@ -96,7 +96,9 @@ export function AdminPage(props: { signOut: boolean }) {
         </div>
         <p class="note">
           <b>Requests served</b> counts requests whose answer came through the provider (last requests window).{" "}
-          <b>Upstream calls</b> counts every call made to it — answer streams and both summary calls — so it is larger.
+          <b>Upstream calls</b> counts every call made to it — answer streams and both summary calls — so it is larger.{" "}
+          <b>Schema failures</b> counts its answers that failed a request's <code>response_format</code> schema (last checks window);
+          a provider whose answers keep failing is marked.
         </p>
         <div class="table-wrap">
           <table>
@@ -109,6 +111,7 @@ export function AdminPage(props: { signOut: boolean }) {
                 <th class="num">requests served</th>
                 <th class="num">upstream calls (incl. summaries)</th>
                 <th class="num">call success</th>
+                <th class="num">schema failures</th>
                 <th class="num">latency (EWMA)</th>
                 <th>cooldown</th>
               </tr>

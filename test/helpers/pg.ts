@@ -200,13 +200,15 @@ export function sampleRecord(i: number, over: Partial<RequestRecord> = {}): Requ
     failovers: 1,
     requestBody: { model: "deepseek-r1", messages: [{ role: "user", content: "Why is the sky blue? ünïcödé 🌈 'quotes' \"too\"" }] },
     answer: "Because air scatters blue light more than red.",
+    validation: { valid: true, attempts: 2, escalated: true, tries: [{ provider: "local", constrained: false, valid: false }, { provider: "primary", constrained: false, valid: true }] },
     ...over,
   };
 }
 
 /** A record with every nullable field null: a request rejected before any upstream call. */
 export function sparseRecord(i: number, over: Partial<RequestRecord> = {}): RequestRecord {
-  return sampleRecord(i, {
+  // Rejected before any call: nothing was validated either.
+  const { validation: _none, ...record } = sampleRecord(i, {
     stream: false,
     provider: null,
     route: null,
@@ -225,6 +227,6 @@ export function sparseRecord(i: number, over: Partial<RequestRecord> = {}): Requ
     failovers: 0,
     requestBody: null,
     answer: null,
-    ...over,
   });
+  return { ...record, ...over };
 }

@@ -142,6 +142,25 @@ describe("scenarios", () => {
     expect(viaDefault.content.startsWith("<analysis>")).toBe(true);
   });
 
+  it("answers main chat calls from the scripts queue, one script per call, then falls back to script or scenario", async () => {
+    const mine = [[{ delta: { content: "not json" }, finish_reason: "stop" }], [{ delta: { content: "{}" }, finish_reason: "stop" }]];
+    running.mock.configure({ scripts: mine, script: [{ delta: { content: "after the queue" }, finish_reason: "stop" }] });
+    const contents: string[] = [];
+    // A refused call takes no script.
+    running.mock.configure({ faults: { fail: { times: 1 } } });
+    expect((await chat("mock-plain")).status).toBe(503);
+    for (let i = 0; i < 3; i++) contents.push(assemble(parseChunks(dataLines(await (await chat("mock-plain")).text()))).content);
+    expect(contents).toEqual(["not json", "{}", "after the queue"]);
+    // Setting the queue again restarts it, and the caller's array is untouched.
+    expect(mine).toHaveLength(2);
+    running.mock.configure({ scripts: mine, script: null });
+    const again = await json<Completion>(await chat("mock-plain", { stream: false }));
+    expect(again.choices[0]!.message.content).toBe("not json");
+    const patched = await fetch(`http://127.0.0.1:${running.port}/_mock/config`, { method: "POST", body: JSON.stringify({ scripts: [[{ delta: { content: "via http" } }]] }) });
+    expect(patched.status).toBe(200);
+    expect(assemble(parseChunks(dataLines(await (await chat("mock-plain")).text()))).content).toBe("via http");
+  });
+
   it("answers non-streamed chat with a chat.completion", async () => {
     const res = await chat("mock-reasoning_content", { stream: false });
     const body = await json<Completion>(res);

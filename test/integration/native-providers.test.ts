@@ -113,6 +113,24 @@ describe.each(KINDS)("%s provider through the gateway", (kind) => {
     expect(r.status).toBe(status);
     expect(chatCalls(mocks.q!)).toHaveLength(0);
   });
+
+  it("schema validation works on its answer text: prose is retried once with the schema restated, JSON passes at once", async () => {
+    const { gateway, mocks } = await stack({ p: {} }, `providers:\n${providerYaml(kind, "p")}routes:\n  - model: "*"\n    providers: [p]\n`, ENV);
+    const body = { model: "reasoning-llm", messages: userMessage(prompt), response_format: { type: "json_schema", json_schema: { name: "a", schema: { type: "object", required: ["ok"] } } } };
+    const prose = await postStaged(gateway.url, body);
+    // One provider: a plain attempt, a constrained retry, then the last answer stands.
+    expect(answerOf(prose)).toBe(DEFAULT_ANSWER_TEXT);
+    expect(first(prose, "output.done").data.validation).toMatchObject({ valid: false, attempts: 2, escalated: false });
+    const calls = chatCalls(mocks.p!);
+    expect(calls).toHaveLength(2);
+    expect(JSON.stringify(calls[0]!.body)).not.toContain("Return only JSON");
+    expect(JSON.stringify(calls[1]!.body)).toContain("Return only JSON that matches it: no prose, no code fences");
+
+    mocks.p!.mock.configure({ answerText: '{"ok": true}' });
+    const json = await postStaged(gateway.url, body);
+    expect(answerOf(json)).toBe('{"ok": true}');
+    expect(first(json, "output.done").data.validation).toEqual({ valid: true, attempts: 1, escalated: false });
+  });
 });
 
 describe("anthropic without a thinking budget", () => {

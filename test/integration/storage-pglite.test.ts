@@ -19,7 +19,7 @@ describe("request log on PGlite", () => {
     dir = await mkdtemp(join(tmpdir(), "reqlog-"));
     real = createPgliteDb({ dataDir: join(dir, "requests") });
     shared = { ...real, close: async () => undefined };
-    expect(await runMigrations(real)).toEqual([1, 2, 3]);
+    expect(await runMigrations(real)).toEqual([1, 2, 3, 4]);
   });
   afterAll(async () => {
     await real.close();
@@ -37,6 +37,7 @@ describe("request log on PGlite", () => {
       { id: 1, name: "create_requests" },
       { id: 2, name: "requests_write_key" },
       { id: 3, name: "add_key_name" },
+      { id: 4, name: "add_validation" },
     ]);
   });
 

@@ -58,13 +58,14 @@ describe.skipIf(!available)("request log on PostgreSQL", () => {
   it("applies the migrations once, and again is a no-op", async () => {
     const { url } = await newSchema();
     const db = pgDb(url);
-    expect(await runMigrations(db)).toEqual([1, 2, 3]);
+    expect(await runMigrations(db)).toEqual([1, 2, 3, 4]);
     expect(await runMigrations(db)).toEqual([]);
     const rows = await db.query<{ id: number; name: string }>("SELECT id, name FROM schema_migrations");
     expect(rows).toEqual([
       { id: 1, name: "create_requests" },
       { id: 2, name: "requests_write_key" },
       { id: 3, name: "add_key_name" },
+      { id: 4, name: "add_validation" },
     ]);
     expect(await count(db)).toBe(0);
   });
@@ -73,8 +74,8 @@ describe.skipIf(!available)("request log on PostgreSQL", () => {
     const { url } = await newSchema();
     const dbs = [pgDb(url), pgDb(url), pgDb(url), pgDb(url)];
     const results = await Promise.all(dbs.map((db) => runMigrations(db)));
-    expect(results.flat()).toEqual([1, 2, 3]);
-    expect(await dbs[0]!.query("SELECT id FROM schema_migrations")).toHaveLength(3);
+    expect(results.flat()).toEqual([1, 2, 3, 4]);
+    expect(await dbs[0]!.query("SELECT id FROM schema_migrations")).toHaveLength(4);
   });
 
   it("writes N records in ceil(N / batchSize) INSERTs", async () => {

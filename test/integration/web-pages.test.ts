@@ -306,6 +306,45 @@ health: { consecutive_failures: 1, cooldown_seconds: 60 }`;
     expectClean(problems);
   });
 
+  it("marks a provider whose answers keep failing their schema, and shows each checked answer in the drill-down", async () => {
+    const yaml = `
+providers:
+  - { id: box, tier: local, base_url: "{{url:box}}", models: { trip-llm: mock-plain } }
+  - { id: cloud, tier: cloud, base_url: "{{url:cloud}}", models: { trip-llm: mock-plain } }
+routes:
+  - { model: "*", strategy: priority, providers: [box, cloud] }`;
+    const log: RequestLog = await openRequestLog({ dataDir: "memory://", logger: silentLogger(), flushIntervalMs: 50 });
+    closers.push(log);
+    const answer = (text: string) => [{ delta: { reasoning_content: "A short trip." } }, { delta: { content: text }, finish_reason: "stop" }];
+    const { gateway } = await providerStack({ box: { script: answer("Kyoto, I think.") }, cloud: { script: answer('{"city":"Lisbon"}') } }, yaml, {}, { requestLog: log });
+    const body = {
+      model: "trip-llm",
+      messages: userMessage("Suggest a city."),
+      response_format: { type: "json_schema", json_schema: { name: "trip", schema: { type: "object", required: ["city"] } } },
+    };
+    for (let i = 0; i < 2; i++) expect((await postStaged(gateway.url, body)).status).toBe(200);
+    await log.flush();
+
+    const { page, problems } = await browser.open();
+    await page.goto(`${gateway.url}/admin`);
+    // box: 4 checked answers, all failed; cloud: 2, none failed.
+    await expect.poll(() => text(page, "tr[data-provider=box] td.schema")).toBe("4 of 4 (100 %)");
+    expect(await attr(page, "tr[data-provider=box] td.schema", "class")).toContain("failing");
+    expect(await attr(page, "tr[data-provider=box] td.schema", "title")).toBe("its answers keep failing their response_format schema");
+    expect(await text(page, "tr[data-provider=cloud] td.schema")).toBe("0 of 2 (0 %)");
+    expect(await attr(page, "tr[data-provider=cloud] td.schema", "class")).not.toContain("failing");
+    expect(await page.locator("tr[data-provider=box] td.schema.failing").evaluate((e) => (globalThis as any).getComputedStyle(e).color as string)).toBe("rgb(248, 81, 73)");
+    await expect.poll(() => page.locator("#log div[data-type=validation]").count()).toBe(4);
+
+    await expect.poll(() => page.locator("#requests-body tr").count()).toBe(2);
+    await page.click("#requests-body tr:nth-child(1)");
+    await page.waitForSelector("#request-detail:not([hidden]) .timeline");
+    const details = await text(page, "#request-detail");
+    expect(details).toContain("schema validationvalid after 3 answers, escalated: box ✗ → box (schema restated) ✗ → cloud ✓");
+    await bothWidths(page, "admin-schema-validation");
+    expectClean(problems);
+  });
+
   it("says in words what is empty, shows a failed refresh as an error, and shows replicas only when there are some", async () => {
     const { gateway } = await stack({}, { REQUEST_LOG: "false" });
     const { page, problems } = await browser.open();

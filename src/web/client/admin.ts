@@ -84,8 +84,23 @@ function renderStats(s: StatsResponse): void {
   updated.textContent = `Updated ${clock(Date.now())} · up ${uptime(s.uptime_seconds)} · ${logNote}`;
 }
 
+/** Enough checked answers, most of them failed: a provider whose answers keep failing their schema. */
+const FAILING_MIN_CHECKS = 3;
+const FAILING_RATE = 0.5;
+
+function schemaFailures(t: { checked: number; failed: number } | undefined): HTMLTableCellElement {
+  if (!t || t.checked === 0) return h("td", { class: "num schema", text: "–" });
+  const failing = t.checked >= FAILING_MIN_CHECKS && t.failed / t.checked >= FAILING_RATE;
+  return h("td", {
+    class: failing ? "num schema failing" : "num schema",
+    text: `${t.failed} of ${t.checked} (${percent(t.failed, t.checked)})`,
+    attrs: { title: failing ? "its answers keep failing their response_format schema" : "answers that failed a response_format schema, of those checked" },
+  });
+}
+
 function renderProviders(list: ProvidersResponse, stats: StatsResponse | undefined): void {
   const served = stats?.per_provider ?? {};
+  const checked = stats?.validation ?? {};
   const body = $("providers-body", HTMLTableSectionElement);
   body.replaceChildren(
     ...list.providers.map((p) => {
@@ -103,6 +118,7 @@ function renderProviders(list: ProvidersResponse, stats: StatsResponse | undefin
         h("td", { class: "num served" }, `${mine?.requests ?? 0}`, share),
         h("td", { class: "num calls", text: String(p.requests) }),
         h("td", { class: "num", text: p.requests > 0 ? percent(p.successes, p.successes + p.failures) : "–" }),
+        schemaFailures(checked[p.id]),
         h("td", { class: "num", text: ms(p.latency_ewma_ms) }),
         h("td", { text: p.cooldown_remaining_ms ? `${Math.ceil(p.cooldown_remaining_ms / 1000)} s left` : "" }),
       );

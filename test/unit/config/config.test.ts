@@ -132,8 +132,15 @@ describe("loadConfig: messages that name the range", () => {
     ["MAX_BODY_BYTES", "10", 'MAX_BODY_BYTES: must be ≥ 1024 (got "10")'],
     ["KEY_RPM", "-1", 'KEY_RPM: must be ≥ 0 (got "-1")'],
     ["KEY_MAX_CONCURRENT", "1.5", 'KEY_MAX_CONCURRENT: must be a whole number ≥ 0 (got "1.5")'],
+    ["VALIDATION_MAX_ATTEMPTS", "0", 'VALIDATION_MAX_ATTEMPTS: must be from 1 to 10 (got "0")'],
+    ["VALIDATION_MAX_ATTEMPTS", "2.5", 'VALIDATION_MAX_ATTEMPTS: must be a whole number from 1 to 10 (got "2.5")'],
   ])("%s=%s", (name, value, expected) => {
     expect(problemFor(name, value)).toBe(expected);
+  });
+
+  it("VALIDATION_MAX_ATTEMPTS defaults to 3 and is read as given", () => {
+    expect(loadConfig({}).validationMaxAttempts).toBe(3);
+    expect(loadConfig({ VALIDATION_MAX_ATTEMPTS: "5" }).validationMaxAttempts).toBe(5);
   });
 
   it("gives every numeric variable a range message", () => {

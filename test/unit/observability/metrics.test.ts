@@ -204,3 +204,21 @@ describe("default labels", () => {
     expect(samples.filter((s) => s.labels.instance !== "host:42:ab")).toEqual([]);
   });
 });
+
+describe("schema-validation metrics", () => {
+  it("count checked answers by provider and outcome, constrained retries per provider, escalations from → to", async () => {
+    const m = createMetrics({ defaultMetrics: false });
+    m.observer.validation?.({ id: "a", provider: "box", valid: false, attempt: 1, errors: ["x"], next: { action: "retry" } });
+    m.observer.validation?.({ id: "a", provider: "box", valid: false, attempt: 2, errors: ["x"], next: { action: "escalate", to: "cloud" } });
+    m.observer.validation?.({ id: "a", provider: "cloud", valid: true, attempt: 3 });
+    m.observer.validation?.({ id: "b", provider: "cloud", valid: false, attempt: 1, errors: ["x"], next: { action: "give_up" } });
+    const s = await scrape(m);
+    expect(value(s, "gateway_validations_total", { provider: "box", outcome: "invalid" })).toBe(2);
+    expect(value(s, "gateway_validations_total", { provider: "cloud", outcome: "valid" })).toBe(1);
+    expect(value(s, "gateway_validations_total", { provider: "cloud", outcome: "invalid" })).toBe(1);
+    expect(value(s, "gateway_validation_retries_total", { provider: "box" })).toBe(1);
+    expect(find(s, "gateway_validation_retries_total")).toHaveLength(1);
+    expect(value(s, "gateway_escalations_total", { from: "box", to: "cloud" })).toBe(1);
+    expect(find(s, "gateway_escalations_total")).toHaveLength(1);
+  });
+});

@@ -171,3 +171,24 @@ describe("createMonitor health", () => {
     expect(mon.health()).toMatchObject({ requests_last_minute: 1, error_rate_last_minute: 0 });
   });
 });
+
+describe("createMonitor and schema validation", () => {
+  it("tallies checked answers per provider over a bounded window and logs each failure with what came next", () => {
+    const c = clock();
+    const mon = createMonitor({ now: c.now, windowSize: 4 });
+    expect(mon.stats().validation).toEqual({});
+    mon.validation?.({ id: "r1", provider: "box", valid: false, attempt: 1, errors: ["(root): must be object"], next: { action: "retry" } });
+    mon.validation?.({ id: "r1", provider: "box", valid: false, attempt: 2, errors: ["/days: must be integer"], next: { action: "escalate", to: "cloud" } });
+    mon.validation?.({ id: "r1", provider: "cloud", valid: true, attempt: 3 });
+    expect(mon.stats().validation).toEqual({ box: { checked: 2, failed: 2 }, cloud: { checked: 1, failed: 0 } });
+    expect(mon.logs().map((e) => [e.level, e.type, e.provider, e.message])).toEqual([
+      ["warn", "validation", "box", "answer 1 from box failed its schema: (root): must be object; retrying with the schema restated"],
+      ["warn", "validation", "box", "answer 2 from box failed its schema: /days: must be integer; escalating to cloud"],
+    ]);
+    // Only the last windowSize checks count.
+    for (let i = 0; i < 2; i++) mon.validation?.({ id: `s${i}`, provider: "cloud", valid: true, attempt: 1 });
+    expect(mon.stats().validation).toEqual({ box: { checked: 1, failed: 1 }, cloud: { checked: 3, failed: 0 } });
+    mon.validation?.({ id: "z", provider: "cloud", valid: false, attempt: 1, errors: ["e"], next: { action: "give_up" } });
+    expect(mon.logs().at(-1)?.message).toBe("answer 1 from cloud failed its schema: e; no attempts left");
+  });
+});

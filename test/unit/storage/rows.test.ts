@@ -3,7 +3,7 @@ import { COLUMNS, INSERT_COLUMNS, InvalidRecordError, fromRow, insertStatement, 
 import { sampleRecord, sparseRecord } from "../../helpers/pg.js";
 import type { RequestRecord } from "../../../src/pipeline/observer.js";
 
-const JSONB = new Set(["route", "usage_extra", "request_body"]);
+const JSONB = new Set(["route", "usage_extra", "request_body", "validation"]);
 
 // What a driver hands back for the parameters we sent: jsonb parsed, everything else as is.
 function asRow(r: RequestRecord): RequestRow {

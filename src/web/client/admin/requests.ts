@@ -146,6 +146,12 @@ export function createRequestsPanel(onError: (err: unknown) => void): RequestsPa
       ["tokens", r.usage ? `${r.usage.prompt_tokens ?? "?"} in, ${r.usage.completion_tokens ?? "?"} out` : "–"],
       ["cost", r.costUsd === null ? "–" : `$${r.costUsd.toFixed(6)}`],
     ];
+    const v = r.validation;
+    if (v) {
+      const tries = v.tries.map((t) => `${t.provider}${t.constrained ? " (schema restated)" : ""} ${t.valid ? "✓" : "✗"}`).join(" → ");
+      facts.push(["schema validation", `${v.valid ? "valid" : "never valid"} after ${v.attempts} answer${v.attempts === 1 ? "" : "s"}${v.escalated ? ", escalated" : ""}: ${tries}`]);
+      if (v.errors && v.errors.length > 0) facts.push(["validator errors", v.errors.join("; ")]);
+    }
     const progress = r.timings.progress ?? [];
     if (progress.length > 0) facts.push(["progress notes at", progress.map((v) => ms(v)).join(", ")]);
     detail.replaceChildren(
