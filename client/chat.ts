@@ -54,8 +54,12 @@ export async function runChat(io: ResolvedIO, output: Output, flags: ChatFlags):
   renderer.start();
   const client = createStagedClient({ baseUrl: baseUrlOf(flags.url), fetch: io.fetch, ...(flags.apiKey && { apiKey: flags.apiKey }) });
   let requestId: string | undefined;
+  let resumable = false;
   try {
-    const onOpen = (info: { requestId: string | undefined }) => void (requestId = info.requestId);
+    const onOpen = (info: { requestId: string | undefined; resumable: boolean }) => {
+      requestId = info.requestId;
+      resumable = info.resumable;
+    };
     for await (const parsed of client.messages(buildBody(flags) as Parameters<typeof client.messages>[0], { signal, onOpen })) {
       if (parsed.kind === "malformed") {
         output.err(`${output.errStyle.yellow(`warning: ignored a malformed ${parsed.name} event (${parsed.reason})`)}\n`);
@@ -70,9 +74,8 @@ export async function runChat(io: ResolvedIO, output: Output, flags: ChatFlags):
   } catch (err) {
     renderer.finish();
     if (io.signal?.aborted || timeout.aborted) {
-      // A resumable stream outlives its connection for a while: say explicitly that it is over
-      // (404 when streams are not resumable, and then the disconnect already cancelled it).
-      if (requestId) await client.cancel(requestId, { signal: AbortSignal.timeout(2_000) }).catch(() => undefined);
+      // A resumable stream outlives its connection for a while: say explicitly that it is over.
+      if (requestId && resumable) await client.cancel(requestId, { signal: AbortSignal.timeout(2_000) }).catch(() => undefined);
     }
     if (io.signal?.aborted) {
       output.fail("interrupted: the request was cancelled", { kind: "interrupted" });

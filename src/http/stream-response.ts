@@ -71,7 +71,14 @@ export function streamResponse(c: Context, opts: StreamResponseOptions): Promise
       // Headers middleware set before us (CORS, request id) belong on this response too.
       const headers: Record<string, string> = {};
       c.res.headers.forEach((v, k) => void (headers[k] = v));
-      channel.open(200, { ...headers, ...SSE_HEADERS, "x-request-id": opts.requestId, ...(provider && { "x-gateway-provider": provider }) });
+      channel.open(200, {
+        ...headers,
+        ...SSE_HEADERS,
+        "x-request-id": opts.requestId,
+        ...(provider && { "x-gateway-provider": provider }),
+        // Tells a client that a dropped connection can be resumed, and that Stop should cancel explicitly.
+        ...(keeper && { "x-resumable": "true" }),
+      });
       if (outgoing) resolve(alreadySent());
       if (pending !== "") channel.write(pending);
       pending = "";

@@ -22,7 +22,7 @@ export type ChatBody = { model: string; messages: unknown[] } & Record<string, u
 export interface StreamOptions {
   signal?: AbortSignal;
   /** Called once the response headers are in. */
-  onOpen?(info: { requestId: string | undefined; provider: string | undefined }): void;
+  onOpen?(info: { requestId: string | undefined; provider: string | undefined; resumable: boolean }): void;
   /** Events this client version does not know, or could not read; skipped otherwise. */
   onSkipped?(parsed: Exclude<ParsedEvent, { kind: "event" }>): void;
   /**
@@ -107,7 +107,7 @@ export function createStagedClient(options: StagedClientOptions): StagedClient {
   async function* messages(body: ChatBody, opts: Omit<StreamOptions, "onSkipped"> = {}): AsyncGenerator<ParsedEvent, void, undefined> {
     const res = await post({ ...body, stream: true }, "text/event-stream", opts.signal);
     const requestId = res.headers.get("x-request-id") ?? undefined;
-    opts.onOpen?.({ requestId, provider: res.headers.get("x-gateway-provider") ?? undefined });
+    opts.onOpen?.({ requestId, provider: res.headers.get("x-gateway-provider") ?? undefined, resumable: res.headers.get("x-resumable") === "true" });
     yield* readMessages(res, requestId);
   }
 
@@ -133,7 +133,7 @@ export function createStagedClient(options: StagedClientOptions): StagedClient {
       let resumesLeft = opts.resumeAttempts ?? 0;
       let done = false;
       let lastError: Extract<StagedEvent, { event: "error" }>["data"] | undefined;
-      const onOpen = (info: { requestId: string | undefined; provider: string | undefined }) => {
+      const onOpen = (info: { requestId: string | undefined; provider: string | undefined; resumable: boolean }) => {
         requestId = info.requestId;
         opts.onOpen?.(info);
       };

@@ -28,6 +28,7 @@ describe("resumable staged streams (RESUME_GRACE_SECONDS > 0)", () => {
     const drop = new AbortController();
     const res = await post(gateway.url, "/v1/chat/completions", ask, drop.signal);
     const requestId = res.headers.get("x-request-id") ?? "";
+    expect(res.headers.get("x-resumable")).toBe("true");
     const before = await readFrames(res, (f) => f.event === "summary.prompt", drop);
     expect(before.at(-1)?.event).toBe("summary.prompt");
     const lastId = before.at(-1)?.id ?? "";

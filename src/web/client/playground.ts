@@ -36,7 +36,7 @@ keyInput.value = sessionStorage.getItem(KEY_STORAGE) ?? "";
 
 let turns: Turn[] = loadTurns(localStorage);
 const views = new Map<string, TurnView>();
-let running: { controller: AbortController; turn: Turn; timer: number; client: StagedClient } | undefined;
+let running: { controller: AbortController; turn: Turn; timer: number; client: StagedClient; resumable?: boolean } | undefined;
 
 /** A turn id. Not crypto.randomUUID: that exists only in secure contexts, and a LAN gateway is plain http. */
 function newId(): string {
@@ -128,8 +128,9 @@ async function send(prompt: string): Promise<void> {
   try {
     const stream = client.stream(body, {
       signal: controller.signal,
-      onOpen: ({ requestId }) => {
+      onOpen: ({ requestId, resumable }) => {
         turn.requestId = requestId ?? null;
+        if (running) running.resumable = resumable;
         setStatus("Streaming…");
       },
     });
@@ -170,11 +171,12 @@ promptBox.addEventListener("keydown", (e) => {
   }
 });
 
-/** Stop: cancel at the gateway (needed when streams are resumable; a 404 when they are not), then drop the connection. */
+/** Stop: cancel at the gateway when the stream is resumable, then drop the connection. */
 function stop(): void {
   const r = running;
   if (!r) return;
-  if (r.turn.requestId) void r.client.cancel(r.turn.requestId).catch(() => undefined);
+  // A resumable stream outlives its connection for a while: ask the gateway to end it now.
+  if (r.resumable && r.turn.requestId) void r.client.cancel(r.turn.requestId).catch(() => undefined);
   r.controller.abort();
 }
 
