@@ -1,6 +1,7 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { Agent, request } from "undici";
 import { afterEach, describe, expect, it } from "vitest";
 import { startMockUpstream } from "../../mock-upstream/index.js";
 import { silentLogger } from "../../src/observability/index.js";
@@ -48,5 +49,50 @@ describe("graceful shutdown", () => {
     } finally {
       await log.close();
     }
+  }, PROCESS_TEST_MS);
+});
+
+describe("graceful shutdown past the grace", () => {
+  it("refuses new work on a kept-alive socket with 503 + Connection: close, and ends a stream still running with a shutting_down error event", async () => {
+    // Slow enough that the stream outlives a 1 s grace by far.
+    const mock = await startMockUpstream({ reasoningText: "Thinking slowly. ".repeat(100), latency: { reasoningChunkMs: 100 } });
+    cleanup.push(() => mock.close());
+    const gw = await startGatewayProcess({ ...process.env, UPSTREAM_BASE_URL: mock.baseUrl, REQUEST_LOG: "false", SHUTDOWN_GRACE_SECONDS: "1" });
+    cleanup.push(() => gw.kill());
+    const url = gw.url;
+
+    // A kept-alive socket of its own, opened before SIGTERM, used again after it.
+    const agent = new Agent({ connections: 1, keepAliveTimeout: 60_000 });
+    cleanup.push(() => agent.close());
+    expect((await request(`${url}/healthz`, { dispatcher: agent })).statusCode).toBe(200);
+
+    let signalled = false;
+    const stream = postStaged(url, { model: "mock-think", messages: userMessage("Think for a long time.") }, {
+      onEvent: (e) => {
+        if (e.event === "summary.prompt" && !signalled) {
+          signalled = true;
+          gw.child.kill("SIGTERM");
+        }
+      },
+    });
+    await expect.poll(() => signalled).toBe(true);
+    await expect.poll(() => gw.output().includes("shutting down"), { timeout: 10_000 }).toBe(true);
+    const late = await request(`${url}/v1/chat/completions`, {
+      method: "POST",
+      dispatcher: agent,
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ model: "mock-think", messages: userMessage("Too late?") }),
+    });
+    expect(late.statusCode).toBe(503);
+    expect(late.headers.connection).toBe("close");
+    expect(((await late.body.json()) as { error: { code: string } }).error.code).toBe("shutting_down");
+
+    const r = await stream;
+    const last = r.events.at(-1);
+    expect(last?.event).toBe("error");
+    expect(last?.data).toMatchObject({ stage: "upstream", code: "shutting_down", retryable: true });
+    expect((await gw.exited).code).toBe(0);
+    // The upstream was told too.
+    await mock.mock.waitFor((calls) => calls.some((c) => c.kind === "chat" && c.outcome === "aborted"));
   }, PROCESS_TEST_MS);
 });
