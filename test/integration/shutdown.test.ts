@@ -7,6 +7,7 @@ import { startMockUpstream } from "../../mock-upstream/index.js";
 import { silentLogger } from "../../src/observability/index.js";
 import { openRequestLog } from "../../src/storage/index.js";
 import { PROCESS_TEST_MS } from "../helpers/bounds.js";
+import { startGateway } from "../helpers/gateway.js";
 import { startGatewayProcess } from "../helpers/process.js";
 import { first, postStaged, userMessage } from "../helpers/sse.js";
 
@@ -53,21 +54,14 @@ describe("graceful shutdown", () => {
 });
 
 describe("graceful shutdown past the grace", () => {
-  it("refuses new work on a kept-alive socket with 503 + Connection: close, and ends a stream still running with a shutting_down error event", async () => {
+  it("ends a stream still running at the end of the grace with a shutting_down error event, and cancels its upstream call", async () => {
     // Slow enough that the stream outlives a 1 s grace by far.
     const mock = await startMockUpstream({ reasoningText: "Thinking slowly. ".repeat(100), latency: { reasoningChunkMs: 100 } });
     cleanup.push(() => mock.close());
     const gw = await startGatewayProcess({ ...process.env, UPSTREAM_BASE_URL: mock.baseUrl, REQUEST_LOG: "false", SHUTDOWN_GRACE_SECONDS: "1" });
     cleanup.push(() => gw.kill());
-    const url = gw.url;
-
-    // A kept-alive socket of its own, opened before SIGTERM, used again after it.
-    const agent = new Agent({ connections: 1, keepAliveTimeout: 60_000 });
-    cleanup.push(() => agent.close());
-    expect((await request(`${url}/healthz`, { dispatcher: agent })).statusCode).toBe(200);
-
     let signalled = false;
-    const stream = postStaged(url, { model: "mock-think", messages: userMessage("Think for a long time.") }, {
+    const r = await postStaged(gw.url, { model: "mock-think", messages: userMessage("Think for a long time.") }, {
       onEvent: (e) => {
         if (e.event === "summary.prompt" && !signalled) {
           signalled = true;
@@ -75,9 +69,27 @@ describe("graceful shutdown past the grace", () => {
         }
       },
     });
-    await expect.poll(() => signalled).toBe(true);
-    await expect.poll(() => gw.output().includes("shutting down"), { timeout: 10_000 }).toBe(true);
-    const late = await request(`${url}/v1/chat/completions`, {
+    expect(signalled).toBe(true);
+    const last = r.events.at(-1);
+    expect(last?.event).toBe("error");
+    expect(last?.data).toMatchObject({ stage: "upstream", code: "shutting_down", retryable: true });
+    expect((await gw.exited).code).toBe(0);
+    await mock.mock.waitFor((calls) => calls.some((c) => c.kind === "chat" && c.outcome === "aborted"));
+  }, PROCESS_TEST_MS);
+});
+
+describe("draining (what SIGTERM does first)", () => {
+  it("answers a request on a kept-alive socket with 503 shutting_down and Connection: close", async () => {
+    const mock = await startMockUpstream();
+    cleanup.push(() => mock.close());
+    const gw = await startGateway({ UPSTREAM_BASE_URL: mock.baseUrl });
+    cleanup.push(() => gw.close());
+    const agent = new Agent({ connections: 1, keepAliveTimeout: 60_000 });
+    cleanup.push(() => agent.close());
+    // The socket is open and kept alive before the drain begins.
+    expect((await request(`${gw.url}/healthz`, { dispatcher: agent })).statusCode).toBe(200);
+    gw.gateway.drain();
+    const late = await request(`${gw.url}/v1/chat/completions`, {
       method: "POST",
       dispatcher: agent,
       headers: { "content-type": "application/json" },
@@ -85,14 +97,8 @@ describe("graceful shutdown past the grace", () => {
     });
     expect(late.statusCode).toBe(503);
     expect(late.headers.connection).toBe("close");
+    expect(late.headers["retry-after"]).toBe("1");
     expect(((await late.body.json()) as { error: { code: string } }).error.code).toBe("shutting_down");
-
-    const r = await stream;
-    const last = r.events.at(-1);
-    expect(last?.event).toBe("error");
-    expect(last?.data).toMatchObject({ stage: "upstream", code: "shutting_down", retryable: true });
-    expect((await gw.exited).code).toBe(0);
-    // The upstream was told too.
-    await mock.mock.waitFor((calls) => calls.some((c) => c.kind === "chat" && c.outcome === "aborted"));
-  }, PROCESS_TEST_MS);
+    expect(mock.mock.calls).toHaveLength(0);
+  });
 });
