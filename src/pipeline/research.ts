@@ -31,3 +31,37 @@ export interface ResearchStep {
 export function withResearch(messages: readonly ChatMessage[], instruction: string): ChatMessage[] {
   return withInstruction(messages, instruction);
 }
+
+/** Where research mode's outcome is told: the ordered output's research part. */
+export interface ResearchOutput {
+  sources(query: string, sources: Source[]): void;
+  noSources(): void;
+  error(stage: "research", e: { message: string; code: string; retryable: boolean }): void;
+}
+
+/**
+ * Search first (research mode): tell the client what was found — or, as an `error` event, why
+ * nothing was — and return the sources and the messages the upstream gets (with the sources in
+ * the prompt when there are any).
+ */
+export async function searchFirst(
+  step: ResearchStep | undefined,
+  request: ResearchRequest,
+  messages: ChatMessage[],
+  out: ResearchOutput,
+  signal: AbortSignal,
+): Promise<{ sources: Source[]; messages: ChatMessage[] }> {
+  if (!step) {
+    out.error("research", { message: "research mode is not configured on this gateway (SEARCH_URL)", code: "research_unavailable", retryable: false });
+    out.noSources();
+    return { sources: [], messages };
+  }
+  const r = await step.run(request, messages, signal);
+  if (!r.ok) {
+    out.error("research", r.failure);
+    out.noSources();
+    return { sources: [], messages };
+  }
+  out.sources(r.query, r.sources);
+  return { sources: r.sources, messages: r.sources.length > 0 ? withResearch(messages, r.instruction) : messages };
+}

@@ -1,4 +1,4 @@
-import type { RouteInfo, StagedEvent, Timings, Usage } from "../events/index.js";
+import type { StagedEvent, Timings } from "../events/index.js";
 import type { Candidate, RoutePlan } from "../providers/index.js";
 import { createReasoningCollector, createReasoningSeparator, resolveCapabilityFor, type ParsedPart, type ReasoningCollector, type ReasoningSeparator } from "../reasoning/index.js";
 import type { SummaryKind } from "../summaries/index.js";
@@ -8,11 +8,11 @@ import { failureOf, type Failure } from "./failure.js";
 import type { PipelineDeps, StageSink } from "./deps.js";
 import { asUpstreamError, completeVia, logRetry, noProvider, reportFailure, retriesFor, type RetryInfo } from "./failover.js";
 import { createProgressReporter, type ProgressReporter } from "./progress.js";
-import { withResearch } from "./research.js";
+import { searchFirst } from "./research.js";
 import type { Source } from "../events/index.js";
 import type { RequestOutcome } from "./observer.js";
 import { createOrderedEmitter, type OrderedEmitter } from "./ordering.js";
-import { buildRecord } from "./record.js";
+import { RunLedger } from "./ledger.js";
 import { buildUpstreamBody, planFor, promptText, type StagedRequest } from "./request.js";
 import { startValidation, ValidationRun, type AttemptOutput, type OutputTarget, type Step } from "./validation.js";
 
@@ -28,25 +28,15 @@ export async function runStaged(req: StagedRequest, deps: PipelineDeps, sink: St
 
 class Run {
   private readonly t0: number;
-  private readonly startedAt: number;
   private readonly timings: Timings = { prompt_summary: null, reasoning_end: null, reasoning_summary: null, first_output: null, total: 0 };
   /** One signal for every call of this request; aborted with a RequestEnded when the gateway ends it. */
   private readonly stop: ChildController;
   private readonly out: OrderedEmitter;
 
-  // What the request log and `output.done` report; filled in as the run goes.
-  private route: RouteInfo | null = null;
-  private served: Candidate | undefined;
-  private attempts = 0;
-  private failovers = 0;
-  private ttfb: number | null = null;
+  /** What the request log and the log line report; filled in as the run goes. */
+  private readonly ledger: RunLedger;
   private finishReason: string | null = null;
-  private usage: Usage | undefined;
   private sawToolCalls = false;
-  private fallbacks = 0;
-  private readonly summaries: { prompt?: { text: string; source: string }; reasoning?: { text: string; source: string } } = {};
-  /** The answer as sent, kept only with LOG_BODIES. */
-  private readonly answer: string[] = [];
 
   /** Reasoning for the summary (bounded: head and tail). A failover starts it afresh. */
   private reasoning: ReasoningCollector;
@@ -71,7 +61,7 @@ class Run {
       this.out.toolCalls(calls);
     },
     finish: (reason) => (this.finishReason = reason),
-    usage: (usage) => (this.usage = usage),
+    usage: (usage) => (this.ledger.usage = usage),
   };
 
   constructor(
@@ -81,7 +71,7 @@ class Run {
     private readonly clientSignal: AbortSignal,
   ) {
     this.t0 = deps.now();
-    this.startedAt = deps.wallClock();
+    this.ledger = new RunLedger(req, deps, deps.wallClock());
     this.stop = childController(clientSignal);
     this.reasoning = createReasoningCollector(deps.maxReasoningChars);
     this.messages = req.messages;
@@ -114,7 +104,12 @@ class Run {
         this.out.promptSummary(r.text, r.source);
       });
       // The search runs beside the prompt summary, and before the main call, which needs its sources.
-      if (req.research) await this.research();
+      if (req.research) {
+        const found = await searchFirst(deps.research, req.research, req.messages, this.out, this.stop.signal);
+        if (deps.research) this.timings.research = this.elapsed();
+        this.sources = found.sources;
+        this.messages = found.messages;
+      }
       const failure = await this.streamFrom(plan);
       if (failure) return this.fail(failure);
       await Promise.all([this.promptTask, this.reasoningTask]);
@@ -125,9 +120,9 @@ class Run {
       const finishReason = this.finishReason ?? (this.sawToolCalls ? "tool_calls" : null);
       this.out.done({
         finish_reason: finishReason,
-        ...(this.usage && { usage: this.usage }),
+        ...(this.ledger.usage && { usage: this.ledger.usage }),
         timings: this.timings,
-        ...(this.route && { route: this.route }),
+        ...(this.ledger.route && { route: this.ledger.route }),
         ...(req.research && { sources: this.sources }),
         ...(validation && { validation }),
       });
@@ -152,13 +147,7 @@ class Run {
   }
 
   private emit(e: StagedEvent): void {
-    if (e.event === "summary.prompt") this.summaries.prompt = { text: e.data.text, source: e.data.source };
-    else if (e.event === "summary.reasoning") this.summaries.reasoning = { text: e.data.text, source: e.data.source };
-    else if (e.event === "output.delta" && this.deps.logBodies) this.answer.push(e.data.text);
-    else if (e.event === "error" && e.data.stage !== "upstream") {
-      this.fallbacks++;
-      this.deps.observer.summaryFallback({ id: this.req.requestId, stage: e.data.stage, code: e.data.code });
-    }
+    this.ledger.note(e);
     this.sink.event(e);
   }
 
@@ -179,27 +168,6 @@ class Run {
     });
     task.catch(() => undefined); // rejects only on cancellation; awaited by execute() otherwise
     return task;
-  }
-
-  /** Research mode: search, then put the sources in the prompt; a failed search is an error event, not a failed request. */
-  private async research(): Promise<void> {
-    const step = this.deps.research;
-    const asked = this.req.research ?? {};
-    if (!step) {
-      this.out.error("research", { message: "research mode is not configured on this gateway (SEARCH_URL)", code: "research_unavailable", retryable: false });
-      this.out.noSources();
-      return;
-    }
-    const r = await step.run(asked, this.req.messages, this.stop.signal);
-    this.timings.research = this.elapsed();
-    if (!r.ok) {
-      this.out.error("research", r.failure);
-      this.out.noSources();
-      return;
-    }
-    this.sources = r.sources;
-    this.out.sources(r.query, r.sources);
-    if (r.sources.length > 0) this.messages = withResearch(this.req.messages, r.instruction);
   }
 
   /** One call to the summary model, wherever the summary route sends it. */
@@ -259,14 +227,14 @@ class Run {
         const verdict = held && this.validation?.verdict(held, c, step, plan.candidates, tried);
         if (!verdict || "release" in verdict) {
           if (verdict) this.release(verdict.release);
-          this.served = c;
+          this.ledger.served = c;
           return undefined;
         }
         step = verdict.next;
       } catch (e) {
         lastError = asUpstreamError(e);
         if (this.stop.signal.aborted) throw lastError;
-        this.attempts++;
+        this.ledger.attempts++;
         reportFailure(deps.router, c, lastError);
         const next = nextUntried(plan, tried);
         const to = next && plan.candidates[next.index];
@@ -292,7 +260,7 @@ class Run {
    */
   private async attempt(plan: RoutePlan, index: number, c: Candidate, constrained: boolean): Promise<AttemptOutput | undefined> {
     const { deps, req, sink } = this;
-    this.route = { provider: c.provider.id, strategy: plan.strategy, reason: plan.reason, attempts: this.attempts + 1 };
+    this.ledger.route = { provider: c.provider.id, strategy: plan.strategy, reason: plan.reason, attempts: this.ledger.attempts + 1 };
     sink.provider?.(c.provider.id);
     const maxRetries = retriesFor(plan, index, deps.maxRetries);
     const capability = resolveCapabilityFor(req.model, c.upstreamModel, deps.capabilities);
@@ -309,9 +277,9 @@ class Run {
         this.out.retry({ provider: c.provider.id, attempt: info.attempt, max_retries: info.maxRetries, delay_ms: Math.round(info.delayMs), code: info.error.code, message: info.error.message });
       },
     });
-    this.attempts += upstream.attempts;
-    this.route.attempts = this.attempts;
-    this.ttfb = this.elapsed();
+    this.ledger.attempts += upstream.attempts;
+    this.ledger.route.attempts = this.ledger.attempts;
+    this.ledger.ttfb = this.elapsed();
     sink.accepted?.();
     const separator = createReasoningSeparator({ mode, useReasoningFields: deps.parseReasoningFields });
     for await (const d of upstream.deltas) {
@@ -324,7 +292,7 @@ class Run {
       if (wait) await wait;
     }
     this.take(separator.end());
-    deps.router.success(c, this.ttfb);
+    deps.router.success(c, this.ledger.ttfb);
     return held;
   }
 
@@ -359,8 +327,8 @@ class Run {
   private giveUp(v: ValidationRun): undefined {
     const last = v.lastAnswer();
     if (!last) return undefined;
-    this.served = last.candidate;
-    if (this.route) this.route.provider = last.candidate.provider.id;
+    this.ledger.served = last.candidate;
+    if (this.ledger.route) this.ledger.route.provider = last.candidate.provider.id;
     this.sink.provider?.(last.candidate.provider.id);
     this.release(last.output);
     return undefined;
@@ -385,7 +353,7 @@ class Run {
 
   /** Nothing of this provider's answer reached the client: drop it and start over elsewhere. */
   private failOver(from: Candidate, to: Candidate, err: UpstreamError): void {
-    this.failovers++;
+    this.ledger.failovers++;
     this.deps.observer.failover({ id: this.req.requestId, from: from.provider.id, to: to.provider.id, reason: err.code });
     this.deps.logger.warn({ request_id: this.req.requestId, stage: "upstream", from: from.provider.id, to: to.provider.id, code: err.code, err: err.message }, "failing over");
     this.out.discardHeld();
@@ -406,34 +374,8 @@ class Run {
 
   /** The one log line and record of this request. */
   private finish(outcome: RequestOutcome, httpStatus: number, err?: { code: string; message: string }): void {
-    const { deps, req } = this;
     this.timings.total = this.elapsed();
-    deps.observer.finished(
-      buildRecord({
-        req,
-        startedAt: this.startedAt,
-        endedAt: deps.wallClock(),
-        outcome,
-        httpStatus,
-        err,
-        timings: this.timings,
-        ttfb: this.ttfb,
-        usage: this.usage ?? null,
-        route: this.route,
-        served: this.served,
-        summaries: this.summaries,
-        fallbacks: this.fallbacks,
-        failovers: this.failovers,
-        attempts: this.attempts,
-        answer: deps.logBodies ? this.answer.join("") : null,
-        logBodies: deps.logBodies,
-        validation: this.validation?.record(),
-        discarded: this.validation?.discarded,
-      }),
-    );
-    const log = { request_id: req.requestId, model: req.model, provider: this.route?.provider, outcome, status: httpStatus, timings: this.timings, usage: this.usage, attempts: this.attempts };
-    if (outcome === "upstream_error" || outcome === "aborted") deps.logger.warn({ ...log, code: err?.code, err: err?.message }, "request failed");
-    else deps.logger.info(log, outcome === "ok" ? "request completed" : "client disconnected; upstream and summaries cancelled");
+    this.ledger.finish(outcome, httpStatus, this.timings, { err, validation: this.validation?.record(), discarded: this.validation?.discarded });
   }
 }
 
