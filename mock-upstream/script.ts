@@ -2,16 +2,9 @@ import type { CompletionIdentity } from "./openai.js";
 import { chunk } from "./openai.js";
 import type { Frame } from "./stream.js";
 
-/**
- * An exact chunk script: each entry becomes one `chat.completion.chunk` whose `delta` is sent
- * as given, byte for byte. Tests use it for what the scenarios cannot express — tool calls in
- * pieces, tag-like text inside answers, surrogate pairs split between chunks, odd whitespace.
- */
-export interface ScriptedChunk {
-  delta: Record<string, unknown>;
-  finish_reason?: string | null;
-  delayMs?: number;
-}
+import type { ScriptedChunk } from "./types.js";
+
+export type { ScriptedChunk };
 
 export function scriptedFrames(who: CompletionIdentity, script: readonly ScriptedChunk[]): Frame[] {
   return script.map((s) => ({ data: chunk(who, s.delta, s.finish_reason ?? null), delayMs: s.delayMs ?? 0 }));

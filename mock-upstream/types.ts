@@ -1,5 +1,4 @@
 import type { Hono } from "hono";
-import type { ScriptedChunk } from "./script.js";
 import type { EndpointSeed } from "./endpoints.js";
 
 /**
@@ -189,4 +188,15 @@ export interface RunningMock {
   baseUrl: string;
   /** Closes the server and every open socket, and stops every pending timer. */
   close(): Promise<void>;
+}
+
+/**
+ * An exact chunk script: each entry becomes one `chat.completion.chunk` whose `delta` is sent
+ * as given, byte for byte. Tests use it for what the scenarios cannot express — tool calls in
+ * pieces, tag-like text inside answers, surrogate pairs split between chunks, odd whitespace.
+ */
+export interface ScriptedChunk {
+  delta: Record<string, unknown>;
+  finish_reason?: string | null;
+  delayMs?: number;
 }

@@ -29,7 +29,8 @@ import {
 } from "./http/index.js";
 import { webRoutes } from "./web/index.js";
 import { combineObserversWithLogger, createMetrics, createMonitor, type Logger, type Metrics, type Monitor } from "./observability/index.js";
-import { createInflight, noopObserver, type Inflight, type RequestObserver } from "./pipeline/index.js";
+import { noopObserver, type RequestObserver } from "./events/index.js";
+import { createInflight, type Inflight } from "./pipeline/index.js";
 import { RequestEnded } from "./util/index.js";
 import type { RequestLog } from "./storage/index.js";
 import { createRouter, providersFileSchema, singleProviderSettings, startHealthProbes, type RouterSettings, type StateChange } from "./providers/index.js";

@@ -13,3 +13,12 @@ export type {
   ValidationReport,
 } from "./types.js";
 export { encodeEvent, KEEPALIVE_FRAME } from "./sse.js";
+export {
+  noopObserver,
+  type RequestObserver,
+  type RequestRecord,
+  type RequestOutcome,
+  type ValidationEvent,
+  type ValidationRecord,
+  type ValidationTry,
+} from "./observer.js";

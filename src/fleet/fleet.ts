@@ -1,6 +1,6 @@
 import { Gauge, type Registry as PromRegistry } from "prom-client";
 import { createStreamControl, type StreamControl } from "./stream-control.js";
-import { createMemoryLimiter, type KeyLimiter } from "../http/index.js";
+import { createMemoryLimiter, type KeyLimiter } from "./memory-limiter.js";
 import type { Logger } from "../observability/index.js";
 import { createMemoryRoutingState, type HealthSettings, type RoutingState, type StateChange } from "../providers/index.js";
 import type { EventLog, EventLogOptions } from "./event-log.js";

@@ -1,4 +1,4 @@
-import { createMemoryLimiter, type KeyLimiter, type TakeResult } from "../http/index.js";
+import { createMemoryLimiter, type KeyLimiter, type TakeResult } from "./memory-limiter.js";
 import { fleetKeys, luaScript, LUA_NOW } from "./keys.js";
 import type { RedisLink } from "./link.js";
 

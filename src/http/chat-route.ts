@@ -1,23 +1,12 @@
 import { Hono, type Context } from "hono";
-import type { Config } from "../config/index.js";
-import { GATEWAY_EXTENSION_FIELDS, type Collected, type PipelineDeps, type StagedRequest } from "../pipeline/index.js";
+import { GATEWAY_EXTENSION_FIELDS, type Collected, type StagedRequest } from "../pipeline/index.js";
 import { openAIChatCompletion, openAIChatEncoder, stagedCompletion, stagedEncoder, type StreamEncoder } from "../surfaces/index.js";
 import { chatRequestSchema, describeIssues, type ChatRequestBody } from "./chat-schema.js";
 import { ApiError } from "./errors.js";
 import { jsonBody, jsonBodyOf } from "./json-body.js";
 import { checkAllowed } from "./allow-models.js";
-import type { ResumeSettings } from "./resumable.js";
 import { serveRun } from "./serve-run.js";
-import type { GatewayEnv } from "./types.js";
-
-export interface ChatRouteDeps {
-  config: Pick<Config, "allowModels" | "summaryModelDefault" | "keepaliveMs" | "maxBodyBytes" | "body" | "statusHoldMs" | "clientStallMs">;
-  pipeline: PipelineDeps;
-  now: () => number;
-  /** RESUME_GRACE_SECONDS > 0: staged and Responses streams are resumable. */
-  resume?: ResumeSettings;
-}
-
+import type { ChatRouteDeps, GatewayEnv } from "./types.js";
 
 /** How one chat surface differs from another: its default for `stream`, its encoder, its JSON. */
 interface ChatSurface {

@@ -1,12 +1,12 @@
-export { chatRoutes, type ChatRouteDeps } from "./chat-route.js";
+export { chatRoutes } from "./chat-route.js";
 export { healthRoutes } from "./health-routes.js";
 export { providerJson, providerRoutes, type OperatorEvent } from "./provider-routes.js";
 export { ApiError, errorBody } from "./errors.js";
-export type { GatewayEnv } from "./types.js";
+export type { ChatRouteDeps, GatewayEnv } from "./types.js";
 export { monitoringRoutes, type FleetView } from "./monitoring-routes.js";
 export { accessControl, isAuthenticated, isOpen, isAdminPath, hasAdminSession, login, logout, type AccessSettings } from "./auth.js";
 export { keysFromList, loadKeysFile, matchKey, secretEquals, sha256, type ApiKey } from "./keys.js";
-export { createMemoryLimiter, keyLimits, releaseWhenDone, type KeyLimiter, type MemoryKeyLimiter, type TakeResult } from "./limits.js";
+export { keyLimits, releaseWhenDone } from "./limits.js";
 export { modelRoutes } from "./model-routes.js";
 export { recordRejections } from "./rejections.js";
 export { clientFailure, failureBody, failureHeaders, failureResponse } from "./failure.js";

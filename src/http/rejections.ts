@@ -1,5 +1,6 @@
 import type { MiddlewareHandler } from "hono";
-import { rejectedRecord, type RequestObserver } from "../pipeline/index.js";
+import type { RequestObserver } from "../events/index.js";
+import { rejectedRecord } from "../pipeline/index.js";
 import { ApiError } from "./errors.js";
 import type { GatewayEnv } from "./types.js";
 

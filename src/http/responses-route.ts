@@ -1,7 +1,7 @@
 import { Hono } from "hono";
 import type { StagedRequest } from "../pipeline/index.js";
 import { responsesEncoder, responsesObject, responsesRequestSchema, translateResponsesRequest, type ResponsesContext } from "../surfaces/index.js";
-import type { ChatRouteDeps } from "./chat-route.js";
+import type { ChatRouteDeps } from "./types.js";
 import { describeIssues } from "./chat-schema.js";
 import { ApiError } from "./errors.js";
 import { checkAllowed } from "./allow-models.js";

@@ -1,7 +1,7 @@
 import type { Context } from "hono";
 import { createCollector, runStaged, type Collected, type StagedRequest } from "../pipeline/index.js";
 import type { StreamEncoder } from "../surfaces/index.js";
-import type { ChatRouteDeps } from "./chat-route.js";
+import type { ChatRouteDeps } from "./types.js";
 import { ApiError } from "./errors.js";
 import { failureHeaders } from "./failure.js";
 import { ownerOf } from "./resumable.js";

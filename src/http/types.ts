@@ -1,3 +1,6 @@
+import type { Config } from "../config/index.js";
+import type { PipelineDeps } from "../pipeline/index.js";
+import type { ResumeSettings } from "./resumable.js";
 import type { ApiKey } from "./keys.js";
 
 /** Hono variables every route can rely on. */
@@ -12,3 +15,12 @@ export type GatewayEnv = {
     apiKey?: ApiKey;
   };
 };
+
+/** What the chat surfaces need: the pipeline, the edge's settings, and resumable streams when on. */
+export interface ChatRouteDeps {
+  config: Pick<Config, "allowModels" | "summaryModelDefault" | "keepaliveMs" | "maxBodyBytes" | "body" | "statusHoldMs" | "clientStallMs">;
+  pipeline: PipelineDeps;
+  now: () => number;
+  /** RESUME_GRACE_SECONDS > 0: staged and Responses streams are resumable. */
+  resume?: ResumeSettings;
+}

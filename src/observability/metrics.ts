@@ -1,5 +1,5 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from "prom-client";
-import type { RequestObserver, RequestRecord } from "../pipeline/observer.js";
+import type { RequestObserver, RequestRecord } from "../events/index.js";
 import { createLabelCap, isLabelSafe } from "./label-cap.js";
 
 /** A provider's circuit state, as the providers room reports it. */

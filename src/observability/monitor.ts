@@ -1,4 +1,4 @@
-import type { RequestObserver, RequestRecord } from "../pipeline/observer.js";
+import type { RequestObserver, RequestRecord } from "../events/index.js";
 import { createRing } from "./ring.js";
 import { createTimeSeries, type Series } from "./series.js";
 import { computeWindowStats, toSample, type RequestSample, type WindowStats } from "./stats.js";

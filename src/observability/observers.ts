@@ -1,4 +1,4 @@
-import type { RequestObserver } from "../pipeline/observer.js";
+import type { RequestObserver } from "../events/index.js";
 import type { Logger } from "./logger.js";
 
 type ObserverMethod = keyof RequestObserver;

@@ -1,4 +1,4 @@
-import type { RequestOutcome } from "../pipeline/observer.js";
+import type { RequestOutcome } from "../events/index.js";
 import { LATENCY_KEYS, nearestRank, type LatencyKey, type RequestSample } from "./stats.js";
 
 /** p50/p95 of one stage in one bucket; `null` when no request in it reached that stage. */

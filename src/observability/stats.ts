@@ -1,4 +1,4 @@
-import type { RequestOutcome, RequestRecord } from "../pipeline/observer.js";
+import type { RequestOutcome, RequestRecord } from "../events/index.js";
 
 export const LATENCY_KEYS = ["prompt_summary", "upstream_ttfb", "reasoning_end", "reasoning_summary", "first_output", "total"] as const;
 export type LatencyKey = (typeof LATENCY_KEYS)[number];

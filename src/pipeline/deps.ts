@@ -1,11 +1,10 @@
 import type { Logger } from "pino";
-import type { StagedEvent } from "../events/index.js";
+import type { StagedEvent, RequestObserver } from "../events/index.js";
 import type { CapabilityRule } from "../reasoning/index.js";
 import type { Summarize } from "../summaries/index.js";
 import type { Failure } from "./failure.js";
 import type { FailoverDeps } from "./failover.js";
 import type { Inflight } from "./inflight.js";
-import type { RequestObserver } from "./observer.js";
 import type { ResearchStep } from "./research.js";
 import type { ValidationDeps } from "./validation.js";
 

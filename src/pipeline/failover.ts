@@ -1,7 +1,7 @@
 import type { Logger } from "pino";
 import type { Candidate, RoutePlan, Router } from "../providers/index.js";
 import { UpstreamError, type UpstreamClient } from "../upstream/index.js";
-import type { RequestObserver } from "./observer.js";
+import type { RequestObserver } from "../events/index.js";
 
 export interface FailoverDeps {
   client: UpstreamClient;

@@ -1,7 +1,6 @@
-import type { RouteInfo, StagedEvent, Timings, Usage } from "../events/index.js";
+import type { RouteInfo, StagedEvent, Timings, Usage, RequestOutcome } from "../events/index.js";
 import type { Candidate } from "../providers/index.js";
 import type { PipelineDeps } from "./deps.js";
-import type { RequestOutcome } from "./observer.js";
 import { buildRecord, type RecordInput } from "./record.js";
 import type { StagedRequest } from "./request.js";
 

@@ -1,6 +1,5 @@
-import type { RouteInfo, Timings, Usage } from "../events/index.js";
+import type { RouteInfo, Timings, Usage, RequestOutcome, RequestRecord, ValidationRecord } from "../events/index.js";
 import type { Candidate } from "../providers/index.js";
-import type { RequestOutcome, RequestRecord, ValidationRecord } from "./observer.js";
 import type { StagedRequest } from "./request.js";
 
 export interface RecordInput {

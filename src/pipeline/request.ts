@@ -1,6 +1,12 @@
 import type { CapabilityMode } from "../config/index.js";
 import { classifyTask, type RoutePlan, type Router } from "../providers/index.js";
-import type { ResearchRequest } from "./research.js";
+
+/** What a request asked of research mode (`research: true` or `{query, max_results}`). */
+export interface ResearchRequest {
+  /** Defaults to the latest user turn. */
+  query?: string;
+  maxResults?: number;
+}
 
 /** A chat message as the gateway needs it; other fields on a message pass through untouched. */
 export interface ChatMessage {

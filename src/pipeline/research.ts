@@ -1,12 +1,5 @@
 import type { Source } from "../events/index.js";
-import { withInstruction, type ChatMessage } from "./request.js";
-
-/** What a request asked of research mode (`research: true` or `{query, max_results}`). */
-export interface ResearchRequest {
-  /** Defaults to the latest user turn. */
-  query?: string;
-  maxResults?: number;
-}
+import { withInstruction, type ChatMessage, type ResearchRequest } from "./request.js";
 
 export type ResearchOutcome =
   | {
@@ -25,11 +18,6 @@ export type ResearchOutcome =
  */
 export interface ResearchStep {
   run(request: ResearchRequest, messages: readonly ChatMessage[], signal: AbortSignal): Promise<ResearchOutcome>;
-}
-
-/** The messages with the research instruction first (merged into a leading system message). */
-export function withResearch(messages: readonly ChatMessage[], instruction: string): ChatMessage[] {
-  return withInstruction(messages, instruction);
 }
 
 /** Where research mode's outcome is told: the ordered output's research part. */
@@ -63,5 +51,5 @@ export async function searchFirst(
     return { sources: [], messages };
   }
   out.sources(r.query, r.sources);
-  return { sources: r.sources, messages: r.sources.length > 0 ? withResearch(messages, r.instruction) : messages };
+  return { sources: r.sources, messages: r.sources.length > 0 ? withInstruction(messages, r.instruction) : messages };
 }

@@ -1,4 +1,4 @@
-import type { StagedEvent, Timings } from "../events/index.js";
+import type { StagedEvent, Timings, Source, RequestOutcome } from "../events/index.js";
 import type { Candidate, RoutePlan } from "../providers/index.js";
 import { createReasoningCollector, createReasoningSeparator, resolveCapabilityFor, type ParsedPart, type ReasoningCollector, type ReasoningSeparator } from "../reasoning/index.js";
 import type { SummaryKind } from "../summaries/index.js";
@@ -9,8 +9,6 @@ import type { PipelineDeps, StageSink } from "./deps.js";
 import { asUpstreamError, completeVia, logRetry, noProvider, reportFailure, retriesFor, type RetryInfo } from "./failover.js";
 import { createProgressReporter, type ProgressReporter } from "./progress.js";
 import { searchFirst } from "./research.js";
-import type { Source } from "../events/index.js";
-import type { RequestOutcome } from "./observer.js";
 import { createOrderedEmitter, type OrderedEmitter } from "./ordering.js";
 import { RunLedger } from "./ledger.js";
 import { buildUpstreamBody, planFor, promptText, type StagedRequest } from "./request.js";

@@ -1,9 +1,8 @@
 import type { Logger } from "pino";
-import type { ToolCallDelta, Usage, ValidationReport } from "../events/index.js";
+import type { ToolCallDelta, Usage, ValidationReport, RequestObserver, ValidationRecord, ValidationTry } from "../events/index.js";
 import type { Candidate } from "../providers/index.js";
 import { constrainedInstruction, readAnswerFormat, ResponseFormatError, type AnswerCheck, type AnswerValidator, type CheckResult } from "../validation/index.js";
 import type { Failure } from "./failure.js";
-import type { RequestObserver, ValidationRecord, ValidationTry } from "./observer.js";
 import { withInstruction, type ChatMessage } from "./request.js";
 
 /** What the pipeline needs for schema-validated answers (`response_format`). */

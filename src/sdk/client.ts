@@ -1,5 +1,5 @@
 import { createParser } from "eventsource-parser";
-import type { StagedEvent } from "../events/types.js";
+import type { StagedEvent } from "../events/index.js";
 import { describeNetworkError, GatewayHttpError, GatewayStreamError, GatewayUnreachableError } from "./errors.js";
 import { parseStagedEvent, type ParsedEvent } from "./events.js";
 

@@ -3,4 +3,4 @@
 export { createStagedClient, readMessages, type ChatBody, type StagedClient, type StagedClientOptions, type StagedCompletion, type StreamOptions } from "./client.js";
 export { GatewayHttpError, GatewayStreamError, GatewayUnreachableError, describeNetworkError } from "./errors.js";
 export { parseStagedEvent, isStagedEventName, STAGED_EVENT_NAMES, type ParsedEvent } from "./events.js";
-export type * from "../events/types.js";
+export type * from "../events/index.js";

@@ -1,6 +1,6 @@
 import { randomBytes } from "node:crypto";
 import type { Logger } from "../observability/index.js";
-import type { RequestOutcome, RequestRecord } from "../pipeline/observer.js";
+import type { RequestOutcome, RequestRecord } from "../events/index.js";
 import type { Db } from "./db.js";
 import { fromRow, type RequestRow } from "./rows.js";
 import { createBatchWriter, type WriterStats } from "./writer.js";

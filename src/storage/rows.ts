@@ -1,6 +1,5 @@
-import type { RouteInfo, Usage } from "../events/index.js";
+import type { RouteInfo, Usage, RequestOutcome, RequestRecord, ValidationRecord } from "../events/index.js";
 // Type-only: the record shape belongs to the pipeline (its index does not re-export it yet).
-import type { RequestOutcome, RequestRecord, ValidationRecord } from "../pipeline/observer.js";
 import { COLUMN_LIMITS, bounded, boundedOrNull, storableJson } from "./storable.js";
 
 /** The `requests` columns in insert order; `toParams` returns values in the same order. */

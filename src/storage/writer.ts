@@ -1,5 +1,5 @@
 import type { Logger } from "../observability/index.js";
-import type { RequestRecord } from "../pipeline/observer.js";
+import type { RequestRecord } from "../events/index.js";
 import type { Db } from "./db.js";
 import { InvalidRecordError, MAX_ROWS_PER_INSERT, insertStatement, type RowToInsert } from "./rows.js";
 import { COLUMN_LIMITS, bounded } from "./storable.js";

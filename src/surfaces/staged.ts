@@ -1,6 +1,5 @@
 import { encodeEvent, KEEPALIVE_FRAME } from "../events/index.js";
-import type { Collected } from "../pipeline/index.js";
-import type { StagedRequest } from "../pipeline/index.js";
+import type { Collected, StagedRequest } from "../pipeline/index.js";
 import type { StreamEncoder } from "./types.js";
 
 /** The staged dialect of `POST /v1/chat/completions`: each event as it is, by name. */

@@ -1,7 +1,5 @@
 import { Hono, type Context } from "hono";
-import { hasAdminSession, isOpen, login, logout, type AccessSettings } from "../http/auth.js";
-import { createLoginThrottle, readBodyText, type LoginThrottle } from "../http/index.js";
-import type { GatewayEnv } from "../http/types.js";
+import { createLoginThrottle, hasAdminSession, isOpen, login, logout, readBodyText, type AccessSettings, type GatewayEnv, type LoginThrottle } from "../http/index.js";
 import { AdminPage } from "./admin-page.js";
 import { isWebAssetName, loadWebAssets } from "./assets.js";
 import { LoginPage } from "./login-page.js";

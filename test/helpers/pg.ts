@@ -6,7 +6,7 @@ import { afterEach } from "vitest";
 import pg from "pg";
 import { pino, type Logger } from "pino";
 import type { Db } from "../../src/storage/index.js";
-import type { RequestRecord } from "../../src/pipeline/observer.js";
+import type { RequestRecord } from "../../src/events/observer.js";
 
 /** The PostgreSQL the integration tests use. */
 export function testDatabaseUrl(): string {

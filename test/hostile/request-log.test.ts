@@ -3,7 +3,7 @@
 // is counted in gateway_request_log_dropped_total and logged once.
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { createMetrics, type Metrics } from "../../src/observability/index.js";
-import type { RequestRecord } from "../../src/pipeline/index.js";
+import type { RequestRecord } from "../../src/events/index.js";
 import { createPgDb, createPgliteDb, createRequestLog, openRequestLog, runMigrations, type Db, type RequestLog } from "../../src/storage/index.js";
 import { startGateway } from "../helpers/gateway.js";
 import { captureLogger, postgresAvailable, sampleRecord, startTcpProxy, testDatabaseUrl, useTestSchemas, viaPort } from "../helpers/pg.js";

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { DEFAULT_ANSWER_TEXT, type HostileMode } from "../../mock-upstream/index.js";
-import { noopObserver } from "../../src/pipeline/index.js";
+import { noopObserver } from "../../src/events/index.js";
 import { chatCalls, useProviderStack } from "../helpers/providers.js";
 import { answerOf, first, postStaged, userMessage, type StagedResult } from "../helpers/sse.js";
 

@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { DEFAULT_ANSWER_TEXT, DEFAULT_REASONING_TEXT, MOCK_TOOL_ARGS, startMockUpstream, summarizePrompt, summarizeReasoning, type MockCall, type RunningMock } from "../../mock-upstream/index.js";
-import { noopObserver, TAG_INSTRUCTION, type RequestRecord } from "../../src/pipeline/index.js";
+import { TAG_INSTRUCTION } from "../../src/pipeline/index.js";
+import { noopObserver, type RequestRecord } from "../../src/events/index.js";
 import { createUpstreamClient, type ProviderKind, type UpstreamTarget } from "../../src/upstream/index.js";
 import { completionFromDeltas } from "../../src/upstream/adapters/index.js";
 import type { UpstreamDelta } from "../../src/upstream/chunks.js";

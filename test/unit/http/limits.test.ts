@@ -1,6 +1,7 @@
 import { Hono } from "hono";
 import { describe, expect, it } from "vitest";
-import { ApiError, errorBody, keyLimits, type ApiKey, type GatewayEnv, type KeyLimiter } from "../../../src/http/index.js";
+import type { KeyLimiter } from "../../../src/fleet/index.js";
+import { ApiError, errorBody, keyLimits, type ApiKey, type GatewayEnv } from "../../../src/http/index.js";
 
 /** A limiter that answers later, as a Redis-backed one does; it records what it was asked. */
 function laterLimiter(answers: { take: boolean; open: boolean }) {

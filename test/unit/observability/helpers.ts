@@ -1,4 +1,4 @@
-import type { RequestRecord } from "../../../src/pipeline/observer.js";
+import type { RequestRecord } from "../../../src/events/observer.js";
 
 /** A finished request with plausible defaults; override what the test is about. */
 export function makeRecord(overrides: Partial<RequestRecord> = {}): RequestRecord {

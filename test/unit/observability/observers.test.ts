@@ -1,6 +1,6 @@
 import { describe, expect, it, vi } from "vitest";
 import { combineObservers, combineObserversWithLogger } from "../../../src/observability/index.js";
-import type { RequestObserver } from "../../../src/pipeline/observer.js";
+import type { RequestObserver } from "../../../src/events/observer.js";
 import { makeRecord } from "./helpers.js";
 
 function spyObserver(): RequestObserver & { calls: string[] } {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { createMonitor, createTimeSeries, LATENCY_KEYS } from "../../../src/observability/index.js";
-import type { RequestOutcome } from "../../../src/pipeline/observer.js";
+import type { RequestOutcome } from "../../../src/events/observer.js";
 import { makeRecord } from "./helpers.js";
 
 const T0 = Date.parse("2025-01-01T00:00:00.000Z");

@@ -1,6 +1,7 @@
 import type { StagedEvent } from "../../../src/events/index.js";
 import { silentLogger } from "../../../src/observability/index.js";
-import { createInflight, noopObserver, type Failure, type PipelineDeps, type StageSink, type StagedRequest } from "../../../src/pipeline/index.js";
+import { createInflight, type Failure, type PipelineDeps, type StageSink, type StagedRequest } from "../../../src/pipeline/index.js";
+import { noopObserver } from "../../../src/events/index.js";
 import { createRouter, providersFileSchema, singleProviderSettings, type Provider } from "../../../src/providers/index.js";
 import type { SummaryResult } from "../../../src/summaries/index.js";
 import { UpstreamError, type UpstreamClient, type UpstreamDelta } from "../../../src/upstream/index.js";

@@ -1,7 +1,8 @@
 import { describe, expect, it } from "vitest";
 import type { StagedEvent } from "../../../src/events/index.js";
-import { createCollector, noopObserver, runStaged, type RequestRecord, type StagedRequest } from "../../../src/pipeline/index.js";
-import type { ValidationEvent } from "../../../src/pipeline/observer.js";
+import { createCollector, runStaged, type StagedRequest } from "../../../src/pipeline/index.js";
+import { noopObserver, type RequestRecord } from "../../../src/events/index.js";
+import type { ValidationEvent } from "../../../src/events/observer.js";
 import { UpstreamError, type UpstreamDelta } from "../../../src/upstream/index.js";
 import { answerOf, delta, fakes, recordingSink, request, type FakeOptions } from "./fakes.js";
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { COLUMNS, INSERT_COLUMNS, InvalidRecordError, fromRow, insertStatement, toParams, type RequestRow } from "../../../src/storage/rows.js";
 import { sampleRecord, sparseRecord } from "../../helpers/pg.js";
-import type { RequestRecord } from "../../../src/pipeline/observer.js";
+import type { RequestRecord } from "../../../src/events/observer.js";
 
 const JSONB = new Set(["route", "usage_extra", "request_body", "validation"]);
 

@@ -6,7 +6,7 @@
 import type { MonitorEvent, MonitorStats } from "../../../observability/monitor.js";
 import type { Series, SeriesBucket } from "../../../observability/series.js";
 import type { LatencyKey } from "../../../observability/stats.js";
-import type { RequestRecord } from "../../../pipeline/observer.js";
+import type { RequestRecord } from "../../../events/observer.js";
 
 /** A value after a JSON round trip: dates become ISO strings. */
 export type Json<T> = T extends Date ? string : T extends (infer U)[] ? Json<U>[] : T extends object ? { [K in keyof T]: Json<T[K]> } : T;

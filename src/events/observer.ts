@@ -1,4 +1,4 @@
-import type { RouteInfo, Stage, Timings, Usage, ValidationReport } from "../events/index.js";
+import type { RouteInfo, Stage, Timings, Usage, ValidationReport } from "./types.js";
 
 /** How a request ended, from the gateway's point of view. */
 export type RequestOutcome =
