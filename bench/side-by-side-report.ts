@@ -155,7 +155,7 @@ export function sideBySideMarkdown(r: SideBySideResult, ctx: RunContext): string
     "",
     ...ratioTable(r),
     "",
-    "#### Targets (issue 13)",
+    "#### Targets",
     "",
     ...targetsTable(r),
     ...(failures.length > 0 ? ["", `Failures: ${failures.join(" · ")}`] : []),

@@ -377,16 +377,16 @@ routes:
   });
 });
 
-describe("the README's native provider examples", () => {
-  const readme = readFileSync(new URL("../../../README.md", import.meta.url), "utf8");
-  const examples = [...readme.matchAll(/```yaml\n(providers:\n {2}- id: \w+\n {4}kind: (anthropic|gemini|ollama)\n[\s\S]*?)```/g)];
+describe("the native provider examples in docs/providers.md", () => {
+  const doc = readFileSync(new URL("../../../docs/providers.md", import.meta.url), "utf8");
+  const examples = [...doc.matchAll(/```yaml\n(providers:\n {2}- id: \w+\n {4}kind: (anthropic|gemini|ollama)\n[\s\S]*?)```/g)];
 
   it.each(["anthropic", "gemini", "ollama"])("the %s example parses", (kind) => {
     const example = examples.find((m) => m[2] === kind);
     expect(example).toBeDefined();
     const id = /- id: (\w+)/.exec(example![1]!)![1];
     const file = `${example![1]}routes:\n  - model: "*"\n    providers: [${id}]\n`;
-    const parsed = parseProvidersFile(file, "README.md", { ANTHROPIC_API_KEY: "k", GEMINI_API_KEY: "k" });
+    const parsed = parseProvidersFile(file, "docs/providers.md", { ANTHROPIC_API_KEY: "k", GEMINI_API_KEY: "k" });
     expect(parsed.providers[0]!.kind).toBe(kind);
   });
 });
