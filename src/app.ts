@@ -1,6 +1,5 @@
 import { Hono } from "hono";
 import { cors } from "hono/cors";
-import { requestId } from "hono/request-id";
 import { secureHeaders } from "hono/secure-headers";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
 import type { Config } from "./config/index.js";
@@ -17,7 +16,7 @@ import {
   isAuthenticated,
   keyLimits,
   keysFromList,
-  MAX_REQUEST_ID_CHARS,
+  requestIds,
   modelRoutes,
   monitoringRoutes,
   providerJson,
@@ -174,8 +173,8 @@ export function createGateway(deps: AppDeps): Gateway {
     c.header("connection", "close");
     return c.json(errorBody("the gateway is shutting down; retry on another instance", "server_error", "shutting_down"), 503, { "retry-after": "1" });
   });
-  // A client's own x-request-id is kept only when short and plain ([A-Za-z0-9_=-]); else replaced.
-  app.use(requestId({ generator: deps.newId, limitLength: MAX_REQUEST_ID_CHARS }));
+  // The request id is always the gateway's; a client's own is a correlation id only.
+  app.use(requestIds(deps.newId));
   if (deps.fleet) {
     const instance = deps.fleet.id;
     // Set before the handler runs, so a stream written straight to the socket carries it too.
@@ -234,7 +233,8 @@ export function createGateway(deps: AppDeps): Gateway {
     }),
   );
   // Resumable streams keep their events (in Redis with REDIS_URL, so any replica can resume them).
-  const resume = config.resumeGraceMs > 0 ? { graceMs: config.resumeGraceMs, log: fleet.eventLog({ graceMs: config.resumeGraceMs }), control: fleet.streamControl() } : undefined;
+  const resume =
+    config.resumeGraceMs > 0 ? { graceMs: config.resumeGraceMs, log: fleet.eventLog(config.resume), control: fleet.streamControl(), instance: fleet.id } : undefined;
   const chatDeps = {
       config,
       now: deps.wallClock,
@@ -273,7 +273,7 @@ export function createGateway(deps: AppDeps): Gateway {
     };
   app.route("/", chatRoutes(chatDeps));
   app.route("/", responsesRoutes(chatDeps));
-  if (resume) app.route("/", resumeRoutes({ settings: resume, keepaliveMs: config.keepaliveMs }));
+  if (resume) app.route("/", resumeRoutes({ settings: resume, keepaliveMs: config.keepaliveMs, stallMs: config.clientStallMs, isAlive: (id) => fleet.isAlive(id) }));
 
   app.notFound((c) => c.json(errorBody(`no route for ${c.req.method} ${c.req.path}`, "invalid_request_error", "not_found"), 404));
   app.onError((err, c) => {

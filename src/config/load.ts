@@ -17,14 +17,14 @@ export interface Config {
   upstreamMaxLineBytes: number;
   parseReasoningFields: boolean;
   keepaliveMs: number;
-  /** STATUS_HOLD_SECONDS: how long the first byte waits for the upstream to accept. */
-  statusHoldMs: number;
   /** REQUEST_DEADLINE: the longest any request may run. */
   deadlineMs: number;
   /** REASONING_PROGRESS_SECONDS: progress summaries while reasoning streams; 0 = off. */
   progressIntervalMs: number;
   /** RESUME_GRACE_SECONDS: how long a stream whose client left keeps running for a reconnect; 0 = off. */
   resumeGraceMs: number;
+  /** Resumable streams' event log: the grace, and RESUME_MAX_BYTES / RESUME_MAX_TOTAL_BYTES. */
+  resume: { graceMs: number; maxBytesPerRequest: number; maxTotalBytes: number };
   /** CLIENT_STALL_SECONDS: how long a client may read nothing before its stream is ended. */
   clientStallMs: number;
   maxBodyBytes: number;
@@ -102,11 +102,11 @@ export function loadConfig(env: EnvLike): Config {
     upstreamMaxLineBytes: e.UPSTREAM_MAX_LINE_BYTES,
     parseReasoningFields: e.ENABLE_PARSE_REASONING,
     keepaliveMs: e.SSE_KEEPALIVE_SECONDS * 1000,
-    statusHoldMs: e.STATUS_HOLD_SECONDS * 1000,
     deadlineMs: e.REQUEST_DEADLINE * 1000,
     clientStallMs: e.CLIENT_STALL_SECONDS * 1000,
     progressIntervalMs: e.REASONING_PROGRESS_SECONDS * 1000,
     resumeGraceMs: e.RESUME_GRACE_SECONDS * 1000,
+    resume: { graceMs: e.RESUME_GRACE_SECONDS * 1000, maxBytesPerRequest: e.RESUME_MAX_BYTES, maxTotalBytes: e.RESUME_MAX_TOTAL_BYTES },
     maxBodyBytes: e.MAX_BODY_BYTES,
     body: { timeoutMs: e.BODY_TIMEOUT * 1000, maxDepth: e.MAX_JSON_DEPTH, maxNodes: e.MAX_JSON_NODES },
     logLevel: e.LOG_LEVEL,

@@ -12,9 +12,21 @@ export type {
   Source,
   ValidationReport,
 } from "./types.js";
-export { encodeEvent, KEEPALIVE_FRAME } from "./sse.js";
+export {
+  formatSse,
+  KEEPALIVE,
+  messageSize,
+  stagedMessage,
+  type LoggedMessage,
+  type SseComment,
+  type SseEvent,
+  type SseMessage,
+  type SseOut,
+} from "./sse.js";
 export {
   noopObserver,
+  REQUEST_OUTCOMES,
+  isFailure,
   type RequestObserver,
   type RequestRecord,
   type RequestOutcome,

@@ -2,11 +2,20 @@ import type { RouteInfo, Stage, Timings, Usage, ValidationReport } from "./types
 
 /** How a request ended, from the gateway's point of view. */
 export type RequestOutcome =
-  | "ok" // output.done sent
-  | "upstream_error" // ended by an upstream failure (JSON error or `error` event)
-  | "client_closed" // the client went away first
+  | "ok" // the answer was delivered whole (output.done sent, or the JSON answer)
+  | "upstream_error" // failed before the stream began: the client got the failure's status
+  | "stream_error" // failed after the stream began (HTTP 200 already sent): an in-stream error
+  | "client_closed" // the client went away first (status 499 if nothing was sent, else 200)
   | "aborted" // the gateway ended it: shutdown, REQUEST_DEADLINE, or a client too slow to read
   | "rejected"; // refused before any upstream call (validation, allowlist, auth, limits)
+
+/** Failures the gateway or its upstream caused (not the client's mistake or choice, nor shutdown). */
+export function isFailure(outcome: RequestOutcome): boolean {
+  return outcome === "upstream_error" || outcome === "stream_error";
+}
+
+/** Every outcome, in the order dashboards list them. */
+export const REQUEST_OUTCOMES: readonly RequestOutcome[] = ["ok", "upstream_error", "stream_error", "client_closed", "aborted", "rejected"];
 
 /** One finished request: what the request log stores and the metrics count. */
 export interface RequestRecord {

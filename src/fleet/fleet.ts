@@ -45,6 +45,8 @@ export interface Fleet {
   /** Cancel from any replica, and "a reader is attached", for resumable streams. */
   streamControl(): StreamControl;
   members(): Promise<FleetMember[]>;
+  /** Is replica `id` still alive (its heartbeat within REPLICA_TTL)? Yes unless known otherwise. */
+  isAlive(id: string): Promise<boolean>;
   redis(): RedisHealth;
   /** `gateway_redis_up` (only with REDIS_URL). */
   registerMetrics(prom: PromRegistry): void;
@@ -95,6 +97,7 @@ export function createFleet(o: FleetOptions): Fleet {
       return control;
     },
     members: () => registry.members(),
+    isAlive: (id) => registry.isAlive(id),
     redis: () => (link ? link.status() : "off"),
     registerMetrics(prom) {
       if (!link) return;

@@ -57,6 +57,11 @@ return out`;
 export interface Registry {
   heartbeat(): Promise<void>;
   members(): Promise<FleetMember[]>;
+  /**
+   * Is replica `id` alive (registered within its TTL)? This replica always is; without Redis, or
+   * while Redis cannot be asked, the answer is yes — "dead" is said only when it is known.
+   */
+  isAlive(id: string): Promise<boolean>;
   leave(): Promise<void>;
 }
 
@@ -87,6 +92,11 @@ export function createRegistry(o: { link: RedisLink | undefined; prefix: string;
         return [{ ...rest, last_seen_ms: Math.max(0, now - seen_at), self: false }];
       });
       return [self(), ...others].sort((a, b) => a.started_at.localeCompare(b.started_at) || a.id.localeCompare(b.id));
+    },
+    async isAlive(id) {
+      if (id === o.info.id || !o.link) return true;
+      const r = await o.link.attempt("replica alive", (redis) => redis.exists(keys.replica(id)));
+      return !r.ok || r.value === 1;
     },
     async leave() {
       await o.link?.attempt("leave", (r) => r.multi().del(keys.replica(o.info.id)).zrem(keys.replicas, o.info.id).exec());

@@ -15,6 +15,8 @@ export interface Channel {
   /** Resolves once the backlog has been flushed (or the connection is gone). */
   drained(): Promise<void>;
   end(): void;
+  /** Cut the connection now (a client too slow to read): whatever is queued is dropped. */
+  destroy(): void;
   /** The connection is gone or the response ended: writes are dropped. */
   readonly closed: boolean;
 }
@@ -67,6 +69,9 @@ export function nodeChannel(res: ServerResponse): Channel {
       // end() flushes whatever is corked.
       res.end();
     },
+    destroy() {
+      res.destroy();
+    },
     get closed() {
       return res.destroyed || res.writableEnded;
     },
@@ -99,6 +104,12 @@ export function webChannel(onOpen: (r: Response) => void, onCancel: () => void):
       if (closed) return;
       closed = true;
       controller.close();
+    },
+    destroy() {
+      if (closed) return;
+      closed = true;
+      controller.error(new Error("the client read nothing for too long"));
+      onCancel();
     },
     get closed() {
       return closed;

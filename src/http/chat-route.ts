@@ -50,9 +50,11 @@ async function handle(c: Context<GatewayEnv>, surface: ChatSurface, deps: ChatRo
   const body = jsonBodyOf(c);
   const parsed = parseChatBody(body, deps.config);
   const keyName = c.get("apiKey")?.name;
+  const clientRequestId = c.get("clientRequestId");
   const req: StagedRequest = {
     ...toStagedRequest(parsed, body, c.get("requestId"), deps.config, c.req.header("x-task-category"), surface.streamByDefault),
     ...(keyName !== undefined && { keyName }),
+    ...(clientRequestId !== undefined && { clientRequestId }),
   };
   const created = Math.floor(deps.now() / 1000);
   return serveRun(c, req, deps, {

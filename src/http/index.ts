@@ -8,6 +8,7 @@ export { accessControl, isAuthenticated, isOpen, isAdminPath, hasAdminSession, l
 export { keysFromList, loadKeysFile, matchKey, secretEquals, sha256, type ApiKey } from "./keys.js";
 export { keyLimits, releaseWhenDone } from "./limits.js";
 export { modelRoutes } from "./model-routes.js";
+export { requestIds } from "./request-id.js";
 export { recordRejections } from "./rejections.js";
 export { clientFailure, failureBody, failureHeaders, failureResponse } from "./failure.js";
 export { streamResponse, type StreamResponseOptions } from "./stream-response.js";

@@ -1,11 +1,12 @@
 import { Hono } from "hono";
 import { z } from "zod";
+import { REQUEST_OUTCOMES, type RequestOutcome } from "../events/index.js";
 import type { Metrics, Monitor } from "../observability/index.js";
 import type { RequestLog } from "../storage/index.js";
 import { ApiError } from "./errors.js";
 import type { GatewayEnv } from "./types.js";
 
-const OUTCOMES = ["ok", "upstream_error", "client_closed", "rejected"] as const;
+const OUTCOMES = REQUEST_OUTCOMES as readonly [RequestOutcome, ...RequestOutcome[]];
 
 const listQuery = z.object({
   limit: z.coerce.number({ message: "must be a number" }).int().min(1).max(500).default(50),

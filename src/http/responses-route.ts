@@ -33,6 +33,7 @@ export function responsesRoutes(deps: ChatRouteDeps) {
         passthrough: t.passthrough,
         summaries: t.summaries,
         ...(c.get("apiKey")?.name !== undefined && { keyName: c.get("apiKey")?.name }),
+        ...(c.get("clientRequestId") !== undefined && { clientRequestId: c.get("clientRequestId") }),
         ...(t.research && { research: t.research }),
       };
       const ctx: ResponsesContext = { requestId: req.requestId, model: req.model, createdSeconds: Math.floor(deps.now() / 1000), body: b };

@@ -1,3 +1,4 @@
+import type { SseEvent } from "../events/index.js";
 import type { EventLog, StreamControl } from "../fleet/index.js";
 
 /**
@@ -6,19 +7,27 @@ import type { EventLog, StreamControl } from "../fleet/index.js";
  * with `Last-Event-ID` and get every later event exactly once. When the client leaves, the
  * request keeps running for the grace period, and for as long as a reader is attached; then, if
  * nobody came back, it is cancelled as a disconnect always was. An explicit cancel ends it at once.
+ * Either way the log ends with the stream's own failure message, so a late reader is told.
  */
 export interface ResumeSettings {
   graceMs: number;
   log: EventLog;
   control: StreamControl;
+  /** This replica's id: kept with each log, so a reader elsewhere can tell when it is gone. */
+  instance: string;
 }
 
+/** Why a resumable request was cancelled, when it was. */
+export type ResumeCancel = "cancelled" | "abandoned";
+
 export interface Resumable {
-  /** The frames with `id:` lines on their events (comments untouched), each event kept. */
-  frame(text: string): string;
-  /** The client's connection is gone: start the grace period. */
+  /** Keep one message; its SSE id, to write with it. */
+  add(m: SseEvent): number;
+  /** The client's connection is gone: start the grace period (or cancel now, if it can no longer be resumed). */
   clientLeft(): void;
-  /** The run is over: no more events; followers end after the last one. */
+  /** Why it was cancelled, if it was. */
+  readonly cancelled: ResumeCancel | undefined;
+  /** The run is over and its last message is kept: followers end after it. */
   end(): void;
 }
 
@@ -27,41 +36,50 @@ export function ownerOf(keyName: string | undefined): string {
   return keyName ?? "";
 }
 
-export function resumable(s: ResumeSettings, requestId: string, owner: string, cancel: () => void): Resumable {
+/**
+ * Keep a request's messages. `cancel` ends the run; it is called at most once. The request id is
+ * the gateway's own, fresh for this request: the log cannot already exist, and if it somehow did,
+ * it is not taken over — this stream then simply is not resumable.
+ */
+export function resumable(s: ResumeSettings, requestId: string, owner: string, cancel: (why: ResumeCancel) => void): Resumable {
   let nextId = 1;
   let grace: NodeJS.Timeout | undefined;
   let ended = false;
-  void s.log.open(requestId, owner);
-  const unsubscribe = s.control.onCancel(requestId, cancel);
+  /** False once the log refused a message (over its budget) or would not open: nothing to come back to. */
+  let keeping = true;
+  let cancelled: ResumeCancel | undefined;
+  const stop = (why: ResumeCancel): void => {
+    if (cancelled || ended) return;
+    cancelled = why;
+    cancel(why);
+  };
+  void s.log.open(requestId, { owner, instance: s.instance }).then((opened) => {
+    if (!opened) keeping = false;
+  });
+  const unsubscribe = s.control.onCancel(requestId, () => stop("cancelled"));
 
   /** At the end of a grace period: go on while a reader is attached somewhere, else cancel. */
   const check = (): void => {
     void s.control.attached(requestId).then((attached) => {
       if (ended) return;
       if (attached) grace = setTimeout(check, Math.min(s.graceMs, 1_000));
-      else cancel();
+      else stop("abandoned");
     });
   };
 
   return {
-    frame(text) {
-      if (text === "" || text.startsWith(":")) return text;
-      // A frame may hold several SSE events (the Responses dialect): each gets its own id.
-      let out = "";
-      for (const event of text.split(/(?<=\n\n)/)) {
-        if (event === "" || event.startsWith(":")) {
-          out += event;
-          continue;
-        }
-        const id = nextId++;
-        s.log.append(requestId, id, event);
-        out += `id: ${id}\n${event}`;
-      }
-      return out;
+    add(m) {
+      const id = nextId++;
+      if (keeping && !s.log.append(requestId, { id, ...m })) keeping = false;
+      return id;
     },
     clientLeft() {
       if (ended || grace) return;
+      if (!keeping) return stop("abandoned");
       grace = setTimeout(check, s.graceMs);
+    },
+    get cancelled() {
+      return cancelled;
     },
     end() {
       if (ended) return;

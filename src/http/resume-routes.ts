@@ -1,7 +1,8 @@
 import { Hono, type Context } from "hono";
-import { EventsLostError, type LoggedEvent } from "../fleet/index.js";
+import { EventsLostError, type LoggedMessage, type StreamMeta } from "../fleet/index.js";
 import { ApiError } from "./errors.js";
 import { ownerOf, type ResumeSettings } from "./resumable.js";
+import { alreadySent, channelFor, headersOf, SseStream } from "./sse-stream.js";
 import type { GatewayEnv } from "./types.js";
 
 /*
@@ -11,71 +12,70 @@ import type { GatewayEnv } from "./types.js";
  * - `GET /openai/v1/responses/{resp_id}?stream=true&starting_after=N`: the Responses form, N being
  *   a `sequence_number`; without `stream=true` the response object as it stands;
  * - `POST /v1/requests/{id}/cancel` and `POST /openai/v1/responses/{resp_id}/cancel`: end it now.
- * Only the key that started a request may do any of these.
+ * Only the key that started a request may do any of these. A stream that cannot be continued
+ * exactly — its events lapsed, were never all kept, or its replica stopped — ends with an error
+ * event saying so, never with a clean end.
  */
 
 export interface ResumeRouteDeps {
   settings: ResumeSettings;
   keepaliveMs: number;
+  stallMs: number;
+  /** Is the replica running a request still alive (its heartbeat)? */
+  isAlive: (instance: string) => Promise<boolean>;
 }
 
-const SSE_HEADERS = { "content-type": "text/event-stream; charset=utf-8", "cache-control": "no-cache, no-transform", "x-accel-buffering": "no" };
-const encoder = new TextEncoder();
+/** The error a reader gets when the stream cannot continue exactly, in each dialect. */
+type LostMessage = (e: EventsLostError) => { event?: string; data: string };
 
 export function resumeRoutes(deps: ResumeRouteDeps) {
   const app = new Hono<GatewayEnv>();
   const { log, control } = deps.settings;
 
   /** The request's log, if the caller started it: 404 when unknown or lapsed, 403 for another key. */
-  async function ownLog(c: Context<GatewayEnv>, requestId: string): Promise<void> {
-    const owner = await log.owner(requestId);
-    if (owner === undefined) throw new ApiError(404, `no resumable stream for request "${requestId}" (unknown, or its grace period is over)`, "stream_not_found", "not_found_error");
-    if (owner !== ownerOf(c.get("apiKey")?.name)) throw new ApiError(403, "only the key that started a request may resume or cancel it", "not_owner", "permission_error");
+  async function ownLog(c: Context<GatewayEnv>, requestId: string): Promise<StreamMeta> {
+    const meta = await log.meta(requestId);
+    if (meta === undefined) throw new ApiError(404, `no resumable stream for request "${requestId}" (unknown, or its grace period is over)`, "stream_not_found", "not_found_error");
+    if (meta.owner !== ownerOf(c.get("apiKey")?.name)) throw new ApiError(403, "only the key that started a request may resume or cancel it", "not_owner", "permission_error");
+    return meta;
   }
 
-  /** A stream of the logged events after `after`, live until the request finishes. */
-  function follow(c: Context<GatewayEnv>, requestId: string, after: number, lostFrame: (e: EventsLostError) => string): Response {
-    const stop = new AbortController();
-    c.req.raw.signal.addEventListener("abort", () => stop.abort(), { once: true });
-    const detach = control.attach(requestId);
-    const events = log.follow(requestId, after, stop.signal)[Symbol.asyncIterator]();
-    let keepalive: NodeJS.Timeout | undefined;
-    const body = new ReadableStream<Uint8Array>({
-      start(controller) {
-        // A long reasoning phase is silent: keep proxies from cutting the reconnected stream too.
-        keepalive = setInterval(() => controller.enqueue(encoder.encode(": ping\n\n")), deps.keepaliveMs);
-      },
-      async pull(controller) {
+  /** A stream of the logged messages after `after`, live until the request's log ends. */
+  function follow(c: Context<GatewayEnv>, requestId: string, meta: StreamMeta, after: number, lost: LostMessage): Promise<Response> {
+    return new Promise<Response>((resolve) => {
+      const stop = new AbortController();
+      c.req.raw.signal.addEventListener("abort", () => stop.abort(), { once: true });
+      const { channel, direct } = channelFor(c, resolve, () => stop.abort());
+      const stream = new SseStream(channel, { keepaliveMs: deps.keepaliveMs, stallMs: deps.stallMs, onStall: () => stop.abort() });
+      stream.open({ ...headersOf(c), "x-request-id": requestId });
+      if (direct) resolve(alreadySent());
+      const detach = control.attach(requestId);
+      void (async () => {
         try {
-          const next: IteratorResult<LoggedEvent> = await events.next();
-          if (next.done) return close(controller);
-          controller.enqueue(encoder.encode(`id: ${next.value.id}\n${next.value.frame}`));
+          for await (const m of log.follow(requestId, after, stop.signal, () => deps.isAlive(meta.instance))) {
+            stream.write(m, m.id);
+            const wait = stream.ready();
+            if (wait) await wait;
+          }
         } catch (e) {
-          if (e instanceof EventsLostError) controller.enqueue(encoder.encode(lostFrame(e)));
-          close(controller);
+          if (!(e instanceof EventsLostError)) throw e;
+          stream.write(lost(e));
+        } finally {
+          detach();
+          stream.end();
         }
-      },
-      cancel() {
-        stop.abort();
-        clearInterval(keepalive);
-        detach();
-      },
+      })();
     });
-    const close = (controller: ReadableStreamDefaultController<Uint8Array>) => {
-      clearInterval(keepalive);
-      detach();
-      controller.close();
-    };
-    return new Response(body, { headers: { ...SSE_HEADERS, "x-request-id": requestId } });
   }
 
   app.get("/v1/requests/:id/stream", async (c) => {
     const requestId = c.req.param("id");
     const after = lastEventId(c.req.header("last-event-id") ?? c.req.query("after"));
-    await ownLog(c, requestId);
-    return follow(c, requestId, after, (e) =>
-      `event: error\ndata: ${JSON.stringify({ request_id: requestId, stage: "upstream", message: e.message, code: "resume_incomplete", retryable: false })}\n\n`,
-    );
+    const meta = await ownLog(c, requestId);
+    return follow(c, requestId, meta, after, (e) => ({
+      event: "error",
+      data: JSON.stringify({ request_id: requestId, stage: "upstream", message: e.message, code: "resume_incomplete", retryable: false }),
+    }));
   });
 
   app.post("/v1/requests/:id/cancel", async (c) => {
@@ -87,12 +87,12 @@ export function resumeRoutes(deps: ResumeRouteDeps) {
 
   app.get("/openai/v1/responses/:id", async (c) => {
     const requestId = responseRequestId(c.req.param("id"));
-    await ownLog(c, requestId);
+    const meta = await ownLog(c, requestId);
     if (c.req.query("stream") === "true") {
       // `starting_after` is a sequence number; the log's ids are sequence numbers + 1.
       const raw = c.req.query("starting_after");
       const after = raw === undefined ? 0 : lastEventId(raw, "starting_after") + 1;
-      return follow(c, requestId, after, (e) => `event: error\ndata: ${JSON.stringify({ type: "error", code: "resume_incomplete", message: e.message, param: null })}\n\n`);
+      return follow(c, requestId, meta, after, (e) => ({ event: "error", data: JSON.stringify({ type: "error", code: "resume_incomplete", message: e.message, param: null }) }));
     }
     const response = latestResponse(await log.read(requestId, 0));
     if (!response) throw new ApiError(404, `response "${c.req.param("id")}" has no events yet`, "response_not_found", "not_found_error");
@@ -123,14 +123,13 @@ function lastEventId(raw: string | undefined, name = "Last-Event-ID"): number {
   return n;
 }
 
-/** The response object of the latest `response.*` lifecycle event in the log. */
-function latestResponse(events: LoggedEvent[]): unknown {
-  for (let i = events.length - 1; i >= 0; i--) {
-    const frame = events[i]?.frame ?? "";
-    const data = /^data: (.*)$/m.exec(frame)?.[1];
-    if (!data) continue;
+/** The response object of the latest `response.*` lifecycle message in the log. */
+function latestResponse(messages: LoggedMessage[]): unknown {
+  for (let i = messages.length - 1; i >= 0; i--) {
+    const m = messages[i];
+    if (!m?.event?.startsWith("response.")) continue;
     try {
-      const parsed = JSON.parse(data) as { response?: unknown };
+      const parsed = JSON.parse(m.data) as { response?: unknown };
       if (parsed.response !== undefined) return parsed.response;
     } catch {
       // Not JSON: not one of ours.

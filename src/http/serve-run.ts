@@ -2,8 +2,12 @@ import type { Context } from "hono";
 import { createCollector, runStaged, type Collected, type StagedRequest } from "../pipeline/index.js";
 import type { StreamEncoder } from "../surfaces/index.js";
 import type { ChatRouteDeps } from "./types.js";
+
+/** The answer to a client that left before its JSON was ready (nobody reads it). */
+const CLOSED = { message: "client closed the request", type: "client_closed", code: "client_closed" };
 import { ApiError } from "./errors.js";
-import { failureHeaders } from "./failure.js";
+import { failureHeaders, failureResponse } from "./failure.js";
+import { CLIENT_CLOSED_STATUS, settle } from "./outcome.js";
 import { ownerOf } from "./resumable.js";
 import { streamResponse } from "./stream-response.js";
 import type { GatewayEnv } from "./types.js";
@@ -26,7 +30,6 @@ export async function serveRun(c: Context<GatewayEnv>, req: StagedRequest, deps:
       requestId: req.requestId,
       encoder: answer.encoder(),
       keepaliveMs: deps.config.keepaliveMs,
-      holdMs: deps.config.statusHoldMs,
       stallMs: deps.config.clientStallMs,
       run: (sink, s) => runStaged(req, deps.pipeline, sink, s),
       ...(answer.resumable && deps.resume && { resume: { settings: deps.resume, owner: ownerOf(req.keyName) } }),
@@ -34,11 +37,13 @@ export async function serveRun(c: Context<GatewayEnv>, req: StagedRequest, deps:
     });
   }
   const { sink, result } = createCollector();
-  await runStaged(req, deps.pipeline, sink, c.req.raw.signal);
+  const run = await runStaged(req, deps.pipeline, sink, c.req.raw.signal);
   const providerHeader: Record<string, string> = result.provider ? { "x-gateway-provider": result.provider } : {};
-  if (result.failure) {
-    const f = result.failure;
-    throw new ApiError(f.status, f.message, f.code, f.type, failureHeaders(f, providerHeader));
-  }
+  // Nothing is sent before the run is over: a failure is always its own status.
+  const settled = settle(run.end, false);
+  run.record(settled.outcome, settled.status);
+  const f = settled.failure;
+  if (f) throw new ApiError(f.status, f.message, f.code, f.type, failureHeaders(f, providerHeader));
+  if (settled.outcome === "client_closed") return failureResponse({ ...CLOSED, status: CLIENT_CLOSED_STATUS, retryable: false });
   return c.json(answer.json(result), 200, providerHeader);
 }

@@ -1,10 +1,12 @@
 import type { Context } from "hono";
-import type { Failure, StageSink } from "../pipeline/index.js";
+import type { SseMessage, SseOut } from "../events/index.js";
+import type { Failure, RunResult, StageSink } from "../pipeline/index.js";
 import type { StreamEncoder } from "../surfaces/index.js";
-import { CANCELLED, childController, RequestEnded } from "../util/index.js";
-import { nodeChannel, webChannel, type Channel } from "./channel.js";
+import { CANCELLED, childController, RequestEnded, type ChildController } from "../util/index.js";
 import { clientFailure, failureResponse } from "./failure.js";
-import { resumable, type ResumeSettings } from "./resumable.js";
+import { CLIENT_CLOSED_STATUS, settle } from "./outcome.js";
+import { resumable, type ResumeCancel, type Resumable, type ResumeSettings } from "./resumable.js";
+import { alreadySent, channelFor, headersOf, SseStream } from "./sse-stream.js";
 
 /** A signal that never aborts: a resumable run does not follow its client's connection. */
 const NEVER = new AbortController().signal;
@@ -13,164 +15,143 @@ export interface StreamResponseOptions {
   requestId: string;
   encoder: StreamEncoder;
   keepaliveMs: number;
-  /**
-   * STATUS_HOLD: how long the first byte may wait for the upstream to accept. An upstream that
-   * rejects the request within it is answered with its own status, whatever the summaries did.
-   */
-  holdMs: number;
   /** A client that has not taken its backlog for this long is too slow: its request ends. */
   stallMs: number;
   /** Bytes the client may be behind before the pipeline waits for it (default 64 KiB, beyond the socket's own buffer). */
   highWaterBytes?: number;
-  run: (sink: StageSink, signal: AbortSignal) => Promise<void>;
+  run: (sink: StageSink, signal: AbortSignal) => Promise<RunResult>;
   /** Resumable streams: events get ids and are kept; a client that leaves does not end the run at once. */
   resume?: { settings: ResumeSettings; owner: string };
   /** An unexpected failure inside the pipeline (a bug): it is logged, the stream ends. */
   onBug: (e: unknown) => void;
 }
 
-/** Where the response is: nothing sent yet, streaming, or over. */
-type Phase = "holding" | "open" | "ended";
-
-const SSE_HEADERS = {
-  "content-type": "text/event-stream; charset=utf-8",
-  "cache-control": "no-cache, no-transform",
-  "x-accel-buffering": "no",
-  "x-content-type-options": "nosniff",
+/** What a resumable request's log ends with when it was cancelled, so a late reader is told. */
+const CANCEL_FAILURES: Record<ResumeCancel, Failure> = {
+  cancelled: { status: CLIENT_CLOSED_STATUS, type: "client_closed", code: "cancelled", message: "the request was cancelled", retryable: false },
+  abandoned: { status: CLIENT_CLOSED_STATUS, type: "client_closed", code: "abandoned", message: "nobody resumed the stream within RESUME_GRACE_SECONDS: the request was cancelled", retryable: false },
 };
 
 /**
  * Turn a pipeline run into a streamed HTTP response. Nothing is committed until the upstream has
- * accepted the request, or STATUS_HOLD has passed and there is something to send: a failure
- * before that is a plain JSON error with the fitting status; after it, the encoder's in-stream
- * failure frame and a clean end.
+ * accepted the request: a failure before that — the upstream's refusal after the gateway's
+ * bounded retries, no provider, a deadline — is a plain JSON error with its own status, however
+ * far the summaries got. Once committed, a failure is the encoder's in-stream failure and a
+ * clean end.
  */
 export function streamResponse(c: Context, opts: StreamResponseOptions): Promise<Response> {
-  return new Promise<Response>((resolve) => {
-    const highWaterBytes = opts.highWaterBytes ?? 64 * 1024;
-    const outgoing = (c.env as { outgoing?: import("node:http").ServerResponse } | undefined)?.outgoing;
-    // The client's connection: aborts when it goes away (unless the stream is resumable); also what
-    // ends a too-slow client and an explicit cancel.
-    const cancelled = childController(opts.resume ? NEVER : c.req.raw.signal);
-    const signal = cancelled.signal;
-    const keeper = opts.resume ? resumable(opts.resume.settings, opts.requestId, opts.resume.owner, () => cancelled.abort(CANCELLED)) : undefined;
-    if (keeper) c.req.raw.signal.addEventListener("abort", () => keeper.clientLeft(), { once: true });
-    const channel: Channel = outgoing ? nodeChannel(outgoing) : webChannel(resolve, () => cancelled.abort(CANCELLED));
-    let phase: Phase = "holding";
-    // Frames written while holding, sent when the response commits.
-    let pending = "";
-    let accepted = false;
-    let holdOver = false;
-    let provider: string | undefined;
-    // Once the head is written the channel is ours to end; before that node-server writes the response.
-    let opened = false;
-
-    const commit = (): void => {
-      phase = "open";
-      opened = true;
-      // Headers middleware set before us (CORS, request id) belong on this response too.
-      const headers: Record<string, string> = {};
-      c.res.headers.forEach((v, k) => void (headers[k] = v));
-      channel.open(200, {
-        ...headers,
-        ...SSE_HEADERS,
-        "x-request-id": opts.requestId,
-        ...(provider && { "x-gateway-provider": provider }),
-        // Tells a client that a dropped connection can be resumed, and that Stop should cancel explicitly.
-        ...(keeper && { "x-resumable": "true" }),
-      });
-      if (outgoing) resolve(alreadySent());
-      if (pending !== "") channel.write(pending);
-      pending = "";
-    };
-    const write = (text: string): void => {
-      if (text === "" || phase === "ended" || signal.aborted) return;
-      const frame = keeper ? keeper.frame(text) : text;
-      keepalive.refresh();
-      if (phase === "holding") {
-        pending += frame;
-        if (accepted || holdOver) commit();
-        return;
-      }
-      channel.write(frame);
-    };
-    const keepalive = setTimeout(function ping() {
-      write(opts.encoder.keepalive);
-      keepalive.refresh();
-    }, opts.keepaliveMs);
-    const hold = setTimeout(() => {
-      holdOver = true;
-      if (phase === "holding" && pending !== "") commit();
-    }, opts.holdMs);
-
-    // A client that stops reading: wait for it up to stallMs, then end its request.
-    let stalled: NodeJS.Timeout | undefined;
-    const ready = (): Promise<void> | undefined => {
-      if (phase !== "open" || channel.closed || channel.backlog < highWaterBytes) return undefined;
-      stalled ??= setTimeout(
-        () => cancelled.abort(new RequestEnded("client_too_slow", `the client read nothing for ${Math.round(opts.stallMs / 1000)} s`, 408, true)),
-        opts.stallMs,
-      );
-      return channel.drained().then(() => {
-        clearTimeout(stalled);
-        stalled = undefined;
-      });
-    };
-
-    const fail = (f: Failure): number => {
-      if (phase === "holding") {
-        phase = "ended";
-        // A reader resuming this request learns how it ended, as the client does from the status.
-        keeper?.frame(opts.encoder.failure(f));
-        resolve(failureResponse(f, { "x-request-id": opts.requestId, ...(provider && { "x-gateway-provider": provider }) }));
-        return f.status;
-      }
-      // A client too slow to read its stream will not read an error frame either.
-      if (!(signal.reason instanceof RequestEnded && signal.reason.code === "client_too_slow")) write(opts.encoder.failure(f));
-      phase = "ended";
-      return 200;
-    };
-
-    const sink: StageSink = {
-      event: (e) => write(opts.encoder.event(e)),
-      accepted: () => {
-        accepted = true;
-        if (phase === "holding") commit();
-      },
-      fail,
-      provider: (id) => void (provider = id),
-      ready,
-    };
-
-    opts
-      .run(sink, signal)
-      .catch((e: unknown) => {
-        opts.onBug(e);
-        if (phase !== "ended") fail(clientFailure(e));
-      })
-      .finally(() => {
-        clearTimeout(keepalive);
-        clearTimeout(hold);
-        clearTimeout(stalled);
-        keeper?.end();
-        cancelled.dispose();
-        if (phase === "holding") {
-          // The client left before anything was sent; answer something so the handler completes.
-          resolve(failureResponse({ status: 499, type: "client_closed", code: "client_closed", message: "client closed the request", retryable: false }, { "x-request-id": opts.requestId }));
-        } else if (phase === "open") {
-          channel.write(opts.encoder.end());
-        }
-        phase = "ended";
-        if (opened) channel.end();
-      });
-  });
+  return new Promise<Response>((resolve) => new StreamedRun(c, opts, resolve).start());
 }
 
-/**
- * Tells @hono/node-server the response was written to the socket directly. One per request:
- * middleware that runs after the handler sets headers on it, so a shared constant would
- * collect them.
- */
-function alreadySent(): Response {
-  return new Response(null, { headers: { "x-hono-already-sent": "true" } });
+/** One streamed request at the HTTP edge: the run's events in, the surface's messages out. */
+class StreamedRun {
+  /** The client's connection (unless resumable), an explicit cancel, or a client too slow to read. */
+  private readonly cancelled: ChildController;
+  private readonly stream: SseStream;
+  private readonly direct: boolean;
+  private readonly keeper: Resumable | undefined;
+  private provider: string | undefined;
+  private resolved = false;
+
+  constructor(
+    private readonly c: Context,
+    private readonly opts: StreamResponseOptions,
+    private readonly resolveResponse: (r: Response) => void,
+  ) {
+    this.cancelled = childController(opts.resume ? NEVER : c.req.raw.signal);
+    const { channel, direct } = channelFor(c, (r) => this.resolve(r), () => this.cancelled.abort(CANCELLED));
+    this.direct = direct;
+    this.stream = new SseStream(channel, {
+      keepaliveMs: opts.keepaliveMs,
+      stallMs: opts.stallMs,
+      ...(opts.highWaterBytes !== undefined && { highWaterBytes: opts.highWaterBytes }),
+      onStall: () => this.cancelled.abort(new RequestEnded("client_too_slow", `the client read nothing for ${Math.round(opts.stallMs / 1000)} s`, 408, true)),
+    });
+    const r = opts.resume;
+    this.keeper = r ? resumable(r.settings, opts.requestId, r.owner, () => this.cancelled.abort(CANCELLED)) : undefined;
+    if (this.keeper) c.req.raw.signal.addEventListener("abort", () => this.clientLeft(), { once: true });
+  }
+
+  start(): void {
+    const sink: StageSink = {
+      event: (e) => this.opts.encoder.event(e, this.out),
+      accepted: () => this.commit(),
+      provider: (id) => void (this.provider = id),
+      ready: () => this.stream.ready(),
+    };
+    this.opts
+      .run(sink, this.cancelled.signal)
+      .then(
+        (result) => this.finish(result),
+        (e: unknown) => {
+          this.opts.onBug(e);
+          this.finish(undefined, clientFailure(e));
+        },
+      )
+      .finally(() => this.cancelled.dispose());
+  }
+
+  /** Every message of the surface goes out here: kept (with its id) when resumable, then written. */
+  private readonly out: SseOut = (m: SseMessage) => {
+    if (this.cancelled.signal.aborted && !this.keeper) return;
+    const id = this.keeper && !("comment" in m) ? this.keeper.add(m) : undefined;
+    this.stream.write(m, id);
+  };
+
+  /** The upstream accepted: the status is 200 from here on. */
+  private commit(): void {
+    if (!this.stream.isHolding || this.cancelled.signal.aborted) return;
+    this.stream.open({
+      ...headersOf(this.c),
+      "x-request-id": this.opts.requestId,
+      ...(this.provider && { "x-gateway-provider": this.provider }),
+      // Tells a client that a dropped connection can be resumed, and that Stop should cancel explicitly.
+      ...(this.keeper && { "x-resumable": "true" }),
+    });
+    if (this.direct) this.resolve(alreadySent());
+  }
+
+  /** A resumable stream's client left: it may come back within the grace — if it ever learnt the id. */
+  private clientLeft(): void {
+    if (this.stream.isOpen) this.keeper?.clientLeft();
+    else this.cancelled.abort(CANCELLED);
+  }
+
+  /** The run is over: tell the client how (status, in-stream failure or the surface's end), then record it. */
+  private finish(result: RunResult | undefined, bug?: Failure): void {
+    const began = this.stream.isOpen;
+    const settled = result ? settle(result.end, began) : { outcome: "stream_error" as const, status: began ? 200 : 500, failure: bug };
+    const { failure } = settled;
+    const tooSlow = this.cancelled.signal.reason instanceof RequestEnded && this.cancelled.signal.reason.code === "client_too_slow";
+    if (failure && !began) {
+      this.resolve(failureResponse(failure, { "x-request-id": this.opts.requestId, ...(this.provider && { "x-gateway-provider": this.provider }) }));
+      // A reader resuming this request learns how it ended, as the client does from the status.
+      this.keepOnly((out) => this.opts.encoder.failure(failure, out));
+    } else if (failure && !tooSlow) {
+      // A client too slow to read its stream will not read an error frame either.
+      this.opts.encoder.failure(failure, this.out);
+    } else if (settled.outcome === "ok") {
+      this.opts.encoder.end(this.out);
+    } else if (this.keeper?.cancelled) {
+      const why = CANCEL_FAILURES[this.keeper.cancelled];
+      this.keepOnly((out) => this.opts.encoder.failure(why, out));
+    }
+    this.stream.end();
+    this.keeper?.end();
+    // The client left before anything was sent: answer something so the handler completes.
+    if (!this.resolved) this.resolve(failureResponse({ status: CLIENT_CLOSED_STATUS, type: "client_closed", code: "client_closed", message: "client closed the request", retryable: false }, { "x-request-id": this.opts.requestId }));
+    result?.record(settled.outcome, settled.status);
+  }
+
+  /** Messages only the event log gets (the client is gone, or was answered with a status). */
+  private keepOnly(write: (out: SseOut) => void): void {
+    const keeper = this.keeper;
+    if (keeper) write((m) => void (!("comment" in m) && keeper.add(m)));
+  }
+
+  private resolve(r: Response): void {
+    if (this.resolved) return;
+    this.resolved = true;
+    this.resolveResponse(r);
+  }
 }

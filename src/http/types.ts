@@ -6,7 +6,10 @@ import type { ApiKey } from "./keys.js";
 /** Hono variables every route can rely on. */
 export type GatewayEnv = {
   Variables: {
+    /** The gateway's own id for this request (never the client's). */
     requestId: string;
+    /** The client's own correlation id, when it sent a plain one. */
+    clientRequestId?: string;
     /** The request's model once the body was read (for logging a rejection). */
     model?: string;
     /** The request body, once the jsonBody() middleware has read and bounded it. */
@@ -18,7 +21,7 @@ export type GatewayEnv = {
 
 /** What the chat surfaces need: the pipeline, the edge's settings, and resumable streams when on. */
 export interface ChatRouteDeps {
-  config: Pick<Config, "allowModels" | "summaryModelDefault" | "keepaliveMs" | "maxBodyBytes" | "body" | "statusHoldMs" | "clientStallMs">;
+  config: Pick<Config, "allowModels" | "summaryModelDefault" | "keepaliveMs" | "maxBodyBytes" | "body" | "clientStallMs">;
   pipeline: PipelineDeps;
   now: () => number;
   /** RESUME_GRACE_SECONDS > 0: staged and Responses streams are resumable. */

@@ -5,9 +5,7 @@ export {
   DEFAULT_MAX_MODEL_LABELS,
   LATENCY_BUCKETS_SECONDS,
   OTHER_LABEL,
-  outcomeLabel,
   type CircuitState,
-  type OutcomeLabel,
   type Metrics,
   type MetricsOptions,
 } from "./metrics.js";

@@ -27,17 +27,6 @@ export interface MetricsOptions {
   defaultLabels?: Record<string, string>;
 }
 
-/**
- * The `outcome` label. The record's outcome, except that an upstream failure after the stream had
- * begun (HTTP 200 already sent, then an `error` event) is `stream_error`: `upstream_error` always
- * comes with the 4xx/5xx status the client got, so an alert on either label reads the same.
- */
-export type OutcomeLabel = RequestRecord["outcome"] | "stream_error";
-
-export function outcomeLabel(r: Pick<RequestRecord, "outcome" | "httpStatus">): OutcomeLabel {
-  return r.outcome === "upstream_error" && r.httpStatus < 400 ? "stream_error" : r.outcome;
-}
-
 export interface Metrics {
   readonly registry: Registry;
   readonly observer: RequestObserver;
@@ -109,7 +98,7 @@ export function createMetrics(opts: MetricsOptions = {}): Metrics {
   function finished(r: RequestRecord): void {
     if (open.delete(r.id)) inFlight.dec();
     const model = modelLabel(r);
-    requests.inc({ model, provider: r.provider ?? "none", outcome: outcomeLabel(r), status: String(r.httpStatus) });
+    requests.inc({ model, provider: r.provider ?? "none", outcome: r.outcome, status: String(r.httpStatus) });
     if (r.outcome === "client_closed") disconnects.inc();
     observeMs(stageHistograms.promptSummary, model, r.timings.prompt_summary);
     observeMs(stageHistograms.upstreamTtfb, model, r.upstreamTtfbMs);

@@ -1,4 +1,4 @@
-import type { RequestObserver, RequestRecord } from "../events/index.js";
+import { isFailure, type RequestObserver, type RequestRecord } from "../events/index.js";
 import { createRing } from "./ring.js";
 import { createTimeSeries, type Series } from "./series.js";
 import { computeWindowStats, toSample, type RequestSample, type WindowStats } from "./stats.js";
@@ -124,8 +124,8 @@ export function createMonitor(opts: MonitorOptions): Monitor {
     const sample = toSample(r);
     window.push(sample);
     timeSeries.add(sample);
-    countInMinute(r.outcome === "upstream_error");
-    const level: MonitorLevel = r.outcome === "ok" ? "info" : r.outcome === "upstream_error" ? "error" : "warn";
+    countInMinute(isFailure(r.outcome));
+    const level: MonitorLevel = r.outcome === "ok" ? "info" : isFailure(r.outcome) ? "error" : "warn";
     const via = r.provider === null ? "" : ` via ${r.provider}`;
     const why = r.errorCode === null ? "" : `: ${r.errorCode}${r.errorMessage === null ? "" : ` (${r.errorMessage})`}`;
     record({

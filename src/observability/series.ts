@@ -64,7 +64,7 @@ interface Slot {
   latency: Record<LatencyKey, BucketLatency> | null;
 }
 
-const emptyCounts = (): Record<RequestOutcome, number> => ({ ok: 0, upstream_error: 0, client_closed: 0, rejected: 0, aborted: 0 });
+const emptyCounts = (): Record<RequestOutcome, number> => ({ ok: 0, upstream_error: 0, stream_error: 0, client_closed: 0, rejected: 0, aborted: 0 });
 const perStage = <T>(make: () => T): Record<LatencyKey, T> => Object.fromEntries(LATENCY_KEYS.map((k) => [k, make()])) as Record<LatencyKey, T>;
 const NO_LATENCY: BucketLatency = { p50: null, p95: null };
 
@@ -144,17 +144,18 @@ export function createTimeSeries(opts: SeriesOptions): TimeSeries {
         const slot = slotOf(index);
         const live = slot.index === index;
         const c = live ? slot.counts : emptyCounts();
-        const requests = c.ok + c.upstream_error + c.client_closed + c.rejected;
+        const requests = c.ok + c.upstream_error + c.stream_error + c.client_closed + c.aborted + c.rejected;
+        const errors = c.upstream_error + c.stream_error;
         const latency = !live ? perStage(() => NO_LATENCY) : (slot.latency ?? (slot.samples ? reduce(slot.samples) : perStage(() => NO_LATENCY)));
         buckets.push({
           start: new Date(index * bucketMs).toISOString(),
           requests,
           ok: c.ok,
-          errors: c.upstream_error,
+          errors,
           client_closed: c.client_closed,
           rejected: c.rejected,
           requests_per_second: requests / bucketSeconds,
-          errors_per_second: c.upstream_error / bucketSeconds,
+          errors_per_second: errors / bucketSeconds,
           latency_ms: latency,
         });
       }

@@ -1,4 +1,4 @@
-import type { RequestOutcome, RequestRecord } from "../events/index.js";
+import { isFailure, type RequestOutcome, type RequestRecord } from "../events/index.js";
 
 export const LATENCY_KEYS = ["prompt_summary", "upstream_ttfb", "reasoning_end", "reasoning_summary", "first_output", "total"] as const;
 export type LatencyKey = (typeof LATENCY_KEYS)[number];
@@ -26,7 +26,7 @@ export interface Breakdown {
 }
 
 export interface WindowStats {
-  totals: { requests: number; ok: number; errors: number; client_closed: number; rejected: number };
+  totals: { requests: number; ok: number; errors: number; client_closed: number; aborted: number; rejected: number };
   success_rate: number | null;
   per_provider: Record<string, Breakdown>;
   per_model: Record<string, Breakdown>;
@@ -73,7 +73,7 @@ function tally(into: Map<string, Breakdown>, key: string, outcome: RequestOutcom
   const b = into.get(key) ?? { requests: 0, ok: 0, errors: 0, share: 0 };
   b.requests++;
   if (outcome === "ok") b.ok++;
-  if (outcome === "upstream_error") b.errors++;
+  if (isFailure(outcome)) b.errors++;
   into.set(key, b);
 }
 
@@ -94,14 +94,15 @@ function withShares(m: Map<string, Breakdown>): Record<string, Breakdown> {
  * would only flatter the percentiles.
  */
 export function computeWindowStats(samples: readonly RequestSample[]): WindowStats {
-  const totals = { requests: 0, ok: 0, errors: 0, client_closed: 0, rejected: 0 };
+  const totals = { requests: 0, ok: 0, errors: 0, client_closed: 0, aborted: 0, rejected: 0 };
   const perProvider = new Map<string, Breakdown>();
   const perModel = new Map<string, Breakdown>();
   for (const s of samples) {
     totals.requests++;
     if (s.outcome === "ok") totals.ok++;
-    else if (s.outcome === "upstream_error") totals.errors++;
+    else if (isFailure(s.outcome)) totals.errors++;
     else if (s.outcome === "client_closed") totals.client_closed++;
+    else if (s.outcome === "aborted") totals.aborted++;
     else totals.rejected++;
     if (s.provider !== null) tally(perProvider, s.provider, s.outcome);
     tally(perModel, s.model, s.outcome);

@@ -1,5 +1,4 @@
 import type { EventData, Source, ToolCallDelta, Usage, Timings, ValidationReport } from "../events/index.js";
-import type { Failure } from "./failure.js";
 import type { StageSink } from "./deps.js";
 
 /** A whole tool call, as a non-streamed `message.tool_calls[]` carries it. */
@@ -21,8 +20,6 @@ export interface Collected {
   usage: Usage | undefined;
   timings: Timings | undefined;
   errors: EventData<"error">[];
-  /** What ended the request, when it failed. */
-  failure: Failure | undefined;
   provider: string | undefined;
 }
 
@@ -68,7 +65,6 @@ export function createCollector(): { sink: StageSink; result: Collected } {
     usage: undefined,
     timings: undefined,
     errors: [],
-    failure: undefined,
     provider: undefined,
   };
   const sink: StageSink = {
@@ -106,10 +102,6 @@ export function createCollector(): { sink: StageSink; result: Collected } {
         case "upstream.retry":
           break;
       }
-    },
-    fail(f) {
-      result.failure = f;
-      return f.status;
     },
     provider(id) {
       result.provider = id;

@@ -2,7 +2,6 @@ import type { Logger } from "pino";
 import type { StagedEvent, RequestObserver } from "../events/index.js";
 import type { CapabilityRule } from "../reasoning/index.js";
 import type { Summarize } from "../summaries/index.js";
-import type { Failure } from "./failure.js";
 import type { FailoverDeps } from "./failover.js";
 import type { Inflight } from "./inflight.js";
 import type { ResearchStep } from "./research.js";
@@ -32,13 +31,14 @@ export interface PipelineDeps extends FailoverDeps {
   validation?: ValidationDeps;
 }
 
-/** Where a request's output goes: a surface's response writer, or a collector. */
+/**
+ * Where a request's output goes while it runs: a surface's response writer, or a collector. How
+ * the run ended is its result, not a call here: the HTTP edge alone turns it into a status.
+ */
 export interface StageSink {
   event(e: StagedEvent): void;
   /** The upstream accepted the request (its headers are in): the response may commit now. */
   accepted?(): void;
-  /** End the request with a failure; returns the HTTP status it ended with. */
-  fail(f: Failure): number;
   /** The provider now serving the request, for the `x-gateway-provider` header. */
   provider?(id: string): void;
   /** Backpressure: while the client is behind, a promise to await before reading on. */

@@ -1,5 +1,5 @@
 import type { RouteInfo, StagedEvent, Timings, Usage, RequestOutcome } from "../events/index.js";
-import type { Candidate } from "../providers/index.js";
+import type { Candidate, RoutePlan } from "../providers/index.js";
 import type { PipelineDeps } from "./deps.js";
 import { buildRecord, type RecordInput } from "./record.js";
 import type { StagedRequest } from "./request.js";
@@ -11,7 +11,10 @@ import type { StagedRequest } from "./request.js";
 export class RunLedger {
   route: RouteInfo | null = null;
   served: Candidate | undefined;
-  attempts = 0;
+  /** Upstream calls made for the answer: every first try, retry and failover counts once. */
+  calls = 0;
+  /** Of those, the calls that repeated one to the same provider. */
+  retries = 0;
   failovers = 0;
   /** When the upstream's headers came in, ms since the start. */
   ttfb: number | null = null;
@@ -27,6 +30,24 @@ export class RunLedger {
     private readonly deps: Pick<PipelineDeps, "observer" | "logger" | "logBodies" | "wallClock">,
     private readonly startedAt: number,
   ) {}
+
+  /** A call to a provider begins (a first try on it). */
+  call(provider: string, plan: Pick<RoutePlan, "strategy" | "reason">): void {
+    this.calls++;
+    this.route = { provider, strategy: plan.strategy, reason: plan.reason, attempts: this.calls };
+  }
+
+  /** The call in progress is made again (a retry before the first byte). */
+  retried(): void {
+    this.calls++;
+    this.retries++;
+    if (this.route) this.route.attempts = this.calls;
+  }
+
+  /** The answer the client gets is this provider's after all (a held, schema-checked one). */
+  servedBy(provider: string): void {
+    if (this.route) this.route.provider = provider;
+  }
 
   /** What an event on its way to the client means for the record. */
   note(e: StagedEvent): void {
@@ -64,15 +85,28 @@ export class RunLedger {
         summaries: this.summaries,
         fallbacks: this.fallbacks,
         failovers: this.failovers,
-        attempts: this.attempts,
+        retries: this.retries,
         answer: deps.logBodies ? this.answer.join("") : null,
         logBodies: deps.logBodies,
         validation: more.validation,
         discarded: more.discarded,
       }),
     );
-    const log = { request_id: req.requestId, model: req.model, provider: this.route?.provider, outcome, status: httpStatus, timings, usage: this.usage, attempts: this.attempts };
-    if (outcome === "upstream_error" || outcome === "aborted") deps.logger.warn({ ...log, code: err?.code, err: err?.message }, "request failed");
-    else deps.logger.info(log, outcome === "ok" ? "request completed" : "client disconnected; upstream and summaries cancelled");
+    const log = {
+      request_id: req.requestId,
+      ...(req.clientRequestId !== undefined && { client_request_id: req.clientRequestId }),
+      model: req.model,
+      provider: this.route?.provider,
+      outcome,
+      status: httpStatus,
+      timings,
+      usage: this.usage,
+      calls: this.calls,
+      retries: this.retries,
+      failovers: this.failovers,
+    };
+    if (outcome === "ok") deps.logger.info(log, "request completed");
+    else if (outcome === "client_closed") deps.logger.info(log, "client disconnected; upstream and summaries cancelled");
+    else deps.logger.warn({ ...log, code: err?.code, err: err?.message }, "request failed");
   }
 }

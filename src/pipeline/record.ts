@@ -18,7 +18,8 @@ export interface RecordInput {
   summaries: { prompt?: { text: string; source: string }; reasoning?: { text: string; source: string } };
   fallbacks: number;
   failovers: number;
-  attempts: number;
+  /** Upstream calls that repeated one to the same provider (schema retries are not these). */
+  retries: number;
   answer: string | null;
   logBodies: boolean;
   /** Schema-checked requests: the report and its tries. */
@@ -49,8 +50,7 @@ export function buildRecord(i: RecordInput): RequestRecord {
     promptSummary: i.summaries.prompt ?? null,
     reasoningSummary: i.summaries.reasoning ?? null,
     summaryFallbacks: i.fallbacks,
-    // Upstream retries only: attempts made because an answer failed its schema are counted apart.
-    retries: Math.max(0, i.attempts - 1 - i.failovers - Math.max(0, (i.validation?.tries.length ?? 0) - 1)),
+    retries: i.retries,
     failovers: i.failovers,
     requestBody: i.logBodies ? i.req.body : null,
     answer: i.answer,

@@ -17,7 +17,10 @@ export interface ChatMessage {
 
 /** A validated request: the fields the gateway reads, plus everything else to pass upstream. */
 export interface StagedRequest {
+  /** The gateway's own id for this request (never the client's): it keys its stream and record. */
   requestId: string;
+  /** The client's own `x-client-request-id` / `x-request-id`, kept for correlation only. */
+  clientRequestId?: string;
   model: string;
   messages: ChatMessage[];
   stream: boolean;

@@ -1,4 +1,4 @@
-import type { Source, StagedEvent } from "../events/index.js";
+import type { Source, SseEvent, SseOut, StagedEvent } from "../events/index.js";
 import type { Collected, StagedRequest } from "../pipeline/index.js";
 import { chatUrlCitations, createCitationScanner, findCitations, type Citation } from "./citations.js";
 import { chatCompletion } from "./staged.js";
@@ -35,9 +35,10 @@ const PART_SEPARATOR = "\n\n";
 
 export function openAIChatEncoder(ctx: OpenAIChatContext): StreamEncoder {
   // Everything before the delta is the same in every chunk of this response: built once.
-  const head = `data: {"id":${JSON.stringify(`chatcmpl-${ctx.requestId}`)},"object":"chat.completion.chunk","created":${ctx.createdSeconds},"model":${JSON.stringify(ctx.model)},`;
-  const chunk = (delta: Record<string, unknown>, finishReason: string | null = null, extra = ""): string =>
-    `${head}"choices":[{"index":0,"delta":${JSON.stringify(delta)},"finish_reason":${JSON.stringify(finishReason)}}]${extra}}\n\n`;
+  const head = `{"id":${JSON.stringify(`chatcmpl-${ctx.requestId}`)},"object":"chat.completion.chunk","created":${ctx.createdSeconds},"model":${JSON.stringify(ctx.model)},`;
+  const chunk = (delta: Record<string, unknown>, finishReason: string | null = null, extra = ""): SseEvent => ({
+    data: `${head}"choices":[{"index":0,"delta":${JSON.stringify(delta)},"finish_reason":${JSON.stringify(finishReason)}}]${extra}}`,
+  });
   // The first chunk carries the role, as OpenAI's do.
   let roleSent = false;
   // Reasoning parts sent so far; the next one is preceded by a blank line.
@@ -51,49 +52,47 @@ export function openAIChatEncoder(ctx: OpenAIChatContext): StreamEncoder {
     roleSent = true;
     return { role: "assistant", ...delta };
   };
-  const reasoning = (text: string): string => {
-    if (text === "") return "";
+  const reasoning = (text: string, out: SseOut): void => {
+    if (text === "") return;
     const sep = reasoningParts++ > 0 ? PART_SEPARATOR : "";
-    return chunk(withRole({ reasoning_content: sep + text }));
+    out(chunk(withRole({ reasoning_content: sep + text })));
   };
 
   return {
-    event(e: StagedEvent): string {
+    event(e: StagedEvent, out: SseOut): void {
       switch (e.event) {
         case "summary.prompt":
         case "summary.progress":
         case "summary.reasoning":
-          return reasoning(e.data.text);
+          return reasoning(e.data.text, out);
         case "output.delta":
           if (scanner) citations.push(...scanner.feed(e.data.text));
-          return chunk(withRole({ content: e.data.text }));
+          return out(chunk(withRole({ content: e.data.text })));
         case "output.tool_calls":
-          return chunk(withRole({ tool_calls: e.data.tool_calls }));
+          return out(chunk(withRole({ tool_calls: e.data.tool_calls })));
         case "output.done": {
           const annotations = chatUrlCitations(citations, sources);
           const validation = e.data.validation ? `,"validation":${JSON.stringify(e.data.validation)}` : "";
-          const last = chunk(withRole(annotations.length > 0 ? { annotations } : {}), e.data.finish_reason ?? "stop", validation);
-          if (!ctx.includeUsage) return last;
-          const usage = e.data.usage ?? null;
-          return `${last}${head}"choices":[],"usage":${JSON.stringify(usage)}}\n\n`;
+          out(chunk(withRole(annotations.length > 0 ? { annotations } : {}), e.data.finish_reason ?? "stop", validation));
+          if (ctx.includeUsage) out({ data: `${head}"choices":[],"usage":${JSON.stringify(e.data.usage ?? null)}}` });
+          return;
         }
         case "upstream.retry":
           // A comment: SDKs skip it, a person reading the stream sees why it is quiet.
-          return `: upstream retry ${e.data.attempt}/${e.data.max_retries} (${oneLine(e.data.code)})\n\n`;
+          return out({ comment: `upstream retry ${e.data.attempt}/${e.data.max_retries} (${oneLine(e.data.code)})` });
         case "research.sources":
-          if (e.data.sources.length === 0) return "";
+          if (e.data.sources.length === 0) return;
           sources = e.data.sources;
           scanner = createCitationScanner(sources.length);
-          return `${head}"choices":[],"sources":${JSON.stringify(sources)}}\n\n`;
+          return out({ data: `${head}"choices":[],"sources":${JSON.stringify(sources)}}` });
         case "error":
           // A failed summary already fell back to sentences in reasoning_content; the
           // failure itself is the staged dialect's detail.
-          return "";
+          return;
       }
     },
-    failure: (f: Failure) => `data: ${JSON.stringify({ error: { message: f.message, type: f.type, code: f.code } })}\n\n`,
-    end: () => "data: [DONE]\n\n",
-    keepalive: ": ping\n\n",
+    failure: (f: Failure, out: SseOut) => out({ data: JSON.stringify({ error: { message: f.message, type: f.type, code: f.code } }) }),
+    end: (out: SseOut) => out({ data: "[DONE]" }),
   };
 }
 

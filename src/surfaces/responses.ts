@@ -1,4 +1,4 @@
-import type { Source, StagedEvent, ToolCallDelta, Usage, ValidationReport } from "../events/index.js";
+import type { Source, SseOut, StagedEvent, ToolCallDelta, Usage, ValidationReport } from "../events/index.js";
 import type { Collected } from "../pipeline/index.js";
 import { findCitations, urlCitations, type UrlCitationAnnotation } from "./citations.js";
 import type { ResponsesRequestBody } from "./responses-request.js";
@@ -166,101 +166,102 @@ export function responsesEncoder(ctx: ResponsesContext): StreamEncoder {
   const out = new ResponseBuilder(ctx);
   let seq = 0;
   let started = false;
-  const frame = (type: string, data: Record<string, unknown>): string => `event: ${type}\ndata: ${JSON.stringify({ type, sequence_number: seq++, ...data })}\n\n`;
+  // The messages of the event being encoded go here; set by each entry point.
+  let sink: SseOut = () => undefined;
+  const send = (type: string, data: Record<string, unknown>): void => sink({ event: type, data: JSON.stringify({ type, sequence_number: seq++, ...data }) });
   /** `response.created` and `response.in_progress` come before anything else. */
-  const start = (): string => {
-    if (started) return "";
+  const start = (to: SseOut): void => {
+    sink = to;
+    if (started) return;
     started = true;
-    return frame("response.created", { response: out.object("in_progress") }) + frame("response.in_progress", { response: out.object("in_progress") });
+    send("response.created", { response: out.object("in_progress") });
+    send("response.in_progress", { response: out.object("in_progress") });
   };
 
-  function summaryPart(text: string): string {
-    if (text === "") return "";
+  function summaryPart(text: string): void {
+    if (text === "") return;
     const p = out.summaryPart(text);
     const at = { item_id: p.item.id, output_index: p.outputIndex, summary_index: p.summaryIndex };
-    return (
-      (p.added ? frame("response.output_item.added", { output_index: p.outputIndex, item: { ...p.item, summary: [] } }) : "") +
-      frame("response.reasoning_summary_part.added", { ...at, part: { type: "summary_text", text: "" } }) +
-      frame("response.reasoning_summary_text.delta", { ...at, delta: text }) +
-      frame("response.reasoning_summary_text.done", { ...at, text }) +
-      frame("response.reasoning_summary_part.done", { ...at, part: { type: "summary_text", text } })
-    );
+    if (p.added) send("response.output_item.added", { output_index: p.outputIndex, item: { ...p.item, summary: [] } });
+    send("response.reasoning_summary_part.added", { ...at, part: { type: "summary_text", text: "" } });
+    send("response.reasoning_summary_text.delta", { ...at, delta: text });
+    send("response.reasoning_summary_text.done", { ...at, text });
+    send("response.reasoning_summary_part.done", { ...at, part: { type: "summary_text", text } });
   }
 
-  function closeReasoning(): string {
+  function closeReasoning(): void {
     const r = out.closeReasoning();
-    return r ? frame("response.output_item.done", { output_index: r.outputIndex, item: r.item }) : "";
+    if (r) send("response.output_item.done", { output_index: r.outputIndex, item: r.item });
   }
 
-  function text(delta: string): string {
+  function text(delta: string): void {
     const m = out.text(delta);
-    const opened = m.added
-      ? frame("response.output_item.added", { output_index: m.outputIndex, item: { ...m.item, content: [] } }) +
-        frame("response.content_part.added", { item_id: m.item.id, output_index: m.outputIndex, content_index: 0, part: { type: "output_text", text: "", annotations: [], logprobs: [] } })
-      : "";
-    return opened + frame("response.output_text.delta", { item_id: m.item.id, output_index: m.outputIndex, content_index: 0, delta, logprobs: [] });
+    if (m.added) {
+      send("response.output_item.added", { output_index: m.outputIndex, item: { ...m.item, content: [] } });
+      send("response.content_part.added", { item_id: m.item.id, output_index: m.outputIndex, content_index: 0, part: { type: "output_text", text: "", annotations: [], logprobs: [] } });
+    }
+    send("response.output_text.delta", { item_id: m.item.id, output_index: m.outputIndex, content_index: 0, delta, logprobs: [] });
   }
 
-  function tools(fragments: ToolCallDelta[]): string {
-    let s = "";
+  function tools(fragments: ToolCallDelta[]): void {
     for (const f of fragments) {
       const c = out.toolFragment(f);
-      if (c.added) s += frame("response.output_item.added", { output_index: c.outputIndex, item: { ...c.item, arguments: "" } });
-      if (f.function?.arguments) s += frame("response.function_call_arguments.delta", { item_id: c.item.id, output_index: c.outputIndex, delta: f.function.arguments });
+      if (c.added) send("response.output_item.added", { output_index: c.outputIndex, item: { ...c.item, arguments: "" } });
+      if (f.function?.arguments) send("response.function_call_arguments.delta", { item_id: c.item.id, output_index: c.outputIndex, delta: f.function.arguments });
     }
-    return s;
   }
 
-  function done(e: Extract<StagedEvent, { event: "output.done" }>): string {
+  function done(e: Extract<StagedEvent, { event: "output.done" }>): void {
     const incomplete = e.data.finish_reason === "length";
-    let s = closeReasoning();
+    closeReasoning();
     for (const { item, outputIndex } of out.closeAll(incomplete)) {
       if (item.type === "message") {
         const part = item.content[0];
         part?.annotations.forEach((annotation, annotationIndex) => {
-          s += frame("response.output_text.annotation.added", { item_id: item.id, output_index: outputIndex, content_index: 0, annotation_index: annotationIndex, annotation });
+          send("response.output_text.annotation.added", { item_id: item.id, output_index: outputIndex, content_index: 0, annotation_index: annotationIndex, annotation });
         });
-        s += frame("response.output_text.done", { item_id: item.id, output_index: outputIndex, content_index: 0, text: part?.text ?? "", logprobs: [] });
-        s += frame("response.content_part.done", { item_id: item.id, output_index: outputIndex, content_index: 0, part });
+        send("response.output_text.done", { item_id: item.id, output_index: outputIndex, content_index: 0, text: part?.text ?? "", logprobs: [] });
+        send("response.content_part.done", { item_id: item.id, output_index: outputIndex, content_index: 0, part });
       } else if (item.type === "function_call") {
-        s += frame("response.function_call_arguments.done", { item_id: item.id, output_index: outputIndex, name: item.name, arguments: item.arguments });
+        send("response.function_call_arguments.done", { item_id: item.id, output_index: outputIndex, name: item.name, arguments: item.arguments });
       }
-      s += frame("response.output_item.done", { output_index: outputIndex, item });
+      send("response.output_item.done", { output_index: outputIndex, item });
     }
     const status = incomplete ? "incomplete" : "completed";
-    return s + frame(`response.${status}`, { response: out.object(status, { usage: e.data.usage, validation: e.data.validation }) });
+    send(`response.${status}`, { response: out.object(status, { usage: e.data.usage, validation: e.data.validation }) });
   }
 
   return {
-    event(e: StagedEvent): string {
-      const head = start();
+    event(e: StagedEvent, to: SseOut): void {
+      start(to);
       switch (e.event) {
         case "summary.prompt":
         case "summary.progress":
-          return head + summaryPart(e.data.text);
+          return summaryPart(e.data.text);
         case "summary.reasoning":
-          return head + summaryPart(e.data.text) + closeReasoning();
+          summaryPart(e.data.text);
+          return closeReasoning();
         case "output.delta":
-          return head + text(e.data.text);
+          return text(e.data.text);
         case "output.tool_calls":
-          return head + tools(e.data.tool_calls);
+          return tools(e.data.tool_calls);
         case "output.done":
-          return head + done(e);
+          return done(e);
         case "upstream.retry":
-          return `${head}: upstream retry ${e.data.attempt}/${e.data.max_retries} (${e.data.code.replace(/[\r\n]+/g, " ")})\n\n`;
+          return to({ comment: `upstream retry ${e.data.attempt}/${e.data.max_retries} (${e.data.code.replace(/[\r\n]+/g, " ")})` });
         case "research.sources":
           out.sources = e.data.sources;
-          return head;
+          return;
         case "error":
-          return head;
+          return;
       }
     },
-    failure(f: Failure): string {
-      const error = { code: f.code, message: f.message };
-      return start() + frame("error", { code: f.code, message: f.message, param: null }) + frame("response.failed", { response: out.object("failed", { error }) });
+    failure(f: Failure, to: SseOut): void {
+      start(to);
+      send("error", { code: f.code, message: f.message, param: null });
+      send("response.failed", { response: out.object("failed", { error: { code: f.code, message: f.message } }) });
     },
-    end: () => "",
-    keepalive: ": ping\n\n",
+    end: () => undefined,
   };
 }
 

@@ -1,15 +1,14 @@
-import { encodeEvent, KEEPALIVE_FRAME } from "../events/index.js";
+import { stagedMessage } from "../events/index.js";
 import type { Collected, StagedRequest } from "../pipeline/index.js";
 import type { StreamEncoder } from "./types.js";
 
 /** The staged dialect of `POST /v1/chat/completions`: each event as it is, by name. */
 export function stagedEncoder(requestId: string): StreamEncoder {
   return {
-    event: encodeEvent,
-    failure: (f) =>
-      encodeEvent({ event: "error", data: { request_id: requestId, stage: f.stage ?? "upstream", message: f.message, code: f.code, retryable: f.retryable } }),
-    end: () => "",
-    keepalive: KEEPALIVE_FRAME,
+    event: (e, out) => out(stagedMessage(e)),
+    failure: (f, out) =>
+      out(stagedMessage({ event: "error", data: { request_id: requestId, stage: f.stage ?? "upstream", message: f.message, code: f.code, retryable: f.retryable } })),
+    end: () => undefined,
   };
 }
 

@@ -1,21 +1,20 @@
-import type { StagedEvent } from "../events/index.js";
+import type { SseOut, StagedEvent } from "../events/index.js";
 import type { Failure } from "../pipeline/index.js";
 
 export type { Failure };
 
 /**
  * One streamed response in one surface's dialect: the only place a surface turns the event
- * union into text. Stateful per request (OpenAI chunks carry an id and a first role chunk).
+ * union into SSE messages (never text: `formatSse` alone writes that). Stateful per request
+ * (OpenAI chunks carry an id and a first role chunk; Responses events a sequence number).
  */
 export interface StreamEncoder {
-  /** The frames for one event; "" when the surface has nothing to say about it. */
-  event(e: StagedEvent): string;
-  /** The frame that reports a failure after the stream began. */
-  failure(f: Failure): string;
-  /** Frames after the last event of a successful stream (e.g. `data: [DONE]`). */
-  end(): string;
-  /** A frame that keeps proxies from cutting an idle connection; clients ignore it. */
-  readonly keepalive: string;
+  /** The messages for one event, handed to `out`; none when the surface has nothing to say. */
+  event(e: StagedEvent, out: SseOut): void;
+  /** The messages that report a failure after the stream began. */
+  failure(f: Failure, out: SseOut): void;
+  /** Messages after the last event of a successful stream (e.g. `data: [DONE]`). */
+  end(out: SseOut): void;
 }
 
 /** A request field a surface could not translate: the route answers 400 with this message. */

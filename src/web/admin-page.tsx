@@ -14,8 +14,10 @@ export const STAGE_LABELS: Record<(typeof LATENCY_KEYS)[number], string> = {
 
 const OUTCOMES = [
   ["ok", "ok"],
-  ["upstream_error", "upstream error"],
+  ["upstream_error", "failed before the stream"],
+  ["stream_error", "failed mid-stream"],
   ["client_closed", "closed by client"],
+  ["aborted", "ended by the gateway"],
   ["rejected", "rejected"],
 ] as const;
 

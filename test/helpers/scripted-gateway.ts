@@ -6,7 +6,7 @@ import { Hono } from "hono";
 import { randomUUID } from "node:crypto";
 import { createGateway } from "../../src/app.js";
 import { loadConfig } from "../../src/config/index.js";
-import { encodeEvent, type StagedEvent } from "../../src/events/index.js";
+import { formatSse, stagedMessage, type StagedEvent } from "../../src/events/index.js";
 import { silentLogger } from "../../src/observability/index.js";
 
 /*
@@ -105,7 +105,7 @@ export async function startScriptedGateway(script: (body: Record<string, unknown
           for (const step of reply.steps) {
             if (signal.aborted) return;
             if ("wait" in step) await sleep(step.wait, signal);
-            else if ("event" in step) controller.enqueue(encoder.encode(encodeEvent(step.event)));
+            else if ("event" in step) controller.enqueue(encoder.encode(formatSse(stagedMessage(step.event))));
             else if ("hang" in step) await new Promise<void>((r) => signal.addEventListener("abort", () => r(), { once: true }));
             else {
               // Like a proxy dying mid-stream: the socket goes, with no end to the chunked body.

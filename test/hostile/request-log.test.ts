@@ -217,23 +217,26 @@ describe("the request log behind a real gateway", () => {
     await log.close();
   });
 
-  it("keeps both requests that sent the same x-request-id, and text PGlite used to refuse, with nothing dropped", async () => {
+  it("keeps both requests that sent the same x-request-id (each under the gateway's own id), and text PGlite used to refuse, with nothing dropped", async () => {
     const mock = await startMockUpstream({});
     cleanups.push(() => mock.close());
     const gw = await startGateway({ UPSTREAM_BASE_URL: mock.baseUrl, LOG_BODIES: "true" }, { requestLog: log });
     cleanups.push(() => gw.close());
     // Written as JSON escapes, as a client would send them: two lone surrogates in a row and U+2028.
     const body = JSON.stringify(okBody({ stream: false })).replace("Why is the sky blue?", "Why\\udecf\\udc44 is\\u2028the sky blue?");
+    const ids: string[] = [];
     for (let i = 0; i < 2; i++) {
       const res = await fetch(`${gw.url}/v1/chat/completions`, { method: "POST", headers: { "content-type": "application/json", "x-request-id": "client-chosen-1" }, body });
       expect(res.status).toBe(200);
-      expect(res.headers.get("x-request-id")).toBe("client-chosen-1");
+      expect(res.headers.get("x-client-request-id")).toBe("client-chosen-1");
+      ids.push(res.headers.get("x-request-id") ?? "");
     }
+    expect(new Set(ids).size).toBe(2);
     await log.flush();
     expect(log.stats()).toMatchObject({ dropped: 0 });
     const list = (await (await fetch(`${gw.url}/v1/requests?limit=10`)).json()) as { requests: Array<{ id: string; requestBody: { messages: Array<{ content: string }> } }> };
-    expect(list.requests.map((r) => r.id).sort()).toEqual(["client-chosen-1", "client-chosen-1~2"]);
+    expect(list.requests.map((r) => r.id).sort()).toEqual([...ids].sort());
     expect(list.requests[0]!.requestBody.messages[0]!.content).toBe("Why\ufffd\ufffd is\u2028the sky blue?");
-    expect((await fetch(`${gw.url}/v1/requests/client-chosen-1~2`)).status).toBe(200);
+    for (const id of ids) expect((await fetch(`${gw.url}/v1/requests/${id}`)).status).toBe(200);
   });
 });

@@ -3,7 +3,7 @@
  * written; the Redis log is also read from another "replica" (its own connection and memory).
  */
 import { afterEach, describe, expect, it } from "vitest";
-import { createMemoryEventLog, createRedisEventLog, createRedisLink, EventsLostError, fleetKeys, type EventLog, type LoggedEvent } from "../../src/fleet/index.js";
+import { createMemoryEventLog, createRedisEventLog, createRedisLink, EventsLostError, fleetKeys, type EventLog, type EventLogOptions, type LoggedMessage } from "../../src/fleet/index.js";
 import { silentLogger } from "../../src/observability/index.js";
 import { dropPrefix, redisTarget, requireRedis, TEST_REDIS_URL, testPrefix } from "../helpers/redis.js";
 import { startTcpProxy } from "../helpers/tcp-proxy.js";
@@ -17,18 +17,22 @@ afterEach(async () => {
 
 /** A writer and a reader; `other` is false when the reader is the writer's own replica. */
 type Pair = { writer: EventLog; reader: EventLog };
-type Factory = (opts: { graceMs: number; maxEvents?: number }) => Promise<Pair>;
+type Opts = Partial<EventLogOptions> & { graceMs: number };
+type Factory = (opts: Opts) => Promise<Pair>;
+
+/** Budgets large enough not to matter, unless a test sets them. */
+const full = (o: Opts): EventLogOptions => ({ maxBytesPerRequest: 1 << 20, maxTotalBytes: 1 << 24, ...o });
 
 const memory: Factory = async (opts) => {
-  const log = createMemoryEventLog(opts);
+  const log = createMemoryEventLog(full(opts));
   cleanup.push(() => log.close());
   return { writer: log, reader: log };
 };
 
-async function redisLog(prefix: string, opts: { graceMs: number; maxEvents?: number }, url = TEST_REDIS_URL): Promise<EventLog> {
+async function redisLog(prefix: string, opts: Opts, url = TEST_REDIS_URL): Promise<EventLog> {
   const link = createRedisLink({ url, timeoutMs: 200, logger: silentLogger(), pingMs: 200 });
   await expect.poll(() => link.isUp(), { timeout: 5_000 }).toBe(true);
-  const log = createRedisEventLog({ ...opts, link, prefix });
+  const log = createRedisEventLog({ ...full(opts), link, prefix });
   cleanup.push(async () => {
     await log.close();
     await link.close();
@@ -42,10 +46,12 @@ const redis: Factory = async (opts) => {
   return { writer: await redisLog(prefix, opts), reader: await redisLog(prefix, opts) };
 };
 
-const frame = (n: number) => `id: ${n}\nevent: output.delta\ndata: {"text":"part ${n} "}\n\n`;
+/** Message n, as the stream edge keeps it (the data line includes a line break, kept exactly). */
+const msg = (n: number): LoggedMessage => ({ id: n, event: "output.delta", data: `{"text":"part ${n} \\n"}` });
+const meta = (owner: string) => ({ owner, instance: "replica-a" });
 
-async function collect(it: AsyncIterable<LoggedEvent>, onEach?: (e: LoggedEvent) => void): Promise<LoggedEvent[]> {
-  const out: LoggedEvent[] = [];
+async function collect(it: AsyncIterable<LoggedMessage>, onEach?: (e: LoggedMessage) => void): Promise<LoggedMessage[]> {
+  const out: LoggedMessage[] = [];
   for await (const e of it) {
     out.push(e);
     onEach?.(e);
@@ -57,48 +63,68 @@ const contract = (name: string, make: Factory, skip: boolean) =>
   describe.skipIf(skip)(`event log: ${name}`, () => {
     it("a reader after id k gets every later event exactly once, then the live rest, then ends at finish", async () => {
       const { writer, reader } = await make({ graceMs: 5_000 });
-      await writer.open("req-1", "team-a");
-      for (let i = 1; i <= 5; i++) writer.append("req-1", i, frame(i));
+      await writer.open("req-1", meta("team-a"));
+      for (let i = 1; i <= 5; i++) writer.append("req-1", msg(i));
       await expect.poll(() => reader.read("req-1", 0).then((x) => x.length)).toBe(5);
-      expect(await reader.owner("req-1")).toBe("team-a");
+      expect(await reader.meta("req-1").then((m) => m?.owner)).toBe("team-a");
       expect((await reader.read("req-1", 3)).map((e) => e.id)).toEqual([4, 5]);
 
       const seen: number[] = [];
       const followed = collect(reader.follow("req-1", 2, new AbortController().signal), (e) => seen.push(e.id));
       await expect.poll(() => seen.length).toBe(3);
-      for (let i = 6; i <= 9; i++) writer.append("req-1", i, frame(i));
+      for (let i = 6; i <= 9; i++) writer.append("req-1", msg(i));
       writer.finish("req-1");
       const got = await followed;
       expect(got.map((e) => e.id)).toEqual([3, 4, 5, 6, 7, 8, 9]);
-      expect(got.map((e) => e.frame).join("")).toBe([3, 4, 5, 6, 7, 8, 9].map(frame).join(""));
+      expect(got).toEqual([3, 4, 5, 6, 7, 8, 9].map(msg));
     });
 
     it("a follower stops when its signal aborts", async () => {
       const { writer, reader } = await make({ graceMs: 5_000 });
-      await writer.open("req-2", "k");
-      writer.append("req-2", 1, frame(1));
+      await writer.open("req-2", meta("k"));
+      writer.append("req-2", msg(1));
       const ac = new AbortController();
       const followed = collect(reader.follow("req-2", 0, ac.signal), () => ac.abort());
       expect((await followed).map((e) => e.id)).toEqual([1]);
     });
 
-    it("says so when the events a reader needs were dropped (bounded log)", async () => {
-      const { writer, reader } = await make({ graceMs: 5_000, maxEvents: 3 });
-      await writer.open("req-3", "k");
-      for (let i = 1; i <= 6; i++) writer.append("req-3", i, frame(i));
+    it("a log over its byte budget ends lost: the writer is told at once, a reader is told, never handed a hole", async () => {
+      const size = msg(1).data.length + msg(1).event!.length + 16;
+      const { writer, reader } = await make({ graceMs: 5_000, maxBytesPerRequest: size * 3 });
+      await writer.open("req-3", meta("k"));
+      const kept = [1, 2, 3, 4, 5].map((i) => writer.append("req-3", msg(i)));
+      expect(kept).toEqual([true, true, true, false, false]);
       writer.finish("req-3");
-      await expect.poll(() => reader.read("req-3", 3).then((x) => x.map((e) => e.id))).toEqual([4, 5, 6]);
-      await expect(reader.read("req-3", 1)).rejects.toBeInstanceOf(EventsLostError);
+      await expect.poll(() => reader.read("req-3", 0).then(() => "read", (e: unknown) => e)).toBeInstanceOf(EventsLostError);
       await expect(collect(reader.follow("req-3", 0, new AbortController().signal))).rejects.toBeInstanceOf(EventsLostError);
+    });
+
+    it("a log is opened once: a second open of the same id is refused and the owner stays", async () => {
+      const { writer, reader } = await make({ graceMs: 5_000 });
+      expect(await writer.open("req-5", meta("team-a"))).toBe(true);
+      expect(await writer.open("req-5", meta("team-b"))).toBe(false);
+      await expect.poll(() => reader.meta("req-5")).toEqual({ owner: "team-a", instance: "replica-a" });
+    });
+
+    it("a follower of a quiet log whose replica stopped is told within the alive check", async () => {
+      const { writer, reader } = await make({ graceMs: 30_000, aliveCheckMs: 100 });
+      await writer.open("req-6", meta("k"));
+      writer.append("req-6", msg(1));
+      let alive = true;
+      const seen: number[] = [];
+      const followed = collect(reader.follow("req-6", 0, new AbortController().signal, async () => alive), (e) => seen.push(e.id));
+      await expect.poll(() => seen).toEqual([1]);
+      alive = false;
+      await expect(followed).rejects.toThrow(/replica running it stopped/);
     });
 
     it("a finished request's events lapse after the grace period", async () => {
       const { writer, reader } = await make({ graceMs: 300 });
-      await writer.open("req-4", "k");
-      writer.append("req-4", 1, frame(1));
+      await writer.open("req-4", meta("k"));
+      writer.append("req-4", msg(1));
       writer.finish("req-4");
-      await expect.poll(() => reader.owner("req-4")).toBe("k");
-      await expect.poll(() => reader.owner("req-4"), { timeout: 2_000 }).toBeUndefined();
+      await expect.poll(() => reader.meta("req-4").then((m) => m?.owner)).toBe("k");
+      await expect.poll(() => reader.meta("req-4").then((m) => m?.owner), { timeout: 2_000 }).toBeUndefined();
       expect(await reader.read("req-4", 0)).toEqual([]);
     });
   });
@@ -112,11 +138,11 @@ describe.skipIf(!RUN)("event log: Redis specifics", () => {
     cleanup.push(() => dropPrefix(prefix));
     const writer = await redisLog(prefix, { graceMs: 400 });
     const reader = await redisLog(prefix, { graceMs: 400 });
-    await writer.open("slow", "k");
-    writer.append("slow", 1, frame(1));
+    await writer.open("slow", meta("k"));
+    writer.append("slow", msg(1));
     // A long silence (slow reasoning) longer than the grace period.
     await new Promise((r) => setTimeout(r, 1_000));
-    writer.append("slow", 2, frame(2));
+    writer.append("slow", msg(2));
     await expect.poll(() => reader.read("slow", 0).then((x) => x.map((e) => e.id))).toEqual([1, 2]);
     const link = createRedisLink({ url: TEST_REDIS_URL, timeoutMs: 200, logger: silentLogger() });
     cleanup.push(() => link.close());
@@ -133,17 +159,17 @@ describe.skipIf(!RUN)("event log: Redis specifics", () => {
     cleanup.push(() => proxy.close());
     const writer = await redisLog(prefix, { graceMs: 5_000 }, proxy.url());
     const reader = await redisLog(prefix, { graceMs: 5_000 });
-    await writer.open("cut", "k");
-    writer.append("cut", 1, frame(1));
+    await writer.open("cut", meta("k"));
+    writer.append("cut", msg(1));
     const seen: number[] = [];
     const followed = collect(reader.follow("cut", 0, new AbortController().signal), (e) => seen.push(e.id));
     await expect.poll(() => seen).toEqual([1]);
     proxy.cut();
-    writer.append("cut", 2, frame(2));
+    writer.append("cut", msg(2));
     // The writer's own replica still has every event.
     expect((await writer.read("cut", 0)).map((e) => e.id)).toEqual([1, 2]);
     proxy.restore();
-    writer.append("cut", 3, frame(3));
+    writer.append("cut", msg(3));
     writer.finish("cut");
     await expect(followed).rejects.toBeInstanceOf(EventsLostError);
     expect(seen).toEqual([1]);

@@ -198,10 +198,14 @@ describe("GET /v1/models", () => {
 });
 
 describe("x-request-id", () => {
-  it("keeps a well-formed id the client sent", async () => {
+  it("is the gateway's own, never the client's; the client's id is echoed as x-client-request-id for correlation", async () => {
     const { gateway } = await stack();
-    const r = await postStaged(gateway.url, ok, { headers: { "x-request-id": "client-abc-123" } });
-    expect(r.headers.get("x-request-id")).toBe("client-abc-123");
-    expect(first(r, "output.done").data.request_id).toBe("client-abc-123");
+    for (const header of ["x-request-id", "x-client-request-id"]) {
+      const r = await postStaged(gateway.url, ok, { headers: { [header]: "client-abc-123" } });
+      const id = r.headers.get("x-request-id");
+      expect(id).toMatch(/^[0-9a-f-]{36}$/);
+      expect(first(r, "output.done").data.request_id).toBe(id);
+      expect(r.headers.get("x-client-request-id")).toBe("client-abc-123");
+    }
   });
 });

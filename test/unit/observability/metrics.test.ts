@@ -184,9 +184,9 @@ describe("bounded labels", () => {
     expect(body.includes("\r") || body.includes("\u0000")).toBe(false);
   });
 
-  it("keeps outcome and status consistent: a stream that failed after it began is stream_error", async () => {
+  it("labels the record's own outcome: the one vocabulary the request log and the log line use", async () => {
     const m = createMetrics({ defaultMetrics: false, knownModels: ["m1"] });
-    m.observer.finished(makeRecord({ id: "a", outcome: "upstream_error", httpStatus: 200 }));
+    m.observer.finished(makeRecord({ id: "a", outcome: "stream_error", httpStatus: 200 }));
     m.observer.finished(makeRecord({ id: "b", outcome: "upstream_error", httpStatus: 502 }));
     const s = await scrape(m);
     expect(value(s, "gateway_requests_total", { model: "m1", provider: "p1", outcome: "stream_error", status: "200" })).toBe(1);

@@ -45,7 +45,7 @@ describe("createMonitor stats", () => {
     }
 
     const s = mon.stats();
-    expect(s.totals).toEqual({ requests: 24, ok: 15, errors: 3, client_closed: 2, rejected: 4 });
+    expect(s.totals).toEqual({ requests: 24, ok: 15, errors: 3, client_closed: 2, aborted: 0, rejected: 4 });
     expect(s.success_rate).toBeCloseTo(15 / 24, 12);
     expect(s.per_provider).toEqual({
       p1: { requests: 17, ok: 15, errors: 0, share: 17 / 20 },
@@ -72,7 +72,7 @@ describe("createMonitor stats", () => {
       mon.finished(makeRecord({ id: `r${i}`, outcome: i === 0 ? "upstream_error" : "ok", timings: { prompt_summary: null, reasoning_end: null, reasoning_summary: null, first_output: null, total } })),
     );
     const s = mon.stats();
-    expect(s.totals).toEqual({ requests: 3, ok: 3, errors: 0, client_closed: 0, rejected: 0 });
+    expect(s.totals).toEqual({ requests: 3, ok: 3, errors: 0, client_closed: 0, aborted: 0, rejected: 0 });
     expect(s.success_rate).toBe(1);
     expect(s.latency_ms.total).toEqual({ p50: 400, p95: 500, p99: 500 });
   });

@@ -1,6 +1,7 @@
 import type { StagedEvent } from "../../../src/events/index.js";
 import { silentLogger } from "../../../src/observability/index.js";
-import { createInflight, type Failure, type PipelineDeps, type StageSink, type StagedRequest } from "../../../src/pipeline/index.js";
+import { settle } from "../../../src/http/outcome.js";
+import { createInflight, runStaged as runPipeline, type Failure, type PipelineDeps, type RunEnd, type StageSink, type StagedRequest } from "../../../src/pipeline/index.js";
 import { noopObserver } from "../../../src/events/index.js";
 import { createRouter, providersFileSchema, singleProviderSettings, type Provider } from "../../../src/providers/index.js";
 import type { SummaryResult } from "../../../src/summaries/index.js";
@@ -148,21 +149,35 @@ export const request = (over: Partial<StagedRequest> = {}): StagedRequest => ({
   ...over,
 });
 
+/** What a recording sink saw: the run's failure (as the edge settled it) lands in `failures`. */
+const failuresOf = new WeakMap<StageSink, Failure[]>();
+
 export function recordingSink(over: Partial<StageSink> = {}): { sink: StageSink; events: StagedEvent[]; failures: Failure[] } {
   const events: StagedEvent[] = [];
   const failures: Failure[] = [];
-  return {
-    events,
-    failures,
-    sink: {
-      event: (e) => void events.push(e),
-      fail: (f) => {
-        failures.push(f);
-        return f.status;
-      },
-      ...over,
+  const sink: StageSink = { event: (e) => void events.push(e), ...over };
+  failuresOf.set(sink, failures);
+  return { events, failures, sink };
+}
+
+/**
+ * The pipeline's run, finished as the HTTP edge finishes it: a streamed run has begun once the
+ * upstream accepted; the end is settled into an outcome and status, and recorded.
+ */
+export async function runStaged(req: StagedRequest, deps: PipelineDeps, sink: StageSink, signal: AbortSignal): Promise<{ end: RunEnd; failure: Failure | undefined }> {
+  let began = false;
+  const watched: StageSink = {
+    ...sink,
+    accepted: () => {
+      began = req.stream;
+      sink.accepted?.();
     },
   };
+  const result = await runPipeline(req, deps, watched, signal);
+  const settled = settle(result.end, began);
+  if (settled.failure) failuresOf.get(sink)?.push(settled.failure);
+  result.record(settled.outcome, settled.status);
+  return { end: result.end, failure: settled.failure };
 }
 
 /** The answer text the client received, joined. */

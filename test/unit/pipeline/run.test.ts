@@ -1,8 +1,8 @@
 import { describe, expect, it } from "vitest";
-import { createCollector, runStaged } from "../../../src/pipeline/index.js";
+import { createCollector } from "../../../src/pipeline/index.js";
 import { UpstreamError } from "../../../src/upstream/index.js";
 import { RequestEnded } from "../../../src/util/index.js";
-import { deferred, delta, fakes, recordingSink, request } from "./fakes.js";
+import { deferred, delta, fakes, recordingSink, request, runStaged } from "./fakes.js";
 
 const reasoningThenAnswer = (answerPieces: number) => [
   delta({ reasoning: "thinking hard" }),

@@ -1,10 +1,10 @@
 import { describe, expect, it } from "vitest";
 import type { StagedEvent } from "../../../src/events/index.js";
-import { createCollector, runStaged, type StagedRequest } from "../../../src/pipeline/index.js";
+import { createCollector, type StagedRequest } from "../../../src/pipeline/index.js";
 import { noopObserver, type RequestRecord } from "../../../src/events/index.js";
 import type { ValidationEvent } from "../../../src/events/observer.js";
 import { UpstreamError, type UpstreamDelta } from "../../../src/upstream/index.js";
-import { answerOf, delta, fakes, recordingSink, request, type FakeOptions } from "./fakes.js";
+import { answerOf, delta, fakes, recordingSink, request, runStaged, type FakeOptions } from "./fakes.js";
 
 /*
  * Schema-validated answers in the pipeline: validate → constrained retry → escalate, with fake
@@ -159,14 +159,14 @@ describe("schema-validated answers in the pipeline", () => {
     expect(r.events.map((e) => e.event)).not.toContain("output.delta");
     // The summaries still went out.
     expect(r.events.map((e) => e.event)).toEqual(["summary.prompt", "summary.reasoning"]);
-    expect(r.records[0]).toMatchObject({ outcome: "upstream_error", errorCode: "validation_failed", validation: { valid: false, attempts: 2 } });
+    expect(r.records[0]).toMatchObject({ outcome: "stream_error", errorCode: "validation_failed", validation: { valid: false, attempts: 2 } });
   });
 
   it("strict: true with stream:false is a 422 validation_failed, with no answer", async () => {
     const f = fakes([], { validation: { maxAttempts: 2 }, scripts: [answering(PROSE)] });
     const { sink, result } = createCollector();
-    await runStaged(request({ stream: false, passthrough: jsonSchema(true) }), f.deps, sink, new AbortController().signal);
-    expect(result.failure).toMatchObject({ status: 422, code: "validation_failed", type: "invalid_request_error" });
+    const run = await runStaged(request({ stream: false, passthrough: jsonSchema(true) }), f.deps, sink, new AbortController().signal);
+    expect(run.failure).toMatchObject({ status: 422, code: "validation_failed", type: "invalid_request_error" });
     expect(result.answer).toBe("");
   });
 

@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { sseText } from "../../helpers/encoders.js";
 import type { Source, StagedEvent } from "../../../src/events/index.js";
 import { openAIChatEncoder, responsesEncoder } from "../../../src/surfaces/index.js";
 
@@ -43,7 +44,7 @@ describe("openAIChatEncoder in research mode", () => {
     const expected = spans.map(({ n, start, end }) => ({ type: "url_citation", url_citation: { url: `https://example.org/${n}`, title: n === 1 ? "One" : "Two", start_index: start, end_index: end } }));
     for (let cut = 0; cut <= ANSWER.length; cut++) {
       const enc = openAIChatEncoder({ requestId: id, model: "m", createdSeconds: 1, includeUsage: false });
-      const out = frames(run([ANSWER.slice(0, cut), ANSWER.slice(cut)]).map((e) => enc.event(e)).join(""));
+      const out = frames(run([ANSWER.slice(0, cut), ANSWER.slice(cut)]).map((e) => sseText((o) => enc.event(e, o))).join(""));
       const withSources = out.filter((f) => "sources" in f);
       expect(withSources).toEqual([expect.objectContaining({ object: "chat.completion.chunk", choices: [], sources })]);
       const last = out.at(-1) as { choices: { delta: { annotations?: unknown }; finish_reason: string }[] };
@@ -55,7 +56,7 @@ describe("openAIChatEncoder in research mode", () => {
   it("no sources: no sources chunk and no annotations, even when the answer has [1]", () => {
     const enc = openAIChatEncoder({ requestId: id, model: "m", createdSeconds: 1, includeUsage: false });
     const events = run([ANSWER]).map((e): StagedEvent => (e.event === "research.sources" ? { ...e, data: { ...e.data, sources: [] } } : e));
-    const out = frames(events.map((e) => enc.event(e)).join(""));
+    const out = frames(events.map((e) => sseText((o) => enc.event(e, o))).join(""));
     expect(out.some((f) => "sources" in f)).toBe(false);
     expect(JSON.stringify(out)).not.toContain("annotations");
   });
@@ -64,7 +65,7 @@ describe("openAIChatEncoder in research mode", () => {
 describe("responsesEncoder in research mode", () => {
   it("announces each citation before output_text.done and puts them on the part, the item and the response", () => {
     const enc = responsesEncoder({ requestId: id, model: "m", createdSeconds: 1, body: { model: "m", input: "why" } });
-    const out = frames(run(["Blue light scatters [", "1]; sunsets [2][1]. Not [3]."]).map((e) => enc.event(e)).join(""));
+    const out = frames(run(["Blue light scatters [", "1]; sunsets [2][1]. Not [3]."]).map((e) => sseText((o) => enc.event(e, o))).join(""));
     const expected = spans.map(({ n, start, end }) => ({ type: "url_citation", url: `https://example.org/${n}`, title: n === 1 ? "One" : "Two", start_index: start, end_index: end }));
     const types = out.map((f) => f.type);
     const added = out.filter((f) => f.type === "response.output_text.annotation.added");

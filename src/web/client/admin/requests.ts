@@ -9,7 +9,14 @@ import type { RequestRow, RequestsResponse } from "./types.js";
  */
 
 const PAGE = 25;
-const OUTCOME_LABELS: Record<string, string> = { ok: "ok", upstream_error: "upstream error", client_closed: "closed by client", rejected: "rejected" };
+const OUTCOME_LABELS: Record<string, string> = {
+  ok: "ok",
+  upstream_error: "failed before the stream",
+  stream_error: "failed mid-stream",
+  client_closed: "closed by client",
+  aborted: "ended by the gateway",
+  rejected: "rejected",
+};
 
 export interface RequestsPanel {
   /**

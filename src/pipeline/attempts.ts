@@ -1,0 +1,184 @@
+import type { Candidate, RoutePlan } from "../providers/index.js";
+import { createReasoningSeparator, resolveCapabilityFor, type ParsedPart, type ReasoningSeparator } from "../reasoning/index.js";
+import { reportsNativeReasoning, type UpstreamDelta, type UpstreamError } from "../upstream/index.js";
+import type { PipelineDeps, StageSink } from "./deps.js";
+import { asUpstreamError, logRetry, noProvider, reportFailure, retriesFor } from "./failover.js";
+import type { RunLedger } from "./ledger.js";
+import type { OrderedEmitter } from "./ordering.js";
+import { buildUpstreamBody, type ChatMessage, type StagedRequest } from "./request.js";
+import type { SummaryScheduler } from "./summary-scheduler.js";
+import type { AttemptOutput, OutputTarget, Step, ValidationRun } from "./validation.js";
+
+/** What the attempt loop works with, owned by the run. */
+export interface AttemptContext {
+  req: StagedRequest;
+  deps: PipelineDeps;
+  sink: StageSink;
+  out: OrderedEmitter;
+  ledger: RunLedger;
+  summaries: SummaryScheduler;
+  validation: ValidationRun | undefined;
+  /** The run's one signal: the client left, the deadline passed, or shutdown. */
+  signal: AbortSignal;
+  elapsed: () => number;
+}
+
+/**
+ * The attempt loop: stream from the plan's candidates until one completes (and, for a
+ * schema-checked request, its answer validates or the attempts are spent). A provider that fails
+ * before any answer reached the client is replaced by the next candidate, unseen; each upstream
+ * call — first tries, retries and failovers — is counted as it is made.
+ */
+export class AttemptLoop {
+  /** Where the current attempt's answer goes: the client, or (validation) a buffer held for the check. */
+  private target: OutputTarget;
+  /** Straight to the client, through the ordering. */
+  private readonly live: OutputTarget;
+  finishReason: string | null = null;
+  sawToolCalls = false;
+
+  constructor(private readonly x: AttemptContext) {
+    this.live = {
+      answer: (text) => x.out.answer(text),
+      toolCalls: (calls) => {
+        this.sawToolCalls = true;
+        x.out.toolCalls(calls);
+      },
+      finish: (reason) => (this.finishReason = reason),
+      usage: (usage) => (x.ledger.usage = usage),
+    };
+    this.target = this.live;
+  }
+
+  /**
+   * Runs the loop. Resolves with the failure that ended the request when no candidate served it,
+   * else undefined; rejects when the request was cancelled.
+   */
+  async run(plan: RoutePlan, messages: ChatMessage[]): Promise<UpstreamError | undefined> {
+    const { deps, ledger, validation } = this.x;
+    const tried = new Set<number>();
+    let lastError: UpstreamError | undefined;
+    let step: Step | undefined = { index: 0, constrained: false };
+    while (step) {
+      const c = plan.candidates[step.index] as Candidate;
+      tried.add(step.index);
+      if (!(await deps.router.acquire(c))) {
+        step = nextUntried(plan, tried);
+        continue;
+      }
+      try {
+        const held = await this.attempt(plan, step.index, c, step.constrained ? (validation?.constrained(messages) ?? messages) : messages);
+        const verdict = held && validation?.verdict(held, c, step, plan.candidates, tried);
+        if (!verdict || "release" in verdict) {
+          if (verdict) verdict.release.replay(this.live);
+          ledger.served = c;
+          return undefined;
+        }
+        step = verdict.next;
+      } catch (e) {
+        lastError = asUpstreamError(e);
+        if (this.x.signal.aborted) throw lastError;
+        reportFailure(deps.router, c, lastError);
+        const next = nextUntried(plan, tried);
+        const to = next && plan.candidates[next.index];
+        if (this.x.out.outputStarted || !lastError.failoverable || !to) step = undefined;
+        else {
+          this.failOver(c, to, lastError);
+          step = next;
+        }
+      } finally {
+        deps.router.release(c);
+        // Whatever happens next (a release, a retry, a failover) starts from the live output.
+        this.target = this.live;
+      }
+    }
+    // Nothing validated, or the attempt after an invalid answer failed: the last answer stands (valid: false).
+    if (validation?.lastInvalid) return this.giveUp(validation);
+    return lastError ?? noProvider(plan);
+  }
+
+  /**
+   * One provider: open its stream (retrying before the first byte), then relay it. For a
+   * schema-checked request the answer is held and returned for its verdict.
+   */
+  private async attempt(plan: RoutePlan, index: number, c: Candidate, messages: ChatMessage[]): Promise<AttemptOutput | undefined> {
+    const { deps, req, sink, ledger, out } = this.x;
+    ledger.call(c.provider.id, plan);
+    sink.provider?.(c.provider.id);
+    const capability = resolveCapabilityFor(req.model, c.upstreamModel, deps.capabilities);
+    // A native API with its own reasoning field needs no tag instruction: a model that followed it
+    // would put the tags into its answer.
+    const mode = capability === "auto" && reportsNativeReasoning(c.provider.target) ? "fields" : capability;
+    const held = this.x.validation?.newOutput();
+    this.target = held ?? this.live;
+    const upstream = await deps.client.stream(c.provider.target, buildUpstreamBody({ ...req, messages }, mode, c.upstreamModel), this.x.signal, {
+      maxRetries: retriesFor(plan, index, deps.maxRetries),
+      onRetry: (info) => {
+        ledger.retried();
+        logRetry(deps, req.requestId, "upstream", { provider: c.provider.id, ...info });
+        out.retry({ provider: c.provider.id, attempt: info.attempt, max_retries: info.maxRetries, delay_ms: Math.round(info.delayMs), code: info.error.code, message: info.error.message });
+      },
+    });
+    ledger.ttfb = this.x.elapsed();
+    sink.accepted?.();
+    const separator = createReasoningSeparator({ mode, useReasoningFields: deps.parseReasoningFields });
+    for await (const d of upstream.deltas) {
+      this.relay(d, separator);
+      // An answer too long to hold for its check: stop reading (leaving closes the upstream stream).
+      if (held?.overflowed) break;
+      // Backpressure: held answer at its cap, or a client that is not reading. Waiting here
+      // stops reading the upstream, so TCP slows it down too.
+      const wait = out.waitForRoom() ?? sink.ready?.();
+      if (wait) await wait;
+    }
+    this.take(separator.end());
+    deps.router.success(c, ledger.ttfb);
+    return held;
+  }
+
+  /** The per-chunk path: one upstream delta through the separator into the ordered output. */
+  private relay(d: UpstreamDelta, separator: ReasoningSeparator): void {
+    if (d.content !== undefined || d.reasoning !== undefined || d.toolCalls !== undefined) {
+      this.take(separator.push({ content: d.content, reasoning: d.reasoning, toolCalls: d.toolCalls !== undefined }));
+    }
+    if (d.toolCalls !== undefined) this.target.toolCalls(d.toolCalls);
+    if (d.finishReason !== undefined) this.target.finish(d.finishReason);
+    if (d.usage !== undefined) this.target.usage(d.usage);
+  }
+
+  private take(parts: ParsedPart[]): void {
+    for (const p of parts) {
+      if (p.type === "reasoning") this.x.summaries.reasoningText(p.text);
+      else if (p.type === "answer") this.target.answer(p.text);
+      else this.x.summaries.reasoningEnded();
+    }
+  }
+
+  /** No answer validated: the last one goes out with `valid: false` (a strict request then fails instead). */
+  private giveUp(v: ValidationRun): undefined {
+    const last = v.lastAnswer();
+    if (!last) return undefined;
+    const { ledger, sink } = this.x;
+    ledger.served = last.candidate;
+    ledger.servedBy(last.candidate.provider.id);
+    sink.provider?.(last.candidate.provider.id);
+    last.output.replay(this.live);
+    return undefined;
+  }
+
+  /** Nothing of this provider's answer reached the client: drop it and start over elsewhere. */
+  private failOver(from: Candidate, to: Candidate, err: UpstreamError): void {
+    const { deps, req, ledger, out, summaries } = this.x;
+    ledger.failovers++;
+    deps.observer.failover({ id: req.requestId, from: from.provider.id, to: to.provider.id, reason: err.code });
+    deps.logger.warn({ request_id: req.requestId, stage: "upstream", from: from.provider.id, to: to.provider.id, code: err.code, err: err.message }, "failing over");
+    out.discardHeld();
+    summaries.discardReasoning();
+  }
+}
+
+/** The first candidate not tried yet, in the route's order. */
+function nextUntried(plan: RoutePlan, tried: ReadonlySet<number>): Step | undefined {
+  const index = plan.candidates.findIndex((_, i) => !tried.has(i));
+  return index === -1 ? undefined : { index, constrained: false };
+}
