@@ -4,6 +4,7 @@
 import { randomBytes, randomUUID } from "node:crypto";
 import { lookup } from "node:dns/promises";
 import { existsSync, mkdirSync, readFileSync } from "node:fs";
+import type { Server } from "node:http";
 import { availableParallelism, hostname } from "node:os";
 import { join } from "node:path";
 import { parseEnv } from "node:util";
@@ -11,7 +12,7 @@ import { serve } from "@hono/node-server";
 import { createGateway } from "./app.js";
 import { checkLoopback, ConfigError, loadConfig } from "./config/index.js";
 import { createLogger } from "./observability/index.js";
-import { loadKeysFile, type ApiKey } from "./http/index.js";
+import { loadKeysFile, shutDown, type ApiKey } from "./http/index.js";
 import { acquireDataDirLock, DataDirLockedError, openRequestLog, pidIsAlive } from "./storage/index.js";
 import { warnUnreachableUpstreams } from "./upstream/index.js";
 import { fileSettings, loadProvidersFile, ProvidersFileError, type RouterSettings } from "./providers/index.js";
@@ -142,38 +143,19 @@ async function main(): Promise<void> {
   });
 
   let stopping = false;
-  /**
-   * SIGTERM: stop taking work at once (the listener closes; requests on kept-alive sockets get
-   * 503 with `Connection: close`), let running requests finish within the grace, then end the
-   * rest with an `error` event saying so, and flush the request log (bounded).
-   */
-  const stop = async (signal: string): Promise<void> => {
+  /** SIGTERM: src/http/shutdown.ts says what happens; then the request log is flushed (bounded). */
+  const stop = async (): Promise<void> => {
     if (stopping) process.exit(1);
     stopping = true;
-    logger.info({ signal, grace_ms: config.shutdownGraceMs, in_flight: gateway.inflight.size }, "shutting down: no new requests, letting running ones finish");
-    gateway.drain();
-    gateway.stop();
-    // Resolves once every connection is closed: responses finished and flushed, not just requests.
-    const closed = new Promise<void>((resolve) => server.close(() => resolve()));
-    // A kept-alive socket whose response just finished would wait out its keep-alive timeout.
-    const sweep = setInterval(() => "closeIdleConnections" in server && server.closeIdleConnections(), 100);
-    sweep.unref();
-    if ((await within(closed, config.shutdownGraceMs)) === "timeout") {
-      logger.warn({ in_flight: gateway.inflight.size }, "grace period over: ending the remaining requests");
-      gateway.endRequests();
-      // Their error events are written at once; give the sockets a moment to flush them.
-      await within(closed, 2_000);
-    }
-    clearInterval(sweep);
-    if ("closeAllConnections" in server) server.closeAllConnections();
+    await shutDown(server as Server, gateway, config.shutdownGraceMs, logger);
     await requestLog?.close();
     await fleet.close();
     logger.info("stopped");
     process.exit(0);
   };
-  process.on("SIGTERM", () => void stop("SIGTERM"));
+  process.on("SIGTERM", () => void stop());
   // A worker stops when the primary says so (SIGTERM); Ctrl-C reaches the whole process group.
-  process.on("SIGINT", () => (workerIndex === null ? void stop("SIGINT") : undefined));
+  process.on("SIGINT", () => (workerIndex === null ? void stop() : undefined));
 }
 
 /** The version from package.json (src/ under tsx, dist/src/ once built). */
@@ -187,18 +169,6 @@ function packageVersion(): string {
     }
   }
   return "unknown";
-}
-
-/** Waits for `p`, but no longer than `ms`. */
-function within<T>(p: Promise<T>, ms: number): Promise<T | "timeout"> {
-  return new Promise((resolve) => {
-    const timer = setTimeout(() => resolve("timeout"), ms);
-    timer.unref();
-    void p.then((v) => {
-      clearTimeout(timer);
-      resolve(v);
-    });
-  });
 }
 
 main().catch((e: unknown) => {

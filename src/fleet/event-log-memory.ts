@@ -18,8 +18,6 @@ interface Entry {
 export interface MemoryEventLog extends EventLog {
   /** Does this process hold the request's messages (so a reader here needs no Redis)? */
   has(requestId: string): boolean;
-  /** Bytes kept now, over every request (for tests and the bound's metric). */
-  readonly totalBytes: number;
 }
 
 /**
@@ -82,9 +80,7 @@ export function createMemoryEventLog(opts: EventLogOptions): MemoryEventLog {
 
   return {
     has: (requestId) => logs.has(requestId),
-    get totalBytes() {
-      return totalBytes;
-    },
+    keptBytes: () => totalBytes,
     async open(requestId, meta) {
       if (logs.has(requestId)) return false;
       logs.set(requestId, { meta, messages: [], lastId: 0, bytes: 0, end: undefined, waiters: new Set(), expiry: undefined });

@@ -1,5 +1,5 @@
 import type { Redis } from "ioredis";
-import { EventsLostError, type EventLog, type EventLogOptions, type LogEnd, type LoggedMessage } from "./event-log.js";
+import { EventLogUnavailableError, EventsLostError, type EventLog, type EventLogOptions, type LogEnd, type LoggedMessage } from "./event-log.js";
 import { createMemoryEventLog } from "./event-log-memory.js";
 import { fleetKeys, luaScript } from "./keys.js";
 import type { RedisLink } from "./link.js";
@@ -197,10 +197,11 @@ export function createRedisEventLog(o: RedisEventLogOptions): EventLog {
       const mine = await local.meta(requestId);
       if (mine !== undefined) return mine;
       const r = await link.attempt("event log meta", (redis) => redis.hmget(keys.eventsMeta(requestId), "owner", "instance"));
-      if (!r.ok) return undefined;
+      if (!r.ok) throw new EventLogUnavailableError("the stream's replica list (Redis) cannot be reached right now");
       const [owner, instance] = r.value;
       return owner === null || owner === undefined ? undefined : { owner, instance: instance ?? "" };
     },
+    keptBytes: () => local.keptBytes(),
     read: (requestId, afterId) => (local.has(requestId) ? local.read(requestId, afterId) : readRemote(requestId, afterId)),
     follow: (requestId, afterId, signal, alive) => (local.has(requestId) ? local.follow(requestId, afterId, signal) : followRemote(requestId, afterId, signal, alive)),
     async close() {

@@ -39,7 +39,10 @@ export interface EventLog {
   finish(requestId: string, end?: LogEnd): void;
   /** Forget a request's messages now (nobody may resume it). */
   drop(requestId: string): void;
-  /** Who started the request and where it runs; undefined when unknown or lapsed. */
+  /**
+   * Who started the request and where it runs; undefined when unknown or lapsed. Throws
+   * EventLogUnavailableError when that cannot be known now (Redis unreachable).
+   */
   meta(requestId: string): Promise<StreamMeta | undefined>;
   /** The messages kept after `afterId` (0 = all), oldest first. Throws EventsLostError on a hole. */
   read(requestId: string, afterId: number): Promise<LoggedMessage[]>;
@@ -49,7 +52,14 @@ export interface EventLog {
    * log is quiet: false (its replica stopped) ends the wait with EventsLostError.
    */
   follow(requestId: string, afterId: number, signal: AbortSignal, alive?: () => Promise<boolean>): AsyncIterable<LoggedMessage>;
+  /** Bytes of messages this process keeps now, over every request (the RESUME_MAX_TOTAL_BYTES bound). */
+  keptBytes(): number;
   close(): Promise<void>;
+}
+
+/** The log cannot be asked right now (its store is unreachable): neither "yes" nor "no". */
+export class EventLogUnavailableError extends Error {
+  override readonly name = "EventLogUnavailableError";
 }
 
 /** Some messages a reader needs are gone: it cannot continue exactly. */

@@ -100,6 +100,14 @@ export function createFleet(o: FleetOptions): Fleet {
     isAlive: (id) => registry.isAlive(id),
     redis: () => (link ? link.status() : "off"),
     registerMetrics(prom) {
+      new Gauge({
+        name: "gateway_resume_kept_bytes",
+        help: "Bytes of resumable streams' events this replica keeps for reconnects (bounded by RESUME_MAX_TOTAL_BYTES).",
+        registers: [prom],
+        collect() {
+          this.set(logs.reduce((n, l) => n + l.keptBytes(), 0));
+        },
+      });
       if (!link) return;
       new Gauge({
         name: "gateway_redis_up",

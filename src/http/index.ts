@@ -35,3 +35,4 @@ export {
   type LoginThrottle,
   type LoginThrottleOptions,
 } from "./login-throttle.js";
+export { shutDown, within, type Drainable } from "./shutdown.js";

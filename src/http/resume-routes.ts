@@ -1,5 +1,5 @@
 import { Hono, type Context } from "hono";
-import { EventsLostError, type LoggedMessage, type StreamMeta } from "../fleet/index.js";
+import { EventLogUnavailableError, EventsLostError, type LoggedMessage, type StreamMeta } from "../fleet/index.js";
 import { ApiError } from "./errors.js";
 import { ownerOf, type ResumeSettings } from "./resumable.js";
 import { alreadySent, channelFor, headersOf, SseStream } from "./sse-stream.js";
@@ -34,7 +34,10 @@ export function resumeRoutes(deps: ResumeRouteDeps) {
 
   /** The request's log, if the caller started it: 404 when unknown or lapsed, 403 for another key. */
   async function ownLog(c: Context<GatewayEnv>, requestId: string): Promise<StreamMeta> {
-    const meta = await log.meta(requestId);
+    const meta = await log.meta(requestId).catch((e: unknown) => {
+      if (e instanceof EventLogUnavailableError) throw new ApiError(503, `cannot look up request "${requestId}" now: ${e.message}; retry shortly`, "resume_unavailable", "server_error", { "retry-after": "1" });
+      throw e;
+    });
     if (meta === undefined) throw new ApiError(404, `no resumable stream for request "${requestId}" (unknown, or its grace period is over)`, "stream_not_found", "not_found_error");
     if (meta.owner !== ownerOf(c.get("apiKey")?.name)) throw new ApiError(403, "only the key that started a request may resume or cancel it", "not_owner", "permission_error");
     return meta;

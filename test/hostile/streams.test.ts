@@ -22,7 +22,7 @@ describe("a client that never reads", () => {
     await new Promise<void>((r) => (upstream ? upstream.close(() => r()) : r()));
   });
 
-  it("pauses the upstream (bounded memory), then ends the request after CLIENT_STALL_SECONDS", async () => {
+  it("pauses the upstream (bounded memory), then after CLIENT_STALL_SECONDS ends the request, cuts the socket and frees its slot", async () => {
     // An upstream that streams answer text for ever, honouring its own socket's backpressure,
     // and counts what the gateway actually took.
     let written = 0;
@@ -46,19 +46,44 @@ describe("a client that never reads", () => {
     });
     await new Promise<void>((r) => upstream?.listen(0, "127.0.0.1", () => r()));
     const port = (upstream.address() as AddressInfo).port;
-    gateway = await startGateway({ UPSTREAM_BASE_URL: `http://127.0.0.1:${port}`, CLIENT_STALL_SECONDS: "1", MODEL_CAPABILITIES: "plain*=fields" });
+    const KEY = "stall-key-0123456789";
+    gateway = await startGateway({
+      UPSTREAM_BASE_URL: `http://127.0.0.1:${port}`,
+      CLIENT_STALL_SECONDS: "1",
+      MODEL_CAPABILITIES: "plain*=fields",
+      GATEWAY_API_KEYS: KEY,
+      KEY_MAX_CONCURRENT: "1",
+    });
 
     // A raw socket that sends the request and then never reads a byte.
     const body = JSON.stringify({ model: "plain-model", messages: userMessage("Say x forever.") });
     const socket = connect(gateway.port, "127.0.0.1");
+    let socketClosed = false;
+    socket.on("close", () => (socketClosed = true));
+    socket.on("error", () => undefined);
     socket.pause();
-    socket.write(`POST /v1/chat/completions HTTP/1.1\r\nhost: x\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\n\r\n${body}`);
+    socket.write(
+      `POST /v1/chat/completions HTTP/1.1\r\nhost: x\r\nauthorization: Bearer ${KEY}\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
+    );
     try {
       // The gateway gives up on the client, which cancels the upstream call.
       await expect.poll(() => streamClosed, { timeout: 20_000, interval: 100 }).toBe(true);
       // Everything the upstream managed to write fits in socket buffers plus our high-water mark:
       // without backpressure it would have been read as fast as loopback goes (gigabytes).
       expect(written).toBeLessThan(64 * 1024 * 1024);
+      // ... and lets the client go: its stream slot is free again at once, though the client
+      // never read or closed its socket.
+      expect(gateway.gateway.inflight.size).toBe(0);
+      // (A request the key limits let through, then refused for its body: 400, where a held slot says 429.)
+      const again = await fetch(`${gateway.url}/v1/chat/completions`, {
+        method: "POST",
+        headers: { authorization: `Bearer ${KEY}`, "content-type": "application/json" },
+        body: JSON.stringify({ model: "plain-model", messages: [] }),
+      });
+      expect(again.status).toBe(400);
+      // Its socket was cut, not ended politely: once it reads, it finds the connection gone.
+      socket.resume();
+      await expect.poll(() => socketClosed, { timeout: 10_000, interval: 100 }).toBe(true);
     } finally {
       socket.destroy();
     }

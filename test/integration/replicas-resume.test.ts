@@ -28,14 +28,18 @@ afterEach(async (ctx) => {
   dumps.length = 0;
 });
 
-async function startFleet(mockOptions: Parameters<typeof startMockUpstream>[0], grace: string): Promise<{ replicas: ReplicaProcess[]; nginx: RunningNginx; mock: RunningMock }> {
+async function startFleet(
+  mockOptions: Parameters<typeof startMockUpstream>[0],
+  grace: string,
+  more: Record<string, string> = {},
+): Promise<{ replicas: ReplicaProcess[]; nginx: RunningNginx; mock: RunningMock }> {
   const prefix = testPrefix("resume");
   cleanup.push(() => dropPrefix(prefix));
   const mock = await startMockUpstream(mockOptions);
   cleanup.push(() => mock.close());
   const dir = mkdtempSync(join(tmpdir(), "sgw-resume-"));
   cleanup.push(() => rmSync(dir, { recursive: true, force: true }));
-  const env = { REDIS_URL: TEST_REDIS_URL, REDIS_PREFIX: prefix, UPSTREAM_BASE_URL: mock.baseUrl, GATEWAY_API_KEYS: KEY, RESUME_GRACE_SECONDS: grace, REQUEST_LOG: "false" };
+  const env = { REDIS_URL: TEST_REDIS_URL, REDIS_PREFIX: prefix, UPSTREAM_BASE_URL: mock.baseUrl, GATEWAY_API_KEYS: KEY, RESUME_GRACE_SECONDS: grace, REQUEST_LOG: "false", ...more };
   const started = await Promise.allSettled(Array.from({ length: 3 }, () => startReplica(env, { key: KEY })));
   const replicas = started.flatMap((s) => (s.status === "fulfilled" ? [s.value] : []));
   cleanup.push(async () => void (await Promise.all(replicas.map((r) => r.kill("SIGKILL")))));
@@ -94,5 +98,24 @@ describe.skipIf(!RUN)("resumable streams across replicas behind nginx", { timeou
     await mock.mock.waitFor((calls) => calls.some((c) => c.kind === "chat" && c.outcome === "aborted"), 10_000);
     expect(performance.now() - cancelAt).toBeLessThan(1_800);
     expect((await reading).map((f) => f.event)).not.toContain("output.done");
+  });
+
+  it("a reconnect to another replica after the runner was SIGKILLed is told so within seconds, not after the grace", async () => {
+    const { replicas } = await startFleet({ answerText: ANSWER, reasoningText: "Slow thoughts. ".repeat(40), chunkChars: 12, latency: { reasoningChunkMs: 200 } }, "60", {
+      REPLICA_TTL_SECONDS: "2",
+    });
+    const [runner, other] = replicas as [ReplicaProcess, ReplicaProcess];
+    const drop = new AbortController();
+    const res = await fetch(`${runner.url}/v1/chat/completions`, { method: "POST", headers: { "content-type": "application/json", ...auth }, body: JSON.stringify(ask), signal: drop.signal });
+    const requestId = res.headers.get("x-request-id") ?? "";
+    const before = await readFrames(res, (f) => f.event === "summary.prompt", drop);
+    await runner.kill("SIGKILL");
+    const again = await fetch(`${other.url}/v1/requests/${requestId}/stream`, { headers: { ...auth, "last-event-id": before.at(-1)?.id ?? "0" } });
+    expect(again.status).toBe(200);
+    expect(again.headers.get("x-gateway-instance")).toBe(other.id);
+    const after = await readFrames(again);
+    // Well within the 60 s grace (the test's own timeout is 120 s): the dead runner was noticed.
+    expect(after.at(-1)).toMatchObject({ event: "error", data: { code: "resume_incomplete", message: expect.stringContaining("the replica running it stopped") } });
+    expect(after.map((f) => f.event)).not.toContain("output.done");
   });
 });

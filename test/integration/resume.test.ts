@@ -84,6 +84,32 @@ describe("resumable staged streams (RESUME_GRACE_SECONDS > 0)", () => {
     expect(frames.map((f) => f.event)).not.toContain("output.done");
   });
 
+  it("a reconnect after the grace ran out is told the request was abandoned — never a silently cut stream — and later gets 404", async () => {
+    // A finished log is kept for one more grace: long enough here to reconnect in it.
+    const { gateway, mock } = await stack({ ...paced, latency: { reasoningChunkMs: 200, answerChunkMs: 200 } }, { RESUME_GRACE_SECONDS: "2" });
+    const drop = new AbortController();
+    const res = await post(gateway.url, "/v1/chat/completions", ask, drop.signal);
+    const requestId = res.headers.get("x-request-id") ?? "";
+    await readFrames(res, (f) => f.event === "summary.prompt", drop);
+    await mock.mock.waitFor((calls) => calls.some((c) => c.kind === "chat" && c.outcome === "aborted"));
+    const again = await fetch(`${gateway.url}/v1/requests/${requestId}/stream?after=0`);
+    expect(again.status).toBe(200);
+    const frames = await readFrames(again);
+    expect(frames.at(-1)).toMatchObject({ event: "error", data: { code: "abandoned" } });
+    expect(frames.map((f) => f.event)).not.toContain("output.done");
+    await expect.poll(() => fetch(`${gateway.url}/v1/requests/${requestId}/stream?after=0`).then((r) => r.status), { timeout: 10_000 }).toBe(404);
+  });
+
+  it("a client that leaves before the upstream accepted never learnt the id: its request is cancelled at once", async () => {
+    const { gateway, mock } = await stack({ ...paced, latency: { headersMs: 3_000 } }, { RESUME_GRACE_SECONDS: "30" });
+    const drop = new AbortController();
+    const pending = post(gateway.url, "/v1/chat/completions", ask, drop.signal).catch(() => undefined);
+    await mock.mock.waitFor((calls) => calls.some((c) => c.kind === "chat"));
+    drop.abort();
+    await pending;
+    await mock.mock.waitFor((calls) => calls.some((c) => c.kind === "chat" && c.outcome === "aborted"));
+  });
+
   it("the typed client resumes on its own after a broken connection, each event once", async () => {
     const { gateway } = await stack(paced, { RESUME_GRACE_SECONDS: "10" });
     // A fetch whose first streamed body breaks after its third read, as a dropped network would.

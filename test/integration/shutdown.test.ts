@@ -1,5 +1,6 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
+import { connect, type Socket } from "node:net";
 import { join } from "node:path";
 import { Agent, request } from "undici";
 import { afterEach, describe, expect, it } from "vitest";
@@ -101,4 +102,73 @@ describe("draining (what SIGTERM does first)", () => {
     expect(((await late.body.json()) as { error: { code: string } }).error.code).toBe("shutting_down");
     expect(mock.mock.calls).toHaveLength(0);
   });
+});
+
+/** One HTTP/1.1 exchange on a raw socket: resolves with the whole answer once it is complete (or the socket ends). */
+function exchange(socket: Socket, req: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    let got = "";
+    const done = (): void => {
+      socket.off("data", onData);
+      socket.off("end", onEnd);
+      socket.off("close", onEnd);
+      socket.off("error", reject);
+    };
+    const complete = (): boolean => {
+      const head = got.indexOf("\r\n\r\n");
+      if (head === -1) return false;
+      const length = /content-length: (\d+)/i.exec(got.slice(0, head))?.[1];
+      return length !== undefined && Buffer.byteLength(got.slice(head + 4)) >= Number(length);
+    };
+    const onData = (d: Buffer): void => {
+      got += d.toString();
+      if (complete()) {
+        done();
+        resolve(got);
+      }
+    };
+    const onEnd = (): void => {
+      done();
+      resolve(got);
+    };
+    socket.on("data", onData);
+    socket.on("end", onEnd);
+    socket.on("close", onEnd);
+    socket.on("error", reject);
+    socket.write(req);
+  });
+}
+
+describe("shutdown on kept-alive sockets", () => {
+  it("after SIGTERM every request on an open socket — at once, 30 ms later, later still — gets 503 with Connection: close, never a silent close", async () => {
+    const mock = await startMockUpstream();
+    cleanup.push(() => mock.close());
+    const gw = await startGatewayProcess({ ...process.env, UPSTREAM_BASE_URL: mock.baseUrl, REQUEST_LOG: "false", SHUTDOWN_GRACE_SECONDS: "20" });
+    cleanup.push(() => gw.kill());
+    const { port } = new URL(gw.url);
+    const sockets = await Promise.all(
+      Array.from({ length: 10 }, () => new Promise<Socket>((resolve, reject) => { const s = connect(Number(port), "127.0.0.1", () => resolve(s)); s.once("error", reject); })),
+    );
+    cleanup.push(() => sockets.forEach((s) => s.destroy()));
+    const healthz = "GET /healthz HTTP/1.1\r\nHost: gw\r\nConnection: keep-alive\r\n\r\n";
+    for (const s of sockets) expect(await exchange(s, healthz)).toMatch(/^HTTP\/1\.1 200/);
+
+    gw.child.kill("SIGTERM");
+    await gw.waitForOutput("shutting down");
+    const body = JSON.stringify({ model: "mock-think", messages: userMessage("Too late?") });
+    const post = `POST /v1/chat/completions HTTP/1.1\r\nHost: gw\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`;
+    const answers: string[] = [];
+    for (const [i, s] of sockets.entries()) {
+      // Spread over the first second after the drain began.
+      if (i > 0) await new Promise((r) => setTimeout(r, i === 1 ? 30 : 100));
+      answers.push(await exchange(s, i % 2 === 0 ? post : healthz));
+    }
+    for (const a of answers) {
+      expect(a).toMatch(/^HTTP\/1\.1 503/);
+      expect(a.toLowerCase()).toContain("connection: close");
+      expect(a).toContain('"code":"shutting_down"');
+    }
+    expect(mock.mock.calls).toHaveLength(0);
+    expect((await gw.exited).code).toBe(0);
+  }, PROCESS_TEST_MS);
 });
