@@ -35,6 +35,12 @@ describe("deploy/compose.yaml", () => {
     expect(gw.environment?.DATABASE_URL).toMatch(/^postgres:\/\/.*@postgres:5432\//);
     expect(gw.build).toEqual({ context: "..", dockerfile: "deploy/Dockerfile" });
     expect(existsSync(resolve(DEPLOY, gw.build!.context, gw.build!.dockerfile))).toBe(true);
+    // Behind a load balancer a dropped stream reconnects to any replica: resumable streams are on.
+    expect(gw.environment?.RESUME_GRACE_SECONDS).toMatch(/^\$\{RESUME_GRACE_SECONDS:-[1-9]\d*\}$/);
+  });
+
+  it("keeps the admin token file it reads out of git", () => {
+    expect(readFileSync(join(ROOT, ".gitignore"), "utf8").split("\n")).toContain("deploy/secrets/");
   });
 
   it("mounts files that exist, and nginx gets the very proxy file the replica tests include", () => {
