@@ -42,6 +42,10 @@ function upstreamStatus(e: UpstreamError): number {
       return 503;
     case "aborted":
       return 499;
+    case "request":
+      // The request cannot be expressed in the provider's API (tool arguments that are not
+      // JSON): the client's mistake, whichever provider it went to.
+      return 400;
     default:
       // The upstream's own 4xx is the useful part (its message says what was wrong); anything
       // else it did wrong makes us a bad gateway.

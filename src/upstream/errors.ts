@@ -1,7 +1,7 @@
 /**
  * Everything that can go wrong talking to an upstream, as one error class whose fields decide
- * what happens next: whether to retry, and which HTTP status the gateway answers with when the
- * failure happens before the client has seen anything.
+ * what happens next: whether to retry, fail over, or count against the provider's health. Which
+ * status the client gets is decided in one place only, the pipeline's `failureOf`.
  */
 export type UpstreamErrorKind =
   | "http"
@@ -66,18 +66,6 @@ export class UpstreamError extends Error {
   get providerFault(): boolean {
     if (this.kind === "aborted" || this.kind === "no_provider" || this.kind === "request") return false;
     return !(this.kind === "http" && this.status !== undefined && this.status < 500 && this.status !== 429 && this.status !== 408);
-  }
-
-  /**
-   * The status the gateway answers with when this failure ends a request before any event:
-   * the upstream's own 4xx (its message is the useful part), 504 for a timeout, else 502.
-   */
-  get gatewayStatus(): number {
-    if (this.kind === "timeout") return 504;
-    if (this.kind === "no_provider") return 503;
-    if (this.kind === "request") return 400;
-    if (this.status !== undefined && this.status >= 400 && this.status < 500) return this.status;
-    return 502;
   }
 }
 

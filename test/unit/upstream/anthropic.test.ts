@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { failureOf } from "../../../src/pipeline/index.js";
 import { anthropicAdapter } from "../../../src/upstream/adapters/anthropic/index.js";
 import { UpstreamError } from "../../../src/upstream/index.js";
 import { bytesOf, counterIds, decodeChunks, everySplit, folded, sse } from "../../helpers/native.js";
@@ -107,7 +108,8 @@ describe("anthropic request translation", () => {
       err = e;
     }
     expect(err).toBeInstanceOf(UpstreamError);
-    expect(err).toMatchObject({ kind: "request", code: "invalid_tool_arguments", gatewayStatus: 400, failoverable: false, providerFault: false });
+    expect(err).toMatchObject({ kind: "request", code: "invalid_tool_arguments", failoverable: false, providerFault: false });
+    expect(failureOf(err)).toMatchObject({ status: 400, type: "invalid_request_error", code: "invalid_tool_arguments" });
   });
 });
 
@@ -207,11 +209,14 @@ describe("anthropic non-streamed answers and errors", () => {
   it("maps error bodies: the error type is the code; 429 and 529 are retryable and fail over, 400 neither", () => {
     const body = (type: string, message: string) => JSON.stringify({ type: "error", error: { type, message }, request_id: "req_1" });
     const overloaded = anthropicAdapter.error(529, body("overloaded_error", "Overloaded"), null, 0);
-    expect(overloaded).toMatchObject({ status: 529, code: "overloaded_error", type: "overloaded_error", message: "Overloaded", retryable: true, failoverable: true, providerFault: true, gatewayStatus: 502 });
+    expect(overloaded).toMatchObject({ status: 529, code: "overloaded_error", type: "overloaded_error", message: "Overloaded", retryable: true, failoverable: true, providerFault: true });
+    expect(failureOf(overloaded).status).toBe(502);
     const limited = anthropicAdapter.error(429, body("rate_limit_error", "slow down"), "7", 0);
-    expect(limited).toMatchObject({ code: "rate_limit_error", retryable: true, failoverable: true, retryAfterMs: 7000, gatewayStatus: 429 });
+    expect(limited).toMatchObject({ code: "rate_limit_error", retryable: true, failoverable: true, retryAfterMs: 7000 });
+    expect(failureOf(limited)).toMatchObject({ status: 429, retryAfterMs: 7000 });
     const bad = anthropicAdapter.error(400, body("invalid_request_error", "max_tokens: Field required"), null, 0);
-    expect(bad).toMatchObject({ code: "invalid_request_error", message: "max_tokens: Field required", retryable: false, failoverable: false, providerFault: false, gatewayStatus: 400 });
+    expect(bad).toMatchObject({ code: "invalid_request_error", message: "max_tokens: Field required", retryable: false, failoverable: false, providerFault: false });
+    expect(failureOf(bad).status).toBe(400);
   });
 
   it("lists models at /v1/models with the same headers", () => {

@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { failureOf } from "../../../src/pipeline/index.js";
 import { readChunk } from "../../../src/upstream/chunks.js";
 import { UpstreamError } from "../../../src/upstream/index.js";
 import { parseRetryAfter } from "../../../src/upstream/errors.js";
@@ -36,9 +37,9 @@ describe("UpstreamError", () => {
     const e = (status: number) => new UpstreamError({ kind: "http", status, message: "m" });
     expect([429, 500, 502, 503, 504].map((s) => e(s).retryable)).toEqual([true, true, true, true, true]);
     expect([400, 401, 404, 422].map((s) => e(s).retryable)).toEqual([false, false, false, false]);
-    expect(e(404).gatewayStatus).toBe(404);
-    expect(e(503).gatewayStatus).toBe(502);
-    expect(new UpstreamError({ kind: "timeout", message: "t" }).gatewayStatus).toBe(504);
+    expect(failureOf(e(404)).status).toBe(404);
+    expect(failureOf(e(503)).status).toBe(502);
+    expect(failureOf(new UpstreamError({ kind: "timeout", message: "t" })).status).toBe(504);
     expect(new UpstreamError({ kind: "connection", message: "c" })).toMatchObject({ retryable: true, code: "upstream_unreachable" });
   });
 

@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { failureOf } from "../../../src/pipeline/index.js";
 import { geminiAdapter } from "../../../src/upstream/adapters/gemini/index.js";
 import { bytesOf, counterIds, decodeChunks, everySplit, folded, sse } from "../../helpers/native.js";
 
@@ -112,8 +113,12 @@ describe("gemini non-streamed answers and errors", () => {
       failoverable: true,
       retryAfterMs: 3000,
     });
-    expect(geminiAdapter.error(503, err(503, "UNAVAILABLE"), null, 0)).toMatchObject({ code: "unavailable", retryable: true, gatewayStatus: 502 });
-    expect(geminiAdapter.error(400, err(400, "INVALID_ARGUMENT"), null, 0)).toMatchObject({ code: "invalid_argument", message: "m400", retryable: false, failoverable: false, gatewayStatus: 400 });
+    const unavailable = geminiAdapter.error(503, err(503, "UNAVAILABLE"), null, 0);
+    expect(unavailable).toMatchObject({ code: "unavailable", retryable: true });
+    expect(failureOf(unavailable).status).toBe(502);
+    const invalid = geminiAdapter.error(400, err(400, "INVALID_ARGUMENT"), null, 0);
+    expect(invalid).toMatchObject({ code: "invalid_argument", message: "m400", retryable: false, failoverable: false });
+    expect(failureOf(invalid).status).toBe(400);
   });
 
   it("lists models without their models/ prefix", () => {

@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { failureOf } from "../../../src/pipeline/index.js";
 import { ollamaAdapter } from "../../../src/upstream/adapters/ollama/index.js";
 import { bytesOf, counterIds, decodeChunks, everySplit, folded } from "../../helpers/native.js";
 
@@ -81,7 +82,9 @@ describe("ollama non-streamed answers and errors", () => {
   });
 
   it("maps {error} bodies by status", () => {
-    expect(ollamaAdapter.error(404, '{"error":"model \\"x\\" not found, try pulling it first"}', null, 0)).toMatchObject({ message: 'model "x" not found, try pulling it first', retryable: false, gatewayStatus: 404 });
+    const missing = ollamaAdapter.error(404, '{"error":"model \\"x\\" not found, try pulling it first"}', null, 0);
+    expect(missing).toMatchObject({ message: 'model "x" not found, try pulling it first', retryable: false });
+    expect(failureOf(missing).status).toBe(404);
     expect(ollamaAdapter.error(500, '{"error":"boom"}', null, 0)).toMatchObject({ message: "boom", retryable: true, failoverable: true });
   });
 
