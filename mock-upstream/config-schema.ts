@@ -19,7 +19,9 @@ const faultsSchema = z.strictObject({
       times: times.optional(),
       target: target.optional(),
       retryAfterSeconds: z.number().nonnegative().optional(),
+      retryAfterMs: z.number().nonnegative().optional(),
       message: z.string().optional(),
+      param: z.string().optional(),
     })
     .optional(),
   dropAfterChunks: count.optional(),

@@ -45,8 +45,9 @@ export function createFailCounter(): FailCounter {
       // A 429 without Retry-After is unusual upstream behaviour; send one unless told otherwise.
       const retryAfter = fail.retryAfterSeconds ?? (fail.status === 429 ? 1 : undefined);
       if (retryAfter !== undefined) headers["retry-after"] = String(retryAfter);
+      if (fail.retryAfterMs !== undefined) headers["retry-after-ms"] = String(fail.retryAfterMs);
       const message = fail.message ?? `mock failure ${matched} of ${fail.times} (status ${fail.status})`;
-      return { status: fail.status, body: errorBody(fail.status, message), headers };
+      return { status: fail.status, body: errorBody(fail.status, message, undefined, fail.param), headers };
     },
     reset() {
       matched = 0;

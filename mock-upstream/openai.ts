@@ -2,7 +2,7 @@ import type { ScriptMessage } from "./scenarios.js";
 
 /** The OpenAI error body every failure of the mock uses. */
 export interface OpenAIErrorBody {
-  error: { message: string; type: string; code: string };
+  error: { message: string; type: string; code: string; param?: string };
 }
 
 export interface Usage {
@@ -25,10 +25,10 @@ function errorKind(status: number): { type: string; code: string } {
   return { type: "invalid_request_error", code: "mock_error" };
 }
 
-/** Build an OpenAI-shaped error body; `code` overrides the one derived from the status. */
-export function errorBody(status: number, message: string, code?: string): OpenAIErrorBody {
+/** Build an OpenAI-shaped error body; `code` overrides the one derived from the status; `param` names the field at fault. */
+export function errorBody(status: number, message: string, code?: string, param?: string): OpenAIErrorBody {
   const kind = errorKind(status);
-  return { error: { message, type: kind.type, code: code ?? kind.code } };
+  return { error: { message, type: kind.type, code: code ?? kind.code, ...(param !== undefined && { param }) } };
 }
 
 /** A crude but stable token estimate (about four characters a token), enough for usage fields. */

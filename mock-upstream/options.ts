@@ -40,7 +40,9 @@ function completeFail(fail: DeepPartial<MockFailFault>): MockFailFault {
   const out: MockFailFault = { status: fail.status ?? 503, times: fail.times ?? Infinity };
   if (fail.target !== undefined) out.target = fail.target;
   if (fail.retryAfterSeconds !== undefined) out.retryAfterSeconds = fail.retryAfterSeconds;
+  if (fail.retryAfterMs !== undefined) out.retryAfterMs = fail.retryAfterMs;
   if (fail.message !== undefined) out.message = fail.message;
+  if (fail.param !== undefined) out.param = fail.param;
   return out;
 }
 

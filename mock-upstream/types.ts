@@ -53,7 +53,11 @@ export interface MockFailFault {
   target?: CallTarget;
   /** Sent as `Retry-After`; a 429 always carries one (default 1 second). */
   retryAfterSeconds?: number;
+  /** Sent as `retry-after-ms` (OpenAI's own header, which clients prefer to `Retry-After`). */
+  retryAfterMs?: number;
   message?: string;
+  /** The error body's `param`: which request field the upstream objects to. */
+  param?: string;
 }
 
 /**

@@ -1,3 +1,4 @@
+import pTimeout from "p-timeout";
 import { UpstreamError, isRecord } from "../upstream/index.js";
 import { childController, FINISHED } from "../util/index.js";
 import type { SummarySource } from "../events/index.js";
@@ -45,12 +46,8 @@ export function createSummarizer(timeoutMs: number) {
   return async function summarize(req: SummaryRequest): Promise<SummaryResult> {
     const step = childController(req.signal);
     const call = req.complete(buildBody(req), step.signal).then(readSummary);
-    // One plain timer rather than p-timeout, which built a TimeoutError (with a stack) on every
-    // call, timed out or not: 2.5 % of the gateway's CPU under load (BENCHMARKS.md).
-    let timer: NodeJS.Timeout | undefined;
-    const timedOut = new Promise<typeof TIMED_OUT>((resolve) => (timer = setTimeout(() => resolve(TIMED_OUT), timeoutMs)));
     try {
-      const text = await Promise.race([call, timedOut]);
+      const text = await deadline(call, timeoutMs);
       if (text === TIMED_OUT) return fallback(req, timeoutFailure(timeoutMs));
       if (text === "") throw new UpstreamError({ kind: "http", message: "the summary model returned no text", code: "empty_summary", retryable: false });
       return { text, source: "model", failure: undefined };
@@ -58,7 +55,6 @@ export function createSummarizer(timeoutMs: number) {
       if (req.signal.aborted) throw e;
       return fallback(req, describeFailure(e));
     } finally {
-      clearTimeout(timer);
       // Stops the call (and any retry wait) when the timeout won the race.
       step.abort(FINISHED);
       step.dispose();
@@ -68,6 +64,29 @@ export function createSummarizer(timeoutMs: number) {
 }
 
 export type Summarize = ReturnType<typeof createSummarizer>;
+
+// Node's own errors do the same (lib/internal/errors.js); frozen intrinsics would make it read-only.
+const STACK_LIMIT_WRITABLE = Object.getOwnPropertyDescriptor(Error, "stackTraceLimit")?.writable === true;
+
+/**
+ * `promise`, or TIMED_OUT once `ms` have passed: p-timeout with a fallback value, so a timeout is
+ * an answer (the sentence fallback), never an error. p-timeout 7 still builds a TimeoutError for
+ * every call before it arms its timer, though with a fallback that error can never be used, and
+ * capturing its stack was ≈ 10 µs of every summary call — 2.5 % of the gateway's CPU under load
+ * (BENCHMARKS.md). p-timeout 8 skips it, but needs Node 22. So stack capture is off for exactly
+ * that synchronous call: the executor runs before pTimeout returns, no other code runs meanwhile,
+ * and nothing built in it is ever thrown.
+ */
+function deadline<T>(promise: Promise<T>, ms: number): Promise<T | typeof TIMED_OUT> {
+  if (!STACK_LIMIT_WRITABLE) return pTimeout(promise, { milliseconds: ms, fallback: () => TIMED_OUT });
+  const limit = Error.stackTraceLimit;
+  Error.stackTraceLimit = 0;
+  try {
+    return pTimeout(promise, { milliseconds: ms, fallback: () => TIMED_OUT });
+  } finally {
+    Error.stackTraceLimit = limit;
+  }
+}
 
 function buildBody(req: SummaryRequest): Record<string, unknown> {
   const instruction = INSTRUCTIONS[req.kind];

@@ -2,7 +2,7 @@ import { randomUUID } from "node:crypto";
 import { Agent, request, type Dispatcher } from "undici";
 import { adapterFor, type AdapterContext, type CallMode, type ProviderAdapter, type UpstreamTarget } from "./adapters/index.js";
 import type { UpstreamDelta } from "./chunks.js";
-import { UpstreamError } from "./errors.js";
+import { serverDelay, UpstreamError } from "./errors.js";
 import { createFramer, DEFAULT_MAX_LINE_BYTES } from "./framing.js";
 import type { ProviderKind } from "./kinds.js";
 import { withRetries, type RetryInfo, type RetryPolicy } from "./retry.js";
@@ -109,8 +109,7 @@ export function createUpstreamClient(opts: UpstreamClientOptions): UpstreamClien
       clearTimeout(timer);
       if (res.statusCode < 200 || res.statusCode >= 300) {
         const text = await readCapped(res.body, maxLineBytes).catch(() => "");
-        const retryAfter = res.headers["retry-after"];
-        throw adapter.error(res.statusCode, text, typeof retryAfter === "string" ? retryAfter : null, opts.now());
+        throw adapter.error(res.statusCode, text, serverDelay(header(res.headers, "retry-after-ms"), header(res.headers, "retry-after"), opts.now()));
       }
       const wrong = wrongBody(adapter, res.headers, mode);
       if (wrong) {
@@ -217,6 +216,12 @@ function wrongBody(adapter: ProviderAdapter, headers: Record<string, string | st
     message: `the upstream answered a streamed call with ${type === "" ? "no content type" : type}, not ${adapter.streamContentTypes[0] ?? "a stream"}`,
     retryable: false,
   });
+}
+
+/** One response header as a string; null when absent or repeated (a repeated Retry-After is nonsense). */
+function header(headers: Record<string, string | string[] | undefined>, name: string): string | null {
+  const v = headers[name];
+  return typeof v === "string" ? v : null;
 }
 
 /** A whole body as text, refusing one longer than `maxBytes` (an error page or answer has no business being that big). */

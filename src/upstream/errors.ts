@@ -91,10 +91,23 @@ export function parseRetryAfter(value: string | null, nowMs: number): number | u
 }
 
 /**
+ * How long the upstream asked us to wait, in ms: `retry-after-ms` first (OpenAI's and Azure's
+ * header, in ms, fractions allowed), else `Retry-After` in seconds or as an HTTP date. Undefined
+ * when neither says anything usable.
+ */
+export function serverDelay(retryAfterMs: string | null, retryAfter: string | null, nowMs: number): number | undefined {
+  if (retryAfterMs !== null && retryAfterMs.trim() !== "") {
+    const ms = Number(retryAfterMs);
+    if (Number.isFinite(ms) && ms >= 0) return ms;
+  }
+  return parseRetryAfter(retryAfter, nowMs);
+}
+
+/**
  * Build an error from a non-2xx answer, keeping the upstream's own message when it sent an
  * OpenAI-shaped body (`{"error":{"message":…}}`) or any text at all.
  */
-export function errorFromAnswer(status: number, retryAfter: string | null, text: string, nowMs: number): UpstreamError {
+export function errorFromAnswer(status: number, text: string, retryAfterMs: number | undefined): UpstreamError {
   const detail = parseErrorBody(text);
   return new UpstreamError({
     kind: "http",
@@ -102,7 +115,7 @@ export function errorFromAnswer(status: number, retryAfter: string | null, text:
     message: detail.message ?? (text.trim().slice(0, 500) || `upstream answered HTTP ${status}`),
     ...(detail.code !== undefined && { code: detail.code }),
     ...(detail.type !== undefined && { type: detail.type }),
-    retryAfterMs: parseRetryAfter(retryAfter, nowMs),
+    retryAfterMs,
   });
 }
 

@@ -32,7 +32,7 @@ export const openaiAdapter: ProviderAdapter = {
     };
   },
   completion: (json) => json,
-  error: (status, text, retryAfter, nowMs) => errorFromAnswer(status, retryAfter, text, nowMs),
+  error: (status, text, retryAfterMs) => errorFromAnswer(status, text, retryAfterMs),
   modelsRequest: (target) => ({ url: `${target.baseUrl}/models`, headers: { accept: "application/json", ...bearer(target) } }),
   modelIds(json) {
     const data = isRecord(json) && Array.isArray(json.data) ? (json.data as unknown[]) : [];

@@ -59,8 +59,11 @@ export interface ProviderAdapter {
   decoder(ctx: AdapterContext): StreamDecoder;
   /** A non-streamed answer as an OpenAI `chat.completion` object (what summaries read). */
   completion(json: unknown, model: string, ctx: AdapterContext, nowSeconds: number): unknown;
-  /** A non-2xx answer in this API's error shape → an UpstreamError with the right retryability. */
-  error(status: number, text: string, retryAfter: string | null, nowMs: number): UpstreamError;
+  /**
+   * A non-2xx answer in this API's error shape → an UpstreamError with the right retryability.
+   * `retryAfterMs` is what the response headers asked for (`retry-after-ms`, `Retry-After`).
+   */
+  error(status: number, text: string, retryAfterMs: number | undefined): UpstreamError;
   /** `GET` here lists models and doubles as the health probe. */
   modelsRequest(target: UpstreamTarget): { url: string; headers: Record<string, string> };
   /** The model ids in that listing. */

@@ -208,13 +208,13 @@ describe("anthropic non-streamed answers and errors", () => {
 
   it("maps error bodies: the error type is the code; 429 and 529 are retryable and fail over, 400 neither", () => {
     const body = (type: string, message: string) => JSON.stringify({ type: "error", error: { type, message }, request_id: "req_1" });
-    const overloaded = anthropicAdapter.error(529, body("overloaded_error", "Overloaded"), null, 0);
+    const overloaded = anthropicAdapter.error(529, body("overloaded_error", "Overloaded"), undefined);
     expect(overloaded).toMatchObject({ status: 529, code: "overloaded_error", type: "overloaded_error", message: "Overloaded", retryable: true, failoverable: true, providerFault: true });
     expect(failureOf(overloaded).status).toBe(502);
-    const limited = anthropicAdapter.error(429, body("rate_limit_error", "slow down"), "7", 0);
+    const limited = anthropicAdapter.error(429, body("rate_limit_error", "slow down"), 7000);
     expect(limited).toMatchObject({ code: "rate_limit_error", retryable: true, failoverable: true, retryAfterMs: 7000 });
     expect(failureOf(limited)).toMatchObject({ status: 429, retryAfterMs: 7000 });
-    const bad = anthropicAdapter.error(400, body("invalid_request_error", "max_tokens: Field required"), null, 0);
+    const bad = anthropicAdapter.error(400, body("invalid_request_error", "max_tokens: Field required"), undefined);
     expect(bad).toMatchObject({ code: "invalid_request_error", message: "max_tokens: Field required", retryable: false, failoverable: false, providerFault: false });
     expect(failureOf(bad).status).toBe(400);
   });

@@ -107,16 +107,16 @@ describe("gemini non-streamed answers and errors", () => {
 
   it("maps errors: status as code; 429 waits the RetryInfo delay; 503 retries; 400 does not", () => {
     const err = (code: number, status: string, details?: unknown[]) => JSON.stringify({ error: { code, message: `m${code}`, status, ...(details && { details }) } });
-    expect(geminiAdapter.error(429, err(429, "RESOURCE_EXHAUSTED", [{ "@type": "type.googleapis.com/google.rpc.RetryInfo", retryDelay: "3s" }]), null, 0)).toMatchObject({
+    expect(geminiAdapter.error(429, err(429, "RESOURCE_EXHAUSTED", [{ "@type": "type.googleapis.com/google.rpc.RetryInfo", retryDelay: "3s" }]), undefined)).toMatchObject({
       code: "resource_exhausted",
       retryable: true,
       failoverable: true,
       retryAfterMs: 3000,
     });
-    const unavailable = geminiAdapter.error(503, err(503, "UNAVAILABLE"), null, 0);
+    const unavailable = geminiAdapter.error(503, err(503, "UNAVAILABLE"), undefined);
     expect(unavailable).toMatchObject({ code: "unavailable", retryable: true });
     expect(failureOf(unavailable).status).toBe(502);
-    const invalid = geminiAdapter.error(400, err(400, "INVALID_ARGUMENT"), null, 0);
+    const invalid = geminiAdapter.error(400, err(400, "INVALID_ARGUMENT"), undefined);
     expect(invalid).toMatchObject({ code: "invalid_argument", message: "m400", retryable: false, failoverable: false });
     expect(failureOf(invalid).status).toBe(400);
   });

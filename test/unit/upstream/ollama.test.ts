@@ -82,10 +82,10 @@ describe("ollama non-streamed answers and errors", () => {
   });
 
   it("maps {error} bodies by status", () => {
-    const missing = ollamaAdapter.error(404, '{"error":"model \\"x\\" not found, try pulling it first"}', null, 0);
+    const missing = ollamaAdapter.error(404, '{"error":"model \\"x\\" not found, try pulling it first"}', undefined);
     expect(missing).toMatchObject({ message: 'model "x" not found, try pulling it first', retryable: false });
     expect(failureOf(missing).status).toBe(404);
-    expect(ollamaAdapter.error(500, '{"error":"boom"}', null, 0)).toMatchObject({ message: "boom", retryable: true, failoverable: true });
+    expect(ollamaAdapter.error(500, '{"error":"boom"}', undefined)).toMatchObject({ message: "boom", retryable: true, failoverable: true });
   });
 
   it("lists models from /api/tags", () => {

@@ -1,4 +1,4 @@
-import { UpstreamError, errorFields, isRecord, parseRetryAfter, jsonOrUndefined } from "../../errors.js";
+import { UpstreamError, errorFields, isRecord, jsonOrUndefined } from "../../errors.js";
 import { completionFromDeltas } from "../completion.js";
 import { delta } from "../deltas.js";
 import type { ProviderAdapter, UpstreamTarget } from "../types.js";
@@ -56,7 +56,7 @@ export const anthropicAdapter: ProviderAdapter = {
     const meta = { id: typeof json.id === "string" ? json.id : "msg", model: typeof json.model === "string" ? json.model : model, created: nowSeconds };
     return completionFromDeltas(messageDeltas(json), meta);
   },
-  error(status, text, retryAfter, nowMs) {
+  error(status, text, retryAfterMs) {
     const body = jsonOrUndefined(text);
     const f = errorFields(body);
     return new UpstreamError({
@@ -64,7 +64,7 @@ export const anthropicAdapter: ProviderAdapter = {
       status,
       message: f.message ?? (text.trim().slice(0, 500) || `upstream answered HTTP ${status}`),
       ...(f.type !== undefined && { code: f.type, type: f.type }),
-      retryAfterMs: parseRetryAfter(retryAfter, nowMs),
+      retryAfterMs,
     });
   },
   modelsRequest: (target) => ({ url: target.baseUrl + target.path.replace(/\/messages\/?$/, "/models"), headers: headers(target, "application/json") }),

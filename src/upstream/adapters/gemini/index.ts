@@ -1,4 +1,4 @@
-import { UpstreamError, isRecord, parseRetryAfter, jsonOrUndefined } from "../../errors.js";
+import { UpstreamError, isRecord, jsonOrUndefined } from "../../errors.js";
 import { completionFromDeltas } from "../completion.js";
 import type { ProviderAdapter, UpstreamTarget } from "../types.js";
 import { geminiBody } from "./request.js";
@@ -37,10 +37,10 @@ export const geminiAdapter: ProviderAdapter = {
     const id = typeof json.responseId === "string" ? json.responseId : `gemini-${ctx.newId()}`;
     return completionFromDeltas(deltas, { id, model: typeof json.modelVersion === "string" ? json.modelVersion : model, created: nowSeconds });
   },
-  error(status, text, retryAfter, nowMs) {
+  error(status, text, headerDelayMs) {
     const body = jsonOrUndefined(text);
     const e = errorParts(body);
-    const retryAfterMs = parseRetryAfter(retryAfter, nowMs) ?? e.retryDelayMs;
+    const retryAfterMs = headerDelayMs ?? e.retryDelayMs;
     return new UpstreamError({
       kind: "http",
       status,

@@ -1,4 +1,4 @@
-import { UpstreamError, isRecord, parseRetryAfter, jsonOrUndefined } from "../../errors.js";
+import { UpstreamError, isRecord, jsonOrUndefined } from "../../errors.js";
 import { completionFromDeltas } from "../completion.js";
 import type { ProviderAdapter } from "../types.js";
 import { ollamaBody } from "./request.js";
@@ -29,10 +29,10 @@ export const ollamaAdapter: ProviderAdapter = {
     const { deltas } = readLine(json, ctx, { n: 0 });
     return completionFromDeltas(deltas, { id: `ollama-${ctx.newId()}`, model: typeof json.model === "string" ? json.model : model, created: nowSeconds });
   },
-  error(status, text, retryAfter, nowMs) {
+  error(status, text, retryAfterMs) {
     const body = jsonOrUndefined(text);
     const message = isRecord(body) && typeof body.error === "string" ? body.error : text.trim().slice(0, 500) || `upstream answered HTTP ${status}`;
-    return new UpstreamError({ kind: "http", status, message, retryAfterMs: parseRetryAfter(retryAfter, nowMs) });
+    return new UpstreamError({ kind: "http", status, message, retryAfterMs });
   },
   modelsRequest: (target) => ({
     url: target.baseUrl + target.path.replace(/\/chat\/?$/, "/tags"),
