@@ -7,6 +7,8 @@ export class ApiError extends Error {
     readonly code: string,
     readonly type: string = status >= 500 ? "server_error" : "invalid_request_error",
     readonly headers: Record<string, string> = {},
+    /** The request field at fault (OpenAI's error `param`), when known. */
+    readonly param?: string,
   ) {
     super(message);
   }

@@ -5,7 +5,7 @@ import { ApiError } from "./errors.js";
 
 /** Anything a request can fail with, at the edge or later, as its client sees it. */
 export function clientFailure(e: unknown): Failure {
-  if (e instanceof ApiError) return { status: e.status, type: e.type, code: e.code, message: e.message, retryable: e.status === 429, headers: e.headers };
+  if (e instanceof ApiError) return { status: e.status, type: e.type, code: e.code, message: e.message, retryable: e.status === 429, headers: e.headers, ...(e.param !== undefined && { param: e.param }) };
   if (e instanceof SurfaceInputError) return { status: 400, type: "invalid_request_error", code: e.code, message: e.message, retryable: false };
   if (e instanceof HTTPException) return { status: e.status, type: typeForStatus(e.status), code: "bad_request", message: e.message || "bad request", retryable: false };
   return failureOf(e);
@@ -18,9 +18,9 @@ export function failureHeaders(f: Failure, extra: Record<string, string> = {}): 
   return headers;
 }
 
-/** The OpenAI error body. */
-export function failureBody(f: Pick<Failure, "message" | "type" | "code">) {
-  return { error: { message: f.message, type: f.type, code: f.code } };
+/** The OpenAI error body; `param` only when a field is at fault, as the SDKs read it (err.param). */
+export function failureBody(f: Pick<Failure, "message" | "type" | "code" | "param">) {
+  return { error: { message: f.message, type: f.type, code: f.code, ...(f.param !== undefined && { param: f.param }) } };
 }
 
 /** A JSON error response for a failure. */

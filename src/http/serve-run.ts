@@ -43,7 +43,7 @@ export async function serveRun(c: Context<GatewayEnv>, req: StagedRequest, deps:
   const settled = settle(run.end, false);
   run.record(settled.outcome, settled.status);
   const f = settled.failure;
-  if (f) throw new ApiError(f.status, f.message, f.code, f.type, failureHeaders(f, providerHeader));
+  if (f) throw new ApiError(f.status, f.message, f.code, f.type, failureHeaders(f, providerHeader), f.param);
   if (settled.outcome === "client_closed") return failureResponse({ ...CLOSED, status: CLIENT_CLOSED_STATUS, retryable: false });
   return c.json(answer.json(result), 200, providerHeader);
 }

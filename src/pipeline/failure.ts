@@ -14,6 +14,8 @@ export interface Failure {
   code: string;
   message: string;
   retryable: boolean;
+  /** The request field at fault (OpenAI's error `param`), when the upstream named one. */
+  param?: string;
   /** Sent as `Retry-After` (seconds, rounded up) when known. */
   retryAfterMs?: number;
   headers?: Record<string, string>;
@@ -65,6 +67,7 @@ export function failureOf(e: unknown): Failure {
       code: e.code,
       message: e.message,
       retryable: e.retryable,
+      ...(e.param !== undefined && { param: e.param }),
       ...(e.retryAfterMs !== undefined && (e.kind === "no_provider" || status === 429) && { retryAfterMs: e.retryAfterMs }),
     };
   }

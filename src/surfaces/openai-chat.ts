@@ -91,7 +91,7 @@ export function openAIChatEncoder(ctx: OpenAIChatContext): StreamEncoder {
           return;
       }
     },
-    failure: (f: Failure, out: SseOut) => out({ data: JSON.stringify({ error: { message: f.message, type: f.type, code: f.code } }) }),
+    failure: (f: Failure, out: SseOut) => out({ data: JSON.stringify({ error: { message: f.message, type: f.type, code: f.code, param: f.param ?? null } }) }),
     end: (out: SseOut) => out({ data: "[DONE]" }),
   };
 }

@@ -258,7 +258,7 @@ export function responsesEncoder(ctx: ResponsesContext): StreamEncoder {
     },
     failure(f: Failure, to: SseOut): void {
       start(to);
-      send("error", { code: f.code, message: f.message, param: null });
+      send("error", { code: f.code, message: f.message, param: f.param ?? null });
       send("response.failed", { response: out.object("failed", { error: { code: f.code, message: f.message } }) });
     },
     end: () => undefined,

@@ -26,6 +26,7 @@ export function readChunk(payload: unknown): UpstreamDelta | undefined {
       message: f.message ?? "the upstream reported an error inside the stream",
       ...(f.code !== undefined && { code: f.code }),
       ...(f.type !== undefined && { type: f.type }),
+      param: f.param,
       retryable: false,
     });
   }

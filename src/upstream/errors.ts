@@ -29,8 +29,10 @@ export class UpstreamError extends Error {
   readonly code: string;
   readonly type: string;
   readonly retryable: boolean;
-  /** From `Retry-After`, in ms, when the upstream sent it. */
+  /** From `retry-after-ms` / `Retry-After`, in ms, when the upstream sent one. */
   readonly retryAfterMs: number | undefined;
+  /** The request field the upstream objected to (OpenAI's error `param`), passed on to the client. */
+  readonly param: string | undefined;
 
   constructor(init: {
     kind: UpstreamErrorKind;
@@ -40,6 +42,7 @@ export class UpstreamError extends Error {
     type?: string;
     retryable?: boolean;
     retryAfterMs?: number;
+    param?: string | undefined;
     cause?: unknown;
   }) {
     super(init.message, { cause: init.cause });
@@ -50,6 +53,7 @@ export class UpstreamError extends Error {
     this.retryable =
       init.retryable ?? (init.kind === "connection" || (init.status !== undefined && RETRYABLE_STATUSES.has(init.status)));
     this.retryAfterMs = init.retryAfterMs;
+    this.param = init.param;
   }
 
   /** Worth trying another provider? Anything but the request's own fault (a 4xx other than 408/429). */
@@ -116,11 +120,20 @@ export function errorFromAnswer(status: number, text: string, retryAfterMs: numb
     ...(detail.code !== undefined && { code: detail.code }),
     ...(detail.type !== undefined && { type: detail.type }),
     retryAfterMs,
+    param: detail.param,
   });
 }
 
-/** Pull `message`/`code`/`type` out of `{"error":{…}}`, `{"error":"…"}` or `{"message":"…"}`. */
-export function parseErrorBody(text: string): { message?: string; code?: string; type?: string } {
+/** What an error body says: OpenAI's `{message, type, code, param}`, each when present. */
+export interface ErrorFields {
+  message?: string;
+  code?: string;
+  type?: string;
+  param?: string;
+}
+
+/** Pull `message`/`code`/`type`/`param` out of `{"error":{…}}`, `{"error":"…"}` or `{"message":"…"}`. */
+export function parseErrorBody(text: string): ErrorFields {
   let body: unknown;
   try {
     body = JSON.parse(text);
@@ -130,15 +143,17 @@ export function parseErrorBody(text: string): { message?: string; code?: string;
   return errorFields(body);
 }
 
-export function errorFields(body: unknown): { message?: string; code?: string; type?: string } {
+export function errorFields(body: unknown): ErrorFields {
   if (!isRecord(body)) return {};
   const err = body.error;
   if (typeof err === "string") return { message: err };
   const src = isRecord(err) ? err : body;
-  const out: { message?: string; code?: string; type?: string } = {};
+  const out: ErrorFields = {};
   if (typeof src.message === "string") out.message = src.message;
   if (typeof src.code === "string" || typeof src.code === "number") out.code = String(src.code);
   if (typeof src.type === "string") out.type = src.type;
+  // OpenAI sends `param: null` when no field is at fault.
+  if (typeof src.param === "string" && src.param !== "") out.param = src.param;
   return out;
 }
 

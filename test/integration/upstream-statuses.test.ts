@@ -43,7 +43,7 @@ describe("a tool call whose arguments are not JSON is the client's 400, on every
         .chat.completions.create({ model: "m", messages: brokenToolLoop, stream })
         .then(() => undefined, (e: unknown) => e);
       expect(err).toBeInstanceOf(BadRequestError);
-      expect(err).toMatchObject({ status: 400, code: "invalid_tool_arguments", type: "invalid_request_error" });
+      expect(err).toMatchObject({ status: 400, code: "invalid_tool_arguments", type: "invalid_request_error", param: "messages" });
     }
 
     const err: unknown = await sdk(gateway.url)
@@ -62,5 +62,36 @@ describe("a tool call whose arguments are not JSON is the client's 400, on every
 
     // Refused while translating: the provider never saw the request (summaries may have run).
     expect(chatCalls(mocks.claude!)).toEqual([]);
+  });
+});
+
+const openaiOnly = `providers:
+  - id: up
+    base_url: "{{url:up}}"
+routes:
+  - model: "*"
+    providers: [up]
+`;
+
+describe("the upstream's error `param` reaches the client", () => {
+  it("on the staged route's JSON error, and as err.param in the openai SDK on chat and Responses, streamed or not", async () => {
+    const fail = { status: 400, times: Infinity, param: "temperature", message: "temperature: must be at most 2" };
+    const { gateway } = await stack({ up: { faults: { fail } } }, openaiOnly);
+
+    const staged = await postStaged(gateway.url, { model: "m", messages: [{ role: "user", content: "hi" }] });
+    expect(staged.status).toBe(400);
+    expect(staged.json).toEqual({ error: { message: fail.message, type: "invalid_request_error", code: "bad_request", param: "temperature" } });
+
+    const calls: [string, () => Promise<unknown>][] = [
+      ["chat, streamed", () => sdk(gateway.url).chat.completions.create({ model: "m", messages: [{ role: "user", content: "hi" }], stream: true })],
+      ["chat", () => sdk(gateway.url).chat.completions.create({ model: "m", messages: [{ role: "user", content: "hi" }] })],
+      ["responses, streamed", () => sdk(gateway.url).responses.create({ model: "m", input: "hi", stream: true })],
+      ["responses", () => sdk(gateway.url).responses.create({ model: "m", input: "hi" })],
+    ];
+    for (const [name, call] of calls) {
+      const err: unknown = await call().then(() => undefined, (e: unknown) => e);
+      expect(err, name).toBeInstanceOf(BadRequestError);
+      expect(err, name).toMatchObject({ status: 400, param: "temperature", code: "bad_request", message: expect.stringContaining(fail.message) });
+    }
   });
 });

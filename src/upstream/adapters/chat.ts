@@ -151,6 +151,7 @@ export function parseArguments(call: ChatToolCall): Record<string, unknown> {
     throw new UpstreamError({
       kind: "request",
       code: "invalid_tool_arguments",
+      param: "messages",
       message: `messages: tool call ${call.id || call.name} has arguments that are not a JSON object, which this provider's API requires`,
       retryable: false,
     });

@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { failureOf } from "../../../src/pipeline/index.js";
 import { readChunk } from "../../../src/upstream/chunks.js";
 import { UpstreamError } from "../../../src/upstream/index.js";
-import { parseRetryAfter } from "../../../src/upstream/errors.js";
+import { errorFromAnswer, parseRetryAfter } from "../../../src/upstream/errors.js";
 
 const chunk = (delta: Record<string, unknown>, finish: string | null = null) => ({ choices: [{ index: 0, delta, finish_reason: finish }] });
 
@@ -49,5 +49,17 @@ describe("UpstreamError", () => {
     expect(parseRetryAfter("soon", 0)).toBeUndefined();
     const now = Date.parse("2026-01-01T00:00:00Z");
     expect(parseRetryAfter("Thu, 01 Jan 2026 00:00:05 GMT", now)).toBe(5000);
+  });
+});
+
+describe("the upstream's error param", () => {
+  it("is kept from an error body and from an in-stream error, and reaches the client's failure; null means none", () => {
+    const body = (param: unknown) => JSON.stringify({ error: { message: "bad temperature", type: "invalid_request_error", code: null, param } });
+    const e = errorFromAnswer(400, body("temperature"), undefined);
+    expect(e.param).toBe("temperature");
+    expect(failureOf(e)).toMatchObject({ status: 400, param: "temperature" });
+    expect(errorFromAnswer(400, body(null), undefined).param).toBeUndefined();
+    expect(failureOf(errorFromAnswer(400, body(null), undefined))).not.toHaveProperty("param");
+    expect(() => readChunk({ error: { message: "m", param: "messages" } })).toThrow(expect.objectContaining({ kind: "stream", param: "messages" }));
   });
 });

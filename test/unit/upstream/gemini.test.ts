@@ -119,6 +119,8 @@ describe("gemini non-streamed answers and errors", () => {
     const invalid = geminiAdapter.error(400, err(400, "INVALID_ARGUMENT"), undefined);
     expect(invalid).toMatchObject({ code: "invalid_argument", message: "m400", retryable: false, failoverable: false });
     expect(failureOf(invalid).status).toBe(400);
+    const violation = [{ "@type": "type.googleapis.com/google.rpc.BadRequest", fieldViolations: [{ field: "contents[0].parts", description: "required" }] }];
+    expect(geminiAdapter.error(400, err(400, "INVALID_ARGUMENT", violation), undefined).param).toBe("contents[0].parts");
   });
 
   it("lists models without their models/ prefix", () => {

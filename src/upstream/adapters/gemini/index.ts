@@ -47,6 +47,7 @@ export const geminiAdapter: ProviderAdapter = {
       message: e.message ?? (text.trim().slice(0, 500) || `upstream answered HTTP ${status}`),
       ...(e.status !== undefined && { code: e.status.toLowerCase(), type: e.status }),
       ...(retryAfterMs !== undefined && { retryAfterMs }),
+      param: e.param,
     });
   },
   modelsRequest: (target) => ({ url: `${target.baseUrl}${target.path}/models`, headers: { accept: "application/json", ...keyHeader(target) } }),

@@ -29,18 +29,23 @@ export function usageOf(u: Record<string, unknown>) {
   return openAiUsage({ prompt, completion, total: count(u.totalTokenCount), reasoning: thoughts, cached: count(u.cachedContentTokenCount) });
 }
 
-/** `{"error":{"code":…,"message":…,"status":"RESOURCE_EXHAUSTED"}}`: status (lower-cased) is the code. */
-export function errorParts(body: unknown): { message?: string; status?: string; retryDelayMs?: number } {
+/**
+ * `{"error":{"code":…,"message":…,"status":"RESOURCE_EXHAUSTED"}}`: status (lower-cased) is the
+ * code; a BadRequest detail's first field violation is the `param`.
+ */
+export function errorParts(body: unknown): { message?: string; status?: string; retryDelayMs?: number; param?: string } {
   const b = Array.isArray(body) ? (body[0] as unknown) : body; // non-SSE streaming wraps responses in an array
   const err = isRecord(b) && isRecord(b.error) ? b.error : undefined;
   if (!err) return {};
-  const out: { message?: string; status?: string; retryDelayMs?: number } = {};
+  const out: { message?: string; status?: string; retryDelayMs?: number; param?: string } = {};
   if (typeof err.message === "string") out.message = err.message;
   if (typeof err.status === "string") out.status = err.status;
   // A 429 says how long to wait in a RetryInfo detail ("37s"), not in a header.
   for (const d of Array.isArray(err.details) ? err.details.filter(isRecord) : []) {
     const m = typeof d.retryDelay === "string" ? /^(\d+(?:\.\d+)?)s$/.exec(d.retryDelay) : null;
     if (m) out.retryDelayMs = Number(m[1]) * 1000;
+    const violation = Array.isArray(d.fieldViolations) ? (d.fieldViolations as unknown[]).find(isRecord) : undefined;
+    if (out.param === undefined && typeof violation?.field === "string") out.param = violation.field;
   }
   return out;
 }
