@@ -1,5 +1,5 @@
 import { z } from "zod";
-import type { HealthSettings, ProviderState } from "../providers/index.js";
+import { CREDENTIALS_REFUSED, type HealthSettings, type ProviderState } from "../providers/index.js";
 import { LUA_NOW } from "./keys.js";
 
 /**
@@ -105,7 +105,12 @@ elseif op == 'failure' then
   else
     s.consecutive = s.consecutive + 1
     record(false)
-    if s.state == 'half_open' then
+    if a3 == '1' then
+      -- Refused credentials: out of rotation at once, for as long as a circuit ever stays open.
+      redis.call('DEL', PROBE)
+      s.openMs = maxOpenMs
+      open(${JSON.stringify(CREDENTIALS_REFUSED)})
+    elseif s.state == 'half_open' then
       redis.call('DEL', PROBE)
       s.openMs = math.min(s.openMs * 2, maxOpenMs)
       open('probe failed')

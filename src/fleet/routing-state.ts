@@ -212,7 +212,7 @@ export function createSharedRoutingState(o: SharedRoutingOptions): SharedRouting
     },
     failure(id, info: FailureInfo) {
       claims.delete(id);
-      write(id, "failure", [info.rateLimited ? "1" : "0", info.retryAfterMs ?? ""], () => local.failure(id, info));
+      write(id, "failure", [info.rateLimited ? "1" : "0", info.retryAfterMs ?? "", info.credentialsRefused ? "1" : "0"], () => local.failure(id, info));
     },
     probed(id, ok) {
       write(id, "probed", [ok ? "1" : "0"], () => local.probed(id, ok));

@@ -78,7 +78,7 @@ export class AttemptLoop {
       } catch (e) {
         lastError = asUpstreamError(e);
         if (this.x.signal.aborted) throw lastError;
-        reportFailure(deps.router, c, lastError);
+        reportFailure(deps, c, lastError);
         const next = nextUntried(plan, tried);
         const to = next && plan.candidates[next.index];
         if (this.x.out.outputStarted || !lastError.failoverable || !to) step = undefined;

@@ -7,6 +7,7 @@ export interface FailoverDeps {
   client: UpstreamClient;
   router: Router;
   observer: RequestObserver;
+  logger: Logger;
   maxRetries: number;
   now: () => number;
 }
@@ -16,11 +17,22 @@ export function retriesFor(plan: RoutePlan, index: number, maxRetries: number): 
   return index === plan.candidates.length - 1 ? maxRetries : 0;
 }
 
-/** Tell the router how a provider did; a request's own 4xx says nothing about the provider. */
-export function reportFailure(router: Router, c: Candidate, e: UpstreamError): void {
+/**
+ * Tell the router how a provider did; a request's own 4xx says nothing about the provider.
+ * Refused credentials take the provider out of rotation and are logged at error level, once per
+ * time the circuit opens (a provider already open says nothing new).
+ */
+export function reportFailure(deps: { router: Router; logger: Logger }, c: Candidate, e: UpstreamError): void {
   if (!e.providerFault) return;
-  router.failure(c, { rateLimited: e.status === 429, retryAfterMs: e.retryAfterMs });
+  const wasOpen = e.credentialsRefused && deps.router.stateOf(c) === "open";
+  deps.router.failure(c, { rateLimited: e.status === 429, retryAfterMs: e.retryAfterMs, credentialsRefused: e.credentialsRefused });
+  if (!e.credentialsRefused || wasOpen) return;
+  deps.logger.error(
+    { provider: c.provider.id, status: e.status, code: e.code, upstream_message: e.message, open_seconds: deps.router.health.max_open_seconds },
+    "the upstream refused the gateway's credentials: provider out of rotation until its key is fixed",
+  );
 }
+
 
 export function asUpstreamError(e: unknown): UpstreamError {
   return e instanceof UpstreamError ? e : new UpstreamError({ kind: "stream", message: e instanceof Error ? e.message : String(e), retryable: false, cause: e });
@@ -62,7 +74,7 @@ export async function completeVia(
       const err = asUpstreamError(e);
       last = err;
       if (signal.aborted) throw err;
-      reportFailure(deps.router, c, err);
+      reportFailure(deps, c, err);
       if (!err.failoverable) throw err;
       const next = plan.candidates[i + 1];
       if (next) deps.observer.failover({ id: requestId, from: c.provider.id, to: next.provider.id, reason: err.code });

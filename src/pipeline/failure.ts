@@ -57,6 +57,17 @@ function upstreamStatus(e: UpstreamError): number {
 
 /** Map what a running request failed with onto what its client sees. */
 export function failureOf(e: unknown): Failure {
+  if (e instanceof UpstreamError && e.credentialsRefused) {
+    // The gateway's key, not the client's: never the client's 401/403 (its SDK would blame its
+    // own key), and not the upstream's message, which may quote part of the key.
+    return {
+      status: 502,
+      type: "upstream_error",
+      code: "upstream_auth_failed",
+      message: `the upstream refused the gateway's credentials (HTTP ${e.status ?? "error"}); the gateway's operator must fix its key`,
+      retryable: false,
+    };
+  }
   if (e instanceof UpstreamError) {
     const status = upstreamStatus(e);
     // An upstream's 4xx keeps the type it gave; our own verdicts use the table.

@@ -12,5 +12,6 @@ export {
   type SharedProviderView,
   type StateChange,
   type FailureInfo,
+  CREDENTIALS_REFUSED,
 } from "./state.js";
 export { startHealthProbes } from "./probes.js";

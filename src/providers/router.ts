@@ -115,6 +115,8 @@ export function createRouter(s: RouterSettings, deps: { now: () => number; rando
     release: (c: Candidate) => state.release(c.provider.id),
     success: (c: Candidate, ttfbMs: number | undefined) => state.success(c.provider.id, ttfbMs),
     failure: (c: Candidate, info: FailureInfo) => state.failure(c.provider.id, info),
+    /** A provider's state now (open, cooldown, …). */
+    stateOf: (c: Candidate) => state.snapshot(c.provider.id).state,
     probed: (id: string, ok: boolean) => state.probed(id, ok),
     /** Does any route have local providers (so classifying the task matters)? */
     usesTaskRouting: s.providers.some((p) => p.tier === "local"),

@@ -20,7 +20,15 @@ export interface FailureInfo {
   /** 429: rate limited — a cooldown, not a sign the provider is broken. */
   rateLimited: boolean;
   retryAfterMs: number | undefined;
+  /**
+   * The upstream refused the gateway's credentials (401/403): the circuit opens at once, for
+   * max_open_seconds, since every request would fail alike until an operator fixes the key.
+   */
+  credentialsRefused?: boolean;
 }
+
+/** Why a circuit opened on refused credentials (also the shared state's reason). */
+export const CREDENTIALS_REFUSED = "the upstream refused the gateway's credentials";
 
 export type StateChange = {
   id: string;
@@ -197,6 +205,14 @@ export function createMemoryRoutingState(
       e.consecutive++;
       e.window.push([now(), false]);
       trim(e);
+      if (info.credentialsRefused) {
+        e.probing = false;
+        // Not a blip to ride out: out of rotation for as long as a circuit ever stays open. The
+        // half-open probe after it finds out whether the key was fixed.
+        e.openMs = health.max_open_seconds * 1000;
+        open(id, e, CREDENTIALS_REFUSED);
+        return;
+      }
       if (e.state === "half_open") {
         e.probing = false;
         e.openMs = Math.min(e.openMs * 2, health.max_open_seconds * 1000);

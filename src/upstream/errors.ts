@@ -33,6 +33,12 @@ export class UpstreamError extends Error {
   readonly retryAfterMs: number | undefined;
   /** The request field the upstream objected to (OpenAI's error `param`), passed on to the client. */
   readonly param: string | undefined;
+  /**
+   * The upstream refused the gateway's own credentials (401/403, or an API that says so another
+   * way): not the client's fault, and every request would fail alike until an operator fixes the
+   * key — fail over, and take the provider out of rotation.
+   */
+  readonly credentialsRefused: boolean;
 
   constructor(init: {
     kind: UpstreamErrorKind;
@@ -43,9 +49,12 @@ export class UpstreamError extends Error {
     retryable?: boolean;
     retryAfterMs?: number;
     param?: string | undefined;
+    credentialsRefused?: boolean;
     cause?: unknown;
   }) {
-    super(init.message, { cause: init.cause });
+    const credentialsRefused = init.credentialsRefused ?? (init.kind === "http" && (init.status === 401 || init.status === 403));
+    // Wherever this message goes (logs, the request log), a refusal of our key must not carry it.
+    super(credentialsRefused ? redactTokens(init.message) : init.message, { cause: init.cause });
     this.kind = init.kind;
     this.status = init.status;
     this.code = init.code ?? defaultCode(init.kind, init.status);
@@ -54,11 +63,13 @@ export class UpstreamError extends Error {
       init.retryable ?? (init.kind === "connection" || (init.status !== undefined && RETRYABLE_STATUSES.has(init.status)));
     this.retryAfterMs = init.retryAfterMs;
     this.param = init.param;
+    this.credentialsRefused = credentialsRefused;
   }
 
-  /** Worth trying another provider? Anything but the request's own fault (a 4xx other than 408/429). */
+  /** Worth trying another provider? Anything but the request's own fault (a 4xx other than 408/429 or refused credentials). */
   get failoverable(): boolean {
     if (this.kind === "aborted" || this.kind === "no_provider" || this.kind === "request") return false;
+    if (this.credentialsRefused) return true;
     if (this.kind === "http" && this.status !== undefined && this.status < 500) return this.status === 408 || this.status === 429;
     return true;
   }
@@ -69,8 +80,17 @@ export class UpstreamError extends Error {
    */
   get providerFault(): boolean {
     if (this.kind === "aborted" || this.kind === "no_provider" || this.kind === "request") return false;
+    if (this.credentialsRefused) return true;
     return !(this.kind === "http" && this.status !== undefined && this.status < 500 && this.status !== 429 && this.status !== 408);
   }
+}
+
+/**
+ * An upstream's auth error may quote part of the key ("Incorrect API key provided: sk-…abcd"):
+ * any run of 16 or more key-like characters is replaced.
+ */
+export function redactTokens(message: string): string {
+  return message.replace(/[A-Za-z0-9_\-*]{16,}/g, "[redacted]");
 }
 
 function defaultCode(kind: UpstreamErrorKind, status: number | undefined): string {

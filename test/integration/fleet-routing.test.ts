@@ -5,7 +5,7 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { createRedisLink, createRegistry, createSharedRoutingState, type RedisLink, type SharedRoutingState } from "../../src/fleet/index.js";
 import { silentLogger } from "../../src/observability/index.js";
-import type { HealthSettings, StateChange } from "../../src/providers/index.js";
+import { CREDENTIALS_REFUSED, type HealthSettings, type StateChange } from "../../src/providers/index.js";
 import { dropPrefix, redisTarget, requireRedis, TEST_REDIS_URL, testPrefix } from "../helpers/redis.js";
 import { startTcpProxy, type TcpProxy } from "../helpers/tcp-proxy.js";
 
@@ -93,6 +93,17 @@ describe.skipIf(!RUN)("shared routing state (real Redis)", () => {
     // The replica that saw it reports it as its own; the other names where it came from.
     expect(a!.changes).toContainEqual({ id: "a", from: "active", to: "cooldown", reason: "429 with Retry-After" });
     expect(b!.changes).toContainEqual({ id: "a", from: "active", to: "cooldown", reason: "429 with Retry-After", origin: "r0" });
+  });
+
+  it("refused credentials seen by one replica open the circuit on every replica at once, for max_open_seconds", async () => {
+    const [a, b] = await fleet(2);
+    a!.state.failure("a", { ...FAIL, credentialsRefused: true });
+    await within(() => b!.state.snapshot("a").state === "open", 2_000);
+    expect(b!.state.tryAcquire("a", undefined)).toBe(false);
+    // max_open_seconds is 5 here, cooldown_seconds 0.4: the long one applies.
+    expect(b!.state.snapshot("a").cooldownRemainingMs).toBeGreaterThan(1_000);
+    expect(a!.changes).toContainEqual({ id: "a", from: "active", to: "open", reason: CREDENTIALS_REFUSED });
+    expect(b!.changes).toContainEqual({ id: "a", from: "active", to: "open", reason: CREDENTIALS_REFUSED, origin: "r0" });
   });
 
   it("failures from several replicas count in one window, and the circuit opens once", async () => {

@@ -35,6 +35,21 @@ describe("failureOf: the one table from cause to what the client sees", () => {
     expect(failureOf(up("http", { status: 503, retryAfterMs: 2500 })).retryAfterMs).toBeUndefined();
   });
 
+  it("refused credentials are the gateway's problem: 502 upstream_auth_failed, never the client's 401/403, and never the upstream's words", () => {
+    for (const status of [401, 403]) {
+      const e = up("http", { status, type: "authentication_error", code: "invalid_api_key" });
+      expect(e).toMatchObject({ credentialsRefused: true, failoverable: true, providerFault: true, retryable: false });
+      const f = failureOf(new UpstreamError({ kind: "http", status, message: "Incorrect API key provided: sk-proj-abcdefghijklmnop" }));
+      expect(f).toMatchObject({ status: 502, type: "upstream_error", code: "upstream_auth_failed", retryable: false });
+      expect(f.message).not.toContain("sk-proj");
+      // The error itself, which logs print, leaves the key-like part out too.
+      expect(new UpstreamError({ kind: "http", status, message: "Incorrect API key provided: sk-proj-abcdefghijklmnop." }).message).toBe("Incorrect API key provided: [redacted].");
+    }
+    // Said another way by the API (Gemini's 400 API_KEY_INVALID): the same.
+    expect(failureOf(new UpstreamError({ kind: "http", status: 400, message: "API key not valid", credentialsRefused: true })).status).toBe(502);
+    expect(up("http", { status: 400 }).credentialsRefused).toBe(false);
+  });
+
   it("the gateway's own endings carry their status; anything else is a 500 that names no detail", () => {
     expect(failureOf(new RequestEnded("deadline_exceeded", "too long", 504, false))).toMatchObject({ status: 504, code: "deadline_exceeded", type: "server_error" });
     expect(failureOf(new Error("boom"))).toEqual({ status: 500, type: "server_error", code: "internal_error", message: "internal gateway error", retryable: false });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { createMemoryRoutingState, type HealthSettings, type StateChange } from "../../../src/providers/index.js";
+import { createMemoryRoutingState, CREDENTIALS_REFUSED, type HealthSettings, type StateChange } from "../../../src/providers/index.js";
 
 const HEALTH: HealthSettings = {
   cooldown_seconds: 60,
@@ -233,6 +233,31 @@ describe("createMemoryRoutingState", () => {
       advance(1_000);
       expect(state.tryAcquire("a", undefined)).toBe(true);
       expect(state.tryAcquire("a", undefined)).toBe(true);
+    });
+  });
+
+  describe("refused credentials", () => {
+    const REFUSED = { rateLimited: false, retryAfterMs: undefined, credentialsRefused: true };
+
+    it("open the circuit at once, for max_open_seconds; the probe after it decides; a success resets the open time", () => {
+      const { state, changes, advance } = setup();
+      state.failure("a", REFUSED);
+      expect(state.snapshot("a")).toMatchObject({ state: "open", cooldownRemainingMs: 300_000, consecutiveFailures: 1 });
+      expect(changes).toEqual([{ id: "a", from: "active", to: "open", reason: CREDENTIALS_REFUSED }]);
+      advance(299_999);
+      expect(state.tryAcquire("a", undefined)).toBe(false);
+      advance(1);
+      expect(state.tryAcquire("a", undefined)).toBe(true);
+      // The key is still wrong: open again, still for the longest time.
+      state.failure("a", REFUSED);
+      expect(state.snapshot("a")).toMatchObject({ state: "open", cooldownRemainingMs: 300_000 });
+      advance(300_000);
+      expect(state.tryAcquire("a", undefined)).toBe(true);
+      state.success("a", 10);
+      expect(state.snapshot("a").state).toBe("active");
+      // Fixed: an ordinary breaker trip is back to cooldown_seconds.
+      trip(state);
+      expect(state.snapshot("a")).toMatchObject({ state: "open", cooldownRemainingMs: 60_000 });
     });
   });
 

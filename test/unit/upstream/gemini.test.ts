@@ -121,6 +121,9 @@ describe("gemini non-streamed answers and errors", () => {
     expect(failureOf(invalid).status).toBe(400);
     const violation = [{ "@type": "type.googleapis.com/google.rpc.BadRequest", fieldViolations: [{ field: "contents[0].parts", description: "required" }] }];
     expect(geminiAdapter.error(400, err(400, "INVALID_ARGUMENT", violation), undefined).param).toBe("contents[0].parts");
+    const badKey = [{ "@type": "type.googleapis.com/google.rpc.ErrorInfo", reason: "API_KEY_INVALID", domain: "googleapis.com" }];
+    expect(geminiAdapter.error(400, err(400, "INVALID_ARGUMENT", badKey), undefined)).toMatchObject({ credentialsRefused: true, failoverable: true });
+    expect(failureOf(geminiAdapter.error(400, err(400, "INVALID_ARGUMENT", badKey), undefined))).toMatchObject({ status: 502, code: "upstream_auth_failed" });
   });
 
   it("lists models without their models/ prefix", () => {

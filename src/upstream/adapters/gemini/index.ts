@@ -48,6 +48,7 @@ export const geminiAdapter: ProviderAdapter = {
       ...(e.status !== undefined && { code: e.status.toLowerCase(), type: e.status }),
       ...(retryAfterMs !== undefined && { retryAfterMs }),
       param: e.param,
+      ...(e.badKey && { credentialsRefused: true }),
     });
   },
   modelsRequest: (target) => ({ url: `${target.baseUrl}${target.path}/models`, headers: { accept: "application/json", ...keyHeader(target) } }),

@@ -33,11 +33,11 @@ export function usageOf(u: Record<string, unknown>) {
  * `{"error":{"code":…,"message":…,"status":"RESOURCE_EXHAUSTED"}}`: status (lower-cased) is the
  * code; a BadRequest detail's first field violation is the `param`.
  */
-export function errorParts(body: unknown): { message?: string; status?: string; retryDelayMs?: number; param?: string } {
+export function errorParts(body: unknown): { message?: string; status?: string; retryDelayMs?: number; param?: string; badKey?: boolean } {
   const b = Array.isArray(body) ? (body[0] as unknown) : body; // non-SSE streaming wraps responses in an array
   const err = isRecord(b) && isRecord(b.error) ? b.error : undefined;
   if (!err) return {};
-  const out: { message?: string; status?: string; retryDelayMs?: number; param?: string } = {};
+  const out: { message?: string; status?: string; retryDelayMs?: number; param?: string; badKey?: boolean } = {};
   if (typeof err.message === "string") out.message = err.message;
   if (typeof err.status === "string") out.status = err.status;
   // A 429 says how long to wait in a RetryInfo detail ("37s"), not in a header.
@@ -46,6 +46,8 @@ export function errorParts(body: unknown): { message?: string; status?: string; 
     if (m) out.retryDelayMs = Number(m[1]) * 1000;
     const violation = Array.isArray(d.fieldViolations) ? (d.fieldViolations as unknown[]).find(isRecord) : undefined;
     if (out.param === undefined && typeof violation?.field === "string") out.param = violation.field;
+    // Gemini answers a bad key with 400 INVALID_ARGUMENT, naming it only in an ErrorInfo reason.
+    if (d.reason === "API_KEY_INVALID") out.badKey = true;
   }
   return out;
 }
