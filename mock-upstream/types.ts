@@ -77,7 +77,7 @@ export interface MockFaults {
   stallAfterChunks?: number;
   /** Those summary calls never answer (until the client aborts). */
   stallSummaries?: "prompt" | "reasoning" | "both";
-  /** End the stream without `data: [DONE]` (natives: without `message_stop` / `done: true`). */
+  /** End the stream without `data: [DONE]` (natives: without `message_stop` / `done: true` / Gemini's `finishReason`). */
   omitDone?: boolean;
   /**
    * A streamed call answers 200 with something hostile instead of its stream (issue 10):

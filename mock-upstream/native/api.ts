@@ -27,7 +27,8 @@ export interface NativeApi {
   read(info: RequestInfo, body: unknown): { ok: true; req: NativeRequest } | { ok: false; refusal: Refusal };
   /** The error body and headers for `status` (429 and 529 carry their retry hint as the API does). */
   error(status: number, message: string, retryAfterSeconds: number | undefined): { body: unknown; headers: Record<string, string> };
-  frames(plan: NativePlan, req: NativeRequest, id: string): Frame[];
+  /** `withoutEnd`: leave out what says the stream is complete where that is not a frame of its own (Gemini's finishReason). */
+  frames(plan: NativePlan, req: NativeRequest, id: string, opts?: { withoutEnd?: boolean }): Frame[];
   /** The in-stream error an `errorAfterChunks` fault sends. */
   errorFrame: FaultFrame;
   /** A non-streamed answer. */

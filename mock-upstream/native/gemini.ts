@@ -87,10 +87,11 @@ function partOf(step: NativePlan["steps"][number]): Record<string, unknown> {
   return step.type === "reasoning" ? { text: step.text, thought: true } : { text: step.text };
 }
 
-function frames(plan: NativePlan, req: NativeRequest, id: string): Frame[] {
-  // The last chunk carries the finish reason and the final usage, as the real stream does.
+function frames(plan: NativePlan, req: NativeRequest, id: string, opts: { withoutEnd?: boolean } = {}): Frame[] {
+  // The last chunk carries the finish reason and the final usage, as the real stream does; under
+  // omitDone it never comes, as when a connection is cut between chunks.
   return plan.steps.map((step, i) => ({
-    data: response([partOf(step)], plan, req, id, i === plan.steps.length - 1),
+    data: response([partOf(step)], plan, req, id, i === plan.steps.length - 1 && opts.withoutEnd !== true),
     delayMs: step.type === "tool" ? 0 : step.delayMs,
   }));
 }

@@ -95,7 +95,7 @@ export async function handleNative(c: Context, api: NativeApi, deps: NativeDeps)
   const callSignal = AbortSignal.any([signal, controller.signal]);
   callSignal.addEventListener("abort", () => deps.log.finish(call, "aborted"), { once: true });
   const stream = scriptedBody(
-    { frames: api.frames(plan, req, id), faults: opts.faults, format: api.format, doneText: "", errorFrame: api.errorFrame, finishErrorChunk: api.errorFrame.data as Record<string, unknown> },
+    { frames: api.frames(plan, req, id, { withoutEnd: opts.faults.omitDone === true }), faults: opts.faults, format: api.format, doneText: "", errorFrame: api.errorFrame, finishErrorChunk: api.errorFrame.data as Record<string, unknown> },
     {
       signal: callSignal,
       abort: () => controller.abort(),

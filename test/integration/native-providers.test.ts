@@ -100,18 +100,12 @@ describe.each(KINDS)("%s provider through the gateway", (kind) => {
   });
 
   it("passes a request the native API refuses through as its 4xx, without failing over", async () => {
-    // Each mock refuses something the real API refuses: a model that is not there, no key.
-    const refusing: Record<NativeKind, { model: string; status: number }> = {
-      anthropic: { model: MODEL_ID.anthropic, status: 401 },
-      gemini: { model: MODEL_ID.gemini, status: 403 },
-      ollama: { model: "missing-model", status: 404 },
-    };
-    const { model, status } = refusing[kind];
-    // No api_key_env: the Anthropic and Gemini calls go without a key.
-    const yaml = `providers:\n${providerYaml(kind, "p").replace(/ {4}api_key_env: \w+\n/, "")}  - id: q\n    base_url: "{{url:q}}"\nroutes:\n  - model: "*"\n    providers: [p, q]\n`;
-    const { gateway, mocks } = await stack({ p: { latency: { promptSummaryMs: 1500 } }, q: {} }, yaml, ENV);
-    const r = await postStaged(gateway.url, { model, messages: userMessage(prompt) });
-    expect(r.status).toBe(status);
+    // Ollama refuses a model it does not have; the others refuse the request itself (400).
+    const refusal = kind === "ollama" ? { model: "missing-model", status: 404, faults: {} } : { model: MODEL_ID[kind], status: 400, faults: { fail: { status: 400, times: Infinity } } };
+    const yaml = `providers:\n${providerYaml(kind, "p")}  - id: q\n    base_url: "{{url:q}}"\nroutes:\n  - model: "*"\n    providers: [p, q]\n`;
+    const { gateway, mocks } = await stack({ p: { faults: refusal.faults }, q: {} }, yaml, ENV);
+    const r = await postStaged(gateway.url, { model: refusal.model, messages: userMessage(prompt) });
+    expect(r.status).toBe(refusal.status);
     expect(chatCalls(mocks.q!)).toHaveLength(0);
   });
 
@@ -256,5 +250,23 @@ describe.each(KINDS)("%s adapter against the mock", (kind) => {
     expect(c.object).toBe("chat.completion");
     expect(c.choices[0]!.message.content).toBe(summarizePrompt("Tell me about tides. Keep it short."));
     expect(mock.mock.calls[0]).toMatchObject({ kind: "prompt_summary", stream: false, api: kind });
+  });
+});
+
+describe.each(["anthropic", "gemini"] as const)("%s refusing the gateway's key", (kind) => {
+  it("a refused key (Anthropic 401, Gemini 403) is the gateway's problem: it fails over, and the provider leaves the rotation", async () => {
+    // No api_key_env: the calls go without a key, which the mock refuses as the real API does.
+    const yaml = `providers:\n${providerYaml(kind, "p").replace(/ {4}api_key_env: \w+\n/, "")}  - id: q\n    base_url: "{{url:q}}"\nroutes:\n  - model: "*"\n    providers: [p, q]\n`;
+    const { gateway, mocks } = await stack({ p: {}, q: {} }, yaml, ENV);
+    const r = await postStaged(gateway.url, { model: MODEL_ID[kind], messages: userMessage(prompt) });
+    expect(r.status).toBe(200);
+    expect(first(r, "output.done").data).toMatchObject({ route: { provider: "q" } });
+    const providers = (await (await fetch(`${gateway.url}/v1/providers`)).json()) as { providers: { id: string; state: string }[] };
+    expect(providers.providers.find((x) => x.id === "p")?.state).toBe("open");
+    // The main call and the prompt summary may both have asked before the circuit opened; no more.
+    const refused = mocks.p!.mock.calls.map((c) => c.status);
+    expect(refused.length).toBeGreaterThan(0);
+    expect(refused.length).toBeLessThanOrEqual(2);
+    expect(new Set(refused)).toEqual(new Set([kind === "anthropic" ? 401 : 403]));
   });
 });

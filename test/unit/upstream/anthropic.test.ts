@@ -175,6 +175,20 @@ describe("anthropic stream decoding", () => {
     expect(() => decodeChunks(anthropicAdapter, [bytesOf(body)])).toThrow(expect.objectContaining({ kind: "stream", code: "overloaded_error", message: "Overloaded" }));
   });
 
+  it("an overloaded (or api, or rate limit) error mid-stream is retryable and may fail over; an invalid request is neither retryable", () => {
+    const fail = (type: string) => {
+      const body = sse([["message_start", { type: "message_start", message: { usage: { input_tokens: 1 } } }], ["error", { type: "error", error: { type, message: type } }]]);
+      try {
+        decodeChunks(anthropicAdapter, [bytesOf(body)]);
+      } catch (e) {
+        return e;
+      }
+      return undefined;
+    };
+    for (const type of ["overloaded_error", "api_error", "rate_limit_error"]) expect(fail(type), type).toMatchObject({ retryable: true, failoverable: true });
+    expect(fail("invalid_request_error")).toMatchObject({ retryable: false });
+  });
+
   it("treats a stream that ends before message_stop as truncated", () => {
     const cut = STREAM.slice(0, STREAM.indexOf("event: message_delta"));
     expect(() => decodeChunks(anthropicAdapter, [bytesOf(cut)])).toThrow(expect.objectContaining({ code: "upstream_truncated" }));

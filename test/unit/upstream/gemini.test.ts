@@ -88,6 +88,14 @@ describe("gemini stream decoding", () => {
     expect(folded(decodeChunks(geminiAdapter, [bytesOf(blocked)])).choices[0]!.finish_reason).toBe("content_filter");
   });
 
+  it("treats a stream that ends without any finishReason as truncated, however far it got", () => {
+    const cut = STREAM.slice(0, STREAM.lastIndexOf("data:"));
+    expect(() => decodeChunks(geminiAdapter, [bytesOf(cut)])).toThrow(expect.objectContaining({ kind: "stream", code: "upstream_truncated" }));
+    const unspecified = sse([[undefined, chunk([{ text: "x" }], { finishReason: "FINISH_REASON_UNSPECIFIED" })]]);
+    expect(() => decodeChunks(geminiAdapter, [bytesOf(unspecified)])).toThrow(expect.objectContaining({ code: "upstream_truncated" }));
+    expect(() => decodeChunks(geminiAdapter, [])).toThrow(expect.objectContaining({ code: "upstream_truncated" }));
+  });
+
   it("ends with the status as code on an in-stream error", () => {
     const body = sse([[undefined, chunk([{ text: "a" }])], [undefined, { error: { code: 500, message: "Internal error", status: "INTERNAL" } }]]);
     expect(() => decodeChunks(geminiAdapter, [bytesOf(body)])).toThrow(expect.objectContaining({ kind: "stream", code: "internal", message: "Internal error" }));

@@ -41,6 +41,12 @@ export function readUsage(u: unknown, into: UsageParts): UsageParts {
 
 export const usageOf = (u: UsageParts) => openAiUsage({ prompt: u.input + u.cacheRead + u.cacheWrite, completion: u.output, cached: u.cacheRead });
 
+/**
+ * Error types that say "try again" (529 overloaded, 500 api_error, 429 rate_limit_error): the same
+ * ones retried before the stream, so a client is told it may retry after one mid-stream too.
+ */
+const TRANSIENT = new Set(["overloaded_error", "api_error", "rate_limit_error"]);
+
 /** An `error` event's payload (or an error-shaped message) as the stream failure it is. */
 export function streamError(payload: unknown): UpstreamError {
   const f = errorFields(payload);
@@ -49,7 +55,7 @@ export function streamError(payload: unknown): UpstreamError {
     message: f.message ?? "the upstream reported an error inside the stream",
     code: f.type ?? "upstream_stream_error",
     ...(f.type !== undefined && { type: f.type }),
-    retryable: false,
+    retryable: f.type !== undefined && TRANSIENT.has(f.type),
   });
 }
 

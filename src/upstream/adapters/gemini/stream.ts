@@ -2,13 +2,14 @@
  * Gemini `GenerateContentResponse` chunks → deltas. Every SSE `data:` is a whole response: parts
  * with `thought: true` are reasoning, other text parts the answer, `functionCall` parts complete
  * tool calls (Gemini gives them no id, so we make one). `usageMetadata` is cumulative; the stream
- * ends at EOF (there is no end marker).
+ * ends at EOF (there is no end marker), so the last candidate's `finishReason` is what says it
+ * is complete: a stream that never gave one was cut.
  */
 import type { ToolCallDelta } from "../../../events/index.js";
 import type { UpstreamDelta } from "../../chunks.js";
 import { UpstreamError, isRecord } from "../../errors.js";
 import { openAiUsage } from "../completion.js";
-import { count, delta, hasAny, parseFrame } from "../deltas.js";
+import { count, delta, hasAny, parseFrame, truncated } from "../deltas.js";
 import type { AdapterContext, StreamDecoder } from "../types.js";
 
 const FILTERED = new Set(["SAFETY", "RECITATION", "BLOCKLIST", "PROHIBITED_CONTENT", "SPII", "IMAGE_SAFETY", "LANGUAGE"]);
@@ -55,11 +56,17 @@ export function errorParts(body: unknown): { message?: string; status?: string; 
 export function createGeminiDecoder(ctx: AdapterContext): StreamDecoder {
   // Calls are numbered across chunks; a STOP after any of them means "tool_calls".
   let tools = 0;
+  let finished = false;
   return {
     push(frame) {
-      return { deltas: readResponse(parseFrame(frame.data), ctx, () => tools++, () => tools > 0), done: false };
+      const deltas = readResponse(parseFrame(frame.data), ctx, () => tools++, () => tools > 0);
+      finished ||= deltas.some((d) => d.finishReason !== undefined);
+      return { deltas, done: false };
     },
-    end: () => [],
+    end() {
+      if (!finished) throw truncated("a finishReason");
+      return [];
+    },
   };
 }
 
