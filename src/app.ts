@@ -27,7 +27,7 @@ import {
   type GatewayEnv,
 } from "./http/index.js";
 import { webRoutes } from "./web/index.js";
-import { combineObserversWithLogger, createMetrics, createMonitor, type Logger, type Metrics, type Monitor } from "./observability/index.js";
+import { combineObserversWithLogger, createMetrics, createMonitor, reasoningNotices, type Logger, type Metrics, type Monitor } from "./observability/index.js";
 import { noopObserver, type RequestObserver } from "./events/index.js";
 import { createInflight, type Inflight } from "./pipeline/index.js";
 import { RequestEnded } from "./util/index.js";
@@ -135,6 +135,7 @@ export function createGateway(deps: AppDeps): Gateway {
     logger,
     metrics.observer,
     monitor,
+    { ...noopObserver, ...reasoningNotices(logger) },
     ...(requestLog ? [{ ...noopObserver, finished: (r: Parameters<RequestObserver["finished"]>[0]) => requestLog.enqueue(r) }] : []),
     ...(deps.observer ? [deps.observer] : []),
   );

@@ -87,6 +87,11 @@ export interface RequestObserver {
   progress?(info: { id: string; outcome: "sent" | "skipped_busy" | "failed"; latencyMs?: number }): void;
   /** A schema-checked answer was judged (optional: most observers do not care). */
   validation?(info: ValidationEvent): void;
+  /**
+   * A model in `auto` mode answered plainly with a lone `</think>` in its answer: R1-style
+   * reasoning the gateway did not recognise went to the user as answer text (optional).
+   */
+  unrecognisedReasoning?(info: { id: string; model: string; upstreamModel: string; provider: string }): void;
   finished(record: RequestRecord): void;
 }
 

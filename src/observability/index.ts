@@ -27,3 +27,4 @@ export { LATENCY_KEYS, nearestRank, percentiles, type Breakdown, type LatencyKey
 export { combineObservers, combineObserversWithLogger, type ObserverErrorHandler } from "./observers.js";
 export { createLabelCap, isLabelSafe, MAX_LABEL_CHARS } from "./label-cap.js";
 export { createRing, type Ring } from "./ring.js";
+export { reasoningNotices, MAX_NOTICED_MODELS } from "./notices.js";

@@ -79,6 +79,12 @@ export function createMetrics(opts: MetricsOptions = {}): Metrics {
   const validations = new Counter({ name: "gateway_validations_total", help: "Answers checked against their response_format schema, by the provider that gave them and the outcome (valid, invalid).", labelNames: ["provider", "outcome"] as const, registers });
   const validationRetries = new Counter({ name: "gateway_validation_retries_total", help: "Constrained retries on the same provider after an answer failed its schema.", labelNames: ["provider"] as const, registers });
   const escalations = new Counter({ name: "gateway_escalations_total", help: "Moves to another provider (a higher tier first) after answers failed their schema.", labelNames: ["from", "to"] as const, registers });
+  const unrecognised = new Counter({
+    name: "gateway_unrecognised_reasoning_total",
+    help: "Streams of a model in auto mode whose plain answer held a lone </think>: R1-style reasoning shown to the user. Set MODEL_CAPABILITIES=<model>=think for it.",
+    labelNames: ["model"] as const,
+    registers,
+  });
   const disconnects = new Counter({ name: "gateway_client_disconnects_total", help: "Requests the client left before the end.", registers });
   const tokens = new Counter({ name: "gateway_tokens_total", help: "Tokens reported by the upstream.", labelNames: ["model", "kind"] as const, registers });
   const cost = new Counter({ name: "gateway_cost_usd_total", help: "Estimated upstream cost in US dollars.", labelNames: ["model"] as const, registers });
@@ -125,6 +131,8 @@ export function createMetrics(opts: MetricsOptions = {}): Metrics {
       progressCalls.inc({ outcome });
       if (latencyMs !== undefined) progressSeconds.observe(latencyMs / 1000);
     },
+    // The upstream served this model, so its name may take one of the capped label slots.
+    unrecognisedReasoning: ({ model }) => unrecognised.inc({ model: !isLabelSafe(model) ? OTHER_LABEL : known.has(model) ? model : cap(model, true) }),
     validation({ provider, valid, next }) {
       validations.inc({ provider, outcome: valid ? "valid" : "invalid" });
       if (next?.action === "retry") validationRetries.inc({ provider });

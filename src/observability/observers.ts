@@ -52,6 +52,7 @@ function fanOut(observers: readonly RequestObserver[], onError: ObserverErrorHan
     summaryFallback: (info) => call("summaryFallback", info),
     progress: (info) => call("progress", info),
     validation: (info) => call("validation", info),
+    unrecognisedReasoning: (info) => call("unrecognisedReasoning", info),
     finished: (record) => call("finished", record),
   };
 }

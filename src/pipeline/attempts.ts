@@ -4,6 +4,7 @@ import { reportsNativeReasoning, type UpstreamDelta, type UpstreamError } from "
 import type { PipelineDeps, StageSink } from "./deps.js";
 import { asUpstreamError, logRetry, noProvider, reportFailure, retriesFor } from "./failover.js";
 import type { RunLedger } from "./ledger.js";
+import { watchLoneClose } from "./lone-close.js";
 import type { OrderedEmitter } from "./ordering.js";
 import { buildUpstreamBody, type ChatMessage, type StagedRequest } from "./request.js";
 import type { SummaryScheduler } from "./summary-scheduler.js";
@@ -121,7 +122,7 @@ export class AttemptLoop {
     });
     ledger.ttfb = this.x.elapsed();
     sink.accepted?.();
-    const separator = createReasoningSeparator({ mode, useReasoningFields: deps.parseReasoningFields });
+    const separator = watchLoneClose(capability, createReasoningSeparator({ mode, useReasoningFields: deps.parseReasoningFields }), () => deps.observer.unrecognisedReasoning?.({ id: req.requestId, model: req.model, upstreamModel: c.upstreamModel, provider: c.provider.id }));
     for await (const d of upstream.deltas) {
       this.relay(d, separator);
       // An answer too long to hold for its check: stop reading (leaving closes the upstream stream).

@@ -1,6 +1,10 @@
 import OpenAI, { InternalServerError } from "openai";
+import { pino } from "pino";
 import { describe, expect, it } from "vitest";
 import { chatCalls, useProviderStack } from "../helpers/providers.js";
+import { find, parseProm } from "../helpers/prom.js";
+import { startGateway } from "../helpers/gateway.js";
+import { useStack } from "../helpers/stack.js";
 import { answerOf, first, postStaged, userMessage } from "../helpers/sse.js";
 
 /*
@@ -9,6 +13,7 @@ import { answerOf, first, postStaged, userMessage } from "../helpers/sse.js";
  */
 
 const stack = useProviderStack();
+const single = useStack();
 const ENV = { ANTHROPIC_KEY: "sk-ant-test", GEMINI_KEY: "gm-test" };
 const sdk = (url: string) => new OpenAI({ baseURL: `${url}/openai/v1`, apiKey: "unused", maxRetries: 0 });
 const PROMPT = userMessage("Why is the sky blue? Two sentences, please.");
@@ -65,5 +70,43 @@ describe("an Anthropic overloaded_error inside the stream", () => {
     expect(first(r, "output.done").data).toMatchObject({ route: { provider: "backup" } });
     expect(answerOf(r)).toBe(mocks.backup!.mock.options.answerText);
     expect(chatCalls(mocks.backup!)).toHaveLength(1);
+  });
+});
+
+describe("a model the gateway does not recognise, answering R1-style with a lone </think>", () => {
+  const REASONING = "The user asks why the sky is blue. Rayleigh scattering favours short wavelengths.";
+  const ANSWER = "The sky is blue because air scatters blue light most.";
+
+  it("streams its reasoning to the user as documented, and says so: one warning per model and a counter per stream", async () => {
+    const lines: Record<string, unknown>[] = [];
+    const logger = pino({ level: "warn", base: undefined }, { write: (s: string) => void lines.push(JSON.parse(s) as Record<string, unknown>) });
+    // The stack's own gateway has no logger to read; these two share its mock.
+    const { mock } = await single({ scenario: "r1", reasoningText: REASONING, answerText: ANSWER, chunkChars: 7 });
+    const gw = await startGateway({ UPSTREAM_BASE_URL: mock.baseUrl }, { logger });
+    try {
+      for (let i = 0; i < 2; i++) {
+        const r = await postStaged(gw.url, { model: "house-model", messages: PROMPT });
+        expect(r.status).toBe(200);
+        // The documented choice: untagged content is the answer, verbatim.
+        expect(answerOf(r)).toBe(`${REASONING}\n</think>\n\n${ANSWER}`);
+      }
+      const metrics = parseProm(await (await fetch(`${gw.url}/metrics`)).text());
+      expect(find(metrics, "gateway_unrecognised_reasoning_total", { model: "house-model" }).map((s) => s.value)).toEqual([2]);
+      const warnings = lines.filter((l) => l.model === "house-model" && String(l.msg).includes("lone </think>"));
+      expect(warnings).toEqual([expect.objectContaining({ level: 40, setting: "MODEL_CAPABILITIES=house-model=think" })]);
+    } finally {
+      await gw.close();
+    }
+
+    // With the capability set, the reasoning is read as reasoning, and nothing is counted.
+    const fixed = await startGateway({ UPSTREAM_BASE_URL: mock.baseUrl, MODEL_CAPABILITIES: "house-model=think" });
+    try {
+      const r = await postStaged(fixed.url, { model: "house-model", messages: PROMPT });
+      expect(answerOf(r)).toBe(ANSWER);
+      const metrics = parseProm(await (await fetch(`${fixed.url}/metrics`)).text());
+      expect(find(metrics, "gateway_unrecognised_reasoning_total")).toEqual([]);
+    } finally {
+      await fixed.close();
+    }
   });
 });
