@@ -16,8 +16,6 @@ export function defaultGatewayUrl(env: Record<string, string | undefined>): stri
   const reach = host === "0.0.0.0" || host === "::" ? "127.0.0.1" : host.includes(":") ? `[${host}]` : host;
   return port === "8000" && reach === "127.0.0.1" ? DEFAULT_URL : `http://${reach}:${port}`;
 }
-/** The mock upstream's tagged-reasoning model: works out of the box with `make demo`. */
-export const DEFAULT_MODEL = "mock-tagged";
 export const DEFAULT_FRIENDLI_API_BASE = "https://api.friendli.ai";
 export const DEFAULT_TIMEOUT_S = 300;
 export const DEFAULT_WAKE_TIMEOUT_S = 600;
@@ -31,7 +29,8 @@ export const SAMPLE_PROMPT =
 /** The parsed flags of the main (chat) command, as commander hands them over. */
 export interface ChatFlags {
   url: string;
-  model: string;
+  /** Absent: the gateway's default model (GET /openai/v1/models) is used. */
+  model?: string;
   summaryModel?: string;
   prompt: string;
   system?: string;

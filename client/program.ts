@@ -4,7 +4,6 @@ import { checkDedicated, friendliConfig, wakeEndpoint } from "./dedicated.js";
 import { ExitCode, exitCodeOf, exitWith } from "./exit.js";
 import { envValue, resolveIO, type ClientIO } from "./io.js";
 import {
-  DEFAULT_MODEL,
   DEFAULT_TIMEOUT_S,
   defaultGatewayUrl,
   DEFAULT_WAKE_INTERVAL_S,
@@ -29,14 +28,14 @@ Exit codes: 0 success, 1 gateway/upstream/endpoint error or timeout, 2 bad usage
 Examples:
   $ staged-client "Why is the sky blue?"
   $ GATEWAY_URL=http://127.0.0.1:8000 staged-client --prompt "Why is the sky blue?"
-  $ staged-client --json --model mock-tagged | jq -c .
+  $ staged-client --json --model mock-long-think | jq -c .
   $ FRIENDLI_ENDPOINT_ID=ep-abc123 staged-client --wake
   $ staged-client --wake --restart --yes --model ep-abc123   # restart a FAILED endpoint, no question
   $ staged-client check-dedicated --model ep-abc123`;
 
 /**
  * The dedicated endpoint id: `--model` when given on the command line, else `FRIENDLI_ENDPOINT_ID`.
- * The default `mock-tagged` is no endpoint, so it never counts.
+ * The gateway's default model is no endpoint, so it never counts.
  */
 function endpointIdOf(program: Command, env: ClientIO["env"]): string | undefined {
   if (program.getOptionValueSource("model") === "cli") return program.opts<ChatFlags>().model;
@@ -66,7 +65,11 @@ export function createProgram(io: ClientIO): Command {
     .description("Ask the staged reasoning gateway: prompt summary, reasoning summary, then the live answer.")
     .argument("[prompt...]", "the question (same as --prompt; quote it or not)")
     .addOption(new Option("--url <url>", "the gateway's base URL, e.g. http://127.0.0.1:8000 (env GATEWAY_URL)").default(defaultGatewayUrl(io.env)).argParser(httpUrl))
-    .addOption(new Option("--model <model>", "model, or dedicated endpoint id (env FRIENDLI_ENDPOINT_ID)").default(envValue(io.env, "FRIENDLI_ENDPOINT_ID") ?? DEFAULT_MODEL).argParser(nonBlank))
+    .addOption(
+      new Option("--model <model>", "model, or dedicated endpoint id (env FRIENDLI_ENDPOINT_ID)")
+        .default(envValue(io.env, "FRIENDLI_ENDPOINT_ID"), "the gateway's default, from GET /openai/v1/models")
+        .argParser(nonBlank),
+    )
     .option("--summary-model <model>", "model for the two summaries (default: the gateway's choice)", nonBlank)
     .addOption(new Option("--prompt <text>", "the question").default(SAMPLE_PROMPT, "a built-in sample question").argParser(nonBlank))
     .addOption(new Option("--message <text>", "alias of --prompt").argParser(nonBlank))

@@ -1,4 +1,5 @@
 import type { StagedEvent, Timings } from "../src/events/index.js";
+import { inlineMarkdown } from "./inline-markdown.js";
 import type { Output } from "./output.js";
 import { createToolCallAssembler, formatRetry, formatSources, formatToolCalls } from "./render-parts.js";
 
@@ -52,7 +53,7 @@ export function createJsonRenderer(output: Output): Renderer {
  * The human view: three numbered sections printed as their events arrive, the answer streamed
  * live, then `[done]` and a dim footer. Errors go to stderr so a redirected answer stays clean.
  */
-export function createHumanRenderer(output: Output, clock: { now(): number; startedAt: number }): Renderer {
+export function createHumanRenderer(output: Output, clock: { now(): number; startedAt: number }, opts: { defaultModel?: string } = {}): Renderer {
   const s = output.outStyle;
   let firstEventAt: number | undefined;
   let answerStarted = false;
@@ -63,6 +64,13 @@ export function createHumanRenderer(output: Output, clock: { now(): number; star
   // Whether stdout ends mid-line: the answer streams without newlines of its own.
   let openLine = false;
   let waitingFor = "waiting for the prompt summary…";
+  // When the current wait began (a `clock.now()` reading): a progress line or a summary error
+  // interrupts the spinner, and its count must go on, not start again.
+  let waitingSince = clock.startedAt;
+  // The model starts reasoning when the request goes upstream (alongside the prompt summary),
+  // and again after each upstream retry.
+  let reasoningSince = clock.startedAt;
+  const md = (text: string): string => inlineMarkdown(text, s);
 
   const section = (heading: string, body: string): void => {
     output.out(`${s.bold.cyan(heading)}\n${body}\n\n`);
@@ -71,9 +79,10 @@ export function createHumanRenderer(output: Output, clock: { now(): number; star
     if (openLine) output.out("\n");
     openLine = false;
   };
-  const wait = (label: string): void => {
+  const wait = (label: string, since: number): void => {
     waitingFor = label;
-    output.spinner.start(label);
+    waitingSince = since;
+    output.spinner.start(label, since);
   };
   const reasoningHeading = (): void => {
     if (reasoningHeadingShown) return;
@@ -88,15 +97,15 @@ export function createHumanRenderer(output: Output, clock: { now(): number; star
 
   return {
     start() {
-      wait(waitingFor);
+      wait(waitingFor, waitingSince);
     },
     event(ev) {
       firstEventAt ??= clock.now();
       switch (ev.event) {
         case "summary.prompt": {
           const mark = ev.data.source === "fallback" ? ` ${s.dim.yellow("(fallback summary)")}` : "";
-          section(HEADINGS.prompt, `${ev.data.text}${mark}`);
-          wait("the model is reasoning…");
+          section(HEADINGS.prompt, `${md(ev.data.text)}${mark}`);
+          wait("the model is reasoning…", reasoningSince);
           break;
         }
         case "research.sources":
@@ -106,16 +115,16 @@ export function createHumanRenderer(output: Output, clock: { now(): number; star
           // Written as they arrive, under section 2: what the model is working through right now.
           reasoningHeading();
           const mark = ev.data.source === "fallback" ? ` ${s.dim.yellow("(fallback)")}` : "";
-          output.out(`${s.dim(`… ${ev.data.text}`)}${mark}\n`);
-          wait("the model is reasoning…");
+          output.out(`${s.dim(`… ${md(ev.data.text)}`)}${mark}\n`);
+          wait("the model is reasoning…", reasoningSince);
           break;
         }
         case "summary.reasoning": {
           const empty = ev.data.source === "empty" || ev.data.text.trim() === "";
           const mark = ev.data.source === "fallback" ? ` ${s.dim.yellow("(fallback summary)")}` : "";
           reasoningHeading();
-          output.out(`${empty ? s.dim("(no reasoning)") : `${ev.data.text}${mark}`}\n\n`);
-          wait("waiting for the answer…");
+          output.out(`${empty ? s.dim("(no reasoning)") : `${md(ev.data.text)}${mark}`}\n\n`);
+          wait("waiting for the answer…", clock.now());
           break;
         }
         case "output.tool_calls":
@@ -126,7 +135,8 @@ export function createHumanRenderer(output: Output, clock: { now(): number; star
           endLine();
           const line = formatRetry(ev.data);
           output.err(`${output.errStyle.yellow(`↻ ${line}`)}${ev.data.provider ? output.errStyle.dim(` (${ev.data.provider})`) : ""}\n`);
-          wait(`${line}…`);
+          reasoningSince = clock.now();
+          wait(`${line}…`, reasoningSince);
           break;
         }
         case "output.delta":
@@ -153,6 +163,8 @@ export function createHumanRenderer(output: Output, clock: { now(): number; star
             meta.push(`tokens ${u.prompt_tokens} in / ${u.completion_tokens} out`);
           }
           if (ev.data.route) meta.push(`via ${ev.data.route.provider} (${ev.data.route.strategy})`);
+          // No --model: say which one the gateway's list gave, so a surprise is visible.
+          if (opts.defaultModel !== undefined) meta.push(`model ${opts.defaultModel} (the gateway's default)`);
           const firstMs = firstEventAt === undefined ? undefined : firstEventAt - clock.startedAt;
           output.out(`[done]\n${s.dim(formatTimings(ev.data.timings, firstMs))}\n${s.dim(meta.join(" · "))}\n`);
           break;
@@ -163,7 +175,7 @@ export function createHumanRenderer(output: Output, clock: { now(): number; star
           const detail = e.dim(` (${ev.data.code}${ev.data.retryable ? ", retryable" : ""})`);
           output.err(`${e.red(`error [${ev.data.stage}]: ${ev.data.message}`)}${detail}\n`);
           // A summary error is followed by its fallback: keep showing that we are still waiting.
-          if (!answerStarted && ev.data.stage !== "upstream") wait(waitingFor);
+          if (!answerStarted && ev.data.stage !== "upstream") wait(waitingFor, waitingSince);
           break;
         }
       }

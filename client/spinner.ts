@@ -7,7 +7,11 @@ const CLEAR_LINE = "\r\u001b[2K";
 
 /** A one-line activity indicator; `start` again just changes its label. */
 export interface Spinner {
-  start(label: string): void;
+  /**
+   * Show `label` and the seconds since `since` (a `now()` reading). Without `since` the count goes
+   * on from where the running spinner started, or from now when it was stopped.
+   */
+  start(label: string, since?: number): void;
   /** Erase the spinner line; must run before anything else is written to the terminal. */
   stop(): void;
 }
@@ -32,8 +36,11 @@ export function createSpinner(sink: TextSink, now: () => number): Spinner {
   };
 
   return {
-    start(next) {
-      if (timer === undefined) since = now();
+    start(next, from) {
+      // Text written between two waits stops the spinner; a phase that goes on (the model still
+      // reasoning after a progress line) passes its own start so the count does not restart.
+      if (from !== undefined) since = from;
+      else if (timer === undefined) since = now();
       label = next;
       draw();
       if (timer === undefined) {

@@ -4,12 +4,13 @@ import { errorBody } from "./openai.js";
 import { MOCK_SCENARIOS } from "./types.js";
 import type { MockUpstream } from "./types.js";
 
-/** The OpenAI model list: one model per scenario, so a client can pick a scenario by name. */
+/**
+ * The OpenAI model list: one model per scenario, so a client can pick a scenario by name, and the
+ * long reasoner `make demo` uses (any `mock-long-…` name works; this one is offered in pickers).
+ */
 export function modelList(): Record<string, unknown> {
-  return {
-    object: "list",
-    data: MOCK_SCENARIOS.map((s) => ({ id: `mock-${s}`, object: "model", created: 0, owned_by: "mock-upstream" })),
-  };
+  const ids = [...MOCK_SCENARIOS.map((s) => `mock-${s}`), "mock-long-think"];
+  return { object: "list", data: ids.map((id) => ({ id, object: "model", created: 0, owned_by: "mock-upstream" })) };
 }
 
 /**

@@ -86,10 +86,13 @@ describe("client: gateway failures exit 1 with one clear line", () => {
   });
 
   it("names the URL when the connection is refused", async () => {
-    const url = `http://127.0.0.1:${await freePort()}/v1/chat/completions`;
-    const r = await run(["--url", url]);
+    const base = `http://127.0.0.1:${await freePort()}`;
+    const r = await run(["--url", `${base}/v1/chat/completions`]);
     expect(r.code).toBe(1);
-    expect(r.err).toBe(`error: cannot reach the gateway at ${url}: connection refused — is it running?\n`);
+    expect(r.err).toBe(`error: cannot reach the gateway at ${base}: connection refused — is it running?\n`);
+    // With a model named, the chat request is the first contact: its URL is named.
+    const named = await run(["--url", base, "--model", "m"]);
+    expect(named.err).toBe(`error: cannot reach the gateway at ${base}/v1/chat/completions: connection refused — is it running?\n`);
   });
 
   it("--timeout cancels a stalled stream and exits 1", async () => {

@@ -28,6 +28,8 @@ export interface FakeGateway {
   /** The base URL, `http://127.0.0.1:PORT`, as GATEWAY_URL is meant. */
   base: string;
   requests: RecordedRequest[];
+  /** How many times GET /openai/v1/models was asked (a client without --model asks once). */
+  modelLookups: number;
   /** How many streams the client closed before the script ended. */
   disconnects: number;
   /** Resolves at the first disconnect. */
@@ -60,18 +62,34 @@ export function happyScript(overrides: { reasoningText?: string; reasoningSource
   ];
 }
 
-/** Start the fake; `reply` may depend on the request body. */
-export async function startFakeGateway(reply: Reply | ((body: Record<string, unknown>) => Reply)): Promise<FakeGateway> {
+/** The models the fake lists by default: the first one is what a client without --model uses. */
+export const FAKE_MODELS = ["fake-reasoner", "fake-plain"];
+
+/**
+ * Start the fake; `reply` may depend on the request body. `models` is the body of
+ * `GET /openai/v1/models` (default: {@link FAKE_MODELS} in OpenAI's list shape), or a status and body.
+ */
+export async function startFakeGateway(
+  reply: Reply | ((body: Record<string, unknown>) => Reply),
+  opts: { models?: unknown; modelsStatus?: number } = {},
+): Promise<FakeGateway> {
   let markDisconnected: () => void = () => {};
   const gw: FakeGateway = {
     url: "",
     base: "",
     requests: [],
+    modelLookups: 0,
     disconnects: 0,
     disconnected: new Promise<void>((resolve) => (markDisconnected = resolve)),
     close: async () => {},
   };
   const app = new Hono();
+  const models = opts.models ?? { object: "list", data: FAKE_MODELS.map((id) => ({ id, object: "model", created: 0, owned_by: "gateway" })) };
+  app.get("/openai/v1/models", (c) => {
+    gw.modelLookups++;
+    c.header("x-request-id", "req-models");
+    return c.json(models as Record<string, unknown>, (opts.modelsStatus ?? 200) as 200);
+  });
   app.post("/v1/chat/completions", async (c) => {
     const body = await c.req.json<Record<string, unknown>>();
     gw.requests.push({ body, headers: Object.fromEntries(c.req.raw.headers) });

@@ -70,11 +70,11 @@ describe("client: the staged stream, human output", () => {
     expect(req.headers.authorization).toBe("Bearer gk-flag");
   });
 
-  it("takes the URL from GATEWAY_URL, and defaults the model to mock-tagged", async () => {
+  it("takes the URL from GATEWAY_URL, and the model from the gateway's list", async () => {
     const g = await gateway({ sse: happyScript() });
     const r = await run([], { env: { GATEWAY_URL: g.url } });
     expect(r.code).toBe(0);
-    expect(g.requests[0]!.body.model).toBe("mock-tagged");
+    expect(g.requests[0]!.body.model).toBe("fake-reasoner");
   });
 
   it("marks fallback summaries and shows empty reasoning as (no reasoning)", async () => {
