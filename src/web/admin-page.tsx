@@ -44,7 +44,7 @@ export function AdminPage(props: { signOut: boolean }) {
     </form>
   ) : undefined;
   return (
-    <Layout title="Admin · staged reasoning gateway" page="admin" script="/assets/admin.js" nav={signOut}>
+    <Layout title="Admin · staged reasoning gateway" heading="Admin dashboard" page="admin" script="/assets/admin.js" nav={signOut}>
       <p id="admin-error" class="error-banner" role="alert" hidden />
       <section class="kpis" aria-label="requests in the rolling window">
         <Kpi id="kpi-requests" label="Requests" />
@@ -102,7 +102,7 @@ export function AdminPage(props: { signOut: boolean }) {
           <b>Schema failures</b> counts its answers that failed a request's <code>response_format</code> schema (last checks window);
           a provider whose answers keep failing is marked.
         </p>
-        <div class="table-wrap">
+        <div class="table-wrap" tabindex={0}>
           <table>
             <thead>
               <tr>
@@ -138,7 +138,7 @@ export function AdminPage(props: { signOut: boolean }) {
 
       <section class="panel" id="fleet" hidden>
         <h2>Replicas</h2>
-        <div class="table-wrap">
+        <div class="table-wrap" tabindex={0}>
           <table>
             <thead>
               <tr>
@@ -157,7 +157,7 @@ export function AdminPage(props: { signOut: boolean }) {
       <section class="panel" id="latency">
         <h2>Stage latency</h2>
         <p class="note" id="latency-note" />
-        <div class="table-wrap">
+        <div class="table-wrap" tabindex={0}>
           <table>
             <thead>
               <tr>
@@ -201,7 +201,7 @@ export function AdminPage(props: { signOut: boolean }) {
           </label>
           <button type="reset">Clear</button>
         </form>
-        <div class="table-wrap" id="requests-table">
+        <div class="table-wrap" id="requests-table" tabindex={0}>
           <table class="requests">
             <thead>
               <tr>
@@ -225,7 +225,7 @@ export function AdminPage(props: { signOut: boolean }) {
 
       <section class="panel">
         <h2>Gateway events</h2>
-        <div id="log" class="log" />
+        <div id="log" class="log" tabindex={0} role="log" aria-label="gateway events" />
       </section>
     </Layout>
   );

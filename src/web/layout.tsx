@@ -4,7 +4,7 @@ import type { Child } from "hono/jsx";
  * The frame both pages share. Scripts and styles come from `/assets` (the CSP forbids inline
  * ones); `data-page` lets the stylesheet lay each page out.
  */
-export function Layout(props: { title: string; page: "playground" | "admin" | "login"; script?: string; nav?: Child; children: Child }) {
+export function Layout(props: { title: string; heading?: string; page: "playground" | "admin" | "login"; script?: string; nav?: Child; children: Child }) {
   return (
     <html lang="en">
       <head>
@@ -31,7 +31,11 @@ export function Layout(props: { title: string; page: "playground" | "admin" | "l
             {props.nav}
           </nav>
         </header>
-        <main>{props.children}</main>
+        <main>
+          {/* One h1 per page for screen readers; the brand and the nav already say it to the eye. */}
+          {props.heading && <h1 class="visually-hidden">{props.heading}</h1>}
+          {props.children}
+        </main>
       </body>
     </html>
   );

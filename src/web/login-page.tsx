@@ -5,7 +5,7 @@ export function LoginPage(props: { failed: boolean; what: string; lockedSeconds?
   return (
     <Layout title="Sign in · staged reasoning gateway" page="login">
       <form class="login" method="post" action="/admin/login">
-        <h2>Sign in to the dashboard</h2>
+        <h1>Sign in to the dashboard</h1>
         <label>
           {props.what}
           <input id="password" name="password" type="password" autocomplete="current-password" required autofocus />

@@ -1,4 +1,5 @@
-import { existsSync, mkdirSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync } from "node:fs";
+import { createRequire } from "node:module";
 import { fileURLToPath } from "node:url";
 import { afterAll, afterEach, beforeAll, expect } from "vitest";
 import { chromium, type Browser, type BrowserContext, type Page } from "playwright-core";
@@ -38,6 +39,8 @@ export interface OpenOptions {
   height?: number;
   /** Let the page read and write the clipboard (copy-button tests). */
   clipboard?: boolean;
+  /** The system colour scheme the page sees (`prefers-color-scheme`); default dark. */
+  scheme?: "dark" | "light";
 }
 
 export interface BrowserHandle {
@@ -47,7 +50,7 @@ export interface BrowserHandle {
   open(opts?: OpenOptions): Promise<OpenPage>;
 }
 
-export const DESKTOP = { width: 1280, height: 900 } as const;
+export const DESKTOP = { width: 1280, height: 800 } as const;
 export const PHONE = { width: 390, height: 844 } as const;
 
 const ARTIFACTS = fileURLToPath(new URL("../../test-artifacts/", import.meta.url));
@@ -65,6 +68,47 @@ export function horizontalOverflow(page: Page): Promise<number> {
     const g = globalThis as any;
     return (g.document.documentElement.scrollWidth as number) - (g.innerWidth as number);
   });
+}
+
+const AXE_SOURCE = readFileSync(createRequire(import.meta.url).resolve("axe-core/axe.min.js"), "utf8");
+/** Where the page loads axe from: a same-origin URL the test answers, so the page's CSP stays on. */
+const AXE_PATH = "/__test__/axe.min.js";
+
+export interface AxeFinding {
+  id: string;
+  impact: string | null;
+  help: string;
+  nodes: string[];
+}
+
+/**
+ * axe-core's findings of critical or serious impact on the page as it is now. axe is added with
+ * `page.addScriptTag` from a same-origin URL this helper answers (an inline script would be, and
+ * should be, refused by the CSP). Each finding names the elements, so a failure says what to fix.
+ */
+export async function axeViolations(page: Page): Promise<AxeFinding[]> {
+  const loaded = await page.evaluate(() => typeof (globalThis as { axe?: unknown }).axe === "object");
+  if (!loaded) {
+    await page.route(`**${AXE_PATH}`, (route) => route.fulfill({ body: AXE_SOURCE, contentType: "text/javascript; charset=utf-8" }));
+    await page.addScriptTag({ url: AXE_PATH });
+  }
+  // Runs in the page, where `axe` and `document` exist; the test config has no DOM types.
+  const found = await page.evaluate(async () => {
+    const g = globalThis as any;
+    const result = await g.axe.run(g.document, { resultTypes: ["violations"] });
+    return (result.violations as any[]).map((v) => ({
+      id: v.id as string,
+      impact: (v.impact ?? null) as string | null,
+      help: v.help as string,
+      nodes: (v.nodes as any[]).map((n) => `${(n.target as string[]).join(" ")}: ${String(n.failureSummary).replace(/\s+/g, " ")}`),
+    }));
+  });
+  return found.filter((v) => v.impact === "critical" || v.impact === "serious");
+}
+
+/** Zero critical or serious accessibility violations (axe-core) on the page as it is now. */
+export async function expectAccessible(page: Page, where: string): Promise<void> {
+  expect(await axeViolations(page), `axe on ${where}`).toEqual([]);
 }
 
 /** Nothing went wrong in the page; `allow` names console errors that the test caused on purpose. */
@@ -115,7 +159,10 @@ export function useBrowser(): BrowserHandle {
     available: installed || inCi,
     async open(opts = {}) {
       if (!browser) throw new Error("the browser is not running (useBrowser's beforeAll failed or did not run)");
-      const context = await browser.newContext({ viewport: { width: opts.width ?? DESKTOP.width, height: opts.height ?? DESKTOP.height } });
+      const context = await browser.newContext({
+        viewport: { width: opts.width ?? DESKTOP.width, height: opts.height ?? DESKTOP.height },
+        colorScheme: opts.scheme ?? "dark",
+      });
       if (opts.clipboard) await context.grantPermissions(["clipboard-read", "clipboard-write"]);
       contexts.push(context);
       const problems: PageProblems = { consoleErrors: [], pageErrors: [], cspViolations: [] };

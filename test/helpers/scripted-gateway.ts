@@ -11,7 +11,7 @@ import { silentLogger } from "../../src/observability/index.js";
 
 /*
  * The real gateway app (pages, assets, CSP, every other route) with `/v1/chat/completions` and
- * `/v1/models` replaced by a script. It lets browser tests show events the pipeline does not emit
+ * the model lists (`/v1/models`, `/openai/v1/models`) replaced by a script. It lets browser tests show events the pipeline does not emit
  * yet, or not on cue (progress summaries, tool calls, research sources, a stream that breaks in
  * the middle of the answer), through the same pages and headers a user gets.
  */
@@ -88,7 +88,9 @@ export async function startScriptedGateway(script: (body: Record<string, unknown
   const bodies: Record<string, unknown>[] = [];
   let aborted = 0;
   const app = new Hono();
-  app.get("/v1/models", (c) => c.json({ object: "list", data: models.map((id) => ({ id, object: "model", owned_by: "gateway" })) }));
+  const list = () => ({ object: "list", data: models.map((id) => ({ id, object: "model", owned_by: "gateway" })) });
+  app.get("/v1/models", (c) => c.json(list()));
+  app.get("/openai/v1/models", (c) => c.json(list()));
   app.post("/v1/chat/completions", async (c) => {
     const body = await c.req.json<Record<string, unknown>>();
     bodies.push(body);

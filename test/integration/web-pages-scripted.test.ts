@@ -57,11 +57,16 @@ describe.skipIf(!browser.available)("playground: the live reasoning timeline", (
     expect(await page.inputValue("#model")).toBe("scripted-reasoner");
     await ask(page, "Why is the sky blue, and not violet?", "keys");
 
-    const timer = ".stage-reasoning .timer";
+    // The thinking block's title is the timer, open while the model thinks.
+    const timer = ".stages-title .timer";
     await page.waitForSelector(`${timer}[data-running=true]`);
+    expect(await page.locator(".stages").evaluate((d) => (d as { open: boolean }).open)).toBe(true);
     const firstSeconds = Number(await attr(page, timer, "data-seconds"));
     await expect.poll(async () => Number(await attr(page, timer, "data-seconds")), { timeout: 5_000 }).toBeGreaterThan(firstSeconds);
-    expect(await text(page, timer)).toMatch(/^thinking for \d+ s$/);
+    expect(await text(page, timer)).toMatch(/^Thinking for \d+ s$/);
+    // The answer is held back: no answer box, no "streaming…" badge, until the reasoning summary.
+    expect(await page.locator(".answer-block").isVisible()).toBe(false);
+    expect(await page.getByText(/streaming…/).count()).toBe(0);
 
     // Note 1 arrives while the model is still thinking: no final summary yet.
     await page.waitForSelector(".progress li[data-index='0']");
@@ -84,13 +89,18 @@ describe.skipIf(!browser.available)("playground: the live reasoning timeline", (
     expect(await page.locator(".progress-log").evaluate((d) => (d as { open: boolean }).open)).toBe(false);
     expect(await text(page, ".progress-log summary")).toBe("2 notes while it thought");
     expect(await attr(page, timer, "data-running")).toBe("false");
-    expect(await text(page, timer)).toMatch(/^thought for [3-9] s$/);
+    expect(await text(page, timer)).toMatch(/^Thought for [3-9] s$/);
 
     await page.waitForSelector("article.turn[data-status=done]");
     expect(await text(page, ".answer > p")).toBe("Because air scatters blue light more, and our eyes favour blue over violet.");
-    // Finished: the stages sit folded under the answer, their title says what is inside.
-    expect(await page.locator(".msg-assistant > :last-child").getAttribute("class")).toBe("stages");
-    expect(await text(page, ".stages-title")).toMatch(/thought for \d+ s · 2 notes/);
+    // Finished: the thinking block folds into its title and stays above the answer.
+    expect(await page.locator(".msg-assistant > :first-child").getAttribute("class")).toBe("stages");
+    expect(await page.locator(".msg-assistant > :last-child").getAttribute("class")).toBe("answer-block");
+    expect(await page.locator(".stages").evaluate((d) => (d as { open: boolean }).open)).toBe(false);
+    expect(await text(page, ".stages-title")).toMatch(/^Thought for [3-9] s · 2 notes$/);
+    const above = await page.locator(".stages").boundingBox();
+    const below = await page.locator(".answer").boundingBox();
+    expect(above!.y + above!.height).toBeLessThanOrEqual(below!.y);
     await screenshot(page, "playground-timeline-done-desktop");
     expectClean(problems);
   });
@@ -197,8 +207,11 @@ describe.skipIf(!browser.available)("playground: honest endings", () => {
     expect(await text(page, ".marker")).toBe("failed");
     expect(await text(page, ".turn-error")).toBe("the upstream stream broke after 12 chunks (upstream_error)");
     expect(await page.locator(".turn-error").evaluate((e) => (globalThis as any).getComputedStyle(e).color as string)).toBe("rgb(255, 180, 174)");
-    expect(await text(page, "#status")).toMatch(/^Failed: the upstream stream broke/);
-    expect(await attr(page, "#status", "data-kind")).toBe("error");
+    // One error, in the turn, with Retry: the status line does not say it a second time.
+    expect(await text(page, "#status")).toBe("");
+    expect(await page.locator("[role=alert]:visible").count()).toBe(1);
+    expect(await page.locator(".error-text:visible").count()).toBe(1);
+    expect(await page.locator(".turn-failure .retry").isVisible()).toBe(true);
     await screenshot(page, "playground-failed-mid-answer-desktop");
     await page.setViewportSize(PHONE);
     await screenshot(page, "playground-failed-mid-answer-phone");
@@ -246,10 +259,10 @@ describe.skipIf(!browser.available)("playground: honest endings", () => {
     await ask(page, "Write a novel.");
     await page.waitForSelector("article.turn[data-status=failed]");
     expect(await text(page, ".turn-error")).toBe("HTTP 400: max_tokens: must be at most 8192 (invalid_request).");
-    for (const stage of [".stage-prompt", ".stage-reasoning"]) {
-      expect(await attr(page, stage, "data-state")).toBe("skipped");
-      expect(await text(page, `${stage} .waiting`)).toBe("Never started: the request failed before any stage ran (the error is below).");
-    }
+    // Nothing ran, so nothing else speaks: no empty thinking block, no stage saying why it is empty.
+    expect(await page.locator(".stages").isVisible()).toBe(false);
+    expect(await page.locator("article.turn .waiting:visible").count()).toBe(0);
+    expect(await page.locator("[role=alert]:visible").count()).toBe(1);
     expect(await page.locator("text=waiting…").count()).toBe(0);
     await screenshot(page, "playground-upstream-400-desktop");
     expectClean(problems, /status of 400/);

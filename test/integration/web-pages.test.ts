@@ -68,9 +68,10 @@ describe.skipIf(!browser.available)("playground", () => {
     await ask(page, "And why is it red at sunset?");
     await page.waitForSelector("article.turn:nth-child(2)[data-status=done]");
     expect(await page.locator("article.turn .answer > p").allTextContents()).toEqual([DEFAULT_ANSWER_TEXT, DEFAULT_ANSWER_TEXT]);
-    // Each finished turn keeps its stages folded under its answer.
+    // Each finished turn keeps its thinking block folded above its answer.
     for (const n of [1, 2]) {
       expect(await isOpen(page, `article.turn:nth-child(${n}) .stages`)).toBe(false);
+      expect(await text(page, `article.turn:nth-child(${n}) .stages-title`)).toMatch(/^Thought for \d+ s/);
       expect(await text(page, `article.turn:nth-child(${n}) .stage-prompt .stage-body`)).not.toBe("");
     }
     // The second request carried the first exchange (the gateway adds its own system message).
@@ -136,9 +137,10 @@ describe.skipIf(!browser.available)("playground", () => {
     await page.waitForSelector("article.turn[data-status=failed]");
     // The gateway holds the first byte until the upstream accepts, so the 400 is the HTTP status.
     expect(await text(page, ".turn-error")).toMatch(/context length exceeded/);
-    expect(await attr(page, ".stage-reasoning", "data-state")).toBe("skipped");
-    expect(await text(page, ".stage-reasoning .waiting")).toBe("Never started: the request failed before any stage ran (the error is below).");
-    expect(await text(page, ".answer-block .waiting")).toBe("Never started: the request failed before any stage ran (the error is below).");
+    // One error, nothing else: no stage ran, so none is shown waiting or explaining itself.
+    expect(await page.locator("[role=alert]:visible").count()).toBe(1);
+    expect(await page.locator(".stages").isVisible()).toBe(false);
+    expect(await page.locator("article.turn .waiting:visible").count()).toBe(0);
     expect(await page.locator("text=waiting…").count()).toBe(0);
     await bothWidths(page, "playground-upstream-400");
     expectClean(problems, /status of 400/);
@@ -249,7 +251,7 @@ describe.skipIf(!browser.available)("admin dashboard", () => {
     // Drill-down into the request made with the ci key.
     await page.click("#requests-body tr:nth-child(2)");
     await page.waitForSelector("#request-detail:not([hidden]) .timeline");
-    expect(await page.locator("#request-detail .timeline > span").allTextContents()).toEqual([
+    expect(await page.locator("#request-detail .timeline li > .stage-label").allTextContents()).toEqual([
       "prompt summary",
       "upstream first byte",
       "reasoning",

@@ -177,17 +177,6 @@ export function toMessages(turns: readonly Turn[], prompt: string): ChatMessage[
   return out;
 }
 
-/** What the page needs of localStorage (and tests can fake). */
-export interface KeyValueStore {
-  getItem(key: string): string | null;
-  setItem(key: string, value: string): void;
-  removeItem(key: string): void;
-}
-
-export const STORAGE_KEY = "staged-gateway.conversation.v1";
-/** Older turns are dropped beyond this, so the history never fills the storage quota. */
-export const MAX_TURNS = 50;
-
 const stageText = z.object({ text: z.string(), source: z.string() });
 const storedTurn = z.object({
   id: z.string(),
@@ -220,44 +209,21 @@ const storedTurn = z.object({
     .catch(null),
   route: z.object({ provider: z.string(), strategy: z.string(), reason: z.string(), attempts: z.number() }).nullable().catch(null),
 });
-const stored = z.object({ turns: z.array(z.unknown()) });
-
 /**
- * The saved conversation. Storage is an edge (another version of the page, or a person, may have
- * written it), so each turn is checked and a bad one dropped rather than breaking the page. A turn
- * saved while streaming was cut off by a reload: it comes back `interrupted`.
+ * One turn as saved in the browser's storage, checked: storage is an edge (another version of the
+ * page, or a person, may have written it), so a turn that does not read is dropped (null) rather
+ * than breaking the page. A turn saved while streaming was cut off by a reload: it comes back
+ * `interrupted`.
  */
-export function loadTurns(store: KeyValueStore): Turn[] {
-  let raw: unknown;
-  try {
-    raw = JSON.parse(store.getItem(STORAGE_KEY) ?? "null");
-  } catch {
-    return [];
-  }
-  const parsed = stored.safeParse(raw);
-  if (!parsed.success) return [];
-  const turns: Turn[] = [];
-  for (const t of parsed.data.turns) {
-    const turn = storedTurn.safeParse(t);
-    if (!turn.success) continue;
-    const value: Turn = turn.data;
-    if (value.status === "streaming") value.status = "interrupted";
-    turns.push(value);
-  }
-  return turns.slice(-MAX_TURNS);
+export function readStoredTurn(raw: unknown): Turn | null {
+  const parsed = storedTurn.safeParse(raw);
+  if (!parsed.success) return null;
+  const turn: Turn = parsed.data;
+  if (turn.status === "streaming") turn.status = "interrupted";
+  return turn;
 }
 
-/** Saves the last MAX_TURNS turns; when the quota is hit, drops older turns until it fits. */
-export function saveTurns(store: KeyValueStore, turns: readonly Turn[]): boolean {
-  let keep = turns.slice(-MAX_TURNS);
-  for (;;) {
-    try {
-      if (keep.length === 0) store.removeItem(STORAGE_KEY);
-      else store.setItem(STORAGE_KEY, JSON.stringify({ turns: keep.map((t) => ({ ...t, retry: null })) }));
-      return true;
-    } catch {
-      if (keep.length <= 1) return false;
-      keep = keep.slice(Math.ceil(keep.length / 2));
-    }
-  }
+/** A turn as it is saved: the retry note is a live-only state. */
+export function storableTurn(turn: Turn): Turn {
+  return { ...turn, retry: null };
 }

@@ -1,55 +1,82 @@
 // First: configures zod before any schema is used (see the file).
 import "./zod-csp.js";
 import { createStagedClient, GatewayHttpError, GatewayStreamError, GatewayUnreachableError, type StagedClient } from "../../sdk/index.js";
-import { applyEvent, endTurn, loadTurns, newTurn, saveTurns, toMessages, type Turn } from "./conversation.js";
-import { byId, h, show } from "./dom.js";
-import { pickModel, rankModels } from "./models.js";
+import { applyEvent, endTurn, newTurn, toMessages, type Turn } from "./conversation.js";
+import { currentOf, loadLibrary, newConversation, saveLibrary, titleOf, type Conversation } from "./conversations.js";
+import { byId, show } from "./dom.js";
+import { createModelPicker } from "./model-picker.js";
+import { createSidebar } from "./sidebar.js";
 import { createTurnView, type TurnView } from "./turn-view.js";
 
 /*
- * The playground: a conversation with the gateway. Each prompt streams through the typed client
- * (src/sdk), each staged event is folded into the turn (conversation.ts) and the turn's view is
- * synced. Stop asks the gateway to cancel the request (a resumable stream would otherwise outlive
- * its connection for RESUME_GRACE_SECONDS) and aborts the fetch.
+ * The playground: conversations with the gateway, kept in localStorage and listed at the side.
+ * Each prompt streams through the typed client (src/sdk), each staged event is folded into the
+ * turn (conversation.ts) and the turn's view is synced. One request runs at a time; it goes on
+ * when another conversation is opened. Stop (or Esc) asks the gateway to cancel the request (a
+ * resumable stream would otherwise outlive its connection for RESUME_GRACE_SECONDS) and aborts
+ * the fetch.
  */
 
 const KEY_STORAGE = "gw-key"; // sessionStorage: the key lives as long as the tab
-const MODEL_STORAGE = "staged-gateway.model";
-const CUSTOM = "\u0000custom"; // the picker's "other…" entry; cannot be a real model name
 
 const form = byId("composer", HTMLFormElement);
 const promptBox = byId("prompt", HTMLTextAreaElement);
 const sendButton = byId("send", HTMLButtonElement);
 const stopButton = byId("stop", HTMLButtonElement);
 const statusLine = byId("status", HTMLElement);
-const modelSelect = byId("model", HTMLSelectElement);
-const modelCustom = byId("model-custom", HTMLInputElement);
-const modelNote = byId("model-note", HTMLElement);
-const modelList = byId("model-list", HTMLDataListElement);
 const summaryModel = byId("summary-model", HTMLInputElement);
 const keyInput = byId("key", HTMLInputElement);
-const settings = byId("settings", HTMLDetailsElement);
-const conversation = byId("conversation", HTMLElement);
+const conversationEl = byId("conversation", HTMLElement);
+const scroller = byId("scroller", HTMLElement);
 const emptyState = byId("empty-state", HTMLElement);
 
 keyInput.value = sessionStorage.getItem(KEY_STORAGE) ?? "";
 
-let turns: Turn[] = loadTurns(localStorage);
-const views = new Map<string, TurnView>();
-let running: { controller: AbortController; turn: Turn; timer: number; client: StagedClient; resumable?: boolean } | undefined;
-
-/** A turn id. Not crypto.randomUUID: that exists only in secure contexts, and a LAN gateway is plain http. */
+/** A random id. Not crypto.randomUUID: that exists only in secure contexts, and a LAN gateway is plain http. */
 function newId(): string {
   return Array.from(crypto.getRandomValues(new Uint8Array(12)), (b) => b.toString(16).padStart(2, "0")).join("");
 }
 
-function apiKey(): string | undefined {
-  return keyInput.value.trim() || undefined;
-}
+const lib = loadLibrary(localStorage, newId);
+const views = new Map<Turn, TurnView>();
+let running: { controller: AbortController; turn: Turn; conversation: Conversation; client: StagedClient; resumable?: boolean } | undefined;
 
-function currentModel(): string {
-  return (modelSelect.value === CUSTOM || modelSelect.hidden ? modelCustom.value : modelSelect.value).trim();
-}
+const apiKey = (): string | undefined => keyInput.value.trim() || undefined;
+
+const picker = createModelPicker({
+  select: byId("model", HTMLSelectElement),
+  custom: byId("model-custom", HTMLInputElement),
+  note: byId("model-note", HTMLElement),
+  datalist: byId("model-list", HTMLDataListElement),
+  settings: byId("settings", HTMLDetailsElement),
+  keysRequired: form.dataset.keysRequired === "true",
+});
+
+const sidebar = createSidebar(
+  {
+    list: byId("conversation-list", HTMLUListElement),
+    empty: byId("conversation-empty", HTMLElement),
+    toggle: byId("sidebar-toggle", HTMLButtonElement),
+    close: byId("sidebar-close", HTMLButtonElement),
+  },
+  {
+    open(id) {
+      lib.currentId = id;
+      save();
+      renderAll();
+      sidebar.setOpen(false);
+      scroller.scrollTop = scroller.scrollHeight;
+      promptBox.focus();
+    },
+    remove(id) {
+      if (running?.conversation.id === id) stop();
+      lib.conversations = lib.conversations.filter((c) => c.id !== id);
+      if (lib.currentId === id) lib.currentId = null;
+      save();
+      renderAll();
+    },
+  },
+);
 
 function setStatus(text: string, kind: "info" | "error" = "info"): void {
   statusLine.textContent = text;
@@ -57,35 +84,37 @@ function setStatus(text: string, kind: "info" | "error" = "info"): void {
 }
 
 function nearBottom(): boolean {
-  return window.innerHeight + window.scrollY >= document.documentElement.scrollHeight - 120;
-}
-
-function viewFor(turn: Turn): TurnView {
-  let view = views.get(turn.id);
-  if (!view) {
-    view = createTurnView(turn);
-    views.set(turn.id, view);
-    conversation.append(view.el);
-  }
-  return view;
+  return scroller.scrollTop + scroller.clientHeight >= scroller.scrollHeight - 120;
 }
 
 function render(turn: Turn): void {
-  if (!turns.includes(turn)) return; // a turn "New chat" threw away while it was still ending
+  const shown = currentOf(lib);
+  if (!shown?.turns.includes(turn)) return; // another conversation's turn, or one thrown away
+  let view = views.get(turn);
+  if (!view) {
+    view = createTurnView(turn, { again, edit });
+    views.set(turn, view);
+    conversationEl.append(view.el);
+  }
   const follow = nearBottom();
-  viewFor(turn).sync(Date.now());
-  if (follow && turn.status === "streaming") window.scrollTo({ top: document.documentElement.scrollHeight });
+  view.sync(Date.now(), { last: shown.turns.at(-1) === turn, busy: running !== undefined });
+  if (follow && turn.status === "streaming") scroller.scrollTop = scroller.scrollHeight;
 }
 
+/** Redraws the conversation on screen, the side list and the buttons that depend on a request running. */
 function renderAll(): void {
-  conversation.replaceChildren();
+  const shown = currentOf(lib);
+  conversationEl.replaceChildren();
   views.clear();
-  for (const t of turns) render(t);
-  show(emptyState, turns.length === 0);
+  for (const t of shown?.turns ?? []) render(t);
+  show(emptyState, !shown || shown.turns.length === 0);
+  sidebar.render(lib, running?.conversation.id ?? null);
+  sendButton.disabled = running !== undefined;
+  stopButton.disabled = running === undefined;
 }
 
 function save(): void {
-  if (!saveTurns(localStorage, turns)) setStatus("The conversation is too large to keep in this browser's storage.", "error");
+  if (!saveLibrary(localStorage, lib)) setStatus("The conversation is too large to keep in this browser's storage.", "error");
 }
 
 function describeFailure(err: unknown): string {
@@ -98,31 +127,45 @@ function describeFailure(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
 }
 
-async function send(prompt: string): Promise<void> {
-  const model = currentModel();
+/**
+ * Sends `prompt` in the conversation on screen (a new one when there is none). `replaceFrom`
+ * drops that turn and every later one first: Retry, Regenerate and Edit all resend that way.
+ */
+async function send(prompt: string, replaceFrom?: number): Promise<void> {
+  if (running) return;
+  const model = picker.current();
   if (!model) {
     setStatus("Pick a model first.", "error");
     return;
   }
-  const body: { model: string; messages: unknown[]; summary_model?: string } = { model, messages: toMessages(turns, prompt) };
+  let conversation = currentOf(lib);
+  if (!conversation) {
+    conversation = newConversation(newId(), prompt, Date.now());
+    lib.conversations.push(conversation);
+    lib.currentId = conversation.id;
+  }
+  if (replaceFrom !== undefined) {
+    conversation.turns.splice(replaceFrom);
+    if (replaceFrom === 0) conversation.title = titleOf(prompt);
+  }
+  const body: { model: string; messages: unknown[]; summary_model?: string } = { model, messages: toMessages(conversation.turns, prompt) };
   const sm = summaryModel.value.trim();
   if (sm) body.summary_model = sm;
   const key = apiKey();
   if (key) sessionStorage.setItem(KEY_STORAGE, key);
 
   const turn = newTurn({ id: newId(), prompt, model, startedAt: Date.now() });
-  turns.push(turn);
-  show(emptyState, false);
+  conversation.turns.push(turn);
+  conversation.updatedAt = turn.startedAt;
   const controller = new AbortController();
-  // The timer only redraws the "thinking for N s" label; events redraw everything else.
-  const timer = window.setInterval(() => render(turn), 250);
   const client = createStagedClient({ baseUrl: location.origin, ...(key && { apiKey: key }) });
-  running = { controller, turn, timer, client };
-  sendButton.disabled = true;
-  stopButton.disabled = false;
-  promptBox.value = "";
+  running = { controller, turn, conversation, client };
+  // The timer only redraws the "Thinking for N s" title; events redraw everything else.
+  const timer = window.setInterval(() => render(turn), 250);
+  if (replaceFrom === undefined) promptBox.value = "";
   setStatus("Waiting for the gateway…");
-  render(turn);
+  renderAll();
+  scroller.scrollTop = scroller.scrollHeight;
   save();
 
   try {
@@ -142,34 +185,31 @@ async function send(prompt: string): Promise<void> {
   } catch (err) {
     if (controller.signal.aborted) {
       endTurn(turn, "stopped");
-      if (turns.includes(turn)) setStatus("Stopped. The gateway cancelled the upstream call.");
+      setStatus("Stopped. The gateway cancelled the upstream call.");
     } else {
       endTurn(turn, "failed", describeFailure(err));
-      setStatus(`Failed: ${turn.failure ?? "unknown error"}`, "error");
+      // The turn shows the error, with Retry; saying it twice would make two errors of one.
+      setStatus("");
     }
   } finally {
     window.clearInterval(timer);
     running = undefined;
-    sendButton.disabled = false;
-    stopButton.disabled = true;
-    render(turn);
     save();
+    renderAll();
   }
 }
 
-form.addEventListener("submit", (e) => {
-  e.preventDefault();
-  const prompt = promptBox.value;
-  if (running || prompt.trim() === "") return;
-  void send(prompt);
-});
+/** Retry (after a failure) and Regenerate (after an answer): the last turn again, in its place. */
+function again(turn: Turn): void {
+  const turns = currentOf(lib)?.turns ?? [];
+  if (turns.at(-1) === turn) void send(turn.prompt, turns.length - 1);
+}
 
-promptBox.addEventListener("keydown", (e) => {
-  if (e.key === "Enter" && (e.ctrlKey || e.metaKey)) {
-    e.preventDefault();
-    form.requestSubmit();
-  }
-});
+/** Edit and resend: this turn and every later one give way to the edited prompt. */
+function edit(turn: Turn, prompt: string): void {
+  const at = currentOf(lib)?.turns.indexOf(turn) ?? -1;
+  if (at >= 0) void send(prompt, at);
+}
 
 /** Stop: cancel at the gateway when the stream is resumable, then drop the connection. */
 function stop(): void {
@@ -180,14 +220,36 @@ function stop(): void {
   r.controller.abort();
 }
 
+form.addEventListener("submit", (e) => {
+  e.preventDefault();
+  const prompt = promptBox.value;
+  if (running || prompt.trim() === "") return;
+  void send(prompt);
+});
+
+// Enter sends and Shift+Enter is a new line, as in every chat app; not while an IME is composing.
+promptBox.addEventListener("keydown", (e) => {
+  if (e.key === "Enter" && !e.shiftKey && !e.altKey && !e.isComposing) {
+    e.preventDefault();
+    form.requestSubmit();
+  }
+});
+
+// Esc closes the drawer on a phone, otherwise stops the answer, wherever the focus is.
+document.addEventListener("keydown", (e) => {
+  if (e.key !== "Escape" || e.defaultPrevented) return;
+  if (sidebar.isOpen()) sidebar.setOpen(false);
+  else if (running) stop();
+});
+
 stopButton.addEventListener("click", stop);
 
 byId("new-chat", HTMLButtonElement).addEventListener("click", () => {
-  stop();
-  turns = [];
+  lib.currentId = null;
   save();
   renderAll();
-  setStatus("");
+  sidebar.setOpen(false);
+  if (!running) setStatus("");
   promptBox.focus();
 });
 
@@ -198,53 +260,13 @@ for (const button of document.querySelectorAll<HTMLButtonElement>("button.exampl
   });
 }
 
-modelSelect.addEventListener("change", () => {
-  const custom = modelSelect.value === CUSTOM;
-  show(modelCustom, custom);
-  if (custom) modelCustom.focus();
-  else localStorage.setItem(MODEL_STORAGE, modelSelect.value);
-});
-modelCustom.addEventListener("change", () => localStorage.setItem(MODEL_STORAGE, modelCustom.value.trim()));
 keyInput.addEventListener("change", () => {
   const key = apiKey();
   if (key) sessionStorage.setItem(KEY_STORAGE, key);
   else sessionStorage.removeItem(KEY_STORAGE);
-  void loadModels();
+  void picker.load(key);
 });
 
-/** Fills the picker from GET /v1/models, likely reasoning models first. */
-async function loadModels(): Promise<void> {
-  const remembered = localStorage.getItem(MODEL_STORAGE);
-  let ids: string[] = [];
-  let problem: string | null = null;
-  try {
-    const key = apiKey();
-    const res = await fetch("/v1/models", { headers: key ? { authorization: `Bearer ${key}` } : {} });
-    if (res.ok) {
-      const list = (await res.json()) as { data?: { id?: unknown }[] };
-      ids = (list.data ?? []).map((m) => m.id).filter((id): id is string => typeof id === "string");
-    } else {
-      problem =
-        res.status === 401 || res.status === 403
-          ? `This gateway needs an API key to list its models (HTTP ${res.status}); enter it under Settings.`
-          : `Could not list the models (HTTP ${res.status}); type a model name instead.`;
-    }
-  } catch (err) {
-    problem = `Could not list the models (${err instanceof Error ? err.message : String(err)}); type a model name instead.`;
-  }
-  const ranked = rankModels(ids);
-  const picked = pickModel(ranked, remembered);
-  modelSelect.replaceChildren(...ranked.map((id) => h("option", { text: id, attrs: { value: id } })), h("option", { text: "other…", attrs: { value: CUSTOM } }));
-  modelList.replaceChildren(...ranked.map((id) => h("option", { attrs: { value: id } })));
-  const custom = picked === undefined;
-  modelSelect.value = custom ? CUSTOM : picked;
-  if (custom && remembered && !modelCustom.value) modelCustom.value = remembered;
-  show(modelCustom, custom);
-  modelNote.textContent = problem ?? (ranked.length === 0 ? "The gateway lists no models; type a model name." : "");
-  modelNote.dataset.kind = problem ? "error" : "info";
-  show(modelNote, modelNote.textContent !== "");
-  if (problem && (problem.includes("API key") || form.dataset.keysRequired === "true")) settings.open = true;
-}
-
 renderAll();
-void loadModels();
+scroller.scrollTop = scroller.scrollHeight;
+void picker.load(apiKey());

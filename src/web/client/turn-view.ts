@@ -1,116 +1,125 @@
-import type { Timings } from "../../events/types.js";
 import type { Turn } from "./conversation.js";
 import { copyButton } from "./copy.js";
 import { h, show } from "./dom.js";
 import { renderMarkdown } from "./markdown.js";
+import { hasThinking, notReached, prettyJson, thinkingClock, thinkingExtras, timingLine } from "./turn-text.js";
 
 /*
- * One turn on the page. `sync()` makes the DOM match the turn, so a live turn (synced after every
- * event) and one restored from history (synced once) take the same path. Parts that are costly
- * or stateful — the Markdown answer, the progress list, open/closed sections — are touched only
- * when their data changed.
+ * One turn on the page, laid out the way chat apps do: the question; a thinking block (prompt
+ * summary, live notes, reasoning summary) that folds into "Thought for 20 s" once the turn is
+ * done and stays above the answer; then the answer. `sync()` makes the DOM match the turn, so a
+ * live turn (synced after every event) and one restored from history (synced once) take the same
+ * path. Costly or stateful parts — the Markdown answer, the notes, open/closed blocks — are
+ * touched only when their data changed.
  */
+
+/** What the turn's buttons ask the page to do. */
+export interface TurnActions {
+  /** Send the turn's prompt again in its place (Retry after a failure, Regenerate after an answer). */
+  again(turn: Turn): void;
+  /** Replace the turn (and every later one) with a new prompt. */
+  edit(turn: Turn, prompt: string): void;
+}
+
+/** Where the turn stands in the page: only the last turn can be sent again, and nothing while a request runs. */
+export interface TurnContext {
+  last: boolean;
+  busy: boolean;
+}
 
 export interface TurnView {
   readonly el: HTMLElement;
   /** Brings the DOM up to date; `now` (epoch ms) drives the thinking timer. */
-  sync(now: number): void;
+  sync(now: number, ctx: TurnContext): void;
 }
 
-const MINUTE = 60_000;
+const MARKERS: Record<Turn["status"], string> = { streaming: "", done: "", failed: "failed", stopped: "stopped", interrupted: "interrupted" };
 
-/** "12 s", "1 min 5 s". */
-export function duration(ms: number): string {
-  const s = Math.max(0, Math.floor(ms / 1000));
-  return ms < MINUTE ? `${s} s` : `${Math.floor(s / 60)} min ${s % 60} s`;
-}
-
-const secs = (ms: number | null | undefined): string | null => (ms === null || ms === undefined ? null : ms < 1000 ? `${Math.round(ms)} ms` : `${(ms / 1000).toFixed(1)} s`);
-
-function timingLine(t: Timings, via: string | null): string {
-  const parts: string[] = [];
-  const add = (label: string, ms: number | null | undefined) => {
-    const v = secs(ms);
-    if (v !== null) parts.push(`${label} ${v}`);
+/** The question, with an Edit button that turns it into a small form (Enter sends, Esc cancels). */
+function userMessage(turn: Turn, actions: TurnActions) {
+  const bubble = h("p", { class: "bubble", text: turn.prompt });
+  const editButton = h("button", { class: "link-button edit", text: "Edit", attrs: { type: "button", "aria-label": "Edit this message and send it again" } });
+  const box = h("textarea", { class: "edit-box", attrs: { rows: "3", "aria-label": "edit your message" } });
+  const cancel = h("button", { text: "Cancel", attrs: { type: "button" } });
+  const send = h("button", { class: "primary", text: "Send", attrs: { type: "submit" } });
+  const form = h("form", { class: "edit-form" }, box, h("div", { class: "edit-actions" }, cancel, send));
+  const el = h("div", { class: "msg-user" }, bubble, form, h("div", { class: "user-actions" }, editButton));
+  const editing = (on: boolean): void => {
+    show(form, on);
+    show(bubble, !on);
+    show(editButton, !on);
+    if (on) {
+      box.value = turn.prompt;
+      box.focus();
+    }
   };
-  add("prompt summary", t.prompt_summary);
-  add("reasoning summary", t.reasoning_summary);
-  add("first answer text", t.first_output);
-  add("total", t.total);
-  if (via) parts.push(`via ${via}`);
-  return parts.join(" · ");
+  editing(false);
+  editButton.addEventListener("click", () => editing(true));
+  cancel.addEventListener("click", () => editing(false));
+  form.addEventListener("submit", (e) => {
+    e.preventDefault();
+    if (box.value.trim() !== "") actions.edit(turn, box.value);
+  });
+  box.addEventListener("keydown", (e) => {
+    if (e.key === "Escape") {
+      e.stopPropagation();
+      editing(false);
+    } else if (e.key === "Enter" && !e.shiftKey && !e.isComposing) {
+      e.preventDefault();
+      form.requestSubmit();
+    }
+  });
+  return { el, editButton };
 }
 
-/** Why a section that never filled will stay empty, in words. */
-function notReached(turn: Turn): string {
-  switch (turn.status) {
-    case "stopped":
-      return "Not reached: you stopped the request.";
-    case "interrupted":
-      return "Not reached: the page was reloaded while this answer was streaming.";
-    case "failed":
-      return turn.requestId === null && turn.promptSummary === null
-        ? "Never started: the request failed before any stage ran (the error is below)."
-        : "Not reached: the request failed first (the error is below).";
-    default:
-      return "";
-  }
-}
+export function createTurnView(turn: Turn, actions: TurnActions): TurnView {
+  const user = userMessage(turn, actions);
 
-const MARKERS: Record<Turn["status"], string> = { streaming: "streaming…", done: "", failed: "failed", stopped: "stopped", interrupted: "interrupted" };
+  // The thinking block: its title is the timer ("Thinking for 12 s" → "Thought for 20 s").
+  const timer = h("span", { class: "timer" });
+  const extras = h("span", { class: "extras" });
+  const stagesTitle = h("summary", { class: "stages-title" }, timer, extras);
 
-export function createTurnView(turn: Turn): TurnView {
-  // Stage 1
   const promptTag = h("span", { class: "tag" });
   const promptBody = h("div", { class: "stage-body md" });
   const promptWait = h("p", { class: "waiting" });
-  const promptErr = h("p", { class: "error-text stage-error", attrs: { role: "alert" } });
-  const promptStage = h("section", { class: "stage stage-prompt" }, h("h3", {}, "1 · What you asked ", promptTag), promptWait, promptBody, promptErr);
+  const promptNote = h("p", { class: "stage-note stage-error" });
+  const promptStage = h("section", { class: "stage stage-prompt" }, h("h3", {}, "What you asked ", promptTag), promptWait, promptBody, promptNote);
 
-  // Research sources (only in research mode)
   const sourceList = h("ol", { class: "sources" });
   const sourcesStage = h("section", { class: "stage stage-sources" }, h("h3", { text: "Sources" }), sourceList);
 
-  // Stage 2: the live timeline
-  const timer = h("span", { class: "timer" });
   const reasoningTag = h("span", { class: "tag" });
   const progressList = h("ol", { class: "progress" });
   const progressTitle = h("summary", { text: "Notes while it thinks" });
   const progressLog = h("details", { class: "progress-log", attrs: { open: "" } }, progressTitle, progressList);
   const reasoningWait = h("p", { class: "waiting" });
   const reasoningBody = h("div", { class: "stage-body md final-summary" });
-  const reasoningErr = h("p", { class: "error-text stage-error", attrs: { role: "alert" } });
-  const reasoningStage = h(
-    "section",
-    { class: "stage stage-reasoning" },
-    h("h3", {}, "2 · Reasoning ", reasoningTag, timer),
-    progressLog,
-    reasoningWait,
-    reasoningBody,
-    reasoningErr,
-  );
+  const reasoningNote = h("p", { class: "stage-note stage-error" });
+  const reasoningStage = h("section", { class: "stage stage-reasoning" }, h("h3", {}, "Reasoning ", reasoningTag), progressLog, reasoningWait, reasoningBody, reasoningNote);
 
-  const stagesTitle = h("summary", { class: "stages-title" });
-  const stages = h("details", { class: "stages", attrs: { open: "" } }, stagesTitle, promptStage, sourcesStage, reasoningStage);
+  const stages = h("details", { class: "stages" }, stagesTitle, promptStage, sourcesStage, reasoningStage);
+  // Open while it happens; a finished turn restored from history starts folded.
+  stages.open = turn.status === "streaming";
 
-  // Stage 3: the answer
+  // The answer.
   const marker = h("span", { class: "marker" });
   const retryNote = h("p", { class: "retry-note", attrs: { role: "status" } });
   const toolCalls = h("div", { class: "tool-calls" });
   const answer = h("div", { class: "answer md" });
   const answerWait = h("p", { class: "waiting" });
-  const turnError = h("p", { class: "error-text turn-error", attrs: { role: "alert" } });
+  const turnError = h("p", { class: "error-text turn-error" });
+  const retry = h("button", { class: "retry primary", text: "Retry", attrs: { type: "button" } });
+  const failure = h("div", { class: "turn-failure", attrs: { role: "alert" } }, turnError, retry);
   const timings = h("span", { class: "timings" });
   const copyAnswer = copyButton("Copy answer", () => turn.answer, "copy-answer");
-  const foot = h("div", { class: "turn-foot" }, copyAnswer, timings);
-  const answerBlock = h("section", { class: "answer-block" }, h("h3", {}, "3 · Answer ", marker), retryNote, toolCalls, answerWait, answer, turnError, foot);
+  const regenerate = h("button", { class: "copy regenerate", text: "Regenerate", attrs: { type: "button", "aria-label": "Regenerate this answer" } });
+  const foot = h("div", { class: "turn-foot" }, copyAnswer, regenerate, timings);
+  const answerBlock = h("section", { class: "answer-block", attrs: { "aria-label": "answer" } }, marker, retryNote, toolCalls, answerWait, answer, failure, foot);
+  retry.addEventListener("click", () => actions.again(turn));
+  regenerate.addEventListener("click", () => actions.again(turn));
 
-  const el = h(
-    "article",
-    { class: "turn", data: { turnId: turn.id } },
-    h("div", { class: "msg-user" }, h("p", { class: "bubble", text: turn.prompt })),
-    h("div", { class: "msg-assistant" }, stages, answerBlock),
-  );
+  const el = h("article", { class: "turn", data: { turnId: turn.id } }, user.el, h("div", { class: "msg-assistant" }, stages, answerBlock));
 
   // What was last drawn, so unchanged parts are left alone.
   let drawnAnswer: string | null = null;
@@ -120,7 +129,7 @@ export function createTurnView(turn: Turn): TurnView {
   let drawnPrompt: string | null = null;
   let drawnTools = "";
   let drawnSources = -1;
-  let settled = false;
+  let settled = turn.status !== "streaming";
 
   function drawAnswer(): void {
     answerFrame = 0;
@@ -130,66 +139,74 @@ export function createTurnView(turn: Turn): TurnView {
     answer.dataset.chars = String(turn.answer.length);
   }
 
-  function syncPrompt(reason: string): void {
+  function syncThinking(now: number, reason: string): void {
+    const clock = thinkingClock(turn, now);
+    timer.textContent = clock.text;
+    timer.dataset.running = String(clock.running);
+    timer.dataset.seconds = clock.ms === null ? "" : String(Math.floor(clock.ms / 1000));
+    extras.textContent = thinkingExtras(turn)
+      .map((b) => ` · ${b}`)
+      .join("");
+    show(stages, hasThinking(turn));
+
     const p = turn.promptSummary;
-    const err = turn.stageErrors.find((e) => e.stage === "prompt_summary");
-    promptStage.dataset.state = p ? (p.source === "fallback" ? "fallback" : "filled") : turn.status === "streaming" ? "waiting" : "skipped";
+    const streaming = turn.status === "streaming";
+    const promptErr = turn.stageErrors.find((e) => e.stage === "prompt_summary");
+    promptStage.dataset.state = p ? (p.source === "fallback" ? "fallback" : "filled") : streaming ? "waiting" : "skipped";
     promptTag.textContent = p?.source === "fallback" ? "fallback" : "";
-    promptWait.textContent = p ? "" : turn.status === "streaming" ? "Summarising your question…" : reason;
+    promptWait.textContent = p ? "" : streaming ? "Summarising your question…" : reason;
     show(promptWait, !p);
     if (p && drawnPrompt !== p.text) {
       drawnPrompt = p.text;
       renderMarkdown(promptBody, p.text);
     }
-    promptErr.textContent = err ? `The summary model failed (${err.code}: ${err.message}); this is the first sentence of your question instead.` : "";
-    show(promptErr, Boolean(err));
-  }
+    promptNote.textContent = promptErr ? `The summary model failed (${promptErr.code}: ${promptErr.message}); this is the first sentence of your question instead.` : "";
+    show(promptNote, Boolean(promptErr));
 
-  function syncReasoning(now: number, reason: string): void {
     const r = turn.reasoning;
-    const streaming = turn.status === "streaming";
-    const err = turn.stageErrors.find((e) => e.stage === "reasoning_summary");
+    const thinking = streaming && !r;
+    const reasonErr = turn.stageErrors.find((e) => e.stage === "reasoning_summary");
     reasoningStage.dataset.state = r ? (r.source === "fallback" ? "fallback" : r.source === "empty" ? "empty" : "filled") : streaming ? "thinking" : "skipped";
     reasoningTag.textContent = r?.source === "fallback" ? "fallback" : "";
-
-    // The timer: running while the model thinks, frozen once the summary is out.
-    const thinking = streaming && !r;
-    const ms = r ? turn.thinkingMs : thinking ? now - turn.startedAt : null;
-    timer.dataset.running = String(thinking);
-    timer.dataset.seconds = ms === null ? "" : String(Math.floor(ms / 1000));
-    timer.textContent = ms === null ? "" : thinking ? `thinking for ${duration(ms)}` : `thought for ${duration(ms)}`;
-
     for (; drawnProgress < turn.progress.length; drawnProgress++) {
       const note = turn.progress[drawnProgress];
       if (!note) break;
       const body = h("div", { class: "md" });
       renderMarkdown(body, note.text);
-      progressList.append(h("li", { data: { index: String(note.index) } }, h("span", { class: "at", text: duration(note.atMs) }), body));
+      progressList.append(h("li", { data: { index: String(note.index) } }, h("span", { class: "at", text: `${Math.floor(note.atMs / 1000)} s` }), body));
     }
     const notes = turn.progress.length;
     show(progressLog, notes > 0);
     progressTitle.textContent = thinking ? "Notes while it thinks" : `${notes} note${notes === 1 ? "" : "s"} while it thought`;
-    if (r && drawnReasoning === null) progressLog.open = false; // collapse the timeline into the final summary, once
-
+    if (r && drawnReasoning === null) progressLog.open = false; // the notes fold into the final summary, once
     if (r && drawnReasoning !== r.text) {
       drawnReasoning = r.text;
       if (r.source === "empty" || r.text === "") reasoningBody.textContent = "The model produced no reasoning for this answer.";
       else renderMarkdown(reasoningBody, r.text);
     }
-    const wait = thinking
-      ? notes > 0
-        ? ""
-        : "The model is thinking. Notes appear here as it works; its reasoning is summarised when it is done."
-      : r
-        ? ""
-        : reason;
+    const wait = thinking ? (notes > 0 ? "" : "The model is thinking. Notes appear here as it works; its reasoning is summarised when it is done.") : r ? "" : reason;
     reasoningWait.textContent = wait;
     show(reasoningWait, wait !== "");
-    reasoningErr.textContent = err ? `The summary model failed (${err.code}: ${err.message}); these are the reasoning's first sentences instead.` : "";
-    show(reasoningErr, Boolean(err));
+    reasoningNote.textContent = reasonErr ? `The summary model failed (${reasonErr.code}: ${reasonErr.message}); these are the reasoning's first sentences instead.` : "";
+    show(reasoningNote, Boolean(reasonErr));
   }
 
-  function syncAnswer(reason: string): void {
+  function syncSources(): void {
+    if (drawnSources === turn.sources.length) return;
+    drawnSources = turn.sources.length;
+    sourceList.replaceChildren(
+      ...turn.sources.map((src) => {
+        const safe = /^https?:\/\//i.test(src.url);
+        const title = safe
+          ? h("a", { text: src.title || src.url, attrs: { href: src.url, target: "_blank", rel: "noopener noreferrer" } })
+          : h("span", { text: src.title || src.url });
+        return h("li", { attrs: { value: String(src.index) } }, title, h("p", { class: "snippet", text: src.snippet }));
+      }),
+    );
+    show(sourcesStage, turn.sources.length > 0);
+  }
+
+  function syncAnswer(reason: string, ctx: TurnContext): void {
     const streaming = turn.status === "streaming";
     el.dataset.status = turn.status;
     marker.textContent = MARKERS[turn.status];
@@ -216,73 +233,45 @@ export function createTurnView(turn: Turn): TurnView {
       drawAnswer();
     }
     const hasOutput = turn.answer !== "" || turn.toolCalls.length > 0;
+    // While the answer is held back the thinking block is the live part: no answer box, no badge.
+    show(answerBlock, !streaming || hasOutput || turn.reasoning !== null || turn.retry !== null);
     const wait = hasOutput
       ? ""
       : streaming
         ? turn.reasoning
           ? "Writing the answer…"
-          : "The answer is held back until the reasoning summary is out."
+          : ""
         : turn.status === "done"
           ? "The model returned no answer text."
-          : reason;
+          : turn.status === "failed"
+            ? "" // the error says it
+            : reason;
     answerWait.textContent = wait;
     show(answerWait, wait !== "");
-    turnError.textContent = turn.failure ?? "";
-    show(turnError, turn.failure !== null);
+
+    turnError.textContent = turn.failure ?? (turn.status === "failed" ? "The request failed." : "");
+    show(failure, turn.status === "failed");
+    show(retry, ctx.last && !ctx.busy);
     show(copyAnswer, turn.answer !== "");
-    timings.textContent = turn.timings ? timingLine(turn.timings, turn.route ? `${turn.route.provider}` : null) : "";
-  }
-
-  function syncSources(): void {
-    if (drawnSources === turn.sources.length) return;
-    drawnSources = turn.sources.length;
-    sourceList.replaceChildren(
-      ...turn.sources.map((src) => {
-        const safe = /^https?:\/\//i.test(src.url);
-        const title = safe
-          ? h("a", { text: src.title || src.url, attrs: { href: src.url, target: "_blank", rel: "noopener noreferrer" } })
-          : h("span", { text: src.title || src.url });
-        return h("li", { attrs: { value: String(src.index) } }, title, h("p", { class: "snippet", text: src.snippet }));
-      }),
-    );
-    show(sourcesStage, turn.sources.length > 0);
-  }
-
-  function syncTitle(): void {
-    const bits: string[] = [];
-    if (turn.thinkingMs !== null) bits.push(`thought for ${duration(turn.thinkingMs)}`);
-    if (turn.progress.length > 0) bits.push(`${turn.progress.length} note${turn.progress.length === 1 ? "" : "s"}`);
-    if (turn.sources.length > 0) bits.push(`${turn.sources.length} sources`);
-    if (turn.promptSummary?.source === "fallback" || turn.reasoning?.source === "fallback") bits.push("a summary fell back");
-    stagesTitle.textContent = ["Prompt summary and reasoning", ...bits].join(" · ");
+    show(regenerate, ctx.last && !ctx.busy && (turn.status === "done" || turn.status === "stopped" || turn.status === "interrupted"));
+    show(user.editButton, !ctx.busy && !user.el.querySelector("form:not([hidden])"));
+    timings.textContent = turn.timings ? timingLine(turn.timings, turn.route ? turn.route.provider : null) : "";
+    show(foot, !streaming);
   }
 
   return {
     el,
-    sync(now) {
+    sync(now, ctx) {
       const reason = notReached(turn);
-      syncPrompt(reason);
       syncSources();
-      syncReasoning(now, reason);
-      syncAnswer(reason);
-      syncTitle();
+      syncThinking(now, reason);
+      syncAnswer(reason, ctx);
       if (turn.status !== "streaming" && !settled) {
-        // Finished with an answer: the stages fold away under it. Without one they stay open
-        // where they are, above the error, saying why they are empty.
+        // Done with an answer: the thinking block folds, in its place above the answer. Without
+        // one it stays open, saying why it is empty.
         settled = true;
-        if (turn.answer !== "" || turn.toolCalls.length > 0) {
-          answerBlock.after(stages);
-          stages.open = false;
-        }
+        if (turn.answer !== "" || turn.toolCalls.length > 0) stages.open = false;
       }
     },
   };
-}
-
-function prettyJson(text: string): string {
-  try {
-    return JSON.stringify(JSON.parse(text), null, 2);
-  } catch {
-    return text; // still streaming, or not JSON: show it as it came
-  }
 }

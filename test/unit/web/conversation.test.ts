@@ -1,35 +1,9 @@
 import { describe, expect, it } from "vitest";
 import type { StagedEvent } from "../../../src/events/index.js";
-import {
-  applyEvent,
-  endTurn,
-  loadTurns,
-  MAX_TURNS,
-  mergeToolCalls,
-  newTurn,
-  saveTurns,
-  STORAGE_KEY,
-  toMessages,
-  type KeyValueStore,
-  type ToolCall,
-  type Turn,
-} from "../../../src/web/client/conversation.js";
+import { applyEvent, endTurn, mergeToolCalls, newTurn, readStoredTurn, toMessages, type ToolCall, type Turn } from "../../../src/web/client/conversation.js";
 
 const turn = (over: Partial<Turn> = {}): Turn => ({ ...newTurn({ id: "t1", prompt: "Why?", model: "m", startedAt: 1000 }), ...over });
 const r = "req";
-
-function memoryStore(limitChars = Infinity): KeyValueStore & { data: Map<string, string> } {
-  const data = new Map<string, string>();
-  return {
-    data,
-    getItem: (k) => data.get(k) ?? null,
-    setItem: (k, v) => {
-      if (v.length > limitChars) throw new Error("QuotaExceededError");
-      data.set(k, v);
-    },
-    removeItem: (k) => void data.delete(k),
-  };
-}
 
 describe("applyEvent", () => {
   it("folds a whole staged stream into the turn", () => {
@@ -124,44 +98,16 @@ describe("toMessages", () => {
   });
 });
 
-describe("loadTurns / saveTurns", () => {
-  it("round-trips turns; one saved mid-stream comes back interrupted", () => {
-    const store = memoryStore();
+describe("readStoredTurn", () => {
+  it("reads a saved turn back; one saved mid-stream comes back interrupted", () => {
     const done = turn({ id: "a", status: "done", answer: "A", progress: [{ index: 0, text: "n", atMs: 5 }] });
-    const live = turn({ id: "b", status: "streaming", answer: "par", retry: "warming up" });
-    expect(saveTurns(store, [done, live])).toBe(true);
-    const back = loadTurns(store);
-    expect(back[0]).toEqual(done);
-    expect(back[1]).toEqual({ ...live, status: "interrupted", retry: null });
+    expect(readStoredTurn(JSON.parse(JSON.stringify(done)))).toEqual(done);
+    expect(readStoredTurn({ ...turn({ id: "b", answer: "par" }), status: "streaming" })).toMatchObject({ id: "b", status: "interrupted" });
   });
 
-  it("drops what it cannot read instead of breaking the page", () => {
-    const store = memoryStore();
-    store.setItem(STORAGE_KEY, "{not json");
-    expect(loadTurns(store)).toEqual([]);
-    store.setItem(STORAGE_KEY, JSON.stringify({ turns: [{ id: "x" }, { ...turn({ id: "ok" }), status: "done" }, "junk"] }));
-    expect(loadTurns(store).map((t) => t.id)).toEqual(["ok"]);
-    store.setItem(STORAGE_KEY, JSON.stringify({ turns: [{ ...turn({ id: "odd" }), status: "done", progress: "nope", timings: 5 }] }));
-    expect(loadTurns(store)[0]).toMatchObject({ id: "odd", progress: [], timings: null });
-  });
-
-  it("keeps the last MAX_TURNS, halves the history when the quota is hit, and clears on an empty save", () => {
-    const store = memoryStore();
-    const many = Array.from({ length: MAX_TURNS + 5 }, (_, i) => turn({ id: `t${i}`, status: "done", answer: "x" }));
-    saveTurns(store, many);
-    const kept = loadTurns(store);
-    expect(kept).toHaveLength(MAX_TURNS);
-    expect(kept[0]!.id).toBe("t5");
-
-    const tight = memoryStore(4_000);
-    const big = Array.from({ length: 8 }, (_, i) => turn({ id: `b${i}`, status: "done", answer: "y".repeat(900) }));
-    expect(saveTurns(tight, big)).toBe(true);
-    const fit = loadTurns(tight);
-    expect(fit.length).toBeLessThan(8);
-    expect(fit.at(-1)!.id).toBe("b7"); // the newest survive
-    expect(saveTurns(memoryStore(10), [turn()])).toBe(false);
-
-    saveTurns(store, []);
-    expect(store.data.has(STORAGE_KEY)).toBe(false);
+  it("drops what it cannot read, and forgives damaged optional parts", () => {
+    expect(readStoredTurn({ id: "x" })).toBeNull();
+    expect(readStoredTurn("junk")).toBeNull();
+    expect(readStoredTurn({ ...turn({ id: "odd" }), status: "done", progress: "nope", timings: 5 })).toMatchObject({ id: "odd", progress: [], timings: null });
   });
 });

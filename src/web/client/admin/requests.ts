@@ -115,7 +115,8 @@ export function createRequestsPanel(onError: (err: unknown) => void): RequestsPa
       ["answer", t.first_output, t.total, "answer"],
       ["total", 0, t.total, ""],
     ];
-    const grid = h("div", { class: "timeline", attrs: { role: "list", "aria-label": "stage timeline" } });
+    // A list of rows (label, track): each row a listitem, as the list role requires of its children.
+    const grid = h("ol", { class: "timeline", attrs: { "aria-label": "stage timeline" } });
     for (const [label, from, to, cls] of rows) {
       const track = h("div", { class: "track" });
       if (from !== null && to !== null) {
@@ -127,7 +128,7 @@ export function createRequestsPanel(onError: (err: unknown) => void): RequestsPa
       } else {
         track.append(h("span", { class: "ms", text: "did not happen" }));
       }
-      grid.append(h("span", { text: label, data: { stage: label } }), track);
+      grid.append(h("li", {}, h("span", { class: "stage-label", text: label, data: { stage: label } }), track));
     }
     return grid;
   }
