@@ -65,7 +65,7 @@ const sidebar = createSidebar(
       save();
       renderAll();
       sidebar.setOpen(false);
-      scroller.scrollTop = scroller.scrollHeight;
+      toBottom();
       promptBox.focus();
     },
     remove(id) {
@@ -84,8 +84,19 @@ function setStatus(text: string, kind: "info" | "error" = "info"): void {
 }
 
 function nearBottom(): boolean {
-  return scroller.scrollTop + scroller.clientHeight >= scroller.scrollHeight - 120;
+  return scroller.scrollTop + scroller.clientHeight >= scroller.scrollHeight - 80;
 }
+
+// The thread sticks to its bottom while the reader is there, as chat apps do: as the answer
+// streams, when a turn's footer appears, when the window changes size. Scrolling up lets go.
+let stuck = true;
+scroller.addEventListener("scroll", () => (stuck = nearBottom()), { passive: true });
+function keepAtBottom(): void {
+  if (stuck) scroller.scrollTop = scroller.scrollHeight;
+}
+const sizes = new ResizeObserver(keepAtBottom);
+sizes.observe(scroller);
+sizes.observe(conversationEl);
 
 function render(turn: Turn): void {
   const shown = currentOf(lib);
@@ -96,16 +107,33 @@ function render(turn: Turn): void {
     views.set(turn, view);
     conversationEl.append(view.el);
   }
-  const follow = nearBottom();
   view.sync(Date.now(), { last: shown.turns.at(-1) === turn, busy: running !== undefined });
-  if (follow && turn.status === "streaming") scroller.scrollTop = scroller.scrollHeight;
 }
 
-/** Redraws the conversation on screen, the side list and the buttons that depend on a request running. */
+/** Scrolls to the newest turn and sticks there (a conversation opened, a prompt sent). */
+function toBottom(): void {
+  stuck = true;
+  keepAtBottom();
+}
+
+/**
+ * Brings the conversation on screen, the side list and the buttons that depend on a request
+ * running up to date. Views are kept while their conversation stays on screen, so a block the
+ * reader opened stays open.
+ */
+let drawn: Conversation | undefined;
 function renderAll(): void {
   const shown = currentOf(lib);
-  conversationEl.replaceChildren();
-  views.clear();
+  if (shown !== drawn) {
+    conversationEl.replaceChildren();
+    views.clear();
+    drawn = shown;
+  }
+  for (const [t, view] of views) {
+    if (shown?.turns.includes(t)) continue;
+    view.el.remove();
+    views.delete(t);
+  }
   for (const t of shown?.turns ?? []) render(t);
   show(emptyState, !shown || shown.turns.length === 0);
   sidebar.render(lib, running?.conversation.id ?? null);
@@ -165,7 +193,7 @@ async function send(prompt: string, replaceFrom?: number): Promise<void> {
   if (replaceFrom === undefined) promptBox.value = "";
   setStatus("Waiting for the gateway…");
   renderAll();
-  scroller.scrollTop = scroller.scrollHeight;
+  toBottom();
   save();
 
   try {
@@ -268,5 +296,5 @@ keyInput.addEventListener("change", () => {
 });
 
 renderAll();
-scroller.scrollTop = scroller.scrollHeight;
+toBottom();
 void picker.load(apiKey());

@@ -33,7 +33,8 @@ export interface TurnView {
   sync(now: number, ctx: TurnContext): void;
 }
 
-const MARKERS: Record<Turn["status"], string> = { streaming: "", done: "", failed: "failed", stopped: "stopped", interrupted: "interrupted" };
+// A badge only for endings the answer itself does not explain: a failure has its error box.
+const MARKERS: Record<Turn["status"], string> = { streaming: "", done: "", failed: "", stopped: "stopped", interrupted: "interrupted" };
 
 /** The question, with an Edit button that turns it into a small form (Enter sends, Esc cancels). */
 function userMessage(turn: Turn, actions: TurnActions) {
