@@ -275,7 +275,7 @@ describe.skipIf(!browser.available)("admin dashboard", () => {
     await Promise.all([page.waitForURL(/\/admin$/), page.click("#sign-out")]);
     expect(await page.locator("form.login #password").count()).toBe(1);
     expectClean(problems);
-  });
+  }, 60_000); // a long walk through the whole page: over 30 s on a busy two-core machine
 
   it("records strategy changes, resets and cooldowns in the event tail, and shows provider states in colour", async () => {
     const yaml = `
