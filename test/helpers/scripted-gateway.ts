@@ -22,7 +22,9 @@ export type ScriptStep =
   /** Keep the stream open, sending nothing, until the client leaves. */
   | { hang: true }
   /** Cut the connection without ending the stream properly. */
-  | { destroy: true };
+  | { destroy: true }
+  /** Wait until the test says so (e.g. once the page shows what was sent), never a guessed delay. */
+  | { gate: Promise<void> };
 
 /** What to answer one chat request with: a JSON error, or a stream of steps. */
 export type ScriptReply = { status: number; json: unknown } | { steps: ScriptStep[] };
@@ -109,6 +111,7 @@ export async function startScriptedGateway(script: (body: Record<string, unknown
             if ("wait" in step) await sleep(step.wait, signal);
             else if ("event" in step) controller.enqueue(encoder.encode(formatSse(stagedMessage(step.event))));
             else if ("hang" in step) await new Promise<void>((r) => signal.addEventListener("abort", () => r(), { once: true }));
+            else if ("gate" in step) await step.gate;
             else {
               // Like a proxy dying mid-stream: the socket goes, with no end to the chunked body.
               incoming.socket.destroy();

@@ -220,10 +220,15 @@ describe.skipIf(!browser.available)("playground: honest endings", () => {
   });
 
   it("a connection that drops mid-answer is a failure too, not 'done'", async () => {
-    const gw = await scripted(() => ({ steps: [{ event: ev.prompt("q") }, { event: ev.reasoning("- r") }, { event: ev.delta("Half an ans") }, { wait: 50 }, { destroy: true }] }));
+    // The connection is cut only once the page shows the partial answer: no guessed delay.
+    let shown: () => void = () => {};
+    const seen = new Promise<void>((resolve) => (shown = resolve));
+    const gw = await scripted(() => ({ steps: [{ event: ev.prompt("q") }, { event: ev.reasoning("- r") }, { event: ev.delta("Half an ans") }, { gate: seen }, { destroy: true }] }));
     const { page, problems } = await browser.open();
     await ready(page, gw.url);
     await ask(page, "Anything.");
+    await expect.poll(() => page.locator(".answer > p").allTextContents()).toEqual(["Half an ans"]);
+    shown();
     await page.waitForSelector("article.turn[data-status=failed]");
     expect(await text(page, ".answer > p")).toBe("Half an ans");
     expect(await text(page, ".turn-error")).toMatch(/connection_lost|stream_incomplete/);
