@@ -275,7 +275,7 @@ describe.skipIf(!browser.available)("admin dashboard", () => {
     await Promise.all([page.waitForURL(/\/admin$/), page.click("#sign-out")]);
     expect(await page.locator("form.login #password").count()).toBe(1);
     expectClean(problems);
-  }, 60_000); // a long walk through the whole page: over 30 s on a busy two-core machine
+  }, 90_000); // a long walk through the whole page: over 30 s on a busy two-core machine
 
   it("records strategy changes, resets and cooldowns in the event tail, and shows provider states in colour", async () => {
     const yaml = `
@@ -346,7 +346,7 @@ routes:
     expect(details).toContain("schema validationvalid after 3 answers, escalated: box ✗ → box (schema restated) ✗ → cloud ✓");
     await bothWidths(page, "admin-schema-validation");
     expectClean(problems);
-  });
+  }, 90_000); // two providers, four checked answers and a drill-down: slow on a busy two-core machine
 
   it("says in words what is empty, shows a failed refresh as an error, and shows replicas only when there are some", async () => {
     const { gateway } = await stack({}, { REQUEST_LOG: "false" });
