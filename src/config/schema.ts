@@ -70,7 +70,25 @@ const commaList = optionalString.transform((v) =>
 const WORKERS_RANGE = 'must be "auto" or a whole number from 1 to 256';
 
 
-const capabilityMode = z.enum(["auto", "tags", "think", "fields"]);
+/** Every reasoning format the separator knows (docs/reasoning-formats.md describes each). */
+export const CAPABILITY_MODES = [
+  "auto",
+  "tags",
+  "think",
+  "fields",
+  "think-open",
+  "deepseek-v3",
+  "hunyuan",
+  "harmony",
+  "mistral",
+  "seed",
+  "kimi",
+  "cohere",
+  "granite",
+  "gemma4",
+] as const;
+
+const capabilityMode = z.enum(CAPABILITY_MODES);
 
 /**
  * `MODEL_CAPABILITIES=*deepseek-r1*=think,gpt-oss*=fields` — per-model reasoning format. Patterns are
@@ -85,7 +103,7 @@ const capabilities = optionalString.transform((v, ctx) => {
     const [pattern, mode] = parts;
     const parsed = capabilityMode.safeParse(mode);
     if (parts.length !== 2 || !pattern || !parsed.success) {
-      ctx.addIssue({ code: "custom", message: `"${item}" is not PATTERN=auto|tags|think|fields` });
+      ctx.addIssue({ code: "custom", message: `"${item}" is not PATTERN=MODE, where MODE is one of ${CAPABILITY_MODES.join(", ")}` });
       continue;
     }
     out.push({ pattern, mode: parsed.data });

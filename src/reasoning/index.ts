@@ -1,5 +1,7 @@
 // The reasoning room's only door: pure parsers and buffers, no I/O, no timers.
 export { createReasoningSeparator, MAX_HELD_WHITESPACE, MAX_PARTIAL_TAG } from "./separator.js";
+export { MAX_HARMONY_HEADER } from "./harmony.js";
 export { DEFAULT_CAPABILITIES, resolveCapability, resolveCapabilityFor, type CapabilityRule } from "./capabilities.js";
 export { createReasoningCollector, CLIP_MARKER, type ReasoningCollector } from "./clip.js";
-export type { DeltaInput, ParsedPart, ReasoningSeparator, SeparatorOptions } from "./types.js";
+export { MODES } from "./formats.js";
+export type { DeltaInput, ParsedPart, ParsedToolCall, ReasoningSeparator, SeparatorOptions } from "./types.js";

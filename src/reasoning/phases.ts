@@ -1,30 +1,34 @@
 /**
- * The separator's phases and what each one listens for. Kept apart from the parser so the state machine
- * reads as a table: which tags a phase matches, whether it holds whitespace, whether reasoning is over.
+ * The separator's phases. Kept apart from the parser so the state machine reads as a table: which
+ * phases hold whitespace, and whether reasoning is over. Which markers a phase listens for depends on
+ * the family it is in (separator.ts, from formats.ts).
  */
-import { ANSWER_LEAD_TAGS, FINAL_TAGS, NO_TAGS, R1_TAGS, REASONING_TAGS, START_TAGS, type Tag } from "./tags.js";
 
-/** Where the stream is. The first five phases mean reasoning-end has not been emitted yet. */
+/** Where the stream is. The first six phases mean reasoning-end has not been emitted yet. */
 export type Phase =
   /** Nothing but whitespace so far (held): the first signal decides the stream's style. */
   | "start"
   /** Fields style: reasoning arrives in `delta.reasoning*`; content whitespace is held until real content. */
   | "field-reasoning"
-  /** Just after `<analysis>`/`<think>`: whitespace before the reasoning is dropped. */
+  /** Just after an opening marker: whitespace before the reasoning is dropped. */
   | "reasoning-lead"
-  /** Inside tagged reasoning; `</analysis>`, `</think>` or `<final>` ends it. */
+  /** Inside marked reasoning; the family's close ends it. */
   | "reasoning"
-  /** `think` mode, content began without a tag: everything up to a lone `</think>` is reasoning. */
+  /** R1 style, content began without a marker: everything up to the family's close is reasoning. */
   | "r1-reasoning"
-  /** After a reasoning close: whitespace held to drop the line breaks; `<final>` may open a wrapper. */
+  /** A harmony stream (gpt-oss), read by the harmony parser; its reasoning is not over yet. */
+  | "harmony"
+  /** The harmony stream after its reasoning ended. */
+  | "harmony-answer"
+  /** After a reasoning close: whitespace held to drop the line breaks; a wrapper may open. */
   | "answer-lead"
-  /** Just after the answer's `<final>`: the same line-break rule inside the wrapper. */
+  /** Just after the answer's wrapper opened: the same line-break rule inside the wrapper. */
   | "final-lead"
-  /** Inside the `<final>` wrapper: text is the answer; only `</final>` is looked at. */
+  /** Inside the answer's wrapper: text is the answer; only the wrapper's close is looked at. */
   | "final"
-  /** After a `</final>` in the wrapper: it and the whitespace after it are held until text or the end. */
+  /** After a possible close of the wrapper: it and the whitespace after it are held until text or the end. */
   | "final-close"
-  /** The answer with no markup at all (plain, fields, or after a close without `<final>`): passed through. */
+  /** The answer with no markup at all (plain, fields, or after a close without a wrapper): passed through. */
   | "verbatim"
   /** `end()` was called; later input is ignored. */
   | "ended";
@@ -38,25 +42,5 @@ export function isHolding(phase: Phase): phase is HoldingPhase {
 
 /** True while reasoning-end is still to come. */
 export function beforeReasoningEnd(phase: Phase): boolean {
-  return phase === "start" || phase === "field-reasoning" || phase === "reasoning-lead" || phase === "reasoning" || phase === "r1-reasoning";
-}
-
-/** The tags a phase recognises; anything else that looks like a tag is text. */
-export function tagsFor(phase: Phase): readonly Tag[] {
-  switch (phase) {
-    case "start":
-      return START_TAGS;
-    case "reasoning-lead":
-    case "reasoning":
-      return REASONING_TAGS;
-    case "r1-reasoning":
-      return R1_TAGS;
-    case "answer-lead":
-      return ANSWER_LEAD_TAGS;
-    case "final-lead":
-    case "final":
-      return FINAL_TAGS;
-    default:
-      return NO_TAGS;
-  }
+  return phase === "start" || phase === "field-reasoning" || phase === "reasoning-lead" || phase === "reasoning" || phase === "r1-reasoning" || phase === "harmony";
 }

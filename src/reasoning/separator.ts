@@ -4,31 +4,35 @@
  * Shaped like eventsource-parser's `createParser`: a closure over a few state variables, fed chunk by chunk,
  * doing O(chunk) work per push. The first signal decides the stream's style and nothing is reinterpreted
  * afterwards: a reasoning field before any content means fields style (content is the answer, verbatim);
- * content opening with a reasoning tag means tag style; anything else is a plain answer (`auto`, `tags`,
- * `fields`) or R1-style reasoning up to a lone `</think>` (`think`).
+ * content opening with one of the mode's opening markers means that family's marked style (a harmony
+ * header hands the stream to the harmony parser); anything else is a plain answer, or — in modes whose
+ * chat template opens the reasoning itself (`think`, `seed`, `kimi`) — reasoning up to a lone close.
+ * Which markers exist, per family and per mode, is data in formats.ts.
  *
- * The answer is byte-exact. The only markup removed from it is, after a reasoning-closing tag, the line
- * breaks before the first answer line (its indentation stays) and a `<final>…</final>` wrapper around it.
+ * The answer is byte-exact. The only markup removed from it is the markers, after a reasoning close the
+ * line breaks before the first answer line (its indentation stays), and an answer wrapper around it
+ * (`<final>`, `<answer>`, `<response>`, `<|START_RESPONSE|>`).
  *
  * Bounded holds — the only text kept back between pushes:
- * - a possible partial tag: at most {@link MAX_PARTIAL_TAG} characters, plus one high surrogate whose low
- *   half is in the next chunk (so no part ever splits a surrogate pair, which Python clients cannot rejoin);
+ * - a possible partial marker: at most {@link MAX_PARTIAL_TAG} characters (each marker at most its own
+ *   length less one), plus one high surrogate whose low half is in the next chunk (so no part ever splits
+ *   a surrogate pair, which Python clients cannot rejoin); the harmony parser's own, smaller, holds;
  * - held whitespace: before the stream's first real character, before the first answer line, and after a
- *   `</final>` — at most {@link MAX_HELD_WHITESPACE} characters. One more and the hold is decided as if
- *   text had arrived: the start counts as untagged content, the answer begins with the held whitespace,
- *   and a held `</final>` is emitted as literal text.
+ *   wrapper's close — at most {@link MAX_HELD_WHITESPACE} characters. One more and the hold is decided as
+ *   if text had arrived: the start counts as unmarked content, the answer begins with the held
+ *   whitespace, and a held close is emitted as literal text.
  */
 import { endsInHighSurrogate, nextLineBreak } from "./chars.js";
-import { beforeReasoningEnd, isHolding, tagsFor, type Phase } from "./phases.js";
-import { matchTagAt, skipWhitespace, TAG, type Tag } from "./tags.js";
+import { MODES } from "./formats.js";
+import { createHarmonyParser, type HarmonyParser, type HarmonySink } from "./harmony.js";
+import { matchAt, NO_MARKERS, skipWhitespace, type Family, type Marker, type MarkerSet, type Wrapper } from "./markers.js";
+import { beforeReasoningEnd, isHolding, type Phase } from "./phases.js";
 import type { DeltaInput, ParsedPart, ReasoningSeparator, SeparatorOptions } from "./types.js";
 
-export { MAX_PARTIAL_TAG } from "./tags.js";
+export { MAX_PARTIAL_TAG } from "./formats.js";
 
 /** Cap on held whitespace (SPEC §3); an upstream that sends nothing else cannot grow our memory past it. */
 export const MAX_HELD_WHITESPACE = 4096;
-
-const LT = 0x3c; // "<"
 
 /**
  * Creates a separator for one upstream stream. Feed every delta to `push()` and call `end()` once; the parts
@@ -36,20 +40,27 @@ const LT = 0x3c; // "<"
  * same type within one call's result are merged.
  */
 export function createReasoningSeparator(options: SeparatorOptions): ReasoningSeparator {
-  const { mode } = options;
+  const spec = MODES[options.mode];
   const maxHeld = options.maxHeldWhitespace ?? MAX_HELD_WHITESPACE;
   if (!Number.isInteger(maxHeld) || maxHeld < 0) throw new RangeError(`maxHeldWhitespace must be a non-negative integer, got ${maxHeld}`);
   // `tags` mode asks for tags and trusts only them; elsewhere reasoning fields count unless switched off.
-  const acceptFields = options.useReasoningFields && mode !== "tags";
+  const acceptFields = options.useReasoningFields && spec.fields;
+  const idPrefix = options.toolCallIdPrefix ?? "call_";
 
   // One explicit state instead of flags, so "reasoning-end sent?" and "what is this text?" cannot disagree.
-  // `fields` mode never looks at tags, so it starts where a reasoning field would have put it.
-  let phase: Phase = mode === "fields" ? "field-reasoning" : "start";
-  // Tail of the previous content chunk that may be the start of a tag, or a lone high surrogate; never
+  // `fields` mode never looks at markers, so it starts where a reasoning field would have put it.
+  let phase: Phase = spec.verbatim ? "field-reasoning" : "start";
+  // The family whose close, inner markers and wrappers count now (decided by the opening marker).
+  let family: Family = spec.startFamily;
+  // The answer's wrapper, once one opened.
+  let wrapper: Wrapper | undefined;
+  // Reads the rest of a harmony stream once its first header was seen.
+  let harmony: HarmonyParser | undefined;
+  // Tail of the previous content chunk that may be the start of a marker, or a lone high surrogate; never
   // longer than MAX_PARTIAL_TAG + 1.
   let pending = "";
-  // Whitespace (and, in `final-close`, the `</final>` before it) whose meaning the next real character
-  // decides; never longer than maxHeld + 1.
+  // Whitespace (and, in `final-close`, the wrapper's close before it) whose meaning the next real
+  // character decides; never longer than maxHeld + 1 (plus the close).
   let held = "";
   // A reasoning field's trailing high surrogate, kept for its low half so reasoning parts stay well-formed.
   let fieldCarry = "";
@@ -61,6 +72,38 @@ export function createReasoningSeparator(options: SeparatorOptions): ReasoningSe
     const last = out.at(-1);
     if (last !== undefined && last.type === type) last.text += text;
     else out.push({ type, text });
+  }
+
+  /** What the harmony parser writes to: the same parts, with reasoning-end still decided here. */
+  const harmonySink: HarmonySink = {
+    reasoning: (text) => emit("reasoning", text),
+    answer: (text) => emit("answer", text),
+    toolCall: (call) => out.push({ type: "tool-call", call }),
+    endReasoning: () => {
+      if (phase === "harmony") endReasoning("harmony-answer");
+    },
+    get reasoningEnded() {
+      return phase !== "harmony";
+    },
+  };
+
+  /** The markers the current phase listens for. */
+  function markers(): MarkerSet {
+    switch (phase) {
+      case "start":
+        return spec.start;
+      case "reasoning-lead":
+      case "reasoning":
+      case "r1-reasoning":
+        return family.inside;
+      case "answer-lead":
+        return family.after;
+      case "final-lead":
+      case "final":
+        return wrapper?.closing ?? NO_MARKERS;
+      default:
+        return NO_MARKERS;
+    }
   }
 
   function endReasoning(next: Phase): void {
@@ -79,8 +122,9 @@ export function createReasoningSeparator(options: SeparatorOptions): ReasoningSe
   function release(): void {
     switch (phase) {
       case "start":
-        // Untagged content: R1 reasoning in `think` mode, a plain answer (verbatim, live) everywhere else.
-        if (mode === "think") {
+        // Unmarked content: R1 reasoning where the template opens it, a plain answer (verbatim, live) elsewhere.
+        if (spec.implicit) {
+          family = spec.implicit;
           phase = "r1-reasoning";
           releaseHeld("reasoning");
         } else {
@@ -118,7 +162,7 @@ export function createReasoningSeparator(options: SeparatorOptions): ReasoningSe
       const lineEnd = dropLineBreaks ? nextLineBreak(text, i, to) : to;
       const room = maxHeld + 1 - held.length;
       if (room <= 0) {
-        // Only a held `</final>` under a cap smaller than the tag gets here: it is past the cap already.
+        // Only a held wrapper close under a cap smaller than the close gets here: it is past the cap already.
         release();
         return i;
       }
@@ -135,36 +179,50 @@ export function createReasoningSeparator(options: SeparatorOptions): ReasoningSe
     return to;
   }
 
-  function onTag(tag: Tag, raw: string): void {
-    switch (phase) {
-      case "start":
+  function onMarker(marker: Marker, raw: string): void {
+    switch (marker.role) {
+      case "open":
         held = "";
-        if (tag === TAG.analysisOpen || tag === TAG.thinkOpen) phase = "reasoning-lead";
-        else endReasoning(tag === TAG.finalOpen ? "final-lead" : "answer-lead");
+        family = marker.family;
+        phase = "reasoning-lead";
         return;
-      case "reasoning-lead":
-      case "reasoning":
-      case "r1-reasoning":
-        endReasoning(tag === TAG.finalOpen ? "final-lead" : "answer-lead");
-        return;
-      case "answer-lead":
-        // `<final>` as the answer's first text: the wrapper, dropped with the whitespace before it.
+      case "harmony":
         held = "";
-        phase = "final-lead";
+        phase = "harmony";
+        harmony = createHarmonyParser(harmonySink, idPrefix);
+        harmony.push(raw);
         return;
-      case "final-lead":
-      case "final":
-        // `</final>` is the wrapper's close only if nothing but whitespace follows it: hold it to see.
+      case "start-close":
+        held = "";
+        endReasoning("answer-lead");
+        return;
+      case "close":
+        endReasoning("answer-lead");
+        return;
+      case "close-wrap":
+        wrapper = marker.wrapper;
+        endReasoning("final-lead");
+        return;
+      case "wrap":
+        // At the start the reasoning was empty; after a close it is over already. The whitespace
+        // before the wrapper goes with it.
+        held = "";
+        wrapper = marker.wrapper;
+        if (phase === "start") endReasoning("final-lead");
+        else phase = "final-lead";
+        return;
+      case "inner":
+        return;
+      case "unwrap":
+        // The close only if nothing but whitespace follows it: hold it to see.
         releaseHeld();
         held = raw;
         phase = "final-close";
         return;
-      default:
-        return;
     }
   }
 
-  /** Processes `text`; unless `eof`, a trailing possible tag is kept in `pending` for the next chunk. */
+  /** Processes `text`; unless `eof`, a trailing possible marker is kept in `pending` for the next chunk. */
   function consume(text: string, eof: boolean): void {
     let i = 0;
     while (i < text.length) {
@@ -172,6 +230,11 @@ export function createReasoningSeparator(options: SeparatorOptions): ReasoningSe
         emit("answer", text.slice(i));
         return;
       }
+      if (phase === "harmony" || phase === "harmony-answer") {
+        harmony?.push(text.slice(i));
+        return;
+      }
+      let set = markers();
       if (phase === "reasoning-lead" || isHolding(phase)) {
         const next = skipWhitespace(text, i);
         if (next > i) {
@@ -179,30 +242,31 @@ export function createReasoningSeparator(options: SeparatorOptions): ReasoningSe
           continue;
         }
         if (phase === "reasoning-lead") phase = "reasoning";
-        else if (phase === "field-reasoning" || phase === "final-close" || text.charCodeAt(i) !== LT) {
+        else if (phase === "field-reasoning" || phase === "final-close" || !set.startsWith(text.charCodeAt(i))) {
           release();
           continue;
         }
+        set = markers();
       }
-      if (text.charCodeAt(i) !== LT) {
-        // Only reasoning, r1-reasoning and final get here: their text runs to the next "<".
-        const lt = text.indexOf("<", i);
-        const stop = lt === -1 ? text.length : lt;
+      if (!set.startsWith(text.charCodeAt(i))) {
+        // Only reasoning, r1-reasoning and final get here: their text runs to the next possible marker.
+        const stop = set.next(text, i + 1);
         emit(phase === "final" ? "answer" : "reasoning", text.slice(i, stop));
         i = stop;
         continue;
       }
-      const match = matchTagAt(text, i, tagsFor(phase));
+      const match = matchAt(text, i, set);
       if (match.kind === "full") {
-        onTag(match.tag, text.slice(i, i + match.tag.length));
-        i += match.tag.length;
+        const length = match.marker.text.length;
+        onMarker(match.marker, text.slice(i, i + length));
+        i += length;
       } else if (match.kind === "partial" && !eof) {
         pending = text.slice(i);
         return;
       } else if (isHolding(phase)) {
-        release(); // a "<" that is no tag is the first real character
+        release(); // a character that begins no marker is the first real character
       } else {
-        emit(phase === "final" ? "answer" : "reasoning", "<");
+        emit(phase === "final" ? "answer" : "reasoning", text.charAt(i));
         i += 1;
       }
     }
@@ -232,14 +296,14 @@ export function createReasoningSeparator(options: SeparatorOptions): ReasoningSe
     pending += carry;
   }
 
-  /** A tool call ends reasoning: a partial tag was text after all, held whitespace was nothing. */
+  /** A tool call ends reasoning: a partial marker was text after all, held whitespace was nothing. */
   function onToolCalls(): void {
     const rest = pending;
     pending = "";
     consume(rest, true);
     if (!beforeReasoningEnd(phase)) return;
     held = "";
-    endReasoning(phase === "start" || phase === "field-reasoning" ? "verbatim" : "answer-lead");
+    endReasoning(phase === "start" || phase === "field-reasoning" ? "verbatim" : phase === "harmony" ? "harmony-answer" : "answer-lead");
   }
 
   function push(delta: DeltaInput): ParsedPart[] {
@@ -258,12 +322,13 @@ export function createReasoningSeparator(options: SeparatorOptions): ReasoningSe
     if (phase === "ended") return out;
     const rest = pending;
     pending = "";
-    consume(rest, true); // a partial tag at the very end was just text
-    // Whitespace alone decides nothing; it is what an untagged start would have made of it.
+    consume(rest, true); // a partial marker at the very end was just text
+    harmony?.end();
+    // Whitespace alone decides nothing; it is what an unmarked start would have made of it.
     if (phase === "start" || phase === "field-reasoning") release();
     if (beforeReasoningEnd(phase)) endReasoning("ended");
     else if (phase === "answer-lead" || phase === "final-lead") releaseHeld(); // the last line's indentation
-    // In `final-close` the held `</final>` and its whitespace were the wrapper's close: dropped.
+    // In `final-close` the held close and its whitespace were the wrapper's close: dropped.
     phase = "ended";
     held = "";
     fieldCarry = "";

@@ -60,7 +60,7 @@ describe("loadConfig", () => {
       { pattern: "*gpt-oss*", mode: "fields" },
     ]);
     for (const bad of ["a=think=tags", "deepseek-r1", "=think", "x=reasoning"]) {
-      expect(() => loadConfig({ MODEL_CAPABILITIES: bad }), bad).toThrow(`MODEL_CAPABILITIES: "${bad}" is not PATTERN=auto|tags|think|fields`);
+      expect(() => loadConfig({ MODEL_CAPABILITIES: bad }), bad).toThrow(`MODEL_CAPABILITIES: "${bad}" is not PATTERN=MODE, where MODE is one of auto, tags, think, fields`);
     }
   });
 

@@ -1,6 +1,7 @@
 import { describe, it, expect } from "vitest";
-import { createReasoningSeparator, MAX_HELD_WHITESPACE, type DeltaInput, type ParsedPart } from "../../../src/reasoning/index.js";
+import { createReasoningSeparator, MAX_HARMONY_HEADER, MAX_HELD_WHITESPACE, MAX_PARTIAL_TAG, type DeltaInput, type ParsedPart } from "../../../src/reasoning/index.js";
 import { separatorCases, type SeparatorCase, type Segment } from "../../fixtures/reasoning/cases.js";
+import { familyCases } from "../../fixtures/reasoning/families.js";
 
 function segmentsOf(c: SeparatorCase): Segment[] {
   return typeof c.input === "string" ? [{ content: c.input }] : c.input;
@@ -40,6 +41,7 @@ function streamLength(segments: Segment[]): number {
 interface Outcome {
   reasoning: string;
   answer: string;
+  toolCalls: { name: string; arguments: string }[];
   /** Parts returned by push(), then those returned by end(). */
   pushed: ParsedPart[];
   ended: ParsedPart[];
@@ -55,11 +57,17 @@ function run(c: SeparatorCase, deltas: DeltaInput[]): Outcome {
   const ended = sep.end();
   let reasoning = "";
   let answer = "";
+  const toolCalls: { name: string; arguments: string }[] = [];
   for (const p of [...pushed, ...ended]) {
     if (p.type === "reasoning") reasoning += p.text;
     if (p.type === "answer") answer += p.text;
+    if (p.type === "tool-call") {
+      const call = (toolCalls[p.call.index] ??= { name: "", arguments: "" });
+      call.name += p.call.function?.name ?? "";
+      call.arguments += p.call.function?.arguments ?? "";
+    }
   }
-  return { reasoning, answer, pushed, ended };
+  return { reasoning, answer, toolCalls, pushed, ended };
 }
 
 function isHigh(code: number): boolean {
@@ -80,12 +88,12 @@ function expectWellFormed(o: Outcome): void {
   expect(ends).toHaveLength(1);
   const end = ends[0]!;
   parts.forEach((p, i) => {
-    if (p.type !== "reasoning-end") expect(p.text).not.toBe("");
-    if (p.type === "answer") expect(i).toBeGreaterThan(end);
+    if (p.type === "reasoning" || p.type === "answer") expect(p.text).not.toBe("");
+    if (p.type === "answer" || p.type === "tool-call") expect(i).toBeGreaterThan(end);
     if (p.type === "reasoning") expect(i).toBeLessThan(end);
   });
   for (const p of o.pushed) {
-    if (p.type === "reasoning-end") continue;
+    if (p.type === "reasoning-end" || p.type === "tool-call") continue;
     expect(isHigh(p.text.charCodeAt(p.text.length - 1)), `part ends in a high surrogate: ${JSON.stringify(p.text)}`).toBe(false);
     expect(isLow(p.text.charCodeAt(0)), `part starts with a low surrogate: ${JSON.stringify(p.text)}`).toBe(false);
   }
@@ -94,11 +102,11 @@ function expectWellFormed(o: Outcome): void {
 function expectCase(c: SeparatorCase, deltas: DeltaInput[], label: string): void {
   const got = run(c, deltas);
   // Compared whole, byte for byte: a trimmed or re-cased answer fails here.
-  expect({ reasoning: got.reasoning, answer: got.answer }, label).toEqual({ reasoning: c.reasoning, answer: c.answer });
+  expect({ reasoning: got.reasoning, answer: got.answer, toolCalls: got.toolCalls }, label).toEqual({ reasoning: c.reasoning, answer: c.answer, toolCalls: c.toolCalls ?? [] });
   expectWellFormed(got);
 }
 
-describe.each(separatorCases)("separator: $name", (c) => {
+describe.each([...separatorCases, ...familyCases])("separator: $name", (c) => {
   const segments = segmentsOf(c);
 
   it("whole stream in one push per delta", () => {
@@ -285,5 +293,61 @@ describe("separator streaming behaviour", () => {
     }
     for (const p of sep.end()) if (p.type === "reasoning") reasoning += p.text.length;
     expect(reasoning).toBe(chunk.length * 100_000);
+  });
+});
+
+describe("separator bounds across the families", () => {
+  it("holds back at most the longest marker less one character", () => {
+    // Granite's "Here is my thought process:" is the longest marker.
+    expect(MAX_PARTIAL_TAG).toBe("Here is my thought process:".length - 1);
+  });
+
+  it.each([
+    ["granite", "Here is my response", "Here is my thought process:\n"],
+    ["cohere", "<|END_THINKING", "<|START_THINKING|>"],
+    ["seed", "</seed:think", "<seed:think>"],
+    ["kimi", "◁/think", "◁think▷"],
+    ["mistral", "[/THINK", "[THINK]"],
+  ] as const)("%s: a partial close is held until it is decided, and only it", (mode, partial, open) => {
+    const sep = createReasoningSeparator({ mode, useReasoningFields: true });
+    const body = "x".repeat(5000);
+    expect(sep.push({ content: open + body + partial })).toEqual([{ type: "reasoning", text: body }]);
+    expect(partial.length).toBeLessThanOrEqual(MAX_PARTIAL_TAG);
+    // Not the close after all: the held text was reasoning.
+    expect(sep.push({ content: "?" })).toEqual([{ type: "reasoning", text: `${partial}?` }]);
+  });
+
+  it("harmony: an endless header is cut at its cap and passed on as text", () => {
+    const sep = createReasoningSeparator({ mode: "harmony", useReasoningFields: true });
+    let answer = 0;
+    sep.push({ content: "<|channel|>" });
+    for (let i = 0; i < 1000; i++) for (const p of sep.push({ content: "y".repeat(100) })) if (p.type === "answer") answer += p.text.length;
+    // Everything past the cap flows out instead of piling up in the header.
+    expect(answer).toBe(100_000 + "<|channel|>".length);
+    expect(MAX_HARMONY_HEADER).toBeLessThan(1000);
+  });
+
+  it("stays linear on megabytes of reasoning full of marker-like characters", () => {
+    const sep = createReasoningSeparator({ mode: "granite", useReasoningFields: true });
+    let reasoning = 0;
+    const chunk = "Here he holds [H] <h> ";
+    sep.push({ content: "Here is my thought process:" });
+    for (let i = 0; i < 50_000; i++) for (const p of sep.push({ content: chunk })) if (p.type === "reasoning") reasoning += p.text.length;
+    for (const p of sep.end()) if (p.type === "reasoning") reasoning += p.text.length;
+    expect(reasoning).toBe(chunk.length * 50_000);
+  });
+
+  it("a harmony tool call ends the reasoning and carries a unique id", () => {
+    const sep = createReasoningSeparator({ mode: "harmony", useReasoningFields: true, toolCallIdPrefix: "call_req1_" });
+    const parts = [
+      ...sep.push({ content: "<|channel|>analysis<|message|>r<|end|><|start|>assistant to=functions.f<|channel|>commentary json<|message|>{}<|call|>" }),
+      ...sep.end(),
+    ];
+    expect(parts).toEqual([
+      { type: "reasoning", text: "r" },
+      { type: "reasoning-end" },
+      { type: "tool-call", call: { index: 0, id: "call_req1_0", type: "function", function: { name: "f", arguments: "" } } },
+      { type: "tool-call", call: { index: 0, function: { arguments: "{}" } } },
+    ]);
   });
 });
