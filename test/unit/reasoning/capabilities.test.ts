@@ -1,5 +1,5 @@
 import { describe, it, expect } from "vitest";
-import { DEFAULT_CAPABILITIES, resolveCapability, resolveCapabilityFor, type CapabilityRule } from "../../../src/reasoning/index.js";
+import { DEFAULT_CAPABILITIES, resolveCapability, resolveCapabilityFor, resolveThinkingControl, type CapabilityRule } from "../../../src/reasoning/index.js";
 
 const rules: CapabilityRule[] = [
   { pattern: "deepseek-r1-distill*", mode: "tags" },
@@ -75,8 +75,8 @@ describe("resolveCapability: built-in defaults", () => {
     expect(resolveCapability("deepseek-ai/DeepSeek-R1-0528", [])).toBe("think");
     expect(resolveCapability("QwQ-32B", [])).toBe("think");
     expect(resolveCapability("Qwen/Qwen3-30B-A3B-Thinking-2507", [])).toBe("think");
-    expect(resolveCapability("openai/gpt-oss-120b", [])).toBe("fields");
-    expect(resolveCapability("gpt-oss:20b", [])).toBe("fields");
+    expect(resolveCapability("openai/gpt-oss-120b", [])).toBe("harmony");
+    expect(resolveCapability("gpt-oss:20b", [])).toBe("harmony");
   });
 
   it("keeps the mock upstream's R1 scenario on think and everything else on auto", () => {
@@ -86,10 +86,53 @@ describe("resolveCapability: built-in defaults", () => {
     }
   });
 
-  it("leaves hybrid Qwen3, DeepSeek chat models and unknown models on auto", () => {
-    for (const model of ["qwen3-32b", "Qwen3-235B-A22B-Instruct-2507", "deepseek-chat", "deepseek-reasoner", "llama-3.1-8b", "gpt-4o"]) {
+  it("reads hybrid Qwen3 with think-open (no instruction) and leaves DeepSeek's API models and unknown ones on auto", () => {
+    for (const model of ["qwen3-32b", "Qwen3-235B-A22B-Instruct-2507", "qwen3:8b"]) expect(resolveCapability(model, []), model).toBe("think-open");
+    for (const model of ["deepseek-chat", "deepseek-reasoner", "llama-3.1-8b", "gpt-4o"]) {
       expect(resolveCapability(model, []), model).toBe("auto");
     }
+  });
+
+  it.each([
+    ["openai/gpt-oss-20b", "harmony"],
+    ["mistralai/Magistral-Small-2509", "mistral"],
+    ["magistral-medium-latest", "mistral"],
+    ["ByteDance-Seed/Seed-OSS-36B-Instruct", "seed"],
+    ["moonshotai/Kimi-VL-A3B-Thinking-2506", "kimi"],
+    ["moonshotai/Kimi-K2-Thinking", "kimi"],
+    ["moonshotai/Kimi-Dev-72B", "kimi"],
+    ["moonshotai/Kimi-K2-Instruct", "think-open"],
+    ["CohereLabs/command-a-reasoning-08-2025", "cohere"],
+    ["command-a-03-2025", "cohere"],
+    ["ibm-granite/granite-3.2-8b-instruct", "granite"],
+    ["granite3.2:8b", "granite"],
+    ["tencent/Hunyuan-A13B-Instruct", "hunyuan"],
+    ["baidu/ERNIE-4.5-21B-A3B-Thinking", "think"],
+    ["zai-org/GLM-4.5-Air", "think-open"],
+    ["zai-org/GLM-4.6", "think-open"],
+    ["Qwen/Qwen3-30B-A3B-Thinking-2507", "think"],
+    ["deepseek-ai/DeepSeek-R1-0528", "think"],
+    ["deepseek-ai/DeepSeek-V3.1", "deepseek-v3"],
+    ["deepseek/deepseek-chat-v3.1", "deepseek-v3"],
+    ["deepseek-ai/DeepSeek-V3.2-Exp", "deepseek-v3"],
+    ["MiniMaxAI/MiniMax-M2", "think"],
+    ["stepfun-ai/step3", "think"],
+    ["allenai/Olmo-3-7B-Think", "think"],
+    ["Hcompany/Holo2-8B", "think"],
+    ["google/gemma-4-26B-A4B-it", "gemma4"],
+  ] as const)("names %s's family: %s", (model, mode) => {
+    expect(resolveCapability(model, [])).toBe(mode);
+  });
+
+  it("knows each family's thinking switch, by the provider's name first", () => {
+    expect(resolveThinkingControl("qwen3-8b", "qwen3-8b")).toBe("enable_thinking");
+    expect(resolveThinkingControl("alias", "deepseek-ai/DeepSeek-V3.1")).toBe("thinking");
+    expect(resolveThinkingControl("gpt-oss-20b", "unknown")).toBe("gpt-oss");
+    expect(resolveThinkingControl("x", "ByteDance-Seed/Seed-OSS-36B-Instruct")).toBe("seed-budget");
+    expect(resolveThinkingControl("x", "granite-3.2-2b")).toBe("thinking");
+    // Always-thinking models and models without a switch: reasoning_effort goes through as is.
+    expect(resolveThinkingControl("x", "Qwen/Qwen3-30B-A3B-Thinking-2507")).toBeUndefined();
+    expect(resolveThinkingControl("gpt-4o", "gpt-4o")).toBeUndefined();
   });
 
   it("lets MODEL_CAPABILITIES rules override the defaults", () => {
