@@ -4,12 +4,21 @@ import { UpstreamError, errorFields, isRecord } from "./errors.js";
 /** One upstream chunk reduced to what the pipeline needs; provider quirks end here. */
 export interface UpstreamDelta {
   content: string | undefined;
-  /** `reasoning_content` (DeepSeek, SGLang, Friendli) or `reasoning` (vLLM, Ollama, OpenRouter). */
+  /**
+   * `reasoning_content` (DeepSeek, SGLang, Friendli), `reasoning` (vLLM, Ollama, OpenRouter), or the text
+   * of OpenRouter's `reasoning_details`; Ollama's native `message.thinking` and the other native APIs'
+   * thinking arrive here too.
+   */
   reasoning: string | undefined;
   /** `delta.tool_calls` fragments, normalised (an `index` on each; empty name/id dropped). */
   toolCalls: ToolCallDelta[] | undefined;
   finishReason: string | undefined;
   usage: Usage | undefined;
+  /**
+   * Reasoning the upstream sent encrypted (OpenRouter `reasoning.encrypted` details, Anthropic
+   * `redacted_thinking` blocks): counted, never shown.
+   */
+  encryptedReasoning?: number;
 }
 
 /**
@@ -43,13 +52,33 @@ export function readChunk(payload: unknown): UpstreamDelta | undefined {
       retryable: false,
     });
   }
+  const details = readReasoningDetails(delta.reasoning_details);
   return {
     content: nonEmpty(delta.content),
-    reasoning: nonEmpty(delta.reasoning_content) ?? nonEmpty(delta.reasoning),
+    // OpenRouter sends `reasoning` and the same text in `reasoning_details`: the details only count alone.
+    reasoning: nonEmpty(delta.reasoning_content) ?? nonEmpty(delta.reasoning) ?? details.text,
     toolCalls: readToolCalls(delta.tool_calls),
     finishReason,
     usage,
+    ...(details.encrypted > 0 && { encryptedReasoning: details.encrypted }),
   };
+}
+
+/**
+ * OpenRouter's `reasoning_details`: `reasoning.text` items carry `text`, `reasoning.summary` items a
+ * `summary`, `reasoning.encrypted` items opaque `data` that is counted and never shown.
+ */
+export function readReasoningDetails(v: unknown): { text: string | undefined; encrypted: number } {
+  if (!Array.isArray(v)) return { text: undefined, encrypted: 0 };
+  let text = "";
+  let encrypted = 0;
+  for (const item of v as unknown[]) {
+    if (!isRecord(item)) continue;
+    if (item.type === "reasoning.text" && typeof item.text === "string") text += item.text;
+    else if (item.type === "reasoning.summary" && typeof item.summary === "string") text += item.summary;
+    else if (item.type === "reasoning.encrypted") encrypted++;
+  }
+  return { text: text === "" ? undefined : text, encrypted };
 }
 
 /** `null`, `""` and absent all mean "no text" — providers disagree on which they send. */

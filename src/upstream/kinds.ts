@@ -31,7 +31,9 @@ export interface NativeOptions {
  * thought parts, Ollama `message.thinking`)? Then asking the model for reasoning tags as well
  * would only put tags into the answer, so `auto` mode reads the fields alone for it.
  */
-export function reportsNativeReasoning(target: { kind?: ProviderKind | undefined; native?: NativeOptions | undefined }): boolean {
+export function reportsNativeReasoning(target: { kind?: ProviderKind | undefined; native?: NativeOptions | undefined }, effort?: string): boolean {
+  // A request's `reasoning_effort` decides over the provider's setting (the adapters map it).
+  if (effort !== undefined && target.kind !== undefined && target.kind !== "openai") return effort !== "none";
   switch (target.kind) {
     case "anthropic":
       return target.native?.thinkingBudget !== undefined;

@@ -3,6 +3,7 @@
  * where the HTTP edge already validated (roles, content shape); strict only where a native API
  * would need something the body cannot give (tool arguments that are not JSON).
  */
+import { isEffort, type Effort } from "../../reasoning/index.js";
 import { UpstreamError, isRecord } from "../errors.js";
 
 export type ChatPart = { type: "text"; text: string } | { type: "image"; url: string };
@@ -47,6 +48,8 @@ export interface ChatView {
   stop: string[] | undefined;
   responseFormat: { type: "json_object" } | { type: "json_schema"; schema: Record<string, unknown> | undefined } | undefined;
   seed: number | undefined;
+  /** OpenAI's `reasoning_effort` (`none` … `xhigh`); each native API maps it to its own thinking switch. */
+  reasoningEffort: Effort | undefined;
 }
 
 const num = (v: unknown): number | undefined => (typeof v === "number" && Number.isFinite(v) ? v : undefined);
@@ -68,6 +71,7 @@ export function readChatBody(body: Record<string, unknown>): ChatView {
     stop: stop && stop.length > 0 ? stop : undefined,
     responseFormat: readResponseFormat(body.response_format),
     seed: num(body.seed),
+    reasoningEffort: isEffort(body.reasoning_effort) ? body.reasoning_effort : undefined,
   };
 }
 

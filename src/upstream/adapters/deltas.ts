@@ -9,6 +9,7 @@ export function delta(fields: {
   toolCalls?: ToolCallDelta[] | undefined;
   finishReason?: string | undefined;
   usage?: Usage | undefined;
+  encryptedReasoning?: number | undefined;
 }): UpstreamDelta {
   return {
     content: fields.content === "" ? undefined : fields.content,
@@ -16,12 +17,15 @@ export function delta(fields: {
     toolCalls: fields.toolCalls && fields.toolCalls.length > 0 ? fields.toolCalls : undefined,
     finishReason: fields.finishReason,
     usage: fields.usage,
+    ...(fields.encryptedReasoning !== undefined && fields.encryptedReasoning > 0 && { encryptedReasoning: fields.encryptedReasoning }),
   };
 }
 
 /** Does this delta carry anything at all? Empty ones are not worth yielding. */
 export function hasAny(d: UpstreamDelta): boolean {
-  return d.content !== undefined || d.reasoning !== undefined || d.toolCalls !== undefined || d.finishReason !== undefined || d.usage !== undefined;
+  return (
+    d.content !== undefined || d.reasoning !== undefined || d.toolCalls !== undefined || d.finishReason !== undefined || d.usage !== undefined || d.encryptedReasoning !== undefined
+  );
 }
 
 /** A frame's JSON, or the stream ends with `upstream_bad_chunk`. */

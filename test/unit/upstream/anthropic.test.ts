@@ -99,6 +99,16 @@ describe("anthropic request translation", () => {
     expect(build({ messages: [{ role: "user", content: "hi" }] }, { defaultMaxTokens: 777 }).body).toMatchObject({ max_tokens: 777 });
   });
 
+  it("maps reasoning_effort to a thinking budget over the provider's; none turns thinking off", () => {
+    const hi = [{ role: "user", content: "hi" }];
+    expect(build({ messages: hi, reasoning_effort: "high", max_tokens: 100 }).body).toMatchObject({ thinking: { type: "enabled", budget_tokens: 24576 }, max_tokens: 24676 });
+    expect(build({ messages: hi, reasoning_effort: "minimal" }, { thinkingBudget: 9000 }).body).toMatchObject({ thinking: { budget_tokens: 1024 } });
+    expect(build({ messages: hi, reasoning_effort: "none" }, { thinkingBudget: 9000 }).body).not.toHaveProperty("thinking");
+    // An effort the gateway does not know leaves the provider's setting alone; the field itself never goes to Anthropic.
+    expect(build({ messages: hi, reasoning_effort: "max" }, { thinkingBudget: 2048 }).body).toMatchObject({ thinking: { budget_tokens: 2048 } });
+    expect(build({ messages: hi, reasoning_effort: "low" }).body).not.toHaveProperty("reasoning_effort");
+  });
+
   it("refuses tool arguments that are not a JSON object as the client's 400, not a provider failure", () => {
     const messages = [{ role: "assistant", tool_calls: [{ id: "t", type: "function", function: { name: "f", arguments: "{not json" } }] }];
     let err: unknown;
@@ -153,6 +163,22 @@ describe("anthropic stream decoding", () => {
       expect(c.choices[0]!.finish_reason).toBe("tool_calls");
       expect(c.usage).toEqual({ prompt_tokens: 25, completion_tokens: 42, total_tokens: 67, prompt_tokens_details: { cached_tokens: 5 } });
     }
+  });
+
+  it("counts redacted thinking blocks and never shows them", () => {
+    const stream = sse([
+      ["message_start", { type: "message_start", message: { id: "m", type: "message", role: "assistant", content: [], model: "claude-x", usage: { input_tokens: 1, output_tokens: 1 } } }],
+      ["content_block_start", { type: "content_block_start", index: 0, content_block: { type: "redacted_thinking", data: "EmwKAhgBEgy3va3pzix" } }],
+      ["content_block_stop", { type: "content_block_stop", index: 0 }],
+      ["content_block_start", { type: "content_block_start", index: 1, content_block: { type: "text", text: "" } }],
+      ["content_block_delta", { type: "content_block_delta", index: 1, delta: { type: "text_delta", text: "Hi." } }],
+      ["content_block_stop", { type: "content_block_stop", index: 1 }],
+      ["message_delta", { type: "message_delta", delta: { stop_reason: "end_turn" }, usage: { output_tokens: 3 } }],
+      ["message_stop", { type: "message_stop" }],
+    ]);
+    const deltas = decodeChunks(anthropicAdapter, [bytesOf(stream)]);
+    expect(deltas.reduce((n, d) => n + (d.encryptedReasoning ?? 0), 0)).toBe(1);
+    expect(JSON.stringify(deltas)).not.toContain("EmwKAhgB");
   });
 
   it("emits the tool call's id and name first, then argument fragments in OpenAI's delta shape", () => {

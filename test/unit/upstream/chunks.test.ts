@@ -27,6 +27,27 @@ describe("readChunk", () => {
     expect(() => readChunk(chunk({}, "error"))).toThrow(UpstreamError);
   });
 
+  it("reads OpenRouter's reasoning_details: text and summary items shown, encrypted ones only counted", () => {
+    const details = [
+      { type: "reasoning.summary", summary: "Plan: add. ", format: "anthropic-claude-v1", index: 0 },
+      { type: "reasoning.text", text: "2+2 is 4.", signature: "sig", index: 1 },
+      { type: "reasoning.encrypted", data: "gAAAA-opaque", index: 2 },
+      { type: "reasoning.encrypted", data: "gAAAA-more", index: 3 },
+      { type: "something.new", text: "ignored" },
+    ];
+    const d = readChunk(chunk({ reasoning_details: details }));
+    expect(d).toMatchObject({ reasoning: "Plan: add. 2+2 is 4.", encryptedReasoning: 2 });
+    expect(JSON.stringify(d)).not.toContain("gAAAA");
+    // Only encrypted: nothing to show, still counted.
+    expect(readChunk(chunk({ reasoning_details: [{ type: "reasoning.encrypted", data: "x" }] }))).toMatchObject({ reasoning: undefined, encryptedReasoning: 1 });
+  });
+
+  it("takes OpenRouter's reasoning string over the same text repeated in reasoning_details", () => {
+    const d = readChunk(chunk({ reasoning: "Think.", reasoning_details: [{ type: "reasoning.text", text: "Think." }] }));
+    expect(d?.reasoning).toBe("Think.");
+    expect(d?.encryptedReasoning).toBeUndefined();
+  });
+
   it("keeps finish_reason", () => {
     expect(readChunk(chunk({ content: "." }, "length"))?.finishReason).toBe("length");
   });

@@ -55,6 +55,9 @@ describe("gemini request translation", () => {
       generationConfig: { temperature: 0.2, topP: 0.8, maxOutputTokens: 99, stopSequences: ["A", "B"], thinkingConfig: { includeThoughts: true, thinkingBudget: 512 } },
     });
     expect(build({ messages: [{ role: "user", content: "x" }] }, { thinkingBudget: 0 }).body).toMatchObject({ generationConfig: { thinkingConfig: { thinkingBudget: 0 } } });
+    // reasoning_effort wins over the provider's budget; none is 0 (off where the model allows it).
+    expect(build({ messages: [{ role: "user", content: "x" }], reasoning_effort: "low" }, { thinkingBudget: 512 }).body).toMatchObject({ generationConfig: { thinkingConfig: { includeThoughts: true, thinkingBudget: 2048 } } });
+    expect(build({ messages: [{ role: "user", content: "x" }], reasoning_effort: "none" }).body).toMatchObject({ generationConfig: { thinkingConfig: { thinkingBudget: 0 } } });
     expect((build({ messages: [{ role: "user", content: "x" }] }, undefined, "complete").body as { generationConfig: object }).generationConfig).not.toHaveProperty("thinkingConfig");
   });
 });

@@ -12,4 +12,11 @@ describe("reportsNativeReasoning", () => {
     expect(reportsNativeReasoning({ kind: "ollama" })).toBe(true);
     expect(reportsNativeReasoning({ kind: "ollama", native: { think: false } })).toBe(false);
   });
+
+  it("lets a request's reasoning_effort decide for the native kinds", () => {
+    expect(reportsNativeReasoning({ kind: "anthropic" }, "low")).toBe(true);
+    expect(reportsNativeReasoning({ kind: "gemini" }, "none")).toBe(false);
+    expect(reportsNativeReasoning({ kind: "ollama", native: { think: false } }, "high")).toBe(true);
+    expect(reportsNativeReasoning({ kind: "openai" }, "high")).toBe(false);
+  });
 });

@@ -15,6 +15,11 @@ describe("ollama request translation", () => {
     expect(r.body).toEqual({ model: "qwen3:8b", stream: true, think: true, messages: [{ role: "user", content: "hi" }], options: { temperature: 0.1, top_p: 0.7, num_predict: 64, stop: ["END"], seed: 7 } });
     expect(build({ messages: [] }, { think: "high" }).body).toMatchObject({ think: "high" });
     expect(build({ messages: [] }, undefined, "complete").body).not.toHaveProperty("think");
+    // reasoning_effort: none turns thinking off; gpt-oss takes a level, other models true.
+    expect(build({ messages: [], reasoning_effort: "none" }, { think: true }).body).toMatchObject({ think: false });
+    expect(build({ messages: [], reasoning_effort: "high" }, { think: false }).body).toMatchObject({ think: true });
+    expect(build({ model: "gpt-oss:20b", messages: [], reasoning_effort: "none" }).body).toMatchObject({ think: "low" });
+    expect(build({ model: "gpt-oss:20b", messages: [], reasoning_effort: "high" }).body).toMatchObject({ think: "high" });
   });
 
   it("sends tool-call arguments as objects and names each tool result's function", () => {

@@ -3,6 +3,7 @@
  * assistant `tool_calls` become `tool_use` blocks; `tool` turns become `tool_result` blocks in a
  * user turn (consecutive turns of one role are merged, as the API wants alternating roles).
  */
+import { effortBudget } from "../../../reasoning/index.js";
 import type { NativeOptions } from "../../kinds.js";
 import { dataUrl, parseArguments, readChatBody, systemText, turnText, type ChatPart, type ChatTurn, type ChatView } from "../chat.js";
 import type { AdapterContext, CallMode } from "../types.js";
@@ -23,7 +24,7 @@ export function anthropicBody(body: Record<string, unknown>, native: NativeOptio
   // Thinking only on the streamed main call: summaries need no reasoning, the API refuses
   // thinking together with a forced tool choice, and inside a tool loop it wants the earlier
   // turn's signed thinking block back, which an OpenAI-shaped history cannot carry.
-  const budget = mode === "stream" && !forcesTool && !inToolLoop(chat.turns) ? native?.thinkingBudget : undefined;
+  const budget = mode === "stream" && !forcesTool && !inToolLoop(chat.turns) ? thinkingBudget(chat, native) : undefined;
   const answerTokens = chat.maxTokens ?? native?.defaultMaxTokens ?? DEFAULT_MAX_TOKENS;
   const out: Record<string, unknown> = {
     model: chat.model,
@@ -40,6 +41,16 @@ export function anthropicBody(body: Record<string, unknown>, native: NativeOptio
   if (chat.stop) out.stop_sequences = chat.stop;
   Object.assign(out, tools(chat));
   return out;
+}
+
+/**
+ * The thinking budget: from the request's `reasoning_effort` when it has one (`none` = no thinking;
+ * Anthropic's minimum is 1024), else the provider's `thinking_budget` (unset = no thinking).
+ */
+function thinkingBudget(chat: ChatView, native: NativeOptions | undefined): number | undefined {
+  const effort = chat.reasoningEffort;
+  if (effort === undefined) return native?.thinkingBudget;
+  return effort === "none" ? undefined : Math.max(1024, effortBudget(effort));
 }
 
 /** Does the conversation end with tool results answering the last assistant turn's calls? */

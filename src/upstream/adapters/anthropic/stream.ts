@@ -85,7 +85,8 @@ export function createAnthropicDecoder(): StreamDecoder {
       return [];
     }
     blocks.set(index, { type: "other" }); // redacted_thinking, server tools: nothing to show
-    return [];
+    // Encrypted thinking is counted, like OpenRouter's encrypted details.
+    return block.type === "redacted_thinking" ? [delta({ encryptedReasoning: 1 })] : [];
   }
 
   function blockDelta(index: number, d: Record<string, unknown>): UpstreamDelta[] {

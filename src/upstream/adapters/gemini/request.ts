@@ -4,6 +4,7 @@
  * (Gemini answers a call by the function's name, looked up from the call id). Thoughts are asked
  * for (`includeThoughts`) on the streamed main call only.
  */
+import { effortBudget } from "../../../reasoning/index.js";
 import type { NativeOptions } from "../../kinds.js";
 import { dataUrl, parseArguments, readChatBody, resultObject, systemText, toolNamesById, toolTurnName, turnText, type ChatPart, type ChatView } from "../chat.js";
 import type { CallMode } from "../types.js";
@@ -50,7 +51,9 @@ function generationConfig(chat: ChatView, native: NativeOptions | undefined, mod
   // The gateway validates schemas itself; asking for JSON just makes a valid answer likelier.
   if (chat.responseFormat) g.responseMimeType = "application/json";
   if (mode === "stream") {
-    const budget = native?.thinkingBudget;
+    // The request's effort wins over the provider's budget; `none` is 0, which turns thinking off
+    // where the model allows it (Gemini 2.5 Pro refuses, and says so).
+    const budget = chat.reasoningEffort !== undefined ? effortBudget(chat.reasoningEffort) : native?.thinkingBudget;
     // A budget of 0 turns thinking off, and then there are no thoughts to include.
     g.thinkingConfig = budget === 0 ? { thinkingBudget: 0 } : { includeThoughts: true, ...(budget !== undefined && { thinkingBudget: budget }) };
   }

@@ -4,6 +4,7 @@
  * under `options` (`num_predict` is max tokens). `think` asks thinking models for
  * `message.thinking` on the streamed main call.
  */
+import { thinkingFields } from "../../../reasoning/index.js";
 import type { NativeOptions } from "../../kinds.js";
 import { dataUrl, parseArguments, readChatBody, toolNamesById, toolTurnName, turnText, type ChatTurn } from "../chat.js";
 import type { CallMode } from "../types.js";
@@ -22,7 +23,7 @@ export function ollamaBody(body: Record<string, unknown>, native: NativeOptions 
     messages: chat.turns.map((t) => message(t, names)),
     stream: mode === "stream",
   };
-  if (mode === "stream") out.think = native?.think ?? true;
+  if (mode === "stream") out.think = think(chat, native);
   if (Object.keys(options).length > 0) out.options = options;
   if (chat.tools.length > 0) {
     out.tools = chat.tools.map((t) => ({
@@ -43,4 +44,16 @@ function message(t: ChatTurn, names: Map<string, string>): Record<string, unknow
   if (t.role === "assistant" && t.toolCalls.length > 0) m.tool_calls = t.toolCalls.map((c) => ({ function: { name: c.name, arguments: parseArguments(c) } }));
   if (t.role === "tool") m.tool_name = toolTurnName(t, names);
   return m;
+}
+
+/**
+ * Ollama's `think`: from the request's `reasoning_effort` when it has one — `none` turns it off, and
+ * gpt-oss takes a level (it cannot stop reasoning), other thinking models true — else the provider's
+ * setting (default true).
+ */
+function think(chat: ReturnType<typeof readChatBody>, native: NativeOptions | undefined): boolean | string {
+  const effort = chat.reasoningEffort;
+  if (effort === undefined) return native?.think ?? true;
+  if (/gpt-oss/i.test(chat.model)) return thinkingFields("gpt-oss", effort).reasoningEffort ?? "medium";
+  return effort !== "none";
 }
