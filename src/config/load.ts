@@ -16,6 +16,8 @@ export interface Config {
   /** Longest unfinished upstream SSE event / NDJSON line held in memory before the stream is ended. */
   upstreamMaxLineBytes: number;
   parseReasoningFields: boolean;
+  /** ALLOW_RAW_REASONING: whether a request may ask for the model's own reasoning (`include_reasoning`). */
+  allowRawReasoning: boolean;
   keepaliveMs: number;
   /** REQUEST_DEADLINE: the longest any request may run. */
   deadlineMs: number;
@@ -101,6 +103,7 @@ export function loadConfig(env: EnvLike): Config {
     retryBackoffMs: e.UPSTREAM_RETRY_BACKOFF * 1000,
     upstreamMaxLineBytes: e.UPSTREAM_MAX_LINE_BYTES,
     parseReasoningFields: e.ENABLE_PARSE_REASONING,
+    allowRawReasoning: e.ALLOW_RAW_REASONING,
     keepaliveMs: e.SSE_KEEPALIVE_SECONDS * 1000,
     deadlineMs: e.REQUEST_DEADLINE * 1000,
     clientStallMs: e.CLIENT_STALL_SECONDS * 1000,

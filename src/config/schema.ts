@@ -136,6 +136,8 @@ export const envSchema = z.object({
   UPSTREAM_RETRY_BACKOFF: numberVar(1.0, { min: 0 }),
   UPSTREAM_MAX_LINE_BYTES: numberVar(1_048_576, { int: true, min: 1024 }),
   ENABLE_PARSE_REASONING: bool(true),
+  // `include_reasoning: true` hands the model's own reasoning to the client; false refuses it (403).
+  ALLOW_RAW_REASONING: bool(true),
   SSE_KEEPALIVE_SECONDS: seconds(15),
   REQUEST_DEADLINE: seconds(1800),
   CLIENT_STALL_SECONDS: seconds(30),

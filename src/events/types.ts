@@ -70,6 +70,14 @@ export type StagedEvent =
   | { event: "summary.prompt"; data: { request_id: string; text: string; source: SummarySource } }
   | { event: "research.sources"; data: { request_id: string; query: string; sources: Source[] } }
   | { event: "summary.progress"; data: { request_id: string; index: number; text: string; source: SummarySource } }
+  | {
+      /**
+       * The model's own reasoning text, markers removed, as it streams (only for a request with
+       * `include_reasoning: true`): between `summary.prompt` and `summary.reasoning`.
+       */
+      event: "reasoning.delta";
+      data: { request_id: string; text: string };
+    }
   | { event: "summary.reasoning"; data: { request_id: string; text: string; source: ReasoningSummarySource } }
   | { event: "output.delta"; data: { request_id: string; text: string } }
   | { event: "output.tool_calls"; data: { request_id: string; tool_calls: ToolCallDelta[] } }

@@ -9,3 +9,14 @@ export function checkAllowed(models: (string | undefined)[], allowModels: string
     }
   }
 }
+
+/** `403 raw_reasoning_forbidden` for `include_reasoning: true` where ALLOW_RAW_REASONING=false. */
+export function checkRawReasoning(includeReasoning: boolean | undefined, allowed: boolean): void {
+  if (includeReasoning !== true || allowed) return;
+  throw new ApiError(
+    403,
+    "include_reasoning: this gateway does not hand out the model's own reasoning (ALLOW_RAW_REASONING=false); leave include_reasoning out to get the summaries",
+    "raw_reasoning_forbidden",
+    "permission_error",
+  );
+}

@@ -4,7 +4,7 @@ import { openAIChatCompletion, openAIChatEncoder, stagedCompletion, stagedEncode
 import { chatRequestSchema, describeIssues, type ChatRequestBody } from "./chat-schema.js";
 import { ApiError } from "./errors.js";
 import { jsonBody, jsonBodyOf } from "./json-body.js";
-import { checkAllowed } from "./allow-models.js";
+import { checkAllowed, checkRawReasoning } from "./allow-models.js";
 import { serveRun } from "./serve-run.js";
 import type { ChatRouteDeps, GatewayEnv } from "./types.js";
 
@@ -74,6 +74,7 @@ function parseChatBody(body: Record<string, unknown>, config: ChatRouteDeps["con
   if (!parsed.success) throw new ApiError(400, describeIssues(parsed.error), "invalid_request");
   const b = parsed.data;
   checkAllowed([b.model, b.summary_model], config.allowModels);
+  checkRawReasoning(b.include_reasoning, config.allowRawReasoning);
   return b;
 }
 
@@ -97,5 +98,6 @@ function toStagedRequest(
     body,
     passthrough,
     ...(b.research && { research: b.research }),
+    ...(b.include_reasoning === true && { includeReasoning: true }),
   };
 }

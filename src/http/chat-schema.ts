@@ -29,6 +29,8 @@ export const chatRequestSchema = z.looseObject({
     .optional(),
   // Research mode, a gateway extension: `true` or `{max_results, query}`; never sent upstream.
   research: researchField.optional(),
+  // The model's own reasoning besides the summaries, a gateway extension; never sent upstream.
+  include_reasoning: z.boolean({ message: "must be true or false" }).optional(),
   temperature: z.number({ message: "must be a number" }).min(0).max(2).optional(),
   top_p: z.number({ message: "must be a number" }).min(0).max(1).optional(),
   max_tokens: z.number({ message: "must be a number" }).int().positive().optional(),

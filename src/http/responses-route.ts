@@ -4,7 +4,7 @@ import { responsesEncoder, responsesObject, responsesRequestSchema, translateRes
 import type { ChatRouteDeps } from "./types.js";
 import { describeIssues } from "./chat-schema.js";
 import { ApiError } from "./errors.js";
-import { checkAllowed } from "./allow-models.js";
+import { checkAllowed, checkRawReasoning } from "./allow-models.js";
 import { jsonBody, jsonBodyOf } from "./json-body.js";
 import { serveRun } from "./serve-run.js";
 import type { GatewayEnv } from "./types.js";
@@ -21,6 +21,7 @@ export function responsesRoutes(deps: ChatRouteDeps) {
       if (!parsed.success) throw new ApiError(400, describeIssues(parsed.error), "invalid_request");
       const b = parsed.data;
       checkAllowed([b.model, b.summary_model], deps.config.allowModels);
+      checkRawReasoning(b.include_reasoning, deps.config.allowRawReasoning);
       const t = translateResponsesRequest(b);
       const req: StagedRequest = {
         requestId: c.get("requestId"),
@@ -35,6 +36,7 @@ export function responsesRoutes(deps: ChatRouteDeps) {
         ...(c.get("apiKey")?.name !== undefined && { keyName: c.get("apiKey")?.name }),
         ...(c.get("clientRequestId") !== undefined && { clientRequestId: c.get("clientRequestId") }),
         ...(t.research && { research: t.research }),
+        ...(b.include_reasoning === true && { includeReasoning: true }),
       };
       const ctx: ResponsesContext = { requestId: req.requestId, model: req.model, createdSeconds: Math.floor(deps.now() / 1000), body: b };
       return serveRun(c, req, deps, { encoder: () => responsesEncoder(ctx), json: (r) => responsesObject(ctx, r), resumable: true });

@@ -21,7 +21,7 @@ export type GatewayEnv = {
 
 /** What the chat surfaces need: the pipeline, the edge's settings, and resumable streams when on. */
 export interface ChatRouteDeps {
-  config: Pick<Config, "allowModels" | "summaryModelDefault" | "keepaliveMs" | "maxBodyBytes" | "body" | "clientStallMs">;
+  config: Pick<Config, "allowModels" | "allowRawReasoning" | "summaryModelDefault" | "keepaliveMs" | "maxBodyBytes" | "body" | "clientStallMs">;
   pipeline: PipelineDeps;
   now: () => number;
   /** RESUME_GRACE_SECONDS > 0: staged and Responses streams are resumable. */

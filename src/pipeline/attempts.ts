@@ -1,12 +1,12 @@
 import type { Candidate, RoutePlan } from "../providers/index.js";
 import { createReasoningSeparator, resolveCapabilityFor, type ParsedPart, type ReasoningSeparator } from "../reasoning/index.js";
-import { reportsNativeReasoning, type UpstreamDelta, type UpstreamError } from "../upstream/index.js";
+import type { UpstreamDelta, UpstreamError } from "../upstream/index.js";
 import type { PipelineDeps, StageSink } from "./deps.js";
 import { asUpstreamError, logRetry, noProvider, reportFailure, retriesFor } from "./failover.js";
 import type { RunLedger } from "./ledger.js";
 import { watchLoneClose } from "./lone-close.js";
 import type { OrderedEmitter } from "./ordering.js";
-import { buildUpstreamBody, type ChatMessage, type StagedRequest } from "./request.js";
+import { planUpstreamCall, type ChatMessage, type StagedRequest } from "./request.js";
 import type { SummaryScheduler } from "./summary-scheduler.js";
 import type { AttemptOutput, OutputTarget, Step, ValidationRun } from "./validation.js";
 
@@ -106,13 +106,12 @@ export class AttemptLoop {
     const { deps, req, sink, ledger, out } = this.x;
     ledger.call(c.provider.id, plan);
     sink.provider?.(c.provider.id);
-    const capability = resolveCapabilityFor(req.model, c.upstreamModel, deps.capabilities);
-    // A native API with its own reasoning field needs no tag instruction: a model that followed it
-    // would put the tags into its answer.
-    const mode = capability === "auto" && reportsNativeReasoning(c.provider.target) ? "fields" : capability;
+    // The provider's own reasoning_formats first, then MODEL_CAPABILITIES, then the family defaults.
+    const capability = resolveCapabilityFor(req.model, c.upstreamModel, [...(c.provider.reasoningFormats ?? []), ...deps.capabilities]);
+    const call = planUpstreamCall({ ...req, messages }, capability, { upstreamModel: c.upstreamModel, target: c.provider.target });
     const held = this.x.validation?.newOutput();
     this.target = held ?? this.live;
-    const upstream = await deps.client.stream(c.provider.target, buildUpstreamBody({ ...req, messages }, mode, c.upstreamModel), this.x.signal, {
+    const upstream = await deps.client.stream(c.provider.target, call.body, this.x.signal, {
       maxRetries: retriesFor(plan, index, deps.maxRetries),
       onRetry: (info) => {
         ledger.retried();
@@ -122,7 +121,11 @@ export class AttemptLoop {
     });
     ledger.ttfb = this.x.elapsed();
     sink.accepted?.();
-    const separator = watchLoneClose(capability, createReasoningSeparator({ mode, useReasoningFields: deps.parseReasoningFields }), () => deps.observer.unrecognisedReasoning?.({ id: req.requestId, model: req.model, upstreamModel: c.upstreamModel, provider: c.provider.id }));
+    const separator = watchLoneClose(
+      call.mode,
+      createReasoningSeparator({ mode: call.mode, useReasoningFields: deps.parseReasoningFields, toolCallIdPrefix: `call_${req.requestId}_` }),
+      () => deps.observer.unrecognisedReasoning?.({ id: req.requestId, model: req.model, upstreamModel: c.upstreamModel, provider: c.provider.id }),
+    );
     for await (const d of upstream.deltas) {
       this.relay(d, separator);
       // An answer too long to hold for its check: stop reading (leaving closes the upstream stream).
@@ -143,6 +146,7 @@ export class AttemptLoop {
       this.take(separator.push({ content: d.content, reasoning: d.reasoning, toolCalls: d.toolCalls !== undefined }));
     }
     if (d.toolCalls !== undefined) this.target.toolCalls(d.toolCalls);
+    if (d.encryptedReasoning !== undefined) this.x.ledger.encryptedReasoning += d.encryptedReasoning;
     if (d.finishReason !== undefined) this.target.finish(d.finishReason);
     if (d.usage !== undefined) this.target.usage(d.usage);
   }
@@ -151,6 +155,7 @@ export class AttemptLoop {
     for (const p of parts) {
       if (p.type === "reasoning") this.x.summaries.reasoningText(p.text);
       else if (p.type === "answer") this.target.answer(p.text);
+      else if (p.type === "tool-call") this.target.toolCalls([p.call]);
       else this.x.summaries.reasoningEnded();
     }
   }

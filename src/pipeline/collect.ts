@@ -14,6 +14,8 @@ export interface Collected {
   promptSummary: { text: string; source: string } | undefined;
   progress: { index: number; text: string }[];
   reasoningSummary: { text: string; source: string } | undefined;
+  /** The model's own reasoning (`include_reasoning: true`), "" otherwise. */
+  reasoning: string;
   sources: Source[];
   validation: ValidationReport | undefined;
   finishReason: string | null;
@@ -52,6 +54,7 @@ export function createToolCallAssembler() {
 /** A sink that gathers a whole run, for `stream: false` on every surface. */
 export function createCollector(): { sink: StageSink; result: Collected } {
   const answer: string[] = [];
+  const reasoning: string[] = [];
   const tools = createToolCallAssembler();
   const result: Collected = {
     answer: "",
@@ -59,6 +62,7 @@ export function createCollector(): { sink: StageSink; result: Collected } {
     promptSummary: undefined,
     progress: [],
     reasoningSummary: undefined,
+    reasoning: "",
     sources: [],
     validation: undefined,
     finishReason: null,
@@ -79,8 +83,12 @@ export function createCollector(): { sink: StageSink; result: Collected } {
         case "research.sources":
           result.sources = e.data.sources;
           break;
+        case "reasoning.delta":
+          reasoning.push(e.data.text);
+          break;
         case "summary.reasoning":
           result.reasoningSummary = { text: e.data.text, source: e.data.source };
+          result.reasoning = reasoning.join("");
           break;
         case "output.delta":
           answer.push(e.data.text);

@@ -19,6 +19,8 @@ export class RunLedger {
   /** When the upstream's headers came in, ms since the start. */
   ttfb: number | null = null;
   usage: Usage | undefined;
+  /** Encrypted reasoning items the upstream sent (counted, never shown). */
+  encryptedReasoning = 0;
   /** Summary steps that fell back (their `error` events). */
   private fallbacks = 0;
   private readonly summaries: { prompt?: { text: string; source: string }; reasoning?: { text: string; source: string } } = {};
@@ -104,6 +106,7 @@ export class RunLedger {
       calls: this.calls,
       retries: this.retries,
       failovers: this.failovers,
+      ...(this.encryptedReasoning > 0 && { encrypted_reasoning: this.encryptedReasoning }),
     };
     if (outcome === "ok") deps.logger.info(log, "request completed");
     else if (outcome === "client_closed") deps.logger.info(log, "client disconnected; upstream and summaries cancelled");

@@ -26,7 +26,7 @@ export function watchLoneClose(capability: CapabilityMode, separator: ReasoningS
     for (const p of parts) {
       if (p.type === "reasoning") sawReasoning = true;
       else if (p.type === "reasoning-end") plain = !sawReasoning;
-      else if (plain) {
+      else if (plain && p.type === "answer") {
         const text = tail + p.text;
         if (LONE_CLOSE.test(text)) {
           seen = true;

@@ -15,12 +15,16 @@ export interface OrderingOptions {
   maxHeldChars: number;
 }
 
+/** Reasoning-phase events that arrived before `summary.prompt` (and the sources): sent in arrival order. */
+type Early = { kind: "progress"; index: number; text: string; source: SummarySource } | { kind: "raw"; text: string };
+
 /**
  * Holds the staged events to their order while the calls finish in any order:
- * `summary.prompt` → `research.sources` → `summary.progress`… → `summary.reasoning` → output
- * (`output.delta` and `output.tool_calls`, in upstream order) → `output.done`. Output is held
- * only until `summary.reasoning`, then flushed and streamed live. `error` and `upstream.retry`
- * events are not part of the order and pass straight through.
+ * `summary.prompt` → `research.sources` → (`summary.progress` and `reasoning.delta`, as they come) →
+ * `summary.reasoning` → output (`output.delta` and `output.tool_calls`, in upstream order) →
+ * `output.done`. Output is held only until `summary.reasoning`, then flushed and streamed live; raw
+ * reasoning only until `summary.prompt`. `error` and `upstream.retry` events are not part of the
+ * order and pass straight through.
  */
 export function createOrderedEmitter(requestId: string, emit: (e: StagedEvent) => void, onFirstOutput: () => void, opts: OrderingOptions) {
   // Each flag says which staged event has gone out; the order above is enforced by waiting.
@@ -30,7 +34,9 @@ export function createOrderedEmitter(requestId: string, emit: (e: StagedEvent) =
   let outputStarted = false;
   // Events ready before their turn.
   let sourcesReady: { query: string; sources: Source[] } | undefined;
-  let progressReady: { index: number; text: string; source: SummarySource }[] = [];
+  let early: Early[] = [];
+  // Characters of raw reasoning waiting in `early`: counted against the same cap as held output.
+  let earlyChars = 0;
   let reasoningReady: { text: string; source: ReasoningSummarySource } | undefined;
   // Output before `summary.reasoning`, and its size in characters.
   let held: HeldOutput[] = [];
@@ -65,9 +71,14 @@ export function createOrderedEmitter(requestId: string, emit: (e: StagedEvent) =
       sourcesReady = undefined;
     }
     if (!ready()) return;
-    if (!reasoningSent) {
-      for (const p of progressReady) emit({ event: "summary.progress", data: { request_id: requestId, ...p } });
-      progressReady = [];
+    if (!reasoningSent && early.length > 0) {
+      for (const e of early) {
+        if (e.kind === "progress") emit({ event: "summary.progress", data: { request_id: requestId, index: e.index, text: e.text, source: e.source } });
+        else emit({ event: "reasoning.delta", data: { request_id: requestId, text: e.text } });
+      }
+      early = [];
+      earlyChars = 0;
+      if (heldChars < opts.maxHeldChars) openRoom();
     }
     if (!reasoningSent && reasoningReady) {
       reasoningSent = true;
@@ -116,8 +127,20 @@ export function createOrderedEmitter(requestId: string, emit: (e: StagedEvent) =
     progress(index: number, text: string, source: SummarySource): void {
       // Reasoning is over once its summary went out; a late progress summary has no place.
       if (reasoningSent) return;
-      progressReady.push({ index, text, source });
+      early.push({ kind: "progress", index, text, source });
       advance();
+    },
+    /**
+     * The model's own reasoning, for a client that asked for it: live once `summary.prompt` is out,
+     * held (and counted towards the cap) until then; none after `summary.reasoning`.
+     */
+    reasoningDelta(text: string): void {
+      if (reasoningSent || text === "") return;
+      if (ready()) return emit({ event: "reasoning.delta", data: { request_id: requestId, text } });
+      const last = early.at(-1);
+      if (last?.kind === "raw") last.text += text;
+      else early.push({ kind: "raw", text });
+      earlyChars += text.length;
     },
     reasoningSummary(text: string, source: ReasoningSummarySource): void {
       reasoningReady = { text, source };
@@ -138,7 +161,7 @@ export function createOrderedEmitter(requestId: string, emit: (e: StagedEvent) =
      * cap; `undefined` (no allocation) when there is room.
      */
     waitForRoom(): Promise<void> | undefined {
-      if (reasoningSent || heldChars < opts.maxHeldChars) return undefined;
+      if (reasoningSent || heldChars + earlyChars < opts.maxHeldChars) return undefined;
       if (!room) {
         let resolve!: () => void;
         const promise = new Promise<void>((r) => (resolve = r));

@@ -1,5 +1,7 @@
 import type { CapabilityMode } from "../config/index.js";
 import { classifyTask, type RoutePlan, type Router } from "../providers/index.js";
+import { effectiveMode, isEffort, MODES, resolveThinkingControl, thinkingFields } from "../reasoning/index.js";
+import { reportsNativeReasoning, type UpstreamTarget } from "../upstream/index.js";
 
 /** What a request asked of research mode (`research: true` or `{query, max_results}`). */
 export interface ResearchRequest {
@@ -38,10 +40,12 @@ export interface StagedRequest {
   research?: ResearchRequest;
   /** The name of the API key the request came with (for the request log); absent without keys. */
   keyName?: string;
+  /** `include_reasoning: true`: the model's own reasoning streams to the client too (`reasoning.delta`). */
+  includeReasoning?: boolean;
 }
 
 /** Fields that belong to the gateway and must never reach an upstream. */
-export const GATEWAY_EXTENSION_FIELDS = ["summary_model", "research"] as const;
+export const GATEWAY_EXTENSION_FIELDS = ["summary_model", "research", "include_reasoning"] as const;
 
 /** Asks tag-following models to separate reasoning from the answer in a way we can parse. */
 export const TAG_INSTRUCTION =
@@ -54,10 +58,43 @@ export const TAG_INSTRUCTION =
  * templates accept only one), or added as one.
  */
 export function buildUpstreamBody(req: StagedRequest, mode: CapabilityMode, upstreamModel = req.model): Record<string, unknown> {
-  const messages = mode === "auto" || mode === "tags" ? withTagInstruction(req.messages) : req.messages;
+  const messages = MODES[mode].instruct ? withTagInstruction(req.messages) : req.messages;
   // Usage comes in a last chunk only when asked for; the request log and `output.done` want it.
   const streamOptions = { include_usage: true, ...(isRecord(req.passthrough.stream_options) ? req.passthrough.stream_options : {}) };
   return { ...req.passthrough, model: upstreamModel, messages, stream: true, stream_options: streamOptions };
+}
+
+/** One attempt's upstream body, and the format its stream is read with. */
+export interface UpstreamCall {
+  body: Record<string, unknown>;
+  mode: CapabilityMode;
+}
+
+/**
+ * Plans one attempt on a provider: the client's `reasoning_effort` becomes the switch the family's
+ * chat template reads (OpenAI-compatible providers; the native adapters map it themselves), a native
+ * API reporting its own reasoning is read by its fields alone, and DeepSeek V3.1 is read R1-style
+ * only when thinking was turned on.
+ */
+export function planUpstreamCall(req: StagedRequest, capability: CapabilityMode, c: { upstreamModel: string; target: Pick<UpstreamTarget, "kind" | "native"> }): UpstreamCall {
+  const effort = req.passthrough.reasoning_effort;
+  let passthrough = req.passthrough;
+  const openai = c.target.kind === undefined || c.target.kind === "openai";
+  if (openai && isEffort(effort)) {
+    const control = resolveThinkingControl(req.model, c.upstreamModel);
+    if (control) passthrough = withThinking(passthrough, thinkingFields(control, effort));
+  }
+  const native = capability === "auto" && reportsNativeReasoning(c.target, typeof effort === "string" ? effort : undefined);
+  const mode = effectiveMode(native ? "fields" : capability, passthrough.chat_template_kwargs);
+  return { body: buildUpstreamBody({ ...req, passthrough }, mode, c.upstreamModel), mode };
+}
+
+/** `reasoning_effort` replaced by the family's own fields; the client's own template kwargs win. */
+function withThinking(p: Record<string, unknown>, f: { kwargs?: Record<string, unknown>; reasoningEffort?: string }): Record<string, unknown> {
+  const { reasoning_effort: _dropped, ...rest } = p;
+  if (f.reasoningEffort !== undefined) rest.reasoning_effort = f.reasoningEffort;
+  if (f.kwargs) rest.chat_template_kwargs = { ...f.kwargs, ...(isRecord(p.chat_template_kwargs) ? p.chat_template_kwargs : {}) };
+  return rest;
 }
 
 function withTagInstruction(messages: ChatMessage[]): ChatMessage[] {

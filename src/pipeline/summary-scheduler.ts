@@ -44,11 +44,15 @@ export class SummaryScheduler {
     });
   }
 
-  /** A piece of reasoning arrived (ignored once reasoning was summarised). */
+  /**
+   * A piece of reasoning arrived (ignored once reasoning was summarised); a client that asked for the
+   * model's own reasoning gets it too.
+   */
   reasoningText(text: string): void {
     if (this.reasoningTask) return;
     this.reasoning.append(text);
     this.progress?.reasoning(text);
+    if (this.req.includeReasoning) this.out.reasoningDelta(text);
   }
 
   /** Reasoning is over: summarise it now. A second end (a failover's stream) changes nothing. */

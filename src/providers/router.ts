@@ -1,3 +1,4 @@
+import type { CapabilityMode } from "../config/index.js";
 import type { NativeOptions, UpstreamTarget } from "../upstream/index.js";
 import type { Classification } from "./classifier.js";
 import type { HealthSettings, ProviderSpec, RouteSpec, StrategyName, TaskRoutingSettings } from "./schema.js";
@@ -13,6 +14,8 @@ export interface Provider {
   cost: { input_per_mtok: number; output_per_mtok: number } | undefined;
   models: Record<string, string>;
   target: UpstreamTarget;
+  /** The providers file's `reasoning_formats`: how this provider streams each model's reasoning. */
+  reasoningFormats?: readonly { pattern: string; mode: CapabilityMode }[];
 }
 
 export interface Candidate {
@@ -177,6 +180,7 @@ export function fileSettings(
       maxConcurrency: p.max_concurrency,
       cost: p.cost,
       models: p.models,
+      ...(p.reasoning_formats && { reasoningFormats: Object.entries(p.reasoning_formats).map(([pattern, mode]) => ({ pattern, mode })) }),
       target: {
         baseUrl: p.base_url,
         path: p.path,

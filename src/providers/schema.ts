@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { CAPABILITY_MODES } from "../config/index.js";
 import { DEFAULT_PATHS, PROVIDER_KINDS } from "../upstream/index.js";
 
 export const STRATEGIES = ["round_robin", "weighted", "least_busy", "latency", "cost", "priority"] as const;
@@ -22,6 +23,8 @@ const provider = z.strictObject({
   max_concurrency: z.number().int().positive().optional(),
   cost: z.strictObject({ input_per_mtok: z.number().min(0), output_per_mtok: z.number().min(0) }).optional(),
   models: z.record(z.string(), z.string()).default({ "*": "*" }),
+  // How this provider streams each model's reasoning: model glob (public or provider name) -> format.
+  reasoning_formats: z.record(z.string().min(1), z.enum(CAPABILITY_MODES, { message: `must be one of ${CAPABILITY_MODES.join(", ")}` })).optional(),
   // Native-API settings; each is checked against the provider's kind in the file's superRefine.
   thinking_budget: z.number().int("must be an integer").min(-1).optional(),
   anthropic_version: z.string().min(1).optional(),

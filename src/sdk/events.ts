@@ -60,6 +60,7 @@ const schemas: { [K in StagedEventName]: z.ZodType<EventData<K>> } = {
     text: z.string(),
     source: z.enum(["model", "fallback"]).catch("model"),
   }),
+  "reasoning.delta": z.looseObject({ request_id: requestId, text: z.string() }),
   "summary.reasoning": z.looseObject({
     request_id: requestId,
     text: z.string(),

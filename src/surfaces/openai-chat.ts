@@ -43,6 +43,8 @@ export function openAIChatEncoder(ctx: OpenAIChatContext): StreamEncoder {
   let roleSent = false;
   // Reasoning parts sent so far; the next one is preceded by a blank line.
   let reasoningParts = 0;
+  // Inside the model's own reasoning (`reasoning.delta` events): one part, however many chunks.
+  let rawOpen = false;
   // Research mode: the sources, and the citations of them found in the answer so far.
   let sources: Source[] = [];
   let scanner: ReturnType<typeof createCitationScanner> | undefined;
@@ -54,7 +56,15 @@ export function openAIChatEncoder(ctx: OpenAIChatContext): StreamEncoder {
   };
   const reasoning = (text: string, out: SseOut): void => {
     if (text === "") return;
+    rawOpen = false;
     const sep = reasoningParts++ > 0 ? PART_SEPARATOR : "";
+    out(chunk(withRole({ reasoning_content: sep + text })));
+  };
+  /** The raw reasoning streams live as one part of `reasoning_content`, set off from the summaries. */
+  const rawReasoning = (text: string, out: SseOut): void => {
+    if (text === "") return;
+    const sep = !rawOpen && reasoningParts++ > 0 ? PART_SEPARATOR : "";
+    rawOpen = true;
     out(chunk(withRole({ reasoning_content: sep + text })));
   };
 
@@ -65,6 +75,8 @@ export function openAIChatEncoder(ctx: OpenAIChatContext): StreamEncoder {
         case "summary.progress":
         case "summary.reasoning":
           return reasoning(e.data.text, out);
+        case "reasoning.delta":
+          return rawReasoning(e.data.text, out);
         case "output.delta":
           if (scanner) citations.push(...scanner.feed(e.data.text));
           return out(chunk(withRole({ content: e.data.text })));
@@ -100,9 +112,12 @@ function oneLine(s: string): string {
   return s.replace(/[\r\n]+/g, " ");
 }
 
-/** The prompt summary and the reasoning summary, as one `reasoning_content`. */
-export function reasoningContent(r: Pick<Collected, "promptSummary" | "progress" | "reasoningSummary">): string | null {
-  const parts = [r.promptSummary?.text, ...r.progress.map((p) => p.text), r.reasoningSummary?.text].filter(
+/**
+ * The prompt summary, the progress summaries and the reasoning summary as one `reasoning_content`,
+ * then the model's own reasoning when it was asked for (`include_reasoning`).
+ */
+export function reasoningContent(r: Pick<Collected, "promptSummary" | "progress" | "reasoningSummary"> & Partial<Pick<Collected, "reasoning">>): string | null {
+  const parts = [r.promptSummary?.text, ...r.progress.map((p) => p.text), r.reasoningSummary?.text, r.reasoning].filter(
     (t): t is string => t !== undefined && t !== "",
   );
   return parts.length > 0 ? parts.join(PART_SEPARATOR) : null;

@@ -80,6 +80,8 @@ export const responsesRequestSchema = z.looseObject({
   summary_model: z.string().trim().min(1, "must not be empty").optional(),
   // Research mode, a gateway extension (as on chat completions); never sent upstream.
   research: researchField.optional(),
+  // The model's own reasoning as `reasoning_text` content parts, a gateway extension; never sent upstream.
+  include_reasoning: z.boolean({ message: "must be true or false" }).optional(),
 });
 
 export type ResponsesRequestBody = z.infer<typeof responsesRequestSchema>;

@@ -24,8 +24,17 @@ export interface ResponsesContext {
   body: ResponsesRequestBody;
 }
 
+type ReasoningItem = {
+  id: string;
+  type: "reasoning";
+  summary: { type: "summary_text"; text: string }[];
+  /** The model's own reasoning, as OpenAI streams it for open-weight models (`include_reasoning`). */
+  content?: { type: "reasoning_text"; text: string }[];
+  status: "in_progress" | "completed";
+};
+
 type OutputItem =
-  | { id: string; type: "reasoning"; summary: { type: "summary_text"; text: string }[]; status: "in_progress" | "completed" }
+  | ReasoningItem
   | {
       id: string;
       type: "message";
@@ -41,7 +50,7 @@ type OutputItem =
  */
 class ResponseBuilder {
   readonly output: OutputItem[] = [];
-  private reasoning: Extract<OutputItem, { type: "reasoning" }> | undefined;
+  private reasoning: ReasoningItem | undefined;
   private message: Extract<OutputItem, { type: "message" }> | undefined;
   private readonly calls = new Map<number, Extract<OutputItem, { type: "function_call" }>>();
   /** Research mode: what the answer's `[n]` refer to. */
@@ -50,15 +59,30 @@ class ResponseBuilder {
   constructor(private readonly ctx: ResponsesContext) {}
 
   /** Adds a summary part; returns the reasoning item's output index and the part's summary index. */
-  summaryPart(text: string): { item: Extract<OutputItem, { type: "reasoning" }>; outputIndex: number; summaryIndex: number; added: boolean } {
+  summaryPart(text: string): { item: ReasoningItem; outputIndex: number; summaryIndex: number; added: boolean } {
+    const { item, added } = this.reasoningItem();
+    item.summary.push({ type: "summary_text", text });
+    return { item, outputIndex: this.output.indexOf(item), summaryIndex: item.summary.length - 1, added };
+  }
+
+  /** Adds raw reasoning text to the reasoning item's one `reasoning_text` part (opening either as needed). */
+  reasoningText(delta: string): { item: ReasoningItem; outputIndex: number; added: boolean; partAdded: boolean } {
+    const { item, added } = this.reasoningItem();
+    const partAdded = item.content === undefined;
+    item.content ??= [{ type: "reasoning_text", text: "" }];
+    const part = item.content[0];
+    if (part) part.text += delta;
+    return { item, outputIndex: this.output.indexOf(item), added, partAdded };
+  }
+
+  private reasoningItem(): { item: ReasoningItem; added: boolean } {
     const added = this.reasoning === undefined;
     this.reasoning ??= this.push({ id: `rs_${this.ctx.requestId}`, type: "reasoning", summary: [], status: "in_progress" });
-    this.reasoning.summary.push({ type: "summary_text", text });
-    return { item: this.reasoning, outputIndex: this.output.indexOf(this.reasoning), summaryIndex: this.reasoning.summary.length - 1, added };
+    return { item: this.reasoning, added };
   }
 
   /** The reasoning item, once reasoning is over; undefined when there was none. */
-  closeReasoning(): { item: OutputItem; outputIndex: number } | undefined {
+  closeReasoning(): { item: ReasoningItem; outputIndex: number } | undefined {
     if (!this.reasoning || this.reasoning.status === "completed") return undefined;
     this.reasoning.status = "completed";
     return { item: this.reasoning, outputIndex: this.output.indexOf(this.reasoning) };
@@ -189,9 +213,25 @@ export function responsesEncoder(ctx: ResponsesContext): StreamEncoder {
     send("response.reasoning_summary_part.done", { ...at, part: { type: "summary_text", text } });
   }
 
+  function reasoningText(delta: string): void {
+    if (delta === "") return;
+    const r = out.reasoningText(delta);
+    const at = { item_id: r.item.id, output_index: r.outputIndex, content_index: 0 };
+    if (r.added) send("response.output_item.added", { output_index: r.outputIndex, item: { ...r.item, summary: [], content: [] } });
+    if (r.partAdded) send("response.content_part.added", { ...at, part: { type: "reasoning_text", text: "" } });
+    send("response.reasoning_text.delta", { ...at, delta });
+  }
+
   function closeReasoning(): void {
     const r = out.closeReasoning();
-    if (r) send("response.output_item.done", { output_index: r.outputIndex, item: r.item });
+    if (!r) return;
+    const part = r.item.content?.[0];
+    const at = { item_id: r.item.id, output_index: r.outputIndex, content_index: 0 };
+    if (part) {
+      send("response.reasoning_text.done", { ...at, text: part.text });
+      send("response.content_part.done", { ...at, part });
+    }
+    send("response.output_item.done", { output_index: r.outputIndex, item: r.item });
   }
 
   function text(delta: string): void {
@@ -241,6 +281,8 @@ export function responsesEncoder(ctx: ResponsesContext): StreamEncoder {
         case "summary.reasoning":
           summaryPart(e.data.text);
           return closeReasoning();
+        case "reasoning.delta":
+          return reasoningText(e.data.text);
         case "output.delta":
           return text(e.data.text);
         case "output.tool_calls":
@@ -270,6 +312,7 @@ export function responsesObject(ctx: ResponsesContext, r: Collected) {
   const out = new ResponseBuilder(ctx);
   out.sources = r.sources;
   for (const text of [r.promptSummary?.text, ...r.progress.map((p) => p.text), r.reasoningSummary?.text]) if (text) out.summaryPart(text);
+  if (r.reasoning !== "") out.reasoningText(r.reasoning);
   if (r.answer !== "" || r.toolCalls.length === 0) out.text(r.answer);
   r.toolCalls.forEach((c, index) => out.toolFragment({ index, id: c.id, type: "function", function: { name: c.function.name, arguments: c.function.arguments } }));
   const incomplete = r.finishReason === "length";

@@ -38,10 +38,13 @@ export function chatCompletion(req: StagedRequest, r: Collected, createdSeconds:
   };
 }
 
-/** The staged `stream:false` answer: a chat.completion with the summaries beside `choices`. */
+/**
+ * The staged `stream:false` answer: a chat.completion with the summaries beside `choices`, and the
+ * model's own reasoning in `message.reasoning_content` when it was asked for.
+ */
 export function stagedCompletion(req: StagedRequest, r: Collected, createdSeconds: number) {
   return {
-    ...chatCompletion(req, r, createdSeconds),
+    ...chatCompletion(req, r, createdSeconds, r.reasoning !== "" ? { reasoning_content: r.reasoning } : {}),
     prompt_summary: r.promptSummary ?? null,
     reasoning_summary: r.reasoningSummary ?? null,
     ...(r.errors.length > 0 && { gateway_errors: r.errors }),

@@ -111,6 +111,9 @@ export function applyEvent(turn: Turn, ev: StagedEvent, atMs: number): void {
     case "summary.progress":
       if (!turn.progress.some((p) => p.index === ev.data.index)) turn.progress.push({ index: ev.data.index, text: ev.data.text, atMs });
       break;
+    case "reasoning.delta":
+      // The playground shows summaries only; it never asks for the raw reasoning.
+      break;
     case "summary.reasoning":
       turn.reasoning = { text: ev.data.text, source: ev.data.source };
       turn.thinkingMs = atMs;

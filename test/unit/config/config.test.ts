@@ -24,6 +24,16 @@ describe("loadConfig", () => {
     });
   });
 
+  it("allows raw reasoning on request unless ALLOW_RAW_REASONING=false", () => {
+    expect(loadConfig({}).allowRawReasoning).toBe(true);
+    expect(loadConfig({ ALLOW_RAW_REASONING: "false" }).allowRawReasoning).toBe(false);
+    expect(() => loadConfig({ ALLOW_RAW_REASONING: "maybe" })).toThrow("ALLOW_RAW_REASONING");
+  });
+
+  it("accepts every family format in MODEL_CAPABILITIES", () => {
+    expect(loadConfig({ MODEL_CAPABILITIES: "a*=harmony,b*=mistral,c*=seed,d*=kimi,e*=cohere,f*=granite,g*=hunyuan,h*=gemma4,i*=think-open,j*=deepseek-v3" }).capabilities).toHaveLength(10);
+  });
+
   it("bounds an upstream line at UPSTREAM_MAX_LINE_BYTES (1 MiB by default), refusing silly values", () => {
     expect(loadConfig({}).upstreamMaxLineBytes).toBe(1_048_576);
     expect(loadConfig({ UPSTREAM_MAX_LINE_BYTES: "65536" }).upstreamMaxLineBytes).toBe(65_536);

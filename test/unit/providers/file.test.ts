@@ -155,6 +155,19 @@ describe("parseProvidersFile", () => {
     expect(problems(minimal(A) + "summary_route:\n  providers: [a, zz]\n")).toEqual(['summary_route.providers[1]: unknown provider "zz"']);
   });
 
+  it("reads per-model reasoning formats for a provider and hands them to the router", () => {
+    const yaml = minimal(`  - id: a\n    base_url: http://a.example\n    reasoning_formats:\n      "my-magistral*": mistral\n      qwen3-raw: think\n`);
+    const f = parseProvidersFile(yaml, "p.yaml", {});
+    expect(f.providers[0]?.reasoning_formats).toEqual({ "my-magistral*": "mistral", "qwen3-raw": "think" });
+    expect(fileSettings(f, {}).providers[0]?.reasoningFormats).toEqual([
+      { pattern: "my-magistral*", mode: "mistral" },
+      { pattern: "qwen3-raw", mode: "think" },
+    ]);
+    expect(problems(minimal(`  - id: a\n    base_url: http://a.example\n    reasoning_formats: { x: sideways }\n`))).toEqual([
+      expect.stringMatching(/^providers\[0\]\.reasoning_formats\.x: must be one of auto, tags, think, fields, think-open/),
+    ]);
+  });
+
   it("rejects a duplicate id", () => {
     expect(problems(minimal(A + `  - id: a\n    base_url: http://b.example\n`))).toEqual(['providers[1].id: duplicate provider id "a"']);
   });
