@@ -8,7 +8,7 @@ import { hostileResponse } from "./hostile.js";
 import { chunk, completion, errorBody, usageChunk, usageFor } from "./openai.js";
 import type { CompletionIdentity } from "./openai.js";
 import { classifyCall, isRecord, promptText, readMessages, userText } from "./requests.js";
-import { resolveScenario, scriptMessage, scriptPieces } from "./scenarios.js";
+import { deltaFields, resolveScenario, scriptMessage, scriptPieces } from "./scenarios.js";
 import { scriptedFrames, scriptedMessage, type ScriptedChunk } from "./script.js";
 import { SSE_HEADERS, scriptedBody } from "./stream.js";
 import type { Frame } from "./stream.js";
@@ -82,6 +82,11 @@ function stalls(kind: MockCallKind, opts: MockOptions): boolean {
   return which === "both" || (which === "prompt" ? kind === "prompt_summary" : kind === "reasoning_summary");
 }
 
+/** The request's `chat_template_kwargs`, which decide what a family's template makes the model write. */
+function templateKwargs(body: Record<string, unknown>): Record<string, unknown> {
+  return isRecord(body.chat_template_kwargs) ? body.chat_template_kwargs : {};
+}
+
 /** The frames of a streamed completion: role, content pieces (last one finishing), usage. */
 function framesFor(call: MockCall, who: CompletionIdentity, options: MockOptions, scenarioHeader: string | undefined): Frame[] {
   let opts = options;
@@ -92,17 +97,18 @@ function framesFor(call: MockCall, who: CompletionIdentity, options: MockOptions
   }
   const scenario = resolveScenario(scenarioHeader, call.model, opts.scenario);
   if (isLongReasoner(call.model)) opts = longReasoning(opts);
-  const pieces = scriptPieces(scenario, opts.reasoningText, opts.answerText, opts.chunkChars);
+  const kwargs = templateKwargs(call.body);
+  const pieces = scriptPieces(scenario, opts.reasoningText, opts.answerText, opts.chunkChars, kwargs);
   const frames: Frame[] = [];
   if (opts.roleChunk) frames.push({ data: chunk(who, { role: "assistant" }), delayMs: 0 });
   pieces.forEach((piece, i) => {
     const last = i === pieces.length - 1;
     const delayMs = piece.phase === "reasoning" ? opts.latency.reasoningChunkMs : opts.latency.answerChunkMs;
-    frames.push({ data: chunk(who, { [piece.field]: piece.text }, last ? "stop" : null), delayMs });
+    frames.push({ data: chunk(who, deltaFields(piece), last ? "stop" : null), delayMs });
   });
   if (pieces.length === 0) frames.push({ data: chunk(who, { content: "" }, "stop"), delayMs: 0 });
   if (opts.usageChunk) {
-    const usage = usageFor(promptText(readMessages(call.body)), scriptMessage(scenario, opts.reasoningText, opts.answerText));
+    const usage = usageFor(promptText(readMessages(call.body)), scriptMessage(scenario, opts.reasoningText, opts.answerText, kwargs));
     frames.push({ data: usageChunk(who, usage), delayMs: 0 });
   }
   return frames;
@@ -161,7 +167,7 @@ export async function handleChat(c: Context, deps: ChatDeps): Promise<Response> 
   if (!stream) {
     const scenario = resolveScenario(scenarioHeader, model, opts.scenario);
     const scripted = opts.script ? scriptedMessage(opts.script) : undefined;
-    const message = scriptMessage(scenario, opts.reasoningText, opts.answerText);
+    const message = scriptMessage(scenario, opts.reasoningText, opts.answerText, templateKwargs(body));
     deps.log.setStatus(call, 200);
     deps.log.finish(call, "completed");
     return c.json(completion(who, scripted ?? message, usageFor(promptText(messages), scripted ? { content: "" } : message)));

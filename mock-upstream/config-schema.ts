@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { HOSTILE_MODES } from "./types.js";
+import { HOSTILE_MODES, MOCK_SCENARIOS } from "./types.js";
 import { ERROR_CODES } from "./endpoints.js";
 import type { DeepPartial, MockOptions } from "./types.js";
 
@@ -37,7 +37,7 @@ const scriptedChunk = z.strictObject({ delta: z.record(z.string(), z.unknown()),
 
 /** The body of `POST /_mock/config`: a strict DeepPartial<MockOptions>, so typos are reported. */
 export const configPatchSchema = z.strictObject({
-  scenario: z.enum(["tagged", "think", "r1", "reasoning_content", "reasoning", "plain"]).optional(),
+  scenario: z.enum(MOCK_SCENARIOS).optional(),
   reasoningText: z.string().optional(),
   answerText: z.string().optional(),
   chunkChars: z.number().int().positive().optional(),

@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { ERROR_CODES, type EndpointErrorCode, type EndpointSeed } from "./endpoints.js";
-import type { DeepPartial, MockOptions } from "./types.js";
+import { MOCK_SCENARIOS, type DeepPartial, type MockOptions } from "./types.js";
 
 /** Empty strings mean "unset", as in a `.env` line like `MOCK_SCENARIO=`. */
 const blank = (v: unknown): unknown => (typeof v === "string" && v.trim() === "" ? undefined : v);
@@ -14,7 +14,7 @@ const ms = (fallback: number) => z.preprocess(blank, z.coerce.number().finite().
 const envSchema = z.object({
   MOCK_PORT: z.preprocess(blank, z.coerce.number().int().min(0).max(65535).default(8001)),
   MOCK_HOST: z.preprocess(blank, z.string().default("127.0.0.1")),
-  MOCK_SCENARIO: z.preprocess(blank, z.enum(["tagged", "think", "r1", "reasoning_content", "reasoning", "plain"]).optional()),
+  MOCK_SCENARIO: z.preprocess(blank, z.enum(MOCK_SCENARIOS).optional()),
   MOCK_FAIL_FIRST: z.preprocess(blank, z.coerce.number().int().nonnegative().default(0)),
   MOCK_HEADERS_MS: ms(150),
   MOCK_REASONING_CHUNK_MS: ms(40),

@@ -1,5 +1,6 @@
 import type { Hono } from "hono";
 import type { EndpointSeed } from "./endpoints.js";
+import { FAMILY_SCENARIOS } from "./families.js";
 
 /**
  * Recursively optional, for option patches. Functions and primitives stay as they are; `Infinity`
@@ -11,18 +12,38 @@ export type DeepPartial<T> = T extends (...args: never[]) => unknown
     ? { [K in keyof T]?: DeepPartial<T[K]> }
     : T;
 
-/** How a scripted completion reports its reasoning (see README of the mock). */
-export type MockScenario = "tagged" | "think" | "r1" | "reasoning_content" | "reasoning" | "plain";
-
-/** Every scenario, longest name first so suffix matching never mistakes one for another. */
-export const MOCK_SCENARIOS: readonly MockScenario[] = [
+/**
+ * How a scripted completion reports its reasoning (see README of the mock): the generic shapes, the
+ * OpenRouter field shape (`reasoning_details`), and each open family's raw format (families.ts).
+ * Longest name first, so suffix matching never mistakes one for another.
+ */
+export const MOCK_SCENARIOS = [
+  "reasoning_details",
   "reasoning_content",
+  "deepseek-v31",
   "reasoning",
+  "harmony",
+  "mistral",
+  "hunyuan",
+  "granite",
+  "minimax",
   "tagged",
+  "cohere",
+  "gemma4",
   "think",
   "plain",
+  "qwen3",
+  "ernie",
+  "seed",
+  "kimi",
+  "glm",
   "r1",
-];
+] as const;
+
+export type MockScenario = (typeof MOCK_SCENARIOS)[number];
+
+// Every family the mock can stream is a scenario: this stops compiling if one is left out.
+const _families: readonly MockScenario[] = FAMILY_SCENARIOS;
 
 export interface MockLatency {
   /** Delay before response headers of a chat call (stream or not). */
