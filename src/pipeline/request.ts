@@ -80,12 +80,10 @@ export function planUpstreamCall(req: StagedRequest, capability: CapabilityMode,
   const effort = req.passthrough.reasoning_effort;
   let passthrough = req.passthrough;
   const openai = c.target.kind === undefined || c.target.kind === "openai";
-  if (openai && isEffort(effort)) {
-    const control = resolveThinkingControl(req.model, c.upstreamModel);
-    if (control) passthrough = withThinking(passthrough, thinkingFields(control, effort));
-  }
+  const control = openai ? resolveThinkingControl(req.model, c.upstreamModel) : undefined;
+  if (control && isEffort(effort)) passthrough = withThinking(passthrough, thinkingFields(control, effort));
   const native = capability === "auto" && reportsNativeReasoning(c.target, typeof effort === "string" ? effort : undefined);
-  const mode = effectiveMode(native ? "fields" : capability, passthrough.chat_template_kwargs);
+  const mode = effectiveMode(native ? "fields" : capability, passthrough.chat_template_kwargs, control);
   return { body: buildUpstreamBody({ ...req, passthrough }, mode, c.upstreamModel), mode };
 }
 

@@ -24,7 +24,8 @@ export interface FamilyDefault extends CapabilityRule {
  * Built-in defaults, consulted after the operator's rules; the first match wins, so specific patterns
  * come before broad ones. docs/reasoning-formats.md lists each with its source.
  * - `think`: the chat template opens `<think>`, so reasoning runs to a lone close (DeepSeek-R1 and its
- *   distills, QwQ, Qwen3 Thinking releases, ERNIE 4.5 thinking, MiniMax-M2, Step3, OLMo 3 Think, Holo2);
+ *   distills, QwQ, Qwen3 Thinking releases, ERNIE 4.5 thinking, MiniMax-M2, Step3, OLMo 3 Think, Holo2,
+ *   Nemotron 3 — whose answer is plain when its switch turned thinking off);
  * - `think-open`: hybrids that open `<think>` themselves when thinking, and answer plainly when not
  *   (Qwen3, GLM-4.5/4.6, Kimi K2 Instruct); no tag instruction is injected;
  * - `deepseek-v3`: DeepSeek V3.1/V3.2, R1 style when the request turned thinking on, plain otherwise;
@@ -58,6 +59,7 @@ export const DEFAULT_CAPABILITIES: readonly FamilyDefault[] = [
   { pattern: "*step3*", mode: "think" },
   { pattern: "*olmo-3*think*", mode: "think" },
   { pattern: "*holo2*", mode: "think" },
+  { pattern: "*nemotron-3*", mode: "think", control: "enable_thinking" },
   { pattern: "*gemma-4*", mode: "gemma4", control: "enable_thinking" },
   { pattern: "*gemma4*", mode: "gemma4", control: "enable_thinking" },
 ];

@@ -54,13 +54,14 @@ export function thinkingFields(control: ThinkingControl, effort: Effort): { kwar
 }
 
 /**
- * The format to parse with, once the request is known: DeepSeek V3.1's template opens `<think>` only
- * when thinking was asked for (`thinking` or `enable_thinking` true in its kwargs), so its answer is
- * R1 style then and plain otherwise.
+ * The format to parse with, once the request is known. A template that opens `<think>` itself does so
+ * only when thinking is on: DeepSeek V3.1's only when asked for (`thinking` or `enable_thinking` true),
+ * and an R1-style family with a switch (Nemotron 3) not when it was turned off — then the answer is plain.
  */
-export function effectiveMode(mode: CapabilityMode, kwargs: unknown): CapabilityMode {
-  if (mode !== "deepseek-v3") return mode;
-  if (typeof kwargs !== "object" || kwargs === null) return "think-open";
-  const on = ("thinking" in kwargs && kwargs.thinking === true) || ("enable_thinking" in kwargs && kwargs.enable_thinking === true);
-  return on ? "think" : "think-open";
+export function effectiveMode(mode: CapabilityMode, kwargs: unknown, control?: ThinkingControl): CapabilityMode {
+  const k = typeof kwargs === "object" && kwargs !== null ? kwargs : {};
+  const is = (value: boolean) => ("thinking" in k && k.thinking === value) || ("enable_thinking" in k && k.enable_thinking === value);
+  if (mode === "deepseek-v3") return is(true) ? "think" : "think-open";
+  if (mode === "think" && control !== undefined && is(false)) return "think-open";
+  return mode;
 }

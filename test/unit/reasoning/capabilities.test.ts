@@ -119,6 +119,7 @@ describe("resolveCapability: built-in defaults", () => {
     ["stepfun-ai/step3", "think"],
     ["allenai/Olmo-3-7B-Think", "think"],
     ["Hcompany/Holo2-8B", "think"],
+    ["nvidia/NVIDIA-Nemotron-3-Nano-30B-A3B-BF16", "think"],
     ["google/gemma-4-26B-A4B-it", "gemma4"],
   ] as const)("names %s's family: %s", (model, mode) => {
     expect(resolveCapability(model, [])).toBe(mode);

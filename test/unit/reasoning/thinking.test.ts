@@ -45,4 +45,11 @@ describe("thinking controls: reasoning_effort per family", () => {
     expect(effectiveMode("deepseek-v3", undefined)).toBe("think-open");
     expect(effectiveMode("think", undefined)).toBe("think");
   });
+
+  it("reads an R1-style family with a switch as plain when thinking was turned off", () => {
+    expect(effectiveMode("think", { enable_thinking: false }, "enable_thinking")).toBe("think-open");
+    expect(effectiveMode("think", { enable_thinking: true }, "enable_thinking")).toBe("think");
+    // Without a switch (DeepSeek-R1, QwQ) the template always opens <think>.
+    expect(effectiveMode("think", { enable_thinking: false })).toBe("think");
+  });
 });
