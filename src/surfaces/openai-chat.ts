@@ -10,6 +10,8 @@ import type { Failure, StreamEncoder } from "./types.js";
  * travel in `delta.reasoning_content` — the field reasoning-aware clients (the Vercel AI SDK,
  * chat UIs that show DeepSeek's thinking) already render — in their staged order, parts
  * separated by a blank line; the answer and tool calls are `delta.content` / `delta.tool_calls`.
+ * With `include_reasoning`, the model's own reasoning is one more part there: live, where it falls
+ * among the summaries, when streamed; after the summaries in the JSON answer.
  *
  * Research mode adds two things. Our documented extension: the sources, as a top-level `sources`
  * array — beside `choices` in the JSON answer, and in one chunk of its own (`"choices": []`, like

@@ -8,7 +8,9 @@ import type { Failure, StreamEncoder } from "./types.js";
  * The OpenAI Responses dialect (`/openai/v1/responses`). The staged summaries become the summary
  * parts of one `reasoning` output item — part 0 the prompt summary, then one per progress
  * summary, the last the reasoning summary — so any open reasoning model looks, to an unmodified
- * OpenAI SDK, like a model with live reasoning summaries. The answer is a `message` item with
+ * OpenAI SDK, like a model with live reasoning summaries; with `include_reasoning`, the model's own
+ * reasoning is the item's `reasoning_text` content part, as OpenAI streams it for open-weight models.
+ * The answer is a `message` item with
  * `output_text`; tool calls are `function_call` items. In research mode, each `[n]` the final
  * answer cites becomes a `url_citation` annotation on its `output_text`, as OpenAI's own web
  * search reports them (announced by `response.output_text.annotation.added` before the text is done).
