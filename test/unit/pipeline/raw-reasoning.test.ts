@@ -108,7 +108,8 @@ describe("raw formats through the pipeline", () => {
     const logger = pino({ level: "info" }, new Writable({ write: (chunk: Buffer, _e, done) => void (lines.push(chunk.toString()), done()) }));
     const f = fakes([delta({ reasoning: "shown", encryptedReasoning: 2 }), delta({ encryptedReasoning: 1 }), delta({ content: "A" })]);
     const { sink } = recordingSink();
-    await runStaged(request(), { ...f.deps, logger }, sink, new AbortController().signal);
+    const result = await runStaged(request(), { ...f.deps, logger }, sink, new AbortController().signal);
+    result.record("ok", 200); // what the HTTP edge does once it knows what the client got
     const done = lines.map((l) => JSON.parse(l) as Record<string, unknown>).find((l) => l.msg === "request completed");
     expect(done?.encrypted_reasoning).toBe(3);
   });
