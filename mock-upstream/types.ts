@@ -18,8 +18,8 @@ export type DeepPartial<T> = T extends (...args: never[]) => unknown
  * Longest name first, so suffix matching never mistakes one for another.
  */
 export const MOCK_SCENARIOS = [
-  "reasoning_details",
   "reasoning_content",
+  "reasoning_details",
   "deepseek-v31",
   "reasoning",
   "harmony",
