@@ -1,4 +1,4 @@
-import { envSchema, type CapabilityMode } from "./schema.js";
+import { envSchema, type CapabilityMode, type SAMPLERS } from "./schema.js";
 
 /** The gateway's configuration, in the units the code uses (milliseconds, not seconds). */
 export interface Config {
@@ -50,6 +50,7 @@ export interface Config {
   replicaTtlMs: number;
   /** Worker processes on one port; "auto" = one per core. */
   workers: number | "auto";
+  tracing: TracingConfig;
   access: {
     /** Plain keys from GATEWAY_API_KEYS (hashed at start, never kept or logged as given). */
     apiKeys: string[];
@@ -62,6 +63,16 @@ export interface Config {
     allowOpenBind: boolean;
     corsOrigins: string[];
   };
+}
+
+/** OpenTelemetry traces (OTEL_* variables; the SDK reads the exporter's own). */
+export interface TracingConfig {
+  /** An OTLP endpoint is set and OTEL_SDK_DISABLED is not true. */
+  enabled: boolean;
+  protocol: "http/protobuf" | "http/json";
+  sampler: { name: (typeof SAMPLERS)[number]; ratio: number };
+  /** OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT: prompt, summaries and answer on the spans. */
+  captureContent: boolean;
 }
 
 export class ConfigError extends Error {
@@ -122,6 +133,13 @@ export function loadConfig(env: EnvLike): Config {
     redis: { url: e.REDIS_URL, prefix: e.REDIS_PREFIX, timeoutMs: e.REDIS_TIMEOUT_MS },
     replicaTtlMs: e.REPLICA_TTL_SECONDS * 1000,
     workers: e.WORKERS,
+    tracing: {
+      enabled: (e.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT ?? e.OTEL_EXPORTER_OTLP_ENDPOINT) !== undefined && !e.OTEL_SDK_DISABLED,
+      // The signal's own variable first, as the specification orders them.
+      protocol: e.OTEL_EXPORTER_OTLP_TRACES_PROTOCOL ?? e.OTEL_EXPORTER_OTLP_PROTOCOL ?? "http/protobuf",
+      sampler: { name: e.OTEL_TRACES_SAMPLER, ratio: e.OTEL_TRACES_SAMPLER_ARG },
+      captureContent: e.OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT,
+    },
     access: {
       apiKeys: e.GATEWAY_API_KEYS ?? [],
       keysFile: e.GATEWAY_KEYS_FILE,

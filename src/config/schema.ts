@@ -67,6 +67,16 @@ const commaList = optionalString.transform((v) =>
         .filter(Boolean),
 );
 
+/** OTEL_TRACES_SAMPLER's values, as the OpenTelemetry specification lists them. */
+export const SAMPLERS = ["always_on", "always_off", "traceidratio", "parentbased_always_on", "parentbased_always_off", "parentbased_traceidratio"] as const;
+
+const otlpUrl = optionalString.pipe(z.url({ protocol: /^https?$/, message: "must be an http(s) URL" }).optional());
+
+/** OTLP over HTTP only: gRPC would need a second transport for the same spans. */
+const otlpProtocol = optionalString.pipe(
+  z.enum(["http/protobuf", "http/json"], { message: "must be http/protobuf or http/json (OTLP over gRPC is not supported)" }).optional(),
+);
+
 const WORKERS_RANGE = 'must be "auto" or a whole number from 1 to 256';
 
 
@@ -184,6 +194,19 @@ export const envSchema = z.object({
   // Schema-validated answers (`response_format`): answers checked per request, the first included.
   VALIDATION_MAX_ATTEMPTS: numberVar(3, { int: true, min: 1, max: 10 }),
   LOG_LEVEL: z.preprocess(blankToUndefined, z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info")),
+  // OpenTelemetry traces: on when an OTLP endpoint is set. The SDK reads its other variables itself
+  // (OTEL_SERVICE_NAME, OTEL_RESOURCE_ATTRIBUTES, OTEL_EXPORTER_OTLP_HEADERS, _TIMEOUT, _COMPRESSION).
+  OTEL_EXPORTER_OTLP_ENDPOINT: otlpUrl,
+  OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: otlpUrl,
+  OTEL_EXPORTER_OTLP_PROTOCOL: otlpProtocol,
+  OTEL_EXPORTER_OTLP_TRACES_PROTOCOL: otlpProtocol,
+  OTEL_SDK_DISABLED: bool(false),
+  OTEL_TRACES_SAMPLER: z.preprocess(
+    blankToUndefined,
+    z.enum(SAMPLERS, { message: `must be one of ${SAMPLERS.join(", ")}` }).default("parentbased_always_on"),
+  ),
+  OTEL_TRACES_SAMPLER_ARG: numberVar(1, { min: 0, max: 1 }),
+  OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT: bool(false),
 });
 
 
