@@ -36,6 +36,7 @@ import { createRouter, providersFileSchema, singleProviderSettings, startHealthP
 import { createFleet, type Fleet } from "./fleet/index.js";
 import { createResearchStep, createSearxngBackend } from "./research/index.js";
 import { createSummarizer } from "./summaries/index.js";
+import type { RequestTracing } from "./telemetry/index.js";
 import { createUpstreamClient } from "./upstream/index.js";
 import { createAnswerValidator } from "./validation/index.js";
 
@@ -80,6 +81,8 @@ export interface AppDeps {
   fleet?: Fleet;
   /** What `GET /metrics` answers, when not this process's own registry (WORKERS > 1). */
   renderMetrics?: () => Promise<{ contentType: string; body: string }>;
+  /** OpenTelemetry request traces (main builds them when an OTLP endpoint is set); absent = off. */
+  tracing?: RequestTracing;
 }
 
 export interface Gateway {
@@ -257,6 +260,7 @@ export function createGateway(deps: AppDeps): Gateway {
         maxHeldChars: MAX_HELD_CHARS,
         inflight,
         progressIntervalMs: config.progressIntervalMs,
+        ...(deps.tracing && { tracing: deps.tracing }),
         validation: {
           validator: createAnswerValidator({ cacheSize: SCHEMA_CACHE_SIZE }),
           maxAttempts: config.validationMaxAttempts,

@@ -12,11 +12,15 @@ import { serve } from "@hono/node-server";
 import { createGateway } from "./app.js";
 import { checkLoopback, ConfigError, loadConfig } from "./config/index.js";
 import { createLogger } from "./observability/index.js";
-import { loadKeysFile, shutDown, type ApiKey } from "./http/index.js";
+import { loadKeysFile, shutDown, within, type ApiKey } from "./http/index.js";
+import { startTracing } from "./telemetry/index.js";
 import { acquireDataDirLock, DataDirLockedError, openRequestLog, pidIsAlive } from "./storage/index.js";
 import { warnUnreachableUpstreams } from "./upstream/index.js";
 import { fileSettings, loadProvidersFile, ProvidersFileError, type RouterSettings } from "./providers/index.js";
 import { createFleet, isPrimary, isWorker, runPrimary, WORKER_INDEX_ENV, workerMetrics } from "./fleet/index.js";
+
+/** How long shutdown waits for the last spans to reach the collector. */
+const TRACE_FLUSH_MS = 3_000;
 
 function readEnv(): Record<string, string | undefined> {
   // .env fills in what the real environment leaves unset; the environment always wins.
@@ -100,6 +104,19 @@ async function main(): Promise<void> {
     now: () => performance.now(),
     inFlight: () => inFlight(),
   });
+  // The OTel SDK reads its own OTEL_* variables from process.env: those from .env go there too, so
+  // the exporter sends where the gateway was told to.
+  for (const [k, v] of Object.entries(env)) if (k.startsWith("OTEL_") && v !== undefined && process.env[k] === undefined) process.env[k] = v;
+  const telemetry = config.tracing.enabled
+    ? await startTracing({
+        protocol: config.tracing.protocol,
+        sampler: config.tracing.sampler,
+        captureContent: config.tracing.captureContent,
+        serviceVersion: packageVersion(),
+        instanceId: id,
+        onError: (err) => logger.warn({ err }, "trace export failed"),
+      })
+    : undefined;
   let renderMetrics: (() => Promise<{ contentType: string; body: string }>) | undefined;
   const gateway = createGateway({
     config,
@@ -114,6 +131,7 @@ async function main(): Promise<void> {
     keys,
     fleet,
     renderMetrics: () => (renderMetrics ?? gateway.metrics.render)(),
+    ...(telemetry && { tracing: telemetry.requests }),
   });
   onDropped = (n) => gateway.metrics.logDropped(n);
   inFlight = () => gateway.monitor.health().in_flight;
@@ -128,6 +146,7 @@ async function main(): Promise<void> {
         request_log: requestLog ? (config.requestLog.databaseUrl ? "postgresql" : `pglite in ${join(config.requestLog.dataDir, requestsDir)}`) : "off",
         instance: id,
         shared_state: config.redis.url ? `redis (prefix ${config.redis.prefix})` : "this process only",
+        tracing: config.tracing.enabled ? `otlp ${config.tracing.protocol}` : "off",
       },
       `gateway listening on http://${config.host}:${info.port}`,
     );
@@ -149,6 +168,8 @@ async function main(): Promise<void> {
     stopping = true;
     await shutDown(server as Server, gateway, config.shutdownGraceMs, logger);
     await requestLog?.close();
+    // The last spans (the requests just ended) go out, but a collector that is down cannot hold up the exit.
+    if (telemetry && (await within(telemetry.shutdown(), TRACE_FLUSH_MS)) === "timeout") logger.warn({ timeout_ms: TRACE_FLUSH_MS }, "trace export did not finish");
     await fleet.close();
     logger.info("stopped");
     process.exit(0);

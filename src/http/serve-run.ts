@@ -24,7 +24,9 @@ export interface SurfaceAnswer {
  * Run one request through the pipeline and answer it in a surface's dialect: streamed (the commit
  * rule, backpressure, resumable ids) or collected into one JSON body, whose failure is the status.
  */
-export async function serveRun(c: Context<GatewayEnv>, req: StagedRequest, deps: ChatRouteDeps, answer: SurfaceAnswer): Promise<Response> {
+export async function serveRun(c: Context<GatewayEnv>, staged: StagedRequest, deps: ChatRouteDeps, answer: SurfaceAnswer): Promise<Response> {
+  // The caller's trace, for the request's span to continue (read only when tracing is on).
+  const req = deps.pipeline.tracing ? { ...staged, trace: { traceparent: c.req.header("traceparent"), tracestate: c.req.header("tracestate"), route: c.req.routePath } } : staged;
   if (req.stream) {
     return streamResponse(c, {
       requestId: req.requestId,

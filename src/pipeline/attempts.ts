@@ -1,4 +1,5 @@
 import type { Candidate, RoutePlan } from "../providers/index.js";
+import type { CallTrace, RequestTrace, StageFacts } from "../telemetry/index.js";
 import { createReasoningSeparator, resolveCapabilityFor, type ParsedPart, type ReasoningSeparator } from "../reasoning/index.js";
 import type { UpstreamDelta, UpstreamError } from "../upstream/index.js";
 import type { PipelineDeps, StageSink } from "./deps.js";
@@ -19,6 +20,7 @@ export interface AttemptContext {
   ledger: RunLedger;
   summaries: SummaryScheduler;
   validation: ValidationRun | undefined;
+  trace: RequestTrace;
   /** The run's one signal: the client left, the deadline passed, or shutdown. */
   signal: AbortSignal;
   elapsed: () => number;
@@ -37,6 +39,8 @@ export class AttemptLoop {
   private readonly live: OutputTarget;
   finishReason: string | null = null;
   sawToolCalls = false;
+  /** The model the current attempt's upstream says is answering (its chunks' `model`), for its span. */
+  private responseModel: string | undefined;
 
   constructor(private readonly x: AttemptContext) {
     this.live = {
@@ -61,15 +65,17 @@ export class AttemptLoop {
     let lastError: UpstreamError | undefined;
     let step: Step | undefined = { index: 0, constrained: false };
     while (step) {
-      const c = plan.candidates[step.index] as Candidate;
+      const at = step;
+      const c = plan.candidates[at.index] as Candidate;
       tried.add(step.index);
       if (!(await deps.router.acquire(c))) {
         step = nextUntried(plan, tried);
         continue;
       }
+      const traced = this.x.trace.call(c);
       try {
-        const held = await this.attempt(plan, step.index, c, step.constrained ? (validation?.constrained(messages) ?? messages) : messages);
-        const verdict = held && validation?.verdict(held, c, step, plan.candidates, tried);
+        const held = await this.attempt(plan, step.index, c, step.constrained ? (validation?.constrained(messages) ?? messages) : messages, traced);
+        const verdict = held && validation && this.x.trace.stage("validation", () => validation.verdict(held, c, at, plan.candidates, tried), () => lastCheck(validation));
         if (!verdict || "release" in verdict) {
           if (verdict) verdict.release.replay(this.live);
           ledger.served = c;
@@ -78,6 +84,7 @@ export class AttemptLoop {
         step = verdict.next;
       } catch (e) {
         lastError = asUpstreamError(e);
+        traced.failed(lastError);
         if (this.x.signal.aborted) throw lastError;
         reportFailure(deps, c, lastError);
         const next = nextUntried(plan, tried);
@@ -102,7 +109,7 @@ export class AttemptLoop {
    * One provider: open its stream (retrying before the first byte), then relay it. For a
    * schema-checked request the answer is held and returned for its verdict.
    */
-  private async attempt(plan: RoutePlan, index: number, c: Candidate, messages: ChatMessage[]): Promise<AttemptOutput | undefined> {
+  private async attempt(plan: RoutePlan, index: number, c: Candidate, messages: ChatMessage[], traced: CallTrace): Promise<AttemptOutput | undefined> {
     const { deps, req, sink, ledger, out } = this.x;
     ledger.call(c.provider.id, plan);
     sink.provider?.(c.provider.id);
@@ -118,6 +125,7 @@ export class AttemptLoop {
         logRetry(deps, req.requestId, "upstream", { provider: c.provider.id, ...info });
         out.retry({ provider: c.provider.id, attempt: info.attempt, max_retries: info.maxRetries, delay_ms: Math.round(info.delayMs), code: info.error.code, message: info.error.message });
       },
+      watch: traced,
     });
     ledger.ttfb = this.x.elapsed();
     sink.accepted?.();
@@ -137,6 +145,7 @@ export class AttemptLoop {
     }
     this.take(separator.end());
     deps.router.success(c, ledger.ttfb);
+    traced.done({ responseModel: this.responseModel, usage: held ? held.reportedUsage : ledger.usage, finishReason: held ? held.finishReason : this.finishReason });
     return held;
   }
 
@@ -149,6 +158,7 @@ export class AttemptLoop {
     if (d.encryptedReasoning !== undefined) this.x.ledger.encryptedReasoning += d.encryptedReasoning;
     if (d.finishReason !== undefined) this.target.finish(d.finishReason);
     if (d.usage !== undefined) this.target.usage(d.usage);
+    if (d.model !== undefined) this.responseModel = d.model;
   }
 
   private take(parts: ParsedPart[]): void {
@@ -181,6 +191,12 @@ export class AttemptLoop {
     out.discardHeld();
     summaries.discardReasoning();
   }
+}
+
+/** How the answer check just made went, for its span (nothing for a tool-call turn, which is not checked). */
+function lastCheck(v: ValidationRun): StageFacts {
+  const last = v.released === "unchecked" ? undefined : v.tries.at(-1);
+  return last ? { valid: last.valid, attempt: v.tries.length } : {};
 }
 
 /** The first candidate not tried yet, in the route's order. */

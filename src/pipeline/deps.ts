@@ -2,6 +2,7 @@ import type { Logger } from "pino";
 import type { StagedEvent, RequestObserver } from "../events/index.js";
 import type { CapabilityRule } from "../reasoning/index.js";
 import type { Summarize } from "../summaries/index.js";
+import type { RequestTracing } from "../telemetry/index.js";
 import type { FailoverDeps } from "./failover.js";
 import type { Inflight } from "./inflight.js";
 import type { ResearchStep } from "./research.js";
@@ -29,6 +30,8 @@ export interface PipelineDeps extends FailoverDeps {
   research?: ResearchStep;
   /** Schema-validated answers; absent = `response_format` is only passed upstream, never checked. */
   validation?: ValidationDeps;
+  /** OpenTelemetry traces; absent = off. */
+  tracing?: RequestTracing;
 }
 
 /**

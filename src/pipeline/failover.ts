@@ -2,6 +2,7 @@ import type { Logger } from "pino";
 import type { Candidate, RoutePlan, Router } from "../providers/index.js";
 import { UpstreamError, type UpstreamClient } from "../upstream/index.js";
 import type { RequestObserver } from "../events/index.js";
+import { completionFacts, type CallParent } from "../telemetry/index.js";
 
 export interface FailoverDeps {
   client: UpstreamClient;
@@ -58,20 +59,25 @@ export async function completeVia(
   deps: FailoverDeps,
   requestId: string,
   onRetry: (info: { provider: string; attempt: number; maxRetries: number; delayMs: number; error: UpstreamError }) => void,
+  trace: CallParent,
 ): Promise<unknown> {
   let last: UpstreamError | undefined;
   for (const [i, c] of plan.candidates.entries()) {
     if (!(await deps.router.acquire(c))) continue;
     const started = deps.now();
+    const call = trace.call(c);
     try {
       const result = await deps.client.complete(c.provider.target, body(c.upstreamModel), signal, {
         maxRetries: retriesFor(plan, i, deps.maxRetries),
         onRetry: ({ attempt, maxRetries, delayMs, error }) => onRetry({ provider: c.provider.id, attempt, maxRetries, delayMs, error }),
+        watch: call,
       });
       deps.router.success(c, deps.now() - started);
+      call.done(completionFacts(result));
       return result;
     } catch (e) {
       const err = asUpstreamError(e);
+      call.failed(err);
       last = err;
       if (signal.aborted) throw err;
       reportFailure(deps, c, err);

@@ -2,6 +2,7 @@ import type { CapabilityMode } from "../config/index.js";
 import { classifyTask, type RoutePlan, type Router } from "../providers/index.js";
 import { effectiveMode, isEffort, MODES, resolveThinkingControl, thinkingFields } from "../reasoning/index.js";
 import { reportsNativeReasoning, type UpstreamTarget } from "../upstream/index.js";
+import type { IncomingTrace } from "../telemetry/index.js";
 
 /** What a request asked of research mode (`research: true` or `{query, max_results}`). */
 export interface ResearchRequest {
@@ -42,6 +43,8 @@ export interface StagedRequest {
   keyName?: string;
   /** `include_reasoning: true`: the model's own reasoning streams to the client too (`reasoning.delta`). */
   includeReasoning?: boolean;
+  /** The caller's W3C trace context (`traceparent`), continued by the request's span. */
+  trace?: IncomingTrace;
 }
 
 /** Fields that belong to the gateway and must never reach an upstream. */

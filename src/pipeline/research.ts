@@ -38,17 +38,18 @@ export async function searchFirst(
   messages: ChatMessage[],
   out: ResearchOutput,
   signal: AbortSignal,
-): Promise<{ sources: Source[]; messages: ChatMessage[] }> {
+): Promise<{ sources: Source[]; messages: ChatMessage[]; failure?: { code: string } }> {
   if (!step) {
-    out.error("research", { message: "research mode is not configured on this gateway (SEARCH_URL)", code: "research_unavailable", retryable: false });
+    const failure = { message: "research mode is not configured on this gateway (SEARCH_URL)", code: "research_unavailable", retryable: false };
+    out.error("research", failure);
     out.noSources();
-    return { sources: [], messages };
+    return { sources: [], messages, failure };
   }
   const r = await step.run(request, messages, signal);
   if (!r.ok) {
     out.error("research", r.failure);
     out.noSources();
-    return { sources: [], messages };
+    return { sources: [], messages, failure: r.failure };
   }
   out.sources(r.query, r.sources);
   return { sources: r.sources, messages: r.sources.length > 0 ? withInstruction(messages, r.instruction) : messages };

@@ -1,4 +1,5 @@
 import type { RequestOutcome, StagedEvent, Timings } from "../events/index.js";
+import { NO_TRACING, type RequestTrace } from "../telemetry/index.js";
 import type { UpstreamError } from "../upstream/index.js";
 import { childController, FINISHED, RequestEnded, type ChildController } from "../util/index.js";
 import { AttemptLoop } from "./attempts.js";
@@ -65,6 +66,7 @@ class Run {
   private readonly summaries: SummaryScheduler;
   /** `response_format` with a check: its attempts so far; absent for other requests. */
   private validation: ValidationRun | undefined;
+  private readonly trace: RequestTrace;
 
   constructor(
     private readonly req: StagedRequest,
@@ -73,13 +75,14 @@ class Run {
     clientSignal: AbortSignal,
   ) {
     this.t0 = deps.now();
+    this.trace = (deps.tracing ?? NO_TRACING).request(req);
     this.ledger = new RunLedger(req, deps, deps.wallClock());
     this.stop = childController(clientSignal);
     this.out = createOrderedEmitter(req.requestId, (e) => this.emit(e), () => (this.timings.first_output = this.elapsed()), {
       expectSources: req.research !== undefined,
       maxHeldChars: deps.maxHeldChars,
     });
-    this.summaries = new SummaryScheduler(req, deps, this.out, this.timings, () => this.elapsed(), this.stop.signal);
+    this.summaries = new SummaryScheduler(req, deps, this.out, this.timings, () => this.elapsed(), this.stop.signal, this.trace);
   }
 
   async execute(): Promise<RunEnd> {
@@ -120,8 +123,13 @@ class Run {
     let messages = req.messages;
     let sources: Awaited<ReturnType<typeof searchFirst>>["sources"] = [];
     // The search runs beside the prompt summary, and before the main call, which needs its sources.
-    if (req.research) {
-      const found = await searchFirst(deps.research, req.research, req.messages, this.out, this.stop.signal);
+    const research = req.research;
+    if (research) {
+      const found = await this.trace.stage(
+        "research",
+        () => searchFirst(deps.research, research, req.messages, this.out, this.stop.signal),
+        (f) => ({ sources: f.sources.length, error: f.failure }),
+      );
       if (deps.research) this.timings.research = this.elapsed();
       sources = found.sources;
       messages = found.messages;
@@ -134,6 +142,7 @@ class Run {
       ledger: this.ledger,
       summaries: this.summaries,
       validation: this.validation,
+      trace: this.trace,
       signal: this.stop.signal,
       elapsed: () => this.elapsed(),
     });
@@ -159,6 +168,7 @@ class Run {
   record(outcome: RequestOutcome, httpStatus: number, end: RunEnd): void {
     const failure = "failure" in end ? end.failure : undefined;
     this.ledger.finish(outcome, httpStatus, this.timings, { err: failure, validation: this.validation?.record(), discarded: this.validation?.discarded });
+    this.trace.end(outcome, httpStatus, failure);
   }
 
   private elapsed(): number {
@@ -167,6 +177,7 @@ class Run {
 
   private emit(e: StagedEvent): void {
     this.ledger.note(e);
+    this.trace.note(e);
     this.sink.event(e);
   }
 }

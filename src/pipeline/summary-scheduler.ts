@@ -2,6 +2,7 @@ import type { Timings } from "../events/index.js";
 import type { RoutePlan } from "../providers/index.js";
 import { createReasoningCollector, type ReasoningCollector } from "../reasoning/index.js";
 import type { SummaryKind, SummaryResult } from "../summaries/index.js";
+import type { RequestTrace } from "../telemetry/index.js";
 import type { PipelineDeps } from "./deps.js";
 import { completeVia, logRetry } from "./failover.js";
 import type { OrderedEmitter } from "./ordering.js";
@@ -30,6 +31,7 @@ export class SummaryScheduler {
     private readonly timings: Timings,
     private readonly elapsed: () => number,
     private readonly signal: AbortSignal,
+    private readonly trace: RequestTrace,
   ) {
     this.reasoning = createReasoningCollector(deps.maxReasoningChars);
     // Nobody watches a stream:false request think, so it gets no progress summaries.
@@ -111,15 +113,20 @@ export class SummaryScheduler {
     // Planned once per request: the order holds for every summary of it, and a provider that
     // went into cooldown since is skipped when it is acquired anyway.
     const plan = (this.plan ??= this.deps.router.plan(this.req.summaryModel, { kind: "summary" }));
-    const stage = `${kind}_summary`;
+    const stage = `${kind}_summary` as const;
     const { deps, req } = this;
-    return deps.summarize({
-      kind,
-      text,
-      model: req.summaryModel,
-      signal,
-      complete: (body, s) => completeVia(plan, (model) => ({ ...body, model }), s, deps, req.requestId, (info) => logRetry(deps, req.requestId, stage, info)),
-    });
+    return this.trace.stage(
+      stage,
+      (span) =>
+        deps.summarize({
+          kind,
+          text,
+          model: req.summaryModel,
+          signal,
+          complete: (body, s) => completeVia(plan, (model) => ({ ...body, model }), s, deps, req.requestId, (info) => logRetry(deps, req.requestId, stage, info), span),
+        }),
+      (r) => ({ source: r.source, error: r.failure, input: text, output: r.text }),
+    );
   }
 
   private progressReporter(): ProgressReporter {

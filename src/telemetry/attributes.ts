@@ -125,3 +125,19 @@ function clip(text: string): string {
 function isRecord(v: unknown): v is Record<string, unknown> {
   return typeof v === "object" && v !== null && !Array.isArray(v);
 }
+
+/** What a `chat.completion` object (a summary call's answer) reports: its model, usage and finish reason. */
+export function completionFacts(completion: unknown): CallFacts {
+  if (!isRecord(completion)) return {};
+  const choice: unknown = Array.isArray(completion.choices) ? completion.choices[0] : undefined;
+  const usage = isRecord(completion.usage) ? completion.usage : undefined;
+  return {
+    responseModel: typeof completion.model === "string" ? completion.model : undefined,
+    usage: usage && { prompt_tokens: numberOr(usage.prompt_tokens), completion_tokens: numberOr(usage.completion_tokens) },
+    finishReason: isRecord(choice) && typeof choice.finish_reason === "string" ? choice.finish_reason : undefined,
+  };
+}
+
+function numberOr(v: unknown): number | undefined {
+  return typeof v === "number" ? v : undefined;
+}

@@ -49,7 +49,7 @@ class OtelRequestTrace implements RequestTrace {
     start: RequestStart,
     private readonly o: RequestTracingOptions,
   ) {
-    const incoming = start.incoming;
+    const incoming = start.trace;
     const parent =
       incoming?.traceparent === undefined
         ? ROOT_CONTEXT

@@ -13,7 +13,7 @@ export interface RequestStart {
   /** The messages, recorded only when content capture is on. */
   messages: readonly unknown[];
   /** The caller's W3C trace context and the route it came in on. */
-  incoming?: IncomingTrace | undefined;
+  trace?: IncomingTrace | undefined;
 }
 
 /** The W3C trace context headers of an incoming request, and its route. */

@@ -19,6 +19,8 @@ export interface UpstreamDelta {
    * `redacted_thinking` blocks): counted, never shown.
    */
   encryptedReasoning?: number;
+  /** The chunk's `model`: the model the upstream says is answering (for traces). */
+  model?: string | undefined;
 }
 
 /**
@@ -61,6 +63,7 @@ export function readChunk(payload: unknown): UpstreamDelta | undefined {
     finishReason,
     usage,
     ...(details.encrypted > 0 && { encryptedReasoning: details.encrypted }),
+    model: typeof payload.model === "string" ? payload.model : undefined,
   };
 }
 

@@ -47,6 +47,19 @@ export interface CallRetryInfo extends RetryInfo {
 export interface CallOptions {
   maxRetries?: number;
   onRetry?: (info: CallRetryInfo) => void;
+  /** Sees each HTTP attempt of this call (tracing): adds its headers, hears its answer. */
+  watch?: AttemptWatcher;
+}
+
+/**
+ * Watches the HTTP attempts of one call — the first try and each retry. An explicit option
+ * rather than a patched global fetch: only the calls given one carry its headers.
+ */
+export interface AttemptWatcher {
+  /** Attempt `n` (1 = the first try) is about to go out: headers to add to it (a `traceparent`). */
+  attempt(n: number): Record<string, string>;
+  /** Its answer: the HTTP status, or the error that ended it before a usable one. */
+  answered(status: number | undefined, error?: UpstreamError): void;
 }
 
 export interface ProbeResult {
@@ -137,7 +150,7 @@ export function createUpstreamClient(opts: UpstreamClientOptions): UpstreamClien
       const { res, attempt, release } = await withRetries(
         () => {
           attempts++;
-          return post(adapter, url, headers, payload, "stream", signal);
+          return watched(options?.watch, attempts, (extra) => post(adapter, url, extra ? { ...headers, ...extra } : headers, payload, "stream", signal));
         },
         policyFor(options, "stream", adapter.kind),
         signal,
@@ -154,7 +167,12 @@ export function createUpstreamClient(opts: UpstreamClientOptions): UpstreamClien
 
     async complete(target, body, signal, options) {
       const { adapter, url, headers, payload } = prepare(target, body, "complete");
-      const { res, attempt, release } = await withRetries(() => post(adapter, url, headers, payload, "complete", signal), policyFor(options, "complete", adapter.kind), signal);
+      let attempts = 0;
+      const { res, attempt, release } = await withRetries(
+        () => watched(options?.watch, ++attempts, (extra) => post(adapter, url, extra ? { ...headers, ...extra } : headers, payload, "complete", signal)),
+        policyFor(options, "complete", adapter.kind),
+        signal,
+      );
       const timer = setTimeout(() => attempt.abort(TIMED_OUT), opts.requestTimeoutMs);
       let json: unknown;
       try {
@@ -195,6 +213,25 @@ export function createUpstreamClient(opts: UpstreamClientOptions): UpstreamClien
       }
     },
   };
+}
+
+/** One attempt, shown to its watcher if the call has one: its headers go out with it, its answer comes back. */
+async function watched<T extends { res: { statusCode: number } }>(
+  watch: AttemptWatcher | undefined,
+  n: number,
+  send: (extra?: Record<string, string>) => Promise<T>,
+): Promise<T> {
+  if (!watch) return send();
+  try {
+    const sent = await send(watch.attempt(n));
+    watch.answered(sent.res.statusCode);
+    return sent;
+  } catch (e) {
+    // post() throws nothing but UpstreamErrors.
+    const err = e instanceof UpstreamError ? e : new UpstreamError({ kind: "connection", message: String(e), cause: e });
+    watch.answered(err.status, err);
+    throw e;
+  }
 }
 
 /**

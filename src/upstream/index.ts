@@ -7,6 +7,7 @@ export {
   type ProbeResult,
   type CallOptions,
   type CallRetryInfo,
+  type AttemptWatcher,
 } from "./client.js";
 export { UpstreamError, type UpstreamErrorKind, isRecord } from "./errors.js";
 export type { UpstreamDelta } from "./chunks.js";
