@@ -39,7 +39,13 @@ const TOPICS = [
 ].map((t) => `docs/${t}.md`);
 
 /** Public project sites the docs cite as sources; any other link must stay in the repository. */
-const CITED_SOURCES = ["https://github.com/friendliai/friendli-openapi", "https://github.com/searxng/searxng", "https://docs.searxng.org/"];
+const CITED_SOURCES = [
+  "https://github.com/friendliai/friendli-openapi",
+  "https://github.com/searxng/searxng",
+  "https://docs.searxng.org/",
+  "https://opentelemetry.io/docs/specs/",
+  "https://www.w3.org/TR/trace-context/",
+];
 
 /** Wording that speaks of how the project was made rather than of the project. */
 const INTERNAL_WORDING = [/\bissues?[- ]?#?\d+/i, /\bthis session\b/i, /\bthis machine\b/i, /\bthe seed'?s\b/i];
