@@ -118,6 +118,7 @@ export class AttemptLoop {
     const call = planUpstreamCall({ ...req, messages }, capability, { upstreamModel: c.upstreamModel, target: c.provider.target });
     const held = this.x.validation?.newOutput();
     this.target = held ?? this.live;
+    this.responseModel = undefined;
     const upstream = await deps.client.stream(c.provider.target, call.body, this.x.signal, {
       maxRetries: retriesFor(plan, index, deps.maxRetries),
       onRetry: (info) => {

@@ -82,7 +82,7 @@ class OtelRequestTrace implements RequestTrace {
     const span = this.o.tracer.startSpan(name, { kind: SpanKind.INTERNAL, attributes: { [ATTR.stage]: name } }, this.ctx);
     const ctx = trace.setSpan(this.ctx, span);
     const finish = (r: Awaited<T>): void => {
-      const facts = describe?.(r);
+      const facts = describeSafely(describe, r);
       if (facts) {
         span.setAttributes(stageAttributes(facts, this.o.captureContent));
         if (facts.error) setError(span, facts.error.code);
@@ -100,7 +100,7 @@ class OtelRequestTrace implements RequestTrace {
       failed(e);
       throw e;
     }
-    if (result instanceof Promise) (result as Promise<Awaited<T>>).then(finish, failed);
+    if (result instanceof Promise) (result as Promise<Awaited<T>>).then(finish, failed).catch(() => undefined);
     else finish(result as Awaited<T>);
     return result;
   }
@@ -209,6 +209,15 @@ class OtelCall implements CallTrace {
 function setError(span: Span, code: string): void {
   span.setAttribute(ATTR.errorType, code);
   span.setStatus({ code: SpanStatusCode.ERROR, message: code });
+}
+
+/** A stage's facts; a describe that throws costs its span the facts, never the request its answer. */
+function describeSafely<R>(describe: ((r: R) => StageFacts) | undefined, r: R): StageFacts | undefined {
+  try {
+    return describe?.(r);
+  } catch {
+    return undefined;
+  }
 }
 
 /** The error's own code when it has one (UpstreamError, RequestEnded), else its class name. */
