@@ -6,6 +6,8 @@ export interface Config {
   port: number;
   upstream: { baseUrl: string; path: string; apiKey: string | undefined };
   summaryModelDefault: string | undefined;
+  /** AI_SDK_DEFAULT_MODEL: the model of a `/ai-sdk/v1/chat` request whose body names none. */
+  aiSdkDefaultModel: string | undefined;
   allowModels: string[] | undefined;
   capabilities: { pattern: string; mode: CapabilityMode }[];
   requestTimeoutMs: number;
@@ -105,6 +107,7 @@ export function loadConfig(env: EnvLike): Config {
     port: e.PORT,
     upstream: { baseUrl: e.UPSTREAM_BASE_URL, path: e.UPSTREAM_PATH, apiKey: e.UPSTREAM_API_KEY },
     summaryModelDefault: e.SUMMARY_MODEL_DEFAULT,
+    aiSdkDefaultModel: e.AI_SDK_DEFAULT_MODEL,
     allowModels: e.ALLOW_MODELS,
     capabilities: e.MODEL_CAPABILITIES,
     requestTimeoutMs: e.REQUEST_TIMEOUT * 1000,

@@ -137,6 +137,7 @@ export const envSchema = z.object({
     .refine((v) => v.startsWith("/"), "must start with /"),
   UPSTREAM_API_KEY: optionalString,
   SUMMARY_MODEL_DEFAULT: optionalString,
+  AI_SDK_DEFAULT_MODEL: optionalString,
   ALLOW_MODELS: commaList,
   MODEL_CAPABILITIES: capabilities,
   REQUEST_TIMEOUT: seconds(60),

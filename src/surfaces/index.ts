@@ -7,3 +7,5 @@ export { openAIChatEncoder, openAIChatCompletion, reasoningContent, type OpenAIC
 export { responsesEncoder, responsesObject, type ResponsesContext } from "./responses.js";
 export { createCitationScanner, findCitations, MAX_CITATIONS, type Citation } from "./citations.js";
 export { responsesRequestSchema, translateResponsesRequest, type ResponsesRequestBody, type TranslatedResponsesRequest } from "./responses-request.js";
+export { aiSdkEncoder, aiSdkUsage, type AiSdkContext, type AiSdkMessageMetadata, type AiSdkUsage } from "./ai-sdk.js";
+export { aiSdkRequestSchema, translateAiSdkRequest, MAX_UI_ID_CHARS, type AiSdkRequestBody, type TranslatedAiSdkRequest } from "./ai-sdk-request.js";
