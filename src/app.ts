@@ -5,6 +5,7 @@ import type { ContentfulStatusCode } from "hono/utils/http-status";
 import type { Config } from "./config/index.js";
 import {
   accessControl,
+  aiSdkRoutes,
   clientFailure,
   failureBody,
   failureHeaders,
@@ -207,7 +208,7 @@ export function createGateway(deps: AppDeps): Gateway {
     const allowed = new Set(config.access.corsOrigins);
     app.use(cors({ origin: (origin) => (allowed.has(origin) ? origin : null), exposeHeaders: ["x-request-id", "x-gateway-provider"], maxAge: 600 }));
   }
-  const chatPaths = ["/v1/chat/completions", "/openai/v1/chat/completions", "/openai/v1/responses"];
+  const chatPaths = ["/v1/chat/completions", "/openai/v1/chat/completions", "/openai/v1/responses", "/ai-sdk/v1/chat"];
   for (const path of chatPaths) app.use(path, recordRejections(observer, deps.wallClock));
   app.use(accessControl(access));
   const limiter = fleet.limiter();
@@ -276,9 +277,11 @@ export function createGateway(deps: AppDeps): Gateway {
         }),
       },
     };
+  const follow = resume && { settings: resume, keepaliveMs: config.keepaliveMs, stallMs: config.clientStallMs, isAlive: (id: string) => fleet.isAlive(id) };
   app.route("/", chatRoutes(chatDeps));
   app.route("/", responsesRoutes(chatDeps));
-  if (resume) app.route("/", resumeRoutes({ settings: resume, keepaliveMs: config.keepaliveMs, stallMs: config.clientStallMs, isAlive: (id) => fleet.isAlive(id) }));
+  app.route("/", aiSdkRoutes({ ...chatDeps, ...(follow && { chats: { streams: fleet.chatStreams(), follow } }) }));
+  if (follow) app.route("/", resumeRoutes(follow));
 
   app.notFound((c) => c.json(errorBody(`no route for ${c.req.method} ${c.req.path}`, "invalid_request_error", "not_found"), 404));
   app.onError((err, c) => {
@@ -314,5 +317,6 @@ export function createGateway(deps: AppDeps): Gateway {
 function configuredModels(config: Config, settings: RouterSettings): string[] {
   const names = [...(config.allowModels ?? []), ...settings.routes.map((r) => r.model), ...settings.providers.flatMap((p) => Object.keys(p.models))];
   if (config.summaryModelDefault) names.push(config.summaryModelDefault);
+  if (config.aiSdkDefaultModel) names.push(config.aiSdkDefaultModel);
   return names.filter((n) => n !== "*");
 }

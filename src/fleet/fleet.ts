@@ -1,5 +1,6 @@
 import { Gauge, type Registry as PromRegistry } from "prom-client";
 import { createStreamControl, type StreamControl } from "./stream-control.js";
+import { createChatStreams, type ChatStreams } from "./chat-streams.js";
 import { createMemoryLimiter, type KeyLimiter } from "./memory-limiter.js";
 import type { Logger } from "../observability/index.js";
 import { createMemoryRoutingState, type HealthSettings, type RoutingState, type StateChange } from "../providers/index.js";
@@ -44,6 +45,8 @@ export interface Fleet {
   eventLog(opts: EventLogOptions): EventLog;
   /** Cancel from any replica, and "a reader is attached", for resumable streams. */
   streamControl(): StreamControl;
+  /** Which request a chat streamed last, for the AI SDK's resume (`GET /ai-sdk/v1/chat/{chatId}/stream`). */
+  chatStreams(): ChatStreams;
   members(): Promise<FleetMember[]>;
   /** Is replica `id` still alive (its heartbeat within REPLICA_TTL)? Yes unless known otherwise. */
   isAlive(id: string): Promise<boolean>;
@@ -63,6 +66,7 @@ export function createFleet(o: FleetOptions): Fleet {
   let limiter: SharedLimiter | undefined;
   const logs: EventLog[] = [];
   let control: StreamControl | undefined;
+  let chats: ChatStreams | undefined;
   let timer: NodeJS.Timeout | undefined;
 
   const heartbeat = async (): Promise<void> => {
@@ -95,6 +99,10 @@ export function createFleet(o: FleetOptions): Fleet {
     streamControl() {
       control ??= createStreamControl(link, prefix);
       return control;
+    },
+    chatStreams() {
+      chats ??= createChatStreams(link, prefix, o.now);
+      return chats;
     },
     members: () => registry.members(),
     isAlive: (id) => registry.isAlive(id),

@@ -6,6 +6,7 @@ export { EventLogUnavailableError, EventsLostError, type EventLog, type EventLog
 export { createMemoryEventLog, type MemoryEventLog } from "./event-log-memory.js";
 export { createRedisEventLog } from "./event-log-redis.js";
 export { createStreamControl, type StreamControl } from "./stream-control.js";
+export { createChatStreams, MAX_LOCAL_CHATS, type ChatStreams } from "./chat-streams.js";
 export { createRedisLink, type RedisLink, type RedisStatus } from "./link.js";
 export { createSharedRoutingState, type SharedRoutingState } from "./routing-state.js";
 export { createSharedLimiter, type SharedLimiter } from "./limiter.js";

@@ -31,6 +31,8 @@ export function fleetKeys(prefix: string) {
     cancelChannel: `${prefix}stream-cancel`,
     /** Resumable streams: a reader is attached (TTL, refreshed by the reader's replica). */
     attached: (requestId: string) => `${prefix}attached:${requestId}`,
+    /** The AI SDK surface: the request a chat streamed last (key = hash of owner and chat id). */
+    chat: (hashed: string) => `${prefix}chat:${hashed}`,
   };
 }
 

@@ -1,4 +1,5 @@
 export { chatRoutes } from "./chat-route.js";
+export { aiSdkRoutes, type AiSdkRouteDeps } from "./ai-sdk-route.js";
 export { healthRoutes } from "./health-routes.js";
 export { providerJson, providerRoutes, type OperatorEvent } from "./provider-routes.js";
 export { ApiError, errorBody } from "./errors.js";

@@ -26,7 +26,36 @@ export interface ResumeRouteDeps {
 }
 
 /** The error a reader gets when the stream cannot continue exactly, in each dialect. */
-type LostMessage = (e: EventsLostError) => { event?: string; data: string };
+export type LostMessage = (e: EventsLostError) => { event?: string; data: string };
+
+/** A stream of the logged messages after `after`, live until the request's log ends. */
+export function followLog(c: Context<GatewayEnv>, deps: ResumeRouteDeps, requestId: string, meta: StreamMeta, after: number, lost: LostMessage): Promise<Response> {
+  const { log, control } = deps.settings;
+  return new Promise<Response>((resolve) => {
+    const stop = new AbortController();
+    c.req.raw.signal.addEventListener("abort", () => stop.abort(), { once: true });
+    const { channel, direct } = channelFor(c, resolve, () => stop.abort());
+    const stream = new SseStream(channel, { keepaliveMs: deps.keepaliveMs, stallMs: deps.stallMs, onStall: () => stop.abort() });
+    stream.open({ ...headersOf(c), "x-request-id": requestId });
+    if (direct) resolve(alreadySent());
+    const detach = control.attach(requestId);
+    void (async () => {
+      try {
+        for await (const m of log.follow(requestId, after, stop.signal, () => deps.isAlive(meta.instance))) {
+          stream.write(m, m.id);
+          const wait = stream.ready();
+          if (wait) await wait;
+        }
+      } catch (e) {
+        if (!(e instanceof EventsLostError)) throw e;
+        stream.write(lost(e));
+      } finally {
+        detach();
+        stream.end();
+      }
+    })();
+  });
+}
 
 export function resumeRoutes(deps: ResumeRouteDeps) {
   const app = new Hono<GatewayEnv>();
@@ -43,39 +72,11 @@ export function resumeRoutes(deps: ResumeRouteDeps) {
     return meta;
   }
 
-  /** A stream of the logged messages after `after`, live until the request's log ends. */
-  function follow(c: Context<GatewayEnv>, requestId: string, meta: StreamMeta, after: number, lost: LostMessage): Promise<Response> {
-    return new Promise<Response>((resolve) => {
-      const stop = new AbortController();
-      c.req.raw.signal.addEventListener("abort", () => stop.abort(), { once: true });
-      const { channel, direct } = channelFor(c, resolve, () => stop.abort());
-      const stream = new SseStream(channel, { keepaliveMs: deps.keepaliveMs, stallMs: deps.stallMs, onStall: () => stop.abort() });
-      stream.open({ ...headersOf(c), "x-request-id": requestId });
-      if (direct) resolve(alreadySent());
-      const detach = control.attach(requestId);
-      void (async () => {
-        try {
-          for await (const m of log.follow(requestId, after, stop.signal, () => deps.isAlive(meta.instance))) {
-            stream.write(m, m.id);
-            const wait = stream.ready();
-            if (wait) await wait;
-          }
-        } catch (e) {
-          if (!(e instanceof EventsLostError)) throw e;
-          stream.write(lost(e));
-        } finally {
-          detach();
-          stream.end();
-        }
-      })();
-    });
-  }
-
   app.get("/v1/requests/:id/stream", async (c) => {
     const requestId = c.req.param("id");
     const after = lastEventId(c.req.header("last-event-id") ?? c.req.query("after"));
     const meta = await ownLog(c, requestId);
-    return follow(c, requestId, meta, after, (e) => ({
+    return followLog(c, deps, requestId, meta, after, (e) => ({
       event: "error",
       data: JSON.stringify({ request_id: requestId, stage: "upstream", message: e.message, code: "resume_incomplete", retryable: false }),
     }));
@@ -95,7 +96,7 @@ export function resumeRoutes(deps: ResumeRouteDeps) {
       // `starting_after` is a sequence number; the log's ids are sequence numbers + 1.
       const raw = c.req.query("starting_after");
       const after = raw === undefined ? 0 : lastEventId(raw, "starting_after") + 1;
-      return follow(c, requestId, meta, after, (e) => ({ event: "error", data: JSON.stringify({ type: "error", code: "resume_incomplete", message: e.message, param: null }) }));
+      return followLog(c, deps, requestId, meta, after, (e) => ({ event: "error", data: JSON.stringify({ type: "error", code: "resume_incomplete", message: e.message, param: null }) }));
     }
     const response = latestResponse(await log.read(requestId, 0));
     if (!response) throw new ApiError(404, `response "${c.req.param("id")}" has no events yet`, "response_not_found", "not_found_error");
@@ -119,7 +120,7 @@ function responseRequestId(id: string): string {
   return id.slice("resp_".length);
 }
 
-function lastEventId(raw: string | undefined, name = "Last-Event-ID"): number {
+export function lastEventId(raw: string | undefined, name = "Last-Event-ID"): number {
   if (raw === undefined || raw === "") return 0;
   const n = Number(raw);
   if (!Number.isInteger(n) || n < 0) throw new ApiError(400, `${name}: must be a whole number ≥ 0 (got "${raw.slice(0, 40)}")`, "invalid_request");

@@ -15,7 +15,8 @@ import type { GatewayEnv } from "./types.js";
 /** How a surface answers one request: its stream encoder, and its JSON for `stream:false`. */
 export interface SurfaceAnswer {
   encoder: () => StreamEncoder;
-  json: (r: Collected) => unknown;
+  /** Absent for a surface that always streams (the AI SDK's UI message stream). */
+  json?: (r: Collected) => unknown;
   /** Whether a dropped stream of this surface may be resumed. */
   resumable: boolean;
 }
@@ -27,7 +28,8 @@ export interface SurfaceAnswer {
 export async function serveRun(c: Context<GatewayEnv>, staged: StagedRequest, deps: ChatRouteDeps, answer: SurfaceAnswer): Promise<Response> {
   // The caller's trace, for the request's span to continue (read only when tracing is on).
   const req = deps.pipeline.tracing ? { ...staged, trace: { traceparent: c.req.header("traceparent"), tracestate: c.req.header("tracestate"), route: c.req.routePath } } : staged;
-  if (req.stream) {
+  const json = answer.json;
+  if (req.stream || !json) {
     return streamResponse(c, {
       requestId: req.requestId,
       encoder: answer.encoder(),
@@ -47,5 +49,5 @@ export async function serveRun(c: Context<GatewayEnv>, staged: StagedRequest, de
   const f = settled.failure;
   if (f) throw new ApiError(f.status, f.message, f.code, f.type, failureHeaders(f, providerHeader), f.param);
   if (settled.outcome === "client_closed") return failureResponse({ ...CLOSED, status: CLIENT_CLOSED_STATUS, retryable: false });
-  return c.json(answer.json(result), 200, providerHeader);
+  return c.json(json(result), 200, providerHeader);
 }
