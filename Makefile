@@ -51,6 +51,7 @@ demo: node_modules/.installed ## mock upstream + gateway, one client run, then b
 test: node_modules/.installed bench/portkey/node_modules/.installed ## typecheck, lint and run every test
 	@npx tsc -p tsconfig.json --noEmit
 	@npx tsc -p src/web/client --noEmit
+	@npx tsc -p examples/ai-sdk-chat --noEmit
 	@npx eslint .
 	@npx vitest run --reporter=default --reporter=json --outputFile.json=test-artifacts/vitest-results.json
 	@node -e 'const r=require("./test-artifacts/vitest-results.json");console.log(`vitest: $${r.numPassedTests} passed, $${r.numFailedTests} failed, $${r.numPendingTests} skipped`)'
@@ -59,9 +60,10 @@ bench: node_modules/.installed bench/portkey/node_modules/.installed build ## si
 	@# 5,000 parked streams need ~10,000 sockets in the gateway: raise the fd limit as far as allowed.
 	@ulimit -n 65536 2>/dev/null || ulimit -n $$(ulimit -Hn); $(TSX) bench/run.ts
 
-typecheck: node_modules/.installed ## type-check only (server and the pages' browser code)
+typecheck: node_modules/.installed ## type-check only (server, the pages' browser code, the examples)
 	@npx tsc -p tsconfig.json --noEmit
 	@npx tsc -p src/web/client --noEmit
+	@npx tsc -p examples/ai-sdk-chat --noEmit
 
 lint: node_modules/.installed ## lint only
 	@npx eslint .
