@@ -121,6 +121,37 @@ describe("POST /ai-sdk/v1/chat, read by the AI SDK", () => {
     expect(bare.mock.mock.calls).toHaveLength(0);
   });
 
+  it("bad input of every kind is a 400 that names the field, and nothing reaches the upstream", async () => {
+    const { gateway, mock } = await stack();
+    const user = { id: "u1", role: "user", parts: [{ type: "text", text: "hi" }] };
+    const ok = { id: "c", messages: [user], trigger: "submit-message", model: "mock-think" };
+    const cases: [unknown, RegExp][] = [
+      [[1, 2], /object/],
+      [{ ...ok, messages: "hi" }, /^messages: /],
+      [{ ...ok, messages: [null] }, /^messages\[0\]/],
+      [{ ...ok, messages: [{ role: "user", parts: "x" }] }, /^messages\[0\]\.parts: /],
+      [{ ...ok, messages: [{ role: "user", parts: [null] }] }, /^messages\[0\]\.parts\[0\]/],
+      [{ ...ok, messages: [{ role: "user", parts: [{ type: 5 }] }] }, /^messages\[0\]\.parts\[0\]\.type: must be a string/],
+      [{ ...ok, messages: [{ role: "user", parts: [{ type: "file", mediaType: "image/png" }] }] }, /^messages\[0\]\.parts\[0\]\.url: must be a string/],
+      [{ ...ok, messages: [user, { role: "assistant", parts: [{ type: "tool-x", state: "input-available" }] }] }, /^messages\[1\]\.parts\[0\]\.toolCallId: must be a string/],
+      [{ ...ok, model: 5 }, /^model: must be a string/],
+      [{ ...ok, model: "x".repeat(300) }, /^model: /],
+      [{ ...ok, temperature: "hot" }, /^temperature: /],
+      [{ ...ok, tools: [{ type: "web_search" }] }, /^tools\[0\]\.type: only "function" tools/],
+      [{ ...ok, research: "yes" }, /^research: /],
+      [{ ...ok, trigger: "resume-stream" }, /^trigger: /],
+      [{ ...ok, id: 5 }, /^id: must be a string/],
+    ];
+    for (const [body, message] of cases) {
+      const res = await post(gateway.url, body);
+      expect(res.status, JSON.stringify(body).slice(0, 80)).toBe(400);
+      expect(((await res.json()) as { error: { message: string } }).error.message).toMatch(message);
+    }
+    const notJson = await fetch(api(gateway.url), { method: "POST", headers: { "content-type": "text/plain" }, body: "{}" });
+    expect(notJson.status).toBe(415);
+    expect(mock.mock.calls).toHaveLength(0);
+  });
+
   it("keys and limits as on the other surfaces: 401 without a key, 429 past KEY_MAX_CONCURRENT, each recorded; ALLOW_MODELS applies to the default model", async () => {
     const { gateway, mock } = await stack({ latency: { reasoningChunkMs: 40 } }, { GATEWAY_API_KEYS: "k-one", KEY_MAX_CONCURRENT: "1", ALLOW_MODELS: "mock-think", AI_SDK_DEFAULT_MODEL: "mock-other" });
     const key = { authorization: "Bearer k-one" };
