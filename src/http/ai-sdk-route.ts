@@ -3,7 +3,7 @@ import type { Config } from "../config/index.js";
 import { EventLogUnavailableError, type ChatStreams } from "../fleet/index.js";
 import type { StagedRequest } from "../pipeline/index.js";
 import { aiSdkEncoder, aiSdkRequestSchema, MAX_UI_ID_CHARS, translateAiSdkRequest } from "../surfaces/index.js";
-import { checkAllowed } from "./allow-models.js";
+import { checkAllowed, checkRawReasoning } from "./allow-models.js";
 import { describeIssues } from "./chat-schema.js";
 import { ApiError } from "./errors.js";
 import { jsonBody, jsonBodyOf } from "./json-body.js";
@@ -63,6 +63,7 @@ async function chat(c: Context<GatewayEnv>, deps: AiSdkRouteDeps): Promise<Respo
   const t = translateAiSdkRequest(b, deps.config.aiSdkDefaultModel);
   c.set("model", t.model);
   checkAllowed([t.model, b.summary_model], deps.config.allowModels);
+  checkRawReasoning(b.include_reasoning, deps.config.allowRawReasoning);
   const keyName = c.get("apiKey")?.name;
   const clientRequestId = c.get("clientRequestId");
   const req: StagedRequest = {
@@ -77,6 +78,7 @@ async function chat(c: Context<GatewayEnv>, deps: AiSdkRouteDeps): Promise<Respo
     ...(keyName !== undefined && { keyName }),
     ...(clientRequestId !== undefined && { clientRequestId }),
     ...(t.research && { research: t.research }),
+    ...(t.includeReasoning && { includeReasoning: true }),
   };
   const resume = deps.resume;
   // Remembered for as long as its log can exist: the longest run, then the grace.

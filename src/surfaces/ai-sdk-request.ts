@@ -7,7 +7,7 @@ import { SurfaceInputError } from "./types.js";
  * `POST /ai-sdk/v1/chat`: what the Vercel AI SDK's `useChat` (DefaultChatTransport) sends — the
  * chat `id`, its UI `messages` (each a list of typed `parts`), the `trigger` and `messageId` —
  * plus whatever the app adds through the transport's `body` option: `model`, the gateway's
- * `summary_model` and `research`, and a fixed list of OpenAI sampling fields. The UI messages
+ * `summary_model`, `research` and `include_reasoning`, and a fixed list of OpenAI sampling fields. The UI messages
  * become chat messages the way the SDK's own `convertToModelMessages` splits them: an assistant
  * message per step, its tool results as `tool` messages after it. The gateway's own reasoning
  * and data parts are UI only and never go back upstream. Anything else the app puts in `body` is
@@ -37,6 +37,7 @@ export const aiSdkRequestSchema = z.looseObject({
   model: modelName.optional(),
   summary_model: modelName.optional(),
   research: researchField.optional(),
+  include_reasoning: z.boolean({ message: "must be true or false" }).optional(),
   temperature: z.number({ message: "must be a number" }).min(0).max(2).optional(),
   top_p: z.number({ message: "must be a number" }).min(0).max(1).optional(),
   max_tokens: z.number({ message: "must be a number" }).int().positive().optional(),
@@ -53,6 +54,8 @@ export interface TranslatedAiSdkRequest {
   messages: ChatMessage[];
   passthrough: Record<string, unknown>;
   research: ResearchRequest | undefined;
+  /** `include_reasoning: true`: the model's own reasoning streams too (a second reasoning part). */
+  includeReasoning: boolean;
   /** The chat's id (useChat's `id`): what a reconnect names. */
   chatId: string | undefined;
   /**
@@ -83,6 +86,7 @@ export function translateAiSdkRequest(b: AiSdkRequestBody, defaultModel: string 
     messages,
     passthrough,
     research: b.research,
+    includeReasoning: b.include_reasoning === true,
     chatId: b.id,
     continuedMessageId: last?.role === "assistant" && last.id ? last.id : undefined,
   };

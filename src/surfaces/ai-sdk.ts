@@ -12,7 +12,9 @@ import type { Failure, StreamEncoder } from "./types.js";
  * parts a UI can place itself: `data-prompt-summary`, `data-progress` (one part, replaced in place
  * by each new progress summary: the SDK reconciles data parts by type and id) and
  * `data-reasoning-summary`. Their ids are the stage and the request id, so each turn, and each
- * round of a tool loop, keeps its own. Research sources are `source-url` parts (`sourceId` is the
+ * round of a tool loop, keeps its own. With `include_reasoning`, the model's own reasoning streams
+ * live as a second reasoning part (`providerMetadata.gateway.kind` tells the two apart: `summaries`
+ * or `model`), ended before the reasoning summary. Research sources are `source-url` parts (`sourceId` is the
  * number the answer cites as `[n]`); the answer is one text part; tool calls are
  * `tool-input-start` / `-delta` / `-available`. Usage and timings ride on `finish` as message
  * metadata. What is only news (a retry in progress, a summary that fell back) is a transient data
@@ -49,6 +51,9 @@ export interface AiSdkUsage {
 
 const PART_SEPARATOR = "\n\n";
 
+/** Where a reasoning part is: not begun, streaming, or ended. */
+type Phase = "none" | "open" | "closed";
+
 /** The `finish` chunk's reason: the SDK's names for OpenAI's. */
 const FINISH_REASONS: Record<string, string> = { stop: "stop", length: "length", tool_calls: "tool-calls", function_call: "tool-calls", content_filter: "content-filter" };
 
@@ -61,9 +66,12 @@ interface OpenCall {
 export function aiSdkEncoder(ctx: AiSdkContext): StreamEncoder {
   const partId = (stage: string) => `${stage}-${ctx.requestId}`;
   const reasoningId = partId("reasoning");
+  const modelReasoningId = partId("model-reasoning");
   const textId = partId("text");
   let started = false;
-  let reasoning: "none" | "open" | "closed" = "none";
+  let reasoning: Phase = "none";
+  // The model's own reasoning (`include_reasoning`): its own part, streamed as it comes.
+  let modelReasoning: Phase = "none";
   let textOpen = false;
   const calls = new Map<number, OpenCall>();
   // The messages of the event being encoded go here; set by each entry point.
@@ -81,14 +89,25 @@ export function aiSdkEncoder(ctx: AiSdkContext): StreamEncoder {
   const data = (type: string, stage: string, value: Record<string, unknown>): void => send({ type: `data-${type}`, id: partId(stage), data: value });
   const reason = (text: string): void => {
     if (text === "" || reasoning === "closed") return;
-    if (reasoning === "none") send({ type: "reasoning-start", id: reasoningId });
+    if (reasoning === "none") send({ type: "reasoning-start", id: reasoningId, providerMetadata: { gateway: { kind: "summaries" } } });
     send({ type: "reasoning-delta", id: reasoningId, delta: reasoning === "open" ? PART_SEPARATOR + text : text });
     reasoning = "open";
   };
   const closeReasoning = (): void => {
+    closeModelReasoning();
     if (reasoning === "open") send({ type: "reasoning-end", id: reasoningId });
     reasoning = "closed";
   };
+  const modelReason = (text: string): void => {
+    if (text === "" || modelReasoning === "closed") return;
+    if (modelReasoning === "none") send({ type: "reasoning-start", id: modelReasoningId, providerMetadata: { gateway: { kind: "model" } } });
+    modelReasoning = "open";
+    send({ type: "reasoning-delta", id: modelReasoningId, delta: text });
+  };
+  function closeModelReasoning(): void {
+    if (modelReasoning === "open") send({ type: "reasoning-end", id: modelReasoningId });
+    modelReasoning = "closed";
+  }
 
   function text(delta: string): void {
     closeReasoning();
@@ -148,7 +167,10 @@ export function aiSdkEncoder(ctx: AiSdkContext): StreamEncoder {
         case "summary.progress":
           data("progress", "progress", { index: e.data.index, text: e.data.text, source: e.data.source });
           return reason(e.data.text);
+        case "reasoning.delta":
+          return modelReason(e.data.text);
         case "summary.reasoning":
+          closeModelReasoning();
           data("reasoning-summary", "reasoning-summary", { text: e.data.text, source: e.data.source });
           reason(e.data.text);
           return closeReasoning();
@@ -166,6 +188,9 @@ export function aiSdkEncoder(ctx: AiSdkContext): StreamEncoder {
           // A stage that fell back (its summary is a fallback) or a research step that failed:
           // news for the UI, not the end of the answer — an `error` chunk would end useChat's turn.
           return send({ type: "data-stage-error", data: { stage: e.data.stage, code: e.data.code, message: e.data.message, retryable: e.data.retryable }, transient: true });
+        default:
+          // Every event has its place above; a new one fails to compile until it gets one.
+          return e satisfies never;
       }
     },
     failure(f: Failure, out: SseOut): void {

@@ -152,6 +152,23 @@ describe("POST /ai-sdk/v1/chat, read by the AI SDK", () => {
     expect(mock.mock.calls).toHaveLength(0);
   });
 
+  it("include_reasoning streams the model's own reasoning as a second reasoning part; ALLOW_RAW_REASONING=false refuses it with 403", async () => {
+    const { gateway, mock } = await stack({ answerText: ANSWER, reasoningText: REASONING, chunkChars: 3 });
+    const { chunks, message, errors } = await readUi(await sendUi(transport(gateway.url, { model: "mistralai/Magistral-Small-2509", include_reasoning: true }), [userUi("2+2?")]));
+    expect(errors).toEqual([]);
+    const own = message?.parts.find((p) => p.type === "reasoning" && (p.providerMetadata?.gateway as { kind?: string } | undefined)?.kind === "model");
+    expect(own?.type === "reasoning" && own.text).toBe(REASONING);
+    expect(firstAt(chunks, "data-prompt-summary")).toBeLessThan(chunks.findIndex((c) => c.type === "reasoning-delta" && c.id.startsWith("model-reasoning-")));
+    expect(uiText(message)).toBe(ANSWER);
+    expect(mock.mock.calls.find((c) => c.kind === "chat")?.body).not.toHaveProperty("include_reasoning");
+
+    const closed = await stack({}, { ALLOW_RAW_REASONING: "false" });
+    const refused = await post(closed.gateway.url, { id: "c", messages: [userUi("hi")], model: "mock-think", include_reasoning: true });
+    expect(refused.status).toBe(403);
+    expect(await refused.json()).toMatchObject({ error: { code: "raw_reasoning_forbidden" } });
+    expect(closed.mock.mock.calls).toHaveLength(0);
+  });
+
   it("keys and limits as on the other surfaces: 401 without a key, 429 past KEY_MAX_CONCURRENT, each recorded; ALLOW_MODELS applies to the default model", async () => {
     const { gateway, mock } = await stack({ latency: { reasoningChunkMs: 40 } }, { GATEWAY_API_KEYS: "k-one", KEY_MAX_CONCURRENT: "1", ALLOW_MODELS: "mock-think", AI_SDK_DEFAULT_MODEL: "mock-other" });
     const key = { authorization: "Bearer k-one" };

@@ -151,6 +151,21 @@ describe("aiSdkEncoder, read by the AI SDK", () => {
     expect(uiText(none.message)).toBe("A");
   });
 
+  it("include_reasoning: the model's own reasoning is a second reasoning part, live, ended before the reasoning summary", async () => {
+    const raw = (text: string): StagedEvent => ({ event: "reasoning.delta", data: { request_id: rid, text } });
+    const sse = encode([ev.prompt(), raw("First, "), ev.progress(1, "**Thinking**: about light."), raw("light scatters."), ev.reasoning(), ev.delta("Blue."), ev.done()]);
+    const { chunks, message, errors } = await readUiText(sse);
+    expect(errors).toEqual([]);
+    const reasoning = message?.parts.filter((p) => p.type === "reasoning");
+    expect(reasoning).toEqual([
+      expect.objectContaining({ text: "Asks why the sky is blue.\n\n**Thinking**: about light.\n\n- Rayleigh scattering", state: "done", providerMetadata: { gateway: { kind: "summaries" } } }),
+      expect.objectContaining({ text: "First, light scatters.", state: "done", providerMetadata: { gateway: { kind: "model" } } }),
+    ]);
+    const ends = chunks.flatMap((c, i) => (c.type === "reasoning-end" ? [i] : []));
+    expect(ends[0]).toBeLessThan(chunks.findIndex((c) => c.type === "data-reasoning-summary"));
+    expect(uiText(message)).toBe("Blue.");
+  });
+
   it("a continued assistant message keeps its id; finish reasons take the SDK's names", async () => {
     const read = await readUiText(encode([ev.prompt(), ev.reasoning(), ev.delta("x"), ev.done("length")], { messageId: "assistant-7" }));
     expect(read.message?.id).toBe("assistant-7");

@@ -126,9 +126,10 @@ describe("translateAiSdkRequest", () => {
 
   it("only OpenAI sampling and tool fields go upstream: never the chat's id, trigger, messageId, the gateway's extensions or the app's own fields", () => {
     const tools = [{ type: "function", function: { name: "get_weather", parameters: { type: "object" } } }];
-    const t = translate([user("Q")], { temperature: 0.2, max_tokens: 50, tools, tool_choice: "auto", summary_model: "s", research: true, messageId: "u1", userId: "app-user-7", sessionToken: "secret" });
+    const t = translate([user("Q")], { temperature: 0.2, max_tokens: 50, tools, tool_choice: "auto", summary_model: "s", research: true, include_reasoning: true, messageId: "u1", userId: "app-user-7", sessionToken: "secret" });
     expect(t.passthrough).toEqual({ temperature: 0.2, max_tokens: 50, tools, tool_choice: "auto" });
     expect(t.research).toEqual({});
+    expect(t.includeReasoning).toBe(true);
   });
 
   it("nothing to send is refused", () => {
