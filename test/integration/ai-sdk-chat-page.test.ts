@@ -2,14 +2,15 @@ import { afterEach, describe, expect, it } from "vitest";
 import { startExampleServer, type ExampleServer } from "../../examples/ai-sdk-chat/serve.js";
 import { startMockUpstream, type RunningMock } from "../../mock-upstream/index.js";
 import { LONG_ANSWER } from "../../mock-upstream/long-reasoning.js";
-import { expectClean, screenshot, useBrowser } from "../helpers/browser.js";
+import { expectAccessible, expectClean, screenshot, useBrowser } from "../helpers/browser.js";
 import { startGateway, type RunningGateway } from "../helpers/gateway.js";
 
 /*
  * The useChat example app (examples/ai-sdk-chat: React, @ai-sdk/react, the SDK's own
  * DefaultChatTransport) in Debian's Chromium, served from its own origin and talking to a real
  * gateway across origins (CORS_ORIGINS) in front of the mock upstream. A MutationObserver in the
- * page records when each stage first shows, so the order asserted is the order the user saw.
+ * page records when each stage first shows, so the order asserted is the order the user saw;
+ * axe-core finds no critical or serious violation in any state.
  */
 
 const b = useBrowser();
@@ -71,11 +72,13 @@ describe.skipIf(!b.available)("the useChat example in Chromium", () => {
     expect(await page.locator('[data-stage="answer"]').count()).toBe(0);
     expect(await page.getByTestId("status").textContent()).toBe("streaming");
     await screenshot(page, "ai-sdk-chat-progress");
+    await expectAccessible(page, "the example while it streams");
 
     await page.getByTestId("meta").waitFor({ timeout: 20_000 });
     await expect.poll(() => page.getByTestId("status").textContent()).toBe("ready");
     await screenshot(page, "ai-sdk-chat-done");
     expect(await page.locator('[data-stage="answer"]').textContent()).toBe(LONG_ANSWER);
+    await expectAccessible(page, "the example with a finished turn");
 
     const log = await page.evaluate<StageEntry[]>("globalThis.__stages");
     const first = (stage: string) => log.findIndex((e) => e.stage === stage);
@@ -103,6 +106,7 @@ describe.skipIf(!b.available)("the useChat example in Chromium", () => {
     // The gateway's message, not its JSON: the example reads the body the transport hands over.
     await expect.poll(() => page.getByTestId("error").textContent()).toMatch(/^unsupported parameter: top_k/);
     await screenshot(page, "ai-sdk-chat-error");
+    await expectAccessible(page, "the example showing an error");
     // The browser reports the failed fetch itself; nothing else went wrong.
     expectClean(problems, /status of 400/);
   });
