@@ -26,7 +26,7 @@ export {
   MAX_REQUEST_ID_CHARS,
   type JsonBodyOptions,
 } from "./json-body.js";
-export { checkJsonShape, type JsonShapeLimits, type JsonShapeViolation } from "./json-shape.js";
+export { checkJsonShape, type JsonShapeLimits, type JsonShapeViolation } from "../util/index.js";
 export {
   createLoginThrottle,
   LOGIN_BASE_LOCK_MS,

@@ -1,7 +1,7 @@
 import type { IncomingMessage } from "node:http";
 import type { Context, MiddlewareHandler } from "hono";
 import { ApiError } from "./errors.js";
-import { checkJsonShape } from "./json-shape.js";
+import { checkJsonShape } from "../util/index.js";
 import type { GatewayEnv } from "./types.js";
 
 /** Longest `model` / `summary_model` accepted: real model ids are far shorter. */

@@ -1,1 +1,2 @@
 export { childController, FINISHED, CANCELLED, RequestEnded, type ChildController } from "./abort.js";
+export { checkJsonShape, type JsonShapeLimits, type JsonShapeViolation } from "./json-shape.js";

@@ -27,7 +27,9 @@ function isTokenChar(c: number): boolean {
  * nested 10⁵ deep is refused while it is still a string: parsed, it would later blow the stack
  * of every recursive walk (`JSON.stringify` when the upstream body is built, zod, the logger).
  * It does not validate the text — `JSON.parse` does that afterwards — so on malformed input the
- * counts are only approximate, which is harmless: such a body is refused either way.
+ * counts are only approximate, which is harmless: such a body is refused either way. It lives
+ * at the bottom because it guards every JSON text someone else wrote: request bodies, search
+ * answers, and answers checked against a schema.
  */
 export function checkJsonShape(text: string, limits: JsonShapeLimits): JsonShapeViolation | undefined {
   // Inside a string literal, the next character is escaped, and inside a number/literal token.
