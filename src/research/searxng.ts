@@ -1,3 +1,4 @@
+import { checkJsonShape } from "../util/index.js";
 import { SearchError, type SearchBackend, type SearchResult } from "./backend.js";
 
 /*
@@ -8,7 +9,15 @@ import { SearchError, type SearchBackend, type SearchResult } from "./backend.js
  */
 
 /** A real answer is tens of kilobytes; anything past this is not a search result page. */
-export const MAX_SEARCH_BODY_BYTES = 4 * 1024 * 1024;
+export const MAX_SEARCH_BODY_BYTES = 1024 * 1024;
+/**
+ * A real answer nests about five levels (`infoboxes[].attributes[].value`) and holds a few
+ * thousand values. Past these, `JSON.parse` itself is the cost: a megabyte of `[[[[…` or of
+ * `0,0,0,…` stalls the event loop for every request while it parses (4 MB nested: 1.5 s), so
+ * the shape is measured first, in one pass over the text, and such an answer is never parsed.
+ */
+export const MAX_SEARCH_DEPTH = 16;
+export const MAX_SEARCH_VALUES = 50_000;
 
 export interface SearxngOptions {
   /** SEARCH_URL: the instance's base URL (the part before `/search`). */
@@ -52,6 +61,11 @@ export function createSearxngBackend(opts: SearxngOptions): SearchBackend {
         throw statusError(res.status);
       }
       const text = await readCapped(res, maxBodyBytes);
+      const shape = checkJsonShape(text, { maxDepth: MAX_SEARCH_DEPTH, maxNodes: MAX_SEARCH_VALUES });
+      if (shape) {
+        const what = shape.limit === "depth" ? `nests deeper than ${MAX_SEARCH_DEPTH} levels` : `holds more than ${MAX_SEARCH_VALUES} values`;
+        throw new SearchError("research_bad_response", `the search engine's answer ${what}; a search result page does not`, false);
+      }
       let body: unknown;
       try {
         body = JSON.parse(text);

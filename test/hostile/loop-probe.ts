@@ -1,0 +1,34 @@
+// How much a piece of work cost the process that runs the gateway (these tests run it in-process):
+// the longest the event loop was blocked, and how far the JS heap grew.
+import { monitorEventLoopDelay } from "node:perf_hooks";
+
+export interface LoopCost {
+  /** The longest single event-loop delay seen, in ms (resolution 10 ms). */
+  maxDelayMs: number;
+  /** Heap used after the work minus before it, in MB, after a GC when one can be forced. */
+  heapGrowthMb: number;
+}
+
+const gc = (globalThis as { gc?: () => void }).gc;
+
+/** Start watching; `stop()` reports what the work in between cost. */
+export function watchLoop(): { stop(): LoopCost } {
+  gc?.();
+  const heap0 = process.memoryUsage().heapUsed;
+  const h = monitorEventLoopDelay({ resolution: 10 });
+  h.enable();
+  return {
+    stop() {
+      h.disable();
+      const heap1 = process.memoryUsage().heapUsed;
+      return { maxDelayMs: Math.round(h.max / 1e6), heapGrowthMb: Math.round((heap1 - heap0) / 1e6) };
+    },
+  };
+}
+
+/**
+ * Bounds for a 2-core machine shared with other work: far above what a well-behaved gateway
+ * shows (a few ms of delay, a few MB of heap), far below what the holes cost (seconds, hundreds of MB).
+ */
+export const MAX_LOOP_DELAY_MS = 500;
+export const MAX_HEAP_GROWTH_MB = 150;
