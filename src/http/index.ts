@@ -30,9 +30,11 @@ export { checkJsonShape, type JsonShapeLimits, type JsonShapeViolation } from ".
 export {
   createLoginThrottle,
   LOGIN_BASE_LOCK_MS,
-  LOGIN_MAX_FAILURES,
+  LOGIN_ACCOUNT_MAX_ATTEMPTS,
+  LOGIN_MAX_ATTEMPTS,
   LOGIN_MAX_LOCK_MS,
   LOGIN_WINDOW_MS,
+  type LoginAttempt,
   type LoginThrottle,
   type LoginThrottleOptions,
 } from "./login-throttle.js";

@@ -20,7 +20,7 @@ export function LoginPage(props: { failed: boolean; what: string; lockedSeconds?
         )}
         {props.lockedSeconds !== undefined && (
           <p class="error-text" role="alert">
-            Too many failed attempts. Try again in {props.lockedSeconds} s.
+            Too many sign-in attempts. Try again in {props.lockedSeconds} s.
           </p>
         )}
       </form>

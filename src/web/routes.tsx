@@ -44,18 +44,17 @@ export function webRoutes(access: AccessSettings, throttle: LoginThrottle = crea
     return c.html(<LoginPage failed={c.req.query("error") !== undefined} what={loginWhat()} />);
   });
   app.post("/admin/login", async (c) => {
-    const client = clientAddress(c);
-    const waitMs = throttle.retryAfterMs(client);
-    if (waitMs > 0) {
-      // Locked: the attempt is not even checked, so guessing gets nowhere while it lasts.
-      const seconds = Math.ceil(waitMs / 1000);
-      return c.html(<LoginPage failed={false} what={loginWhat()} lockedSeconds={seconds} />, 429, { "retry-after": String(seconds) });
+    // Counted now, with the body unread: attempts opened at once and sent later are attempts too.
+    const attempt = throttle.begin(clientAddress(c));
+    if ("retryAfterMs" in attempt) {
+      // Locked: the attempt is not even read, so guessing gets nowhere while it lasts.
+      const seconds = Math.ceil(attempt.retryAfterMs / 1000);
+      return c.html(<LoginPage failed={false} what={loginWhat()} lockedSeconds={seconds} />, 429, { "retry-after": String(seconds), connection: "close" });
     }
     const text = await readBodyText(c.req.raw, { maxBytes: LOGIN_MAX_BYTES, timeoutMs: LOGIN_BODY_TIMEOUT_MS });
     const password = new URLSearchParams(text).get("password") ?? "";
     const ok = await login(c, access, password);
-    if (ok) throttle.succeeded(client);
-    else throttle.failed(client);
+    if (ok) attempt.succeeded();
     return c.redirect(ok ? "/admin" : "/admin?error=1", 303);
   });
   app.post("/admin/logout", (c) => {

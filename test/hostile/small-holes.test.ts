@@ -44,7 +44,7 @@ describe("admin login", () => {
       expect(Number(locked.headers.get("retry-after"))).toBeGreaterThanOrEqual(59);
       expect(Number(locked.headers.get("retry-after"))).toBeLessThanOrEqual(60);
       expect(locked.headers.get("set-cookie")).toBeNull();
-      expect(await locked.text()).toContain("Too many failed attempts");
+      expect(await locked.text()).toContain("Too many sign-in attempts");
     }
   });
 
