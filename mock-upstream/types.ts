@@ -104,12 +104,15 @@ export interface MockFaults {
    * A streamed call answers 200 with something hostile instead of its stream (issue 10):
    * `endless_line` — a proper stream whose first line never ends (until the client leaves);
    * `html` — a `text/html` page; `json` — `application/json`; `gzip` — a gzip-encoded stream
-   * nobody asked for.
+   * nobody asked for. A runaway model, in the API's own frames, until the client leaves:
+   * `endless_tool_calls` — a new tool call every frame; `endless_tool_arguments` — one tool call
+   * whose arguments never end (APIs that send whole calls send new ones instead);
+   * `endless_answer` — answer text that never ends.
    */
   hostile?: HostileMode;
 }
 
-export const HOSTILE_MODES = ["endless_line", "html", "json", "gzip"] as const;
+export const HOSTILE_MODES = ["endless_line", "html", "json", "gzip", "endless_tool_calls", "endless_tool_arguments", "endless_answer"] as const;
 export type HostileMode = (typeof HOSTILE_MODES)[number];
 
 /** Which API a call came in on: the OpenAI-compatible one or an emulated native one. */

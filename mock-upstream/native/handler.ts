@@ -87,7 +87,7 @@ export async function handleNative(c: Context, api: NativeApi, deps: NativeDeps)
   if (unstreamed) return ok(unstreamed);
   if (opts.faults.hostile !== undefined) {
     deps.log.setStatus(call, 200);
-    return hostileResponse(opts.faults.hostile, api.format, { signal, onBytes: (n) => deps.log.countBytes(call, n), finish: (o) => deps.log.finish(call, o) });
+    return hostileResponse(opts.faults.hostile, api.name, api.format, { signal, onBytes: (n) => deps.log.countBytes(call, n), finish: (o) => deps.log.finish(call, o) });
   }
 
   deps.log.setStatus(call, 200);

@@ -6,6 +6,7 @@ import { serverDelay, UpstreamError } from "./errors.js";
 import { createFramer, DEFAULT_MAX_LINE_BYTES } from "./framing.js";
 import type { ProviderKind } from "./kinds.js";
 import { withRetries, type RetryInfo, type RetryPolicy } from "./retry.js";
+import { DEFAULT_OUTPUT_BOUNDS, type OutputBounds } from "./output-bounds.js";
 import { readDeltas } from "./stream.js";
 
 export type { UpstreamTarget } from "./adapters/index.js";
@@ -25,6 +26,8 @@ export interface UpstreamClientOptions {
   requestTimeoutMs: number;
   /** Longest unfinished SSE event / NDJSON line held in memory (UPSTREAM_MAX_LINE_BYTES). */
   maxLineBytes?: number;
+  /** How much answer and tool-call output one stream may carry (DEFAULT_OUTPUT_BOUNDS). */
+  outputBounds?: OutputBounds;
   /** Ids for tool calls a native API leaves unnamed (Gemini, Ollama); random by default. */
   newId?: () => string;
   retry: Omit<RetryPolicy, "maxRetryAfterMs" | "onRetry"> & { onRetry?: (info: CallRetryInfo) => void };
@@ -161,6 +164,7 @@ export function createUpstreamClient(opts: UpstreamClientOptions): UpstreamClien
         classify: (e) => toUpstreamError(e, attempt.signal, signal, opts.requestTimeoutMs),
         timedOut: TIMED_OUT,
         release,
+        bounds: opts.outputBounds ?? DEFAULT_OUTPUT_BOUNDS,
       });
       return { deltas, attempts };
     },

@@ -2,6 +2,7 @@ import type { UpstreamDelta } from "./chunks.js";
 import { UpstreamError } from "./errors.js";
 import type { Framer } from "./framing.js";
 import type { StreamDecoder } from "./adapters/index.js";
+import { createOutputMeter, type OutputBounds } from "./output-bounds.js";
 
 export interface StreamReadOptions {
   /** Silence longer than this between chunks aborts the stream (REQUEST_TIMEOUT). */
@@ -12,12 +13,14 @@ export interface StreamReadOptions {
   timedOut: unknown;
   /** Detach listeners once the stream is over, however it ended. */
   release: () => void;
+  /** How much answer and tool-call output the stream may carry before it is cut. */
+  bounds: OutputBounds;
 }
 
 /**
  * Decode an upstream body into normalised deltas: bytes → frames (bounded SSE or NDJSON) → the
  * kind's decoder. Ends at the API's end marker or at EOF; throws an UpstreamError for in-stream
- * errors, an over-long line, a broken connection or an idle timeout. Leaving the loop early
+ * errors, an over-long line, output past its bounds, a broken connection or an idle timeout. Leaving the loop early
  * destroys the body, which closes the connection — that is how the upstream learns we left.
  */
 export async function* readDeltas(
@@ -27,6 +30,7 @@ export async function* readDeltas(
   opts: StreamReadOptions,
 ): AsyncGenerator<UpstreamDelta> {
   const reader = body[Symbol.asyncIterator]();
+  const meter = createOutputMeter(opts.bounds);
   // refresh() re-arms the same timer: cheaper than clear+set on every chunk.
   const idle = setTimeout(() => opts.abort(opts.timedOut), opts.idleTimeoutMs);
   let finished = false;
@@ -47,6 +51,7 @@ export async function* readDeltas(
       for (const frame of framer.feed(read.value)) {
         const { deltas, done } = decoder.push(frame);
         for (const delta of deltas) {
+          meter(delta);
           yield delta;
           // Time the consumer spent (waiting for a slow client) is not the upstream's silence.
           idle.refresh();
@@ -58,13 +63,20 @@ export async function* readDeltas(
         }
       }
     }
-    for (const frame of framer.end()) yield* decoder.push(frame).deltas;
-    yield* decoder.end();
+    for (const frame of framer.end()) yield* metered(decoder.push(frame).deltas, meter);
+    yield* metered(decoder.end(), meter);
     finished = true;
   } finally {
     clearTimeout(idle);
     opts.release();
     if (!finished) body.destroy();
+  }
+}
+
+function* metered(deltas: UpstreamDelta[], meter: (d: UpstreamDelta) => void): Generator<UpstreamDelta> {
+  for (const d of deltas) {
+    meter(d);
+    yield d;
   }
 }
 
