@@ -53,6 +53,14 @@ const MAX_HELD_CHARS = 256 * 1024;
  */
 const MAX_CHECKED_ANSWER_CHARS = 1024 * 1024;
 const SCHEMA_CACHE_SIZE = 256;
+/**
+ * Schemas are compiled and answers checked in worker threads, each job within
+ * VALIDATION_BUDGET_MS: two workers (a hostile check occupies one, not the event loop), at most
+ * 64 checks waiting for them (then `503 validation_busy`), each worker's heap at most 256 MB.
+ */
+const VALIDATION_WORKERS = 2;
+const VALIDATION_QUEUE_LIMIT = 64;
+const VALIDATION_WORKER_HEAP_MB = 256;
 
 /** Everything the app needs from the outside world; tests pass fakes, main.ts the real ones. */
 export interface AppDeps {
@@ -100,6 +108,8 @@ export interface Gateway {
   start(): void;
   /** Stop background work. */
   stop(): void;
+  /** Release what outlives requests (the validation workers); once no request runs any more. */
+  close(): Promise<void>;
 }
 
 /** Build the gateway. No I/O happens here: listening and timers are started by the caller. */
@@ -169,6 +179,13 @@ export function createGateway(deps: AppDeps): Gateway {
     now: deps.wallClock,
   };
 
+  const validator = createAnswerValidator({
+    cacheSize: SCHEMA_CACHE_SIZE,
+    workers: VALIDATION_WORKERS,
+    queueLimit: VALIDATION_QUEUE_LIMIT,
+    budgetMs: config.validationBudgetMs,
+    heapMb: VALIDATION_WORKER_HEAP_MB,
+  });
   const inflight = createInflight();
   let draining = false;
   const app = new Hono<GatewayEnv>();
@@ -263,9 +280,10 @@ export function createGateway(deps: AppDeps): Gateway {
         progressIntervalMs: config.progressIntervalMs,
         ...(deps.tracing && { tracing: deps.tracing }),
         validation: {
-          validator: createAnswerValidator({ cacheSize: SCHEMA_CACHE_SIZE }),
+          validator,
           maxAttempts: config.validationMaxAttempts,
           maxAnswerChars: MAX_CHECKED_ANSWER_CHARS,
+          budgetMs: config.validationBudgetMs,
         },
         ...(config.research.url && {
           research: createResearchStep({
@@ -310,6 +328,7 @@ export function createGateway(deps: AppDeps): Gateway {
       stopProbes?.();
       stopProbes = undefined;
     },
+    close: () => validator.close(),
   };
 }
 

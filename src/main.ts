@@ -167,6 +167,7 @@ async function main(): Promise<void> {
     if (stopping) process.exit(1);
     stopping = true;
     await shutDown(server as Server, gateway, config.shutdownGraceMs, logger);
+    await gateway.close();
     await requestLog?.close();
     // The last spans (the requests just ended) go out, but a collector that is down cannot hold up the exit.
     if (telemetry && (await within(telemetry.shutdown(), TRACE_FLUSH_MS)) === "timeout") logger.warn({ timeout_ms: TRACE_FLUSH_MS }, "trace export did not finish");

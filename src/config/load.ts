@@ -39,6 +39,8 @@ export interface Config {
   research: { url: string | undefined; timeoutMs: number; maxResults: number };
   /** VALIDATION_MAX_ATTEMPTS: answers checked per schema-validated request (retries and escalations included). */
   validationMaxAttempts: number;
+  /** VALIDATION_BUDGET_MS: how long one schema compile or answer check may run (in a worker) before it is stopped. */
+  validationBudgetMs: number;
   /** Several providers and routes (SPEC §6); unset = one provider from UPSTREAM_*. */
   providersFile: string | undefined;
   /** Keep prompt and answer text in logs and the request log. */
@@ -129,6 +131,7 @@ export function loadConfig(env: EnvLike): Config {
     logLevel: e.LOG_LEVEL,
     research: { url: e.SEARCH_URL?.replace(/\/+$/, ""), timeoutMs: e.SEARCH_TIMEOUT * 1000, maxResults: e.SEARCH_MAX_RESULTS },
     validationMaxAttempts: e.VALIDATION_MAX_ATTEMPTS,
+    validationBudgetMs: e.VALIDATION_BUDGET_MS,
     providersFile: e.PROVIDERS_FILE,
     logBodies: e.LOG_BODIES,
     requestLog: { enabled: e.REQUEST_LOG, databaseUrl: e.DATABASE_URL, dataDir: e.DATA_DIR },

@@ -194,6 +194,8 @@ export const envSchema = z.object({
   SEARCH_MAX_RESULTS: numberVar(5, { int: true, min: 1, max: 20 }),
   // Schema-validated answers (`response_format`): answers checked per request, the first included.
   VALIDATION_MAX_ATTEMPTS: numberVar(3, { int: true, min: 1, max: 10 }),
+  // How long one schema compile or answer check may run in its worker before it is stopped.
+  VALIDATION_BUDGET_MS: numberVar(2_000, { int: true, min: 50, max: 60_000 }),
   LOG_LEVEL: z.preprocess(blankToUndefined, z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info")),
   // OpenTelemetry traces: on when an OTLP endpoint is set. The SDK reads its other variables itself
   // (OTEL_SERVICE_NAME, OTEL_RESOURCE_ATTRIBUTES, OTEL_EXPORTER_OTLP_HEADERS, _TIMEOUT, _COMPRESSION).

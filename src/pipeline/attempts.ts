@@ -75,7 +75,7 @@ export class AttemptLoop {
       const traced = this.x.trace.call(c);
       try {
         const held = await this.attempt(plan, step.index, c, step.constrained ? (validation?.constrained(messages) ?? messages) : messages, traced);
-        const verdict = held && validation && this.x.trace.stage("validation", () => validation.verdict(held, c, at, plan.candidates, tried), () => lastCheck(validation));
+        const verdict = held && validation && (await this.x.trace.stage("validation", () => validation.verdict(held, c, at, plan.candidates, tried), () => lastCheck(validation)));
         if (!verdict || "release" in verdict) {
           if (verdict) verdict.release.replay(this.live);
           ledger.served = c;

@@ -114,7 +114,7 @@ class Run {
   private async steps(): Promise<RunEnd> {
     const { deps, req } = this;
     // A format the gateway cannot check is the client's mistake: refused before any call.
-    const checked = startValidation(req.passthrough.response_format, deps.validation, { requestId: req.requestId, observer: deps.observer, logger: deps.logger });
+    const checked = await startValidation(req.passthrough.response_format, deps.validation, { requestId: req.requestId, observer: deps.observer, logger: deps.logger, signal: this.stop.signal });
     if (checked instanceof ValidationRun) this.validation = checked;
     else if (checked) return { kind: "rejected", failure: checked };
     const plan = planFor(req, deps.router);

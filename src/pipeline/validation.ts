@@ -1,7 +1,17 @@
 import type { Logger } from "pino";
 import type { ToolCallDelta, Usage, ValidationReport, RequestObserver, ValidationRecord, ValidationTry } from "../events/index.js";
 import type { Candidate } from "../providers/index.js";
-import { constrainedInstruction, readAnswerFormat, ResponseFormatError, type AnswerCheck, type AnswerValidator, type CheckResult } from "../validation/index.js";
+import {
+  constrainedInstruction,
+  readAnswerFormat,
+  ResponseFormatError,
+  ValidationBudgetError,
+  ValidationBusyError,
+  ValidationUnavailableError,
+  type AnswerCheck,
+  type AnswerValidator,
+  type CheckResult,
+} from "../validation/index.js";
 import type { Failure } from "./failure.js";
 import { withInstruction, type ChatMessage } from "./request.js";
 
@@ -12,6 +22,8 @@ export interface ValidationDeps {
   maxAttempts: number;
   /** Longest answer held for its check; a longer one is cut there and counts as invalid. */
   maxAnswerChars: number;
+  /** VALIDATION_BUDGET_MS, for messages. */
+  budgetMs: number;
 }
 
 /** Where one attempt's answer and tool calls go: the client (live), or a buffer held for the check. */
@@ -93,21 +105,33 @@ export interface VerdictContext {
   requestId: string;
   observer: RequestObserver;
   logger: Logger;
+  /** The request's own: a request that ends stops waiting for a validation worker. */
+  signal?: AbortSignal;
 }
 
 /**
  * The request's `response_format`, compiled into its check: a ValidationRun, nothing to check
- * (undefined), or the client's 400 for a format that cannot be checked.
+ * (undefined), the client's 400 for a format that cannot be checked, or a 503 when no worker can
+ * take the compile now. Rejects only when the request ends meanwhile.
  */
-export function startValidation(responseFormat: unknown, deps: ValidationDeps | undefined, ctx: VerdictContext): ValidationRun | Failure | undefined {
+export async function startValidation(responseFormat: unknown, deps: ValidationDeps | undefined, ctx: VerdictContext): Promise<ValidationRun | Failure | undefined> {
   if (!deps) return undefined;
   try {
     const format = readAnswerFormat(responseFormat);
-    return format && new ValidationRun(deps.validator.prepare(format), deps, ctx);
+    return format && new ValidationRun(await deps.validator.prepare(format, ctx.signal), deps, ctx);
   } catch (e) {
-    if (!(e instanceof ResponseFormatError)) throw e;
-    return { status: 400, type: "invalid_request_error", code: e.code, message: e.message, retryable: false };
+    if (e instanceof ResponseFormatError) return { status: 400, type: "invalid_request_error", code: e.code, message: e.message, retryable: false };
+    const f = workerFailure(e);
+    if (f) return f;
+    throw e;
   }
+}
+
+/** The validation workers could not take the job: the gateway's 503, not the client's mistake. */
+function workerFailure(e: unknown): Failure | undefined {
+  if (e instanceof ValidationBusyError) return { status: 503, type: "server_error", code: "validation_busy", message: `the gateway is busy checking other answers: ${e.message}; retry shortly`, retryable: true, retryAfterMs: 1_000 };
+  if (e instanceof ValidationUnavailableError) return { status: 503, type: "server_error", code: "validation_unavailable", message: `answers cannot be checked now: ${e.message}`, retryable: true };
+  return undefined;
 }
 
 /**
@@ -124,6 +148,8 @@ export class ValidationRun {
   readonly discarded: { usage: Usage | undefined; candidate: Candidate }[] = [];
   /** Set once an answer was released: valid, invalid (given up) or a tool-call turn (not checked). */
   released: "valid" | "invalid" | "unchecked" | undefined;
+  /** The check itself failed (its budget, or no worker): the request ends with this, no answer released. */
+  private checkFailure: Failure | undefined;
 
   constructor(
     readonly check: AnswerCheck,
@@ -142,16 +168,19 @@ export class ValidationRun {
 
   /**
    * A finished attempt: the output to release (its answer validates, or the turn ended in tool
-   * calls, which are not checked), or the next step after an invalid answer (undefined: none left).
+   * calls, which are not checked), or the next step after an invalid answer (undefined: none left,
+   * or the check itself failed — then `strictFailure()` says how the request ends). Never rejects
+   * for the check's own cost: that is neither the provider's failure nor worth another attempt.
    */
-  verdict(held: AttemptOutput, c: Candidate, step: Step, candidates: readonly Candidate[], tried: ReadonlySet<number>): { release: AttemptOutput } | { next: Step | undefined } {
+  async verdict(held: AttemptOutput, c: Candidate, step: Step, candidates: readonly Candidate[], tried: ReadonlySet<number>): Promise<{ release: AttemptOutput } | { next: Step | undefined }> {
     if (held.sawToolCalls) {
       // An earlier invalid answer was dropped for this turn: it still cost what it cost.
       if (this.lastInvalid) this.discarded.push({ usage: this.lastInvalid.output.reportedUsage, candidate: this.lastInvalid.candidate });
       this.released = "unchecked";
       return { release: held };
     }
-    const result = this.judge(held, c, step.constrained);
+    const result = await this.judge(held, c, step.constrained);
+    if (this.checkFailure) return { next: undefined };
     const event = { id: this.ctx.requestId, provider: c.provider.id, attempt: this.tries.length };
     if (result.valid) {
       this.ctx.observer.validation?.({ ...event, valid: true });
@@ -182,14 +211,27 @@ export class ValidationRun {
   }
 
   /** Check a finished attempt's answer and remember how it went. */
-  private judge(output: AttemptOutput, candidate: Candidate, constrained: boolean): CheckResult {
+  private async judge(output: AttemptOutput, candidate: Candidate, constrained: boolean): Promise<CheckResult> {
     const result: CheckResult = output.overflowed
       ? { valid: false, errors: [`the answer is longer than ${this.deps.maxAnswerChars} characters, the most held for a check`] }
-      : this.check.check(output.text());
+      : await this.checked(output.text(), candidate);
     this.tries.push({ provider: candidate.provider.id, constrained, valid: result.valid });
     if (this.lastInvalid) this.discarded.push({ usage: this.lastInvalid.output.reportedUsage, candidate: this.lastInvalid.candidate });
     this.lastInvalid = result.valid ? undefined : { output, candidate, errors: result.errors };
     return result;
+  }
+
+  /** The check's verdict; when the check itself fails, the failure the request ends with, recorded as an invalid try. */
+  private async checked(text: string, candidate: Candidate): Promise<CheckResult> {
+    try {
+      return await this.check.check(text, this.ctx.signal);
+    } catch (e) {
+      const f = e instanceof ValidationBudgetError ? budgetFailure(e, this.deps.budgetMs) : workerFailure(e);
+      if (!f) throw e;
+      this.checkFailure = f;
+      this.ctx.logger.warn({ request_id: this.ctx.requestId, stage: "validation", provider: candidate.provider.id, code: f.code, err: f.message }, "the answer could not be checked");
+      return { valid: false, errors: [f.message] };
+    }
   }
 
   /** After an invalid answer from `candidates[index]`: the next step, or undefined when the attempts are spent. */
@@ -218,8 +260,12 @@ export class ValidationRun {
     return { valid, attempts: this.tries.length, escalated: this.escalated, ...(!valid && errors && { errors }), tries: this.tries };
   }
 
-  /** Nothing validated and the request said `strict: true`: the failure it ends with. */
+  /**
+   * The failure the request ends with: the check itself failed (`validation_budget_exceeded`, or
+   * no worker), or nothing validated and the request said `strict: true`.
+   */
   strictFailure(): Failure | undefined {
+    if (this.checkFailure) return this.checkFailure;
     const f = this.check.format;
     if (f.type !== "json_schema" || !f.strict || this.released !== undefined || !this.lastInvalid) return undefined;
     const why = this.lastInvalid.errors.join("; ");
@@ -232,6 +278,23 @@ export class ValidationRun {
       stage: "validation",
     };
   }
+}
+
+/**
+ * The answer arrived but checking it against the schema cost more than the gateway spends on one
+ * check: the client's schema and the model's answer together are the cause, so 422, not retried
+ * and not the provider's failure (its answer is not known to be wrong).
+ */
+function budgetFailure(e: ValidationBudgetError, budgetMs: number): Failure {
+  const what = e.exceeded === "time" ? `took longer than ${budgetMs} ms (VALIDATION_BUDGET_MS)` : e.exceeded === "memory" ? e.message : "recursed deeper than the stack allows";
+  return {
+    status: 422,
+    type: "invalid_request_error",
+    code: "validation_budget_exceeded",
+    message: `checking the answer against the response_format schema ${what}; simplify the schema (uniqueItems, large enums, deep recursion) or ask for a smaller answer`,
+    retryable: false,
+    stage: "validation",
+  };
 }
 
 function rank(c: Candidate | undefined): number {

@@ -14,12 +14,15 @@ export type AnswerFormat =
       strict: boolean;
     };
 
-/** A `response_format` the gateway cannot check: the client's 400, before any upstream call. */
+/**
+ * A `response_format` the gateway cannot check: the client's 400, before any upstream call.
+ * `schema_too_complex`: the schema breaks one of SCHEMA_LIMITS, or compiling it exceeds the budget.
+ */
 export class ResponseFormatError extends Error {
   override readonly name = "ResponseFormatError";
   constructor(
     message: string,
-    readonly code: "invalid_response_format" | "invalid_json_schema",
+    readonly code: "invalid_response_format" | "invalid_json_schema" | "schema_too_complex",
   ) {
     super(message);
   }

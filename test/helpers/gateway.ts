@@ -40,11 +40,13 @@ export async function startGateway(env: Record<string, string | undefined>, extr
     url: `http://127.0.0.1:${port}`,
     port,
     gateway,
-    close: () =>
-      new Promise<void>((resolve) => {
+    close: async () => {
+      await new Promise<void>((resolve) => {
         gateway.stop();
         if ("closeAllConnections" in server) server.closeAllConnections();
         server.close(() => resolve());
-      }),
+      });
+      await gateway.close();
+    },
   };
 }

@@ -128,9 +128,10 @@ export function fakes(deltas: UpstreamDelta[], opts: FakeOptions = {}): Fakes {
     progressIntervalMs: 0,
     ...(opts.validation && {
       validation: {
-        validator: createAnswerValidator({ cacheSize: 8 }),
+        validator: createAnswerValidator({ cacheSize: 8, workers: 1, queueLimit: 16, budgetMs: 10_000, heapMb: 128, idleMs: 1_000 }),
         maxAttempts: opts.validation.maxAttempts ?? 3,
         maxAnswerChars: opts.validation.maxAnswerChars ?? 1_000_000,
+        budgetMs: 10_000,
       },
     }),
   };

@@ -1,5 +1,20 @@
-import { describe, expect, it } from "vitest";
-import { constrainedInstruction, createAnswerValidator, MAX_REPORTED_ERRORS, readAnswerFormat, ResponseFormatError, type AnswerFormat } from "../../../src/validation/index.js";
+import { afterAll, describe, expect, it } from "vitest";
+import {
+  constrainedInstruction,
+  createAnswerValidator,
+  createSchemaChecker,
+  MAX_ANSWER_DEPTH,
+  MAX_REPORTED_ERRORS,
+  readAnswerFormat,
+  ResponseFormatError,
+  SCHEMA_LIMITS,
+  ValidationBudgetError,
+  ValidationBusyError,
+  ValidationUnavailableError,
+  type AnswerFormat,
+  type AnswerValidator,
+  type AnswerValidatorOptions,
+} from "../../../src/validation/index.js";
 
 const fmt = (schema: Record<string, unknown> | boolean | undefined, strict = false): AnswerFormat => ({ type: "json_schema", name: "t", schema, strict });
 
@@ -28,8 +43,13 @@ describe("readAnswerFormat", () => {
   });
 });
 
-describe("createAnswerValidator", () => {
-  const v = () => createAnswerValidator({ cacheSize: 4 });
+describe("the schema checker (what runs in a validation worker)", () => {
+  const checker = () => createSchemaChecker({ cacheSize: 4 });
+  /** The check of one schema, as prepare() compiles it: `$schema` dropped. */
+  const checkOf = (schema: Record<string, unknown> | boolean, c = checker()) => {
+    const own = typeof schema === "boolean" || !("$schema" in schema) ? schema : Object.fromEntries(Object.entries(schema).filter(([k]) => k !== "$schema"));
+    return (text: string) => c.check("schema", JSON.stringify(own), text);
+  };
 
   it("checks draft 2020-12: types, required, additionalProperties, enum, prefixItems, $defs, and formats", () => {
     const schema = {
@@ -45,7 +65,7 @@ describe("createAnswerValidator", () => {
       additionalProperties: false,
       $defs: { person: { type: "object", properties: { name: { type: "string" } }, required: ["name"] } },
     };
-    const check = v().prepare(fmt(schema)).check;
+    const check = checkOf(schema);
     expect(check('{"id":"6f1c2a4e-8b1d-4c3e-9f00-1234567890ab","when":"2025-01-01T10:00:00Z","mood":"calm","pair":[1,"a"],"owner":{"name":"Ann"}}')).toEqual({ valid: true });
     expect(check('{"id":"nope","mood":"angry","pair":[1,"a",3],"owner":{},"extra":1}')).toEqual({
       valid: false,
@@ -60,7 +80,8 @@ describe("createAnswerValidator", () => {
   });
 
   it("says when the answer is not JSON at all, on one line, and checks json_object for an object", () => {
-    const asJson = v().prepare(fmt(undefined)).check;
+    const c = checker();
+    const asJson = (text: string) => c.check("json", undefined, text);
     expect(asJson("[1, 2]")).toEqual({ valid: true });
     const fenced = asJson('```json\n{"a": 1}\n```');
     expect(fenced.valid).toBe(false);
@@ -69,56 +90,68 @@ describe("createAnswerValidator", () => {
       expect(fenced.errors[0]).toMatch(/^the answer is not JSON: /);
       expect(fenced.errors[0]).not.toContain("\n");
     }
-    const object = v().prepare({ type: "json_object" }).check;
+    const object = (text: string) => c.check("object", undefined, text);
     expect(object(' {"a": [1]} \n')).toEqual({ valid: true });
     expect(object("[1]")).toEqual({ valid: false, errors: ["(root): must be a JSON object"] });
     expect(object("null")).toEqual({ valid: false, errors: ["(root): must be a JSON object"] });
   });
 
+  it(`an answer nested deeper than ${MAX_ANSWER_DEPTH} levels is invalid before it is parsed; a recursive schema checks one within it`, () => {
+    const tree = { $ref: "#/$defs/tree", $defs: { tree: { type: "array", items: { $ref: "#/$defs/tree" } } } };
+    const check = checkOf(tree);
+    const nested = (depth: number) => `${"[".repeat(depth)}${"]".repeat(depth)}`;
+    expect(check(nested(MAX_ANSWER_DEPTH))).toEqual({ valid: true });
+    expect(check(nested(MAX_ANSWER_DEPTH + 1))).toEqual({ valid: false, errors: [`the answer nests deeper than ${MAX_ANSWER_DEPTH} levels, the most checked`] });
+    // Before, 100,000 levels against a recursive schema ran the gateway out of stack.
+    expect(check(nested(100_000))).toMatchObject({ valid: false });
+    expect(checker().check("json", undefined, nested(100_000))).toMatchObject({ valid: false });
+  });
+
   it("reports at most MAX_REPORTED_ERRORS errors, each cut to a bounded length", () => {
     const properties = Object.fromEntries(Array.from({ length: 30 }, (_, i) => [`k${i}`, { type: "integer" }]));
     const answer = JSON.stringify(Object.fromEntries(Array.from({ length: 30 }, (_, i) => [`k${i}`, "x"])));
-    const r = v().prepare(fmt({ type: "object", properties })).check(answer);
+    const r = checkOf({ type: "object", properties })(answer);
     expect(r.valid === false && r.errors.length).toBe(MAX_REPORTED_ERRORS);
     const long = `{"${"k".repeat(5000)}": 1}`;
-    const r2 = v().prepare(fmt({ type: "object", additionalProperties: false })).check(long);
+    const r2 = checkOf({ type: "object", additionalProperties: false })(long);
     expect(r2.valid === false && r2.errors[0]!.length).toBeLessThanOrEqual(300);
   });
 
-  it("compiles each distinct schema once (equal JSON, different objects share it), in an LRU of bounded size", () => {
-    const val = createAnswerValidator({ cacheSize: 2 });
-    const a = val.prepare(fmt({ type: "integer" }));
-    expect(val.cached).toBe(1);
-    val.prepare(fmt({ type: "integer" }));
-    expect(val.cached).toBe(1);
-    val.prepare(fmt({ type: "string" }));
-    val.prepare(fmt({ type: "integer" })); // used again: now the most recent
-    val.prepare(fmt({ type: "boolean" })); // evicts "string"
-    expect(val.cached).toBe(2);
-    // An evicted or cached check keeps working.
-    expect(a.check("3")).toEqual({ valid: true });
-    expect(val.prepare(fmt({ type: "string" })).check('"s"')).toEqual({ valid: true });
-    expect(val.cached).toBe(2);
+  it("compiles each distinct schema once (equal JSON shares it), in an LRU of bounded size", () => {
+    const c = createSchemaChecker({ cacheSize: 2 });
+    const json = (schema: unknown) => JSON.stringify(schema);
+    expect(c.compile(json({ type: "integer" }))).toBeUndefined();
+    expect(c.cached).toBe(1);
+    c.compile(json({ type: "integer" }));
+    expect(c.cached).toBe(1);
+    c.compile(json({ type: "string" }));
+    c.compile(json({ type: "integer" })); // used again: now the most recent
+    c.compile(json({ type: "boolean" })); // evicts "string"
+    expect(c.cached).toBe(2);
+    // An evicted schema is compiled again when an answer needs it.
+    expect(c.check("schema", json({ type: "string" }), '"s"')).toEqual({ valid: true });
+    expect(c.check("schema", json({ type: "integer" }), "3")).toEqual({ valid: true });
+    expect(c.cached).toBe(2);
   });
 
   it("lets two requests use one $id with different schemas, and a recursive schema works after compiling", () => {
-    const val = v();
+    const c = checker();
     const tree = { $id: "https://example.com/tree", type: "object", properties: { kids: { type: "array", items: { $ref: "#" } } }, additionalProperties: false };
     const other = { $id: "https://example.com/tree", type: "integer" };
-    expect(val.prepare(fmt(tree)).check('{"kids":[{"kids":[{}]}]}')).toEqual({ valid: true });
-    expect(val.prepare(fmt(tree)).check('{"kids":[{"kids":[{"x":1}]}]}')).toMatchObject({ valid: false });
-    expect(val.prepare(fmt(other)).check("7")).toEqual({ valid: true });
+    expect(checkOf(tree, c)('{"kids":[{"kids":[{}]}]}')).toEqual({ valid: true });
+    expect(checkOf(tree, c)('{"kids":[{"kids":[{"x":1}]}]}')).toMatchObject({ valid: false });
+    expect(checkOf(other, c)("7")).toEqual({ valid: true });
   });
 
   it("accepts a schema that names draft-07 in $schema (zod-to-json-schema does) and checks it as 2020-12", () => {
-    expect(v().prepare(fmt({ $schema: "http://json-schema.org/draft-07/schema#", type: "object", required: ["a"] })).check("{}")).toEqual({
+    expect(checkOf({ $schema: "http://json-schema.org/draft-07/schema#", type: "object", required: ["a"] })("{}")).toEqual({
       valid: false,
       errors: ["(root): must have required property 'a'"],
     });
   });
 
   it("runs a schema's patterns in linear time: a pattern that would backtrack for minutes answers at once", () => {
-    const check = v().prepare(fmt({ type: "object", properties: { code: { type: "string", pattern: "^(a+)+$" } }, patternProperties: { "^x(y+)+$": { type: "integer" } } })).check;
+    const check = checkOf({ type: "object", properties: { code: { type: "string", pattern: "^(a+)+$" } }, patternProperties: { "^x(y+)+$": { type: "integer" } } });
     const evil = `${"a".repeat(40_000)}b`;
     const started = performance.now();
     expect(check(JSON.stringify({ code: evil, [`x${"y".repeat(40_000)}`]: 1 }))).toEqual({ valid: false, errors: ['/code: must match pattern "^(a+)+$"'] });
@@ -126,8 +159,38 @@ describe("createAnswerValidator", () => {
     expect(performance.now() - started).toBeLessThan(5_000);
     expect(check('{"code": "aaa"}')).toEqual({ valid: true });
     // Patterns keep their JavaScript meaning: classes, Unicode properties, named groups.
-    const id = v().prepare(fmt({ type: "string", pattern: "^(?<year>\\d{4})-\\p{Lu}{2}$" })).check;
+    const id = checkOf({ type: "string", pattern: "^(?<year>\\d{4})-\\p{Lu}{2}$" });
     expect([id('"2024-ÄB"'), id('"24-AB"')]).toEqual([{ valid: true }, { valid: false, errors: ['(root): must match pattern "^(?<year>\\d{4})-\\p{Lu}{2}$"'] }]);
+  });
+});
+
+describe("the answer validator (worker threads)", () => {
+  const opened: AnswerValidator[] = [];
+  afterAll(async () => {
+    for (const v of opened) await v.close();
+  });
+  const validator = (over: Partial<AnswerValidatorOptions> = {}) => {
+    const v = createAnswerValidator({ cacheSize: 4, workers: 1, queueLimit: 8, budgetMs: 10_000, heapMb: 128, idleMs: 5_000, ...over });
+    opened.push(v);
+    return v;
+  };
+  const shared = validator();
+
+  /** What prepare() rejects with. */
+  async function refusal(v: AnswerValidator, schema: Record<string, unknown>): Promise<ResponseFormatError> {
+    const e: unknown = await v.prepare(fmt(schema)).then(
+      () => undefined,
+      (err: unknown) => err,
+    );
+    expect(e).toBeInstanceOf(ResponseFormatError);
+    return e as ResponseFormatError;
+  }
+
+  it("compiles in a worker and checks answers there", async () => {
+    const check = (await shared.prepare(fmt({ type: "object", required: ["a"] }))).check;
+    expect(await check('{"a":1}')).toEqual({ valid: true });
+    expect(await check("{}")).toEqual({ valid: false, errors: ["(root): must have required property 'a'"] });
+    expect(await (await shared.prepare({ type: "json_object" })).check("[1]")).toEqual({ valid: false, errors: ["(root): must be a JSON object"] });
   });
 
   it.each([
@@ -137,16 +200,59 @@ describe("createAnswerValidator", () => {
     [{ $ref: "#/$defs/missing" }, /can't resolve reference #\/\$defs\/missing/],
     [{ $ref: "https://example.com/remote.json" }, /can't resolve reference https:\/\/example\.com\/remote\.json/],
     [{ $async: true, type: "object" }, /\$async schemas are not supported/],
-  ])("a schema that does not compile (%j) throws invalid_json_schema naming the problem", (schema, message) => {
-    let thrown: unknown;
-    try {
-      v().prepare(fmt(schema));
-    } catch (e) {
-      thrown = e;
-    }
-    expect(thrown).toBeInstanceOf(ResponseFormatError);
-    expect((thrown as ResponseFormatError).code).toBe("invalid_json_schema");
-    expect((thrown as Error).message).toMatch(message);
+  ])("a schema that does not compile (%j) is invalid_json_schema naming the problem", async (schema, message) => {
+    const e = await refusal(shared, schema);
+    expect(e.code).toBe("invalid_json_schema");
+    expect(e.message).toMatch(message);
+  });
+
+  it("a schema past a limit is schema_too_complex naming the limit, refused before it is compiled", async () => {
+    const e = await refusal(shared, { type: "array", items: { enum: Array.from({ length: 5_000 }, (_, i) => i) } });
+    expect(e).toMatchObject({ code: "schema_too_complex", message: `response_format.json_schema.schema: the schema has 5000 values in the enum at /items/enum; at most ${SCHEMA_LIMITS.maxEnumValues} are allowed` });
+  });
+
+  it("a check past its budget is stopped (the worker terminated, even mid-loop): ValidationBudgetError, and the next check runs on a fresh worker", async () => {
+    const v = validator({ budgetMs: 300 });
+    const check = (await v.prepare(fmt({ type: "array", uniqueItems: true }))).check;
+    const items = JSON.stringify(Array.from({ length: 60_000 }, (_, i) => ({ i })));
+    const started = performance.now();
+    const e: unknown = await check(items).catch((err: unknown) => err);
+    expect(e).toBeInstanceOf(ValidationBudgetError);
+    expect((e as ValidationBudgetError).exceeded).toBe("time");
+    // Stopped at the budget, not after the quadratic check's tens of seconds.
+    expect(performance.now() - started).toBeLessThan(10_000);
+    expect(await check("[1,2,3]")).toEqual({ valid: true });
+  });
+
+  it("a check that runs its worker out of heap fails alone with ValidationBudgetError (memory)", async () => {
+    const v = validator({ heapMb: 16 });
+    const check = (await v.prepare(fmt({ type: "array", items: { type: "string", minLength: 2, enum: ["aa"] } }))).check;
+    // Every item fails three keywords: Ajv (allErrors) gathers ~900,000 error objects.
+    const e: unknown = await check(JSON.stringify(Array.from({ length: 300_000 }, () => 0))).catch((err: unknown) => err);
+    expect(e).toBeInstanceOf(ValidationBudgetError);
+    expect((e as ValidationBudgetError).exceeded).toBe("memory");
+    expect(await check('["aa"]')).toEqual({ valid: true });
+  });
+
+  it("past the queue bound a check is refused with ValidationBusyError; a request that ends stops waiting", async () => {
+    const v = validator({ queueLimit: 2, budgetMs: 2_000 });
+    const slow = (await v.prepare(fmt({ type: "array", uniqueItems: true }))).check;
+    const items = JSON.stringify(Array.from({ length: 60_000 }, (_, i) => ({ i })));
+    const running = slow(items).catch((err: unknown) => err);
+    // Wait until the worker has it, so the queue holds only what follows.
+    await new Promise((r) => setTimeout(r, 200));
+    const leaving = new AbortController();
+    const queued = [slow("[1]", leaving.signal).catch((err: unknown) => err), slow("[2]")];
+    await expect(slow("[3]")).rejects.toBeInstanceOf(ValidationBusyError);
+    leaving.abort(new Error("client left"));
+    expect(await queued[0]).toMatchObject({ message: "client left" });
+    expect(await running).toBeInstanceOf(ValidationBudgetError);
+    expect(await queued[1]).toEqual({ valid: true });
+  });
+
+  it("a worker that cannot start is ValidationUnavailableError, not a hang", async () => {
+    const v = validator({ script: new URL("./no-such-worker.js", import.meta.url) });
+    await expect((await v.prepare({ type: "json_object" })).check("{}")).rejects.toBeInstanceOf(ValidationUnavailableError);
   });
 });
 
