@@ -1,4 +1,6 @@
-import { PGlite } from "@electric-sql/pglite";
+import { existsSync } from "node:fs";
+import { join } from "node:path";
+import { PGlite, type PGliteOptions } from "@electric-sql/pglite";
 import pg from "pg";
 import type { Logger } from "../observability/index.js";
 
@@ -91,13 +93,35 @@ export function createPgDb(opts: PgDbOptions): Db {
 }
 
 /**
+ * PGlite's own start parameters, with PostgreSQL's buffer cache at 16 MB instead of its default
+ * 128 MB: the request log writes small batches and reads recent rows, and the WebAssembly memory
+ * a bigger cache grows into is never given back (measured: 300 → 180 MB RSS for the database).
+ */
+const PGLITE_OPTIONS: PGliteOptions = { startParams: [...PGlite.defaultStartParams, "-c", "shared_buffers=16MB"] };
+
+/**
+ * Open PGlite. When the directory holds no database yet, PGlite runs `initdb` in this process,
+ * and the instance keeps initdb's WebAssembly memory for as long as it lives (measured: 750 MB
+ * RSS instead of 300 MB); closed and opened again, that memory goes. `memory://` cannot be
+ * reopened (its data would go too), so it keeps the cost.
+ */
+async function openPglite(dataDir: string): Promise<PGlite> {
+  const onDisk = !dataDir.includes("://");
+  const fresh = onDisk && !existsSync(join(dataDir, "PG_VERSION"));
+  const db = await PGlite.create(dataDir, PGLITE_OPTIONS);
+  if (!fresh) return db;
+  await db.close();
+  return PGlite.create(dataDir, PGLITE_OPTIONS);
+}
+
+/**
  * A `Db` over embedded PGlite (PostgreSQL compiled to WASM, in this process). `dataDir` is a
  * directory (created if missing) or `memory://` for a throwaway database. Start-up takes a second
  * or more, so it happens on the first query rather than here.
  */
 export function createPgliteDb(opts: { dataDir: string }): Db {
   let started: Promise<PGlite> | undefined;
-  const instance = (): Promise<PGlite> => (started ??= PGlite.create(opts.dataDir));
+  const instance = (): Promise<PGlite> => (started ??= openPglite(opts.dataDir));
 
   const wrap = (q: Pick<PGlite, "query" | "exec">): Queryable => ({
     async query<T>(sql: string, params: readonly unknown[] = []): Promise<T[]> {
