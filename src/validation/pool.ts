@@ -78,8 +78,8 @@ export function createWorkerPool(o: PoolOptions) {
   }
 
   /** The worker could not start: nothing queued can run now (the next job tries again). */
-  function failStart(slot: Slot, e: Error): void {
-    retire(slot, undefined);
+  function failStart(slot: Slot | undefined, e: Error): void {
+    if (slot) retire(slot, undefined);
     const why = new ValidationUnavailableError(`the validation worker could not start: ${e.message}`);
     for (const p of queue.splice(0)) {
       p.detach();
@@ -117,7 +117,13 @@ export function createWorkerPool(o: PoolOptions) {
     while (queue.length > 0 && !closed) {
       const idle = slots.find((s) => s.ready && !s.job);
       if (!idle) {
-        if (slots.length < o.size && slots.every((s) => s.ready)) spawn();
+        if (slots.length < o.size && slots.every((s) => s.ready)) {
+          try {
+            spawn();
+          } catch (e) {
+            failStart(undefined, e instanceof Error ? e : new Error(String(e)));
+          }
+        }
         return;
       }
       const p = queue.shift() as Pending;
