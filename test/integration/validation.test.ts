@@ -66,7 +66,9 @@ const systemOf = (body: Record<string, unknown>): string => {
 };
 
 describe("schema-validated answers on the staged stream", () => {
-  it("invalid once: retried on the same provider with the schema restated; the client sees only the valid answer", async () => {
+  // Room for a busy machine: an embedded request log starts (seconds) and so does the first
+  // validation worker (a second or two from the TypeScript sources), before any answer is checked.
+  it("invalid once: retried on the same provider with the schema restated; the client sees only the valid answer", { timeout: 90_000 }, async () => {
     const s = await start([answer(PROSE), answer(VALID)], undefined, { requestLog: true });
     const r = await postStaged(s.gateway.url, ask());
     expect(r.status).toBe(200);
