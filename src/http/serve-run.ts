@@ -1,16 +1,14 @@
 import type { Context } from "hono";
 import { createCollector, runStaged, type Collected, type StagedRequest } from "../pipeline/index.js";
 import type { StreamEncoder } from "../surfaces/index.js";
-import type { ChatRouteDeps } from "./types.js";
-
-/** The answer to a client that left before its JSON was ready (nobody reads it). */
-const CLOSED = { message: "client closed the request", type: "client_closed", code: "client_closed" };
-import { ApiError } from "./errors.js";
-import { failureHeaders, failureResponse } from "./failure.js";
+import { failureResponse } from "./failure.js";
 import { CLIENT_CLOSED_STATUS, settle } from "./outcome.js";
 import { ownerOf } from "./resumable.js";
 import { streamResponse } from "./stream-response.js";
-import type { GatewayEnv } from "./types.js";
+import type { ChatRouteDeps, GatewayEnv } from "./types.js";
+
+/** The answer to a client that left before its JSON was ready (nobody reads it). */
+const CLOSED = { message: "client closed the request", type: "client_closed", code: "client_closed" };
 
 /** How a surface answers one request: its stream encoder, and its JSON for `stream:false`. */
 export interface SurfaceAnswer {
@@ -46,8 +44,9 @@ export async function serveRun(c: Context<GatewayEnv>, staged: StagedRequest, de
   // Nothing is sent before the run is over: a failure is always its own status.
   const settled = settle(run.end, false);
   run.record(settled.outcome, settled.status);
+  // Answered here, not thrown: a failed run is already recorded, and is no edge rejection.
   const f = settled.failure;
-  if (f) throw new ApiError(f.status, f.message, f.code, f.type, failureHeaders(f, providerHeader), f.param);
+  if (f) return failureResponse(f, providerHeader);
   if (settled.outcome === "client_closed") return failureResponse({ ...CLOSED, status: CLIENT_CLOSED_STATUS, retryable: false });
   return c.json(json(result), 200, providerHeader);
 }

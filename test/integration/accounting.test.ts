@@ -80,4 +80,16 @@ describe("the request record counts calls, not guesses", () => {
     const metrics = await (await fetch(`${gateway.url}/metrics`)).text();
     expect(sample(metrics, "gateway_requests_total", { outcome: "client_closed", status: "200" })).toBe(1);
   });
+
+  it("a stream:false request the upstream refuses is counted once, as upstream_error with its status — not also as a rejection", async () => {
+    const rec = recorder();
+    const { gateway } = await stack({ alpha: { faults: { fail: { status: 400, times: 1, message: "unsupported parameter" } } } }, one, {}, { observer: rec.observer });
+    const res = await fetch(`${gateway.url}/v1/chat/completions`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ ...ask, stream: false }) });
+    expect(res.status).toBe(400);
+    await expect.poll(() => rec.records.length).toBe(1);
+    const metrics = await (await fetch(`${gateway.url}/metrics`)).text();
+    expect(sample(metrics, "gateway_requests_total", { outcome: "upstream_error", status: "400" })).toBe(1);
+    expect(sample(metrics, "gateway_requests_total", { outcome: "rejected" })).toBeUndefined();
+    expect(rec.records).toHaveLength(1);
+  });
 });
