@@ -1,6 +1,6 @@
 import type { CapabilityMode } from "../config/index.js";
 import type { NativeOptions, UpstreamTarget } from "../upstream/index.js";
-import type { Classification } from "./classifier.js";
+import type { Classification, TaskCategory } from "./classifier.js";
 import type { HealthSettings, ProviderSpec, RouteSpec, StrategyName, TaskRoutingSettings } from "./schema.js";
 import { createMemoryRoutingState, type FailureInfo, type ProviderSnapshot, type RoutingState, type StateChange } from "./state.js";
 import { orderCandidates, type CandidateView } from "./strategies.js";
@@ -30,6 +30,8 @@ export interface RoutePlan {
   reason: string;
   /** When no candidate may be tried now, how long until one may (for Retry-After). */
   retryAfterMs: number | undefined;
+  /** The task's category when it was classified (`safety_critical` changes how its answer is checked). */
+  category?: TaskCategory;
 }
 
 export interface RouterSettings {
@@ -64,6 +66,12 @@ export function createRouter(s: RouterSettings, deps: { now: () => number; rando
   const available = (c: Candidate) => s.single || ["active", "half_open"].includes(state.snapshot(c.provider.id).state);
 
   function plan(model: string, opts: { kind: "chat" | "summary"; classification?: Classification | undefined }): RoutePlan {
+    const category = opts.classification?.category;
+    const plan = choose(model, opts);
+    return category === undefined ? plan : { ...plan, category };
+  }
+
+  function choose(model: string, opts: { kind: "chat" | "summary"; classification?: Classification | undefined }): RoutePlan {
     // Decided once: findIndex also returns -1 for "no route", which must not mean the summary route.
     const useSummaryRoute = opts.kind === "summary" && s.summaryRoute !== undefined;
     const routeIndex = useSummaryRoute ? -1 : s.routes.findIndex((r) => r.model === model || r.model === "*");
@@ -77,10 +85,17 @@ export function createRouter(s: RouterSettings, deps: { now: () => number; rando
       return upstreamModel === undefined ? [] : [{ provider, upstreamModel }];
     });
     if (all.length === 0) return { strategy, candidates: [], reason: `no provider on the route serves "${model}"`, retryAfterMs: undefined };
-    const ready = all.filter(available);
+    // Safety-critical work never goes to a local provider, not even as a fallback.
+    const safety = opts.classification?.category === "safety_critical";
+    const eligible = safety ? all.filter((c) => c.provider.tier === "cloud") : all;
+    if (eligible.length === 0) {
+      return { strategy, candidates: [], reason: `safety_critical work goes to cloud providers only, and no cloud provider on the route serves "${model}"`, retryAfterMs: undefined };
+    }
+    const ready = eligible.filter(available);
     if (ready.length === 0) {
-      const waits = all.map((c) => state.snapshot(c.provider.id).cooldownRemainingMs).filter((ms) => ms > 0);
-      return { strategy, candidates: [], reason: "every provider is cooling down or unhealthy", retryAfterMs: waits.length ? Math.min(...waits) : undefined };
+      const waits = eligible.map((c) => state.snapshot(c.provider.id).cooldownRemainingMs).filter((ms) => ms > 0);
+      const reason = safety ? "safety_critical work goes to cloud providers only, and every one is cooling down or unhealthy" : "every provider is cooling down or unhealthy";
+      return { strategy, candidates: [], reason, retryAfterMs: waits.length ? Math.min(...waits) : undefined };
     }
     // One cursor step per plan, kept apart for summaries, so round-robin alternates per request.
     const cursor = strategy === "round_robin" ? state.nextCursor(`${opts.kind}:${routeIndex}`) : 0;
@@ -89,7 +104,10 @@ export function createRouter(s: RouterSettings, deps: { now: () => number; rando
     const local = ready.filter((c) => c.provider.tier === "local");
     let ordered: Candidate[];
     let reason: string;
-    if (local.length > 0 && opts.classification?.category === "routine") {
+    if (safety && opts.classification) {
+      ordered = order(cloud);
+      reason = `safety_critical (${opts.classification.reason}) → cloud only`;
+    } else if (local.length > 0 && opts.classification?.category === "routine") {
       ordered = [...order(local), ...order(cloud)];
       reason = `routine (${opts.classification.reason}) → local first`;
     } else {
