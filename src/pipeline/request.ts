@@ -136,7 +136,8 @@ export function contentText(content: unknown): string {
 
 /**
  * Where a request goes: the route's candidates, local first for a routine task when the route has
- * local providers, cloud only for a safety-critical one. Without local providers only a declared
+ * local providers, cloud only for a safety-critical one, and without the providers whose JSON
+ * answers keep failing when it asks for JSON. Without local providers only a declared
  * `safety_critical` needs classifying (the rest would route the same way).
  */
 export function planFor(req: StagedRequest, router: Router): RoutePlan {
@@ -145,7 +146,12 @@ export function planFor(req: StagedRequest, router: Router): RoutePlan {
   const classification = classify
     ? classifyTask({ header: req.taskCategory, metadataCategory: metadata, text: req.messages.map((m) => contentText(m.content)).join("\n") }, router.taskRouting)
     : undefined;
-  return router.plan(req.model, { kind: "chat", classification });
+  return router.plan(req.model, { kind: "chat", classification, json: asksForJson(req.passthrough.response_format) });
+}
+
+/** `response_format` json_object or json_schema: an answer the gateway checks (Responses' `text.format` arrives as one). */
+function asksForJson(format: unknown): boolean {
+  return typeof format === "object" && format !== null && "type" in format && (format.type === "json_object" || format.type === "json_schema");
 }
 
 function metadataCategory(passthrough: Record<string, unknown>): unknown {

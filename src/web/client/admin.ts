@@ -88,12 +88,18 @@ function renderStats(s: StatsResponse): void {
 const FAILING_MIN_CHECKS = 3;
 const FAILING_RATE = 0.5;
 
-function schemaFailures(t: { checked: number; failed: number } | undefined): HTMLTableCellElement {
-  if (!t || t.checked === 0) return h("td", { class: "num schema", text: "–" });
+function schemaFailures(t: { checked: number; failed: number } | undefined, json: ProvidersResponse["providers"][number]["json"]): HTMLTableCellElement {
+  const counts = !t || t.checked === 0 ? "–" : `${t.failed} of ${t.checked} (${percent(t.failed, t.checked)})`;
+  // Cloud-only mode: the router has stopped sending JSON requests there.
+  if (json?.skipped) {
+    const next = json.retry_in_ms > 0 ? `one JSON request tries it again in ${Math.ceil(json.retry_in_ms / 1000)} s` : "the next JSON request tries it again";
+    return h("td", { class: "num schema failing", text: `${counts} · JSON skipped`, attrs: { title: `JSON requests skip this provider: its answers kept failing their schema; ${next}` } });
+  }
+  if (!t || t.checked === 0) return h("td", { class: "num schema", text: counts });
   const failing = t.checked >= FAILING_MIN_CHECKS && t.failed / t.checked >= FAILING_RATE;
   return h("td", {
     class: failing ? "num schema failing" : "num schema",
-    text: `${t.failed} of ${t.checked} (${percent(t.failed, t.checked)})`,
+    text: counts,
     attrs: { title: failing ? "its answers keep failing their response_format schema" : "answers that failed a response_format schema, of those checked" },
   });
 }
@@ -110,7 +116,7 @@ function renderProviders(list: ProvidersResponse, stats: StatsResponse | undefin
       share.hidden = !mine;
       return h(
         "tr",
-        { data: { provider: p.id, state: p.state } },
+        { data: { provider: p.id, state: p.state, json: p.json?.skipped ? "skipped" : "taken" } },
         h("td", { text: p.id }),
         h("td", { text: p.tier }),
         h("td", {}, h("span", { class: `state ${p.state}`, text: p.state })),
@@ -118,7 +124,7 @@ function renderProviders(list: ProvidersResponse, stats: StatsResponse | undefin
         h("td", { class: "num served" }, `${mine?.requests ?? 0}`, share),
         h("td", { class: "num calls", text: String(p.requests) }),
         h("td", { class: "num", text: p.requests > 0 ? percent(p.successes, p.successes + p.failures) : "–" }),
-        schemaFailures(checked[p.id]),
+        schemaFailures(checked[p.id], p.json),
         h("td", { class: "num", text: ms(p.latency_ewma_ms) }),
         h("td", { text: p.cooldown_remaining_ms ? `${Math.ceil(p.cooldown_remaining_ms / 1000)} s left` : "" }),
       );

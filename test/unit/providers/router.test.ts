@@ -199,6 +199,22 @@ describe("createRouter (file settings)", () => {
       expect(p.reason).toBe('safety_critical work goes to cloud providers only, and no cloud provider on the route serves "small"');
     });
 
+    it("cloud-only mode: JSON requests skip a provider whose answers keep failing their schema; others still go there", () => {
+      const { router } = setup();
+      for (let i = 0; i < 5; i++) router.schemaChecked("local", false);
+      const json = router.plan("reasoning-llm", { ...chat(ROUTINE), json: true });
+      expect(ids(json)).toEqual(["friendli", "backup"]);
+      expect(json.reason).toBe("routine (short); JSON skips local (its answers keep failing their schema)");
+      expect(ids(router.plan("reasoning-llm", chat(ROUTINE)))).toEqual(["local", "friendli", "backup"]);
+      expect(router.snapshots().find((p) => p.id === "local")?.json).toMatchObject({ skipped: true, checked: 5, failed: 5 });
+      // Nobody else on the route: a doubtful answer (still checked) beats none.
+      const alone = router.plan("small", { ...chat(ROUTINE), json: true });
+      expect(ids(alone)).toEqual(["local"]);
+      expect(alone.reason).toContain("kept local as the last resort");
+      router.reset();
+      expect(ids(router.plan("reasoning-llm", { ...chat(ROUTINE), json: true }))).toEqual(["local", "friendli", "backup"]);
+    });
+
     it("falls back to local when every cloud provider is unavailable", () => {
       const { router, trip, rateLimit } = setup();
       trip("friendli");
@@ -422,7 +438,7 @@ describe("createRouter (file settings)", () => {
 });
 
 describe("createRouter (single provider)", () => {
-  const health: HealthSettings = { cooldown_seconds: 60, failure_rate: 0.5, window_seconds: 60, min_requests: 5, consecutive_failures: 3, max_open_seconds: 300, probe_interval_seconds: 0 };
+  const health: HealthSettings = { cooldown_seconds: 60, failure_rate: 0.5, window_seconds: 60, min_requests: 5, consecutive_failures: 3, max_open_seconds: 300, probe_interval_seconds: 0, schema_failure_rate: 0.5, schema_window_seconds: 300, schema_min_requests: 5 };
   const target = { baseUrl: "http://localhost:8001", path: "/chat/completions", apiKey: undefined };
 
   function single() {

@@ -44,6 +44,8 @@ export interface ProvidersResponse {
     success_rate: number | null;
     latency_ewma_ms: number | null;
     cooldown_remaining_ms: number | null;
+    /** Cloud-only mode: JSON requests skip a provider whose answers keep failing their schema. */
+    json?: { skipped: boolean; checked: number; failed: number; retry_in_ms: number };
   }[];
   routes: { model: string; strategy: string; providers: string[] }[];
 }
