@@ -28,7 +28,20 @@ import {
   type GatewayEnv,
 } from "./http/index.js";
 import { webRoutes } from "./web/index.js";
-import { combineObserversWithLogger, createMetrics, createMonitor, reasoningNotices, type Logger, type Metrics, type Monitor } from "./observability/index.js";
+import {
+  combineObserversWithLogger,
+  createMetrics,
+  createMonitor,
+  reasoningNotices,
+  DEFAULT_BUCKET_SECONDS,
+  DEFAULT_SERIES_MINUTES,
+  DEFAULT_WINDOW_SIZE,
+  toSample,
+  type FleetNumbers,
+  type Logger,
+  type Metrics,
+  type Monitor,
+} from "./observability/index.js";
 import { noopObserver, type RequestObserver } from "./events/index.js";
 import { createInflight, type Inflight } from "./pipeline/index.js";
 import { RequestEnded } from "./util/index.js";
@@ -92,6 +105,11 @@ export interface AppDeps {
   renderMetrics?: () => Promise<{ contentType: string; body: string }>;
   /** OpenTelemetry request traces (main builds them when an OTLP endpoint is set); absent = off. */
   tracing?: RequestTracing;
+  /**
+   * Where the dashboard's headline numbers are gathered when not in Redis: the cluster primary,
+   * under WORKERS > 1 without REDIS_URL. Absent: Redis when the fleet has it, else this process.
+   */
+  numbers?: FleetNumbers;
 }
 
 export interface Gateway {
@@ -170,11 +188,14 @@ export function createGateway(deps: AppDeps): Gateway {
     metrics.setCircuitState(p.id, "active");
     metrics.setJsonSkipped(p.id, false);
   }
+  const numbers = deps.numbers ?? fleet.numbers({ windowSize: DEFAULT_WINDOW_SIZE, bucketSeconds: DEFAULT_BUCKET_SECONDS, keepMinutes: DEFAULT_SERIES_MINUTES });
   const observer = combineObserversWithLogger(
     logger,
     metrics.observer,
     monitor,
     { ...noopObserver, ...reasoningNotices(logger) },
+    // Each finished request joins the fleet's headline numbers too.
+    ...(numbers ? [{ ...noopObserver, finished: (r: Parameters<RequestObserver["finished"]>[0]) => numbers.add(toSample(r)) }] : []),
     // Every schema check is the signal for cloud-only mode.
     { ...noopObserver, validation: (v) => router.schemaChecked(v.provider, v.valid) },
     ...(requestLog ? [{ ...noopObserver, finished: (r: Parameters<RequestObserver["finished"]>[0]) => requestLog.enqueue(r) }] : []),
@@ -262,6 +283,7 @@ export function createGateway(deps: AppDeps): Gateway {
       monitor,
       requestLog,
       fleet,
+      ...(numbers && { numbers }),
       providers: () => router.snapshots().map((s) => ({ ...providerJson(s), circuit_opens: fleet.providerExtras(s.id)?.circuitOpens ?? null })),
       ...(deps.renderMetrics && { renderMetrics: deps.renderMetrics }),
     }),

@@ -46,7 +46,7 @@ export function AdminPage(props: { signOut: boolean }) {
   return (
     <Layout title="Admin · staged reasoning gateway" heading="Admin dashboard" page="admin" script="/assets/admin.js" nav={signOut}>
       <p id="admin-error" class="error-banner" role="alert" hidden />
-      <section class="kpis" aria-label="requests in the rolling window">
+      <section class="kpis" id="kpis" aria-label="requests in the rolling window">
         <Kpi id="kpi-requests" label="Requests" />
         <Kpi id="kpi-success" label="Succeeded" />
         <Kpi id="kpi-errors" label="Upstream errors" />
@@ -58,7 +58,9 @@ export function AdminPage(props: { signOut: boolean }) {
 
       <section class="panel" id="charts">
         <div class="panel-head">
-          <h2>Over time</h2>
+          <h2>
+            Over time <small id="series-scope" class="note" />
+          </h2>
           <label class="inline">
             last
             <select id="range" aria-label="time range">
