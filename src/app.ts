@@ -28,12 +28,25 @@ import {
   type GatewayEnv,
 } from "./http/index.js";
 import { webRoutes } from "./web/index.js";
-import { combineObserversWithLogger, createMetrics, createMonitor, reasoningNotices, type Logger, type Metrics, type Monitor } from "./observability/index.js";
+import {
+  combineObserversWithLogger,
+  createMetrics,
+  createMonitor,
+  reasoningNotices,
+  DEFAULT_BUCKET_SECONDS,
+  DEFAULT_SERIES_MINUTES,
+  DEFAULT_WINDOW_SIZE,
+  toSample,
+  type FleetNumbers,
+  type Logger,
+  type Metrics,
+  type Monitor,
+} from "./observability/index.js";
 import { noopObserver, type RequestObserver } from "./events/index.js";
 import { createInflight, type Inflight } from "./pipeline/index.js";
 import { RequestEnded } from "./util/index.js";
 import type { RequestLog } from "./storage/index.js";
-import { createRouter, providersFileSchema, singleProviderSettings, startHealthProbes, type RouterSettings, type StateChange } from "./providers/index.js";
+import { createRouter, providersFileSchema, singleProviderSettings, startHealthProbes, type JsonChange, type RouterSettings, type StateChange } from "./providers/index.js";
 import { createFleet, type Fleet } from "./fleet/index.js";
 import { createResearchStep, createSearxngBackend } from "./research/index.js";
 import { createSummarizer } from "./summaries/index.js";
@@ -92,6 +105,11 @@ export interface AppDeps {
   renderMetrics?: () => Promise<{ contentType: string; body: string }>;
   /** OpenTelemetry request traces (main builds them when an OTLP endpoint is set); absent = off. */
   tracing?: RequestTracing;
+  /**
+   * Where the dashboard's headline numbers are gathered when not in Redis: the cluster primary,
+   * under WORKERS > 1 without REDIS_URL. Absent: Redis when the fleet has it, else this process.
+   */
+  numbers?: FleetNumbers;
 }
 
 export interface Gateway {
@@ -145,14 +163,6 @@ export function createGateway(deps: AppDeps): Gateway {
     });
   fleet.registerMetrics(metrics.registry);
   const requestLog = deps.requestLog;
-  const observer = combineObserversWithLogger(
-    logger,
-    metrics.observer,
-    monitor,
-    { ...noopObserver, ...reasoningNotices(logger) },
-    ...(requestLog ? [{ ...noopObserver, finished: (r: Parameters<RequestObserver["finished"]>[0]) => requestLog.enqueue(r) }] : []),
-    ...(deps.observer ? [deps.observer] : []),
-  );
   const onProviderChange = (c: StateChange): void => {
     const via = c.origin === undefined ? "" : ` (seen by ${c.origin})`;
     logger.warn({ provider: c.id, from: c.from, to: c.to, reason: c.reason, ...(c.origin !== undefined && { origin: c.origin }) }, "provider state changed");
@@ -162,12 +172,35 @@ export function createGateway(deps: AppDeps): Gateway {
     monitor.record({ level: c.to === "active" ? "info" : "warn", type: c.to === "cooldown" ? "cooldown" : "circuit", provider: c.id, message: `${c.id}: ${c.from} → ${c.to} (${c.reason})${via}` });
     deps.onProviderState?.(c);
   };
+  const onJsonChange = (c: JsonChange): void => {
+    logger.warn({ provider: c.id, json_skipped: c.skipped, reason: c.reason }, c.skipped ? "JSON requests now skip this provider" : "JSON requests go to this provider again");
+    metrics.setJsonSkipped(c.id, c.skipped);
+    const message = c.skipped ? `${c.id}: JSON requests skip it (${c.reason})` : `${c.id}: takes JSON requests again (${c.reason})`;
+    monitor.record({ level: c.skipped ? "warn" : "info", type: "json_skip", provider: c.id, message });
+  };
   const router = createRouter(settings, {
     now: deps.wallClock,
     random: deps.random,
     state: fleet.routingState(settings.providers.map((p) => p.id), settings.health, onProviderChange),
+    onJsonChange,
   });
-  for (const p of settings.providers) metrics.setCircuitState(p.id, "active");
+  for (const p of settings.providers) {
+    metrics.setCircuitState(p.id, "active");
+    metrics.setJsonSkipped(p.id, false);
+  }
+  const numbers = deps.numbers ?? fleet.numbers({ windowSize: DEFAULT_WINDOW_SIZE, bucketSeconds: DEFAULT_BUCKET_SECONDS, keepMinutes: DEFAULT_SERIES_MINUTES });
+  const observer = combineObserversWithLogger(
+    logger,
+    metrics.observer,
+    monitor,
+    { ...noopObserver, ...reasoningNotices(logger) },
+    // Each finished request joins the fleet's headline numbers too.
+    ...(numbers ? [{ ...noopObserver, finished: (r: Parameters<RequestObserver["finished"]>[0]) => numbers.add(toSample(r)) }] : []),
+    // Every schema check is the signal for cloud-only mode.
+    { ...noopObserver, validation: (v) => router.schemaChecked(v.provider, v.valid) },
+    ...(requestLog ? [{ ...noopObserver, finished: (r: Parameters<RequestObserver["finished"]>[0]) => requestLog.enqueue(r) }] : []),
+    ...(deps.observer ? [deps.observer] : []),
+  );
   const first = settings.providers[0];
 
   const access = {
@@ -250,6 +283,7 @@ export function createGateway(deps: AppDeps): Gateway {
       monitor,
       requestLog,
       fleet,
+      ...(numbers && { numbers }),
       providers: () => router.snapshots().map((s) => ({ ...providerJson(s), circuit_opens: fleet.providerExtras(s.id)?.circuitOpens ?? null })),
       ...(deps.renderMetrics && { renderMetrics: deps.renderMetrics }),
     }),

@@ -17,7 +17,7 @@ import { startTracing } from "./telemetry/index.js";
 import { acquireDataDirLock, DataDirLockedError, openRequestLog, pidIsAlive } from "./storage/index.js";
 import { warnUnreachableUpstreams } from "./upstream/index.js";
 import { fileSettings, loadProvidersFile, ProvidersFileError, type RouterSettings } from "./providers/index.js";
-import { createFleet, isPrimary, isWorker, runPrimary, WORKER_INDEX_ENV, workerMetrics } from "./fleet/index.js";
+import { createFleet, isPrimary, isWorker, runPrimary, WORKER_INDEX_ENV, workerMetrics, workerNumbers } from "./fleet/index.js";
 
 /** How long shutdown waits for the last spans to reach the collector. */
 const TRACE_FLUSH_MS = 3_000;
@@ -132,6 +132,8 @@ async function main(): Promise<void> {
     fleet,
     renderMetrics: () => (renderMetrics ?? gateway.metrics.render)(),
     ...(telemetry && { tracing: telemetry.requests }),
+    // Workers without Redis gather their headline numbers in the primary.
+    ...(workerIndex !== null && config.redis.url === undefined && { numbers: workerNumbers(id) }),
   });
   onDropped = (n) => gateway.metrics.logDropped(n);
   inFlight = () => gateway.monitor.health().in_flight;

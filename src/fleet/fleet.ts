@@ -2,13 +2,14 @@ import { Gauge, type Registry as PromRegistry } from "prom-client";
 import { createStreamControl, type StreamControl } from "./stream-control.js";
 import { createChatStreams, type ChatStreams } from "./chat-streams.js";
 import { createMemoryLimiter, type KeyLimiter } from "./memory-limiter.js";
-import type { Logger } from "../observability/index.js";
+import type { FleetNumbers, Logger } from "../observability/index.js";
 import { createMemoryRoutingState, type HealthSettings, type RoutingState, type StateChange } from "../providers/index.js";
 import type { EventLog, EventLogOptions } from "./event-log.js";
 import { createMemoryEventLog } from "./event-log-memory.js";
 import { createRedisEventLog } from "./event-log-redis.js";
 import { createSharedLimiter, type SharedLimiter } from "./limiter.js";
 import { createRedisLink, type RedisLink } from "./link.js";
+import { createRedisNumbers } from "./numbers-redis.js";
 import { createRegistry, type FleetMember, type ReplicaInfo } from "./registry.js";
 import { createSharedRoutingState, type SharedExtras, type SharedRoutingState } from "./routing-state.js";
 
@@ -47,6 +48,8 @@ export interface Fleet {
   streamControl(): StreamControl;
   /** Which request a chat streamed last, for the AI SDK's resume (`GET /ai-sdk/v1/chat/{chatId}/stream`). */
   chatStreams(): ChatStreams;
+  /** The headline numbers of every replica (undefined without Redis: then they are this process's own). */
+  numbers(o: { windowSize: number; bucketSeconds: number; keepMinutes: number }): FleetNumbers | undefined;
   members(): Promise<FleetMember[]>;
   /** Is replica `id` still alive (its heartbeat within REPLICA_TTL)? Yes unless known otherwise. */
   isAlive(id: string): Promise<boolean>;
@@ -104,6 +107,7 @@ export function createFleet(o: FleetOptions): Fleet {
       chats ??= createChatStreams(link, prefix, o.now);
       return chats;
     },
+    numbers: (n) => (link ? createRedisNumbers({ link, prefix, replicaId: o.info.id, ...n }) : undefined),
     members: () => registry.members(),
     isAlive: (id) => registry.isAlive(id),
     redis: () => (link ? link.status() : "off"),

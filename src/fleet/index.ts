@@ -13,4 +13,6 @@ export { createSharedLimiter, type SharedLimiter } from "./limiter.js";
 export { createRegistry } from "./registry.js";
 export { fleetKeys } from "./keys.js";
 export { isPrimary, isWorker, runPrimary, workerMetrics, WORKER_INDEX_ENV } from "./workers.js";
+export { workerNumbers } from "./worker-numbers.js";
+export { createRedisNumbers } from "./numbers-redis.js";
 export { createMemoryLimiter, type KeyLimiter, type MemoryKeyLimiter, type TakeResult } from "./memory-limiter.js";

@@ -29,6 +29,10 @@ export function fleetKeys(prefix: string) {
     eventsMeta: (requestId: string) => `${prefix}events:${requestId}:meta`,
     /** Resumable streams: "cancel this request", heard by the replica running it. */
     cancelChannel: `${prefix}stream-cancel`,
+    /** The fleet's last requests (a capped stream): the dashboard's headline numbers. */
+    samples: `${prefix}samples`,
+    /** Time buckets of the fleet's series: `${seriesPrefix}${index}` (counts), `…:lat`, `…:sum`. */
+    seriesPrefix: `${prefix}series:`,
     /** Resumable streams: a reader is attached (TTL, refreshed by the reader's replica). */
     attached: (requestId: string) => `${prefix}attached:${requestId}`,
     /** The AI SDK surface: the request a chat streamed last (key = hash of owner and chat id). */

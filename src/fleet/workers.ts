@@ -1,6 +1,7 @@
 import cluster, { type Worker } from "node:cluster";
 import { AggregatorRegistry, type Registry as PromRegistry } from "prom-client";
-import type { Logger } from "../observability/index.js";
+import { DEFAULT_BUCKET_SECONDS, DEFAULT_SERIES_MINUTES, DEFAULT_WINDOW_SIZE, type Logger } from "../observability/index.js";
+import { createPrimaryNumbers } from "./worker-numbers.js";
 
 /** The environment variable a worker learns its index (1..N) from; set by the primary only. */
 export const WORKER_INDEX_ENV = "GATEWAY_WORKER_INDEX";
@@ -30,9 +31,13 @@ export function runPrimary(o: PrimaryOptions): void {
     { workers: o.workers, redis: o.shared },
     o.shared
       ? `starting ${o.workers} workers on one port; routing state, key limits and the replica list are shared through Redis`
-      : `starting ${o.workers} workers on one port WITHOUT REDIS_URL: each worker keeps its own provider cooldowns and circuits, round-robin position, latency estimates, run-time strategy, key limits (so a key gets its limits once per worker), monitor stats and request log directory; set REDIS_URL to share them`,
+      : `starting ${o.workers} workers on one port WITHOUT REDIS_URL: each worker keeps its own provider cooldowns and circuits, round-robin position, latency estimates, run-time strategy, key limits (so a key gets its limits once per worker) and request log directory (the dashboard's headline numbers are gathered by this primary); set REDIS_URL to share them`,
   );
   const aggregator = new AggregatorRegistry();
+  // Without Redis the workers' headline numbers meet here (with it, they meet in Redis).
+  const numbers = o.shared
+    ? undefined
+    : createPrimaryNumbers({ now: () => Date.now(), random: Math.random, windowSize: DEFAULT_WINDOW_SIZE, bucketSeconds: DEFAULT_BUCKET_SECONDS, keepMinutes: DEFAULT_SERIES_MINUTES });
   const indexOf = new Map<Worker, number>();
   const listening = new Set<Worker>();
   let stopping = false;
@@ -42,6 +47,7 @@ export function runPrimary(o: PrimaryOptions): void {
     indexOf.set(w, index);
     w.on("listening", () => listening.add(w));
     w.on("message", (m: unknown) => {
+      numbers?.(w, m);
       if (!isMetricsRequest(m)) return;
       aggregator.clusterMetrics().then(
         (body) => w.send({ type: METRICS_REPLY, id: m.id, body } satisfies MetricsReply),

@@ -1,7 +1,7 @@
 import { Hono } from "hono";
 import { z } from "zod";
 import { REQUEST_OUTCOMES, type RequestOutcome } from "../events/index.js";
-import type { Metrics, Monitor } from "../observability/index.js";
+import type { FleetNumbers, Metrics, Monitor, NumbersScope } from "../observability/index.js";
 import type { RequestLog } from "../storage/index.js";
 import { ApiError } from "./errors.js";
 import type { GatewayEnv } from "./types.js";
@@ -36,6 +36,8 @@ export interface MonitoringDeps {
   providers?: () => unknown[];
   /** Replaces this process's own registry for `/metrics` (every worker's series under WORKERS > 1). */
   renderMetrics?: () => Promise<{ contentType: string; body: string }>;
+  /** The fleet's headline numbers (Redis, or the cluster primary); absent = this process is the fleet. */
+  numbers?: FleetNumbers;
 }
 
 /** Prometheus, the in-process monitor, and the request log, for operators and the dashboard. */
@@ -45,22 +47,31 @@ export function monitoringRoutes(deps: MonitoringDeps) {
     const { contentType, body } = await (deps.renderMetrics ?? deps.metrics.render)();
     return c.body(body, 200, { "content-type": contentType });
   });
-  app.get("/v1/monitoring/stats", async (c) =>
-    c.json({
-      ...deps.monitor.stats(),
+  app.get("/v1/monitoring/stats", async (c) => {
+    // The window's figures are the fleet's when they can be had, this replica's otherwise — and
+    // the answer says which. Uptime, in_flight and the validation tally are always this replica's.
+    const own = deps.monitor.stats();
+    const fleet = await deps.numbers?.stats();
+    const scope: NumbersScope = fleet ? "fleet" : "replica";
+    return c.json({
+      ...own,
+      ...(fleet ?? { replicas: 1 }),
+      scope,
       request_log: deps.requestLog ? deps.requestLog.stats() : null,
       ...(deps.fleet && { instance: deps.fleet.id, redis: deps.fleet.redis(), fleet: await deps.fleet.members() }),
       ...(deps.providers && { providers: deps.providers() }),
-    }),
-  );
-  app.get("/v1/monitoring/series", (c) => {
+    });
+  });
+  app.get("/v1/monitoring/series", async (c) => {
     const raw = c.req.query("minutes") ?? "15";
     const minutes = Number(raw);
     const most = deps.monitor.seriesMinutes;
     if (!Number.isInteger(minutes) || minutes < 1 || minutes > most) {
       throw new ApiError(400, `minutes: must be a whole number from 1 to ${most} (got "${raw}")`, "invalid_query");
     }
-    return c.json(deps.monitor.series(minutes));
+    const fleet = await deps.numbers?.series(minutes);
+    const scope: NumbersScope = fleet ? "fleet" : "replica";
+    return c.json({ ...(fleet ?? { ...deps.monitor.series(minutes), replicas: 1 }), scope });
   });
   app.get("/v1/monitoring/health", (c) => {
     const redis = deps.fleet?.redis();

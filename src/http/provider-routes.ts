@@ -19,6 +19,8 @@ export function providerJson(s: ReturnType<Router["snapshots"]>[number]) {
     latency_ewma_ms: s.latencyEwmaMs,
     cooldown_remaining_ms: s.cooldownRemainingMs,
     consecutive_failures: s.consecutiveFailures,
+    // Cloud-only mode: JSON requests skip a provider whose answers keep failing their schema.
+    json: { skipped: s.json.skipped, checked: s.json.checked, failed: s.json.failed, retry_in_ms: s.json.retryInMs },
   };
 }
 

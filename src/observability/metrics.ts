@@ -32,6 +32,8 @@ export interface Metrics {
   readonly observer: RequestObserver;
   cooldown(provider: string): void;
   setCircuitState(provider: string, state: CircuitState): void;
+  /** Cloud-only mode: 1 while JSON requests skip this provider (its answers keep failing their schema). */
+  setJsonSkipped(provider: string, skipped: boolean): void;
   /** The request log dropped `n` records (queue full or write failed). */
   logDropped(n?: number): void;
   /** The Prometheus exposition text for `GET /metrics`. */
@@ -92,6 +94,7 @@ export function createMetrics(opts: MetricsOptions = {}): Metrics {
   const dropped = new Counter({ name: "gateway_request_log_dropped_total", help: "Request-log records dropped.", registers });
   const inFlight = new Gauge({ name: "gateway_streams_in_flight", help: "Requests started and not yet finished.", registers });
   const circuit = new Gauge({ name: "gateway_provider_circuit_state", help: "1 for a provider's current circuit state, 0 for the others.", labelNames: ["provider", "state"] as const, registers });
+  const jsonSkipped = new Gauge({ name: "gateway_provider_json_skipped", help: "1 while JSON requests (response_format) skip the provider because its answers keep failing their schema.", labelNames: ["provider"] as const, registers });
 
   // Ids seen by started(): finished() only decrements for these, so a request rejected before
   // started() (or a duplicate finished()) can never push the gauge below zero.
@@ -148,6 +151,7 @@ export function createMetrics(opts: MetricsOptions = {}): Metrics {
     setCircuitState(provider, state) {
       for (const s of CIRCUIT_STATES) circuit.set({ provider, state: s }, s === state ? 1 : 0);
     },
+    setJsonSkipped: (provider, skipped) => jsonSkipped.set({ provider }, skipped ? 1 : 0),
     logDropped(n = 1) {
       if (n > 0) dropped.inc(n);
     },

@@ -1,4 +1,5 @@
 import { isFailure, type RequestObserver, type RequestRecord } from "../events/index.js";
+import { DEFAULT_WINDOW_SIZE } from "./fleet-numbers.js";
 import { createRing } from "./ring.js";
 import { createTimeSeries, type Series } from "./series.js";
 import { computeWindowStats, toSample, type RequestSample, type WindowStats } from "./stats.js";
@@ -90,9 +91,9 @@ interface SecondBucket {
 export function createMonitor(opts: MonitorOptions): Monitor {
   const { now } = opts;
   const events = createRing<MonitorEvent>(opts.capacity ?? 1000);
-  const window = createRing<RequestSample>(opts.windowSize ?? 2000);
+  const window = createRing<RequestSample>(opts.windowSize ?? DEFAULT_WINDOW_SIZE);
   // One entry per checked answer: a request may check several, from several providers.
-  const checks = createRing<{ provider: string; valid: boolean }>(opts.windowSize ?? 2000);
+  const checks = createRing<{ provider: string; valid: boolean }>(opts.windowSize ?? DEFAULT_WINDOW_SIZE);
   const timeSeries = createTimeSeries({
     now,
     random: opts.random ?? Math.random,

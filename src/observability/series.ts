@@ -64,17 +64,51 @@ interface Slot {
   latency: Record<LatencyKey, BucketLatency> | null;
 }
 
-const emptyCounts = (): Record<RequestOutcome, number> => ({ ok: 0, upstream_error: 0, stream_error: 0, client_closed: 0, rejected: 0, aborted: 0 });
+/** Zero of every outcome: one bucket's counts before its first request. */
+export const emptyCounts = (): Record<RequestOutcome, number> => ({ ok: 0, upstream_error: 0, stream_error: 0, client_closed: 0, rejected: 0, aborted: 0 });
 const perStage = <T>(make: () => T): Record<LatencyKey, T> => Object.fromEntries(LATENCY_KEYS.map((k) => [k, make()])) as Record<LatencyKey, T>;
 const NO_LATENCY: BucketLatency = { p50: null, p95: null };
 
-function reduce(samples: Record<LatencyKey, number[]>): Record<LatencyKey, BucketLatency> {
+/** p50/p95 per stage of one bucket's latencies (nearest rank, as the stats). */
+export function reduceLatencies(samples: Record<LatencyKey, number[]>): Record<LatencyKey, BucketLatency> {
   const out = perStage<BucketLatency>(() => NO_LATENCY);
   for (const k of LATENCY_KEYS) {
     const xs = [...samples[k]].sort((a, b) => a - b);
     out[k] = { p50: nearestRank(xs, 50), p95: nearestRank(xs, 95) };
   }
   return out;
+}
+
+/** One stage-by-stage list per latency key, from the samples' latencies (nulls and rejected requests left out by the caller). */
+export function latencyLists(rows: Iterable<Record<LatencyKey, number | null>>): Record<LatencyKey, number[]> {
+  const out = perStage<number[]>(() => []);
+  for (const row of rows) {
+    for (const k of LATENCY_KEYS) {
+      const v = row[k];
+      if (v !== null && Number.isFinite(v)) out[k].push(v);
+    }
+  }
+  return out;
+}
+
+/**
+ * One point of the series from a bucket's counts and latencies: the one place both the
+ * replica's own series and the fleet's are shaped, so they cannot disagree.
+ */
+export function seriesBucket(index: number, bucketSeconds: number, c: Record<RequestOutcome, number>, latency: Record<LatencyKey, BucketLatency> | null): SeriesBucket {
+  const requests = c.ok + c.upstream_error + c.stream_error + c.client_closed + c.aborted + c.rejected;
+  const errors = c.upstream_error + c.stream_error;
+  return {
+    start: new Date(index * bucketSeconds * 1000).toISOString(),
+    requests,
+    ok: c.ok,
+    errors,
+    client_closed: c.client_closed,
+    rejected: c.rejected,
+    requests_per_second: requests / bucketSeconds,
+    errors_per_second: errors / bucketSeconds,
+    latency_ms: latency ?? perStage(() => NO_LATENCY),
+  };
 }
 
 /**
@@ -97,7 +131,7 @@ export function createTimeSeries(opts: SeriesOptions): TimeSeries {
   function settle(index: number): void {
     const slot = slotOf(index);
     if (slot.index === index && slot.samples) {
-      slot.latency = reduce(slot.samples);
+      slot.latency = reduceLatencies(slot.samples);
       slot.samples = null;
       slot.seen = null;
     }
@@ -143,21 +177,8 @@ export function createTimeSeries(opts: SeriesOptions): TimeSeries {
       for (let index = current - wanted + 1; index <= current; index++) {
         const slot = slotOf(index);
         const live = slot.index === index;
-        const c = live ? slot.counts : emptyCounts();
-        const requests = c.ok + c.upstream_error + c.stream_error + c.client_closed + c.aborted + c.rejected;
-        const errors = c.upstream_error + c.stream_error;
-        const latency = !live ? perStage(() => NO_LATENCY) : (slot.latency ?? (slot.samples ? reduce(slot.samples) : perStage(() => NO_LATENCY)));
-        buckets.push({
-          start: new Date(index * bucketMs).toISOString(),
-          requests,
-          ok: c.ok,
-          errors,
-          client_closed: c.client_closed,
-          rejected: c.rejected,
-          requests_per_second: requests / bucketSeconds,
-          errors_per_second: errors / bucketSeconds,
-          latency_ms: latency,
-        });
+        const latency = !live ? null : (slot.latency ?? (slot.samples ? reduceLatencies(slot.samples) : null));
+        buckets.push(seriesBucket(index, bucketSeconds, live ? slot.counts : emptyCounts(), latency));
       }
       return { bucket_seconds: bucketSeconds, minutes: (wanted * bucketSeconds) / 60, buckets };
     },

@@ -1,5 +1,5 @@
 import type { CapabilityMode } from "../config/index.js";
-import { classifyTask, type RoutePlan, type Router } from "../providers/index.js";
+import { classifyTask, explicitCategory, type RoutePlan, type Router } from "../providers/index.js";
 import { effectiveMode, isEffort, MODES, resolveThinkingControl, thinkingFields } from "../reasoning/index.js";
 import { reportsNativeReasoning, type UpstreamTarget } from "../upstream/index.js";
 import type { IncomingTrace } from "../telemetry/index.js";
@@ -29,7 +29,7 @@ export interface StagedRequest {
   stream: boolean;
   /** The gateway's extension; resolved against SUMMARY_MODEL_DEFAULT and `model` by the caller. */
   summaryModel: string;
-  /** `x-task-category` header, for routine/complex routing. */
+  /** `x-task-category` header, for routine / complex / safety_critical routing. */
   taskCategory: string | undefined;
   /** The body as received, kept only for the request log when LOG_BODIES=true. */
   body: unknown;
@@ -134,12 +134,24 @@ export function contentText(content: unknown): string {
     .join("\n");
 }
 
-/** Where a request goes: the route's candidates, local first for a routine task when the route has local providers. */
+/**
+ * Where a request goes: the route's candidates, local first for a routine task when the route has
+ * local providers, cloud only for a safety-critical one, and without the providers whose JSON
+ * answers keep failing when it asks for JSON. Without local providers only a declared
+ * `safety_critical` needs classifying (the rest would route the same way).
+ */
 export function planFor(req: StagedRequest, router: Router): RoutePlan {
-  const classification = router.usesTaskRouting
-    ? classifyTask({ header: req.taskCategory, metadataCategory: metadataCategory(req.passthrough), text: req.messages.map((m) => contentText(m.content)).join("\n") }, router.taskRouting)
+  const metadata = metadataCategory(req.passthrough);
+  const classify = router.usesTaskRouting || explicitCategory(req.taskCategory, metadata) === "safety_critical";
+  const classification = classify
+    ? classifyTask({ header: req.taskCategory, metadataCategory: metadata, text: req.messages.map((m) => contentText(m.content)).join("\n") }, router.taskRouting)
     : undefined;
-  return router.plan(req.model, { kind: "chat", classification });
+  return router.plan(req.model, { kind: "chat", classification, json: asksForJson(req.passthrough.response_format) });
+}
+
+/** `response_format` json_object or json_schema: an answer the gateway checks (Responses' `text.format` arrives as one). */
+function asksForJson(format: unknown): boolean {
+  return typeof format === "object" && format !== null && "type" in format && (format.type === "json_object" || format.type === "json_schema");
 }
 
 function metadataCategory(passthrough: Record<string, unknown>): unknown {

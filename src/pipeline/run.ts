@@ -119,6 +119,7 @@ class Run {
     else if (checked) return { kind: "rejected", failure: checked };
     const plan = planFor(req, deps.router);
     if (plan.candidates.length === 0) return failed(noProvider(plan));
+    if (plan.category === "safety_critical") this.validation?.insist();
     this.summaries.startPrompt(promptText(req.messages));
     let messages = req.messages;
     let sources: Awaited<ReturnType<typeof searchFirst>>["sources"] = [];

@@ -150,12 +150,19 @@ export class ValidationRun {
   released: "valid" | "invalid" | "unchecked" | undefined;
   /** The check itself failed (its budget, or no worker): the request ends with this, no answer released. */
   private checkFailure: Failure | undefined;
+  /** A safety-critical request: an answer that never validates is not released, whatever the format said. */
+  private insisting = false;
 
   constructor(
     readonly check: AnswerCheck,
     private readonly deps: ValidationDeps,
     private readonly ctx: VerdictContext,
   ) {}
+
+  /** Release no answer that fails its check (a `safety_critical` task): as `strict: true` does, for `json_object` too. */
+  insist(): void {
+    this.insisting = true;
+  }
 
   /** The messages of a constrained retry: the schema restated and the last answer's problems, first. */
   constrained(messages: readonly ChatMessage[]): ChatMessage[] {
@@ -262,18 +269,20 @@ export class ValidationRun {
 
   /**
    * The failure the request ends with: the check itself failed (`validation_budget_exceeded`, or
-   * no worker), or nothing validated and the request said `strict: true`.
+   * no worker), or nothing validated and the request said `strict: true` (or is safety-critical).
    */
   strictFailure(): Failure | undefined {
     if (this.checkFailure) return this.checkFailure;
     const f = this.check.format;
-    if (f.type !== "json_schema" || !f.strict || this.released !== undefined || !this.lastInvalid) return undefined;
+    const strict = this.insisting || (f.type === "json_schema" && f.strict);
+    if (!strict || this.released !== undefined || !this.lastInvalid) return undefined;
     const why = this.lastInvalid.errors.join("; ");
+    const because = this.insisting ? " (a safety_critical task: an answer that fails its check is never released)" : "";
     return {
       status: 422,
       type: "invalid_request_error",
       code: "validation_failed",
-      message: `no answer matched the response_format schema after ${this.tries.length} attempt${this.tries.length === 1 ? "" : "s"}: ${why}`,
+      message: `no answer matched the response_format schema after ${this.tries.length} attempt${this.tries.length === 1 ? "" : "s"}${because}: ${why}`,
       retryable: true,
       stage: "validation",
     };

@@ -1,8 +1,9 @@
 import type { CapabilityMode } from "../config/index.js";
 import type { NativeOptions, UpstreamTarget } from "../upstream/index.js";
-import type { Classification } from "./classifier.js";
+import type { Classification, TaskCategory } from "./classifier.js";
 import type { HealthSettings, ProviderSpec, RouteSpec, StrategyName, TaskRoutingSettings } from "./schema.js";
 import { createMemoryRoutingState, type FailureInfo, type ProviderSnapshot, type RoutingState, type StateChange } from "./state.js";
+import { createSchemaGate, type JsonChange, type JsonStanding } from "./schema-gate.js";
 import { orderCandidates, type CandidateView } from "./strategies.js";
 
 export interface Provider {
@@ -30,6 +31,15 @@ export interface RoutePlan {
   reason: string;
   /** When no candidate may be tried now, how long until one may (for Retry-After). */
   retryAfterMs: number | undefined;
+  /** The task's category when it was classified (`safety_critical` changes how its answer is checked). */
+  category?: TaskCategory;
+}
+
+export interface PlanOptions {
+  kind: "chat" | "summary";
+  classification?: Classification | undefined;
+  /** The request asks for a checked JSON answer (`response_format`): cloud-only mode applies. */
+  json?: boolean;
 }
 
 export interface RouterSettings {
@@ -43,9 +53,14 @@ export interface RouterSettings {
 }
 
 /** Picks, orders and tracks providers. The pipeline asks it where to go and tells it how it went. */
-export function createRouter(s: RouterSettings, deps: { now: () => number; random: () => number; onChange?: (c: StateChange) => void; state?: RoutingState }) {
+export function createRouter(
+  s: RouterSettings,
+  deps: { now: () => number; random: () => number; onChange?: (c: StateChange) => void; state?: RoutingState; onJsonChange?: (c: JsonChange) => void },
+) {
   const byId = new Map(s.providers.map((p) => [p.id, p]));
   const state = deps.state ?? createMemoryRoutingState(s.providers.map((p) => p.id), s.health, deps.now, deps.onChange);
+  // Kept by each replica for itself (not shared through Redis): see docs/providers.md, cloud-only mode.
+  const gate = createSchemaGate(s.health, deps.now, deps.onJsonChange);
   // Run-time strategy switches live in the routing state (shared by replicas), keyed by route
   // index as a string; the summary route is "-1".
   const overrides = { get: (i: number) => state.strategy(String(i)), set: (i: number, name: StrategyName) => state.setStrategy(String(i), name) };
@@ -63,7 +78,14 @@ export function createRouter(s: RouterSettings, deps: { now: () => number; rando
   };
   const available = (c: Candidate) => s.single || ["active", "half_open"].includes(state.snapshot(c.provider.id).state);
 
-  function plan(model: string, opts: { kind: "chat" | "summary"; classification?: Classification | undefined }): RoutePlan {
+  /** `json`: the request asks for a checked JSON answer (`response_format`), so the schema gate applies. */
+  function plan(model: string, opts: PlanOptions): RoutePlan {
+    const category = opts.classification?.category;
+    const plan = choose(model, opts);
+    return category === undefined ? plan : { ...plan, category };
+  }
+
+  function choose(model: string, opts: PlanOptions): RoutePlan {
     // Decided once: findIndex also returns -1 for "no route", which must not mean the summary route.
     const useSummaryRoute = opts.kind === "summary" && s.summaryRoute !== undefined;
     const routeIndex = useSummaryRoute ? -1 : s.routes.findIndex((r) => r.model === model || r.model === "*");
@@ -77,19 +99,30 @@ export function createRouter(s: RouterSettings, deps: { now: () => number; rando
       return upstreamModel === undefined ? [] : [{ provider, upstreamModel }];
     });
     if (all.length === 0) return { strategy, candidates: [], reason: `no provider on the route serves "${model}"`, retryAfterMs: undefined };
-    const ready = all.filter(available);
-    if (ready.length === 0) {
-      const waits = all.map((c) => state.snapshot(c.provider.id).cooldownRemainingMs).filter((ms) => ms > 0);
-      return { strategy, candidates: [], reason: "every provider is cooling down or unhealthy", retryAfterMs: waits.length ? Math.min(...waits) : undefined };
+    // Safety-critical work never goes to a local provider, not even as a fallback.
+    const safety = opts.classification?.category === "safety_critical";
+    const eligible = safety ? all.filter((c) => c.provider.tier === "cloud") : all;
+    if (eligible.length === 0) {
+      return { strategy, candidates: [], reason: `safety_critical work goes to cloud providers only, and no cloud provider on the route serves "${model}"`, retryAfterMs: undefined };
     }
+    const ready = eligible.filter(available);
+    if (ready.length === 0) {
+      const waits = eligible.map((c) => state.snapshot(c.provider.id).cooldownRemainingMs).filter((ms) => ms > 0);
+      const reason = safety ? "safety_critical work goes to cloud providers only, and every one is cooling down or unhealthy" : "every provider is cooling down or unhealthy";
+      return { strategy, candidates: [], reason, retryAfterMs: waits.length ? Math.min(...waits) : undefined };
+    }
+    const { usable, note } = opts.json ? jsonUsable(ready) : { usable: ready, note: "" };
     // One cursor step per plan, kept apart for summaries, so round-robin alternates per request.
     const cursor = strategy === "round_robin" ? state.nextCursor(`${opts.kind}:${routeIndex}`) : 0;
     const order = (list: Candidate[]) => orderCandidates(strategy, list.map(view), deps.random, cursor);
-    const cloud = ready.filter((c) => c.provider.tier === "cloud");
-    const local = ready.filter((c) => c.provider.tier === "local");
+    const cloud = usable.filter((c) => c.provider.tier === "cloud");
+    const local = usable.filter((c) => c.provider.tier === "local");
     let ordered: Candidate[];
     let reason: string;
-    if (local.length > 0 && opts.classification?.category === "routine") {
+    if (safety && opts.classification) {
+      ordered = order(cloud);
+      reason = `safety_critical (${opts.classification.reason}) → cloud only`;
+    } else if (local.length > 0 && opts.classification?.category === "routine") {
       ordered = [...order(local), ...order(cloud)];
       reason = `routine (${opts.classification.reason}) → local first`;
     } else {
@@ -97,7 +130,19 @@ export function createRouter(s: RouterSettings, deps: { now: () => number; rando
       const hadCloud = all.some((c) => c.provider.tier === "cloud");
       reason = cloud.length === 0 && hadCloud ? "every cloud provider unavailable → local fallback" : opts.classification ? `${opts.classification.category} (${opts.classification.reason})` : strategy;
     }
-    return { strategy, candidates: ordered.map(({ provider, upstreamModel }) => ({ provider, upstreamModel })), reason, retryAfterMs: undefined };
+    return { strategy, candidates: ordered.map(({ provider, upstreamModel }) => ({ provider, upstreamModel })), reason: reason + note, retryAfterMs: undefined };
+  }
+
+  /**
+   * Cloud-only mode: a JSON request leaves out the providers whose answers keep failing their
+   * schema — unless nobody else is left, when a doubtful answer (still checked) beats none.
+   */
+  function jsonUsable(ready: Candidate[]): { usable: Candidate[]; note: string } {
+    const admitted = ready.filter((c) => gate.admits(c.provider.id));
+    const skipped = ready.filter((c) => !admitted.includes(c)).map((c) => c.provider.id);
+    if (skipped.length === 0) return { usable: ready, note: "" };
+    if (admitted.length === 0) return { usable: ready, note: `; kept ${skipped.join(", ")} as the last resort although its JSON answers keep failing their schema` };
+    return { usable: admitted, note: `; JSON skips ${skipped.join(", ")} (its answers keep failing their schema)` };
   }
 
   return {
@@ -121,13 +166,15 @@ export function createRouter(s: RouterSettings, deps: { now: () => number; rando
     /** A provider's state now (open, cooldown, …). */
     stateOf: (c: Candidate) => state.snapshot(c.provider.id).state,
     probed: (id: string, ok: boolean) => state.probed(id, ok),
+    /** A schema check of one of this provider's answers: the signal for cloud-only mode. */
+    schemaChecked: (id: string, valid: boolean) => gate.checked(id, valid),
     /** Does any route have local providers (so classifying the task matters)? */
     usesTaskRouting: s.providers.some((p) => p.tier === "local"),
     taskRouting: s.taskRouting,
     health: s.health,
     providers: () => s.providers,
-    snapshots: (): (ProviderSnapshot & { tier: string; base_url: string; kind: string })[] =>
-      s.providers.map((p) => ({ ...state.snapshot(p.id), tier: p.tier, base_url: p.target.baseUrl, kind: p.target.kind ?? "openai" })),
+    snapshots: (): (ProviderSnapshot & { tier: string; base_url: string; kind: string; json: JsonStanding })[] =>
+      s.providers.map((p) => ({ ...state.snapshot(p.id), tier: p.tier, base_url: p.target.baseUrl, kind: p.target.kind ?? "openai", json: gate.standing(p.id) })),
     routes: () => [
       ...s.routes.map((r, i) => ({ model: r.model, strategy: overrides.get(i) ?? r.strategy, providers: r.providers })),
       ...(s.summaryRoute ? [{ model: "(summaries)", strategy: overrides.get(-1) ?? s.summaryRoute.strategy, providers: s.summaryRoute.providers }] : []),
@@ -148,6 +195,7 @@ export function createRouter(s: RouterSettings, deps: { now: () => number; rando
     },
     reset(): void {
       state.reset();
+      gate.reset();
     },
   };
 }

@@ -56,6 +56,11 @@ const health = z.strictObject({
   consecutive_failures: z.number().int().positive().default(3),
   max_open_seconds: z.number().positive().default(300),
   probe_interval_seconds: z.number().min(0).default(0),
+  // Cloud-only mode for JSON: a provider whose answers fail their response_format schema more often
+  // than this (with at least schema_min_requests checks in schema_window_seconds) sits JSON requests out.
+  schema_failure_rate: z.number().gt(0).max(1).default(0.5),
+  schema_window_seconds: z.number().positive().default(300),
+  schema_min_requests: z.number().int().positive().default(5),
 });
 
 /** Our extension to SPEC §6: when routine work goes local first. */

@@ -46,7 +46,7 @@ export function AdminPage(props: { signOut: boolean }) {
   return (
     <Layout title="Admin · staged reasoning gateway" heading="Admin dashboard" page="admin" script="/assets/admin.js" nav={signOut}>
       <p id="admin-error" class="error-banner" role="alert" hidden />
-      <section class="kpis" aria-label="requests in the rolling window">
+      <section class="kpis" id="kpis" aria-label="requests in the rolling window">
         <Kpi id="kpi-requests" label="Requests" />
         <Kpi id="kpi-success" label="Succeeded" />
         <Kpi id="kpi-errors" label="Upstream errors" />
@@ -58,7 +58,9 @@ export function AdminPage(props: { signOut: boolean }) {
 
       <section class="panel" id="charts">
         <div class="panel-head">
-          <h2>Over time</h2>
+          <h2>
+            Over time <small id="series-scope" class="note" />
+          </h2>
           <label class="inline">
             last
             <select id="range" aria-label="time range">
@@ -100,7 +102,8 @@ export function AdminPage(props: { signOut: boolean }) {
           <b>Requests served</b> counts requests whose answer came through the provider (last requests window).{" "}
           <b>Upstream calls</b> counts every call made to it — answer streams and both summary calls — so it is larger.{" "}
           <b>Schema failures</b> counts its answers that failed a request's <code>response_format</code> schema (last checks window);
-          a provider whose answers keep failing is marked.
+          a provider whose answers keep failing is marked, and once it passes the providers file's <code>schema_failure_rate</code> JSON
+          requests skip it (<b>JSON skipped</b>) until one of its answers validates again.
         </p>
         <div class="table-wrap" tabindex={0}>
           <table>

@@ -26,6 +26,8 @@ let picked = false;
 let lastSeries: Series | undefined;
 // From the stats: with REQUEST_LOG=false there is no table to ask for (it would only answer 503).
 let requestLogOn = true;
+// From the stats: a gateway on its own (no Redis, no other replica) need not say whose the charts are.
+let seriesAlone = true;
 
 function showError(err: unknown): void {
   errorBanner.textContent = `Could not refresh: ${err instanceof Error ? err.message : String(err)}. Showing the last figures received.`;
@@ -37,19 +39,35 @@ function setKpi(id: string, value: string, hint: string): void {
   $(`${id}-hint`, HTMLElement).textContent = hint;
 }
 
+/**
+ * Whose requests the figures cover, in words: "" for a gateway on its own (nothing to tell apart),
+ * else every replica's or this one's alone — behind a load balancer the difference is everything.
+ */
+function scopeWords(s: StatsResponse | Series, alone: boolean): string {
+  if (s.scope === "fleet") return `all ${s.replicas ?? 1} replica${s.replicas === 1 ? "" : "s"}`;
+  return alone ? "" : "this replica only";
+}
+
 function renderStats(s: StatsResponse): void {
   const t = s.totals;
   const full = t.requests >= s.window_size;
-  const scope = full ? `last ${s.window_size.toLocaleString("en")} requests` : "since start";
+  // A fleet of one without Redis says nothing; with Redis configured (even down) it must.
+  const alone = (s.redis === undefined || s.redis === "off") && (s.fleet?.length ?? 1) <= 1;
+  const whose = scopeWords(s, alone);
+  seriesAlone = alone;
+  const scope = `${full ? `last ${s.window_size.toLocaleString("en")} requests` : "since start"}${whose ? ` · ${whose}` : ""}`;
+  $("kpis", HTMLElement).dataset.scope = s.scope ?? "replica";
   setKpi("kpi-requests", t.requests.toLocaleString("en"), scope);
   setKpi("kpi-success", percent(t.ok, t.requests), `${t.ok} ok`);
   setKpi("kpi-errors", String(t.errors), t.requests > 0 ? percent(t.errors, t.requests) : "");
   setKpi("kpi-closed", String(t.client_closed), t.requests > 0 ? percent(t.client_closed, t.requests) : "");
   setKpi("kpi-rejected", String(t.rejected), "refused before any upstream call");
-  setKpi("kpi-inflight", String(s.in_flight), "streams open now");
+  // In flight: each replica's count as of its last heartbeat, summed, when the numbers are the fleet's.
+  const fleetInFlight = s.scope === "fleet" && Array.isArray(s.fleet) && s.fleet.length > 1 ? s.fleet.reduce((n, r) => n + r.in_flight, 0) : undefined;
+  setKpi("kpi-inflight", String(fleetInFlight ?? s.in_flight), fleetInFlight !== undefined ? "streams open now, all replicas" : alone ? "streams open now" : "streams open now on this replica");
 
   const latencyBody = $("latency-body", HTMLTableSectionElement);
-  $("latency-note", HTMLElement).textContent = `${full ? `Over the last ${s.window_size.toLocaleString("en")} requests` : "Over every request since start"} (rejected requests left out).`;
+  $("latency-note", HTMLElement).textContent = `${full ? `Over the last ${s.window_size.toLocaleString("en")} requests` : "Over every request since start"}${whose ? ` of ${whose}` : ""} (rejected requests left out).`;
   latencyBody.replaceChildren(
     ...[...stageSelect.options].map((o) => {
       const p = s.latency_ms[o.value as LatencyKey];
@@ -88,12 +106,18 @@ function renderStats(s: StatsResponse): void {
 const FAILING_MIN_CHECKS = 3;
 const FAILING_RATE = 0.5;
 
-function schemaFailures(t: { checked: number; failed: number } | undefined): HTMLTableCellElement {
-  if (!t || t.checked === 0) return h("td", { class: "num schema", text: "–" });
+function schemaFailures(t: { checked: number; failed: number } | undefined, json: ProvidersResponse["providers"][number]["json"]): HTMLTableCellElement {
+  const counts = !t || t.checked === 0 ? "–" : `${t.failed} of ${t.checked} (${percent(t.failed, t.checked)})`;
+  // Cloud-only mode: the router has stopped sending JSON requests there.
+  if (json?.skipped) {
+    const next = json.retry_in_ms > 0 ? `one JSON request tries it again in ${Math.ceil(json.retry_in_ms / 1000)} s` : "the next JSON request tries it again";
+    return h("td", { class: "num schema failing", text: `${counts} · JSON skipped`, attrs: { title: `JSON requests skip this provider: its answers kept failing their schema; ${next}` } });
+  }
+  if (!t || t.checked === 0) return h("td", { class: "num schema", text: counts });
   const failing = t.checked >= FAILING_MIN_CHECKS && t.failed / t.checked >= FAILING_RATE;
   return h("td", {
     class: failing ? "num schema failing" : "num schema",
-    text: `${t.failed} of ${t.checked} (${percent(t.failed, t.checked)})`,
+    text: counts,
     attrs: { title: failing ? "its answers keep failing their response_format schema" : "answers that failed a response_format schema, of those checked" },
   });
 }
@@ -110,7 +134,7 @@ function renderProviders(list: ProvidersResponse, stats: StatsResponse | undefin
       share.hidden = !mine;
       return h(
         "tr",
-        { data: { provider: p.id, state: p.state } },
+        { data: { provider: p.id, state: p.state, json: p.json?.skipped ? "skipped" : "taken" } },
         h("td", { text: p.id }),
         h("td", { text: p.tier }),
         h("td", {}, h("span", { class: `state ${p.state}`, text: p.state })),
@@ -118,7 +142,7 @@ function renderProviders(list: ProvidersResponse, stats: StatsResponse | undefin
         h("td", { class: "num served" }, `${mine?.requests ?? 0}`, share),
         h("td", { class: "num calls", text: String(p.requests) }),
         h("td", { class: "num", text: p.requests > 0 ? percent(p.successes, p.successes + p.failures) : "–" }),
-        schemaFailures(checked[p.id]),
+        schemaFailures(checked[p.id], p.json),
         h("td", { class: "num", text: ms(p.latency_ewma_ms) }),
         h("td", { text: p.cooldown_remaining_ms ? `${Math.ceil(p.cooldown_remaining_ms / 1000)} s left` : "" }),
       );
@@ -146,6 +170,7 @@ function renderLog(events: MonitorEvent[]): void {
 
 function renderCharts(series: Series): void {
   const times = series.buckets.map((b) => Date.parse(b.start));
+  $("series-scope", HTMLElement).textContent = series.scope === "fleet" ? scopeWords(series, false) : seriesAlone ? "" : "this replica only";
   const span = `the last ${series.minutes} minutes`;
   drawLineChart($("chart-traffic", SVGSVGElement), $("legend-traffic", HTMLElement), {
     times,

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { classifyTask, type TaskRoutingSettings } from "../../../src/providers/index.js";
+import { classifyTask, explicitCategory, type TaskRoutingSettings } from "../../../src/providers/index.js";
 
 const SETTINGS: TaskRoutingSettings = { local_context_tokens: 8192, long_prompt_chars: 4000 };
 const text = (t: string, extra: { header?: string; metadataCategory?: unknown } = {}) => ({ header: extra.header, metadataCategory: extra.metadataCategory, text: t });
@@ -31,6 +31,18 @@ describe("classifyTask", () => {
     it("metadata.category is used when there is no header", () => {
       expect(classifyTask(text("hi", { metadataCategory: "COMPLEX" }), SETTINGS)).toMatchObject({ category: "complex", reason: 'explicit category "complex"' });
       expect(classifyTask(text(codey, { metadataCategory: "routine" }), SETTINGS).category).toBe("routine");
+    });
+
+    it("safety_critical is read from the header or metadata, in either spelling, and never guessed from the words", () => {
+      expect(classifyTask(text("hi", { header: "safety_critical" }), SETTINGS)).toMatchObject({ category: "safety_critical", reason: 'explicit category "safety_critical"' });
+      expect(classifyTask(text("hi", { header: " Safety-Critical " }), SETTINGS).category).toBe("safety_critical");
+      expect(classifyTask(text("hi", { metadataCategory: "SAFETY_CRITICAL" }), SETTINGS).category).toBe("safety_critical");
+      expect(classifyTask(text("hi", { header: "routine", metadataCategory: "safety_critical" }), SETTINGS).category).toBe("routine");
+      for (const s of ["What is a lethal dose of paracetamol?", "Is this mole cancer?", "How much insulin should I inject?"]) {
+        expect(classifyTask(text(s), SETTINGS).category, s).not.toBe("safety_critical");
+      }
+      expect(explicitCategory(undefined, "safety-critical")).toBe("safety_critical");
+      expect(explicitCategory("urgent", undefined)).toBeUndefined();
     });
 
     it("ignores invalid values and falls through", () => {

@@ -41,6 +41,9 @@ health:                                # all optional
   consecutive_failures: 3              # or after this many failures in a row
   max_open_seconds: 300                # half-open probe delay doubles up to this
   probe_interval_seconds: 0            # active health checks; 0 = off
+  schema_failure_rate: 0.5             # cloud-only mode: JSON requests skip a provider whose checked answers fail above this rate ...
+  schema_window_seconds: 300           # ... in this window (then one JSON request probes it; a valid answer brings it back) ...
+  schema_min_requests: 5               # ... once the window holds this many checks; rate 1 = off
 `;
 
 const ENV = { FRIENDLI_TOKEN: "secret" };
@@ -76,7 +79,7 @@ const EXPECTED = {
     { model: "*", strategy: "round_robin", providers: ["friendli"] },
   ],
   summary_route: { strategy: "latency", providers: ["local", "friendli"] },
-  health: { cooldown_seconds: 60, failure_rate: 0.5, window_seconds: 60, min_requests: 5, consecutive_failures: 3, max_open_seconds: 300, probe_interval_seconds: 0 },
+  health: { cooldown_seconds: 60, failure_rate: 0.5, window_seconds: 60, min_requests: 5, consecutive_failures: 3, max_open_seconds: 300, probe_interval_seconds: 0, schema_failure_rate: 0.5, schema_window_seconds: 300, schema_min_requests: 5 },
   task_routing: { local_context_tokens: 8192, long_prompt_chars: 4000 },
 };
 

@@ -60,6 +60,7 @@ const ENV = { FRIENDLI_TOKEN: "tok" };
 const FAIL = { rateLimited: false, retryAfterMs: undefined };
 const ROUTINE: Classification = { category: "routine", reason: "short", estimatedTokens: 3 };
 const COMPLEX: Classification = { category: "complex", reason: "contains code", estimatedTokens: 30 };
+const SAFETY: Classification = { category: "safety_critical", reason: 'explicit category "safety_critical"', estimatedTokens: 3 };
 
 
 function setup(yaml = FILE) {
@@ -169,6 +170,51 @@ describe("createRouter (file settings)", () => {
       expect(p.reason).toBe("routine (short)");
     });
 
+    it("sends safety_critical work to cloud providers only, and says so", () => {
+      const { router } = setup();
+      const p = router.plan("reasoning-llm", chat(SAFETY));
+      expect(ids(p)).toEqual(["friendli", "backup"]);
+      expect(p.reason).toBe('safety_critical (explicit category "safety_critical") → cloud only');
+      expect(p.category).toBe("safety_critical");
+      expect(router.plan("reasoning-llm", chat(ROUTINE)).category).toBe("routine");
+      expect(router.plan("reasoning-llm", chat()).category).toBeUndefined();
+    });
+
+    it("never falls back to local for safety_critical work: no cloud provider left is no candidate, with Retry-After", () => {
+      const { router, trip, rateLimit } = setup();
+      trip("friendli");
+      rateLimit("backup", 10_000);
+      expect(ids(router.plan("reasoning-llm", chat(ROUTINE)))).toEqual(["local"]);
+      const p = router.plan("reasoning-llm", chat(SAFETY));
+      expect(p.candidates).toEqual([]);
+      expect(p.reason).toBe("safety_critical work goes to cloud providers only, and every one is cooling down or unhealthy");
+      expect(p.retryAfterMs).toBe(10_000);
+    });
+
+    it("a route without a cloud provider cannot serve safety_critical work", () => {
+      const { router } = setup();
+      expect(ids(router.plan("small", chat(ROUTINE)))).toEqual(["local"]);
+      const p = router.plan("small", chat(SAFETY));
+      expect(p.candidates).toEqual([]);
+      expect(p.reason).toBe('safety_critical work goes to cloud providers only, and no cloud provider on the route serves "small"');
+    });
+
+    it("cloud-only mode: JSON requests skip a provider whose answers keep failing their schema; others still go there", () => {
+      const { router } = setup();
+      for (let i = 0; i < 5; i++) router.schemaChecked("local", false);
+      const json = router.plan("reasoning-llm", { ...chat(ROUTINE), json: true });
+      expect(ids(json)).toEqual(["friendli", "backup"]);
+      expect(json.reason).toBe("routine (short); JSON skips local (its answers keep failing their schema)");
+      expect(ids(router.plan("reasoning-llm", chat(ROUTINE)))).toEqual(["local", "friendli", "backup"]);
+      expect(router.snapshots().find((p) => p.id === "local")?.json).toMatchObject({ skipped: true, checked: 5, failed: 5 });
+      // Nobody else on the route: a doubtful answer (still checked) beats none.
+      const alone = router.plan("small", { ...chat(ROUTINE), json: true });
+      expect(ids(alone)).toEqual(["local"]);
+      expect(alone.reason).toContain("kept local as the last resort");
+      router.reset();
+      expect(ids(router.plan("reasoning-llm", { ...chat(ROUTINE), json: true }))).toEqual(["local", "friendli", "backup"]);
+    });
+
     it("falls back to local when every cloud provider is unavailable", () => {
       const { router, trip, rateLimit } = setup();
       trip("friendli");
@@ -223,6 +269,7 @@ describe("createRouter (file settings)", () => {
         candidates: [],
         reason: "every provider is cooling down or unhealthy",
         retryAfterMs: 10_000,
+        category: "routine",
       });
     });
 
@@ -391,7 +438,7 @@ describe("createRouter (file settings)", () => {
 });
 
 describe("createRouter (single provider)", () => {
-  const health: HealthSettings = { cooldown_seconds: 60, failure_rate: 0.5, window_seconds: 60, min_requests: 5, consecutive_failures: 3, max_open_seconds: 300, probe_interval_seconds: 0 };
+  const health: HealthSettings = { cooldown_seconds: 60, failure_rate: 0.5, window_seconds: 60, min_requests: 5, consecutive_failures: 3, max_open_seconds: 300, probe_interval_seconds: 0, schema_failure_rate: 0.5, schema_window_seconds: 300, schema_min_requests: 5 };
   const target = { baseUrl: "http://localhost:8001", path: "/chat/completions", apiKey: undefined };
 
   function single() {

@@ -9,6 +9,9 @@ const HEALTH: HealthSettings = {
   consecutive_failures: 3,
   max_open_seconds: 300,
   probe_interval_seconds: 0,
+  schema_failure_rate: 0.5,
+  schema_window_seconds: 300,
+  schema_min_requests: 5,
 };
 
 const FAIL = { rateLimited: false, retryAfterMs: undefined };

@@ -4,14 +4,24 @@
  * the doors also export Node-only code (logger, metrics), which the browser config must not see.
  */
 import type { MonitorEvent, MonitorStats } from "../../../observability/monitor.js";
-import type { Series, SeriesBucket } from "../../../observability/series.js";
+import type { Series as ServerSeries, SeriesBucket } from "../../../observability/series.js";
+import type { NumbersScope } from "../../../observability/fleet-numbers.js";
 import type { LatencyKey } from "../../../observability/stats.js";
 import type { RequestRecord } from "../../../events/observer.js";
 
 /** A value after a JSON round trip: dates become ISO strings. */
 export type Json<T> = T extends Date ? string : T extends (infer U)[] ? Json<U>[] : T extends object ? { [K in keyof T]: Json<T[K]> } : T;
 
-export type { MonitorEvent, Series, SeriesBucket, LatencyKey };
+export type { MonitorEvent, SeriesBucket, LatencyKey };
+
+/** Whose requests the figures cover: every replica's (Redis, or every worker's), or this replica's alone. */
+export interface Scoped {
+  scope?: NumbersScope;
+  /** Replicas (or workers) whose requests the figures include. */
+  replicas?: number;
+}
+
+export type Series = ServerSeries & Scoped;
 
 /** One replica of the fleet (src/fleet/registry.ts): the gateway itself is always one. */
 export interface Replica {
@@ -24,7 +34,7 @@ export interface Replica {
   self: boolean;
 }
 
-export type StatsResponse = MonitorStats & {
+export type StatsResponse = MonitorStats & Scoped & {
   request_log: { queued: number; written: number; dropped: number; failedWrites: number; healthy: boolean } | null;
   fleet?: Replica[];
   /** `off` when no REDIS_URL is set: then the fleet is this process alone. */
@@ -44,6 +54,8 @@ export interface ProvidersResponse {
     success_rate: number | null;
     latency_ewma_ms: number | null;
     cooldown_remaining_ms: number | null;
+    /** Cloud-only mode: JSON requests skip a provider whose answers keep failing their schema. */
+    json?: { skipped: boolean; checked: number; failed: number; retry_in_ms: number };
   }[];
   routes: { model: string; strategy: string; providers: string[] }[];
 }
