@@ -96,7 +96,7 @@ async function main(): Promise<void> {
   let inFlight = (): number => 0;
   const id = `${hostname()}:${process.pid}:${randomBytes(2).toString("hex")}`;
   const fleet = createFleet({
-    redis: config.redis.url === undefined ? undefined : { url: config.redis.url, prefix: config.redis.prefix, timeoutMs: config.redis.timeoutMs },
+    redis: config.redis.url === undefined ? undefined : { url: config.redis.url, prefix: config.redis.prefix, timeoutMs: config.redis.timeoutMs, outageMs: config.redis.outageMs },
     info: { id, version: packageVersion(), started_at: new Date().toISOString(), host: hostname(), pid: process.pid, worker: workerIndex },
     ttlMs: config.replicaTtlMs,
     logger,

@@ -49,7 +49,7 @@ export interface Config {
   /** After SIGTERM, how long in-flight streams may finish before they are closed. */
   shutdownGraceMs: number;
   /** Shared state for several replicas; `url` unset = in-process only (README "Scale out"). */
-  redis: { url: string | undefined; prefix: string; timeoutMs: number };
+  redis: { url: string | undefined; prefix: string; timeoutMs: number; outageMs: number };
   /** How long what a replica holds (registration, stream slots, probe claim) outlives its last heartbeat. */
   replicaTtlMs: number;
   /** Worker processes on one port; "auto" = one per core. */
@@ -136,7 +136,7 @@ export function loadConfig(env: EnvLike): Config {
     logBodies: e.LOG_BODIES,
     requestLog: { enabled: e.REQUEST_LOG, databaseUrl: e.DATABASE_URL, dataDir: e.DATA_DIR },
     shutdownGraceMs: e.SHUTDOWN_GRACE_SECONDS * 1000,
-    redis: { url: e.REDIS_URL, prefix: e.REDIS_PREFIX, timeoutMs: e.REDIS_TIMEOUT_MS },
+    redis: { url: e.REDIS_URL, prefix: e.REDIS_PREFIX, timeoutMs: e.REDIS_TIMEOUT_MS, outageMs: e.REDIS_OUTAGE_MS },
     replicaTtlMs: e.REPLICA_TTL_SECONDS * 1000,
     workers: e.WORKERS,
     tracing: {

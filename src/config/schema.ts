@@ -180,6 +180,7 @@ export const envSchema = z.object({
     .transform((v) => v ?? "sgw:")
     .refine((v) => /^[A-Za-z0-9:_.{}-]{1,64}$/.test(v), "must be 1-64 characters of A-Z a-z 0-9 : _ . - { }"),
   REDIS_TIMEOUT_MS: numberVar(250, { int: true, min: 10, max: 10_000 }),
+  REDIS_OUTAGE_MS: numberVar(3000, { int: true, min: 100, max: 60_000 }),
   REPLICA_TTL_SECONDS: numberVar(10, { min: 1, max: 3600 }),
   WORKERS: z.preprocess(
     blankToUndefined,

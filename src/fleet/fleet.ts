@@ -15,7 +15,7 @@ import { createSharedRoutingState, type SharedExtras, type SharedRoutingState } 
 
 export interface FleetOptions {
   /** Unset = one replica on its own: in-memory state, a fleet of one. */
-  redis?: { url: string; prefix: string; timeoutMs: number } | undefined;
+  redis?: { url: string; prefix: string; timeoutMs: number; outageMs?: number } | undefined;
   info: ReplicaInfo;
   /** REPLICA_TTL_SECONDS in ms: registration, stream slots and probe claims lapse this long after the last heartbeat. */
   ttlMs: number;
@@ -62,7 +62,7 @@ export interface Fleet {
 }
 
 export function createFleet(o: FleetOptions): Fleet {
-  const link: RedisLink | undefined = o.redis ? createRedisLink({ url: o.redis.url, timeoutMs: o.redis.timeoutMs, logger: o.logger }) : undefined;
+  const link: RedisLink | undefined = o.redis ? createRedisLink({ url: o.redis.url, timeoutMs: o.redis.timeoutMs, outageMs: o.redis.outageMs, logger: o.logger }) : undefined;
   const prefix = o.redis?.prefix ?? "";
   const registry = createRegistry({ link, prefix, info: o.info, ttlMs: o.ttlMs, inFlight: o.inFlight });
   let routing: SharedRoutingState | undefined;

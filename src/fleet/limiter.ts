@@ -67,7 +67,14 @@ export interface SharedLimiter extends KeyLimiter {
 type Held = { where: "redis"; slot: string } | { where: "local" };
 
 /**
- * Per-key limits shared by every replica. Redis down (or slower than REDIS_TIMEOUT_MS): the
+ * A limit check waits for Redis's reply (up to REDIS_OUTAGE_MS), never the short REDIS_TIMEOUT_MS:
+ * on a saturated host every reply is late, and falling back then would let each replica grant the
+ * whole limit again.
+ */
+const REPLY = { wait: "reply" } as const;
+
+/**
+ * Per-key limits shared by every replica. Redis down (an outage, confirmed by a PING): the
  * in-memory limiter answers, so limits become per replica until Redis returns.
  */
 export function createSharedLimiter(o: SharedLimiterOptions): SharedLimiter {
@@ -90,7 +97,7 @@ export function createSharedLimiter(o: SharedLimiterOptions): SharedLimiter {
   return {
     async takeRequest(key, rpm): Promise<TakeResult> {
       if (rpm <= 0) return { ok: true };
-      const r = await link.attempt("limit rpm", (redis) => take(redis, [keys.rpm(key)], [rpm]));
+      const r = await link.attempt("limit rpm", (redis) => take(redis, [keys.rpm(key)], [rpm]), REPLY);
       if (!r.ok || !Array.isArray(r.value)) return fallback.takeRequest(key, rpm);
       const [ok, retry] = r.value as [number, number];
       return ok === 1 ? { ok: true } : { ok: false, retryAfterMs: retry };
@@ -101,7 +108,7 @@ export function createSharedLimiter(o: SharedLimiterOptions): SharedLimiter {
         return fallback.openStream(key, max);
       }
       const slot = `${o.replicaId}#${++seq}`;
-      const r = await link.attempt("limit streams", (redis) => open(redis, [keys.streams(key)], [max, slot, o.slotTtlMs]));
+      const r = await link.attempt("limit streams", (redis) => open(redis, [keys.streams(key)], [max, slot, o.slotTtlMs]), REPLY);
       if (!r.ok) {
         const ok = fallback.openStream(key, max);
         if (ok) hold(key, { where: "local" });
@@ -120,7 +127,7 @@ export function createSharedLimiter(o: SharedLimiterOptions): SharedLimiter {
       void link.attempt("limit streams", (redis) => redis.zrem(keys.streams(key), h.slot));
     },
     async openStreams(key) {
-      const r = await link.attempt("limit streams", (redis) => count(redis, [keys.streams(key)], []));
+      const r = await link.attempt("limit streams", (redis) => count(redis, [keys.streams(key)], []), REPLY);
       return r.ok && typeof r.value === "number" ? r.value : fallback.openStreams(key);
     },
     async refresh() {

@@ -1,4 +1,5 @@
 import { Redis } from "ioredis";
+import pTimeout from "p-timeout";
 import type { Logger } from "../observability/index.js";
 
 /** What the fleet knows about its Redis connection. */
@@ -9,8 +10,13 @@ export type Attempt<T> = { ok: true; value: T } | { ok: false };
 
 export interface RedisLinkOptions {
   url: string;
-  /** Any command slower than this is a failure (the caller falls back to local state). */
+  /** How long an ordinary step waits before going on with local state (the command still runs). */
   timeoutMs: number;
+  /**
+   * How long a reply may take before it is an outage: the connection's command timeout, the PING's
+   * deadline, and what a step that must not fall back (a key limit) waits. Default 3000 ms.
+   */
+  outageMs?: number;
   logger: Logger;
   /** How often to check the connection; halved while it is down. Default 1000 ms. */
   pingMs?: number;
@@ -28,8 +34,12 @@ export interface RedisLink {
   readonly client: Redis;
   status(): RedisStatus;
   isUp(): boolean;
-  /** Run `fn` when Redis is up; a transport failure or timeout marks it down. Never throws. */
-  attempt<T>(what: string, fn: (r: Redis) => Promise<T>): Promise<Attempt<T>>;
+  /**
+   * Run `fn` when Redis is up. It waits `timeoutMs` (`wait: "reply"`: up to `outageMs`, for a step
+   * whose local fallback would break a promise, such as a key limit); a transport failure or
+   * timeout is a suspicion a PING confirms. Never throws.
+   */
+  attempt<T>(what: string, fn: (r: Redis) => Promise<T>, options?: { wait?: "reply" }): Promise<Attempt<T>>;
   /** Receive every message on `channel` (re-subscribed after reconnects). */
   subscribe(channel: string, onMessage: (message: string) => void): void;
   /** Called on each down → up transition (and the first connect): time to re-sync. */
@@ -40,6 +50,9 @@ export interface RedisLink {
   close(): Promise<void>;
 }
 
+/** What `attempt` sees when the short deadline passes before the reply. */
+const LATE = Symbol("late");
+
 /** Redis answered with an error (a script bug, a wrong type): it is up, the command was wrong. */
 function isReplyError(e: unknown): boolean {
   return e instanceof Error && e.name === "ReplyError";
@@ -48,6 +61,7 @@ function isReplyError(e: unknown): boolean {
 export function createRedisLink(opts: RedisLinkOptions): RedisLink {
   const { logger } = opts;
   const pingMs = opts.pingMs ?? 1000;
+  const outageMs = Math.max(opts.outageMs ?? 3000, opts.timeoutMs);
   const common = {
     // Reconnect quickly, but never hammer a Redis that is restarting.
     retryStrategy: (times: number) => Math.min(100 * times, 1000),
@@ -56,7 +70,7 @@ export function createRedisLink(opts: RedisLinkOptions): RedisLink {
   };
   const client = new Redis(opts.url, {
     ...common,
-    commandTimeout: opts.timeoutMs,
+    commandTimeout: outageMs,
     // A command issued while disconnected fails at once instead of waiting in a queue.
     enableOfflineQueue: false,
     maxRetriesPerRequest: 0,
@@ -138,10 +152,19 @@ export function createRedisLink(opts: RedisLinkOptions): RedisLink {
     client,
     status: () => status,
     isUp: () => status === "up",
-    async attempt(what, fn) {
+    async attempt<T>(what: string, fn: (r: Redis) => Promise<T>, options?: { wait?: "reply" }): Promise<Attempt<T>> {
       if (status !== "up") return { ok: false };
       try {
-        return { ok: true, value: await fn(client) };
+        const reply = fn(client);
+        if (options?.wait === "reply") return { ok: true, value: await reply };
+        // A late reply is not an outage: the caller goes on with local state, a PING decides.
+        const value = await pTimeout<T | typeof LATE>(reply, { milliseconds: opts.timeoutMs, fallback: () => LATE });
+        if (value === LATE) {
+          reply.catch(() => undefined);
+          suspect();
+          return { ok: false };
+        }
+        return { ok: true, value };
       } catch (e) {
         if (isReplyError(e)) logger.error({ err: e, op: what }, "Redis refused a command");
         else if (client.status === "ready") suspect();

@@ -9,6 +9,8 @@ export interface TcpProxy {
   blackhole(): void;
   /** Forward again; new connections go through. */
   restore(): void;
+  /** Hold every chunk `ms` before passing it on, both ways (a saturated host: each reply late, none lost). */
+  slow(ms: number): void;
   close(): Promise<void>;
 }
 
@@ -20,14 +22,22 @@ type Mode = "pass" | "cut" | "blackhole";
  */
 export async function startTcpProxy(target: { host: string; port: number }, scheme = "redis"): Promise<TcpProxy> {
   let mode: Mode = "pass";
+  let delayMs = 0;
+  // Equal delays keep the bytes in order: timers of one duration fire in the order they were set.
+  const forward = (from: Socket, to: Socket): void => {
+    from.on("data", (chunk: Buffer) => {
+      if (delayMs === 0) to.write(chunk);
+      else setTimeout(() => to.writable && to.write(chunk), delayMs);
+    });
+  };
   const pairs = new Set<[Socket, Socket]>();
   const server = createServer((client) => {
     if (mode === "cut") return void client.destroy();
     const upstream = connect(target.port, target.host);
     const pair: [Socket, Socket] = [client, upstream];
     pairs.add(pair);
-    client.pipe(upstream);
-    upstream.pipe(client);
+    forward(client, upstream);
+    forward(upstream, client);
     if (mode === "blackhole") for (const s of pair) s.pause();
     const end = () => {
       pairs.delete(pair);
@@ -60,6 +70,9 @@ export async function startTcpProxy(target: { host: string; port: number }, sche
     restore() {
       mode = "pass";
       for (const pair of pairs) for (const s of pair) s.resume();
+    },
+    slow(ms) {
+      delayMs = ms;
     },
     close() {
       destroyAll();

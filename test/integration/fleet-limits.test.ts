@@ -16,7 +16,7 @@ afterEach(async () => {
 });
 
 async function link(url = TEST_REDIS_URL): Promise<RedisLink> {
-  const l = createRedisLink({ url, timeoutMs: 200, logger: silentLogger(), pingMs: 200 });
+  const l = createRedisLink({ url, timeoutMs: 200, outageMs: 5_000, logger: silentLogger(), pingMs: 200 });
   cleanup.push(() => l.close());
   await expect.poll(() => l.isUp(), { timeout: 5_000 }).toBe(true);
   return l;
@@ -92,6 +92,32 @@ describe.skipIf(!RUN)("shared key limits (real Redis)", () => {
     l.closeStream("k");
     expect(await l.openStream("k", 1)).toBe(true);
     expect(performance.now() - t).toBeLessThan(50);
+  });
+
+  it("on a saturated host (every Redis reply later than REDIS_TIMEOUT_MS, within REDIS_OUTAGE_MS) a key limit still holds fleet-wide", async () => {
+    const proxy = await startTcpProxy(redisTarget());
+    cleanup.push(() => proxy.close());
+    const { all, links } = await limiters(3, 5_000, () => proxy.url());
+    // Each reply now takes 2 × 300 ms, three times the 200 ms a request waits on an ordinary step.
+    proxy.slow(300);
+    const results = await Promise.all(Array.from({ length: 30 }, (_, i) => all[i % 3]!.takeRequest("busy", 10)));
+    expect(results.filter((r) => r.ok)).toHaveLength(10);
+    const opened = await Promise.all(Array.from({ length: 9 }, (_, i) => all[i % 3]!.openStream("busy", 2)));
+    expect(opened.filter(Boolean)).toHaveLength(2);
+    // Slow is not down: no replica took itself off Redis.
+    expect(links.map((l) => l.isUp())).toEqual([true, true, true]);
+  });
+
+  it("an ordinary step does not wait past REDIS_TIMEOUT_MS on a slow reply, and the link stays up", async () => {
+    const proxy = await startTcpProxy(redisTarget());
+    cleanup.push(() => proxy.close());
+    const l = await link(proxy.url());
+    proxy.slow(400);
+    const r = await l.attempt("probe", (redis) => redis.ping());
+    expect(r).toEqual({ ok: false });
+    // The suspicion's PING answers within REDIS_OUTAGE_MS: still up, and a waiting step gets its reply.
+    expect(await l.attempt("probe", (redis) => redis.ping(), { wait: "reply" })).toEqual({ ok: true, value: "PONG" });
+    expect(l.isUp()).toBe(true);
   });
 });
 
