@@ -63,18 +63,11 @@ async function main(): Promise<void> {
   } else if (open && workerIndex === null) {
     logger.info("open: no GATEWAY_API_KEYS or ADMIN_TOKEN; listening on loopback only");
   }
-  if (workers > 1 && isPrimary()) {
-    runPrimary({ workers, logger, shared: config.redis.url !== undefined });
-    return;
-  }
-  // Under WORKERS > 1 without a server database each worker needs a directory of its own:
-  // the embedded database is single-process.
-  const requestsDir = workerIndex === null || config.requestLog.databaseUrl ? "requests" : `requests-worker-${workerIndex}`;
-  // Late-bound: the metrics live in the gateway, which needs the log first.
-  let onDropped: (n: number) => void = () => undefined;
-  if (config.requestLog.enabled && !config.requestLog.databaseUrl) {
+  // The embedded database is single-process: the process that owns DATA_DIR (the primary under
+  // WORKERS > 1, which gives each worker a directory of its own inside it) holds the lock.
+  if (config.requestLog.enabled && !config.requestLog.databaseUrl && !isWorker()) {
     mkdirSync(config.requestLog.dataDir, { recursive: true });
-    // The embedded database is single-process: a second gateway on the same DATA_DIR must stop here.
+    // A second gateway on the same DATA_DIR must stop here.
     try {
       const lock = acquireDataDirLock(config.requestLog.dataDir, { pid: process.pid, isAlive: pidIsAlive });
       process.on("exit", () => lock.release());
@@ -84,6 +77,15 @@ async function main(): Promise<void> {
       process.exit(1);
     }
   }
+  if (workers > 1 && isPrimary()) {
+    runPrimary({ workers, logger, shared: config.redis.url !== undefined });
+    return;
+  }
+  // Under WORKERS > 1 without a server database each worker needs a directory of its own:
+  // the embedded database is single-process.
+  const requestsDir = workerIndex === null || config.requestLog.databaseUrl ? "requests" : `requests-worker-${workerIndex}`;
+  // Late-bound: the metrics live in the gateway, which needs the log first.
+  let onDropped: (n: number) => void = () => undefined;
   const requestLog = config.requestLog.enabled
     ? await openRequestLog({
         databaseUrl: config.requestLog.databaseUrl,

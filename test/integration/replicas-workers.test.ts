@@ -3,11 +3,15 @@
  * share state through Redis, report one `/metrics` with both workers' series, and stop together
  * on SIGTERM.
  */
+import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { request } from "node:http";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { startMockUpstream } from "../../mock-upstream/index.js";
 import { find, parseProm } from "../helpers/prom.js";
 import { dropPrefix, requireRedis, TEST_REDIS_URL, testPrefix } from "../helpers/redis.js";
+import { startGatewayProcess } from "../helpers/process.js";
 import { startReplica } from "../helpers/replicas.js";
 
 const RUN = await requireRedis();
@@ -73,5 +77,29 @@ describe.skipIf(!RUN)("WORKERS=2", { timeout: 60_000 }, () => {
     expect(gw.output()).toMatch(/WITHOUT REDIS_URL: each worker keeps its own provider cooldowns and circuits/);
     const r = await getFresh(`${gw.url}/v1/monitoring/health`);
     expect(JSON.parse(r.body)).toMatchObject({ status: "ok", redis: "off" });
+  });
+
+  it("with the default request log: the primary holds DATA_DIR, each worker logs into its own directory, a second gateway is refused", async () => {
+    const mock = await startMockUpstream();
+    cleanup.push(() => mock.close());
+    const dataDir = mkdtempSync(join(tmpdir(), "sgw-workers-"));
+    cleanup.push(() => rmSync(dataDir, { recursive: true, force: true }));
+    const gw = await startReplica({ WORKERS: "2", UPSTREAM_BASE_URL: mock.baseUrl, REQUEST_LOG: "true", DATA_DIR: dataDir });
+    cleanup.push(() => gw.kill("SIGKILL").then(() => undefined));
+    const seen = new Set<string>();
+    const deadline = performance.now() + 15_000;
+    while (seen.size < 2 && performance.now() < deadline) {
+      const r = await getFresh(`${gw.url}/v1/models`);
+      expect(r.status).toBe(200);
+      if (r.instance) seen.add(r.instance);
+    }
+    expect(seen.size).toBe(2);
+    await expect.poll(() => [1, 2].map((n) => existsSync(join(dataDir, `requests-worker-${n}`))), { timeout: 30_000 }).toEqual([true, true]);
+    const second = await startGatewayProcess({ UPSTREAM_BASE_URL: mock.baseUrl, DATA_DIR: dataDir }).then(
+      (p) => p.kill().then(() => "started"),
+      (e: unknown) => String(e),
+    );
+    expect(second).toMatch(/is in use by another gateway/);
+    expect(await gw.kill("SIGTERM")).toBe(0);
   });
 });
