@@ -43,8 +43,10 @@ const lockPackages = (file: string): Record<string, LockEntry> => (JSON.parse(re
 async function linkCheckoutInstall(command: string, stage: ReplayedStage, dir: string): Promise<{ note: string; paths: string[] } | undefined> {
   if (!/^npm ci\b/.test(command) || /--omit[= ]dev|--production\b|--only[= ]prod/.test(command)) return undefined;
   if (process.env.DOCKERFILE_REPLAY_NPM_CI === "1") return undefined;
+  const hidden = join(ROOT, "node_modules/.package-lock.json");
+  if (!existsSync(hidden)) return undefined; // no install to compare: run the real `npm ci`
   const lock = lockPackages(join(dir, "package-lock.json"));
-  const installed = lockPackages(join(ROOT, "node_modules/.package-lock.json"));
+  const installed = lockPackages(hidden);
   const differs = Object.entries(lock).find(([k, v]) => k !== "" && (installed[k] ? installed[k].version !== v.version : !v.optional));
   const extra = Object.keys(installed).find((k) => !(k in lock));
   if (differs ?? extra) return undefined; // not the same install: run the real `npm ci`
@@ -56,7 +58,7 @@ async function linkCheckoutInstall(command: string, stage: ReplayedStage, dir: s
     return undefined; // another file system: run the real `npm ci`
   }
   rmSync(join(to, ".package-lock.json"));
-  copyFileSync(join(ROOT, "node_modules/.package-lock.json"), join(to, ".package-lock.json"));
+  copyFileSync(hidden, join(to, ".package-lock.json"));
   return { note: `hard-linked ${join(ROOT, "node_modules")} (an install of the same package-lock.json)`, paths: [posix.join(stage.workdir, "node_modules")] };
 }
 
