@@ -27,6 +27,9 @@ const ROOT = resolve(import.meta.dirname, "../..");
 const DOCKERFILE = join(ROOT, "deploy/Dockerfile");
 const IGNORE = join(ROOT, "deploy/Dockerfile.dockerignore");
 const ASSETS = { "playground.js": "text/javascript", "admin.js": "text/javascript", "app.css": "text/css" } as const;
+// A build (tsc, an npm install) and a start in one hook: like package-install.test.ts, more than a
+// spawned process's usual bound, for a full suite on two shared cores.
+const REPLAY_MS = 400_000;
 const DEV_ONLY = ["esbuild", "tsx", "typescript", "vitest", "eslint", "playwright-core"];
 
 interface LockEntry {
@@ -109,7 +112,7 @@ beforeAll(async () => {
   await gateway.waitForOutput(listening);
   log.push(`listening after ${((Date.now() - starting) / 1000).toFixed(1)} s`);
   url = listening.exec(gateway.output())?.[1] ?? "";
-}, PROCESS_TEST_MS);
+}, REPLAY_MS);
 
 afterAll(async () => {
   await gateway?.kill();
@@ -117,7 +120,7 @@ afterAll(async () => {
   if (work) rmSync(work, { recursive: true, force: true });
   // What was replayed and what was substituted, for whoever reads the run.
   process.stdout.write(`${log.join("\n")}\n`);
-}, PROCESS_TEST_MS);
+}, REPLAY_MS);
 
 /** The final stage's ENV, absolute paths (DATA_DIR=/data) pointed into its directory. */
 function imageEnv(stage: ReplayedStage): Record<string, string> {
