@@ -2,6 +2,7 @@
  * What can be checked of deploy/ on a machine without Docker: the compose file and the
  * Prometheus config parse and hang together, nginx accepts the compose nginx.conf (`nginx -t`),
  * and the Dockerfile is multi-stage, unprivileged, health-checked and copies files that exist.
+ * dockerfile.test.ts goes further: it replays the Dockerfile and runs what it builds.
  */
 import { spawnSync } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -9,6 +10,8 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { describe, expect, it } from "vitest";
 import { parse } from "yaml";
+import { envSchema, loadConfig } from "../../src/config/index.js";
+import { parseDockerfile, parseEnv } from "../helpers/dockerfile.js";
 import { NGINX, requireNginx, SSE_PROXY_CONF } from "../helpers/nginx.js";
 
 const DEPLOY = resolve(import.meta.dirname, "../../deploy");
@@ -37,6 +40,26 @@ describe("deploy/compose.yaml", () => {
     expect(existsSync(resolve(DEPLOY, gw.build!.context, gw.build!.dockerfile))).toBe(true);
     // Behind a load balancer a dropped stream reconnects to any replica: resumable streams are on.
     expect(gw.environment?.RESUME_GRACE_SECONDS).toMatch(/^\$\{RESUME_GRACE_SECONDS:-[1-9]\d*\}$/);
+  });
+
+  it("gives the gateway only variables it reads, and values it accepts (over the image's ENV)", () => {
+    // What an operator exports before `docker compose up` (the compose file says which).
+    const exported: Record<string, string> = { UPSTREAM_BASE_URL: "https://api.example.com/v1", GATEWAY_API_KEYS: "k-one", ADMIN_TOKEN: "a".repeat(24) };
+    const env = Object.fromEntries(
+      Object.entries(compose.services.gateway!.environment ?? {}).map(([k, v]) => [
+        k,
+        String(v).replace(/\$\{(\w+)(?::([-?])([^}]*))?\}/g, (_, name: string, op?: string, word?: string) => exported[name] ?? (op === "-" ? (word ?? "") : "")),
+      ]),
+    );
+    const known = Object.keys(envSchema.shape);
+    for (const key of Object.keys(env)) expect(known, key).toContain(key);
+    const run = parseDockerfile(readFileSync(join(DEPLOY, "Dockerfile"), "utf8")).at(-1)!;
+    const image = Object.fromEntries(run.instructions.filter((i) => i.keyword === "ENV").flatMap((i) => parseEnv(i.args)));
+    expect(Object.keys(image).sort()).toEqual(["DATA_DIR", "HOST", "NODE_ENV", "PORT"]);
+    const config = loadConfig({ ...image, ...env });
+    // The port nginx and Prometheus reach is the one the gateway listens on.
+    expect(config.port).toBe(8000);
+    expect(readFileSync(join(DEPLOY, "nginx/nginx.conf"), "utf8")).toContain("server gateway:8000");
   });
 
   it("keeps the admin token file it reads out of git", () => {
@@ -90,9 +113,8 @@ describe.skipIf(!HAS_NGINX)("deploy/nginx/nginx.conf", () => {
 
 describe("deploy/Dockerfile", () => {
   const text = readFileSync(join(DEPLOY, "Dockerfile"), "utf8");
-  it("builds in one stage and runs as an unprivileged user with a health check", () => {
-    expect(text.match(/^FROM /gm)).toHaveLength(2);
-    expect(text).toMatch(/^FROM .* AS build$/m);
+  it("installs production dependencies and builds in stages of their own, and runs as an unprivileged user with a health check", () => {
+    expect(text.match(/^FROM .* AS (\S+)$/gm)?.map((l) => l.split(" ").at(-1))).toEqual(["deps", "build", "run"]);
     expect(text).toMatch(/^USER node$/m);
     expect(text).toMatch(/^HEALTHCHECK .*\n\s+CMD .*\/healthz/m);
     expect(text).toMatch(/^CMD \["node", "dist\/src\/main.js"\]$/m);
