@@ -4,7 +4,8 @@
  * closed-loop clients. After a warm-up, CPU_ROUNDS (7) rounds of CPU_REQUESTS (2,000) requests,
  * each bracketed by the gateway's own `process.cpuUsage()` (µs, not /proc's 10 ms ticks): a
  * figure that other load on the machine slows down but hardly changes. Prints each round and
- * the median. CPU_MODEL / CPU_PATH pick the request (default: staged, a reasoning model).
+ * the median. CPU_MODEL / CPU_PATH pick the request (default: staged, a reasoning model);
+ * CPU_DIST another compiled copy of the gateway (an A/B: `cp -r dist dist-before` first).
  */
 import { request } from "undici";
 import { closedLoop, createAgent } from "./client.js";
@@ -20,7 +21,7 @@ const path = process.env.CPU_PATH ?? "/v1/chat/completions";
 
 const agent = createAgent();
 const mock = await spawnMock(await freePort(), { latency: ZERO_LATENCY });
-const gateway = await spawnGateway(await freePort(), `${mock.url}/v1`, {}, ["--inspect=127.0.0.1:0"]);
+const gateway = await spawnGateway(await freePort(), `${mock.url}/v1`, {}, ["--inspect=127.0.0.1:0"], "dist", process.env.CPU_DIST ?? "dist");
 const url = inspectorUrl(gateway.log());
 if (url === undefined) throw new Error(`the gateway printed no inspector URL:\n${gateway.log()}`);
 const body = JSON.stringify({ model, messages: [{ role: "user", content: QUESTION }], stream: true });
