@@ -125,10 +125,11 @@ export type GatewayBuild = "dist" | "tsx";
 
 /**
  * The real gateway (`src/main.ts`) in its own process. Quiet logs and no request log, so what is
- * measured is the request path, not pino or PGlite; `nodeArgs` adds e.g. `--cpu-prof`.
+ * measured is the request path, not pino or PGlite; `nodeArgs` adds e.g. `--cpu-prof`; `distDir` runs
+ * another compiled copy (an A/B of two builds in one run).
  */
-export async function spawnGateway(port: number, upstream: string, env: Record<string, string> = {}, nodeArgs: string[] = [], build: GatewayBuild = "dist"): Promise<Proc> {
-  const entry = build === "dist" ? ["dist/src/main.js"] : ["--import", "tsx", "src/main.ts"];
+export async function spawnGateway(port: number, upstream: string, env: Record<string, string> = {}, nodeArgs: string[] = [], build: GatewayBuild = "dist", distDir = "dist"): Promise<Proc> {
+  const entry = build === "dist" ? [`${distDir}/src/main.js`] : ["--import", "tsx", "src/main.ts"];
   const { child, log } = start([...nodeArgs, ...entry], {
     UPSTREAM_BASE_URL: upstream,
     PORT: String(port),

@@ -11,6 +11,7 @@ import { ownerOf } from "./resumable.js";
 import { followLog, lastEventId, type ResumeRouteDeps } from "./resume-routes.js";
 import { serveRun } from "./serve-run.js";
 import type { ChatRouteDeps, GatewayEnv } from "./types.js";
+import { requestHeader } from "./request-header.js";
 
 /*
  * The Vercel AI SDK's chat transport, over the one pipeline:
@@ -42,7 +43,7 @@ export function aiSdkRoutes(deps: AiSdkRouteDeps) {
     if (!found || !deps.chats) return c.body(null, 204);
     c.header(UI_STREAM_HEADER.name, UI_STREAM_HEADER.value);
     // useChat replays from the start; a client that kept its place may say where it was.
-    const after = lastEventId(c.req.header("last-event-id"));
+    const after = lastEventId(requestHeader(c, "last-event-id"));
     return followLog(c, deps.chats.follow, found.requestId, found.meta, after, (e) => ({ data: JSON.stringify({ type: "error", errorText: e.message }) }));
   });
 
@@ -72,7 +73,7 @@ async function chat(c: Context<GatewayEnv>, deps: AiSdkRouteDeps): Promise<Respo
     messages: t.messages,
     stream: true,
     summaryModel: b.summary_model ?? deps.config.summaryModelDefault ?? t.model,
-    taskCategory: c.req.header("x-task-category"),
+    taskCategory: requestHeader(c, "x-task-category"),
     body,
     passthrough: t.passthrough,
     ...(keyName !== undefined && { keyName }),

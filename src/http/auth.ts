@@ -3,6 +3,7 @@ import { getSignedCookie, setSignedCookie, deleteCookie } from "hono/cookie";
 import { ApiError } from "./errors.js";
 import { matchKey, secretEquals, type ApiKey } from "./keys.js";
 import type { GatewayEnv } from "./types.js";
+import { requestHeader } from "./request-header.js";
 
 export interface AccessSettings {
   keys: ApiKey[];
@@ -37,9 +38,9 @@ export function isOpen(s: Pick<AccessSettings, "keys" | "adminToken">): boolean 
 }
 
 function presentedKey(c: Context): string | undefined {
-  const auth = c.req.header("authorization");
+  const auth = requestHeader(c, "authorization");
   const bearer = auth?.match(/^Bearer\s+(.+)$/i)?.[1]?.trim();
-  return bearer || c.req.header("x-api-key")?.trim() || undefined;
+  return bearer || requestHeader(c, "x-api-key")?.trim() || undefined;
 }
 
 /** A valid, unexpired admin session cookie. */

@@ -7,6 +7,7 @@ import { jsonBody, jsonBodyOf } from "./json-body.js";
 import { checkAllowed, checkRawReasoning } from "./allow-models.js";
 import { serveRun } from "./serve-run.js";
 import type { ChatRouteDeps, GatewayEnv } from "./types.js";
+import { requestHeader } from "./request-header.js";
 
 /** How one chat surface differs from another: its default for `stream`, its encoder, its JSON. */
 interface ChatSurface {
@@ -52,7 +53,7 @@ async function handle(c: Context<GatewayEnv>, surface: ChatSurface, deps: ChatRo
   const keyName = c.get("apiKey")?.name;
   const clientRequestId = c.get("clientRequestId");
   const req: StagedRequest = {
-    ...toStagedRequest(parsed, body, c.get("requestId"), deps.config, c.req.header("x-task-category"), surface.streamByDefault),
+    ...toStagedRequest(parsed, body, c.get("requestId"), deps.config, requestHeader(c, "x-task-category"), surface.streamByDefault),
     ...(keyName !== undefined && { keyName }),
     ...(clientRequestId !== undefined && { clientRequestId }),
   };

@@ -3,6 +3,7 @@ import type { Context, MiddlewareHandler } from "hono";
 import { ApiError } from "./errors.js";
 import { checkJsonShape } from "../util/index.js";
 import type { GatewayEnv } from "./types.js";
+import { requestHeader } from "./request-header.js";
 
 /** Longest `model` / `summary_model` accepted: real model ids are far shorter. */
 export const MAX_MODEL_NAME_CHARS = 256;
@@ -45,9 +46,9 @@ export function jsonBody(opts: JsonBodyOptions): MiddlewareHandler<GatewayEnv> {
   const fieldLimits = opts.fieldLimits ?? DEFAULT_FIELD_LIMITS;
   const headerLimits = opts.headerLimits ?? DEFAULT_HEADER_LIMITS;
   return async (c, next) => {
-    checkContentType(c.req.header("content-type"));
+    checkContentType(requestHeader(c, "content-type"));
     for (const [name, max] of Object.entries(headerLimits)) {
-      const value = c.req.header(name);
+      const value = requestHeader(c, name.toLowerCase());
       if (value !== undefined && value.length > max) {
         throw new ApiError(400, `header ${name}: must be at most ${max} characters (got ${value.length})`, "invalid_header");
       }

@@ -1,6 +1,7 @@
 import type { MiddlewareHandler } from "hono";
 import { MAX_REQUEST_ID_CHARS } from "./json-body.js";
 import type { GatewayEnv } from "./types.js";
+import { requestHeader } from "./request-header.js";
 
 /** What a client's own id may look like to be kept and echoed: short and plain. */
 const PLAIN_ID = /^[\w\-.:=]+$/;
@@ -17,7 +18,7 @@ export function requestIds(newId: () => string): MiddlewareHandler<GatewayEnv> {
     const id = newId();
     c.set("requestId", id);
     c.header("x-request-id", id);
-    const theirs = c.req.header("x-client-request-id") ?? c.req.header("x-request-id");
+    const theirs = requestHeader(c, "x-client-request-id") ?? requestHeader(c, "x-request-id");
     if (theirs !== undefined && theirs.length <= MAX_REQUEST_ID_CHARS && PLAIN_ID.test(theirs)) {
       c.set("clientRequestId", theirs);
       c.header("x-client-request-id", theirs);

@@ -8,6 +8,7 @@ import { checkAllowed, checkRawReasoning } from "./allow-models.js";
 import { jsonBody, jsonBodyOf } from "./json-body.js";
 import { serveRun } from "./serve-run.js";
 import type { GatewayEnv } from "./types.js";
+import { requestHeader } from "./request-header.js";
 
 /** `POST /openai/v1/responses`: the Responses API over the same pipeline, a third encoder. */
 export function responsesRoutes(deps: ChatRouteDeps) {
@@ -29,7 +30,7 @@ export function responsesRoutes(deps: ChatRouteDeps) {
         messages: t.messages,
         stream: t.stream,
         summaryModel: b.summary_model ?? deps.config.summaryModelDefault ?? b.model,
-        taskCategory: c.req.header("x-task-category"),
+        taskCategory: requestHeader(c, "x-task-category"),
         body,
         passthrough: t.passthrough,
         summaries: t.summaries,

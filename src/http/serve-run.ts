@@ -6,6 +6,7 @@ import { CLIENT_CLOSED_STATUS, settle } from "./outcome.js";
 import { ownerOf } from "./resumable.js";
 import { streamResponse } from "./stream-response.js";
 import type { ChatRouteDeps, GatewayEnv } from "./types.js";
+import { requestHeader } from "./request-header.js";
 
 /** The answer to a client that left before its JSON was ready (nobody reads it). */
 const CLOSED = { message: "client closed the request", type: "client_closed", code: "client_closed" };
@@ -25,7 +26,7 @@ export interface SurfaceAnswer {
  */
 export async function serveRun(c: Context<GatewayEnv>, staged: StagedRequest, deps: ChatRouteDeps, answer: SurfaceAnswer): Promise<Response> {
   // The caller's trace, for the request's span to continue (read only when tracing is on).
-  const req = deps.pipeline.tracing ? { ...staged, trace: { traceparent: c.req.header("traceparent"), tracestate: c.req.header("tracestate"), route: c.req.routePath } } : staged;
+  const req = deps.pipeline.tracing ? { ...staged, trace: { traceparent: requestHeader(c, "traceparent"), tracestate: requestHeader(c, "tracestate"), route: c.req.routePath } } : staged;
   const json = answer.json;
   if (req.stream || !json) {
     return streamResponse(c, {
@@ -33,7 +34,7 @@ export async function serveRun(c: Context<GatewayEnv>, staged: StagedRequest, de
       encoder: answer.encoder(),
       keepaliveMs: deps.config.keepaliveMs,
       stallMs: deps.config.clientStallMs,
-      run: (sink, s) => runStaged(req, deps.pipeline, sink, s),
+      run: (sink, bindCancel) => runStaged(req, deps.pipeline, sink, undefined, bindCancel),
       ...(answer.resumable && deps.resume && { resume: { settings: deps.resume, owner: ownerOf(req.keyName) } }),
       onBug: (e) => deps.pipeline.logger.error({ err: e, request_id: req.requestId }, "pipeline bug"),
     });

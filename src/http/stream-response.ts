@@ -1,15 +1,13 @@
 import type { Context } from "hono";
 import type { SseMessage, SseOut } from "../events/index.js";
-import type { Failure, RunResult, StageSink } from "../pipeline/index.js";
+import type { ServerResponse } from "node:http";
+import type { Failure, RunCancel, RunResult, StageSink } from "../pipeline/index.js";
 import type { StreamEncoder } from "../surfaces/index.js";
-import { CANCELLED, childController, RequestEnded, type ChildController } from "../util/index.js";
+import { CANCELLED, RequestEnded } from "../util/index.js";
 import { clientFailure, failureResponse } from "./failure.js";
 import { CLIENT_CLOSED_STATUS, settle } from "./outcome.js";
 import { resumable, type ResumeCancel, type Resumable, type ResumeSettings } from "./resumable.js";
 import { alreadySent, channelFor, headersOf, SseStream } from "./sse-stream.js";
-
-/** A signal that never aborts: a resumable run does not follow its client's connection. */
-const NEVER = new AbortController().signal;
 
 export interface StreamResponseOptions {
   requestId: string;
@@ -19,7 +17,8 @@ export interface StreamResponseOptions {
   stallMs: number;
   /** Bytes the client may be behind before the pipeline waits for it (default 64 KiB, beyond the socket's own buffer). */
   highWaterBytes?: number;
-  run: (sink: StageSink, signal: AbortSignal) => Promise<RunResult>;
+  /** Start the run; it hands back how to cancel it (see `runStaged`). */
+  run: (sink: StageSink, bindCancel: (cancel: RunCancel) => void) => Promise<RunResult>;
   /** Resumable streams: events get ids and are kept; a client that leaves does not end the run at once. */
   resume?: { settings: ResumeSettings; owner: string };
   /** An unexpected failure inside the pipeline (a bug): it is logged, the stream ends. */
@@ -43,33 +42,56 @@ export function streamResponse(c: Context, opts: StreamResponseOptions): Promise
   return new Promise<Response>((resolve) => new StreamedRun(c, opts, resolve).start());
 }
 
-/** One streamed request at the HTTP edge: the run's events in, the surface's messages out. */
+/**
+ * One streamed request at the HTTP edge: the run's events in, the surface's messages out.
+ *
+ * It holds no AbortController of its own: it cancels the run through the run's own (one per
+ * request), and on Node it learns that the client left from the response's `close` rather than
+ * from the web request's signal, whose controller and listener maps would otherwise be built for
+ * every request. It lets go of the Hono context once the headers are out. Together that is
+ * ≈ 2 KB less per open stream (BENCHMARKS.md, "Heap per parked stream").
+ */
 class StreamedRun {
-  /** The client's connection (unless resumable), an explicit cancel, or a client too slow to read. */
-  private readonly cancelled: ChildController;
+  /** Why the response was cancelled — the client's connection (unless resumable), an explicit cancel, a client too slow to read; undefined while it is not. */
+  private cancelReason: unknown;
+  private cancelRun: RunCancel | undefined;
   private readonly stream: SseStream;
   private readonly direct: boolean;
   private readonly keeper: Resumable | undefined;
   private provider: string | undefined;
   private resolved = false;
+  /** Until the response is committed: its headers come from the context (CORS, the request id). */
+  private c: Context | undefined;
 
   constructor(
-    private readonly c: Context,
+    c: Context,
     private readonly opts: StreamResponseOptions,
     private readonly resolveResponse: (r: Response) => void,
   ) {
-    this.cancelled = childController(opts.resume ? NEVER : c.req.raw.signal);
-    const { channel, direct } = channelFor(c, (r) => this.resolve(r), () => this.cancelled.abort(CANCELLED));
+    this.c = c;
+    const { channel, direct } = channelFor(c, (r) => this.resolve(r), () => this.cancel(CANCELLED));
     this.direct = direct;
     this.stream = new SseStream(channel, {
       keepaliveMs: opts.keepaliveMs,
       stallMs: opts.stallMs,
       ...(opts.highWaterBytes !== undefined && { highWaterBytes: opts.highWaterBytes }),
-      onStall: () => this.cancelled.abort(new RequestEnded("client_too_slow", `the client read nothing for ${Math.round(opts.stallMs / 1000)} s`, 408, true)),
+      onStall: () => this.cancel(new RequestEnded("client_too_slow", `the client read nothing for ${Math.round(opts.stallMs / 1000)} s`, 408, true)),
     });
     const r = opts.resume;
-    this.keeper = r ? resumable(r.settings, opts.requestId, r.owner, () => this.cancelled.abort(CANCELLED)) : undefined;
-    if (this.keeper) c.req.raw.signal.addEventListener("abort", () => this.clientLeft(), { once: true });
+    this.keeper = r ? resumable(r.settings, opts.requestId, r.owner, () => this.cancel(CANCELLED)) : undefined;
+    // A resumable run does not end with its client's connection; any other does.
+    onClientGone(c, this.keeper ? () => this.clientLeft() : () => this.cancel(CANCELLED));
+  }
+
+  private get cancelled(): boolean {
+    return this.cancelReason !== undefined;
+  }
+
+  /** End the run (once): the client left, cancelled, or reads too slowly. */
+  private cancel(reason: unknown): void {
+    if (this.cancelled) return;
+    this.cancelReason = reason;
+    this.cancelRun?.(reason);
   }
 
   start(): void {
@@ -80,7 +102,11 @@ class StreamedRun {
       ready: () => this.stream.ready(),
     };
     this.opts
-      .run(sink, this.cancelled.signal)
+      .run(sink, (cancel) => {
+        this.cancelRun = cancel;
+        // Cancelled before the run began (the client left while the handler was set up).
+        if (this.cancelled) cancel(this.cancelReason);
+      })
       .then(
         (result) => this.finish(result),
         (e: unknown) => {
@@ -88,21 +114,23 @@ class StreamedRun {
           this.finish(undefined, clientFailure(e));
         },
       )
-      .finally(() => this.cancelled.dispose());
+      .finally(() => (this.cancelRun = undefined));
   }
 
   /** Every message of the surface goes out here: kept (with its id) when resumable, then written. */
   private readonly out: SseOut = (m: SseMessage) => {
-    if (this.cancelled.signal.aborted && !this.keeper) return;
+    if (this.cancelled && !this.keeper) return;
     const id = this.keeper && !("comment" in m) ? this.keeper.add(m) : undefined;
     this.stream.write(m, id);
   };
 
   /** The upstream accepted: the status is 200 from here on. */
   private commit(): void {
-    if (!this.stream.isHolding || this.cancelled.signal.aborted) return;
+    const c = this.c;
+    if (!this.stream.isHolding || this.cancelled || !c) return;
+    this.c = undefined;
     this.stream.open({
-      ...headersOf(this.c),
+      ...headersOf(c),
       "x-request-id": this.opts.requestId,
       ...(this.provider && { "x-gateway-provider": this.provider }),
       // Tells a client that a dropped connection can be resumed, and that Stop should cancel explicitly.
@@ -114,7 +142,7 @@ class StreamedRun {
   /** A resumable stream's client left: it may come back within the grace — if it ever learnt the id. */
   private clientLeft(): void {
     if (this.stream.isOpen) this.keeper?.clientLeft();
-    else this.cancelled.abort(CANCELLED);
+    else this.cancel(CANCELLED);
   }
 
   /** The run is over: tell the client how (status, in-stream failure or the surface's end), then record it. */
@@ -122,7 +150,7 @@ class StreamedRun {
     const began = this.stream.isOpen;
     const settled = result ? settle(result.end, began) : { outcome: "stream_error" as const, status: began ? 200 : 500, failure: bug };
     const { failure } = settled;
-    const tooSlow = this.cancelled.signal.reason instanceof RequestEnded && this.cancelled.signal.reason.code === "client_too_slow";
+    const tooSlow = this.cancelReason instanceof RequestEnded && this.cancelReason.code === "client_too_slow";
     if (failure && !began) {
       this.resolve(failureResponse(failure, { "x-request-id": this.opts.requestId, ...(this.provider && { "x-gateway-provider": this.provider }) }));
       // A reader resuming this request learns how it ended, as the client does from the status.
@@ -152,6 +180,24 @@ class StreamedRun {
   private resolve(r: Response): void {
     if (this.resolved) return;
     this.resolved = true;
+    this.c = undefined;
     this.resolveResponse(r);
   }
+}
+
+/**
+ * `left` once the client's connection is gone before the response finished. On Node, from the
+ * response's `close` — the same test @hono/node-server makes before it aborts the web request's
+ * signal, without building that signal; elsewhere from the signal itself.
+ */
+function onClientGone(c: Context, left: () => void): void {
+  const outgoing = (c.env as { outgoing?: ServerResponse } | undefined)?.outgoing;
+  if (!outgoing) {
+    c.req.raw.signal.addEventListener("abort", left, { once: true });
+    return;
+  }
+  if (outgoing.destroyed && !outgoing.writableFinished) return left();
+  outgoing.once("close", () => {
+    if (!outgoing.writableFinished) left();
+  });
 }

@@ -1,4 +1,4 @@
-export { runStaged, type RunEnd, type RunResult } from "./run.js";
+export { runStaged, type RunCancel, type RunEnd, type RunResult } from "./run.js";
 export type { PipelineDeps, StageSink } from "./deps.js";
 export type { ValidationDeps } from "./validation.js";
 export { createCollector, createToolCallAssembler, type Collected, type ToolCall } from "./collect.js";

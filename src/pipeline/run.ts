@@ -35,14 +35,29 @@ export interface RunResult {
   record(outcome: RequestOutcome, httpStatus: number): void;
 }
 
+/** How the caller ends a run early (the client left, it reads too slowly): the run's own signal aborts with `reason`. */
+export type RunCancel = (reason: unknown) => void;
+
 /**
  * One request, start to finish: the prompt summary and the upstream stream start together; the
  * reasoning summary starts the moment reasoning ends. Everything shares one AbortSignal, so a
  * client that leaves, the deadline, or shutdown stops all calls at once. A provider that fails
  * before any answer was sent is replaced by the route's next candidate, unseen.
+ *
+ * The caller ends it through `clientSignal`, or — with no signal of its own to give, as the
+ * streamed HTTP edge — through the cancel function `bindCancel` receives at once: one
+ * AbortController per request instead of two linked ones (each is an EventTarget with its
+ * listener maps, ≈ 0.8 KB of every open stream).
  */
-export async function runStaged(req: StagedRequest, deps: PipelineDeps, sink: StageSink, clientSignal: AbortSignal): Promise<RunResult> {
+export async function runStaged(
+  req: StagedRequest,
+  deps: PipelineDeps,
+  sink: StageSink,
+  clientSignal: AbortSignal | undefined,
+  bindCancel?: (cancel: RunCancel) => void,
+): Promise<RunResult> {
   const run = new Run(req, deps, sink, clientSignal);
+  bindCancel?.((reason) => run.cancel(reason));
   const end = await run.execute();
   let recorded = false;
   return {
@@ -72,7 +87,7 @@ class Run {
     private readonly req: StagedRequest,
     private readonly deps: PipelineDeps,
     private readonly sink: StageSink,
-    clientSignal: AbortSignal,
+    clientSignal: AbortSignal | undefined,
   ) {
     this.t0 = deps.now();
     this.trace = (deps.tracing ?? NO_TRACING).request(req);
@@ -163,6 +178,11 @@ class Run {
       ...(validation && { validation }),
     });
     return { kind: "ok" };
+  }
+
+  /** The caller ends the run (a no-op once it is over). */
+  cancel(reason: unknown): void {
+    this.stop.abort(reason);
   }
 
   /** The one log line and record of this request. */
