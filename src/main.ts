@@ -10,9 +10,9 @@ import { join } from "node:path";
 import { parseEnv } from "node:util";
 import { serve } from "@hono/node-server";
 import { createGateway } from "./app.js";
-import { checkLoopback, ConfigError, loadConfig } from "./config/index.js";
+import { checkLoopback, ConfigError, KeysFileError, loadConfig, loadKeysFile, type ApiKey } from "./config/index.js";
 import { createLogger } from "./observability/index.js";
-import { loadKeysFile, shutDown, within, type ApiKey } from "./http/index.js";
+import { shutDown, within } from "./http/index.js";
 import { startTracing } from "./telemetry/index.js";
 import { acquireDataDirLock, DataDirLockedError, openRequestLog, pidIsAlive } from "./storage/index.js";
 import { warnUnreachableUpstreams } from "./upstream/index.js";
@@ -38,7 +38,7 @@ async function main(): Promise<void> {
     if (config.providersFile) providers = fileSettings(loadProvidersFile(config.providersFile, env), env);
     if (config.access.keysFile) keys = loadKeysFile(config.access.keysFile);
   } catch (e) {
-    if (e instanceof ConfigError || e instanceof ProvidersFileError || (e instanceof Error && e.message.includes("keys file"))) {
+    if (e instanceof ConfigError || e instanceof ProvidersFileError || e instanceof KeysFileError) {
       process.stderr.write(`${e.message}\n`);
       process.exit(1);
     }
