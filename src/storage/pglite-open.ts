@@ -10,19 +10,13 @@ import type { PGlite } from "@electric-sql/pglite";
  */
 const SHARED_BUFFERS = ["-c", "shared_buffers=16MB"];
 
-/**
- * Open PGlite. When the directory holds no database yet, PGlite runs `initdb`, and the instance
- * keeps initdb's WebAssembly memory for as long as it lives (measured: 750 MB RSS instead of
- * 300 MB); closed and opened again, that memory goes. `memory://` cannot be reopened (its data
- * would go too), so it keeps the cost.
- */
+/** Whether `dataDir` is a directory that holds no database yet (PGlite would run `initdb` there). */
+export function needsInitdb(dataDir: string): boolean {
+  return !dataDir.includes("://") && !existsSync(join(dataDir, "PG_VERSION"));
+}
+
+/** Opens PGlite with the gateway's start parameters. */
 export async function openPglite(dataDir: string): Promise<PGlite> {
-  const onDisk = !dataDir.includes("://");
-  const fresh = onDisk && !existsSync(join(dataDir, "PG_VERSION"));
   const { PGlite } = await import("@electric-sql/pglite");
-  const options = { startParams: [...PGlite.defaultStartParams, ...SHARED_BUFFERS] };
-  const db = await PGlite.create(dataDir, options);
-  if (!fresh) return db;
-  await db.close();
-  return PGlite.create(dataDir, options);
+  return PGlite.create(dataDir, { startParams: [...PGlite.defaultStartParams, ...SHARED_BUFFERS] });
 }

@@ -9,7 +9,12 @@ import type { PgliteJob, PgliteReply, PgliteWorkerData } from "./pglite-protocol
 
 const port = parentPort;
 if (!port) throw new Error("the PGlite worker runs only as a worker thread");
-const { dataDir } = workerData as PgliteWorkerData;
+const { dataDir, initOnly } = workerData as PgliteWorkerData;
+if (initOnly) {
+  const created = await openPglite(dataDir);
+  await created.close();
+  port.close();
+}
 
 let opened: Promise<PGlite> | undefined;
 // A failed open is tried again by the next job (the writer retries with backoff).
@@ -41,9 +46,11 @@ async function run(job: PgliteJob): Promise<PgliteReply> {
 }
 
 let chain: Promise<unknown> = Promise.resolve();
-port.on("message", (job: PgliteJob) => {
-  chain = chain.then(async () => {
-    port.postMessage(await run(job));
-    if (job.op === "close") port.close();
+if (!initOnly) {
+  port.on("message", (job: PgliteJob) => {
+    chain = chain.then(async () => {
+      port.postMessage(await run(job));
+      if (job.op === "close") port.close();
+    });
   });
-});
+}
