@@ -13,6 +13,8 @@ export interface OpenRequestLogOptions extends Omit<RequestLogOptions, "db" | "p
   /** PGlite data directory, e.g. `./data/requests`; `memory://` for a throwaway database. */
   dataDir: string;
   logger: Logger;
+  /** A database to use instead of the two above (tests hold its opening back). */
+  db?: Db;
 }
 
 /**
@@ -35,8 +37,8 @@ export async function openRequestLog(opts: OpenRequestLogOptions): Promise<Reque
 }
 
 function begin(opts: OpenRequestLogOptions): { log: RequestLog; opened: Promise<void> } {
-  const { databaseUrl, dataDir, logger, ...rest } = opts;
-  const db: Db = databaseUrl ? createPgDb({ databaseUrl, logger }) : createPgliteDb({ dataDir });
+  const { databaseUrl, dataDir, logger, db: given, ...rest } = opts;
+  const db: Db = given ?? (databaseUrl ? createPgDb({ databaseUrl, logger }) : createPgliteDb({ dataDir }));
   const log = createRequestLog({
     ...rest,
     db,
