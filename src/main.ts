@@ -10,7 +10,7 @@ import { join } from "node:path";
 import { parseEnv } from "node:util";
 import { serve } from "@hono/node-server";
 import { createGateway } from "./app.js";
-import { checkLoopback, ConfigError, KeysFileError, loadConfig, loadKeysFile, type ApiKey } from "./config/index.js";
+import { checkLoopback, ConfigError, KeysFileError, loadConfig, loadKeysFile, parseGatewayArgs, type ApiKey } from "./config/index.js";
 import { createLogger } from "./observability/index.js";
 import { shutDown, within } from "./http/index.js";
 import { startTracing } from "./telemetry/index.js";
@@ -29,6 +29,8 @@ function readEnv(): Record<string, string | undefined> {
 }
 
 async function main(): Promise<void> {
+  // First: --help and --version answer and exit before anything is read, created or bound.
+  parseGatewayArgs(process.argv, packageVersion());
   const env = readEnv();
   let config;
   let providers: RouterSettings | undefined;
