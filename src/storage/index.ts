@@ -36,6 +36,9 @@ export async function openRequestLog(opts: OpenRequestLogOptions): Promise<Reque
   return log;
 }
 
+/** How long shutdown waits for a request log that is still opening (PGlite's first start on a busy machine). */
+const OPEN_WAIT_AT_CLOSE_MS = 30_000;
+
 function begin(opts: OpenRequestLogOptions): { log: RequestLog; opened: Promise<void> } {
   const { databaseUrl, dataDir, logger, db: given, ...rest } = opts;
   const db: Db = given ?? (databaseUrl ? createPgDb({ databaseUrl, logger }) : createPgliteDb({ dataDir }));
@@ -61,9 +64,26 @@ function begin(opts: OpenRequestLogOptions): { log: RequestLog; opened: Promise<
     starting = false;
   });
   const whenOpen = <T>(read: () => Promise<T>): Promise<T> => (starting ? Promise.reject(new RequestLogStartingError()) : read());
+  /** Shutdown while the database still opens waits for it (bounded), so what queued meanwhile is written. */
+  const close = async (): Promise<void> => {
+    if (starting) {
+      let timer: NodeJS.Timeout | undefined;
+      const waited = await Promise.race([
+        opened.then(() => "open"),
+        new Promise<string>((resolve) => {
+          timer = setTimeout(() => resolve("timeout"), OPEN_WAIT_AT_CLOSE_MS);
+          timer.unref();
+        }),
+      ]);
+      clearTimeout(timer);
+      if (waited === "timeout") logger.warn({ waited_ms: OPEN_WAIT_AT_CLOSE_MS }, "request log: still opening at shutdown; what was queued is dropped");
+    }
+    await log.close();
+  };
   return {
     log: {
       ...log,
+      close,
       stats: () => ({ ...log.stats(), starting }),
       list: (o) => whenOpen(() => log.list(o)),
       get: (id) => whenOpen(() => log.get(id)),
