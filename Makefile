@@ -41,9 +41,20 @@ bench/portkey/node_modules/.installed: bench/portkey/package.json bench/portkey/
 
 bench-deps: bench/portkey/node_modules/.installed ## install the side-by-side bench's peer (Portkey's gateway, pinned)
 
-build: node_modules/.installed ## compile TypeScript to dist/ and bundle the pages' scripts (esbuild)
+build: dist/.build/tsc.stamp dist/.build/web.stamp ## compile TypeScript to dist/ and bundle the pages' scripts (esbuild), only what changed
+
+# Real prerequisites, so a build with nothing changed runs nothing. tsc is incremental besides
+# (tsconfig.build.json keeps its build info in dist/.build/, so `make clean` forgets it too).
+BUILD_SOURCES := $(shell find src mock-upstream client -type f 2>/dev/null) $(wildcard bench/floor-relay.ts tsconfig.json tsconfig.build.json)
+
+dist/.build/tsc.stamp: node_modules/.installed $(BUILD_SOURCES)
 	@npx tsc -p tsconfig.build.json
+	@mkdir -p $(@D) && touch $@
+
+# The pages' bundles import server types and the typed client: any source may change them.
+dist/.build/web.stamp: node_modules/.installed $(BUILD_SOURCES) $(wildcard scripts/build-web.ts)
 	@$(TSX) scripts/build-web.ts
+	@mkdir -p $(@D) && touch $@
 
 demo: node_modules/.installed ## mock upstream + gateway, one client run, then both stop (KEEP=1: keep them and the pages up until Ctrl-C)
 	@MOCK_PORT=$(MOCK_PORT) PORT=$(PORT) HOST=$(HOST) KEEP="$(KEEP)" CLIENT_ARGS="$(CLIENT_ARGS)" bash scripts/demo.sh

@@ -26,6 +26,8 @@ export interface ClientIO {
    * to ask on, so a script never hangs on a prompt it cannot see.
    */
   confirm?(question: string): Promise<boolean>;
+  /** What `--version` prints; default: the package's version. */
+  version?: string;
 }
 
 /** A {@link ClientIO} with the optional clock and sleep filled in (as plain functions, safe to pass around). */

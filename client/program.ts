@@ -16,6 +16,7 @@ import {
   type ChatFlags,
 } from "./options.js";
 import { createOutput } from "./output.js";
+import { clientVersion } from "./version.js";
 
 const DAY_S = 86_400;
 
@@ -63,6 +64,7 @@ export function createProgram(io: ClientIO): Command {
 
   program
     .description("Ask the staged reasoning gateway: prompt summary, reasoning summary, then the live answer.")
+    .version(io.version ?? clientVersion(), "-V, --version", "print the version and exit")
     .argument("[prompt...]", "the question (same as --prompt; quote it or not)")
     .addOption(new Option("--url <url>", "the gateway's base URL, e.g. http://127.0.0.1:8000 (env GATEWAY_URL)").default(defaultGatewayUrl(io.env)).argParser(httpUrl))
     .addOption(

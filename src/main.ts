@@ -10,11 +10,11 @@ import { join } from "node:path";
 import { parseEnv } from "node:util";
 import { serve } from "@hono/node-server";
 import { createGateway } from "./app.js";
-import { checkLoopback, ConfigError, loadConfig } from "./config/index.js";
+import { checkLoopback, ConfigError, KeysFileError, loadConfig, loadKeysFile, parseGatewayArgs, type ApiKey } from "./config/index.js";
 import { createLogger } from "./observability/index.js";
-import { loadKeysFile, shutDown, within, type ApiKey } from "./http/index.js";
+import { shutDown, within } from "./http/index.js";
 import { startTracing } from "./telemetry/index.js";
-import { acquireDataDirLock, DataDirLockedError, openRequestLog, pidIsAlive } from "./storage/index.js";
+import { acquireDataDirLock, DataDirLockedError, pidIsAlive, startRequestLog } from "./storage/index.js";
 import { warnUnreachableUpstreams } from "./upstream/index.js";
 import { fileSettings, loadProvidersFile, ProvidersFileError, type RouterSettings } from "./providers/index.js";
 import { createFleet, isPrimary, isWorker, runPrimary, WORKER_INDEX_ENV, workerMetrics, workerNumbers } from "./fleet/index.js";
@@ -29,6 +29,8 @@ function readEnv(): Record<string, string | undefined> {
 }
 
 async function main(): Promise<void> {
+  // First: --help and --version answer and exit before anything is read, created or bound.
+  parseGatewayArgs(process.argv, packageVersion());
   const env = readEnv();
   let config;
   let providers: RouterSettings | undefined;
@@ -38,7 +40,7 @@ async function main(): Promise<void> {
     if (config.providersFile) providers = fileSettings(loadProvidersFile(config.providersFile, env), env);
     if (config.access.keysFile) keys = loadKeysFile(config.access.keysFile);
   } catch (e) {
-    if (e instanceof ConfigError || e instanceof ProvidersFileError || (e instanceof Error && e.message.includes("keys file"))) {
+    if (e instanceof ConfigError || e instanceof ProvidersFileError || e instanceof KeysFileError) {
       process.stderr.write(`${e.message}\n`);
       process.exit(1);
     }
@@ -86,8 +88,10 @@ async function main(): Promise<void> {
   const requestsDir = workerIndex === null || config.requestLog.databaseUrl ? "requests" : `requests-worker-${workerIndex}`;
   // Late-bound: the metrics live in the gateway, which needs the log first.
   let onDropped: (n: number) => void = () => undefined;
+  // Opens in the background: the server listens at once (PGlite's first start takes seconds);
+  // records queue meanwhile and the log's read routes answer 503 request_log_starting.
   const requestLog = config.requestLog.enabled
-    ? await openRequestLog({
+    ? startRequestLog({
         databaseUrl: config.requestLog.databaseUrl,
         dataDir: join(config.requestLog.dataDir, requestsDir),
         logger,
@@ -143,9 +147,12 @@ async function main(): Promise<void> {
   gateway.start();
   fleet.start();
   const server = serve({ fetch: gateway.app.fetch, port: config.port, hostname: config.host }, (info) => {
+    const pages = browseBase(config.host, info.port);
     logger.info(
       {
         url: `http://${config.host}:${info.port}`,
+        playground: `${pages}/`,
+        admin: `${pages}/admin`,
         upstream: providers ? `${providers.providers.length} providers from ${config.providersFile}` : config.upstream.baseUrl + config.upstream.path,
         request_log: requestLog ? (config.requestLog.databaseUrl ? "postgresql" : `pglite in ${join(config.requestLog.dataDir, requestsDir)}`) : "off",
         instance: id,
@@ -182,6 +189,12 @@ async function main(): Promise<void> {
   process.on("SIGTERM", () => void stop());
   // A worker stops when the primary says so (SIGTERM); Ctrl-C reaches the whole process group.
   process.on("SIGINT", () => (workerIndex === null ? void stop() : undefined));
+}
+
+/** Where a browser on this machine reaches the pages: a wildcard bind through loopback, IPv6 in brackets. */
+function browseBase(host: string, port: number): string {
+  const reachable = host === "0.0.0.0" ? "127.0.0.1" : host === "::" ? "::1" : host;
+  return `http://${reachable.includes(":") ? `[${reachable}]` : reachable}:${port}`;
 }
 
 /** The version from package.json (src/ under tsx, dist/src/ once built). */

@@ -6,7 +6,7 @@ export { ApiError, errorBody } from "./errors.js";
 export type { ChatRouteDeps, GatewayEnv } from "./types.js";
 export { monitoringRoutes, type FleetView } from "./monitoring-routes.js";
 export { accessControl, isAuthenticated, isOpen, isAdminPath, hasAdminSession, login, logout, type AccessSettings } from "./auth.js";
-export { keysFromList, loadKeysFile, matchKey, secretEquals, sha256, type ApiKey } from "./keys.js";
+export { keysFromList, matchKey, secretEquals, sha256, type ApiKey } from "./keys.js";
 export { keyLimits, releaseWhenDone } from "./limits.js";
 export { modelRoutes } from "./model-routes.js";
 export { requestIds } from "./request-id.js";

@@ -2,7 +2,7 @@ import { Hono } from "hono";
 import { z } from "zod";
 import { REQUEST_OUTCOMES, type RequestOutcome } from "../events/index.js";
 import type { FleetNumbers, Metrics, Monitor, NumbersScope } from "../observability/index.js";
-import type { RequestLog } from "../storage/index.js";
+import { RequestLogStartingError, type RequestLog } from "../storage/index.js";
 import { ApiError } from "./errors.js";
 import type { GatewayEnv } from "./types.js";
 
@@ -112,11 +112,16 @@ function requireLog(log: RequestLog | undefined): RequestLog {
   return log;
 }
 
-/** A database that is down is the server's problem, not the caller's: 503 with the reason. */
+/**
+ * A database that is down is the server's problem, not the caller's: 503 with the reason. One that
+ * is still opening (the gateway listens before its request log is open) is 503
+ * `request_log_starting` with a Retry-After, so a page or script knows to simply ask again.
+ */
 async function unavailableOnError<T>(p: Promise<T>): Promise<T> {
   try {
     return await p;
   } catch (e) {
+    if (e instanceof RequestLogStartingError) throw new ApiError(503, e.message, "request_log_starting", "server_error", { "retry-after": "2" });
     throw new ApiError(503, `the request log is unavailable: ${e instanceof Error ? e.message : String(e)}`, "request_log_unavailable", "server_error");
   }
 }

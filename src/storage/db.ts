@@ -1,8 +1,8 @@
-import { existsSync } from "node:fs";
-import { join } from "node:path";
-import { PGlite, type PGliteOptions } from "@electric-sql/pglite";
-import pg from "pg";
+// A type only: pg is loaded by `import()` when a PostgreSQL request log is first used (and
+// PGlite only in its own thread), so a gateway without a request log loads neither.
+import type pg from "pg";
 import type { Logger } from "../observability/index.js";
+import { createPgliteThread } from "./pglite-thread.js";
 
 /** What a statement runs against: the database itself or an open transaction. */
 export interface Queryable {
@@ -31,23 +31,29 @@ export interface PgDbOptions {
 }
 
 /**
- * A `Db` over a `pg.Pool`. Nothing connects until the first query. A server that goes away never
- * crashes the process: idle and checked-out clients both have an `error` listener, and the
- * failure surfaces as a rejected query instead.
+ * A `Db` over a `pg.Pool`. Nothing is loaded or connected until the first query. A server that
+ * goes away never crashes the process: idle and checked-out clients both have an `error`
+ * listener, and the failure surfaces as a rejected query instead.
  */
 export function createPgDb(opts: PgDbOptions): Db {
   const { logger } = opts;
-  const pool = new pg.Pool({
-    connectionString: opts.databaseUrl,
-    max: opts.max ?? 5,
-    connectionTimeoutMillis: opts.connectionTimeoutMs ?? 3_000,
-    query_timeout: opts.queryTimeoutMs ?? 15_000,
-    idleTimeoutMillis: 30_000,
-    keepAlive: true,
-  });
-  // Without this listener an idle client whose server vanished emits an unhandled 'error' and
-  // takes the process down.
-  pool.on("error", (err) => logger.warn({ err: err.message }, "request log: idle database connection lost"));
+  let started: Promise<pg.Pool> | undefined;
+  const open = async (): Promise<pg.Pool> => {
+    const { default: pgModule } = await import("pg");
+    const pool = new pgModule.Pool({
+      connectionString: opts.databaseUrl,
+      max: opts.max ?? 5,
+      connectionTimeoutMillis: opts.connectionTimeoutMs ?? 3_000,
+      query_timeout: opts.queryTimeoutMs ?? 15_000,
+      idleTimeoutMillis: 30_000,
+      keepAlive: true,
+    });
+    // Without this listener an idle client whose server vanished emits an unhandled 'error' and
+    // takes the process down.
+    pool.on("error", (err) => logger.warn({ err: err.message }, "request log: idle database connection lost"));
+    return pool;
+  };
+  const poolOf = (): Promise<pg.Pool> => (started ??= open());
 
   const onClient = (client: pg.PoolClient | pg.Pool): Queryable => ({
     async query<T>(sql: string, params: readonly unknown[] = []): Promise<T[]> {
@@ -61,9 +67,14 @@ export function createPgDb(opts: PgDbOptions): Db {
 
   return {
     kind: "postgres",
-    ...onClient(pool),
+    async query<T>(sql: string, params?: readonly unknown[]): Promise<T[]> {
+      return onClient(await poolOf()).query<T>(sql, params);
+    },
+    async exec(sql: string): Promise<void> {
+      await onClient(await poolOf()).exec(sql);
+    },
     async transaction<R>(fn: (tx: Queryable) => Promise<R>): Promise<R> {
-      const client = await pool.connect();
+      const client = await (await poolOf()).connect();
       // The pool removes its own listener while a client is checked out; a connection that dies
       // between two statements of this transaction would otherwise be an uncaught 'error'.
       let lost: Error | undefined;
@@ -87,68 +98,52 @@ export function createPgDb(opts: PgDbOptions): Db {
       }
     },
     async close(): Promise<void> {
-      await pool.end();
+      if (started) await (await started).end();
     },
   };
 }
 
 /**
- * PGlite's own start parameters, with PostgreSQL's buffer cache at 16 MB instead of its default
- * 128 MB: the request log writes small batches and reads recent rows, and the WebAssembly memory
- * a bigger cache grows into is never given back (measured: 300 → 180 MB RSS for the database).
- */
-const PGLITE_OPTIONS: PGliteOptions = { startParams: [...PGlite.defaultStartParams, "-c", "shared_buffers=16MB"] };
-
-/**
- * Open PGlite. When the directory holds no database yet, PGlite runs `initdb` in this process,
- * and the instance keeps initdb's WebAssembly memory for as long as it lives (measured: 750 MB
- * RSS instead of 300 MB); closed and opened again, that memory goes. `memory://` cannot be
- * reopened (its data would go too), so it keeps the cost.
- */
-async function openPglite(dataDir: string): Promise<PGlite> {
-  const onDisk = !dataDir.includes("://");
-  const fresh = onDisk && !existsSync(join(dataDir, "PG_VERSION"));
-  const db = await PGlite.create(dataDir, PGLITE_OPTIONS);
-  if (!fresh) return db;
-  await db.close();
-  return PGlite.create(dataDir, PGLITE_OPTIONS);
-}
-
-/**
- * A `Db` over embedded PGlite (PostgreSQL compiled to WASM, in this process). `dataDir` is a
- * directory (created if missing) or `memory://` for a throwaway database. Start-up takes a second
- * or more, so it happens on the first query rather than here.
+ * A `Db` over embedded PGlite (PostgreSQL compiled to WASM). `dataDir` is a directory (created if
+ * missing) or `memory://` for a throwaway database. PGlite runs in a worker thread
+ * (pglite-worker.ts): its start (seconds; more on an empty directory) and its statements are CPU
+ * work that would otherwise stall every request the gateway is serving. Nothing starts until the
+ * first query. A transaction holds the database: other statements wait until it ends.
  */
 export function createPgliteDb(opts: { dataDir: string }): Db {
-  let started: Promise<PGlite> | undefined;
-  const instance = (): Promise<PGlite> => (started ??= openPglite(opts.dataDir));
-
-  const wrap = (q: Pick<PGlite, "query" | "exec">): Queryable => ({
+  const thread = createPgliteThread({ dataDir: opts.dataDir });
+  // One connection: while a transaction runs, statements from outside it wait their turn.
+  let turn: Promise<unknown> = Promise.resolve();
+  const inTurn = <T>(fn: () => Promise<T>): Promise<T> => {
+    const run = turn.then(fn);
+    turn = run.catch(() => undefined);
+    return run;
+  };
+  const direct: Queryable = {
     async query<T>(sql: string, params: readonly unknown[] = []): Promise<T[]> {
-      const res = await q.query<T>(sql, [...params]);
-      return res.rows;
+      return (await thread.send({ op: "query", sql, params: [...params] })) as T[];
     },
     async exec(sql: string): Promise<void> {
-      await q.exec(sql);
+      await thread.send({ op: "exec", sql });
     },
-  });
+  };
 
   return {
     kind: "pglite",
-    async query<T>(sql: string, params?: readonly unknown[]): Promise<T[]> {
-      return wrap(await instance()).query<T>(sql, params);
-    },
-    async exec(sql: string): Promise<void> {
-      await wrap(await instance()).exec(sql);
-    },
-    async transaction<R>(fn: (tx: Queryable) => Promise<R>): Promise<R> {
-      const db = await instance();
-      return db.transaction((tx) => fn(wrap(tx)));
-    },
-    async close(): Promise<void> {
-      if (!started) return;
-      const db = await started;
-      if (!db.closed) await db.close();
-    },
+    query: (sql, params) => inTurn(() => direct.query(sql, params)),
+    exec: (sql) => inTurn(() => direct.exec(sql)),
+    transaction: (fn) =>
+      inTurn(async () => {
+        await direct.exec("BEGIN");
+        try {
+          const result = await fn(direct);
+          await direct.exec("COMMIT");
+          return result;
+        } catch (err) {
+          await direct.exec("ROLLBACK").catch(() => undefined);
+          throw err;
+        }
+      }),
+    close: () => inTurn(() => thread.close()),
   };
 }

@@ -41,7 +41,18 @@ export interface ListOptions {
   before?: Date;
 }
 
-export type RequestLogStats = WriterStats;
+export interface RequestLogStats extends WriterStats {
+  /** The database is still opening (PGlite's first start, the first connection): reads answer {@link RequestLogStartingError}. */
+  starting: boolean;
+}
+
+/** A read while the request log is still opening in the background; the caller may try again shortly. */
+export class RequestLogStartingError extends Error {
+  constructor() {
+    super("the request log is still opening; try again in a few seconds");
+    this.name = "RequestLogStartingError";
+  }
+}
 
 /** The request log: cheap, non-blocking writes from the request path; reads for the API. */
 export interface RequestLog {
@@ -95,7 +106,7 @@ export function createRequestLog(opts: RequestLogOptions): RequestLog {
     enqueue: (record) => writer.enqueue(record),
     flush: () => writer.flush(),
     close: () => (closing ??= shutDown()),
-    stats: () => writer.stats(),
+    stats: () => ({ ...writer.stats(), starting: false }),
     prepareNow: () => writer.prepareNow(),
     async list(o = {}) {
       await writer.ready();

@@ -2,7 +2,8 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { loadKeysFile, sha256 } from "../../src/http/index.js";
+import { KeysFileError, loadKeysFile } from "../../src/config/index.js";
+import { sha256 } from "../../src/http/index.js";
 import { postStaged, userMessage } from "../helpers/sse.js";
 import { useStack } from "../helpers/stack.js";
 import { PROCESS_TEST_MS } from "../helpers/bounds.js";
@@ -61,6 +62,10 @@ describe("API keys", () => {
       }
       writeFileSync(file, "keys:\n  - name: bad\n    sha256: xyz\n");
       expect(() => loadKeysFile(file)).toThrow(/keys\.yaml: invalid keys file:[\s\S]*keys\.0\.sha256/);
+      // Typed, so start-up tells it from a bug by its class rather than by its wording.
+      expect(() => loadKeysFile(file)).toThrow(KeysFileError);
+      expect(() => loadKeysFile(join(dir, "absent.yaml"))).toThrow(KeysFileError);
+      expect(() => loadKeysFile(join(dir, "absent.yaml"))).toThrow(/absent\.yaml: cannot read keys file: ENOENT/);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

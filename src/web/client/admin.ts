@@ -98,7 +98,7 @@ function renderStats(s: StatsResponse): void {
 
   const log = s.request_log;
   requestLogOn = log !== null;
-  const logNote = log === null ? "request log off" : `request log: ${log.written} written, ${log.queued} queued${log.dropped > 0 ? `, ${log.dropped} dropped` : ""}${log.healthy ? "" : " — database unreachable"}`;
+  const logNote = log === null ? "request log off" : `request log: ${log.written} written, ${log.queued} queued${log.dropped > 0 ? `, ${log.dropped} dropped` : ""}${log.starting ? " — opening" : log.healthy ? "" : " — database unreachable"}`;
   updated.textContent = `Updated ${clock(Date.now())} · up ${uptime(s.uptime_seconds)} · ${logNote}`;
 }
 

@@ -79,6 +79,7 @@ export function createRequestsPanel(onError: (err: unknown) => void): RequestsPa
     } catch (err) {
       if (mine !== generation) return;
       if (err instanceof ApiProblem && err.code === "request_log_disabled") return logOff();
+      if (err instanceof ApiProblem && err.code === "request_log_starting") return starting();
       throw err;
     }
     if (mine !== generation) return;
@@ -93,6 +94,14 @@ export function createRequestsPanel(onError: (err: unknown) => void): RequestsPa
         : "No requests logged yet. Ask something in the Playground; it shows up here within a second."
       : "";
     show(empty, none);
+  }
+
+  /** The gateway serves before its request log is open; the next refresh fills the table. */
+  function starting(): void {
+    body.replaceChildren();
+    empty.textContent = "The request log is still opening (the embedded database takes a few seconds on first start). Requests served meanwhile are kept and show up here once it is open.";
+    show(empty, true);
+    show(more, false);
   }
 
   function logOff(): void {

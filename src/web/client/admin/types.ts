@@ -35,7 +35,7 @@ export interface Replica {
 }
 
 export type StatsResponse = MonitorStats & Scoped & {
-  request_log: { queued: number; written: number; dropped: number; failedWrites: number; healthy: boolean } | null;
+  request_log: { queued: number; written: number; dropped: number; failedWrites: number; healthy: boolean; starting: boolean } | null;
   fleet?: Replica[];
   /** `off` when no REDIS_URL is set: then the fleet is this process alone. */
   redis?: "off" | "up" | "down";
