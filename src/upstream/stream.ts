@@ -4,15 +4,20 @@ import type { Frame, Framer } from "./framing.js";
 import type { StreamDecoder } from "./adapters/index.js";
 import { OutputMeter, type OutputBounds } from "./output-bounds.js";
 
+/** The upstream call the stream belongs to, as the reader needs it. */
+export interface StreamCall {
+  /** Our idle timer fired: abort the call as timed out. */
+  timeOut(): void;
+  /** What an error of the body means, as an UpstreamError. */
+  classify(e: unknown): UpstreamError;
+  /** Detach listeners once the stream is over, however it ended. */
+  release(): void;
+}
+
 export interface StreamReadOptions {
   /** Silence longer than this between chunks aborts the stream (REQUEST_TIMEOUT). */
   idleTimeoutMs: number;
-  abort: (reason: unknown) => void;
-  classify: (e: unknown) => UpstreamError;
-  /** The abort reason that means "our idle timer fired". */
-  timedOut: unknown;
-  /** Detach listeners once the stream is over, however it ended. */
-  release: () => void;
+  call: StreamCall;
   /** How much answer and tool-call output the stream may carry before it is cut. */
   bounds: OutputBounds;
 }
@@ -51,6 +56,7 @@ type ReaderState = "reading" | "draining" | "over";
  */
 class DeltaReader implements AsyncIterableIterator<UpstreamDelta> {
   private state: ReaderState = "reading";
+  private readonly call: StreamCall;
   private readonly meter: OutputMeter;
   // refresh() re-arms the same timer: cheaper than clear+set on every chunk.
   private readonly idle: NodeJS.Timeout;
@@ -74,10 +80,11 @@ class DeltaReader implements AsyncIterableIterator<UpstreamDelta> {
     private readonly body: UpstreamBody,
     private readonly framer: Framer,
     private readonly decoder: StreamDecoder,
-    private readonly opts: StreamReadOptions,
+    opts: StreamReadOptions,
   ) {
+    this.call = opts.call;
     this.meter = new OutputMeter(opts.bounds);
-    this.idle = setTimeout(idleTimeout, opts.idleTimeoutMs, opts);
+    this.idle = setTimeout(idleTimeout, opts.idleTimeoutMs, opts.call);
     body.on("readable", () => this.wake());
     body.on("error", (e) => this.bodyEnded(e));
     // `end`: read to its end. `close` before it (and no error): the connection went away.
@@ -204,7 +211,7 @@ class DeltaReader implements AsyncIterableIterator<UpstreamDelta> {
 
   /** Bytes already arrived: a broken connection now is a stream failure, never retried. */
   private broken(e: unknown): UpstreamError {
-    const err = this.opts.classify(e);
+    const err = this.call.classify(e);
     return err.kind === "connection"
       ? new UpstreamError({ kind: "stream", message: "the upstream connection broke mid-stream", code: "upstream_disconnected", retryable: false, cause: e })
       : err;
@@ -215,7 +222,7 @@ class DeltaReader implements AsyncIterableIterator<UpstreamDelta> {
     if (this.state !== "reading") return;
     this.state = "over";
     clearTimeout(this.idle);
-    this.opts.release();
+    this.call.release();
     this.frames = [];
     this.deltas = [];
     if (!complete) this.body.destroy();
@@ -235,8 +242,8 @@ class DeltaReader implements AsyncIterableIterator<UpstreamDelta> {
   }
 }
 
-function idleTimeout(opts: StreamReadOptions): void {
-  opts.abort(opts.timedOut);
+function idleTimeout(call: StreamCall): void {
+  call.timeOut();
 }
 
 function destroyBody(body: UpstreamBody): void {
