@@ -200,7 +200,13 @@ class Run {
       signal: this.stop.signal,
       elapsed: () => this.elapsed(),
     });
-    const failure = await attempts.run(plan, messages);
+    // Returned, not awaited: this frame is over while the stream runs (one suspended async frame fewer).
+    return attempts.run(plan, messages).then((failure) => this.finishSteps(failure, attempts, sources));
+  }
+
+  /** After the attempts: the summaries, the answer's check, then `output.done`. */
+  private async finishSteps(failure: UpstreamError | undefined, attempts: AttemptLoop, sources: Awaited<ReturnType<typeof searchFirst>>["sources"]): Promise<RunEnd> {
+    const { req } = this;
     if (failure) return failed(failure);
     await this.summaries.settled();
     const invalid = this.validation?.strictFailure();

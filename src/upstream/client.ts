@@ -334,6 +334,8 @@ class UpstreamCall implements StreamCall {
 
   stopTimer(): void {
     clearTimeout(this.timer);
+    // Let the Timeout go: a streamed call lives on for minutes without it.
+    this.timer = undefined;
   }
 
   timeOut(): void {
