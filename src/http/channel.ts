@@ -22,60 +22,80 @@ export interface Channel {
 }
 
 export function nodeChannel(res: ServerResponse): Channel {
-  let waiting: Promise<void> | undefined;
+  return new NodeChannel(res);
+}
+
+/** Ends a write burst's cork (a module function: no closure per stream). */
+function uncork(channel: NodeChannel): void {
+  channel.uncork();
+}
+
+/** A class rather than an object of closures: one prototype for every open stream's channel. */
+class NodeChannel implements Channel {
+  private waiting: Promise<void> | undefined;
   // Frames written in one turn of the event loop (one upstream read often holds many events)
   // leave in one writev: corked on the first write, uncorked once the turn is over. The profile
   // put writev and per-chunk framing near the top before this.
-  let corked = false;
-  const uncork = (): void => {
-    corked = false;
-    if (!res.destroyed) res.uncork();
-  };
-  return {
-    open(status, headers) {
-      res.writeHead(status, headers);
-      // Headers go out now, not with the first event: the client knows the request was accepted.
-      res.flushHeaders();
-    },
-    write(text) {
-      if (res.destroyed || res.writableEnded) return;
-      if (!corked) {
-        corked = true;
-        res.cork();
-        setImmediate(uncork);
-      }
-      res.write(text);
-    },
-    get backlog() {
-      return res.writableLength;
-    },
-    drained() {
-      if (!res.writableNeedDrain || res.destroyed) return Promise.resolve();
-      // One promise for every waiter of the same drain.
-      waiting ??= new Promise<void>((resolve) => {
-        const done = () => {
-          res.off("drain", done);
-          res.off("close", done);
-          waiting = undefined;
-          resolve();
-        };
-        res.on("drain", done);
-        res.on("close", done);
-      });
-      return waiting;
-    },
-    end() {
-      if (res.writableEnded) return;
-      // end() flushes whatever is corked.
-      res.end();
-    },
-    destroy() {
-      res.destroy();
-    },
-    get closed() {
-      return res.destroyed || res.writableEnded;
-    },
-  };
+  private corked = false;
+
+  constructor(private readonly res: ServerResponse) {}
+
+  uncork(): void {
+    this.corked = false;
+    if (!this.res.destroyed) this.res.uncork();
+  }
+
+  open(status: number, headers: Record<string, string>): void {
+    this.res.writeHead(status, headers);
+    // Headers go out now, not with the first event: the client knows the request was accepted.
+    this.res.flushHeaders();
+  }
+
+  write(text: string): void {
+    const res = this.res;
+    if (res.destroyed || res.writableEnded) return;
+    if (!this.corked) {
+      this.corked = true;
+      res.cork();
+      setImmediate(uncork, this);
+    }
+    res.write(text);
+  }
+
+  get backlog(): number {
+    return this.res.writableLength;
+  }
+
+  drained(): Promise<void> {
+    const res = this.res;
+    if (!res.writableNeedDrain || res.destroyed) return Promise.resolve();
+    // One promise for every waiter of the same drain.
+    this.waiting ??= new Promise<void>((resolve) => {
+      const done = () => {
+        res.off("drain", done);
+        res.off("close", done);
+        this.waiting = undefined;
+        resolve();
+      };
+      res.on("drain", done);
+      res.on("close", done);
+    });
+    return this.waiting;
+  }
+
+  end(): void {
+    if (this.res.writableEnded) return;
+    // end() flushes whatever is corked.
+    this.res.end();
+  }
+
+  destroy(): void {
+    this.res.destroy();
+  }
+
+  get closed(): boolean {
+    return this.res.destroyed || this.res.writableEnded;
+  }
 }
 
 const encoder = new TextEncoder();

@@ -1,5 +1,5 @@
 import type { Context } from "hono";
-import type { SseMessage, SseOut } from "../events/index.js";
+import type { SseMessage, SseOut, StagedEvent } from "../events/index.js";
 import type { ServerResponse } from "node:http";
 import type { Failure, RunCancel, RunResult, StageSink } from "../pipeline/index.js";
 import type { StreamEncoder } from "../surfaces/index.js";
@@ -51,14 +51,14 @@ export function streamResponse(c: Context, opts: StreamResponseOptions): Promise
  * every request. It lets go of the Hono context once the headers are out. Together that is
  * ≈ 2 KB less per open stream (BENCHMARKS.md, "Heap per parked stream").
  */
-class StreamedRun {
+class StreamedRun implements StageSink {
   /** Why the response was cancelled — the client's connection (unless resumable), an explicit cancel, a client too slow to read; undefined while it is not. */
   private cancelReason: unknown;
   private cancelRun: RunCancel | undefined;
   private readonly stream: SseStream;
   private readonly direct: boolean;
   private readonly keeper: Resumable | undefined;
-  private provider: string | undefined;
+  private providerId: string | undefined;
   private resolved = false;
   /** Until the response is committed: its headers come from the context (CORS, the request id). */
   private c: Context | undefined;
@@ -94,15 +94,26 @@ class StreamedRun {
     this.cancelRun?.(reason);
   }
 
+  // The run's sink is this object itself: its methods are on the prototype, not four closures per stream.
+  event(e: StagedEvent): void {
+    this.opts.encoder.event(e, this.out);
+  }
+
+  accepted(): void {
+    this.commit();
+  }
+
+  provider(id: string): void {
+    this.providerId = id;
+  }
+
+  ready(): Promise<void> | undefined {
+    return this.stream.ready();
+  }
+
   start(): void {
-    const sink: StageSink = {
-      event: (e) => this.opts.encoder.event(e, this.out),
-      accepted: () => this.commit(),
-      provider: (id) => void (this.provider = id),
-      ready: () => this.stream.ready(),
-    };
     this.opts
-      .run(sink, (cancel) => {
+      .run(this, (cancel) => {
         this.cancelRun = cancel;
         // Cancelled before the run began (the client left while the handler was set up).
         if (this.cancelled) cancel(this.cancelReason);
@@ -132,7 +143,7 @@ class StreamedRun {
     this.stream.open({
       ...headersOf(c),
       "x-request-id": this.opts.requestId,
-      ...(this.provider && { "x-gateway-provider": this.provider }),
+      ...(this.providerId && { "x-gateway-provider": this.providerId }),
       // Tells a client that a dropped connection can be resumed, and that Stop should cancel explicitly.
       ...(this.keeper && { "x-resumable": "true" }),
     });
@@ -152,7 +163,7 @@ class StreamedRun {
     const { failure } = settled;
     const tooSlow = this.cancelReason instanceof RequestEnded && this.cancelReason.code === "client_too_slow";
     if (failure && !began) {
-      this.resolve(failureResponse(failure, { "x-request-id": this.opts.requestId, ...(this.provider && { "x-gateway-provider": this.provider }) }));
+      this.resolve(failureResponse(failure, { "x-request-id": this.opts.requestId, ...(this.providerId && { "x-gateway-provider": this.providerId }) }));
       // A reader resuming this request learns how it ended, as the client does from the status.
       this.keepOnly((out) => this.opts.encoder.failure(failure, out));
     } else if (failure && !tooSlow) {

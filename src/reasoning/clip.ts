@@ -28,59 +28,63 @@ export interface ReasoningCollector {
  */
 export function createReasoningCollector(maxChars: number): ReasoningCollector {
   if (!Number.isInteger(maxChars) || maxChars < 0) throw new RangeError(`maxChars must be a non-negative integer, got ${maxChars}`);
-  // Too small a budget for a marker: keep only the head rather than return more than maxChars.
-  const marker = maxChars >= CLIP_MARKER.length + 2 ? CLIP_MARKER : "";
-  const budget = maxChars - marker.length;
-  const headMax = marker === "" ? maxChars : Math.floor(budget / 2);
-  const tailMax = marker === "" ? 0 : budget - headMax;
+  return new Collector(maxChars);
+}
+
+/** One class for every open stream's collector: its methods are on the prototype, not closures per stream. */
+class Collector implements ReasoningCollector {
+  private readonly marker: string;
+  private readonly headMax: number;
+  private readonly tailMax: number;
   // Until the total passes maxChars everything must survive, so the tail keeps this much, not just tailMax.
-  const tailKeep = maxChars - headMax;
-
-  let head = "";
+  private readonly tailKeep: number;
+  private head = "";
   // Fragments of everything after the head, oldest first; trimmed to tailKeep when twice that size.
-  let tail: string[] = [];
-  let tailChars = 0;
-  let totalChars = 0;
+  private tail: string[] = [];
+  private tailChars = 0;
+  totalChars = 0;
 
-  function append(text: string): void {
+  constructor(private readonly maxChars: number) {
+    // Too small a budget for a marker: keep only the head rather than return more than maxChars.
+    this.marker = maxChars >= CLIP_MARKER.length + 2 ? CLIP_MARKER : "";
+    const budget = maxChars - this.marker.length;
+    this.headMax = this.marker === "" ? maxChars : Math.floor(budget / 2);
+    this.tailMax = this.marker === "" ? 0 : budget - this.headMax;
+    this.tailKeep = maxChars - this.headMax;
+  }
+
+  append(text: string): void {
     if (text === "") return;
-    totalChars += text.length;
+    this.totalChars += text.length;
     let rest = text;
-    if (head.length < headMax) {
-      const take = headMax - head.length;
-      head += rest.slice(0, take);
+    if (this.head.length < this.headMax) {
+      const take = this.headMax - this.head.length;
+      this.head += rest.slice(0, take);
       rest = rest.slice(take);
       if (rest === "") return;
     }
-    if (tailKeep === 0) return;
-    tail.push(rest);
-    tailChars += rest.length;
-    if (tailChars > 2 * tailKeep) {
-      const kept = tail.join("").slice(-tailKeep);
-      tail = [kept];
-      tailChars = kept.length;
+    if (this.tailKeep === 0) return;
+    this.tail.push(rest);
+    this.tailChars += rest.length;
+    if (this.tailChars > 2 * this.tailKeep) {
+      const kept = this.tail.join("").slice(-this.tailKeep);
+      this.tail = [kept];
+      this.tailChars = kept.length;
     }
   }
 
-  function text(): string {
-    const after = tail.join("");
-    if (totalChars <= maxChars) return head + after;
-    let h = head;
-    let t = tailMax > 0 ? after.slice(-tailMax) : "";
+  text(): string {
+    const after = this.tail.join("");
+    if (this.totalChars <= this.maxChars) return this.head + after;
+    let h = this.head;
+    let t = this.tailMax > 0 ? after.slice(-this.tailMax) : "";
     // Never hand out half an emoji at either cut.
     if (h.length > 0 && isHighSurrogate(h.charCodeAt(h.length - 1))) h = h.slice(0, -1);
     if (t.length > 0 && isLowSurrogate(t.charCodeAt(0))) t = t.slice(1);
-    return h + marker + t;
+    return h + this.marker + t;
   }
 
-  return {
-    append,
-    text,
-    get totalChars() {
-      return totalChars;
-    },
-    get retainedChars() {
-      return head.length + tailChars;
-    },
-  };
+  get retainedChars(): number {
+    return this.head.length + this.tailChars;
+  }
 }

@@ -1,7 +1,7 @@
 /**
  * Push parser that splits an upstream chat stream into reasoning and answer (SPEC §3).
  *
- * Shaped like eventsource-parser's `createParser`: a closure over a few state variables, fed chunk by chunk,
+ * Shaped like eventsource-parser's `createParser` (one object with a few state fields), fed chunk by chunk,
  * doing O(chunk) work per push. The first signal decides the stream's style and nothing is reinterpreted
  * afterwards: a reasoning field before any content means fields style (content is the answer, verbatim);
  * content opening with one of the mode's opening markers means that family's marked style (a harmony
@@ -23,7 +23,7 @@
  *   whitespace, and a held close is emitted as literal text.
  */
 import { endsInHighSurrogate, nextLineBreak } from "./chars.js";
-import { MODES } from "./formats.js";
+import { MODES, type ModeSpec } from "./formats.js";
 import { createHarmonyParser, type HarmonyParser, type HarmonySink } from "./harmony.js";
 import { matchAt, NO_MARKERS, skipWhitespace, type Family, type Marker, type MarkerSet, type Wrapper } from "./markers.js";
 import { beforeReasoningEnd, isHolding, type Phase } from "./phases.js";
@@ -40,110 +40,115 @@ export const MAX_HELD_WHITESPACE = 4096;
  * same type within one call's result are merged.
  */
 export function createReasoningSeparator(options: SeparatorOptions): ReasoningSeparator {
-  const spec = MODES[options.mode];
-  const maxHeld = options.maxHeldWhitespace ?? MAX_HELD_WHITESPACE;
-  if (!Number.isInteger(maxHeld) || maxHeld < 0) throw new RangeError(`maxHeldWhitespace must be a non-negative integer, got ${maxHeld}`);
-  // `tags` mode asks for tags and trusts only them; elsewhere reasoning fields count unless switched off.
-  const acceptFields = options.useReasoningFields && spec.fields;
-  const idPrefix = options.toolCallIdPrefix ?? "call_";
+  return new Separator(options);
+}
 
+/**
+ * The separator's state and steps as one class: its methods live once on the prototype rather than
+ * as ≈ 20 closures in every open stream.
+ */
+class Separator implements ReasoningSeparator {
+  private readonly spec: ModeSpec;
+  private readonly maxHeld: number;
+  // `tags` mode asks for tags and trusts only them; elsewhere reasoning fields count unless switched off.
+  private readonly acceptFields: boolean;
+  private readonly idPrefix: string;
   // One explicit state instead of flags, so "reasoning-end sent?" and "what is this text?" cannot disagree.
   // `fields` mode never looks at markers, so it starts where a reasoning field would have put it.
-  let phase: Phase = spec.verbatim ? "field-reasoning" : "start";
+  private phase: Phase;
   // The family whose close, inner markers and wrappers count now (decided by the opening marker).
-  let family: Family = spec.startFamily;
+  private family: Family;
   // The answer's wrapper, once one opened.
-  let wrapper: Wrapper | undefined;
+  private wrapper: Wrapper | undefined;
   // Reads the rest of a harmony stream once its first header was seen.
-  let harmony: HarmonyParser | undefined;
+  private harmony: HarmonyParser | undefined;
   // Tail of the previous content chunk that may be the start of a marker, or a lone high surrogate; never
   // longer than MAX_PARTIAL_TAG + 1.
-  let pending = "";
+  private pending = "";
   // Whitespace (and, in `final-close`, the wrapper's close before it) whose meaning the next real
   // character decides; never longer than maxHeld + 1 (plus the close).
-  let held = "";
+  private held = "";
   // A reasoning field's trailing high surrogate, kept for its low half so reasoning parts stay well-formed.
-  let fieldCarry = "";
+  private fieldCarry = "";
   // Parts completed by the current push()/end() call.
-  let out: ParsedPart[] = [];
+  private out: ParsedPart[] = [];
 
-  function emit(type: "reasoning" | "answer", text: string): void {
-    if (text === "") return;
-    const last = out.at(-1);
-    if (last !== undefined && last.type === type) last.text += text;
-    else out.push({ type, text });
+  constructor(options: SeparatorOptions) {
+    const spec = MODES[options.mode];
+    const maxHeld = options.maxHeldWhitespace ?? MAX_HELD_WHITESPACE;
+    if (!Number.isInteger(maxHeld) || maxHeld < 0) throw new RangeError(`maxHeldWhitespace must be a non-negative integer, got ${maxHeld}`);
+    this.spec = spec;
+    this.maxHeld = maxHeld;
+    this.acceptFields = options.useReasoningFields && spec.fields;
+    this.idPrefix = options.toolCallIdPrefix ?? "call_";
+    this.phase = spec.verbatim ? "field-reasoning" : "start";
+    this.family = spec.startFamily;
   }
 
-  /** What the harmony parser writes to: the same parts, with reasoning-end still decided here. */
-  const harmonySink: HarmonySink = {
-    reasoning: (text) => emit("reasoning", text),
-    answer: (text) => emit("answer", text),
-    toolCall: (call) => out.push({ type: "tool-call", call }),
-    endReasoning: () => {
-      if (phase === "harmony") endReasoning("harmony-answer");
-    },
-    get reasoningEnded() {
-      return phase !== "harmony";
-    },
-  };
+  private emit(type: "reasoning" | "answer", text: string): void {
+    if (text === "") return;
+    const last = this.out.at(-1);
+    if (last !== undefined && last.type === type) last.text += text;
+    else this.out.push({ type, text });
+  }
 
   /** The markers the current phase listens for. */
-  function markers(): MarkerSet {
-    switch (phase) {
+  private markers(): MarkerSet {
+    switch (this.phase) {
       case "start":
-        return spec.start;
+        return this.spec.start;
       case "reasoning-lead":
       case "reasoning":
       case "r1-reasoning":
-        return family.inside;
+        return this.family.inside;
       case "answer-lead":
-        return family.after;
+        return this.family.after;
       case "final-lead":
       case "final":
-        return wrapper?.closing ?? NO_MARKERS;
+        return this.wrapper?.closing ?? NO_MARKERS;
       default:
         return NO_MARKERS;
     }
   }
 
-  function endReasoning(next: Phase): void {
-    emit("reasoning", fieldCarry);
-    fieldCarry = "";
-    out.push({ type: "reasoning-end" });
-    phase = next;
+  private endReasoning(next: Phase): void {
+    this.emit("reasoning", this.fieldCarry);
+    this.fieldCarry = "";
+    this.out.push({ type: "reasoning-end" });
+    this.phase = next;
   }
 
-  function releaseHeld(as: "reasoning" | "answer" = "answer"): void {
-    emit(as, held);
-    held = "";
+  private releaseHeld(as: "reasoning" | "answer" = "answer"): void {
+    this.emit(as, this.held);
+    this.held = "";
   }
 
   /** A holding phase ends: a real character follows, or the hold passed its cap. */
-  function release(): void {
-    switch (phase) {
+  private release(): void {
+    switch (this.phase) {
       case "start":
         // Unmarked content: R1 reasoning where the template opens it, a plain answer (verbatim, live) elsewhere.
-        if (spec.implicit) {
-          family = spec.implicit;
-          phase = "r1-reasoning";
-          releaseHeld("reasoning");
+        if (this.spec.implicit) {
+          this.family = this.spec.implicit;
+          this.phase = "r1-reasoning";
+          this.releaseHeld("reasoning");
         } else {
-          endReasoning("verbatim");
-          releaseHeld();
+          this.endReasoning("verbatim");
+          this.releaseHeld();
         }
         return;
       case "field-reasoning":
-        endReasoning("verbatim");
-        releaseHeld();
+        this.endReasoning("verbatim");
+        this.releaseHeld();
         return;
       case "answer-lead":
-        phase = "verbatim";
-        releaseHeld();
+        this.phase = "verbatim";
+        this.releaseHeld();
         return;
       case "final-lead":
       case "final-close":
-        phase = "final";
-        releaseHeld();
+        this.phase = "final";
+        this.releaseHeld();
         return;
       default:
         return;
@@ -155,185 +160,200 @@ export function createReasoningSeparator(options: SeparatorOptions): ReasoningSe
    * kept, line breaks are dropped. Returns where it stopped: `to`, or just past the character that took
    * the hold over its cap (the hold is released there, so the result never depends on chunking).
    */
-  function hold(text: string, from: number, to: number): number {
-    const dropLineBreaks = phase === "answer-lead" || phase === "final-lead";
+  private hold(text: string, from: number, to: number): number {
+    const dropLineBreaks = this.phase === "answer-lead" || this.phase === "final-lead";
     let i = from;
     while (i < to) {
       const lineEnd = dropLineBreaks ? nextLineBreak(text, i, to) : to;
-      const room = maxHeld + 1 - held.length;
+      const room = this.maxHeld + 1 - this.held.length;
       if (room <= 0) {
         // Only a held wrapper close under a cap smaller than the close gets here: it is past the cap already.
-        release();
+        this.release();
         return i;
       }
       if (lineEnd - i >= room) {
-        held += text.slice(i, i + room);
-        release();
+        this.held += text.slice(i, i + room);
+        this.release();
         return i + room;
       }
-      held += text.slice(i, lineEnd);
+      this.held += text.slice(i, lineEnd);
       if (lineEnd === to) return to;
-      held = "";
+      this.held = "";
       i = lineEnd + 1;
     }
     return to;
   }
 
-  function onMarker(marker: Marker, raw: string): void {
+  private onMarker(marker: Marker, raw: string): void {
     switch (marker.role) {
       case "open":
-        held = "";
-        family = marker.family;
-        phase = "reasoning-lead";
+        this.held = "";
+        this.family = marker.family;
+        this.phase = "reasoning-lead";
         return;
       case "harmony":
-        held = "";
-        phase = "harmony";
-        harmony = createHarmonyParser(harmonySink, idPrefix);
-        harmony.push(raw);
+        this.held = "";
+        this.phase = "harmony";
+        this.harmony = createHarmonyParser(this.harmonySink(), this.idPrefix);
+        this.harmony.push(raw);
         return;
       case "start-close":
-        held = "";
-        endReasoning("answer-lead");
+        this.held = "";
+        this.endReasoning("answer-lead");
         return;
       case "close":
-        endReasoning("answer-lead");
+        this.endReasoning("answer-lead");
         return;
       case "close-wrap":
-        wrapper = marker.wrapper;
-        endReasoning("final-lead");
+        this.wrapper = marker.wrapper;
+        this.endReasoning("final-lead");
         return;
       case "wrap":
         // At the start the reasoning was empty; after a close it is over already. The whitespace
         // before the wrapper goes with it.
-        held = "";
-        wrapper = marker.wrapper;
-        if (phase === "start") endReasoning("final-lead");
-        else phase = "final-lead";
+        this.held = "";
+        this.wrapper = marker.wrapper;
+        if (this.phase === "start") this.endReasoning("final-lead");
+        else this.phase = "final-lead";
         return;
       case "inner":
         return;
       case "unwrap":
         // The close only if nothing but whitespace follows it: hold it to see.
-        releaseHeld();
-        held = raw;
-        phase = "final-close";
+        this.releaseHeld();
+        this.held = raw;
+        this.phase = "final-close";
         return;
     }
   }
 
   /** Processes `text`; unless `eof`, a trailing possible marker is kept in `pending` for the next chunk. */
-  function consume(text: string, eof: boolean): void {
+  private consume(text: string, eof: boolean): void {
     let i = 0;
     while (i < text.length) {
-      if (phase === "verbatim") {
-        emit("answer", text.slice(i));
+      if (this.phase === "verbatim") {
+        this.emit("answer", text.slice(i));
         return;
       }
-      if (phase === "harmony" || phase === "harmony-answer") {
-        harmony?.push(text.slice(i));
+      if (this.phase === "harmony" || this.phase === "harmony-answer") {
+        this.harmony?.push(text.slice(i));
         return;
       }
-      let set = markers();
-      if (phase === "reasoning-lead" || isHolding(phase)) {
+      let set = this.markers();
+      if (this.phase === "reasoning-lead" || isHolding(this.phase)) {
         const next = skipWhitespace(text, i);
         if (next > i) {
-          i = phase === "reasoning-lead" ? next : hold(text, i, next);
+          i = this.phase === "reasoning-lead" ? next : this.hold(text, i, next);
           continue;
         }
-        if (phase === "reasoning-lead") phase = "reasoning";
-        else if (phase === "field-reasoning" || phase === "final-close" || !set.startsWith(text.charCodeAt(i))) {
-          release();
+        if (this.phase === "reasoning-lead") this.phase = "reasoning";
+        else if (this.phase === "field-reasoning" || this.phase === "final-close" || !set.startsWith(text.charCodeAt(i))) {
+          this.release();
           continue;
         }
-        set = markers();
+        set = this.markers();
       }
       if (!set.startsWith(text.charCodeAt(i))) {
         // Only reasoning, r1-reasoning and final get here: their text runs to the next possible marker.
         const stop = set.next(text, i + 1);
-        emit(phase === "final" ? "answer" : "reasoning", text.slice(i, stop));
+        this.emit(this.phase === "final" ? "answer" : "reasoning", text.slice(i, stop));
         i = stop;
         continue;
       }
       const match = matchAt(text, i, set);
       if (match.kind === "full") {
         const length = match.marker.text.length;
-        onMarker(match.marker, text.slice(i, i + length));
+        this.onMarker(match.marker, text.slice(i, i + length));
         i += length;
       } else if (match.kind === "partial" && !eof) {
-        pending = text.slice(i);
+        this.pending = text.slice(i);
         return;
-      } else if (isHolding(phase)) {
-        release(); // a character that begins no marker is the first real character
+      } else if (isHolding(this.phase)) {
+        this.release(); // a character that begins no marker is the first real character
       } else {
-        emit(phase === "final" ? "answer" : "reasoning", text.charAt(i));
+        this.emit(this.phase === "final" ? "answer" : "reasoning", text.charAt(i));
         i += 1;
       }
     }
   }
 
-  function onReasoningField(reasoning: string): void {
+  private onReasoningField(reasoning: string): void {
     // A reasoning field before any real content decides the fields style.
-    if (phase === "start" && pending === "") phase = "field-reasoning";
-    let text = fieldCarry + reasoning;
-    fieldCarry = "";
+    if (this.phase === "start" && this.pending === "") this.phase = "field-reasoning";
+    let text = this.fieldCarry + reasoning;
+    this.fieldCarry = "";
     if (endsInHighSurrogate(text)) {
-      fieldCarry = text.slice(-1);
+      this.fieldCarry = text.slice(-1);
       text = text.slice(0, -1);
     }
-    emit("reasoning", text);
+    this.emit("reasoning", text);
   }
 
-  function onContent(content: string): void {
-    let text = pending + content;
-    pending = "";
+  private onContent(content: string): void {
+    let text = this.pending + content;
+    this.pending = "";
     let carry = "";
     if (endsInHighSurrogate(text)) {
       carry = text.slice(-1);
       text = text.slice(0, -1);
     }
-    consume(text, false);
-    pending += carry;
+    this.consume(text, false);
+    this.pending += carry;
   }
 
   /** A tool call ends reasoning: a partial marker was text after all, held whitespace was nothing. */
-  function onToolCalls(): void {
-    const rest = pending;
-    pending = "";
-    consume(rest, true);
-    if (!beforeReasoningEnd(phase)) return;
-    held = "";
-    endReasoning(phase === "start" || phase === "field-reasoning" ? "verbatim" : phase === "harmony" ? "harmony-answer" : "answer-lead");
+  private onToolCalls(): void {
+    const rest = this.pending;
+    this.pending = "";
+    this.consume(rest, true);
+    if (!beforeReasoningEnd(this.phase)) return;
+    this.held = "";
+    this.endReasoning(this.phase === "start" || this.phase === "field-reasoning" ? "verbatim" : this.phase === "harmony" ? "harmony-answer" : "answer-lead");
   }
 
-  function push(delta: DeltaInput): ParsedPart[] {
-    out = [];
-    if (phase === "ended") return out;
+  push(delta: DeltaInput): ParsedPart[] {
+    this.out = [];
+    if (this.phase === "ended") return this.out;
     const { reasoning, content } = delta;
     // Reasoning fields that arrive after the answer began are dropped: reasoning-end was already sent.
-    if (acceptFields && reasoning != null && reasoning !== "" && beforeReasoningEnd(phase)) onReasoningField(reasoning);
-    if (content != null && content !== "") onContent(content);
-    if (delta.toolCalls === true && beforeReasoningEnd(phase)) onToolCalls();
-    return out;
+    if (this.acceptFields && reasoning != null && reasoning !== "" && beforeReasoningEnd(this.phase)) this.onReasoningField(reasoning);
+    if (content != null && content !== "") this.onContent(content);
+    if (delta.toolCalls === true && beforeReasoningEnd(this.phase)) this.onToolCalls();
+    return this.out;
   }
 
-  function end(): ParsedPart[] {
-    out = [];
-    if (phase === "ended") return out;
-    const rest = pending;
-    pending = "";
-    consume(rest, true); // a partial marker at the very end was just text
-    harmony?.end();
+  end(): ParsedPart[] {
+    this.out = [];
+    if (this.phase === "ended") return this.out;
+    const rest = this.pending;
+    this.pending = "";
+    this.consume(rest, true); // a partial marker at the very end was just text
+    this.harmony?.end();
     // Whitespace alone decides nothing; it is what an unmarked start would have made of it.
-    if (phase === "start" || phase === "field-reasoning") release();
-    if (beforeReasoningEnd(phase)) endReasoning("ended");
-    else if (phase === "answer-lead" || phase === "final-lead") releaseHeld(); // the last line's indentation
+    if (this.phase === "start" || this.phase === "field-reasoning") this.release();
+    if (beforeReasoningEnd(this.phase)) this.endReasoning("ended");
+    else if (this.phase === "answer-lead" || this.phase === "final-lead") this.releaseHeld(); // the last line's indentation
     // In `final-close` the held close and its whitespace were the wrapper's close: dropped.
-    phase = "ended";
-    held = "";
-    fieldCarry = "";
-    return out;
+    this.phase = "ended";
+    this.held = "";
+    this.fieldCarry = "";
+    return this.out;
   }
 
-  return { push, end };
+  /** What the harmony parser writes to: the same parts, with reasoning-end still decided here. Built only for a harmony stream. */
+  private harmonySink(): HarmonySink {
+    // eslint-disable-next-line @typescript-eslint/no-this-alias -- the sink's getter needs the separator, not itself
+    const self = this;
+    return {
+      reasoning: (text) => self.emit("reasoning", text),
+      answer: (text) => self.emit("answer", text),
+      toolCall: (call) => self.out.push({ type: "tool-call", call }),
+      endReasoning: () => {
+        if (self.phase === "harmony") self.endReasoning("harmony-answer");
+      },
+      get reasoningEnded() {
+        return self.phase !== "harmony";
+      },
+    };
+  }
 }

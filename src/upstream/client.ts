@@ -7,7 +7,7 @@ import { createFramer, DEFAULT_MAX_LINE_BYTES } from "./framing.js";
 import type { ProviderKind } from "./kinds.js";
 import { withRetries, type RetryInfo, type RetryPolicy } from "./retry.js";
 import { DEFAULT_OUTPUT_BOUNDS, type OutputBounds } from "./output-bounds.js";
-import { readDeltas } from "./stream.js";
+import { readDeltas, type StreamCall } from "./stream.js";
 
 export type { UpstreamTarget } from "./adapters/index.js";
 
@@ -111,18 +111,11 @@ export function createUpstreamClient(opts: UpstreamClientOptions): UpstreamClien
    * an error status, or a 2xx that is not what was asked for (checked from headers alone).
    */
   async function post(adapter: ProviderAdapter, url: string, headers: Record<string, string>, payload: string, mode: CallMode, signal: AbortSignal) {
-    const attempt = new AbortController();
-    const onAbort = () => attempt.abort(signal.reason);
-    signal.addEventListener("abort", onAbort, { once: true });
-    const timer = setTimeout(() => attempt.abort(TIMED_OUT), opts.requestTimeoutMs);
-    const release = () => {
-      clearTimeout(timer);
-      signal.removeEventListener("abort", onAbort);
-    };
+    const call = new UpstreamCall(signal, opts.requestTimeoutMs);
     try {
       // identity: a compressed body is one we did not ask for, and is refused below.
-      const res = await request(url, { method: "POST", headers: { ...headers, "accept-encoding": "identity" }, body: payload, signal: attempt.signal, dispatcher });
-      clearTimeout(timer);
+      const res = await request(url, { method: "POST", headers: { ...headers, "accept-encoding": "identity" }, body: payload, signal: call.signal, dispatcher });
+      call.stopTimer();
       if (res.statusCode < 200 || res.statusCode >= 300) {
         const text = await readCapped(res.body, maxLineBytes).catch(() => "");
         throw adapter.error(res.statusCode, text, serverDelay(header(res.headers, "retry-after-ms"), header(res.headers, "retry-after"), opts.now()));
@@ -132,10 +125,10 @@ export function createUpstreamClient(opts: UpstreamClientOptions): UpstreamClien
         discard(res.body);
         throw wrong;
       }
-      return { res, attempt, release };
+      return { res, call };
     } catch (e) {
-      release();
-      throw toUpstreamError(e, attempt.signal, signal, opts.requestTimeoutMs);
+      call.release();
+      throw call.classify(e);
     }
   }
 
@@ -150,7 +143,7 @@ export function createUpstreamClient(opts: UpstreamClientOptions): UpstreamClien
     async stream(target, body, signal, options) {
       const { adapter, url, headers, payload } = prepare(target, body, "stream");
       let attempts = 0;
-      const { res, attempt, release } = await withRetries(
+      const { res, call } = await withRetries(
         () => {
           attempts++;
           return watched(options?.watch, attempts, (extra) => post(adapter, url, extra ? { ...headers, ...extra } : headers, payload, "stream", signal));
@@ -160,10 +153,7 @@ export function createUpstreamClient(opts: UpstreamClientOptions): UpstreamClien
       );
       const deltas = readDeltas(res.body, createFramer(adapter.framing, maxLineBytes), adapter.decoder(ctx), {
         idleTimeoutMs: opts.requestTimeoutMs,
-        abort: (reason) => attempt.abort(reason),
-        classify: (e) => toUpstreamError(e, attempt.signal, signal, opts.requestTimeoutMs),
-        timedOut: TIMED_OUT,
-        release,
+        call,
         bounds: opts.outputBounds ?? DEFAULT_OUTPUT_BOUNDS,
       });
       return { deltas, attempts };
@@ -172,21 +162,20 @@ export function createUpstreamClient(opts: UpstreamClientOptions): UpstreamClien
     async complete(target, body, signal, options) {
       const { adapter, url, headers, payload } = prepare(target, body, "complete");
       let attempts = 0;
-      const { res, attempt, release } = await withRetries(
+      const { res, call } = await withRetries(
         () => watched(options?.watch, ++attempts, (extra) => post(adapter, url, extra ? { ...headers, ...extra } : headers, payload, "complete", signal)),
         policyFor(options, "complete", adapter.kind),
         signal,
       );
-      const timer = setTimeout(() => attempt.abort(TIMED_OUT), opts.requestTimeoutMs);
+      call.startTimer();
       let json: unknown;
       try {
         json = JSON.parse(await readCapped(res.body, maxLineBytes));
       } catch (e) {
-        const err = e instanceof SyntaxError ? undefined : toUpstreamError(e, attempt.signal, signal, opts.requestTimeoutMs);
+        const err = e instanceof SyntaxError ? undefined : call.classify(e);
         throw err && err.kind !== "connection" ? err : new UpstreamError({ kind: "http", status: 502, message: "the upstream sent a body that is not JSON", retryable: false });
       } finally {
-        clearTimeout(timer);
-        release();
+        call.release();
       }
       const model = typeof body.model === "string" ? body.model : "";
       return adapter.completion(json, model, ctx, Math.floor(opts.now() / 1000));
@@ -289,8 +278,87 @@ function discard(body: { destroy(): unknown; on?: (event: "error", listener: () 
   body.destroy();
 }
 
+/**
+ * One upstream attempt's abort: it follows the run's signal and its own REQUEST_TIMEOUT timer,
+ * whose abort it marks with TIMED_OUT. What undici is given as the request's `signal`: it adds one
+ * `abort` listener and removes it when the response is over, which is all this keeps. Not an
+ * AbortController: that is an EventTarget with its listener maps, ≈ 0.8 KB of every open stream,
+ * for one listener. It listens to the run's signal as an object (`handleEvent`), and its timer
+ * calls a module function with it: no closure per attempt.
+ */
+class UpstreamCall implements StreamCall {
+  aborted = false;
+  reason: unknown = undefined;
+  private listener: (() => void) | undefined;
+  private timer: NodeJS.Timeout | undefined;
+
+  constructor(
+    private readonly client: AbortSignal,
+    private readonly timeoutMs: number,
+  ) {
+    client.addEventListener("abort", this, { once: true });
+    this.startTimer();
+  }
+
+  /** What undici is handed: it reads `aborted` and `reason` and adds one `abort` listener. */
+  get signal(): AbortSignal {
+    return this as unknown as AbortSignal;
+  }
+
+  addEventListener(_type: "abort", listener: () => void): void {
+    this.listener = listener;
+  }
+
+  removeEventListener(_type: "abort", listener: () => void): void {
+    if (this.listener === listener) this.listener = undefined;
+  }
+
+  /** The run's signal aborted: so does this call, with its reason. */
+  handleEvent(): void {
+    this.abort(this.client.reason);
+  }
+
+  abort(reason: unknown): void {
+    if (this.aborted) return;
+    this.aborted = true;
+    this.reason = reason;
+    const listener = this.listener;
+    this.listener = undefined;
+    listener?.();
+  }
+
+  /** REQUEST_TIMEOUT from now: the wait for headers, or for a whole non-streamed body. */
+  startTimer(): void {
+    this.timer = setTimeout(timeOutCall, this.timeoutMs, this);
+  }
+
+  stopTimer(): void {
+    clearTimeout(this.timer);
+    // Let the Timeout go: a streamed call lives on for minutes without it.
+    this.timer = undefined;
+  }
+
+  timeOut(): void {
+    this.abort(TIMED_OUT);
+  }
+
+  classify(e: unknown): UpstreamError {
+    return toUpstreamError(e, this, this.client, this.timeoutMs);
+  }
+
+  /** The call is over: its timer and its listener on the run's signal go. */
+  release(): void {
+    clearTimeout(this.timer);
+    this.client.removeEventListener("abort", this);
+  }
+}
+
+function timeOutCall(call: UpstreamCall): void {
+  call.timeOut();
+}
+
 /** Map anything thrown while talking to the upstream onto one of our error kinds. */
-function toUpstreamError(e: unknown, attempt: AbortSignal, client: AbortSignal, timeoutMs: number): UpstreamError {
+function toUpstreamError(e: unknown, attempt: { aborted: boolean; reason: unknown }, client: AbortSignal, timeoutMs: number): UpstreamError {
   if (e instanceof UpstreamError) return e;
   if (client.aborted) return new UpstreamError({ kind: "aborted", message: "the client went away", retryable: false, cause: e });
   if (attempt.aborted && attempt.reason === TIMED_OUT) {

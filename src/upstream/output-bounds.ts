@@ -26,24 +26,32 @@ export const DEFAULT_OUTPUT_BOUNDS: OutputBounds = {
 /**
  * Counts one stream's output as it passes and throws `upstream_output_too_large` the moment a
  * bound is crossed: the stream ends there, its connection is closed, and the failure is the
- * provider's (an upstream that will not stop is broken, whatever it was asked).
+ * provider's (an upstream that will not stop is broken, whatever it was asked). Its map of tool
+ * calls is built at the first tool call: a parked stream holds none.
  */
-export function createOutputMeter(b: OutputBounds): (d: UpstreamDelta) => void {
-  const argumentChars = new Map<number, number>();
-  let total = 0;
-  return (d) => {
-    total += d.content?.length ?? 0;
-    for (const call of d.toolCalls ?? []) {
-      const chars = call.function?.arguments?.length ?? 0;
-      const before = argumentChars.get(call.index);
-      if (before === undefined && argumentChars.size >= b.maxToolCalls) throw tooLarge(`more than ${b.maxToolCalls} tool calls in one answer`);
-      const now = (before ?? 0) + chars;
-      if (now > b.maxToolArgumentChars) throw tooLarge(`a tool call whose arguments passed ${b.maxToolArgumentChars} characters`);
-      argumentChars.set(call.index, now);
-      total += chars;
+export class OutputMeter {
+  private argumentChars: Map<number, number> | undefined;
+  private total = 0;
+
+  constructor(private readonly b: OutputBounds) {}
+
+  count(d: UpstreamDelta): void {
+    const b = this.b;
+    this.total += d.content?.length ?? 0;
+    if (d.toolCalls != null) {
+      const argumentChars = (this.argumentChars ??= new Map<number, number>());
+      for (const call of d.toolCalls) {
+        const chars = call.function?.arguments?.length ?? 0;
+        const before = argumentChars.get(call.index);
+        if (before === undefined && argumentChars.size >= b.maxToolCalls) throw tooLarge(`more than ${b.maxToolCalls} tool calls in one answer`);
+        const now = (before ?? 0) + chars;
+        if (now > b.maxToolArgumentChars) throw tooLarge(`a tool call whose arguments passed ${b.maxToolArgumentChars} characters`);
+        argumentChars.set(call.index, now);
+        this.total += chars;
+      }
     }
-    if (total > b.maxOutputChars) throw tooLarge(`an answer that passed ${b.maxOutputChars} characters of text and tool-call arguments`);
-  };
+    if (this.total > b.maxOutputChars) throw tooLarge(`an answer that passed ${b.maxOutputChars} characters of text and tool-call arguments`);
+  }
 }
 
 function tooLarge(what: string): UpstreamError {

@@ -11,16 +11,35 @@ export interface ChildController {
 }
 
 export function childController(parent?: AbortSignal): ChildController {
-  const c = new AbortController();
-  if (!parent) return { signal: c.signal, abort: (reason) => c.abort(reason), dispose: () => undefined };
-  const follow = () => c.abort(parent.reason);
-  if (parent.aborted) follow();
-  else parent.addEventListener("abort", follow, { once: true });
-  return {
-    signal: c.signal,
-    abort: (reason) => c.abort(reason),
-    dispose: () => parent.removeEventListener("abort", follow),
-  };
+  return new Child(parent);
+}
+
+/** One class for every request's controller: no object of closures per request; it follows its parent as a `handleEvent` listener. */
+class Child implements ChildController {
+  private readonly c = new AbortController();
+
+  constructor(private readonly parent: AbortSignal | undefined) {
+    if (!parent) return;
+    if (parent.aborted) this.handleEvent();
+    else parent.addEventListener("abort", this, { once: true });
+  }
+
+  get signal(): AbortSignal {
+    return this.c.signal;
+  }
+
+  abort(reason: unknown): void {
+    this.c.abort(reason);
+  }
+
+  /** The parent aborted. */
+  handleEvent(): void {
+    this.c.abort(this.parent?.reason);
+  }
+
+  dispose(): void {
+    this.parent?.removeEventListener("abort", this);
+  }
 }
 
 /**
