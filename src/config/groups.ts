@@ -44,7 +44,7 @@ export const ENV_GROUPS: readonly { title: string; names: readonly EnvName[] }[]
   },
   { title: "Access", names: ["GATEWAY_API_KEYS", "GATEWAY_KEYS_FILE", "KEY_RPM", "KEY_MAX_CONCURRENT", "ADMIN_TOKEN", "ADMIN_PASSWORD", "ALLOW_OPEN_BIND", "CORS_ORIGINS"] },
   { title: "Request log", names: ["REQUEST_LOG", "DATABASE_URL", "DATA_DIR", "LOG_BODIES"] },
-  { title: "Several replicas", names: ["REDIS_URL", "REDIS_PREFIX", "REDIS_TIMEOUT_MS", "REPLICA_TTL_SECONDS"] },
+  { title: "Several replicas", names: ["REDIS_URL", "REDIS_PREFIX", "REDIS_TIMEOUT_MS", "REDIS_OUTAGE_MS", "REPLICA_TTL_SECONDS"] },
   { title: "Research and schema validation", names: ["SEARCH_URL", "SEARCH_TIMEOUT", "SEARCH_MAX_RESULTS", "VALIDATION_MAX_ATTEMPTS", "VALIDATION_BUDGET_MS"] },
   {
     title: "Logs and traces",

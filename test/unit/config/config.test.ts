@@ -89,11 +89,11 @@ describe("loadConfig", () => {
 
   it("scale-out variables: unset Redis means in-process, one worker", () => {
     const c = loadConfig({});
-    expect(c.redis).toEqual({ url: undefined, prefix: "sgw:", timeoutMs: 250 });
+    expect(c.redis).toEqual({ url: undefined, prefix: "sgw:", timeoutMs: 250, outageMs: 3_000 });
     expect(c.replicaTtlMs).toBe(10_000);
     expect(c.workers).toBe(1);
-    const d = loadConfig({ REDIS_URL: "redis://:pw@cache:6379/2", REDIS_PREFIX: "gw:prod:", REDIS_TIMEOUT_MS: "100", REPLICA_TTL_SECONDS: "2.5", WORKERS: "auto" });
-    expect(d.redis).toEqual({ url: "redis://:pw@cache:6379/2", prefix: "gw:prod:", timeoutMs: 100 });
+    const d = loadConfig({ REDIS_URL: "redis://:pw@cache:6379/2", REDIS_PREFIX: "gw:prod:", REDIS_TIMEOUT_MS: "100", REDIS_OUTAGE_MS: "1500", REPLICA_TTL_SECONDS: "2.5", WORKERS: "auto" });
+    expect(d.redis).toEqual({ url: "redis://:pw@cache:6379/2", prefix: "gw:prod:", timeoutMs: 100, outageMs: 1_500 });
     expect(d.replicaTtlMs).toBe(2_500);
     expect(d.workers).toBe("auto");
     expect(loadConfig({ WORKERS: "4" }).workers).toBe(4);
