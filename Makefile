@@ -45,7 +45,7 @@ build: node_modules/.installed ## compile TypeScript to dist/ and bundle the pag
 	@npx tsc -p tsconfig.build.json
 	@$(TSX) scripts/build-web.ts
 
-demo: node_modules/.installed ## mock upstream + gateway, one client run, then both stop (KEEP=1: keep them and the pages up until Ctrl-C)
+demo: build ## mock upstream + gateway, one client run, then both stop (KEEP=1: keep them and the pages up until Ctrl-C)
 	@MOCK_PORT=$(MOCK_PORT) PORT=$(PORT) HOST=$(HOST) KEEP="$(KEEP)" CLIENT_ARGS="$(CLIENT_ARGS)" bash scripts/demo.sh
 
 test: node_modules/.installed bench/portkey/node_modules/.installed ## typecheck, lint and run every test
