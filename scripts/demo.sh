@@ -63,8 +63,8 @@ for p in "$MOCK_PORT" "$PORT"; do
   fi
 done
 
-wait_for() { # url, name, log
-  for _ in $(seq 1 300); do
+wait_for() { # url, name, log — up to a minute: a loaded machine can be that slow to start them
+  for _ in $(seq 1 600); do
     curl -fsS -o /dev/null "$1" 2>/dev/null && return 0
     sleep 0.1
   done
