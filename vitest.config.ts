@@ -20,8 +20,9 @@ export default defineConfig({
         test: {
           name: "unit",
           include: ["test/unit/**/*.test.ts"],
-          // CPU-bound: one fork per core.
+          // CPU-bound: one fork per core. Runs first (its own group): a broken unit shows in seconds.
           maxWorkers: 2,
+          sequence: { groupOrder: 0 },
         },
       },
       {
@@ -32,6 +33,7 @@ export default defineConfig({
           globalSetup: ["test/helpers/global-setup.ts"],
           // Most of these wait on sockets and child processes: a third fork keeps two cores busy.
           maxWorkers: 3,
+          sequence: { groupOrder: 1 },
         },
       },
     ],
