@@ -105,7 +105,8 @@ if [[ $client_status -ne 0 ]]; then
   exit "$client_status"
 fi
 
-# The request log keeps what just happened (written in batches, every 500 ms): wait until it shows.
+# The request log keeps what just happened (written in batches, every 500 ms): wait until it shows
+# (up to 15 s: a loaded machine writes late).
 # Prints the number of rows, or why there is none to count.
 count_rows() {
   local body status
@@ -119,7 +120,7 @@ count_rows() {
   esac
 }
 rows="?"
-for _ in $(seq 1 50); do
+for _ in $(seq 1 150); do
   rows=$(count_rows)
   [[ "$rows" =~ ^[1-9]|^not ]] && break
   sleep 0.1
