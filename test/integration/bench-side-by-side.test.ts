@@ -6,6 +6,7 @@ import { startBenchMock, type BenchMock } from "../../bench/mock.js";
 import { freePort, gatewayHasWorkers, PORTKEY_ENTRY, portkeyVersions, spawnFloor, spawnGateway, spawnPortkey, waitForChildren, type Proc } from "../../bench/procs.js";
 import { relayTarget, runSideBySide } from "../../bench/side-by-side.js";
 import { sideBySideMarkdown } from "../../bench/side-by-side-report.js";
+import { PROCESS_TEST_MS } from "../helpers/bounds.js";
 import { startGateway, type RunningGateway } from "../helpers/gateway.js";
 
 /**
@@ -116,5 +117,5 @@ describe.skipIf(!PORTKEY)(TITLE, () => {
     expect(md).toContain(`\`@hono/node-server\` ${portkeyVersions()?.nodeServer}`);
     if (workers === null) expect(md).toMatch(/staged requests\/s, zero delay, WORKERS=1 \| – \| – \| – \| – \| not available \|/);
     else expect(md).toMatch(/staged requests\/s, zero delay, WORKERS=1 \| – \| – \| – \| – \| \d+/);
-  }, 28_000);
+  }, PROCESS_TEST_MS);
 });

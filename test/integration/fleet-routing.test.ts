@@ -196,11 +196,18 @@ describe.skipIf(!RUN)("shared routing state (real Redis)", () => {
     await expect.poll(() => b!.state.snapshot("a").inFlight).toBe(0);
     expect(b!.state.tryAcquire("a", 2)).toBe(true);
 
-    // Positions come from one counter: taken turn about, no replica repeats another's.
+    // Positions come from one counter: taken turn about, no replica repeats another's. After each
+    // take, a round trip on the same connection (answered in order, twice in case the script had to
+    // be loaded) lets the prefetch land: a loaded machine must not turn this into a race with Redis.
+    const settle = async (r: Replica) => {
+      for (let i = 0; i < 2; i++) await r.link.attempt("test", (c) => c.ping());
+      await new Promise((done) => setImmediate(done));
+    };
     const seen: number[] = [];
     for (let i = 0; i < 20; i++) {
-      seen.push((i % 2 === 0 ? a : b)!.state.nextCursor("chat:0"));
-      await new Promise((r) => setTimeout(r, 5));
+      const r = (i % 2 === 0 ? a : b)!;
+      seen.push(r.state.nextCursor("chat:0"));
+      await settle(r);
     }
     const fromFleet = seen.slice(4);
     expect(new Set(fromFleet).size).toBe(fromFleet.length);
