@@ -56,14 +56,20 @@ dist/.build/web.stamp: node_modules/.installed $(BUILD_SOURCES) $(wildcard scrip
 	@$(TSX) scripts/build-web.ts
 	@mkdir -p $(@D) && touch $@
 
-demo: node_modules/.installed ## mock upstream + gateway, one client run, then both stop (KEEP=1: keep them and the pages up until Ctrl-C)
+demo: build ## mock upstream + gateway, one client run, then both stop (KEEP=1: keep them and the pages up until Ctrl-C)
 	@MOCK_PORT=$(MOCK_PORT) PORT=$(PORT) HOST=$(HOST) KEEP="$(KEEP)" CLIENT_ARGS="$(CLIENT_ARGS)" bash scripts/demo.sh
 
-test: node_modules/.installed bench/portkey/node_modules/.installed ## typecheck, lint and run every test
-	@npx tsc -p tsconfig.json --noEmit
-	@npx tsc -p src/web/client --noEmit
-	@npx tsc -p examples/ai-sdk-chat --noEmit
-	@npx eslint .
+# make test's first stage: the lint and the three type checks, two at a time (one per core; the lint,
+# the longest, starts first), each one's output printed together when it ends.
+TEST_CHECKS := test-check-lint test-check-server test-check-web test-check-examples
+test-check-lint: ; @npx eslint .
+test-check-server: ; @npx tsc -p tsconfig.json --noEmit
+test-check-web: ; @npx tsc -p src/web/client --noEmit
+test-check-examples: ; @npx tsc -p examples/ai-sdk-chat --noEmit
+.PHONY: $(TEST_CHECKS)
+
+test: node_modules/.installed bench/portkey/node_modules/.installed ## typecheck, lint and run every test (vitest's global set-up runs make build once)
+	@$(MAKE) --no-print-directory -j2 --output-sync=target $(TEST_CHECKS)
 	@npx vitest run --reporter=default --reporter=json --outputFile.json=test-artifacts/vitest-results.json
 	@node -e 'const r=require("./test-artifacts/vitest-results.json");console.log(`vitest: $${r.numPassedTests} passed, $${r.numFailedTests} failed, $${r.numPendingTests} skipped`)'
 

@@ -1,9 +1,41 @@
 /**
- * Spawned processes, awaited by polling for readiness — never by a fixed sleep, because a cold
- * `tsx` start on a loaded two-core machine takes anything from one second to a minute.
+ * Spawned processes, awaited by polling for readiness — never by a fixed sleep, because even a
+ * compiled start on a loaded two-core machine takes anything from a fraction of a second to many.
+ *
+ * The project's own programs run compiled: the suite's global set-up ran `make build` once, and
+ * `DIST` names the entry points in `dist/`. Each runs from a scratch working directory of its own
+ * with only the environment the test gives it (plus PATH and HOME), so a `.env` in the checkout —
+ * which the gateway and the client read from their working directory — never changes a result.
  */
 import { spawn, type ChildProcess, type SpawnOptions } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
 import { READY_MS } from "./bounds.js";
+
+export const ROOT = resolve(import.meta.dirname, "../..");
+
+/** The compiled programs `make build` writes (see tsconfig.build.json), run with plain `node`. */
+export const DIST = {
+  gateway: join(ROOT, "dist/src/main.js"),
+  mockUpstream: join(ROOT, "dist/mock-upstream/main.js"),
+  client: join(ROOT, "dist/client/bin.js"),
+  floorRelay: join(ROOT, "dist/bench/floor-relay.js"),
+} as const;
+
+/** PATH and HOME from the runner, then `env`: everything else a child sees, the test chose. */
+export function childEnv(env: Record<string, string | undefined> = {}): Record<string, string | undefined> {
+  return { PATH: process.env.PATH, HOME: process.env.HOME, ...env };
+}
+
+/**
+ * A fresh empty directory to run a process in (no `.env`, nothing of the checkout's), and a
+ * function that removes it.
+ */
+export function scratchDir(prefix = "gw-cwd-"): { dir: string; remove: () => void } {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  return { dir, remove: () => rmSync(dir, { recursive: true, force: true }) };
+}
 
 export interface Spawned {
   child: ChildProcess;
@@ -115,16 +147,26 @@ export interface GatewayProcess extends Spawned {
 }
 
 /**
- * Start `src/main.ts` as its own process on port 0 and wait until it says where it listens. Port 0
- * and the log line, rather than a port picked beforehand: between picking a free port and binding
- * it, another test (or another engineer's) may take it, and the gateway found "ready" would be
- * someone else's.
+ * Spawn the compiled gateway (`dist/src/main.js`) with exactly `env` (plus PATH and HOME), from a
+ * scratch working directory removed when it exits — unless `options.cwd` names one. Its default
+ * `DATA_DIR` (`./data`) lands in that scratch directory too, never in the checkout.
+ */
+export function spawnGateway(env: Record<string, string | undefined>, options: SpawnOptions & { nodeArgs?: string[] } = {}): Spawned {
+  const { nodeArgs = [], ...spawnOptions } = options;
+  const scratch = spawnOptions.cwd === undefined ? scratchDir() : undefined;
+  const p = spawnProcess(process.execPath, [...nodeArgs, DIST.gateway], { ...spawnOptions, cwd: spawnOptions.cwd ?? scratch?.dir, env: childEnv(env) });
+  if (scratch) void p.exited.then(scratch.remove);
+  return p;
+}
+
+/**
+ * Start the compiled gateway as its own process on port 0 and wait until it says where it listens.
+ * Port 0 and the log line, rather than a port picked beforehand: between picking a free port and
+ * binding it, another test (or another engineer's) may take it, and the gateway found "ready"
+ * would be someone else's.
  */
 export async function startGatewayProcess(env: Record<string, string | undefined>, options: SpawnOptions = {}): Promise<GatewayProcess> {
-  const p = spawnProcess(process.execPath, ["--import", "tsx", "src/main.ts"], {
-    ...options,
-    env: { PATH: process.env.PATH, HOME: process.env.HOME, HOST: "127.0.0.1", ...env, PORT: "0", LOG_LEVEL: "info" },
-  });
+  const p = spawnGateway({ HOST: "127.0.0.1", ...env, PORT: "0", LOG_LEVEL: "info" }, options);
   const listening = /gateway listening on (http:\/\/[^\s"]+)/;
   await p.waitForOutput(listening);
   const url = listening.exec(p.output())?.[1] ?? "";

@@ -1,8 +1,7 @@
 import { spawn, type ChildProcess } from "node:child_process";
-import { resolve } from "node:path";
+import { READY_MS } from "./bounds.js";
 import { freePort } from "./net.js";
-
-const ROOT = resolve(import.meta.dirname, "../..");
+import { childEnv, DIST, scratchDir } from "./process.js";
 
 export interface ReplicaProcess {
   url: string;
@@ -31,23 +30,30 @@ export async function health(url: string, key?: string): Promise<Health> {
 }
 
 /**
- * The real gateway binary (`node --import tsx src/main.ts`) on a fixed loopback port, with only
- * the environment given (plus PATH). Resolves once `/healthz` answers and, when REDIS_URL is set,
- * the replica reports Redis up — polled, never a fixed sleep.
+ * The compiled gateway (`node dist/src/main.js`) on a fixed loopback port, from a scratch working
+ * directory (no `.env` of the checkout's), with only the environment given (plus PATH and HOME).
+ * Resolves once `/healthz` answers and, when REDIS_URL is set, the replica reports Redis up —
+ * polled, never a fixed sleep.
  */
 export async function startReplica(env: Record<string, string>, opts: { waitForRedis?: boolean; key?: string } = {}): Promise<ReplicaProcess> {
   const port = await freePort();
-  const child = spawn(process.execPath, ["--import", "tsx", "src/main.ts"], {
-    cwd: ROOT,
+  const scratch = scratchDir("replica-");
+  const child = spawn(process.execPath, [DIST.gateway], {
+    cwd: scratch.dir,
     // Its own process group, so SIGKILL reaches WORKERS' children too and none is left behind.
     detached: true,
-    env: { PATH: process.env.PATH ?? "", HOST: "127.0.0.1", PORT: String(port), REQUEST_LOG: "false", LOG_LEVEL: "info", UPSTREAM_RETRY_BACKOFF: "0.01", ...env },
+    env: childEnv({ HOST: "127.0.0.1", PORT: String(port), REQUEST_LOG: "false", LOG_LEVEL: "info", UPSTREAM_RETRY_BACKOFF: "0.01", ...env }),
     stdio: ["ignore", "pipe", "pipe"],
   });
   let out = "";
   child.stdout?.setEncoding("utf8").on("data", (s: string) => (out += s));
   child.stderr?.setEncoding("utf8").on("data", (s: string) => (out += s));
-  const exited = new Promise<number | null>((r) => child.once("exit", (code) => r(code)));
+  const exited = new Promise<number | null>((r) =>
+    child.once("exit", (code) => {
+      scratch.remove();
+      r(code);
+    }),
+  );
   const url = `http://127.0.0.1:${port}`;
   const alive = () => child.exitCode === null && child.signalCode === null;
   const kill = async (signal: NodeJS.Signals = "SIGTERM"): Promise<number | null> => {
@@ -55,7 +61,7 @@ export async function startReplica(env: Record<string, string>, opts: { waitForR
     if (alive() && child.pid !== undefined) process.kill(signal === "SIGKILL" ? -child.pid : child.pid, signal);
     return exited;
   };
-  const deadline = Date.now() + 30_000;
+  const deadline = Date.now() + READY_MS;
   let h: Health | undefined;
   try {
     for (;;) {
@@ -67,7 +73,7 @@ export async function startReplica(env: Record<string, string>, opts: { waitForR
         if (e instanceof Error && e.message.startsWith("health: HTTP")) throw new Error(`replica answered ${e.message}; pass its key:\n${out}`);
         // not listening yet
       }
-      if (Date.now() > deadline) throw new Error(`replica not ready in 30 s:\n${out}`);
+      if (Date.now() > deadline) throw new Error(`replica not ready in ${READY_MS / 1000} s:\n${out}`);
       await new Promise((r) => setTimeout(r, 50));
     }
   } catch (e) {

@@ -1,9 +1,9 @@
 // The probe's smaller findings: prototype names as asset names, unlimited login guesses, and a
 // loopback check fooled by a name that merely starts like an address.
-import { spawn } from "node:child_process";
 import { describe, expect, it } from "vitest";
 import { startGateway } from "../helpers/gateway.js";
 import { freePort } from "../helpers/net.js";
+import { spawnGateway } from "../helpers/process.js";
 import { captureLogger } from "../helpers/pg.js";
 import { useStack } from "../helpers/stack.js";
 
@@ -57,15 +57,8 @@ describe("admin login", () => {
 
 describe("an open gateway's loopback check", () => {
   const start = async (env: Record<string, string>) => {
-    const child = spawn(process.execPath, ["--import", "tsx", "src/main.ts"], {
-      env: { PATH: process.env.PATH, HOME: process.env.HOME, PORT: String(await freePort()), REQUEST_LOG: "false", LOG_LEVEL: "info", ...env },
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-    let out = "";
-    child.stdout.on("data", (d: Buffer) => (out += d.toString()));
-    child.stderr.on("data", (d: Buffer) => (out += d.toString()));
-    const exit = new Promise<number | null>((r) => child.on("exit", r));
-    return { child, exit, out: () => out };
+    const p = spawnGateway({ PORT: String(await freePort()), REQUEST_LOG: "false", LOG_LEVEL: "info", ...env });
+    return { child: p.child, exit: p.exited.then((e) => e.code), out: p.output };
   };
 
   it("resolves HOST: 127.0.0.1.invalid is not loopback, and the refusal says why", async () => {

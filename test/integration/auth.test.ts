@@ -7,7 +7,7 @@ import { sha256 } from "../../src/http/index.js";
 import { postStaged, userMessage } from "../helpers/sse.js";
 import { useStack } from "../helpers/stack.js";
 import { PROCESS_TEST_MS } from "../helpers/bounds.js";
-import { spawnProcess } from "../helpers/process.js";
+import { spawnGateway } from "../helpers/process.js";
 
 const stack = useStack();
 const ask = { model: "mock-tagged", messages: userMessage("What is 2+2?") };
@@ -171,9 +171,7 @@ describe("browser-facing headers", () => {
 describe("an open gateway binds to loopback only", () => {
   // Port 0: the gateway binds whatever is free, so no other process can take "our" port first.
   const start = (env: Record<string, string>) =>
-    spawnProcess(process.execPath, ["--import", "tsx", "src/main.ts"], {
-      env: { PATH: process.env.PATH, HOME: process.env.HOME, PORT: "0", REQUEST_LOG: "false", LOG_LEVEL: "info", ...env },
-    });
+    spawnGateway({ PORT: "0", REQUEST_LOG: "false", LOG_LEVEL: "info", ...env });
 
   it("refuses 0.0.0.0 without keys, and says why", async () => {
     const p = start({ HOST: "0.0.0.0" });

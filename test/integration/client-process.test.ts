@@ -1,22 +1,17 @@
 /**
- * The real binary as a child process (`node --import tsx client/bin.ts`) against a fake gateway
+ * The real binary as a child process (the compiled `node dist/client/bin.js`) against a fake gateway
  * and the mock upstream's Friendli management API: exit codes, output streams, `.env`, SIGINT.
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
-import { pathToFileURL } from "node:url";
+import { join } from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { startMockUpstream } from "../../mock-upstream/index.js";
 import { HEADINGS } from "../../client/render.js";
 import { happyScript, startFakeGateway, type FakeGateway } from "../unit/client/fake-gateway.js";
 import { PROCESS_TEST_MS } from "../helpers/bounds.js";
-import { pollUntil } from "../helpers/process.js";
-
-const ROOT = resolve(import.meta.dirname, "../..");
-const BIN = join(ROOT, "client/bin.ts");
-const TSX = pathToFileURL(join(ROOT, "node_modules/tsx/dist/loader.mjs")).href;
+import { DIST, pollUntil } from "../helpers/process.js";
 
 // A scratch working directory: the binary reads `.env` from its cwd, and the repo's own must not leak in.
 let cwd: string;
@@ -40,7 +35,7 @@ interface Result {
 
 /** Start the binary with a clean environment (only PATH plus `env`). */
 function start(args: string[], env: Record<string, string> = {}): { child: ChildProcess; done: Promise<Result>; out: () => string } {
-  const child = spawn(process.execPath, ["--import", TSX, BIN, ...args], {
+  const child = spawn(process.execPath, [DIST.client, ...args], {
     cwd,
     env: { PATH: process.env.PATH ?? "", ...env },
     stdio: ["ignore", "pipe", "pipe"],
@@ -57,7 +52,7 @@ function start(args: string[], env: Record<string, string> = {}): { child: Child
 
 const runBin = (args: string[], env?: Record<string, string>): Promise<Result> => start(args, env).done;
 
-// Every test spawns the binary (a cold tsx start each time): bounds sized for a busy machine.
+// Every test spawns the binary: bounds sized for a busy machine.
 describe("client binary against a fake gateway", { timeout: PROCESS_TEST_MS }, () => {
   it("prints the three sections in order, the answer and [done]; exit 0, quiet stderr", async () => {
     gw = await startFakeGateway({ sse: happyScript() });

@@ -1,38 +1,14 @@
 /**
  * `make demo`'s script as a newcomer runs it: three sections then `[done]`, a prompt summary that
  * restates the question instead of repeating it, the pages' lifetime said out loud — and with
- * KEEP=1 the gateway stays up (pages included) until Ctrl-C.
+ * KEEP=1 the gateway stays up (pages included) until Ctrl-C. (With keys in `.env`: demo-access.test.ts.)
  */
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { HEADINGS } from "../../client/render.js";
 import { PROCESS_TEST_MS, READY_MS } from "../helpers/bounds.js";
-import { freePort } from "../helpers/net.js";
-import { spawnProcess, type Spawned } from "../helpers/process.js";
+import { useDemo } from "../helpers/demo.js";
 
-const ROOT = resolve(import.meta.dirname, "../..");
-const running: Spawned[] = [];
-let dataDir = "";
-afterEach(async () => {
-  for (const p of running.splice(0)) await p.kill();
-  if (dataDir) rmSync(dataDir, { recursive: true, force: true });
-});
-
-async function demo(extra: Record<string, string> = {}): Promise<{ p: Spawned; port: number }> {
-  dataDir = mkdtempSync(join(tmpdir(), "demo-data-"));
-  const port = await freePort();
-  const mockPort = await freePort();
-  // detached: Ctrl-C in a terminal reaches the whole process group, and so does our kill().
-  const p = spawnProcess("bash", ["scripts/demo.sh"], {
-    cwd: ROOT,
-    detached: true,
-    env: { ...process.env, PORT: String(port), MOCK_PORT: String(mockPort), HOST: "127.0.0.1", DATA_DIR: dataDir, CLIENT_ARGS: "", KEEP: "", ...extra },
-  });
-  running.push(p);
-  return { p, port };
-}
+const demo = useDemo();
 
 describe("make demo", { timeout: PROCESS_TEST_MS }, () => {
   it("prints the three sections then [done], a real prompt summary, and says the pages stop with it", async () => {

@@ -18,7 +18,7 @@ afterEach(async () => {
 async function link(url = TEST_REDIS_URL): Promise<RedisLink> {
   const l = createRedisLink({ url, timeoutMs: 200, logger: silentLogger(), pingMs: 200 });
   cleanup.push(() => l.close());
-  await expect.poll(() => l.isUp(), { timeout: 5_000 }).toBe(true);
+  await expect.poll(() => l.isUp()).toBe(true);
   return l;
 }
 
@@ -34,7 +34,7 @@ describe.skipIf(!RUN)("chat streams in Redis", () => {
     expect(await there.get("bravo", "chat-1")).toBeUndefined();
     here.set("alpha", "short", "req-3", 300);
     await expect.poll(() => there.get("alpha", "short")).toBe("req-3");
-    await expect.poll(() => there.get("alpha", "short"), { timeout: 5_000 }).toBeUndefined();
+    await expect.poll(() => there.get("alpha", "short")).toBeUndefined();
   });
 
   it("Redis out of reach: a lookup throws EventLogUnavailableError instead of answering none", async () => {

@@ -31,7 +31,7 @@ const memory: Factory = async (opts) => {
 
 async function redisLog(prefix: string, opts: Opts, url = TEST_REDIS_URL): Promise<EventLog> {
   const link = createRedisLink({ url, timeoutMs: 200, logger: silentLogger(), pingMs: 200 });
-  await expect.poll(() => link.isUp(), { timeout: 5_000 }).toBe(true);
+  await expect.poll(() => link.isUp()).toBe(true);
   const log = createRedisEventLog({ ...full(opts), link, prefix });
   cleanup.push(async () => {
     await log.close();
@@ -124,7 +124,7 @@ const contract = (name: string, make: Factory, skip: boolean) =>
       writer.append("req-4", msg(1));
       writer.finish("req-4");
       await expect.poll(() => reader.meta("req-4").then((m) => m?.owner)).toBe("k");
-      await expect.poll(() => reader.meta("req-4").then((m) => m?.owner), { timeout: 2_000 }).toBeUndefined();
+      await expect.poll(() => reader.meta("req-4").then((m) => m?.owner)).toBeUndefined();
       expect(await reader.read("req-4", 0)).toEqual([]);
     });
   });

@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { PROCESS_TEST_MS, READY_MS } from "../helpers/bounds.js";
 import { freePort } from "../helpers/net.js";
-import { spawnProcess, startGatewayProcess, waitForHttp, type Spawned } from "../helpers/process.js";
+import { childEnv, spawnProcess, startGatewayProcess, waitForHttp, type Spawned } from "../helpers/process.js";
 import { answerOf, first, postStaged, stagedOrder } from "../helpers/sse.js";
 
 /**
@@ -24,7 +24,7 @@ let gatewayUrl = "";
 beforeAll(async () => {
   const upstreamPort = await freePort();
   dataDir = mkdtempSync(join(tmpdir(), "gw-independent-"));
-  const upstream = spawnProcess(process.execPath, [mockLlmMain], { env: { ...process.env, PORT: String(upstreamPort), HOST: "127.0.0.1" } });
+  const upstream = spawnProcess(process.execPath, [mockLlmMain], { env: childEnv({ PORT: String(upstreamPort), HOST: "127.0.0.1" }) });
   children.push(upstream);
   await waitForHttp(`http://127.0.0.1:${upstreamPort}/v1/models`, READY_MS, upstream.output);
   const gateway = await startGatewayProcess({ UPSTREAM_BASE_URL: `http://127.0.0.1:${upstreamPort}/v1`, DATA_DIR: dataDir });

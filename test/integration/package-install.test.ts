@@ -1,13 +1,17 @@
 /**
- * The CLI installs like a Node tool: `npm pack` (its `prepack` builds dist/), then
+ * The CLI installs like a Node tool: `npm pack` of the built package, then
  * `npm install -g ./the.tgz --prefix <tmp> --offline`, then the installed `staged-gateway` and
  * `staged-client` are used from an unrelated working directory — and `npx` works from the checkout.
  *
  * Offline on purpose: the package bundles its runtime dependencies (`bundleDependencies`), so the
  * install needs nothing from the registry; without that, npm would ask the registry for every
  * dependency's metadata, which `npm ci` never cached.
+ *
+ * `npm pack --ignore-scripts`: the suite's global set-up already ran `make build`, and `prepack`
+ * (which builds dist/ for a real publish) rewriting dist/ in place would pull it from under the
+ * other process tests running beside this one. That `prepack` builds is checked on its own below.
  */
-import { existsSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -40,7 +44,7 @@ beforeAll(async () => {
   work = mkdtempSync(join(tmpdir(), "staged-pack-"));
   prefix = join(work, "prefix");
   mock = await startMockUpstream();
-  const pack = await runOk("npm", ["pack", "--pack-destination", work, "--loglevel=error"], { cwd: ROOT });
+  const pack = await runOk("npm", ["pack", "--ignore-scripts", "--pack-destination", work, "--loglevel=error"], { cwd: ROOT });
   const tgz = pack.out().trim().split("\n").at(-1) ?? "";
   expect(tgz).toMatch(/^staged-reasoning-gateway-.*\.tgz$/);
   await runOk("npm", ["install", "-g", join(work, tgz), "--prefix", prefix, "--offline", "--no-audit", "--no-fund", "--loglevel=error"], {
@@ -56,6 +60,12 @@ afterAll(async () => {
 });
 
 describe("npm pack + npm install -g (offline)", { timeout: PACKAGE_TEST_MS }, () => {
+  it("builds before packing: prepack is the build", () => {
+    const pkg = JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8")) as { scripts: Record<string, string> };
+    expect(pkg.scripts.prepack).toBe("npm run build");
+    expect(pkg.scripts.build).toMatch(/tsc/);
+  });
+
   it("installs both commands and ships compiled JavaScript, not the TypeScript sources", () => {
     expect(readdirSync(join(prefix, "bin")).sort()).toEqual(["staged-client", "staged-gateway"]);
     const installed = join(prefix, "lib/node_modules/staged-reasoning-gateway");

@@ -17,8 +17,8 @@ const between = (r: StagedResult) => {
 };
 
 describe("summary.progress", () => {
-  it("≥ 2 progress summaries during ~12 s of reasoning with REASONING_PROGRESS_SECONDS=3, all between summary.prompt and summary.reasoning", async () => {
-    const { gateway, mock } = await stack({ longReasoningSeconds: 12 }, { REASONING_PROGRESS_SECONDS: "3" });
+  it("≥ 2 progress summaries during ~4 s of reasoning with REASONING_PROGRESS_SECONDS=1, all between summary.prompt and summary.reasoning", async () => {
+    const { gateway, mock } = await stack({ longReasoningSeconds: 4 }, { REASONING_PROGRESS_SECONDS: "1" });
     const r = await postStaged(gateway.url, { model: "mock-long-think", ...ask });
     const at = between(r);
     expect(at.progress.length).toBeGreaterThanOrEqual(2);

@@ -92,11 +92,11 @@ describe.skipIf(!RUN)("resumable streams across replicas behind nginx", { timeou
     const requestId = res2.headers.get("x-request-id") ?? "";
     const reading = readFrames(res2);
     await mock.mock.waitFor((calls) => calls.some((c) => c.kind === "chat"));
-    const cancelAt = performance.now();
     const cancelled = await fetch(`${nginx.url}/v1/requests/${requestId}/cancel`, { method: "POST", headers: auth });
     expect(cancelled.status).toBe(200);
+    // The client is still reading, so no grace is running: only the cancel can end the upstream
+    // call (left alone, its ~10 s of reasoning would run to the end).
     await mock.mock.waitFor((calls) => calls.some((c) => c.kind === "chat" && c.outcome === "aborted"), 10_000);
-    expect(performance.now() - cancelAt).toBeLessThan(1_800);
     expect((await reading).map((f) => f.event)).not.toContain("output.done");
   });
 

@@ -10,7 +10,7 @@ import { join, resolve } from "node:path";
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
 import { startMockUpstream, type RunningMock } from "../../mock-upstream/index.js";
 import { PROCESS_TEST_MS, READY_MS } from "../helpers/bounds.js";
-import { spawnProcess, startGatewayProcess, type Spawned } from "../helpers/process.js";
+import { spawnGateway, spawnProcess, startGatewayProcess, type Spawned } from "../helpers/process.js";
 
 const running: Spawned[] = [];
 let dataDir = "";
@@ -31,9 +31,7 @@ describe("gateway start-up", { timeout: PROCESS_TEST_MS }, () => {
     running.push(first);
     expect(readFileSync(join(dataDir, "gateway.lock"), "utf8")).toBe(`${first.child.pid}\n`);
 
-    const second = spawnProcess(process.execPath, ["--import", "tsx", "src/main.ts"], {
-      env: { PATH: process.env.PATH, HOME: process.env.HOME, ...env, PORT: "0", HOST: "127.0.0.1" },
-    });
+    const second = spawnGateway({ ...env, PORT: "0", HOST: "127.0.0.1" });
     running.push(second);
     expect((await second.exited).code).toBe(1);
     expect(second.output()).toContain(`DATA_DIR ${dataDir} is in use by another gateway (pid ${first.child.pid})`);
@@ -57,9 +55,7 @@ describe("gateway start-up", { timeout: PROCESS_TEST_MS }, () => {
   });
 
   it("stops with a hint when UPSTREAM_BASE_URL is a full chat URL", async () => {
-    const p = spawnProcess(process.execPath, ["--import", "tsx", "src/main.ts"], {
-      env: { PATH: process.env.PATH, HOME: process.env.HOME, PORT: "0", REQUEST_LOG: "false", UPSTREAM_BASE_URL: "https://api.example.com/v1/chat/completions" },
-    });
+    const p = spawnGateway({ PORT: "0", REQUEST_LOG: "false", UPSTREAM_BASE_URL: "https://api.example.com/v1/chat/completions" });
     running.push(p);
     expect((await p.exited).code).toBe(1);
     expect(p.output()).toContain("UPSTREAM_BASE_URL: ends in /chat/completions: give the base URL before it");

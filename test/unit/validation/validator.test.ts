@@ -15,6 +15,7 @@ import {
   type AnswerValidator,
   type AnswerValidatorOptions,
 } from "../../../src/validation/index.js";
+import { validationWorkerScript } from "../../helpers/validation-worker.js";
 
 const fmt = (schema: Record<string, unknown> | boolean | undefined, strict = false): AnswerFormat => ({ type: "json_schema", name: "t", schema, strict });
 
@@ -170,7 +171,7 @@ describe("the answer validator (worker threads)", () => {
     for (const v of opened) await v.close();
   });
   const validator = (over: Partial<AnswerValidatorOptions> = {}) => {
-    const v = createAnswerValidator({ cacheSize: 4, workers: 1, queueLimit: 8, budgetMs: 10_000, heapMb: 128, idleMs: 5_000, ...over });
+    const v = createAnswerValidator({ cacheSize: 4, workers: 1, queueLimit: 8, budgetMs: 10_000, heapMb: 128, idleMs: 5_000, script: validationWorkerScript(), ...over });
     opened.push(v);
     return v;
   };
