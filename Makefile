@@ -18,7 +18,7 @@ CLIENT_HOST := $(if $(filter 0.0.0.0 ::,$(HOST)),127.0.0.1,$(HOST))
 GATEWAY_URL ?= http://$(CLIENT_HOST):$(PORT)
 TSX := node --import tsx
 
-.PHONY: help install bench-deps build demo test bench lint typecheck mock-upstream run-gateway run-gateway-dev run-client \
+.PHONY: help install bench-deps build demo test bench lint format typecheck mock-upstream run-gateway run-gateway-dev run-client \
         health-gateway health-upstream check-dedicated clean
 
 help: ## list the targets
@@ -62,7 +62,7 @@ demo: build ## mock upstream + gateway, one client run, then both stop (KEEP=1: 
 # make test's first stage: the lint and the three type checks, two at a time (one per core; the lint,
 # the longest, starts first), each one's output printed together when it ends.
 TEST_CHECKS := test-check-lint test-check-server test-check-web test-check-examples
-test-check-lint: ; @npx eslint .
+test-check-lint: ; @npx prettier --check --log-level=warn . && npx eslint .
 test-check-server: ; @npx tsc -p tsconfig.json --noEmit
 test-check-web: ; @npx tsc -p src/web/client --noEmit
 test-check-examples: ; @npx tsc -p examples/ai-sdk-chat --noEmit
@@ -82,8 +82,12 @@ typecheck: node_modules/.installed ## type-check only (server, the pages' browse
 	@npx tsc -p src/web/client --noEmit
 	@npx tsc -p examples/ai-sdk-chat --noEmit
 
-lint: node_modules/.installed ## lint only
+lint: node_modules/.installed ## lint only: prettier's check (code formatting) and eslint
+	@npx prettier --check --log-level=warn .
 	@npx eslint .
+
+format: node_modules/.installed ## format the code with prettier (what make lint checks)
+	@npx prettier --write --log-level=warn .
 
 mock-upstream: node_modules/.installed ## run the mock OpenAI-compatible upstream on MOCK_PORT (8001)
 	@MOCK_PORT=$(MOCK_PORT) $(TSX) mock-upstream/main.ts
