@@ -59,9 +59,9 @@ export class SseStream {
   open(headers: Record<string, string>): void {
     if (this.phase !== "holding") return;
     this.phase = "open";
-    this.channel.open(200, { ...headers, ...SSE_HEADERS });
-    if (this.held !== "") this.channel.write(this.held);
+    const held = this.held;
     this.held = "";
+    this.channel.open(200, { ...headers, ...SSE_HEADERS }, held);
   }
 
   /** Write one message (held until `open()`); `id` is its SSE id on resumable streams. */

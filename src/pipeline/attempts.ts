@@ -1,6 +1,6 @@
 import type { Candidate, RoutePlan } from "../providers/index.js";
 import type { CallTrace, RequestTrace, StageFacts } from "../telemetry/index.js";
-import { createReasoningSeparator, resolveCapabilityFor, type ParsedPart, type ReasoningSeparator } from "../reasoning/index.js";
+import { createReasoningSeparator, resolveCapabilityFor, type CapabilityRule, type ParsedPart, type ReasoningSeparator } from "../reasoning/index.js";
 import type { UpstreamDelta, UpstreamError } from "../upstream/index.js";
 import type { PipelineDeps, StageSink } from "./deps.js";
 import { asUpstreamError, logRetry, noProvider, reportFailure, retriesFor } from "./failover.js";
@@ -114,7 +114,7 @@ export class AttemptLoop {
     ledger.call(c.provider.id, plan);
     sink.provider?.(c.provider.id);
     // The provider's own reasoning_formats first, then MODEL_CAPABILITIES, then the family defaults.
-    const capability = resolveCapabilityFor(req.model, c.upstreamModel, [...(c.provider.reasoningFormats ?? []), ...deps.capabilities]);
+    const capability = resolveCapabilityFor(req.model, c.upstreamModel, capabilityRules(c.provider.reasoningFormats, deps.capabilities));
     const call = planUpstreamCall({ ...req, messages }, capability, { upstreamModel: c.upstreamModel, target: c.provider.target });
     const held = this.x.validation?.newOutput();
     this.target = held ?? this.live;
@@ -204,4 +204,19 @@ function lastCheck(v: ValidationRun): StageFacts {
 function nextUntried(plan: RoutePlan, tried: ReadonlySet<number>): Step | undefined {
   const index = plan.candidates.findIndex((_, i) => !tried.has(i));
   return index === -1 ? undefined : { index, constrained: false };
+}
+
+/**
+ * A provider's reasoning_formats followed by MODEL_CAPABILITIES, the same list object for every
+ * call: the capability lookup compiles and memoises per list.
+ */
+const joinedRules = new WeakMap<readonly CapabilityRule[], WeakMap<readonly CapabilityRule[], readonly CapabilityRule[]>>();
+
+function capabilityRules(own: readonly CapabilityRule[] | undefined, global: readonly CapabilityRule[]): readonly CapabilityRule[] {
+  if (!own || own.length === 0) return global;
+  let byGlobal = joinedRules.get(own);
+  if (!byGlobal) joinedRules.set(own, (byGlobal = new WeakMap()));
+  let joined = byGlobal.get(global);
+  if (!joined) byGlobal.set(global, (joined = [...own, ...global]));
+  return joined;
 }

@@ -148,7 +148,7 @@ export function createUpstreamClient(opts: UpstreamClientOptions): UpstreamClien
           attempts++;
           return watched(options?.watch, attempts, (extra) => post(adapter, url, extra ? { ...headers, ...extra } : headers, payload, "stream", signal));
         },
-        policyFor(options, "stream", adapter.kind),
+        () => policyFor(options, "stream", adapter.kind),
         signal,
       );
       const deltas = readDeltas(res.body, createFramer(adapter.framing, maxLineBytes), adapter.decoder(ctx), {
@@ -164,7 +164,7 @@ export function createUpstreamClient(opts: UpstreamClientOptions): UpstreamClien
       let attempts = 0;
       const { res, call } = await withRetries(
         () => watched(options?.watch, ++attempts, (extra) => post(adapter, url, extra ? { ...headers, ...extra } : headers, payload, "complete", signal)),
-        policyFor(options, "complete", adapter.kind),
+        () => policyFor(options, "complete", adapter.kind),
         signal,
       );
       call.startTimer();

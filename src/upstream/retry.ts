@@ -57,17 +57,20 @@ export function retryDelay(attempt: number, policy: RetryPolicy, serverDelayMs: 
  * The first attempt runs bare: almost every call succeeds at once, and building p-retry's loop
  * for it cost ≈ 15 µs per call (BENCHMARKS.md). Only a call that failed enters p-retry.
  */
-export async function withRetries<T>(attempt: (n: number) => Promise<T>, policy: RetryPolicy, signal: AbortSignal): Promise<T> {
+export async function withRetries<T>(attempt: (n: number) => Promise<T>, policy: RetryPolicy | (() => RetryPolicy), signal: AbortSignal): Promise<T> {
   let first: UpstreamError;
+  let p: RetryPolicy;
   try {
     return await attempt(1);
   } catch (e) {
     if (!(e instanceof UpstreamError)) throw e;
     if (signal.aborted) throw clientGone();
-    if (!e.retryable || policy.maxRetries <= 0) throw e;
+    // A policy given as a function is built only here, for a call that failed (most never do).
+    p = typeof policy === "function" ? policy() : policy;
+    if (!e.retryable || p.maxRetries <= 0) throw e;
     first = e;
   }
-  return retryAfter(first, attempt, policy, signal);
+  return retryAfter(first, attempt, p, signal);
 }
 
 /** p-retry from the failed first attempt on: it replays that failure as attempt 1, then calls for real. */

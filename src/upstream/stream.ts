@@ -98,11 +98,18 @@ class DeltaReader implements AsyncIterableIterator<UpstreamDelta> {
   }
 
   next(): Promise<IteratorResult<UpstreamDelta>> {
-    // An error pull() throws rejects the promise.
+    if (this.resolve) return Promise.reject(new Error("readDeltas: next() called while a read is pending"));
+    // A delta at hand (most of them: one upstream read holds many) is an already-settled promise,
+    // without an executor closure and its context per delta; an error pull() throws rejects it.
+    let r: IteratorResult<UpstreamDelta> | undefined;
+    try {
+      r = this.pull();
+    } catch (e) {
+      // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors -- passed on as thrown, as the executor did
+      return Promise.reject(e);
+    }
+    if (r !== undefined) return Promise.resolve(r);
     return new Promise((resolve, reject) => {
-      if (this.resolve) throw new Error("readDeltas: next() called while a read is pending");
-      const r = this.pull();
-      if (r !== undefined) return resolve(r);
       this.resolve = resolve;
       this.reject = reject;
     });

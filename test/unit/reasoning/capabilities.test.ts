@@ -158,3 +158,20 @@ describe("resolveCapabilityFor (a provider that knows the model by another name)
     expect(resolveCapabilityFor("alias", "plain-model", [])).toBe("auto");
   });
 });
+
+describe("resolveCapability: compiled once per rule list", () => {
+  it("answers a repeated lookup the same way, each list by its own rules, and past the memo's bound", () => {
+    const a: CapabilityRule[] = [{ pattern: "m*", mode: "tags" }];
+    const b: CapabilityRule[] = [{ pattern: "m*", mode: "think" }];
+    for (let i = 0; i < 3; i++) {
+      expect(resolveOwn("Model-X", a)).toBe("tags");
+      expect(resolveOwn("Model-X", b)).toBe("think");
+      expect(resolveOwn("other", a)).toBe("auto");
+    }
+    // More names than the memo keeps: every answer still comes from the rules.
+    for (let i = 0; i < 2500; i++) expect(resolveOwn(`m-${i}`, a)).toBe("tags");
+    expect(resolveOwn(" MODEL ", a)).toBe("tags");
+    expect(resolveThinkingControl("x", "Qwen3-8B")).toBe("enable_thinking");
+    expect(resolveThinkingControl("x", "Qwen3-8B")).toBe("enable_thinking");
+  });
+});

@@ -103,6 +103,16 @@ describe("withRetries", () => {
     await withRetries(failing(busy()).attempt, policy({ sleep: fakeSleep().sleep }), live());
     expect(built).toHaveBeenCalledTimes(1);
   });
+
+  it("builds a policy given as a function only for a call that failed, once", async () => {
+    const make = vi.fn(() => policy({ sleep: fakeSleep().sleep }));
+    for (let i = 0; i < 5; i++) await withRetries(() => Promise.resolve(i), make, live());
+    expect(make).not.toHaveBeenCalled();
+    const { seen, attempt } = failing(busy(), busy());
+    await expect(withRetries(attempt, make, live())).resolves.toBe("ok");
+    expect(seen).toEqual([1, 2, 3]);
+    expect(make).toHaveBeenCalledTimes(1);
+  });
 });
 
 describe("retryDelay: openai-node's rule", () => {

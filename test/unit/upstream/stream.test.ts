@@ -45,6 +45,18 @@ describe("readDeltas", () => {
     await ended;
   });
 
+  it("refuses a second next() while one waits, hands out deltas at hand, and rejects a bad chunk", async () => {
+    const body = new PassThrough();
+    const { deltas } = reader(body);
+    const waiting = deltas.next();
+    await expect(deltas.next()).rejects.toThrow(/while a read is pending/);
+    body.write(chunk("a") + chunk("b"));
+    expect(await waiting).toMatchObject({ done: false, value: { content: "a" } });
+    expect(await deltas.next()).toMatchObject({ done: false, value: { content: "b" } });
+    body.write("data: {not json\n\n");
+    await expect(deltas.next()).rejects.toMatchObject({ code: "upstream_bad_chunk" });
+  });
+
   it("destroys the body when the consumer leaves early", async () => {
     const body = new PassThrough();
     const { deltas, calls } = reader(body);
