@@ -101,8 +101,7 @@ export function analyseRequest(run: StagedRun, mock: MockSide, p: ScheduleProfil
     "output.delta (first)": rel(arrival("output.delta")),
     "output.done": rel(arrival("output.done")),
   };
-  const diff = (a: PerEvent, b: PerEvent): PerEvent =>
-    Object.fromEntries(EVENT_KEYS.map((k) => [k, a[k] - b[k]])) as PerEvent;
+  const diff = (a: PerEvent, b: PerEvent): PerEvent => Object.fromEntries(EVENT_KEYS.map((k) => [k, a[k] - b[k]])) as PerEvent;
 
   // Live chunks only: written after the client already had summary.reasoning, so nothing held them.
   const srAt = arrival("summary.reasoning");

@@ -86,7 +86,13 @@ const stats = (rows: Moments[]): MomentStats => ({
 });
 
 /** Both do-it-yourself clients against the same mock and delays as the staged runs. */
-export async function runBaselines(o: { agent: Agent; mockUrl: string; profile: ScheduleProfile; concurrency: number; requests: number }): Promise<BaselineResult> {
+export async function runBaselines(o: {
+  agent: Agent;
+  mockUrl: string;
+  profile: ScheduleProfile;
+  concurrency: number;
+  requests: number;
+}): Promise<BaselineResult> {
   await configureMock(o.agent, o.mockUrl, mockOptionsFor(o.profile));
   const base = `${o.mockUrl}/v1`;
   // Same pacing as the staged runs: starts spread over one request, the first round discarded.

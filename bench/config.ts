@@ -86,7 +86,12 @@ const ANSWER =
   "are less sensitive to it.";
 
 const list = (v: string | undefined, def: number[]): number[] =>
-  v === undefined || v.trim() === "" ? def : v.split(",").map((s) => Number(s.trim())).filter((n) => Number.isFinite(n) && n > 0);
+  v === undefined || v.trim() === ""
+    ? def
+    : v
+        .split(",")
+        .map((s) => Number(s.trim()))
+        .filter((n) => Number.isFinite(n) && n > 0);
 
 const num = (v: string | undefined, def: number): number => {
   const n = Number(v);
@@ -94,7 +99,14 @@ const num = (v: string | undefined, def: number): number => {
 };
 
 const pick = <T extends string>(v: string | undefined, all: readonly T[]): T[] =>
-  v === undefined || v.trim() === "" ? [...all] : all.filter((x) => v.split(",").map((s) => s.trim()).includes(x));
+  v === undefined || v.trim() === ""
+    ? [...all]
+    : all.filter((x) =>
+        v
+          .split(",")
+          .map((s) => s.trim())
+          .includes(x),
+      );
 
 export function readSettings(env: Record<string, string | undefined>): Settings {
   const chunkMs = num(env.BENCH_CHUNK_MS, 20);

@@ -53,7 +53,9 @@ try {
   }
   const sorted = [...perRequest].sort((a, b) => a - b);
   const median = sorted[Math.floor(sorted.length / 2)] ?? NaN;
-  console.log(`${path} (${model}), c=${concurrency}: median ${(median / 1000).toFixed(3)} ms CPU/request (min ${((sorted[0] ?? NaN) / 1000).toFixed(3)}, max ${((sorted.at(-1) ?? NaN) / 1000).toFixed(3)}), ${failed} failed`);
+  console.log(
+    `${path} (${model}), c=${concurrency}: median ${(median / 1000).toFixed(3)} ms CPU/request (min ${((sorted[0] ?? NaN) / 1000).toFixed(3)}, max ${((sorted.at(-1) ?? NaN) / 1000).toFixed(3)}), ${failed} failed`,
+  );
 } finally {
   await gateway.stop();
   await mock.stop();

@@ -19,7 +19,13 @@ export function createFloorRelay(upstream: string): Server {
     req.on("end", () => {
       const gone = new AbortController();
       res.on("close", () => gone.abort());
-      request(`${upstream}${(req.url ?? "").replace(/^\/v1/, "")}`, { dispatcher: agent, method: "POST", headers: { "content-type": "application/json" }, body: Buffer.concat(body), signal: gone.signal })
+      request(`${upstream}${(req.url ?? "").replace(/^\/v1/, "")}`, {
+        dispatcher: agent,
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: Buffer.concat(body),
+        signal: gone.signal,
+      })
         .then((up) => {
           res.writeHead(up.statusCode, { "content-type": String(up.headers["content-type"] ?? "application/json") });
           return pipeline(up.body, res);

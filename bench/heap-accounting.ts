@@ -38,11 +38,22 @@ const pending: Promise<unknown>[] = [];
 /** One stream; resolves once its first bytes are in (it is committed), keeps reading until aborted. */
 function park(signal?: AbortSignal): Promise<void> {
   return new Promise<void>((resolve, reject) => {
-    const run = request(`${gateway.url}${path}`, { dispatcher: agent, method: "POST", headers: { "content-type": "application/json" }, body, ...(signal && { signal }) }).then(async (res) => {
+    const run = request(`${gateway.url}${path}`, {
+      dispatcher: agent,
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body,
+      ...(signal && { signal }),
+    }).then(async (res) => {
       if (res.statusCode !== 200) throw new Error(`status ${res.statusCode}: ${await res.body.text()}`);
       for await (const _ of res.body) resolve();
     });
-    pending.push(run.then(() => resolve(), (e: unknown) => (signal?.aborted ? resolve() : reject(e as Error))));
+    pending.push(
+      run.then(
+        () => resolve(),
+        (e: unknown) => (signal?.aborted ? resolve() : reject(e as Error)),
+      ),
+    );
   });
 }
 
@@ -61,7 +72,11 @@ try {
   const openHeap = (await collectGarbage(url)).usedBytes;
   await takeHeapSnapshot(url, join(dir, "open.heapsnapshot"));
 
-  const { rows, totalBytes } = heapDiff(summarizeSnapshot(join(dir, "idle.heapsnapshot"), detail), summarizeSnapshot(join(dir, "open.heapsnapshot"), detail), streams);
+  const { rows, totalBytes } = heapDiff(
+    summarizeSnapshot(join(dir, "idle.heapsnapshot"), detail),
+    summarizeSnapshot(join(dir, "open.heapsnapshot"), detail),
+    streams,
+  );
   const kb = (b: number): string => (b / 1024).toFixed(2);
   console.log(`${streams} streams parked on ${path} (${model})`);
   console.log(`V8 heap in use per stream (after GC): ${kb((openHeap - idleHeap) / streams)} KB; snapshot self sizes per stream: ${kb(totalBytes)} KB`);
@@ -75,8 +90,12 @@ try {
   const perStream = rest.filter((r) => Math.abs(r.count) >= 0.5);
   const sum = (rs: typeof rows): number => rs.reduce((s, r) => s + r.bytes, 0);
   const notPer = rest.length - perStream.length;
-  console.log(`| ${perStream.length} more kinds of object, one or more per stream | | ${sum(perStream).toFixed(0)} | ${((100 * sum(perStream)) / totalBytes).toFixed(1)} % |`);
-  console.log(`| ${notPer} kinds grown without a new object per stream (code, feedback, caches) | | ${(sum(rest) - sum(perStream)).toFixed(0)} | ${((100 * (sum(rest) - sum(perStream))) / totalBytes).toFixed(1)} % |`);
+  console.log(
+    `| ${perStream.length} more kinds of object, one or more per stream | | ${sum(perStream).toFixed(0)} | ${((100 * sum(perStream)) / totalBytes).toFixed(1)} % |`,
+  );
+  console.log(
+    `| ${notPer} kinds grown without a new object per stream (code, feedback, caches) | | ${(sum(rest) - sum(perStream)).toFixed(0)} | ${((100 * (sum(rest) - sum(perStream))) / totalBytes).toFixed(1)} % |`,
+  );
 } finally {
   for (const a of aborts) a.abort();
   await Promise.allSettled(pending);

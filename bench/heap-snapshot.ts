@@ -56,7 +56,12 @@ export function summarizeSnapshot(file: string, detail: ReadonlySet<string> = ne
   const edgeWidth = meta.edge_fields.length;
   const nodeTypes = meta.node_types[0];
   const edgeTypes = meta.edge_types[0];
-  const [typeAt, nameAt, sizeAt, edgeCountAt] = ["type", "name", "self_size", "edge_count"].map((f) => meta.node_fields.indexOf(f)) as [number, number, number, number];
+  const [typeAt, nameAt, sizeAt, edgeCountAt] = ["type", "name", "self_size", "edge_count"].map((f) => meta.node_fields.indexOf(f)) as [
+    number,
+    number,
+    number,
+    number,
+  ];
   const [edgeTypeAt, edgeNameAt, edgeToAt] = ["type", "name_or_index", "to_node"].map((f) => meta.edge_fields.indexOf(f)) as [number, number, number];
   const count = nodes.length / width;
   const kindOf = (n: number): string => nodeTypes[nodes[n * width + typeAt] ?? 0] ?? "?";

@@ -33,12 +33,17 @@ function stagedRelay(agent: Agent, url: string): ParkedRelay {
   return {
     warm: () => stagedOnce(agent, url)(),
     park: (u, signal, onOpen) =>
-      stagedRequest(agent, u, { model: "mock-tagged", messages: [{ role: "user", content: QUESTION }], stream: true }, {
-        signal,
-        onEvent: (e) => {
-          if (e.name === "summary.prompt") onOpen();
+      stagedRequest(
+        agent,
+        u,
+        { model: "mock-tagged", messages: [{ role: "user", content: QUESTION }], stream: true },
+        {
+          signal,
+          onEvent: (e) => {
+            if (e.name === "summary.prompt") onOpen();
+          },
         },
-      }),
+      ),
   };
 }
 

@@ -21,7 +21,10 @@ const policy = { maxRetries: 2, backoffMs: 500, maxRetryAfterMs: 60_000 };
 const cases: [string, () => Promise<unknown>][] = [
   ["withRetries (gateway), call succeeds", () => withRetries(() => Promise.resolve(1), policy, signal)],
   ["pRetry around every call (plain use)", () => pRetry(() => Promise.resolve(1), { retries: 2, signal })],
-  ["summarize (gateway), summary answers", () => summarize({ kind: "prompt", text: "Why is the sky blue?", model: "m", signal, complete: () => Promise.resolve(completion) })],
+  [
+    "summarize (gateway), summary answers",
+    () => summarize({ kind: "prompt", text: "Why is the sky blue?", model: "m", signal, complete: () => Promise.resolve(completion) }),
+  ],
   ["pTimeout with its default error (plain use)", () => pTimeout(Promise.resolve(1), { milliseconds: 10_000 })],
   ["pTimeout with a fallback (p-timeout 7 still captures a stack)", () => pTimeout(Promise.resolve(1), { milliseconds: 10_000, fallback: () => 0 })],
   ["bare promise (floor)", () => Promise.resolve(1)],

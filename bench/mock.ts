@@ -63,7 +63,13 @@ export async function startBenchMock(options: DeepPartial<MockOptions>, port = 0
       streams,
       calls: mock.calls.map((k) => {
         const used = tokens.get(k.id);
-        return { kind: k.kind, model: k.model, receivedAt: origin + k.receivedAt, endedAt: k.endedAt === undefined ? null : origin + k.endedAt, ...(used !== undefined && { tokens: used }) };
+        return {
+          kind: k.kind,
+          model: k.model,
+          receivedAt: origin + k.receivedAt,
+          endedAt: k.endedAt === undefined ? null : origin + k.endedAt,
+          ...(used !== undefined && { tokens: used }),
+        };
       }),
     };
     streams = [];

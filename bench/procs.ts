@@ -41,9 +41,7 @@ export function cpuMs(pid: number): number {
 /** The pids of `pid`'s children, from /proc/<pid>/task/<tid>/children (empty once it is gone). */
 export function childPids(pid: number): number[] {
   try {
-    return readdirSync(`/proc/${pid}/task`).flatMap((tid) =>
-      readFileSync(`/proc/${pid}/task/${tid}/children`, "utf8").split(" ").filter(Boolean).map(Number),
-    );
+    return readdirSync(`/proc/${pid}/task`).flatMap((tid) => readFileSync(`/proc/${pid}/task/${tid}/children`, "utf8").split(" ").filter(Boolean).map(Number));
   } catch {
     return [];
   }
@@ -128,7 +126,14 @@ export type GatewayBuild = "dist" | "tsx";
  * measured is the request path, not pino or PGlite; `nodeArgs` adds e.g. `--cpu-prof`; `distDir` runs
  * another compiled copy (an A/B of two builds in one run).
  */
-export async function spawnGateway(port: number, upstream: string, env: Record<string, string> = {}, nodeArgs: string[] = [], build: GatewayBuild = "dist", distDir = "dist"): Promise<Proc> {
+export async function spawnGateway(
+  port: number,
+  upstream: string,
+  env: Record<string, string> = {},
+  nodeArgs: string[] = [],
+  build: GatewayBuild = "dist",
+  distDir = "dist",
+): Promise<Proc> {
   const entry = build === "dist" ? [`${distDir}/src/main.js`] : ["--import", "tsx", "src/main.ts"];
   const { child, log } = start([...nodeArgs, ...entry], {
     UPSTREAM_BASE_URL: upstream,

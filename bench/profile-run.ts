@@ -33,18 +33,28 @@ async function one(): Promise<void> {
 }
 // Warm up V8 on the request path first.
 const warmUntil = performance.now() + 2_000;
-await Promise.all(Array.from({ length: concurrency }, async () => { while (performance.now() < warmUntil) await one(); }));
+await Promise.all(
+  Array.from({ length: concurrency }, async () => {
+    while (performance.now() < warmUntil) await one();
+  }),
+);
 done = 0;
 const cpu0 = cpuMs(gateway.pid);
 const until = performance.now() + seconds * 1000;
 const t0 = performance.now();
-await Promise.all(Array.from({ length: concurrency }, async () => { while (performance.now() < until) await one(); }));
+await Promise.all(
+  Array.from({ length: concurrency }, async () => {
+    while (performance.now() < until) await one();
+  }),
+);
 const elapsed = (performance.now() - t0) / 1000;
 const cpu = cpuMs(gateway.pid) - cpu0;
 await gateway.stop();
 await mock.stop();
 await agent.close();
-console.log(`${done} requests in ${elapsed.toFixed(1)} s = ${(done / elapsed).toFixed(0)}/s, ${failed} failed, gateway CPU ${(cpu / done).toFixed(3)} ms/request`);
+console.log(
+  `${done} requests in ${elapsed.toFixed(1)} s = ${(done / elapsed).toFixed(0)}/s, ${failed} failed, gateway CPU ${(cpu / done).toFixed(3)} ms/request`,
+);
 const file = mainProfile(dir);
 if (file) {
   const s = summarizeProfile(file, Number(process.env.PROFILE_TOP ?? "40"));

@@ -80,7 +80,13 @@ export function progressMock(s: ProgressSettings, p: ScheduleProfile) {
     reasoningText: longReasoning(chunks * p.chunkChars),
     answerText: p.answerText,
     chunkChars: p.chunkChars,
-    latency: { headersMs: p.headersMs, promptSummaryMs: p.promptSummaryMs, reasoningSummaryMs: p.reasoningSummaryMs, reasoningChunkMs: s.chunkMs, answerChunkMs: p.answerChunkMs },
+    latency: {
+      headersMs: p.headersMs,
+      promptSummaryMs: p.promptSummaryMs,
+      reasoningSummaryMs: p.reasoningSummaryMs,
+      reasoningChunkMs: s.chunkMs,
+      answerChunkMs: p.answerChunkMs,
+    },
   };
 }
 
@@ -138,7 +144,12 @@ export async function runProgress(o: {
   await configureMock(o.agent, o.mockUrl, { ...progressMock(o.settings, o.profile), reasoningText: o.profile.reasoningText, latency: ZERO_LATENCY });
   const warm = (url: string) =>
     closedLoop({ concurrency: 10, total: o.warmRequests ?? 100 }, (i) =>
-      relayRequest(o.agent, `${url}/v1/chat/completions`, { model: `warm-${i}-tagged`, messages: [{ role: "user", content: QUESTION }], stream: true }, { dialect: "staged" }),
+      relayRequest(
+        o.agent,
+        `${url}/v1/chat/completions`,
+        { model: `warm-${i}-tagged`, messages: [{ role: "user", content: QUESTION }], stream: true },
+        { dialect: "staged" },
+      ),
     );
   await Promise.all([warm(o.gateways.off.url), warm(o.gateways.on.url)]);
   await configureMock(o.agent, o.mockUrl, progressMock(o.settings, o.profile));
@@ -149,7 +160,12 @@ export async function runProgress(o: {
     const g = o.gateways[which];
     const before = treeCpuMs(g.pid);
     const runs = await closedLoop({ concurrency: c, total: c }, (i) =>
-      relayRequest(o.agent, `${g.url}/v1/chat/completions`, { model: `prog-${which}-${i}-tagged`, summary_model: `prog-${which}-${i}-sum`, messages: [{ role: "user", content: QUESTION }], stream: true }, { dialect: "staged", keepFrames: true }),
+      relayRequest(
+        o.agent,
+        `${g.url}/v1/chat/completions`,
+        { model: `prog-${which}-${i}-tagged`, summary_model: `prog-${which}-${i}-sum`, messages: [{ role: "user", content: QUESTION }], stream: true },
+        { dialect: "staged", keepFrames: true },
+      ),
     );
     return { runs, cpuMs: treeCpuMs(g.pid) - before };
   };

@@ -53,12 +53,34 @@ function scheduleTable(levels: ScheduleResult[]): string[] {
 
 function wireTable(r: BenchResults): string[] {
   const out = [
-    row(["concurrency", "per live chunk p50", "p95", "p99", "chunks", "TTFB p50", "TTFB p99", "mock's own lateness p50 / p99", "cores used gw / mock", "failed"]),
+    row([
+      "concurrency",
+      "per live chunk p50",
+      "p95",
+      "p99",
+      "chunks",
+      "TTFB p50",
+      "TTFB p99",
+      "mock's own lateness p50 / p99",
+      "cores used gw / mock",
+      "failed",
+    ]),
     row(["---:", "---:", "---:", "---:", "---:", "---:", "---:", "---:", "---:", "---:"]),
   ];
   for (const l of r.schedule) {
     const cores = l.coreShare ? `${f(l.coreShare.gateway)} / ${f(l.coreShare.mock)}` : "–";
-    out.push(row([l.concurrency, pcts(l.chunkLatency), l.chunkLatency?.n ?? 0, f(l.ttfb?.p50), f(l.ttfb?.p99), `${f(l.mockLateness?.p50)} / ${f(l.mockLateness?.p99)}`, cores, `${l.failed} / ${l.requests}`]));
+    out.push(
+      row([
+        l.concurrency,
+        pcts(l.chunkLatency),
+        l.chunkLatency?.n ?? 0,
+        f(l.ttfb?.p50),
+        f(l.ttfb?.p99),
+        `${f(l.mockLateness?.p50)} / ${f(l.mockLateness?.p99)}`,
+        cores,
+        `${l.failed} / ${l.requests}`,
+      ]),
+    );
   }
   return out;
 }
@@ -74,12 +96,14 @@ function baselineTable(r: BenchResults): string[] {
   for (const b of r.baselines) {
     const g = r.schedule.find((s) => s.concurrency === b.concurrency);
     if (g) {
-      out.push(line(b.concurrency, "**gateway** (staged)", {
-        promptSummary: g.actual["summary.prompt"],
-        reasoningSummary: g.actual["summary.reasoning"],
-        firstAnswer: g.actual["output.delta (first)"],
-        complete: g.actual["output.done"],
-      }));
+      out.push(
+        line(b.concurrency, "**gateway** (staged)", {
+          promptSummary: g.actual["summary.prompt"],
+          reasoningSummary: g.actual["summary.reasoning"],
+          firstAnswer: g.actual["output.delta (first)"],
+          complete: g.actual["output.done"],
+        }),
+      );
     }
     out.push(line(b.concurrency, "sequential: summary → stream → summary", b.sequential));
     out.push(line(b.concurrency, "naive parallel: summary ‖ stream → summary", b.parallel));
@@ -90,11 +114,51 @@ function baselineTable(r: BenchResults): string[] {
 function throughputTable(t: ThroughputResult): string[] {
   const { mockCeiling: m, staged: s, unloaded: u } = t;
   return [
-    row(["run", "concurrency", "completed/s", "gateway CPU ms/req", "mock CPU ms/req", "load client CPU ms/req", "cores used (gw / mock / client)", "latency p50 / p99 ms", "failed"]),
+    row([
+      "run",
+      "concurrency",
+      "completed/s",
+      "gateway CPU ms/req",
+      "mock CPU ms/req",
+      "load client CPU ms/req",
+      "cores used (gw / mock / client)",
+      "latency p50 / p99 ms",
+      "failed",
+    ]),
     row(["---", "---:", "---:", "---:", "---:", "---:", "---:", "---:", "---:"]),
-    row(["mock alone: streamed completions", m.concurrency, f(m.perSecond, 0), "–", f(m.cpuMsPerRequest.mock, 3), f(m.cpuMsPerRequest.bench, 3), `– / ${f(m.coreShare.mock)} / ${f(m.coreShare.bench)}`, `${f(m.latency?.p50)} / ${f(m.latency?.p99)}`, m.failed]),
-    row(["staged through the gateway", s.concurrency, f(s.perSecond, 0), f(s.cpuMsPerRequest.gateway, 3), f(s.cpuMsPerRequest.mock, 3), f(s.cpuMsPerRequest.bench, 3), `${f(s.coreShare.gateway)} / ${f(s.coreShare.mock)} / ${f(s.coreShare.bench)}`, `${f(s.latency?.p50)} / ${f(s.latency?.p99)}`, s.failed]),
-    row(["staged, one at a time", u.concurrency, f(u.perSecond, 0), f(u.cpuMsPerRequest.gateway, 3), f(u.cpuMsPerRequest.mock, 3), f(u.cpuMsPerRequest.bench, 3), `${f(u.coreShare.gateway)} / ${f(u.coreShare.mock)} / ${f(u.coreShare.bench)}`, `${f(u.latency?.p50)} / ${f(u.latency?.p99)}`, u.failed]),
+    row([
+      "mock alone: streamed completions",
+      m.concurrency,
+      f(m.perSecond, 0),
+      "–",
+      f(m.cpuMsPerRequest.mock, 3),
+      f(m.cpuMsPerRequest.bench, 3),
+      `– / ${f(m.coreShare.mock)} / ${f(m.coreShare.bench)}`,
+      `${f(m.latency?.p50)} / ${f(m.latency?.p99)}`,
+      m.failed,
+    ]),
+    row([
+      "staged through the gateway",
+      s.concurrency,
+      f(s.perSecond, 0),
+      f(s.cpuMsPerRequest.gateway, 3),
+      f(s.cpuMsPerRequest.mock, 3),
+      f(s.cpuMsPerRequest.bench, 3),
+      `${f(s.coreShare.gateway)} / ${f(s.coreShare.mock)} / ${f(s.coreShare.bench)}`,
+      `${f(s.latency?.p50)} / ${f(s.latency?.p99)}`,
+      s.failed,
+    ]),
+    row([
+      "staged, one at a time",
+      u.concurrency,
+      f(u.perSecond, 0),
+      f(u.cpuMsPerRequest.gateway, 3),
+      f(u.cpuMsPerRequest.mock, 3),
+      f(u.cpuMsPerRequest.bench, 3),
+      `${f(u.coreShare.gateway)} / ${f(u.coreShare.mock)} / ${f(u.coreShare.bench)}`,
+      `${f(u.latency?.p50)} / ${f(u.latency?.p99)}`,
+      u.failed,
+    ]),
   ];
 }
 
@@ -111,7 +175,10 @@ function workersTable(r: BenchResults): string[] {
 
 function memoryTable(ms: MemoryResult[]): string[] {
   const mb = (b: number | null): string => (b === null ? "–" : (b / 2 ** 20).toFixed(1));
-  const out = [row(["open streams", "reached summary.prompt", "RSS idle MB", "RSS open MB", "KB per stream (RSS)", "KB per stream (live V8 heap)", "time to open s"]), row(["---:", "---:", "---:", "---:", "---:", "---:", "---:"])];
+  const out = [
+    row(["open streams", "reached summary.prompt", "RSS idle MB", "RSS open MB", "KB per stream (RSS)", "KB per stream (live V8 heap)", "time to open s"]),
+    row(["---:", "---:", "---:", "---:", "---:", "---:", "---:"]),
+  ];
   for (const m of ms) {
     const heap = m.heapIdleBytes !== null && m.heapOpenBytes !== null ? (m.heapOpenBytes - m.heapIdleBytes) / Math.max(1, m.open) / 1024 : null;
     out.push(row([m.streams, m.open, mb(m.rssIdleBytes), mb(m.rssOpenBytes), f(m.bytesPerStream / 1024, 1), f(heap, 1), f(m.openSeconds)]));
@@ -136,7 +203,12 @@ function targets(r: BenchResults): string[] {
 
 function profileTable(p: ProfileSummary | null): string[] {
   if (!p) return ["(no profile in this run: `BENCH_CPU_PROF=1 make bench` adds one)"];
-  const out = [`Sampled ${f(p.sampledMs / 1000, 1)} s, of which idle ${f(p.idleMs / 1000, 1)} s.`, "", row(["self %", "function", "where"]), row(["---:", "---", "---"])];
+  const out = [
+    `Sampled ${f(p.sampledMs / 1000, 1)} s, of which idle ${f(p.idleMs / 1000, 1)} s.`,
+    "",
+    row(["self %", "function", "where"]),
+    row(["---:", "---", "---"]),
+  ];
   for (const e of p.top.slice(0, 15)) out.push(row([f(e.pct, 1), `\`${e.fn}\``, `\`${e.where}\``]));
   return out;
 }

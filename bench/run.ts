@@ -16,7 +16,18 @@ import { epochNow } from "./clock.js";
 import { mockOptionsFor, readSettings, ZERO_LATENCY, type Settings, type SystemId } from "./config.js";
 import { runMemory, type MemoryResult } from "./memory.js";
 import { configureMock, measureHop, measureOffset, takeTrace } from "./mock-control.js";
-import { cpuModel, freePort, gatewayHasWorkers, portkeyVersions, spawnFloor, spawnGateway, spawnMock, spawnPortkey, waitForChildren, type Proc } from "./procs.js";
+import {
+  cpuModel,
+  freePort,
+  gatewayHasWorkers,
+  portkeyVersions,
+  spawnFloor,
+  spawnGateway,
+  spawnMock,
+  spawnPortkey,
+  waitForChildren,
+  type Proc,
+} from "./procs.js";
 import { mainProfile, summarizeProfile, type ProfileSummary } from "./profile.js";
 import { runProgress, type ProgressResult } from "./progress.js";
 import { writeReport, writeSection, type BenchResults } from "./report.js";
@@ -102,12 +113,15 @@ async function sideBySideSection(x: Shared): Promise<SideBySideResult> {
 /** Two gateways, progress summaries on and off, one long reasoning phase each request. */
 async function progressSection(x: Shared): Promise<ProgressResult> {
   const p = x.settings.progress;
-  const start = async (seconds: number) => spawnGateway(await freePort(), x.upstream, { REASONING_PROGRESS_SECONDS: String(seconds) }, [], x.settings.gatewayBuild);
+  const start = async (seconds: number) =>
+    spawnGateway(await freePort(), x.upstream, { REASONING_PROGRESS_SECONDS: String(seconds) }, [], x.settings.gatewayBuild);
   const [off, on] = await Promise.all([start(0), start(p.intervalSeconds)]);
   try {
     log(`progress: ${p.concurrency} requests to each gateway, ${p.seconds} s of reasoning`);
     const r = await runProgress({ agent: x.agent, mockUrl: x.mock.url, offsetMs: x.offsetMs, settings: p, profile: x.settings.profile, gateways: { off, on } });
-    log(`  on: first progress p50 ${r.on.firstProgressMs?.p50 ?? "none"} ms, largest gap p50 ${r.on.largestGapMs?.p50} ms; off: largest gap p50 ${r.off.largestGapMs?.p50} ms`);
+    log(
+      `  on: first progress p50 ${r.on.firstProgressMs?.p50 ?? "none"} ms, largest gap p50 ${r.on.largestGapMs?.p50} ms; off: largest gap p50 ${r.off.largestGapMs?.p50} ms`,
+    );
     return r;
   } finally {
     await off.stop();
@@ -136,7 +150,18 @@ async function scheduleSection(x: Shared, machine: BenchResults["machine"], star
     for (const c of settings.concurrency) {
       const requests = Math.max(settings.minRequests, settings.rounds * c);
       log(`schedule: concurrency ${c}, ${requests} requests`);
-      const r = await runSchedule({ agent, gatewayUrl: gateway.url, mockUrl: mock.url, offsetMs: clock.offsetMs, profile: settings.profile, concurrency: c, requests, warmup: Math.max(5, c), tag: `c${c}`, pids: { gateway: gateway.pid, mock: mock.pid } });
+      const r = await runSchedule({
+        agent,
+        gatewayUrl: gateway.url,
+        mockUrl: mock.url,
+        offsetMs: clock.offsetMs,
+        profile: settings.profile,
+        concurrency: c,
+        requests,
+        warmup: Math.max(5, c),
+        tag: `c${c}`,
+        pids: { gateway: gateway.pid, mock: mock.pid },
+      });
       log(`  added p50/p99 summary.reasoning ${r.added["summary.reasoning"]?.p50} / ${r.added["summary.reasoning"]?.p99} ms, failed ${r.failed}`);
       schedule.push(r);
     }
@@ -149,10 +174,16 @@ async function scheduleSection(x: Shared, machine: BenchResults["machine"], star
 
     log(`throughput: ${settings.throughputSeconds} s at concurrency ${settings.throughputConcurrency}, zero-delay mock`);
     const throughput: ThroughputResult = await runThroughput({
-      agent, gatewayUrl: gateway.url, mockUrl: mock.url, pids: { gateway: gateway.pid, mock: mock.pid },
-      concurrency: settings.throughputConcurrency, seconds: settings.throughputSeconds,
+      agent,
+      gatewayUrl: gateway.url,
+      mockUrl: mock.url,
+      pids: { gateway: gateway.pid, mock: mock.pid },
+      concurrency: settings.throughputConcurrency,
+      seconds: settings.throughputSeconds,
     });
-    log(`  mock alone ${throughput.mockCeiling.perSecond}/s; staged ${throughput.staged.perSecond}/s, gateway ${throughput.staged.cpuMsPerRequest.gateway} ms CPU/request`);
+    log(
+      `  mock alone ${throughput.mockCeiling.perSecond}/s; staged ${throughput.staged.perSecond}/s, gateway ${throughput.staged.cpuMsPerRequest.gateway} ms CPU/request`,
+    );
 
     let profile: ProfileSummary | null = null;
     await gateway.stop();
@@ -164,7 +195,11 @@ async function scheduleSection(x: Shared, machine: BenchResults["machine"], star
     const two = await spawnGateway(gatewayPort, upstream, { WORKERS: "2" }, [], build);
     let workers: LoadResult;
     try {
-      const load = { concurrency: settings.throughputConcurrency, seconds: settings.throughputSeconds, warmupSeconds: Math.min(2, settings.throughputSeconds / 4) };
+      const load = {
+        concurrency: settings.throughputConcurrency,
+        seconds: settings.throughputSeconds,
+        warmupSeconds: Math.min(2, settings.throughputSeconds / 4),
+      };
       workers = await measure({ gateway: null, mock: mock.pid }, load, stagedOnce(agent, two.url));
     } finally {
       await two.stop();
@@ -176,7 +211,11 @@ async function scheduleSection(x: Shared, machine: BenchResults["machine"], star
       rmSync(dir, { recursive: true, force: true });
       log("profile: the throughput load once more with the gateway under --cpu-prof");
       const profiled = await startGateway(["--cpu-prof", `--cpu-prof-dir=${dir}`]);
-      await measure({ gateway: profiled.pid, mock: mock.pid }, { concurrency: settings.throughputConcurrency, seconds: settings.throughputSeconds, warmupSeconds: 1 }, stagedOnce(agent, profiled.url));
+      await measure(
+        { gateway: profiled.pid, mock: mock.pid },
+        { concurrency: settings.throughputConcurrency, seconds: settings.throughputSeconds, warmupSeconds: 1 },
+        stagedOnce(agent, profiled.url),
+      );
       await profiled.stop();
       const file = mainProfile(dir);
       profile = file ? summarizeProfile(file) : null;

@@ -84,13 +84,10 @@ export async function runSchedule(o: ScheduleOptions): Promise<ScheduleResult> {
   const mark: { before: ReturnType<typeof cpu> } = { before: null };
   // One loop, the first `warmup` requests discarded: a separate warm-up loop would end in step and
   // start the measured requests as one burst again.
-  const all = await closedLoop(
-    { concurrency: o.concurrency, total: o.warmup + o.requests, staggerMs: o.profile.headersMs + (schedule.at(-1) ?? 0) },
-    (i) => {
-      if (i === o.warmup) mark.before = cpu();
-      return stagedRequest(o.agent, o.gatewayUrl, bodyFor(o.tag, i));
-    },
-  );
+  const all = await closedLoop({ concurrency: o.concurrency, total: o.warmup + o.requests, staggerMs: o.profile.headersMs + (schedule.at(-1) ?? 0) }, (i) => {
+    if (i === o.warmup) mark.before = cpu();
+    return stagedRequest(o.agent, o.gatewayUrl, bodyFor(o.tag, i));
+  });
   const { before } = mark;
   const after = cpu();
   const dump = await takeTrace(o.agent, o.mockUrl, o.offsetMs);

@@ -40,7 +40,8 @@ function metrics(r: SideBySideResult): Metric[] {
   for (const c of levels) out.push({ label: `time to first byte added p50, c=${c} (ms)`, pick: (x) => x.ttfbAddedP50[c], ratio: true });
   out.push({ label: `CPU per request, zero-delay upstream, c=${r.settings.zeroConcurrency} (ms)`, pick: (x) => x.zeroCpu, digits: 3, ratio: true });
   // /proc counts CPU in 10 ms ticks: a level with a handful of requests (c=1) cannot be read per request.
-  for (const c of levels.filter((c) => c > 1)) out.push({ label: `CPU per request, ${chunkMs} ms chunks, c=${c} (ms)`, pick: (x) => x.cpuPaced[c], digits: 3, ratio: true });
+  for (const c of levels.filter((c) => c > 1))
+    out.push({ label: `CPU per request, ${chunkMs} ms chunks, c=${c} (ms)`, pick: (x) => x.cpuPaced[c], digits: 3, ratio: true });
   out.push({ label: `requests/s, zero-delay upstream, c=${r.settings.zeroConcurrency}`, pick: (x) => x.zeroPerSecond, digits: 0, ratio: true });
   out.push({ label: "live heap per parked stream (KB)", pick: (x) => single(x.heapKBPerStream), digits: 1, ratio: true });
   return out;
@@ -57,7 +58,8 @@ function mainTable(r: SideBySideResult): string[] {
     out.push(row([`staged requests/s, zero delay, WORKERS=${w.workers}`, ...r.relays.map((x) => (x.id === "staged" ? cell(w.perSecond, 0) : "–"))]));
   }
   if (r.workers === null) {
-    for (const n of r.settings.workers) out.push(row([`staged requests/s, zero delay, WORKERS=${n}`, ...r.relays.map((x) => (x.id === "staged" ? "not available" : "–"))]));
+    for (const n of r.settings.workers)
+      out.push(row([`staged requests/s, zero delay, WORKERS=${n}`, ...r.relays.map((x) => (x.id === "staged" ? "not available" : "–"))]));
   }
   out.push(row(["failed requests (all repetitions)", ...r.relays.map((x) => String(x.failed))]));
   return out;
@@ -87,16 +89,18 @@ function checks(r: SideBySideResult): Check[] {
   const levels = r.settings.concurrency;
   const c1 = Math.min(...levels);
   const noFloor = "– (no floor in this run)";
-  const vsFloor = (pick: (x: RelaySummary) => Spread | null | undefined, factor: number, perCall = false) => (x: RelaySummary): string => {
-    const ours = pick(x)?.median;
-    const base = floor ? pick(floor)?.median : undefined;
-    if (ours === undefined || !Number.isFinite(ours)) return "–";
-    if (base === undefined || !(base > 0)) return noFloor;
-    // CPU is per upstream call: a staged request makes three, the floor's one.
-    const value = perCall ? ours / Math.max(1, x.calls) : ours;
-    const times = value / base;
-    return `${f(value, perCall ? 3 : 2)} ms${perCall ? "/call" : ""} = ${f(times)}× floor: ${verdict(times <= factor)}`;
-  };
+  const vsFloor =
+    (pick: (x: RelaySummary) => Spread | null | undefined, factor: number, perCall = false) =>
+    (x: RelaySummary): string => {
+      const ours = pick(x)?.median;
+      const base = floor ? pick(floor)?.median : undefined;
+      if (ours === undefined || !Number.isFinite(ours)) return "–";
+      if (base === undefined || !(base > 0)) return noFloor;
+      // CPU is per upstream call: a staged request makes three, the floor's one.
+      const value = perCall ? ours / Math.max(1, x.calls) : ours;
+      const times = value / base;
+      return `${f(value, perCall ? 3 : 2)} ms${perCall ? "/call" : ""} = ${f(times)}× floor: ${verdict(times <= factor)}`;
+    };
   const out: Check[] = [];
   for (const c of levels) out.push({ label: `added per chunk p50 ≤ 1.2× floor, c=${c}`, judge: vsFloor((x) => x.chunkP50[c], 1.2) });
   for (const c of levels) out.push({ label: `added per chunk p99 ≤ 2× floor, c=${c}`, judge: vsFloor((x) => x.chunkP99[c], 2) });
@@ -109,7 +113,10 @@ function checks(r: SideBySideResult): Check[] {
   });
   out.push({ label: "CPU per upstream call ≤ 2× floor's, zero delay", judge: vsFloor((x) => x.zeroCpu, 2, true) });
   for (const c of levels.filter((c) => c === 50)) {
-    out.push({ label: `CPU per upstream call ≤ 2× floor's, ${r.settings.profile.answerChunkMs} ms chunks, c=${c}`, judge: vsFloor((x) => x.cpuPaced[c], 2, true) });
+    out.push({
+      label: `CPU per upstream call ≤ 2× floor's, ${r.settings.profile.answerChunkMs} ms chunks, c=${c}`,
+      judge: vsFloor((x) => x.cpuPaced[c], 2, true),
+    });
   }
   out.push({
     label: "≥ 1,000 staged requests/s, zero delay",
@@ -140,7 +147,9 @@ export function sideBySideMarkdown(r: SideBySideResult, ctx: RunContext): string
   const s = r.settings;
   const p = s.profile;
   const m = ctx.machine;
-  const pk = ctx.portkey ? `Portkey is \`@portkey-ai/gateway\` ${ctx.portkey.gateway} with \`@hono/node-server\` ${ctx.portkey.nodeServer} and hono ${ctx.portkey.hono} (bench/portkey/package.json says why those).` : "Portkey was not installed.";
+  const pk = ctx.portkey
+    ? `Portkey is \`@portkey-ai/gateway\` ${ctx.portkey.gateway} with \`@hono/node-server\` ${ctx.portkey.nodeServer} and hono ${ctx.portkey.hono} (bench/portkey/package.json says why those).`
+    : "Portkey was not installed.";
   const failures = r.relays.filter((x) => x.failures.length > 0).map((x) => `${x.label}: ${x.failures.join("; ")}`);
   return [
     `Run of ${ctx.startedAt} (${ctx.durationSeconds} s) at commit \`${ctx.commit}\`: **${m.nproc} × ${m.cpu}**, ${m.memoryGiB} GiB, Node ${m.node}, ${m.os}; ours from the \`${ctx.gatewayBuild}\` build. ` +
@@ -186,7 +195,17 @@ export function progressMarkdown(r: ProgressResult): string {
   return [
     `${s.concurrency} requests at once to each gateway; reasoning of ${s.seconds} s (one 12-character chunk every ${s.chunkMs} ms, in paragraphs). Per request p50 (max).`,
     "",
-    row(["gateway", "reasoning", "reasoning start → first `summary.progress`", "progress events", "largest silent gap during reasoning", "summary calls", "summary tokens", "gateway CPU ms/req", "failed"]),
+    row([
+      "gateway",
+      "reasoning",
+      "reasoning start → first `summary.progress`",
+      "progress events",
+      "largest silent gap during reasoning",
+      "summary calls",
+      "summary tokens",
+      "gateway CPU ms/req",
+      "failed",
+    ]),
     row(["---", "---:", "---:", "---:", "---:", "---:", "---:", "---:", "---:"]),
     progressRow(`progress on (REASONING_PROGRESS_SECONDS=${s.intervalSeconds})`, r.on),
     progressRow("progress off (REASONING_PROGRESS_SECONDS=0)", r.off),

@@ -244,7 +244,13 @@ async function zero(o: SideBySideOptions, t: RelayTarget): Promise<ZeroRun> {
   // The mock logs every call, traced or not: empty it.
   await takeTrace(o.agent, o.mockUrl, 0);
   const completed = rows.filter(Boolean).length;
-  return { concurrency: c, perSecond: r3(completed / (elapsed / 1000)), cpuMsPerRequest: r3(cpuMs / Math.max(1, completed)), completed, failed: rows.length - completed };
+  return {
+    concurrency: c,
+    perSecond: r3(completed / (elapsed / 1000)),
+    cpuMsPerRequest: r3(cpuMs / Math.max(1, completed)),
+    completed,
+    failed: rows.length - completed,
+  };
 }
 
 /** Memory: how to load and park one relay, on whichever process (base URL) the memory run started. */
@@ -253,7 +259,8 @@ function parkedRelay(o: SideBySideOptions, t: RelayTarget): ParkedRelay {
   return {
     mock: mockTexts(t, o.settings.profile),
     warm: (base) => relayRequest(o.agent, base + path, bodyFor(t, "warm"), { dialect: t.dialect, headers: t.headers }),
-    park: (base, signal, onOpen) => relayRequest(o.agent, base + path, bodyFor(t, "parked"), { dialect: t.dialect, headers: t.headers, signal, onFirstBytes: onOpen }),
+    park: (base, signal, onOpen) =>
+      relayRequest(o.agent, base + path, bodyFor(t, "parked"), { dialect: t.dialect, headers: t.headers, signal, onFirstBytes: onOpen }),
   };
 }
 
@@ -273,7 +280,9 @@ export async function runSideBySide(o: SideBySideOptions): Promise<SideBySideRes
       for (const t of order) {
         const r = await paced(o, t, c, `sbs-${t.id}-r${rep}-c${c}`);
         runs.get(t.id)?.paced.push(r);
-        log(`rep ${rep + 1}/${s.reps} c=${c} ${t.id}: chunk p50 ${r.chunk?.p50} p99 ${r.chunk?.p99} ms, ttfb+ ${r.ttfbAdded?.p50} ms, cpu ${r.cpuMsPerRequest} ms/req, failed ${r.failed}/${r.requests}${r.failures[0] ? ` (${r.failures[0]})` : ""}`);
+        log(
+          `rep ${rep + 1}/${s.reps} c=${c} ${t.id}: chunk p50 ${r.chunk?.p50} p99 ${r.chunk?.p99} ms, ttfb+ ${r.ttfbAdded?.p50} ms, cpu ${r.cpuMsPerRequest} ms/req, failed ${r.failed}/${r.requests}${r.failures[0] ? ` (${r.failures[0]})` : ""}`,
+        );
       }
     }
     if (s.zeroSeconds > 0) {
@@ -314,13 +323,18 @@ export async function runSideBySide(o: SideBySideOptions): Promise<SideBySideRes
     }
     const reps = perRelay.get(t.id) ?? [];
     const level = (c: number, pick: (r: PacedRun) => number | undefined): Spread | null =>
-      spread(reps.map((r) => {
-        const run = r.paced.find((x) => x.concurrency === c);
-        return (run && pick(run)) ?? NaN;
-      }));
+      spread(
+        reps.map((r) => {
+          const run = r.paced.find((x) => x.concurrency === c);
+          return (run && pick(run)) ?? NaN;
+        }),
+      );
     const byLevel = (pick: (r: PacedRun) => number | undefined) => Object.fromEntries(s.concurrency.map((c) => [c, level(c, pick)]));
     const all = reps.flatMap((r) => r.paced);
-    const heap = memory && memory.heapIdleBytes !== null && memory.heapOpenBytes !== null ? (memory.heapOpenBytes - memory.heapIdleBytes) / Math.max(1, memory.open) / 1024 : null;
+    const heap =
+      memory && memory.heapIdleBytes !== null && memory.heapOpenBytes !== null
+        ? (memory.heapOpenBytes - memory.heapIdleBytes) / Math.max(1, memory.open) / 1024
+        : null;
     relays.push({
       id: t.id,
       label: SYSTEM_LABELS[t.id],

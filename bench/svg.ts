@@ -33,7 +33,10 @@ export function scheduleSvg(levels: ScheduleResult[]): string {
     out.push(`<text x="${M.left - 6}" y="${yy}" text-anchor="end" dominant-baseline="middle">${v < 1 ? v.toFixed(1) : v.toFixed(0)}</text>`);
   }
   out.push(`<text transform="translate(16 ${M.top + plotH / 2}) rotate(-90)" text-anchor="middle">added delay (ms)</text>`);
-  for (const [ms, label, color] of [[1, "p50 target 1 ms", "#59a14f"], [5, "p99 target 5 ms", "#e15759"]] as const) {
+  for (const [ms, label, color] of [
+    [1, "p50 target 1 ms", "#59a14f"],
+    [5, "p99 target 5 ms", "#e15759"],
+  ] as const) {
     const yy = y(ms).toFixed(1);
     out.push(`<line x1="${M.left}" x2="${W - M.right + 2}" y1="${yy}" y2="${yy}" stroke="${color}" stroke-dasharray="6 4"/>`);
     out.push(`<text x="${W - M.right + 6}" y="${y(ms).toFixed(1)}" dominant-baseline="middle" fill="${color}">${label}</text>`);
@@ -46,10 +49,16 @@ export function scheduleSvg(levels: ScheduleResult[]): string {
       const x = gx + i * barW;
       const cx = (x + barW / 2).toFixed(1);
       const color = COLORS[i % COLORS.length] ?? "#888";
-      out.push(`<rect x="${(x + 2).toFixed(1)}" y="${y(s.p50).toFixed(1)}" width="${(barW - 4).toFixed(1)}" height="${(M.top + plotH - y(s.p50)).toFixed(1)}" fill="${color}"><title>${esc(`${key} c=${level.concurrency}: p50 ${s.p50} p95 ${s.p95} p99 ${s.p99} ms`)}</title></rect>`);
+      out.push(
+        `<rect x="${(x + 2).toFixed(1)}" y="${y(s.p50).toFixed(1)}" width="${(barW - 4).toFixed(1)}" height="${(M.top + plotH - y(s.p50)).toFixed(1)}" fill="${color}"><title>${esc(`${key} c=${level.concurrency}: p50 ${s.p50} p95 ${s.p95} p99 ${s.p99} ms`)}</title></rect>`,
+      );
       out.push(`<line x1="${cx}" x2="${cx}" y1="${y(s.p50).toFixed(1)}" y2="${y(s.p99).toFixed(1)}" stroke="#222"/>`);
-      out.push(`<line x1="${(x + barW / 2 - 5).toFixed(1)}" x2="${(x + barW / 2 + 5).toFixed(1)}" y1="${y(s.p99).toFixed(1)}" y2="${y(s.p99).toFixed(1)}" stroke="#222"/>`);
-      out.push(`<line x1="${(x + barW / 2 - 3).toFixed(1)}" x2="${(x + barW / 2 + 3).toFixed(1)}" y1="${y(s.p95).toFixed(1)}" y2="${y(s.p95).toFixed(1)}" stroke="#222"/>`);
+      out.push(
+        `<line x1="${(x + barW / 2 - 5).toFixed(1)}" x2="${(x + barW / 2 + 5).toFixed(1)}" y1="${y(s.p99).toFixed(1)}" y2="${y(s.p99).toFixed(1)}" stroke="#222"/>`,
+      );
+      out.push(
+        `<line x1="${(x + barW / 2 - 3).toFixed(1)}" x2="${(x + barW / 2 + 3).toFixed(1)}" y1="${y(s.p95).toFixed(1)}" y2="${y(s.p95).toFixed(1)}" stroke="#222"/>`,
+      );
     });
     out.push(`<text x="${(M.left + g * groupW + groupW / 2).toFixed(1)}" y="${H - M.bottom + 18}" text-anchor="middle">${esc(key)}</text>`);
   });

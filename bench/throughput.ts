@@ -57,7 +57,11 @@ export async function measure(
     failed: rows.length - ok.length,
     perSecond: r3(ok.length / (elapsed / 1000)),
     cpuMsPerRequest: { gateway: gatewayCpu === null ? null : r3(gatewayCpu / n), mock: r3((after.mock - before.mock) / n), bench: r3(benchCpu / n) },
-    coreShare: { gateway: gatewayCpu === null ? null : r3(gatewayCpu / elapsed), mock: r3((after.mock - before.mock) / elapsed), bench: r3(benchCpu / elapsed) },
+    coreShare: {
+      gateway: gatewayCpu === null ? null : r3(gatewayCpu / elapsed),
+      mock: r3((after.mock - before.mock) / elapsed),
+      bench: r3(benchCpu / elapsed),
+    },
     latency: summarize(ok.map((r) => r.latency)),
     ttfb: summarize(ok.map((r) => r.ttfb)),
   };
@@ -75,9 +79,14 @@ export const stagedOnce = (agent: Agent, gatewayUrl: string) => async () => {
  * them, plain streamed completions straight to the mock so the gateway's figure has a ceiling to
  * be read against. CPU comes from /proc for the two servers and process.cpuUsage for the client.
  */
-export async function runThroughput(
-  o: { agent: Agent; gatewayUrl: string; mockUrl: string; pids: Pids; concurrency: number; seconds: number },
-): Promise<ThroughputResult> {
+export async function runThroughput(o: {
+  agent: Agent;
+  gatewayUrl: string;
+  mockUrl: string;
+  pids: Pids;
+  concurrency: number;
+  seconds: number;
+}): Promise<ThroughputResult> {
   await configureMock(o.agent, o.mockUrl, { latency: ZERO_LATENCY });
   const load = { concurrency: o.concurrency, seconds: o.seconds, warmupSeconds: Math.min(2, o.seconds / 4) };
   const direct = { model: "mock-tagged", stream: true, messages: [{ role: "user", content: QUESTION }] };

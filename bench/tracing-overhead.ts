@@ -32,20 +32,29 @@ const start = {
 const delta: StagedEvent = { event: "output.delta", data: { request_id: start.requestId, text: "a few words " } };
 const done: StagedEvent = {
   event: "output.done",
-  data: { request_id: start.requestId, finish_reason: "stop", usage: { prompt_tokens: 20, completion_tokens: 200 }, timings: { prompt_summary: 1, reasoning_end: 2, reasoning_summary: 3, first_output: 4, total: 5 } },
+  data: {
+    request_id: start.requestId,
+    finish_reason: "stop",
+    usage: { prompt_tokens: 20, completion_tokens: 200 },
+    timings: { prompt_summary: 1, reasoning_end: 2, reasoning_summary: 3, first_output: 4, total: 5 },
+  },
 };
 
 /** One request's worth of tracing calls, as run.ts, attempts.ts and the summary scheduler make them. */
 function oneRequest(tracing: RequestTracing): void {
   const trace = tracing.request(start);
   for (const stage of ["prompt_summary", "reasoning_summary"] as const) {
-    trace.stage(stage, (s) => {
-      const call = s.call(target);
-      call.attempt(1);
-      call.answered(200);
-      call.done({ responseModel: "model-x", usage: { prompt_tokens: 50, completion_tokens: 30 }, finishReason: "stop" });
-      return { text: "summary", source: "model" };
-    }, (r) => ({ source: r.source }));
+    trace.stage(
+      stage,
+      (s) => {
+        const call = s.call(target);
+        call.attempt(1);
+        call.answered(200);
+        call.done({ responseModel: "model-x", usage: { prompt_tokens: 50, completion_tokens: 30 }, finishReason: "stop" });
+        return { text: "summary", source: "model" };
+      },
+      (r) => ({ source: r.source }),
+    );
   }
   const call = trace.call(target);
   call.attempt(1);

@@ -125,7 +125,8 @@ export async function runChat(io: ResolvedIO, output: Output, flags: ChatFlags):
       if (parsed.kind === "unknown") {
         // Unnamed messages are OpenAI chat chunks: an upstream (e.g. the mock) answered, not the
         // gateway, whose events always have names. Leaving the loop closes the connection.
-        if (!staged && parsed.name === "message") throw new NotGatewayError(base, "it answered with plain OpenAI chat chunks, not staged events (is it the upstream?)");
+        if (!staged && parsed.name === "message")
+          throw new NotGatewayError(base, "it answered with plain OpenAI chat chunks, not staged events (is it the upstream?)");
         // Other unknown events come from a newer gateway: skipping them keeps this client useful.
         continue;
       }

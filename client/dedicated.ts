@@ -1,5 +1,14 @@
 import { ExitCode, type ExitCodeValue } from "./exit.js";
-import { FriendliError, classifyStatus, describeErrorCode, getEndpointState, isRestartable, statusText, type EndpointState, type FriendliConfig } from "./friendli.js";
+import {
+  FriendliError,
+  classifyStatus,
+  describeErrorCode,
+  getEndpointState,
+  isRestartable,
+  statusText,
+  type EndpointState,
+  type FriendliConfig,
+} from "./friendli.js";
 import { envValue, type ClientIO, type ResolvedIO } from "./io.js";
 import { DEFAULT_FRIENDLI_API_BASE } from "./options.js";
 import type { Output } from "./output.js";
@@ -72,34 +81,38 @@ export async function wakeEndpoint(
   const startedAt = io.now();
   const id = cfg.endpointId;
   try {
-    const state = await ensureAwake(cfg, { fetch: io.fetch, sleep: io.sleep, now: io.now, signal: io.signal }, {
-      timeoutMs: opts.timeoutMs,
-      intervalMs: opts.intervalMs,
-      onStatus(s: EndpointState, elapsedMs) {
-        if (output.json) {
-          output.jsonLine("wake.status", { endpoint_id: id, status: s.status, phase: s.phase, error_code: s.errorCode, elapsed_ms: elapsedMs });
-        } else {
-          note(`${id}: ${statusText(s)}${s.phase ? ` · phase ${s.phase}` : ""} (+${formatMs(elapsedMs)})`);
-          if (classifyStatus(s.status) !== "ready" && classifyStatus(s.status) !== "failed") waiting();
-        }
+    const state = await ensureAwake(
+      cfg,
+      { fetch: io.fetch, sleep: io.sleep, now: io.now, signal: io.signal },
+      {
+        timeoutMs: opts.timeoutMs,
+        intervalMs: opts.intervalMs,
+        onStatus(s: EndpointState, elapsedMs) {
+          if (output.json) {
+            output.jsonLine("wake.status", { endpoint_id: id, status: s.status, phase: s.phase, error_code: s.errorCode, elapsed_ms: elapsedMs });
+          } else {
+            note(`${id}: ${statusText(s)}${s.phase ? ` · phase ${s.phase}` : ""} (+${formatMs(elapsedMs)})`);
+            if (classifyStatus(s.status) !== "ready" && classifyStatus(s.status) !== "failed") waiting();
+          }
+        },
+        onWake(elapsedMs) {
+          if (output.json) output.jsonLine("wake.requested", { endpoint_id: id, elapsed_ms: elapsedMs });
+          else note(`the endpoint was asleep: wake-up requested`);
+          waiting();
+        },
+        onRestart(elapsedMs) {
+          if (output.json) output.jsonLine("wake.restarted", { endpoint_id: id, elapsed_ms: elapsedMs });
+          else note(`restart requested`);
+          waiting();
+        },
+        onRetry(err, elapsedMs) {
+          if (output.json) output.jsonLine("wake.retry", { endpoint_id: id, message: err.message, elapsed_ms: elapsedMs });
+          else note(output.errStyle.yellow(`status check failed, retrying: ${err.message}`));
+          waiting();
+        },
+        ...(opts.restart !== "never" && { confirmRestart: (s: EndpointState) => restartAllowed(io, output, opts.restart, id, s) }),
       },
-      onWake(elapsedMs) {
-        if (output.json) output.jsonLine("wake.requested", { endpoint_id: id, elapsed_ms: elapsedMs });
-        else note(`the endpoint was asleep: wake-up requested`);
-        waiting();
-      },
-      onRestart(elapsedMs) {
-        if (output.json) output.jsonLine("wake.restarted", { endpoint_id: id, elapsed_ms: elapsedMs });
-        else note(`restart requested`);
-        waiting();
-      },
-      onRetry(err, elapsedMs) {
-        if (output.json) output.jsonLine("wake.retry", { endpoint_id: id, message: err.message, elapsed_ms: elapsedMs });
-        else note(output.errStyle.yellow(`status check failed, retrying: ${err.message}`));
-        waiting();
-      },
-      ...(opts.restart !== "never" && { confirmRestart: (s: EndpointState) => restartAllowed(io, output, opts.restart, id, s) }),
-    });
+    );
     output.spinner.stop();
     if (!output.json) note(`${id} is ready (${state.status}) after ${formatMs(io.now() - startedAt)}`);
     return undefined;

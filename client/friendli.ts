@@ -162,8 +162,7 @@ async function call(cfg: FriendliConfig, deps: FriendliDeps, method: "GET" | "PU
   if (res.status === 404) {
     throw new FriendliError(
       "not_found",
-      `dedicated endpoint ${cfg.endpointId} was not found (HTTP 404). Check FRIENDLI_ENDPOINT_ID / --model` +
-        " and FRIENDLI_TEAM.",
+      `dedicated endpoint ${cfg.endpointId} was not found (HTTP 404). Check FRIENDLI_ENDPOINT_ID / --model` + " and FRIENDLI_TEAM.",
     );
   }
   if (!res.ok) {

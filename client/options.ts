@@ -22,9 +22,7 @@ export const DEFAULT_WAKE_TIMEOUT_S = 600;
 export const DEFAULT_WAKE_INTERVAL_S = 5;
 
 /** A question that makes a reasoning model think a little before it answers. */
-export const SAMPLE_PROMPT =
-  "Why is the sky blue, and not violet, even though violet light has the shorter wavelength? " +
-  "Answer in one short paragraph.";
+export const SAMPLE_PROMPT = "Why is the sky blue, and not violet, even though violet light has the shorter wavelength? " + "Answer in one short paragraph.";
 
 /** The parsed flags of the main (chat) command, as commander hands them over. */
 export interface ChatFlags {

@@ -56,17 +56,17 @@ export function createProgram(io: ClientIO): Command {
   const rio = resolveIO(io);
   const program = new Command("staged-client");
   // Set before adding subcommands: they inherit both settings.
-  program
-    .configureOutput({ writeOut: (s) => io.stdout.write(s), writeErr: (s) => io.stderr.write(s) })
-    .exitOverride((err) => {
-      throw new CommanderError(exitCodeOf(err), err.code, err.message);
-    });
+  program.configureOutput({ writeOut: (s) => io.stdout.write(s), writeErr: (s) => io.stderr.write(s) }).exitOverride((err) => {
+    throw new CommanderError(exitCodeOf(err), err.code, err.message);
+  });
 
   program
     .description("Ask the staged reasoning gateway: prompt summary, reasoning summary, then the live answer.")
     .version(io.version ?? clientVersion(), "-V, --version", "print the version and exit")
     .argument("[prompt...]", "the question (same as --prompt; quote it or not)")
-    .addOption(new Option("--url <url>", "the gateway's base URL, e.g. http://127.0.0.1:8000 (env GATEWAY_URL)").default(defaultGatewayUrl(io.env)).argParser(httpUrl))
+    .addOption(
+      new Option("--url <url>", "the gateway's base URL, e.g. http://127.0.0.1:8000 (env GATEWAY_URL)").default(defaultGatewayUrl(io.env)).argParser(httpUrl),
+    )
     .addOption(
       new Option("--model <model>", "model, or dedicated endpoint id (env FRIENDLI_ENDPOINT_ID)")
         .default(envValue(io.env, "FRIENDLI_ENDPOINT_ID"), "the gateway's default, from GET /openai/v1/models")
@@ -93,7 +93,13 @@ export function createProgram(io: ClientIO): Command {
       const opts = program.opts<ChatFlags>();
       // Boolean flags without a default are undefined when absent; the rest of the client wants booleans.
       // --restart only makes sense while bringing the endpoint up, so it implies --wake.
-      const flags: ChatFlags = { ...opts, json: opts.json === true, wake: opts.wake === true || opts.restart === true, restart: opts.restart === true, yes: opts.yes === true };
+      const flags: ChatFlags = {
+        ...opts,
+        json: opts.json === true,
+        wake: opts.wake === true || opts.restart === true,
+        restart: opts.restart === true,
+        yes: opts.yes === true,
+      };
       const given = [
         program.getOptionValueSource("prompt") === "cli" ? "--prompt" : undefined,
         program.opts<{ message?: string }>().message !== undefined ? "--message" : undefined,

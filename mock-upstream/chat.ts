@@ -175,7 +175,11 @@ export async function handleChat(c: Context, deps: ChatDeps): Promise<Response> 
 
   deps.log.setStatus(call, 200);
   if (opts.faults.hostile !== undefined) {
-    return hostileResponse(opts.faults.hostile, "openai", "sse", { signal, onBytes: (n) => deps.log.countBytes(call, n), finish: (o) => deps.log.finish(call, o) });
+    return hostileResponse(opts.faults.hostile, "openai", "sse", {
+      signal,
+      onBytes: (n) => deps.log.countBytes(call, n),
+      finish: (o) => deps.log.finish(call, o),
+    });
   }
   const controller = new AbortController();
   const callSignal = AbortSignal.any([signal, controller.signal]);

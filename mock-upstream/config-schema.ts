@@ -8,9 +8,7 @@ const count = z.number().int().nonnegative();
 const target = z.enum(["stream", "prompt_summary", "reasoning_summary", "summary", "all"]);
 
 /** JSON has no `Infinity`, so over HTTP "always" is spelt `"Infinity"` or `null`. */
-const times = z
-  .union([z.number().nonnegative(), z.literal("Infinity"), z.null()])
-  .transform((v) => (typeof v === "number" ? v : Infinity));
+const times = z.union([z.number().nonnegative(), z.literal("Infinity"), z.null()]).transform((v) => (typeof v === "number" ? v : Infinity));
 
 const faultsSchema = z.strictObject({
   fail: z
@@ -72,9 +70,7 @@ export const configPatchSchema = z.strictObject({
 });
 
 /** Validate an HTTP config patch; returns the patch or every problem found. */
-export function parseConfigPatch(
-  input: unknown,
-): { ok: true; patch: DeepPartial<MockOptions> } | { ok: false; problems: string[] } {
+export function parseConfigPatch(input: unknown): { ok: true; patch: DeepPartial<MockOptions> } | { ok: false; problems: string[] } {
   const parsed = configPatchSchema.safeParse(input);
   if (parsed.success) return { ok: true, patch: parsed.data };
   return {

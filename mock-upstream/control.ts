@@ -18,9 +18,7 @@ export function modelList(): Record<string, unknown> {
  * The JSON for `fail.times: Infinity` is `null` (JSON cannot spell Infinity).
  */
 export function registerControlRoutes(app: Hono, mock: () => MockUpstream): void {
-  app.get("/_mock/calls", (c) =>
-    c.json({ calls: mock().calls, management_calls: mock().managementCalls, options: mock().options }),
-  );
+  app.get("/_mock/calls", (c) => c.json({ calls: mock().calls, management_calls: mock().managementCalls, options: mock().options }));
 
   app.post("/_mock/config", async (c) => {
     let input: unknown;

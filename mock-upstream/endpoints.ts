@@ -7,17 +7,7 @@
 
 /** `InferenceDeploymentStatus` as published. The mock moves through a subset of them. */
 export type EndpointStatus =
-  | "UNKNOWN"
-  | "INITIALIZING"
-  | "RUNNING"
-  | "UPDATING"
-  | "SLEEPING"
-  | "AWAKING"
-  | "FAILED"
-  | "STOPPING"
-  | "TERMINATING"
-  | "TERMINATED"
-  | "READY";
+  "UNKNOWN" | "INITIALIZING" | "RUNNING" | "UPDATING" | "SLEEPING" | "AWAKING" | "FAILED" | "STOPPING" | "TERMINATING" | "TERMINATED" | "READY";
 
 /** `DedicatedEndpointStatus.phase` as published: the three steps of coming up (or null). */
 export type EndpointPhase = "REQUESTING_VIRTUAL_MACHINE" | "DOWNLOADING_MODEL" | "ENGINE_INITIALIZING";

@@ -36,7 +36,10 @@ const SEED_STATUSES = ["SLEEPING", "RUNNING", "FAILED", "TERMINATED"] as const;
  */
 export function parseEndpoints(raw: string): Record<string, EndpointSeed> | string {
   const out: Record<string, EndpointSeed> = {};
-  for (const item of raw.split(",").map((s) => s.trim()).filter(Boolean)) {
+  for (const item of raw
+    .split(",")
+    .map((s) => s.trim())
+    .filter(Boolean)) {
     const [id, spec = ""] = item.split("=").map((s) => s.trim());
     const [status, extra] = spec.split(":");
     const known = SEED_STATUSES.find((s) => s === status);

@@ -63,7 +63,11 @@ export function familyContent(family: FamilyScenario, reasoning: string, answer:
       return { before: `[THINK]${reasoning}[/THINK]`, after: answer };
     case "seed":
       return kwargs.thinking_budget === 0
-        ? { before: "<seed:think><seed:cot_budget_reflect>The current thinking budget is 0, so I will directly start answering the question.</seed:cot_budget_reflect>\n</seed:think>", after: answer }
+        ? {
+            before:
+              "<seed:think><seed:cot_budget_reflect>The current thinking budget is 0, so I will directly start answering the question.</seed:cot_budget_reflect>\n</seed:think>",
+            after: answer,
+          }
         : {
             before: `<seed:think>${reasoning}\n<seed:cot_budget_reflect>I have used 129 tokens, and there are 383 tokens remaining for use.</seed:cot_budget_reflect>\n</seed:think>`,
             after: answer,
@@ -73,7 +77,9 @@ export function familyContent(family: FamilyScenario, reasoning: string, answer:
     case "cohere":
       return { before: `<|START_THINKING|>${reasoning}<|END_THINKING|>\n`, after: `<|START_RESPONSE|>${answer}<|END_RESPONSE|>` };
     case "granite":
-      return kwargs.thinking === true ? { before: `Here is my thought process:\n${reasoning}\n\n`, after: `Here is my response:\n${answer}` } : { before: "", after: answer };
+      return kwargs.thinking === true
+        ? { before: `Here is my thought process:\n${reasoning}\n\n`, after: `Here is my response:\n${answer}` }
+        : { before: "", after: answer };
     case "hunyuan":
       return { before: `<think>\n${reasoning}\n</think>\n`, after: `<answer>\n${answer}\n</answer>` };
     case "ernie":

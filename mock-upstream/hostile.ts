@@ -28,13 +28,23 @@ export function hostileResponse(mode: HostileMode, api: MockApi, format: "sse" |
     }
     case "html":
       hooks.finish("completed");
-      return new Response("<!doctype html><html><body><h1>502 Bad Gateway</h1><p>nginx</p></body></html>", { status: 200, headers: { "content-type": "text/html; charset=utf-8" } });
+      return new Response("<!doctype html><html><body><h1>502 Bad Gateway</h1><p>nginx</p></body></html>", {
+        status: 200,
+        headers: { "content-type": "text/html; charset=utf-8" },
+      });
     case "json":
       hooks.finish("completed");
-      return Response.json({ id: "chatcmpl-hostile", object: "chat.completion", choices: [{ index: 0, message: { role: "assistant", content: "not a stream" }, finish_reason: "stop" }] });
+      return Response.json({
+        id: "chatcmpl-hostile",
+        object: "chat.completion",
+        choices: [{ index: 0, message: { role: "assistant", content: "not a stream" }, finish_reason: "stop" }],
+      });
     case "gzip": {
       hooks.finish("completed");
-      const text = format === "sse" ? 'data: {"choices":[{"index":0,"delta":{"content":"hi"}}]}\n\ndata: [DONE]\n\n' : '{"message":{"role":"assistant","content":"hi"},"done":true}\n';
+      const text =
+        format === "sse"
+          ? 'data: {"choices":[{"index":0,"delta":{"content":"hi"}}]}\n\ndata: [DONE]\n\n'
+          : '{"message":{"role":"assistant","content":"hi"},"done":true}\n';
       return new Response(gzipSync(text), { status: 200, headers: { "content-type": streamType, "content-encoding": "gzip" } });
     }
     case "endless_line":
@@ -75,7 +85,9 @@ function endless(frames: { head: string; frame: (n: number) => string }, hooks: 
  * as fast as the client reads: the bytes sent measure what the client took in before it gave up.
  */
 function endlessLine(format: "sse" | "ndjson", hooks: HostileHooks): ReadableStream<Uint8Array> {
-  const head = encoder.encode(format === "sse" ? 'data: {"choices":[{"index":0,"delta":{"content":"' : '{"model":"m","message":{"role":"assistant","content":"');
+  const head = encoder.encode(
+    format === "sse" ? 'data: {"choices":[{"index":0,"delta":{"content":"' : '{"model":"m","message":{"role":"assistant","content":"',
+  );
   let total = 0;
   return new ReadableStream<Uint8Array>({
     start(c) {

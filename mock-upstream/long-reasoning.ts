@@ -33,5 +33,11 @@ export function longReasoning(opts: MockOptions): MockOptions {
   const chunkChars = 24;
   const pieces = Math.ceil(reasoningText.length / chunkChars) + 2;
   const reasoningChunkMs = Math.max(1, Math.round((opts.longReasoningSeconds * 1000) / pieces));
-  return { ...opts, reasoningText, answerText: LONG_ANSWER, chunkChars, latency: { ...opts.latency, reasoningChunkMs, answerChunkMs: Math.min(opts.latency.answerChunkMs, 40) || 15 } };
+  return {
+    ...opts,
+    reasoningText,
+    answerText: LONG_ANSWER,
+    chunkChars,
+    latency: { ...opts.latency, reasoningChunkMs, answerChunkMs: Math.min(opts.latency.answerChunkMs, 40) || 15 },
+  };
 }

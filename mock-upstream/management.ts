@@ -48,8 +48,20 @@ export function registerManagementRoutes(app: Hono, deps: ManagementDeps): void 
   }
 
   const base = "/dedicated/beta/endpoint/:id";
-  app.get(`${base}/status`, handle("status", (id) => deps.endpoints.status(id)));
-  app.put(`${base}/wake`, handle("wake", (id) => deps.endpoints.wake(id)));
-  app.put(`${base}/sleep`, handle("sleep", (id) => deps.endpoints.sleep(id)));
-  app.put(`${base}/restart`, handle("restart", (id) => deps.endpoints.restart(id)));
+  app.get(
+    `${base}/status`,
+    handle("status", (id) => deps.endpoints.status(id)),
+  );
+  app.put(
+    `${base}/wake`,
+    handle("wake", (id) => deps.endpoints.wake(id)),
+  );
+  app.put(
+    `${base}/sleep`,
+    handle("sleep", (id) => deps.endpoints.sleep(id)),
+  );
+  app.put(
+    `${base}/restart`,
+    handle("restart", (id) => deps.endpoints.restart(id)),
+  );
 }

@@ -54,11 +54,7 @@ export interface CompletionIdentity {
 }
 
 /** A `chat.completion.chunk` with one choice. */
-export function chunk(
-  who: CompletionIdentity,
-  delta: Record<string, unknown>,
-  finishReason: string | null = null,
-): Record<string, unknown> {
+export function chunk(who: CompletionIdentity, delta: Record<string, unknown>, finishReason: string | null = null): Record<string, unknown> {
   return {
     id: who.id,
     object: "chat.completion.chunk",
@@ -80,7 +76,13 @@ export function completion(who: CompletionIdentity, message: ScriptMessage | Rec
     object: "chat.completion",
     created: who.created,
     model: who.model,
-    choices: [{ index: 0, message: { role: "assistant", ...message }, finish_reason: "tool_calls" in message && Array.isArray(message.tool_calls) ? "tool_calls" : "stop" }],
+    choices: [
+      {
+        index: 0,
+        message: { role: "assistant", ...message },
+        finish_reason: "tool_calls" in message && Array.isArray(message.tool_calls) ? "tool_calls" : "stop",
+      },
+    ],
     usage,
   };
 }

@@ -28,11 +28,32 @@ const REQUESTS: Record<string, string | null> = {
 };
 
 /** Words that describe the answer's shape, not its subject: never offered as the topic. */
-const FORM_WORDS = new Set(["answer", "short", "paragraph", "paragraphs", "sentence", "sentences", "one", "two", "three", "brief", "briefly", "words", "bullet", "bullets", "points", "even", "though"]);
+const FORM_WORDS = new Set([
+  "answer",
+  "short",
+  "paragraph",
+  "paragraphs",
+  "sentence",
+  "sentences",
+  "one",
+  "two",
+  "three",
+  "brief",
+  "briefly",
+  "words",
+  "bullet",
+  "bullets",
+  "points",
+  "even",
+  "though",
+]);
 
 /** The main clause of a sentence: up to its first comma, semicolon or dash, without end punctuation. */
 function mainClause(sentence: string): string {
-  return sentence.split(/\s*(?:[,;:]|\s[-–—]\s)\s*/)[0]!.replace(/[?.!]+$/, "").trim();
+  return sentence
+    .split(/\s*(?:[,;:]|\s[-–—]\s)\s*/)[0]!
+    .replace(/[?.!]+$/, "")
+    .trim();
 }
 
 /** "why the sky is blue", "how to make the page faster", "what the capital of France is", or undefined. */

@@ -121,8 +121,7 @@ function contentPieces(content: string, reasoningEnd: number, chunkChars: number
  * answer once it starts past the end of the reasoning text.
  */
 export function scriptPieces(scenario: MockScenario, reasoning: string, answer: string, chunkChars: number, kwargs: TemplateKwargs = {}): ScriptPiece[] {
-  const answerPieces = (): ScriptPiece[] =>
-    cutEvery(answer, chunkChars).map((text) => ({ field: "content", text, phase: "answer" }));
+  const answerPieces = (): ScriptPiece[] => cutEvery(answer, chunkChars).map((text) => ({ field: "content", text, phase: "answer" }));
   if (isFamily(scenario)) {
     const { before, after } = familyContent(scenario, reasoning, answer, kwargs);
     return contentPieces(before + after, Array.from(before).length, chunkChars);

@@ -15,9 +15,7 @@ function urlHost(host: string): string {
  * `close()` aborts every call in flight, destroys open sockets (keep-alive ones included) and
  * waits for the server to close, so a test leaves no timer or handle behind.
  */
-export async function startMockUpstream(
-  options: DeepPartial<MockOptions> & { port?: number; host?: string } = {},
-): Promise<RunningMock> {
+export async function startMockUpstream(options: DeepPartial<MockOptions> & { port?: number; host?: string } = {}): Promise<RunningMock> {
   const { port: wantedPort = 0, host = "127.0.0.1", ...mockOptions } = options;
   const mock = createMockUpstream(mockOptions);
   const server = createAdaptorServer({ fetch: mock.app.fetch });

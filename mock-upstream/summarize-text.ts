@@ -36,4 +36,3 @@ export function splitSentences(text: string): string[] {
 export function words(sentence: string): string[] {
   return (sentence.toLowerCase().match(/[a-z0-9][a-z0-9'-]*/g) ?? []).filter((w) => w.length > 1 && !STOPWORDS.has(w));
 }
-

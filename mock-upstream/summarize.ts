@@ -67,6 +67,10 @@ export function summarizeProgress(text: string): string {
   const latest = text.includes("(latest)") ? text.slice(text.lastIndexOf("(latest)") + "(latest)".length) : text;
   const best = topSentences(splitSentences(latest), 1)[0];
   if (best === undefined) return "**Thinking**: the model is still working.";
-  const heading = words(best).slice(0, 3).map((w) => w.charAt(0).toUpperCase() + w.slice(1)).join(" ") || "Thinking";
+  const heading =
+    words(best)
+      .slice(0, 3)
+      .map((w) => w.charAt(0).toUpperCase() + w.slice(1))
+      .join(" ") || "Thinking";
   return `**${heading}**: ${best}`;
 }

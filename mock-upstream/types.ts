@@ -6,11 +6,7 @@ import { FAMILY_SCENARIOS } from "./families.js";
  * Recursively optional, for option patches. Functions and primitives stay as they are; `Infinity`
  * remains a valid `number`, which is how `fail.times` says "always".
  */
-export type DeepPartial<T> = T extends (...args: never[]) => unknown
-  ? T
-  : T extends object
-    ? { [K in keyof T]?: DeepPartial<T[K]> }
-    : T;
+export type DeepPartial<T> = T extends (...args: never[]) => unknown ? T : T extends object ? { [K in keyof T]?: DeepPartial<T[K]> } : T;
 
 /**
  * How a scripted completion reports its reasoning (see README of the mock): the generic shapes, the

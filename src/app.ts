@@ -46,7 +46,15 @@ import { noopObserver, type RequestObserver } from "./events/index.js";
 import { createInflight, type Inflight } from "./pipeline/index.js";
 import { RequestEnded } from "./util/index.js";
 import type { RequestLog } from "./storage/index.js";
-import { createRouter, providersFileSchema, singleProviderSettings, startHealthProbes, type JsonChange, type RouterSettings, type StateChange } from "./providers/index.js";
+import {
+  createRouter,
+  providersFileSchema,
+  singleProviderSettings,
+  startHealthProbes,
+  type JsonChange,
+  type RouterSettings,
+  type StateChange,
+} from "./providers/index.js";
 import { createFleet, type Fleet } from "./fleet/index.js";
 import { createResearchStep, createSearxngBackend } from "./research/index.js";
 import { createSummarizer } from "./summaries/index.js";
@@ -169,11 +177,19 @@ export function createGateway(deps: AppDeps): Gateway {
     metrics.setCircuitState(c.id, c.to);
     // Counted once, by the replica that saw it, so a sum over instances stays true.
     if (c.to === "cooldown" && c.origin === undefined) metrics.cooldown(c.id);
-    monitor.record({ level: c.to === "active" ? "info" : "warn", type: c.to === "cooldown" ? "cooldown" : "circuit", provider: c.id, message: `${c.id}: ${c.from} → ${c.to} (${c.reason})${via}` });
+    monitor.record({
+      level: c.to === "active" ? "info" : "warn",
+      type: c.to === "cooldown" ? "cooldown" : "circuit",
+      provider: c.id,
+      message: `${c.id}: ${c.from} → ${c.to} (${c.reason})${via}`,
+    });
     deps.onProviderState?.(c);
   };
   const onJsonChange = (c: JsonChange): void => {
-    logger.warn({ provider: c.id, json_skipped: c.skipped, reason: c.reason }, c.skipped ? "JSON requests now skip this provider" : "JSON requests go to this provider again");
+    logger.warn(
+      { provider: c.id, json_skipped: c.skipped, reason: c.reason },
+      c.skipped ? "JSON requests now skip this provider" : "JSON requests go to this provider again",
+    );
     metrics.setJsonSkipped(c.id, c.skipped);
     const message = c.skipped ? `${c.id}: JSON requests skip it (${c.reason})` : `${c.id}: takes JSON requests again (${c.reason})`;
     monitor.record({ level: c.skipped ? "warn" : "info", type: "json_skip", provider: c.id, message });
@@ -181,14 +197,19 @@ export function createGateway(deps: AppDeps): Gateway {
   const router = createRouter(settings, {
     now: deps.wallClock,
     random: deps.random,
-    state: fleet.routingState(settings.providers.map((p) => p.id), settings.health, onProviderChange),
+    state: fleet.routingState(
+      settings.providers.map((p) => p.id),
+      settings.health,
+      onProviderChange,
+    ),
     onJsonChange,
   });
   for (const p of settings.providers) {
     metrics.setCircuitState(p.id, "active");
     metrics.setJsonSkipped(p.id, false);
   }
-  const numbers = deps.numbers ?? fleet.numbers({ windowSize: DEFAULT_WINDOW_SIZE, bucketSeconds: DEFAULT_BUCKET_SECONDS, keepMinutes: DEFAULT_SERIES_MINUTES });
+  const numbers =
+    deps.numbers ?? fleet.numbers({ windowSize: DEFAULT_WINDOW_SIZE, bucketSeconds: DEFAULT_BUCKET_SECONDS, keepMinutes: DEFAULT_SERIES_MINUTES });
   const observer = combineObserversWithLogger(
     logger,
     metrics.observer,
@@ -275,7 +296,10 @@ export function createGateway(deps: AppDeps): Gateway {
     }),
   );
   if (first) app.route("/", healthRoutes({ client, target: first.target, disclose: (c) => isAuthenticated(c, access) }));
-  app.route("/", providerRoutes(router, (e) => monitor.record(e)));
+  app.route(
+    "/",
+    providerRoutes(router, (e) => monitor.record(e)),
+  );
   app.route(
     "/",
     monitoringRoutes({
@@ -290,45 +314,47 @@ export function createGateway(deps: AppDeps): Gateway {
   );
   // Resumable streams keep their events (in Redis with REDIS_URL, so any replica can resume them).
   const resume =
-    config.resumeGraceMs > 0 ? { graceMs: config.resumeGraceMs, log: fleet.eventLog(config.resume), control: fleet.streamControl(), instance: fleet.id } : undefined;
+    config.resumeGraceMs > 0
+      ? { graceMs: config.resumeGraceMs, log: fleet.eventLog(config.resume), control: fleet.streamControl(), instance: fleet.id }
+      : undefined;
   const chatDeps = {
-      config,
-      now: deps.wallClock,
-      ...(resume && { resume }),
-      pipeline: {
-        client,
-        router,
-        summarize: createSummarizer(config.summaryTimeoutMs),
-        now: deps.now,
-        wallClock: deps.wallClock,
-        logger,
-        observer,
-        maxRetries: config.maxRetries,
-        maxReasoningChars: config.maxReasoningChars,
-        parseReasoningFields: config.parseReasoningFields,
-        capabilities: config.capabilities,
-        logBodies: config.logBodies,
-        deadlineMs: config.deadlineMs,
-        maxHeldChars: MAX_HELD_CHARS,
-        inflight,
-        progressIntervalMs: config.progressIntervalMs,
-        ...(deps.tracing && { tracing: deps.tracing }),
-        validation: {
-          validator,
-          maxAttempts: config.validationMaxAttempts,
-          maxAnswerChars: MAX_CHECKED_ANSWER_CHARS,
-          budgetMs: config.validationBudgetMs,
-        },
-        ...(config.research.url && {
-          research: createResearchStep({
-            backend: createSearxngBackend({ url: config.research.url, fetch: deps.fetch }),
-            timeoutMs: config.research.timeoutMs,
-            maxResults: config.research.maxResults,
-            logger,
-          }),
-        }),
+    config,
+    now: deps.wallClock,
+    ...(resume && { resume }),
+    pipeline: {
+      client,
+      router,
+      summarize: createSummarizer(config.summaryTimeoutMs),
+      now: deps.now,
+      wallClock: deps.wallClock,
+      logger,
+      observer,
+      maxRetries: config.maxRetries,
+      maxReasoningChars: config.maxReasoningChars,
+      parseReasoningFields: config.parseReasoningFields,
+      capabilities: config.capabilities,
+      logBodies: config.logBodies,
+      deadlineMs: config.deadlineMs,
+      maxHeldChars: MAX_HELD_CHARS,
+      inflight,
+      progressIntervalMs: config.progressIntervalMs,
+      ...(deps.tracing && { tracing: deps.tracing }),
+      validation: {
+        validator,
+        maxAttempts: config.validationMaxAttempts,
+        maxAnswerChars: MAX_CHECKED_ANSWER_CHARS,
+        budgetMs: config.validationBudgetMs,
       },
-    };
+      ...(config.research.url && {
+        research: createResearchStep({
+          backend: createSearxngBackend({ url: config.research.url, fetch: deps.fetch }),
+          timeoutMs: config.research.timeoutMs,
+          maxResults: config.research.maxResults,
+          logger,
+        }),
+      }),
+    },
+  };
   const follow = resume && { settings: resume, keepaliveMs: config.keepaliveMs, stallMs: config.clientStallMs, isAlive: (id: string) => fleet.isAlive(id) };
   app.route("/", chatRoutes(chatDeps));
   app.route("/", responsesRoutes(chatDeps));

@@ -102,7 +102,10 @@ async function main(): Promise<void> {
   let inFlight = (): number => 0;
   const id = `${hostname()}:${process.pid}:${randomBytes(2).toString("hex")}`;
   const fleet = createFleet({
-    redis: config.redis.url === undefined ? undefined : { url: config.redis.url, prefix: config.redis.prefix, timeoutMs: config.redis.timeoutMs, outageMs: config.redis.outageMs },
+    redis:
+      config.redis.url === undefined
+        ? undefined
+        : { url: config.redis.url, prefix: config.redis.prefix, timeoutMs: config.redis.timeoutMs, outageMs: config.redis.outageMs },
     info: { id, version: packageVersion(), started_at: new Date().toISOString(), host: hostname(), pid: process.pid, worker: workerIndex },
     ttlMs: config.replicaTtlMs,
     logger,
@@ -181,7 +184,8 @@ async function main(): Promise<void> {
     await gateway.close();
     await requestLog?.close();
     // The last spans (the requests just ended) go out, but a collector that is down cannot hold up the exit.
-    if (telemetry && (await within(telemetry.shutdown(), TRACE_FLUSH_MS)) === "timeout") logger.warn({ timeout_ms: TRACE_FLUSH_MS }, "trace export did not finish");
+    if (telemetry && (await within(telemetry.shutdown(), TRACE_FLUSH_MS)) === "timeout")
+      logger.warn({ timeout_ms: TRACE_FLUSH_MS }, "trace export did not finish");
     await fleet.close();
     logger.info("stopped");
     process.exit(0);

@@ -42,7 +42,9 @@ const blocks = (content: unknown): Record<string, unknown>[] => (Array.isArray(c
 function orphanToolResult(messages: Record<string, unknown>[]): string | undefined {
   for (const [i, m] of messages.entries()) {
     const prev = messages[i - 1];
-    const uses = new Set(prev?.role === "assistant" ? blocks(prev.content).flatMap((b) => (b.type === "tool_use" && typeof b.id === "string" ? [b.id] : [])) : []);
+    const uses = new Set(
+      prev?.role === "assistant" ? blocks(prev.content).flatMap((b) => (b.type === "tool_use" && typeof b.id === "string" ? [b.id] : [])) : [],
+    );
     for (const b of blocks(m.content)) {
       if (b.type === "tool_result" && !uses.has(String(b.tool_use_id))) {
         return `messages.${i}.content: unexpected \`tool_use_id\` found in \`tool_result\` blocks: ${String(b.tool_use_id)}. Each \`tool_result\` block must have a corresponding \`tool_use\` block in the previous message.`;
@@ -85,12 +87,19 @@ function read(headers: Record<string, string>, body: unknown): ReturnType<Native
     if (body.temperature !== undefined && body.temperature !== 1) return no(400, "`temperature` may only be set to 1 when thinking is enabled");
     const unsigned = loopWithoutThinking(messages);
     if (unsigned !== undefined) {
-      return no(400, `messages.${unsigned}.content.0.type: Expected \`thinking\` or \`redacted_thinking\`, but found \`tool_use\`. When \`thinking\` is enabled, a final \`assistant\` message must start with a thinking block.`);
+      return no(
+        400,
+        `messages.${unsigned}.content.0.type: Expected \`thinking\` or \`redacted_thinking\`, but found \`tool_use\`. When \`thinking\` is enabled, a final \`assistant\` message must start with a thinking block.`,
+      );
     }
   }
-  if (typeof body.temperature === "number" && (body.temperature < 0 || body.temperature > 1)) return no(400, "temperature: Input should be less than or equal to 1");
+  if (typeof body.temperature === "number" && (body.temperature < 0 || body.temperature > 1))
+    return no(400, "temperature: Input should be less than or equal to 1");
   const system = contentText(body.system);
-  const list: Message[] = [...(system ? [{ role: "system", text: system }] : []), ...messages.map((m) => ({ role: String(m.role), text: contentText(m.content) }))];
+  const list: Message[] = [
+    ...(system ? [{ role: "system", text: system }] : []),
+    ...messages.map((m) => ({ role: String(m.role), text: contentText(m.content) })),
+  ];
   const toolNames = Array.isArray(body.tools) ? body.tools.filter(isRecord).flatMap((t) => (typeof t.name === "string" ? [t.name] : [])) : [];
   return { ok: true, req: { model: body.model, stream: body.stream === true, messages: list, toolNames, thinking } };
 }
@@ -106,7 +115,9 @@ function frames(plan: NativePlan, req: { model: string }, id: string): Frame[] {
   const ev = (event: string, data: Record<string, unknown>, delayMs = 0, terminal = false): void => {
     out.push({ event, data: { type: event, ...data }, delayMs, ...(terminal && { terminal }) });
   };
-  ev("message_start", { message: { id, type: "message", role: "assistant", content: [], model: req.model, stop_reason: null, stop_sequence: null, usage: usage(plan, 1) } });
+  ev("message_start", {
+    message: { id, type: "message", role: "assistant", content: [], model: req.model, stop_reason: null, stop_sequence: null, usage: usage(plan, 1) },
+  });
   ev("ping", {});
   let index = -1;
   let open: "thinking" | "text" | undefined;
@@ -122,7 +133,8 @@ function frames(plan: NativePlan, req: { model: string }, id: string): Frame[] {
       ev("content_block_start", { index, content_block: { type: "tool_use", id: `toolu_${id}_${index}`, name: step.name, input: {} } });
       const json = JSON.stringify(step.args);
       // The input arrives as fragments of JSON text, split anywhere.
-      for (const part of cutEvery(json, Math.ceil(json.length / 3))) ev("content_block_delta", { index, delta: { type: "input_json_delta", partial_json: part } });
+      for (const part of cutEvery(json, Math.ceil(json.length / 3)))
+        ev("content_block_delta", { index, delta: { type: "input_json_delta", partial_json: part } });
       ev("content_block_stop", { index });
       continue;
     }
@@ -133,7 +145,11 @@ function frames(plan: NativePlan, req: { model: string }, id: string): Frame[] {
       open = kind;
       ev("content_block_start", { index, content_block: kind === "thinking" ? { type: "thinking", thinking: "", signature: "" } : { type: "text", text: "" } });
     }
-    ev("content_block_delta", { index, delta: kind === "thinking" ? { type: "thinking_delta", thinking: step.text } : { type: "text_delta", text: step.text } }, step.delayMs);
+    ev(
+      "content_block_delta",
+      { index, delta: kind === "thinking" ? { type: "thinking_delta", thinking: step.text } : { type: "text_delta", text: step.text } },
+      step.delayMs,
+    );
   }
   close();
   ev("message_delta", { delta: { stop_reason: STOP_REASONS[plan.finish], stop_sequence: null }, usage: { output_tokens: plan.usage.output } });
@@ -150,7 +166,16 @@ function body(plan: NativePlan, req: { model: string }, id: string): unknown {
   plan.steps.forEach((s, i) => {
     if (s.type === "tool") content.push({ type: "tool_use", id: `toolu_${id}_${i}`, name: s.name, input: s.args });
   });
-  return { id, type: "message", role: "assistant", model: req.model, content, stop_reason: STOP_REASONS[plan.finish], stop_sequence: null, usage: usage(plan, plan.usage.output) };
+  return {
+    id,
+    type: "message",
+    role: "assistant",
+    model: req.model,
+    content,
+    stop_reason: STOP_REASONS[plan.finish],
+    stop_sequence: null,
+    usage: usage(plan, plan.usage.output),
+  };
 }
 
 export const anthropicApi: NativeApi = {

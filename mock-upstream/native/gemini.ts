@@ -39,7 +39,10 @@ function read(info: RequestInfo, body: unknown): ReturnType<NativeApi["read"]> {
   const m = GEMINI_PATH.exec(info.path);
   if (!m) return no(404, `Method not found: ${info.path}`);
   if (!info.headers["x-goog-api-key"] && !info.query.get("key")) {
-    return no(403, "Method doesn't allow unregistered callers (callers without established identity). Please use API Key or other form of API consumer identity to call this API.");
+    return no(
+      403,
+      "Method doesn't allow unregistered callers (callers without established identity). Please use API Key or other form of API consumer identity to call this API.",
+    );
   }
   if (!isRecord(body)) return no(400, "Invalid JSON payload received.");
   if (!Array.isArray(body.contents) || body.contents.length === 0) return no(400, "* GenerateContentRequest.contents: contents is not specified");
@@ -50,12 +53,17 @@ function read(info: RequestInfo, body: unknown): ReturnType<NativeApi["read"]> {
   if (declarations.some((d) => d.parameters !== undefined && d.parametersJsonSchema !== undefined)) {
     return no(400, "* GenerateContentRequest.tools[0].function_declarations[0]: parameters and parameters_json_schema are mutually exclusive");
   }
-  const named = contents.every((c) => (Array.isArray(c.parts) ? c.parts.filter(isRecord) : []).every((p) => !isRecord(p.functionResponse) || typeof p.functionResponse.name === "string"));
+  const named = contents.every((c) =>
+    (Array.isArray(c.parts) ? c.parts.filter(isRecord) : []).every((p) => !isRecord(p.functionResponse) || typeof p.functionResponse.name === "string"),
+  );
   if (!named) return no(400, "* GenerateContentRequest.contents: function_response.name: Name cannot be empty.");
   const config = isRecord(body.generationConfig) ? body.generationConfig : {};
   const thinking = isRecord(config.thinkingConfig) && config.thinkingConfig.includeThoughts === true;
   const system = isRecord(body.systemInstruction) ? partsText(body.systemInstruction.parts) : "";
-  const messages: Message[] = [...(system ? [{ role: "system", text: system }] : []), ...contents.map((c) => ({ role: c.role === "model" ? "assistant" : "user", text: partsText(c.parts) }))];
+  const messages: Message[] = [
+    ...(system ? [{ role: "system", text: system }] : []),
+    ...contents.map((c) => ({ role: c.role === "model" ? "assistant" : "user", text: partsText(c.parts) })),
+  ];
   const toolNames = declarations.flatMap((d) => (typeof d.name === "string" ? [d.name] : []));
   return { ok: true, req: { model: m[1] as string, stream: m[2] === "streamGenerateContent", messages, toolNames, thinking } };
 }
@@ -112,12 +120,23 @@ export const geminiApi: NativeApi = {
   contentType: "text/event-stream",
   read,
   error(status, message, retryAfterSeconds) {
-    const details = status === 429 && retryAfterSeconds !== undefined ? [{ "@type": "type.googleapis.com/google.rpc.RetryInfo", retryDelay: `${retryAfterSeconds}s` }] : undefined;
+    const details =
+      status === 429 && retryAfterSeconds !== undefined
+        ? [{ "@type": "type.googleapis.com/google.rpc.RetryInfo", retryDelay: `${retryAfterSeconds}s` }]
+        : undefined;
     const error = { code: status, message, status: STATUSES[status] ?? (status >= 500 ? "INTERNAL" : "FAILED_PRECONDITION"), ...(details && { details }) };
     return { body: { error }, headers: {} };
   },
   frames,
-  errorFrame: { data: { error: { code: 500, message: "An internal error has occurred. Please retry or report in https://developers.generativeai.google/guide/troubleshooting", status: "INTERNAL" } } },
+  errorFrame: {
+    data: {
+      error: {
+        code: 500,
+        message: "An internal error has occurred. Please retry or report in https://developers.generativeai.google/guide/troubleshooting",
+        status: "INTERNAL",
+      },
+    },
+  },
   body,
   // Without alt=sse the stream is one JSON array of responses, which is not an event stream.
   unstreamed(info, plan, req, id) {

@@ -67,7 +67,8 @@ export async function handleNative(c: Context, api: NativeApi, deps: NativeDeps)
     await untilAborted(signal);
     return gone();
   }
-  const delay = kind === "prompt_summary" ? opts.latency.promptSummaryMs : kind === "reasoning_summary" ? opts.latency.reasoningSummaryMs : opts.latency.headersMs;
+  const delay =
+    kind === "prompt_summary" ? opts.latency.promptSummaryMs : kind === "reasoning_summary" ? opts.latency.reasoningSummaryMs : opts.latency.headersMs;
   if (!(await sleep(delay, signal))) return gone();
 
   const id = `${api.name}-mock-${call.id}`;
@@ -87,7 +88,11 @@ export async function handleNative(c: Context, api: NativeApi, deps: NativeDeps)
   if (unstreamed) return ok(unstreamed);
   if (opts.faults.hostile !== undefined) {
     deps.log.setStatus(call, 200);
-    return hostileResponse(opts.faults.hostile, api.name, api.format, { signal, onBytes: (n) => deps.log.countBytes(call, n), finish: (o) => deps.log.finish(call, o) });
+    return hostileResponse(opts.faults.hostile, api.name, api.format, {
+      signal,
+      onBytes: (n) => deps.log.countBytes(call, n),
+      finish: (o) => deps.log.finish(call, o),
+    });
   }
 
   deps.log.setStatus(call, 200);
@@ -95,7 +100,14 @@ export async function handleNative(c: Context, api: NativeApi, deps: NativeDeps)
   const callSignal = AbortSignal.any([signal, controller.signal]);
   callSignal.addEventListener("abort", () => deps.log.finish(call, "aborted"), { once: true });
   const stream = scriptedBody(
-    { frames: api.frames(plan, req, id, { withoutEnd: opts.faults.omitDone === true }), faults: opts.faults, format: api.format, doneText: "", errorFrame: api.errorFrame, finishErrorChunk: api.errorFrame.data as Record<string, unknown> },
+    {
+      frames: api.frames(plan, req, id, { withoutEnd: opts.faults.omitDone === true }),
+      faults: opts.faults,
+      format: api.format,
+      doneText: "",
+      errorFrame: api.errorFrame,
+      finishErrorChunk: api.errorFrame.data as Record<string, unknown>,
+    },
     {
       signal: callSignal,
       abort: () => controller.abort(),

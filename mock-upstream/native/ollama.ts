@@ -23,11 +23,18 @@ function read(body: unknown): ReturnType<NativeApi["read"]> {
   const raw = Array.isArray(body.messages) ? body.messages.filter(isRecord) : [];
   const bad = raw.find((m) => !ROLES.has(String(m.role)));
   if (bad) return no(400, `invalid role: ${String(bad.role)}`);
-  if (raw.some((m) => Array.isArray(m.tool_calls) && m.tool_calls.filter(isRecord).some((c) => isRecord(c.function) && typeof c.function.arguments === "string"))) {
-    return no(400, "json: cannot unmarshal string into Go struct field ToolCallFunction.messages.tool_calls.function.arguments of type api.ToolCallFunctionArguments");
+  if (
+    raw.some((m) => Array.isArray(m.tool_calls) && m.tool_calls.filter(isRecord).some((c) => isRecord(c.function) && typeof c.function.arguments === "string"))
+  ) {
+    return no(
+      400,
+      "json: cannot unmarshal string into Go struct field ToolCallFunction.messages.tool_calls.function.arguments of type api.ToolCallFunctionArguments",
+    );
   }
   const messages: Message[] = raw.map((m) => ({ role: String(m.role), text: typeof m.content === "string" ? m.content : "" }));
-  const toolNames = Array.isArray(body.tools) ? body.tools.filter(isRecord).flatMap((t) => (isRecord(t.function) && typeof t.function.name === "string" ? [t.function.name] : [])) : [];
+  const toolNames = Array.isArray(body.tools)
+    ? body.tools.filter(isRecord).flatMap((t) => (isRecord(t.function) && typeof t.function.name === "string" ? [t.function.name] : []))
+    : [];
   return { ok: true, req: { model: body.model, stream: body.stream !== false, messages, toolNames, thinking } };
 }
 

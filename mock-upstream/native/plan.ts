@@ -50,7 +50,8 @@ export function resolveNativeScenario(header: string | undefined, model: string)
 export function planFor(req: NativeRequest, scenario: NativeScenario, opts: MockOptions): NativePlan {
   const steps: Step[] = [];
   const reasoning = req.thinking && scenario !== "plain" ? opts.reasoningText : "";
-  for (const text of reasoning === "" ? [] : cutEvery(reasoning, opts.chunkChars)) steps.push({ type: "reasoning", text, delayMs: opts.latency.reasoningChunkMs });
+  for (const text of reasoning === "" ? [] : cutEvery(reasoning, opts.chunkChars))
+    steps.push({ type: "reasoning", text, delayMs: opts.latency.reasoningChunkMs });
   let output: number;
   if (scenario === "tools") {
     steps.push({ type: "tool", name: req.toolNames[0] ?? "get_weather", args: { ...MOCK_TOOL_ARGS } });

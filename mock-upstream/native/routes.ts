@@ -5,7 +5,11 @@ import { GEMINI_PATH, geminiApi } from "./gemini.js";
 import { ollamaApi } from "./ollama.js";
 
 /** One model per scenario, named the way each API names its models. */
-const MODELS = { anthropic: ["claude-mock", "claude-mock-plain", "claude-mock-tools"], gemini: ["gemini-mock", "gemini-mock-plain", "gemini-mock-tools"], ollama: ["qwen-mock:latest", "qwen-mock-plain:latest", "qwen-mock-tools:latest"] };
+const MODELS = {
+  anthropic: ["claude-mock", "claude-mock-plain", "claude-mock-tools"],
+  gemini: ["gemini-mock", "gemini-mock-plain", "gemini-mock-tools"],
+  ollama: ["qwen-mock:latest", "qwen-mock-plain:latest", "qwen-mock-tools:latest"],
+};
 
 /**
  * The native APIs beside the OpenAI-compatible one, on the same server: Anthropic at
@@ -24,11 +28,23 @@ export function registerNativeRoutes(app: Hono, deps: NativeDeps): void {
     return c.json({ data, has_more: false, first_id: data[0]?.id ?? null, last_id: data.at(-1)?.id ?? null });
   });
   app.get("/v1beta/models", (c) => {
-    if (!c.req.header("x-goog-api-key") && !c.req.query("key")) return c.json(geminiApi.error(403, "Method doesn't allow unregistered callers.", undefined).body, 403);
-    return c.json({ models: MODELS.gemini.map((id) => ({ name: `models/${id}`, displayName: id, supportedGenerationMethods: ["generateContent", "streamGenerateContent"] })) });
+    if (!c.req.header("x-goog-api-key") && !c.req.query("key"))
+      return c.json(geminiApi.error(403, "Method doesn't allow unregistered callers.", undefined).body, 403);
+    return c.json({
+      models: MODELS.gemini.map((id) => ({ name: `models/${id}`, displayName: id, supportedGenerationMethods: ["generateContent", "streamGenerateContent"] })),
+    });
   });
   app.get("/api/tags", (c) =>
-    c.json({ models: MODELS.ollama.map((name) => ({ name, model: name, modified_at: "2025-01-01T00:00:00Z", size: 1, digest: "0".repeat(64), details: { format: "gguf", family: "qwen3" } })) }),
+    c.json({
+      models: MODELS.ollama.map((name) => ({
+        name,
+        model: name,
+        modified_at: "2025-01-01T00:00:00Z",
+        size: 1,
+        digest: "0".repeat(64),
+        details: { format: "gguf", family: "qwen3" },
+      })),
+    }),
   );
   app.get("/api/version", (c) => c.json({ version: "0.12.0-mock" }));
 }

@@ -11,7 +11,16 @@ export const ENV_GROUPS: readonly { title: string; names: readonly EnvName[] }[]
   { title: "Listening", names: ["HOST", "PORT", "WORKERS", "SHUTDOWN_GRACE_SECONDS"] },
   {
     title: "Upstream",
-    names: ["UPSTREAM_BASE_URL", "UPSTREAM_PATH", "UPSTREAM_API_KEY", "PROVIDERS_FILE", "REQUEST_TIMEOUT", "UPSTREAM_MAX_RETRIES", "UPSTREAM_RETRY_BACKOFF", "UPSTREAM_MAX_LINE_BYTES"],
+    names: [
+      "UPSTREAM_BASE_URL",
+      "UPSTREAM_PATH",
+      "UPSTREAM_API_KEY",
+      "PROVIDERS_FILE",
+      "REQUEST_TIMEOUT",
+      "UPSTREAM_MAX_RETRIES",
+      "UPSTREAM_RETRY_BACKOFF",
+      "UPSTREAM_MAX_LINE_BYTES",
+    ],
   },
   {
     title: "Models and reasoning",
@@ -42,7 +51,10 @@ export const ENV_GROUPS: readonly { title: string; names: readonly EnvName[] }[]
       "MAX_JSON_NODES",
     ],
   },
-  { title: "Access", names: ["GATEWAY_API_KEYS", "GATEWAY_KEYS_FILE", "KEY_RPM", "KEY_MAX_CONCURRENT", "ADMIN_TOKEN", "ADMIN_PASSWORD", "ALLOW_OPEN_BIND", "CORS_ORIGINS"] },
+  {
+    title: "Access",
+    names: ["GATEWAY_API_KEYS", "GATEWAY_KEYS_FILE", "KEY_RPM", "KEY_MAX_CONCURRENT", "ADMIN_TOKEN", "ADMIN_PASSWORD", "ALLOW_OPEN_BIND", "CORS_ORIGINS"],
+  },
   { title: "Request log", names: ["REQUEST_LOG", "DATABASE_URL", "DATA_DIR", "LOG_BODIES"] },
   { title: "Several replicas", names: ["REDIS_URL", "REDIS_PREFIX", "REDIS_TIMEOUT_MS", "REDIS_OUTAGE_MS", "REPLICA_TTL_SECONDS"] },
   { title: "Research and schema validation", names: ["SEARCH_URL", "SEARCH_TIMEOUT", "SEARCH_MAX_RESULTS", "VALIDATION_MAX_ATTEMPTS", "VALIDATION_BUDGET_MS"] },

@@ -27,7 +27,10 @@ const keysFileSchema = z.object({
   keys: z
     .array(
       z.strictObject({
-        name: z.string().min(1).regex(/^[\w.@-]+$/, "must be letters, digits, _ . @ -"),
+        name: z
+          .string()
+          .min(1)
+          .regex(/^[\w.@-]+$/, "must be letters, digits, _ . @ -"),
         sha256: z.string().regex(/^[0-9a-f]{64}$/i, "must be 64 hex characters (sha256 of the key)"),
         rpm: z.number().int().min(0).optional(),
         max_concurrent: z.number().int().min(0).optional(),
@@ -50,7 +53,11 @@ export function loadKeysFile(file: string): ApiKey[] {
   }
   const parsed = keysFileSchema.safeParse(raw);
   if (!parsed.success) {
-    throw new KeysFileError(file, parsed.error.issues.map((i) => `${i.path.join(".") || "(top level)"}: ${i.message}`), "invalid keys file");
+    throw new KeysFileError(
+      file,
+      parsed.error.issues.map((i) => `${i.path.join(".") || "(top level)"}: ${i.message}`),
+      "invalid keys file",
+    );
   }
   return parsed.data.keys.map((k) => ({ name: k.name, sha256: Buffer.from(k.sha256, "hex"), rpm: k.rpm, maxConcurrent: k.max_concurrent }));
 }

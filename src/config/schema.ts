@@ -53,10 +53,13 @@ export function numberVar(def: number, r: NumberRange) {
 
 const seconds = (def: number) => numberVar(def, { gt: 0 });
 const bool = (def: boolean) =>
-  z.preprocess(blankToUndefined, z
-    .enum(["true", "false", "1", "0", "yes", "no"], { message: "expected true or false" })
-    .default(def ? "true" : "false")
-    .transform((v) => v === "true" || v === "1" || v === "yes"));
+  z.preprocess(
+    blankToUndefined,
+    z
+      .enum(["true", "false", "1", "0", "yes", "no"], { message: "expected true or false" })
+      .default(def ? "true" : "false")
+      .transform((v) => v === "true" || v === "1" || v === "yes"),
+  );
 
 const commaList = optionalString.transform((v) =>
   v === undefined
@@ -78,7 +81,6 @@ const otlpProtocol = optionalString.pipe(
 );
 
 const WORKERS_RANGE = 'must be "auto" or a whole number from 1 to 256';
-
 
 /** Every reasoning format the separator knows (docs/reasoning-formats.md describes each). */
 export const CAPABILITY_MODES = [
@@ -108,7 +110,10 @@ const capabilityMode = z.enum(CAPABILITY_MODES);
 const capabilities = optionalString.transform((v, ctx) => {
   const out: { pattern: string; mode: z.infer<typeof capabilityMode> }[] = [];
   if (v === undefined) return out;
-  for (const item of v.split(",").map((s) => s.trim()).filter(Boolean)) {
+  for (const item of v
+    .split(",")
+    .map((s) => s.trim())
+    .filter(Boolean)) {
     const parts = item.split("=").map((s) => s.trim());
     const [pattern, mode] = parts;
     const parsed = capabilityMode.safeParse(mode);
@@ -132,9 +137,7 @@ export const envSchema = z.object({
     .refine((v) => !/\/chat\/completions$/i.test(v), {
       message: "ends in /chat/completions: give the base URL before it (e.g. https://api.example.com/v1); the gateway appends UPSTREAM_PATH itself",
     }),
-  UPSTREAM_PATH: optionalString
-    .transform((v) => v ?? "/chat/completions")
-    .refine((v) => v.startsWith("/"), "must start with /"),
+  UPSTREAM_PATH: optionalString.transform((v) => v ?? "/chat/completions").refine((v) => v.startsWith("/"), "must start with /"),
   UPSTREAM_API_KEY: optionalString,
   SUMMARY_MODEL_DEFAULT: optionalString,
   AI_SDK_DEFAULT_MODEL: optionalString,
@@ -184,9 +187,7 @@ export const envSchema = z.object({
   REPLICA_TTL_SECONDS: numberVar(10, { min: 1, max: 3600 }),
   WORKERS: z.preprocess(
     blankToUndefined,
-    z
-      .union([z.literal("auto"), z.coerce.number().int(WORKERS_RANGE).min(1, WORKERS_RANGE).max(256, WORKERS_RANGE)], { message: WORKERS_RANGE })
-      .default(1),
+    z.union([z.literal("auto"), z.coerce.number().int(WORKERS_RANGE).min(1, WORKERS_RANGE).max(256, WORKERS_RANGE)], { message: WORKERS_RANGE }).default(1),
   ),
   // Research mode (SearXNG's JSON API); unset SEARCH_URL = research requests get `research_unavailable`.
   SEARCH_URL: optionalString.pipe(z.url({ protocol: /^https?$/, message: "must be an http(s) URL" }).optional()),
@@ -205,14 +206,10 @@ export const envSchema = z.object({
   OTEL_EXPORTER_OTLP_PROTOCOL: otlpProtocol,
   OTEL_EXPORTER_OTLP_TRACES_PROTOCOL: otlpProtocol,
   OTEL_SDK_DISABLED: bool(false),
-  OTEL_TRACES_SAMPLER: z.preprocess(
-    blankToUndefined,
-    z.enum(SAMPLERS, { message: `must be one of ${SAMPLERS.join(", ")}` }).default("parentbased_always_on"),
-  ),
+  OTEL_TRACES_SAMPLER: z.preprocess(blankToUndefined, z.enum(SAMPLERS, { message: `must be one of ${SAMPLERS.join(", ")}` }).default("parentbased_always_on")),
   OTEL_TRACES_SAMPLER_ARG: numberVar(1, { min: 0, max: 1 }),
   OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT: bool(false),
 });
-
 
 export type Env = z.infer<typeof envSchema>;
 export type CapabilityMode = z.infer<typeof capabilityMode>;

@@ -12,17 +12,7 @@ export type {
   Source,
   ValidationReport,
 } from "./types.js";
-export {
-  formatSse,
-  KEEPALIVE,
-  messageSize,
-  stagedMessage,
-  type LoggedMessage,
-  type SseComment,
-  type SseEvent,
-  type SseMessage,
-  type SseOut,
-} from "./sse.js";
+export { formatSse, KEEPALIVE, messageSize, stagedMessage, type LoggedMessage, type SseComment, type SseEvent, type SseMessage, type SseOut } from "./sse.js";
 export {
   noopObserver,
   REQUEST_OUTCOMES,

@@ -70,11 +70,15 @@ export function createRedisEventLog(o: RedisEventLogOptions): EventLog {
     link.attempt("event log finish", (r) => finishScript(r, logKeys(requestId), [why, o.graceMs])).then((r) => r.ok);
 
   // Running requests' streams must not lapse during a long silence (a slow reasoning step).
-  const timer = setInterval(() => {
-    for (const id of running) void link.attempt("event log ttl", (r) => r.multi().pexpire(keys.events(id), o.graceMs).pexpire(keys.eventsMeta(id), o.graceMs).exec());
-    // Tell readers elsewhere as soon as Redis takes writes again.
-    for (const id of broken) if (!running.has(id)) void writeEnd(id, "lost").then((ok) => ok && broken.delete(id));
-  }, Math.max(100, o.graceMs / 3));
+  const timer = setInterval(
+    () => {
+      for (const id of running)
+        void link.attempt("event log ttl", (r) => r.multi().pexpire(keys.events(id), o.graceMs).pexpire(keys.eventsMeta(id), o.graceMs).exec());
+      // Tell readers elsewhere as soon as Redis takes writes again.
+      for (const id of broken) if (!running.has(id)) void writeEnd(id, "lost").then((ok) => ok && broken.delete(id));
+    },
+    Math.max(100, o.graceMs / 3),
+  );
   timer.unref();
 
   /** One message to Redis, fire and forget: commands on one connection keep their order. */
@@ -203,7 +207,8 @@ export function createRedisEventLog(o: RedisEventLogOptions): EventLog {
     },
     keptBytes: () => local.keptBytes(),
     read: (requestId, afterId) => (local.has(requestId) ? local.read(requestId, afterId) : readRemote(requestId, afterId)),
-    follow: (requestId, afterId, signal, alive) => (local.has(requestId) ? local.follow(requestId, afterId, signal) : followRemote(requestId, afterId, signal, alive)),
+    follow: (requestId, afterId, signal, alive) =>
+      local.has(requestId) ? local.follow(requestId, afterId, signal) : followRemote(requestId, afterId, signal, alive),
     async close() {
       clearInterval(timer);
       await local.close();

@@ -62,7 +62,9 @@ export interface Fleet {
 }
 
 export function createFleet(o: FleetOptions): Fleet {
-  const link: RedisLink | undefined = o.redis ? createRedisLink({ url: o.redis.url, timeoutMs: o.redis.timeoutMs, outageMs: o.redis.outageMs, logger: o.logger }) : undefined;
+  const link: RedisLink | undefined = o.redis
+    ? createRedisLink({ url: o.redis.url, timeoutMs: o.redis.timeoutMs, outageMs: o.redis.outageMs, logger: o.logger })
+    : undefined;
   const prefix = o.redis?.prefix ?? "";
   const registry = createRegistry({ link, prefix, info: o.info, ttlMs: o.ttlMs, inFlight: o.inFlight });
   let routing: SharedRoutingState | undefined;
@@ -85,7 +87,17 @@ export function createFleet(o: FleetOptions): Fleet {
     shared: link !== undefined,
     routingState(ids, health, onChange) {
       if (!link) return createMemoryRoutingState(ids, health, o.wallClock, onChange);
-      routing = createSharedRoutingState({ link, prefix, replicaId: o.info.id, ids, health, now: o.wallClock, onChange, logger: o.logger, claimTtlMs: o.ttlMs });
+      routing = createSharedRoutingState({
+        link,
+        prefix,
+        replicaId: o.info.id,
+        ids,
+        health,
+        now: o.wallClock,
+        onChange,
+        logger: o.logger,
+        claimTtlMs: o.ttlMs,
+      });
       return routing;
     },
     providerExtras: (id) => routing?.extras(id) ?? null,

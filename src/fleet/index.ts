@@ -2,7 +2,15 @@
 export { createFleet, type Fleet, type FleetOptions, type RedisHealth } from "./fleet.js";
 export type { FleetMember, ReplicaInfo } from "./registry.js";
 export type { SharedExtras } from "./routing-state.js";
-export { EventLogUnavailableError, EventsLostError, type EventLog, type EventLogOptions, type LogEnd, type LoggedMessage, type StreamMeta } from "./event-log.js";
+export {
+  EventLogUnavailableError,
+  EventsLostError,
+  type EventLog,
+  type EventLogOptions,
+  type LogEnd,
+  type LoggedMessage,
+  type StreamMeta,
+} from "./event-log.js";
 export { createMemoryEventLog, type MemoryEventLog } from "./event-log-memory.js";
 export { createRedisEventLog } from "./event-log-redis.js";
 export { createStreamControl, type StreamControl } from "./stream-control.js";

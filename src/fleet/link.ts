@@ -143,7 +143,13 @@ export function createRedisLink(opts: RedisLinkOptions): RedisLink {
   let timer: NodeJS.Timeout | undefined;
   const schedule = (): void => {
     if (closed) return;
-    timer = setTimeout(() => void ping().then(() => undefined).finally(schedule), status === "up" ? pingMs : pingMs / 2);
+    timer = setTimeout(
+      () =>
+        void ping()
+          .then(() => undefined)
+          .finally(schedule),
+      status === "up" ? pingMs : pingMs / 2,
+    );
     timer.unref();
   };
   schedule();

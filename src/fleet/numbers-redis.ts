@@ -94,7 +94,18 @@ export function createRedisNumbers(o: RedisNumbersOptions): FleetNumbers {
   return {
     add(sample: RequestSample) {
       const latencies = sample.outcome === "rejected" ? "" : JSON.stringify(LATENCY_KEYS.map((k) => sample.latencyMs[k]));
-      const args = [JSON.stringify(toWire(sample, o.replicaId)), o.windowSize, keys.seriesPrefix, bucketMs, sample.outcome, keepMs, WINDOW_TTL_MS, o.replicaId, latencies, cap];
+      const args = [
+        JSON.stringify(toWire(sample, o.replicaId)),
+        o.windowSize,
+        keys.seriesPrefix,
+        bucketMs,
+        sample.outcome,
+        keepMs,
+        WINDOW_TTL_MS,
+        o.replicaId,
+        latencies,
+        cap,
+      ];
       void o.link.attempt("fleet sample", (r) => add(r, [keys.samples], args));
     },
     async stats() {

@@ -183,7 +183,16 @@ export type RoutingOp = "count" | "claim" | "release" | "success" | "failure" | 
 
 /** The 8 health numbers every call passes, in the script's order. */
 export function healthArgs(h: HealthSettings, claimTtlMs: number, stateTtlMs: number): number[] {
-  return [h.cooldown_seconds * 1000, h.window_seconds * 1000, h.min_requests, h.consecutive_failures, h.failure_rate, h.max_open_seconds * 1000, claimTtlMs, stateTtlMs];
+  return [
+    h.cooldown_seconds * 1000,
+    h.window_seconds * 1000,
+    h.min_requests,
+    h.consecutive_failures,
+    h.failure_rate,
+    h.max_open_seconds * 1000,
+    claimTtlMs,
+    stateTtlMs,
+  ];
 }
 
 const PROVIDER_STATES = ["active", "cooldown", "open", "half_open", "unhealthy"] as const satisfies readonly ProviderState[];

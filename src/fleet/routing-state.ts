@@ -105,7 +105,16 @@ export function createSharedRoutingState(o: SharedRoutingOptions): SharedRouting
     opens.set(id, v.opens);
     local.adopt(
       id,
-      { state: v.state, remainingMs: v.rem, openMs: v.openMs, consecutive: v.cons, requests: v.req, successes: v.ok, failures: v.fail, ewma: v.ewma < 0 ? null : v.ewma },
+      {
+        state: v.state,
+        remainingMs: v.rem,
+        openMs: v.openMs,
+        consecutive: v.cons,
+        requests: v.req,
+        successes: v.ok,
+        failures: v.fail,
+        ewma: v.ewma < 0 ? null : v.ewma,
+      },
       v.change?.reason ?? "fleet state",
       fromElsewhere ? by : undefined,
     );
@@ -114,7 +123,11 @@ export function createSharedRoutingState(o: SharedRoutingOptions): SharedRouting
 
   const call = async (id: string, op: RoutingOp, ...args: (string | number)[]): Promise<SharedView | undefined> => {
     const r = await link.attempt(`routing ${op}`, (redis) =>
-      run(redis, [keys.provider(id), keys.windowOk(id), keys.windowFail(id), keys.probe(id), keys.inflight(id), keys.replicas], [op, me, keys.channel, id, ...health, ...args]),
+      run(
+        redis,
+        [keys.provider(id), keys.windowOk(id), keys.windowFail(id), keys.probe(id), keys.inflight(id), keys.replicas],
+        [op, me, keys.channel, id, ...health, ...args],
+      ),
     );
     return r.ok ? apply(id, r.value) : undefined;
   };
@@ -224,9 +237,11 @@ export function createSharedRoutingState(o: SharedRoutingOptions): SharedRouting
       cursors.set(routeKey, queue);
       const position = queue.shift() ?? local.nextCursor(routeKey);
       if (link.isUp() && queue.length < 4) {
-        void link.attempt("cursor", (r) => cursorScript(r, [keys.cursor(routeKey)], [STATE_TTL_MS])).then((res) => {
-          if (res.ok && typeof res.value === "number") queue.push(res.value - 1);
-        });
+        void link
+          .attempt("cursor", (r) => cursorScript(r, [keys.cursor(routeKey)], [STATE_TTL_MS]))
+          .then((res) => {
+            if (res.ok && typeof res.value === "number") queue.push(res.value - 1);
+          });
       }
       return position;
     },
@@ -238,7 +253,13 @@ export function createSharedRoutingState(o: SharedRoutingOptions): SharedRouting
         return;
       }
       void link
-        .attempt("strategies", (r) => r.multi().hset(keys.strategies, routeKey, name).publish(keys.channel, JSON.stringify({ type: "strategies", origin: me })).exec())
+        .attempt("strategies", (r) =>
+          r
+            .multi()
+            .hset(keys.strategies, routeKey, name)
+            .publish(keys.channel, JSON.stringify({ type: "strategies", origin: me }))
+            .exec(),
+        )
         .then((res) => res.ok || unsharedStrategies.add(routeKey));
     },
     snapshot(id) {
@@ -252,12 +273,16 @@ export function createSharedRoutingState(o: SharedRoutingOptions): SharedRouting
       unsharedStrategies.clear();
       if (!link.isUp()) return;
       for (const id of o.ids) void call(id, "reset");
-      void link.attempt("strategies", (r) => r.multi().del(keys.strategies).publish(keys.channel, JSON.stringify({ type: "strategies", origin: me })).exec());
+      void link.attempt("strategies", (r) =>
+        r
+          .multi()
+          .del(keys.strategies)
+          .publish(keys.channel, JSON.stringify({ type: "strategies", origin: me }))
+          .exec(),
+      );
     },
     async refresh() {
-      await Promise.all(
-        [...claims].map(([id, token]) => link.attempt("probe claim", (r) => refreshClaim(r, [keys.probe(id)], [token, o.claimTtlMs]))),
-      );
+      await Promise.all([...claims].map(([id, token]) => link.attempt("probe claim", (r) => refreshClaim(r, [keys.probe(id)], [token, o.claimTtlMs]))));
     },
     extras: (id) => ({ circuitOpens: opens.get(id) ?? 0 }),
     resync,

@@ -6,7 +6,8 @@ const NUMBERS_REQUEST = "sgw:numbers-request";
 const NUMBERS_REPLY = "sgw:numbers-reply";
 
 type SampleMessage = { type: typeof SAMPLE; sample: WireSample };
-type NumbersRequest = { type: typeof NUMBERS_REQUEST; id: number; what: "stats" } | { type: typeof NUMBERS_REQUEST; id: number; what: "series"; minutes: number };
+type NumbersRequest =
+  { type: typeof NUMBERS_REQUEST; id: number; what: "stats" } | { type: typeof NUMBERS_REQUEST; id: number; what: "series"; minutes: number };
 type NumbersReply = { type: typeof NUMBERS_REPLY; id: number; body: FleetWindow | FleetSeries };
 
 /** How long a worker waits for the primary's figures before showing its own. */
@@ -31,7 +32,13 @@ const typed = (m: unknown, type: string): boolean => typeof m === "object" && m 
  * one window and answer workers' requests for the figures. Returns the message handler to attach
  * to each worker.
  */
-export function createPrimaryNumbers(o: { now: () => number; random: () => number; windowSize: number; bucketSeconds: number; keepMinutes: number }): (w: Worker, m: unknown) => void {
+export function createPrimaryNumbers(o: {
+  now: () => number;
+  random: () => number;
+  windowSize: number;
+  bucketSeconds: number;
+  keepMinutes: number;
+}): (w: Worker, m: unknown) => void {
   const window = createSampleWindow(o);
   return (w, m) => {
     if (typed(m, SAMPLE)) {

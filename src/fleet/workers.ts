@@ -37,7 +37,13 @@ export function runPrimary(o: PrimaryOptions): void {
   // Without Redis the workers' headline numbers meet here (with it, they meet in Redis).
   const numbers = o.shared
     ? undefined
-    : createPrimaryNumbers({ now: () => Date.now(), random: Math.random, windowSize: DEFAULT_WINDOW_SIZE, bucketSeconds: DEFAULT_BUCKET_SECONDS, keepMinutes: DEFAULT_SERIES_MINUTES });
+    : createPrimaryNumbers({
+        now: () => Date.now(),
+        random: Math.random,
+        windowSize: DEFAULT_WINDOW_SIZE,
+        bucketSeconds: DEFAULT_BUCKET_SECONDS,
+        keepMinutes: DEFAULT_SERIES_MINUTES,
+      });
   const indexOf = new Map<Worker, number>();
   const listening = new Set<Worker>();
   let stopping = false;

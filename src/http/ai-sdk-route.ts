@@ -49,7 +49,13 @@ export function aiSdkRoutes(deps: AiSdkRouteDeps) {
 
   app.post("/ai-sdk/v1/chat/:id/cancel", async (c) => {
     const found = await latestStream(c, deps);
-    if (!found || !deps.chats) throw new ApiError(404, `no resumable stream for chat "${c.req.param("id")}" (none running, or streams are not resumable)`, "stream_not_found", "not_found_error");
+    if (!found || !deps.chats)
+      throw new ApiError(
+        404,
+        `no resumable stream for chat "${c.req.param("id")}" (none running, or streams are not resumable)`,
+        "stream_not_found",
+        "not_found_error",
+      );
     await deps.chats.follow.settings.control.cancel(found.requestId);
     return c.json({ chat_id: c.req.param("id"), request_id: found.requestId, cancelled: true });
   });
@@ -83,7 +89,8 @@ async function chat(c: Context<GatewayEnv>, deps: AiSdkRouteDeps): Promise<Respo
   };
   const resume = deps.resume;
   // Remembered for as long as its log can exist: the longest run, then the grace.
-  if (resume && deps.chats && t.chatId !== undefined) deps.chats.streams.set(ownerOf(keyName), t.chatId, req.requestId, deps.config.deadlineMs + resume.graceMs);
+  if (resume && deps.chats && t.chatId !== undefined)
+    deps.chats.streams.set(ownerOf(keyName), t.chatId, req.requestId, deps.config.deadlineMs + resume.graceMs);
   // Set before the stream opens, so a response written straight to the socket carries it too.
   c.header(UI_STREAM_HEADER.name, UI_STREAM_HEADER.value);
   const ctx = { requestId: req.requestId, model: req.model, messageId: t.continuedMessageId ?? `msg-${req.requestId}` };
@@ -104,7 +111,8 @@ async function latestStream(c: Context<GatewayEnv>, deps: AiSdkRouteDeps) {
     // Keyed by owner already; checked again so a log is never read by another key.
     return meta && meta.owner === owner ? { requestId, meta } : undefined;
   } catch (e) {
-    if (e instanceof EventLogUnavailableError) throw new ApiError(503, `cannot look up chat "${chatId}" now: ${e.message}; retry shortly`, "resume_unavailable", "server_error", { "retry-after": "1" });
+    if (e instanceof EventLogUnavailableError)
+      throw new ApiError(503, `cannot look up chat "${chatId}" now: ${e.message}; retry shortly`, "resume_unavailable", "server_error", { "retry-after": "1" });
     throw e;
   }
 }

@@ -77,11 +77,13 @@ export function accessControl(s: AccessSettings): MiddlewareHandler<GatewayEnv> 
       if (isAdminToken || (await hasAdminSession(c, s))) return next();
       // Without ADMIN_TOKEN, any valid API key may operate the gateway.
       if (s.adminToken === undefined && key) return next();
-      if (presented === undefined) throw new ApiError(401, "this route needs the admin token (Authorization: Bearer ADMIN_TOKEN)", "missing_credentials", "authentication_error");
+      if (presented === undefined)
+        throw new ApiError(401, "this route needs the admin token (Authorization: Bearer ADMIN_TOKEN)", "missing_credentials", "authentication_error");
       throw new ApiError(403, key ? "an API key cannot use admin routes; use the admin token" : "invalid admin token", "forbidden", "permission_error");
     }
     if (s.keys.length === 0 || isAdminToken) return next();
-    if (presented === undefined) throw new ApiError(401, "missing API key: send Authorization: Bearer KEY or x-api-key: KEY", "missing_api_key", "authentication_error");
+    if (presented === undefined)
+      throw new ApiError(401, "missing API key: send Authorization: Bearer KEY or x-api-key: KEY", "missing_api_key", "authentication_error");
     if (!key) throw new ApiError(403, "invalid API key", "invalid_api_key", "authentication_error");
     c.set("apiKey", key);
     return next();

@@ -15,7 +15,11 @@ const message = z.looseObject({
  * everything else is kept (loose) and passed to the upstream.
  */
 export const chatRequestSchema = z.looseObject({
-  model: z.string({ message: "is required and must be a string" }).trim().min(1, "must not be empty").max(MAX_MODEL_NAME_CHARS, `must be at most ${MAX_MODEL_NAME_CHARS} characters`),
+  model: z
+    .string({ message: "is required and must be a string" })
+    .trim()
+    .min(1, "must not be empty")
+    .max(MAX_MODEL_NAME_CHARS, `must be at most ${MAX_MODEL_NAME_CHARS} characters`),
   messages: z.array(message, { message: "is required and must be an array" }).min(1, "must not be empty"),
   // The default differs by surface (staged: true; OpenAI: false); the route applies it.
   stream: z.boolean({ message: "must be true or false" }).optional(),

@@ -5,9 +5,19 @@ import { ApiError } from "./errors.js";
 
 /** Anything a request can fail with, at the edge or later, as its client sees it. */
 export function clientFailure(e: unknown): Failure {
-  if (e instanceof ApiError) return { status: e.status, type: e.type, code: e.code, message: e.message, retryable: e.status === 429, headers: e.headers, ...(e.param !== undefined && { param: e.param }) };
+  if (e instanceof ApiError)
+    return {
+      status: e.status,
+      type: e.type,
+      code: e.code,
+      message: e.message,
+      retryable: e.status === 429,
+      headers: e.headers,
+      ...(e.param !== undefined && { param: e.param }),
+    };
   if (e instanceof SurfaceInputError) return { status: 400, type: "invalid_request_error", code: e.code, message: e.message, retryable: false };
-  if (e instanceof HTTPException) return { status: e.status, type: typeForStatus(e.status), code: "bad_request", message: e.message || "bad request", retryable: false };
+  if (e instanceof HTTPException)
+    return { status: e.status, type: typeForStatus(e.status), code: "bad_request", message: e.message || "bad request", retryable: false };
   return failureOf(e);
 }
 

@@ -77,7 +77,11 @@ export function jsonBodyOf(c: Context<GatewayEnv>): Record<string, unknown> {
 
 function checkContentType(header: string | undefined): void {
   const [type = "", ...params] = (header ?? "").split(";");
-  const charset = params.map((p) => p.trim().toLowerCase()).find((p) => p.startsWith("charset="))?.slice("charset=".length).replace(/"/g, "");
+  const charset = params
+    .map((p) => p.trim().toLowerCase())
+    .find((p) => p.startsWith("charset="))
+    ?.slice("charset=".length)
+    .replace(/"/g, "");
   if (type.trim().toLowerCase() === "application/json" && (charset === undefined || charset === "utf-8" || charset === "utf8")) return;
   const got = header === undefined ? "none was sent" : `got "${printable(header, 64)}"`;
   throw new ApiError(415, `Content-Type must be application/json (UTF-8); ${got}`, "unsupported_media_type");

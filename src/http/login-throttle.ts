@@ -58,7 +58,13 @@ export function createLoginThrottle(opts: LoginThrottleOptions): LoginThrottle {
     baseLockMs: opts.baseLockMs ?? LOGIN_BASE_LOCK_MS,
     maxLockMs: opts.maxLockMs ?? LOGIN_MAX_LOCK_MS,
   });
-  const account = createAttemptCounter({ now: opts.now, max: opts.accountMaxAttempts ?? LOGIN_ACCOUNT_MAX_ATTEMPTS, windowMs, baseLockMs: windowMs, maxLockMs: windowMs });
+  const account = createAttemptCounter({
+    now: opts.now,
+    max: opts.accountMaxAttempts ?? LOGIN_ACCOUNT_MAX_ATTEMPTS,
+    windowMs,
+    baseLockMs: windowMs,
+    maxLockMs: windowMs,
+  });
   const waitOf = (client: string) => Math.max(addresses.waitMs(client), account.waitMs(ADMIN_ACCOUNT));
 
   return {

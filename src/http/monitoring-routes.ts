@@ -89,14 +89,16 @@ export function monitoringRoutes(deps: MonitoringDeps) {
     if (!q.success) {
       throw new ApiError(400, q.error.issues.map((i) => `${String(i.path[0])}: ${i.message}`).join("; "), "invalid_query");
     }
-    const rows = await unavailableOnError(log.list({
-      limit: q.data.limit,
-      ...(q.data.model && { model: q.data.model }),
-      ...(q.data.provider && { provider: q.data.provider }),
-      ...(q.data.key_name && { keyName: q.data.key_name }),
-      ...(q.data.status && { outcome: q.data.status }),
-      ...(q.data.before && { before: new Date(q.data.before) }),
-    }));
+    const rows = await unavailableOnError(
+      log.list({
+        limit: q.data.limit,
+        ...(q.data.model && { model: q.data.model }),
+        ...(q.data.provider && { provider: q.data.provider }),
+        ...(q.data.key_name && { keyName: q.data.key_name }),
+        ...(q.data.status && { outcome: q.data.status }),
+        ...(q.data.before && { before: new Date(q.data.before) }),
+      }),
+    );
     return c.json({ requests: rows, next_before: rows.length === q.data.limit ? rows.at(-1)?.startedAt.toISOString() : null });
   });
   app.get("/v1/requests/:id", async (c) => {

@@ -36,7 +36,6 @@ export interface OperatorEvent {
  * `record` so the event tail shows who changed what when, beside the cooldowns it explains.
  */
 export function providerRoutes(router: Router, record: (e: OperatorEvent) => void = () => undefined) {
-
   const app = new Hono<GatewayEnv>();
   app.get("/v1/providers", (c) => c.json({ providers: router.snapshots().map(providerJson), routes: router.routes() }));
   app.post("/v1/providers/reset", (c) => {
@@ -54,7 +53,11 @@ export function providerRoutes(router: Router, record: (e: OperatorEvent) => voi
     const changed = router.setStrategy(name as StrategyName, model);
     if (changed === 0) throw new ApiError(404, `no route for model "${model ?? ""}"`, "route_not_found");
     const was = [...new Set(before.filter((r) => model === undefined || r.model === model).map((r) => r.strategy))].join(", ");
-    record({ level: "info", type: "strategy", message: `strategy ${was} → ${name} on ${model === undefined ? "every route" : `route ${model}`} (${changed} changed)` });
+    record({
+      level: "info",
+      type: "strategy",
+      message: `strategy ${was} → ${name} on ${model === undefined ? "every route" : `route ${model}`} (${changed} changed)`,
+    });
     return c.json({ strategy: name, routes_changed: changed, routes: router.routes() });
   });
   return app;

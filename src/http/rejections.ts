@@ -14,7 +14,9 @@ export function recordRejections(observer: RequestObserver, now: () => number): 
     const e = c.error;
     if (e instanceof ApiError && e.status < 500) {
       const keyName = c.get("apiKey")?.name;
-      observer.finished(rejectedRecord({ id: c.get("requestId"), model: c.get("model"), at: now(), status: e.status, code: e.code, message: e.message, keyName }));
+      observer.finished(
+        rejectedRecord({ id: c.get("requestId"), model: c.get("model"), at: now(), status: e.status, code: e.code, message: e.message, keyName }),
+      );
     }
   };
 }

@@ -29,7 +29,14 @@ export interface ResumeRouteDeps {
 export type LostMessage = (e: EventsLostError) => { event?: string; data: string };
 
 /** A stream of the logged messages after `after`, live until the request's log ends. */
-export function followLog(c: Context<GatewayEnv>, deps: ResumeRouteDeps, requestId: string, meta: StreamMeta, after: number, lost: LostMessage): Promise<Response> {
+export function followLog(
+  c: Context<GatewayEnv>,
+  deps: ResumeRouteDeps,
+  requestId: string,
+  meta: StreamMeta,
+  after: number,
+  lost: LostMessage,
+): Promise<Response> {
   const { log, control } = deps.settings;
   return new Promise<Response>((resolve) => {
     const stop = new AbortController();
@@ -64,11 +71,16 @@ export function resumeRoutes(deps: ResumeRouteDeps) {
   /** The request's log, if the caller started it: 404 when unknown or lapsed, 403 for another key. */
   async function ownLog(c: Context<GatewayEnv>, requestId: string): Promise<StreamMeta> {
     const meta = await log.meta(requestId).catch((e: unknown) => {
-      if (e instanceof EventLogUnavailableError) throw new ApiError(503, `cannot look up request "${requestId}" now: ${e.message}; retry shortly`, "resume_unavailable", "server_error", { "retry-after": "1" });
+      if (e instanceof EventLogUnavailableError)
+        throw new ApiError(503, `cannot look up request "${requestId}" now: ${e.message}; retry shortly`, "resume_unavailable", "server_error", {
+          "retry-after": "1",
+        });
       throw e;
     });
-    if (meta === undefined) throw new ApiError(404, `no resumable stream for request "${requestId}" (unknown, or its grace period is over)`, "stream_not_found", "not_found_error");
-    if (meta.owner !== ownerOf(c.get("apiKey")?.name)) throw new ApiError(403, "only the key that started a request may resume or cancel it", "not_owner", "permission_error");
+    if (meta === undefined)
+      throw new ApiError(404, `no resumable stream for request "${requestId}" (unknown, or its grace period is over)`, "stream_not_found", "not_found_error");
+    if (meta.owner !== ownerOf(c.get("apiKey")?.name))
+      throw new ApiError(403, "only the key that started a request may resume or cancel it", "not_owner", "permission_error");
     return meta;
   }
 
@@ -96,7 +108,10 @@ export function resumeRoutes(deps: ResumeRouteDeps) {
       // `starting_after` is a sequence number; the log's ids are sequence numbers + 1.
       const raw = c.req.query("starting_after");
       const after = raw === undefined ? 0 : lastEventId(raw, "starting_after") + 1;
-      return followLog(c, deps, requestId, meta, after, (e) => ({ event: "error", data: JSON.stringify({ type: "error", code: "resume_incomplete", message: e.message, param: null }) }));
+      return followLog(c, deps, requestId, meta, after, (e) => ({
+        event: "error",
+        data: JSON.stringify({ type: "error", code: "resume_incomplete", message: e.message, param: null }),
+      }));
     }
     const response = latestResponse(await log.read(requestId, 0));
     if (!response) throw new ApiError(404, `response "${c.req.param("id")}" has no events yet`, "response_not_found", "not_found_error");

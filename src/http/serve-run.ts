@@ -26,7 +26,9 @@ export interface SurfaceAnswer {
  */
 export async function serveRun(c: Context<GatewayEnv>, staged: StagedRequest, deps: ChatRouteDeps, answer: SurfaceAnswer): Promise<Response> {
   // The caller's trace, for the request's span to continue (read only when tracing is on).
-  const req = deps.pipeline.tracing ? { ...staged, trace: { traceparent: requestHeader(c, "traceparent"), tracestate: requestHeader(c, "tracestate"), route: c.req.routePath } } : staged;
+  const req = deps.pipeline.tracing
+    ? { ...staged, trace: { traceparent: requestHeader(c, "traceparent"), tracestate: requestHeader(c, "tracestate"), route: c.req.routePath } }
+    : staged;
   const json = answer.json;
   if (req.stream || !json) {
     return streamResponse(c, {

@@ -28,7 +28,13 @@ export interface StreamResponseOptions {
 /** What a resumable request's log ends with when it was cancelled, so a late reader is told. */
 const CANCEL_FAILURES: Record<ResumeCancel, Failure> = {
   cancelled: { status: CLIENT_CLOSED_STATUS, type: "client_closed", code: "cancelled", message: "the request was cancelled", retryable: false },
-  abandoned: { status: CLIENT_CLOSED_STATUS, type: "client_closed", code: "abandoned", message: "nobody resumed the stream within RESUME_GRACE_SECONDS: the request was cancelled", retryable: false },
+  abandoned: {
+    status: CLIENT_CLOSED_STATUS,
+    type: "client_closed",
+    code: "abandoned",
+    message: "nobody resumed the stream within RESUME_GRACE_SECONDS: the request was cancelled",
+    retryable: false,
+  },
 };
 
 /**
@@ -69,7 +75,11 @@ class StreamedRun implements StageSink {
     private readonly resolveResponse: (r: Response) => void,
   ) {
     this.c = c;
-    const { channel, direct } = channelFor(c, (r) => this.resolve(r), () => this.cancel(CANCELLED));
+    const { channel, direct } = channelFor(
+      c,
+      (r) => this.resolve(r),
+      () => this.cancel(CANCELLED),
+    );
     this.direct = direct;
     this.stream = new SseStream(channel, {
       keepaliveMs: opts.keepaliveMs,
@@ -178,7 +188,13 @@ class StreamedRun implements StageSink {
     this.stream.end();
     this.keeper?.end();
     // The client left before anything was sent: answer something so the handler completes.
-    if (!this.resolved) this.resolve(failureResponse({ status: CLIENT_CLOSED_STATUS, type: "client_closed", code: "client_closed", message: "client closed the request", retryable: false }, { "x-request-id": this.opts.requestId }));
+    if (!this.resolved)
+      this.resolve(
+        failureResponse(
+          { status: CLIENT_CLOSED_STATUS, type: "client_closed", code: "client_closed", message: "client closed the request", retryable: false },
+          { "x-request-id": this.opts.requestId },
+        ),
+      );
     result?.record(settled.outcome, settled.status);
   }
 

@@ -75,9 +75,20 @@ export interface SampleWindow {
  * last `windowSize` and a time series, as the monitor keeps, plus who contributed. Bounded like
  * the monitor: a ring, a ring of buckets, and one timestamp per source.
  */
-export function createSampleWindow(o: { now: () => number; random: () => number; windowSize?: number; bucketSeconds?: number; keepMinutes?: number }): SampleWindow {
+export function createSampleWindow(o: {
+  now: () => number;
+  random: () => number;
+  windowSize?: number;
+  bucketSeconds?: number;
+  keepMinutes?: number;
+}): SampleWindow {
   const ring = createRing<{ sample: RequestSample; replica: string }>(o.windowSize ?? DEFAULT_WINDOW_SIZE);
-  const series = createTimeSeries({ now: o.now, random: o.random, bucketSeconds: o.bucketSeconds ?? DEFAULT_BUCKET_SECONDS, keepMinutes: o.keepMinutes ?? DEFAULT_SERIES_MINUTES });
+  const series = createTimeSeries({
+    now: o.now,
+    random: o.random,
+    bucketSeconds: o.bucketSeconds ?? DEFAULT_BUCKET_SECONDS,
+    keepMinutes: o.keepMinutes ?? DEFAULT_SERIES_MINUTES,
+  });
   // When each source last finished a request; sources are the workers, a handful.
   const lastSeen = new Map<string, number>();
   return {

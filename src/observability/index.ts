@@ -34,7 +34,18 @@ export {
   type SeriesOptions,
   type TimeSeries,
 } from "./series.js";
-export { computeWindowStats, LATENCY_KEYS, nearestRank, percentiles, toSample, type Breakdown, type LatencyKey, type Percentiles, type RequestSample, type WindowStats } from "./stats.js";
+export {
+  computeWindowStats,
+  LATENCY_KEYS,
+  nearestRank,
+  percentiles,
+  toSample,
+  type Breakdown,
+  type LatencyKey,
+  type Percentiles,
+  type RequestSample,
+  type WindowStats,
+} from "./stats.js";
 export {
   createSampleWindow,
   DEFAULT_BUCKET_SECONDS,

@@ -61,7 +61,12 @@ export function createMetrics(opts: MetricsOptions = {}): Metrics {
     return known.has(r.model) ? r.model : cap(r.model, r.outcome === "ok");
   };
 
-  const requests = new Counter({ name: "gateway_requests_total", help: "Finished requests.", labelNames: ["model", "provider", "outcome", "status"] as const, registers });
+  const requests = new Counter({
+    name: "gateway_requests_total",
+    help: "Finished requests.",
+    labelNames: ["model", "provider", "outcome", "status"] as const,
+    registers,
+  });
   const seconds = (name: string, help: string): Histogram<"model"> =>
     new Histogram({ name, help, labelNames: ["model"] as const, buckets: [...LATENCY_BUCKETS_SECONDS], registers });
   const stageHistograms = {
@@ -72,15 +77,55 @@ export function createMetrics(opts: MetricsOptions = {}): Metrics {
     firstOutput: seconds("gateway_first_output_seconds", "Time from accept to the first output delta."),
     total: seconds("gateway_request_duration_seconds", "Time from accept to the end of the request."),
   };
-  const retries = new Counter({ name: "gateway_upstream_retries_total", help: "Upstream retries before the first body byte.", labelNames: ["provider"] as const, registers });
-  const failovers = new Counter({ name: "gateway_failovers_total", help: "Failovers from one provider to another.", labelNames: ["from", "to"] as const, registers });
-  const summaryFallbacks = new Counter({ name: "gateway_summary_fallbacks_total", help: "Summaries replaced by the sentence fallback.", labelNames: ["stage"] as const, registers });
-  const progressCalls = new Counter({ name: "gateway_progress_summaries_total", help: "Progress-summary ticks by outcome: sent, skipped_busy (one still in flight), failed.", labelNames: ["outcome"] as const, registers });
-  const progressSeconds = new Histogram({ name: "gateway_progress_summary_seconds", help: "Duration of progress-summary calls that were sent.", buckets: [...LATENCY_BUCKETS_SECONDS], registers });
+  const retries = new Counter({
+    name: "gateway_upstream_retries_total",
+    help: "Upstream retries before the first body byte.",
+    labelNames: ["provider"] as const,
+    registers,
+  });
+  const failovers = new Counter({
+    name: "gateway_failovers_total",
+    help: "Failovers from one provider to another.",
+    labelNames: ["from", "to"] as const,
+    registers,
+  });
+  const summaryFallbacks = new Counter({
+    name: "gateway_summary_fallbacks_total",
+    help: "Summaries replaced by the sentence fallback.",
+    labelNames: ["stage"] as const,
+    registers,
+  });
+  const progressCalls = new Counter({
+    name: "gateway_progress_summaries_total",
+    help: "Progress-summary ticks by outcome: sent, skipped_busy (one still in flight), failed.",
+    labelNames: ["outcome"] as const,
+    registers,
+  });
+  const progressSeconds = new Histogram({
+    name: "gateway_progress_summary_seconds",
+    help: "Duration of progress-summary calls that were sent.",
+    buckets: [...LATENCY_BUCKETS_SECONDS],
+    registers,
+  });
   // Schema-validated answers (the hybrid-inference seed's fallback_validation_failures and cloud_escalation_count).
-  const validations = new Counter({ name: "gateway_validations_total", help: "Answers checked against their response_format schema, by the provider that gave them and the outcome (valid, invalid).", labelNames: ["provider", "outcome"] as const, registers });
-  const validationRetries = new Counter({ name: "gateway_validation_retries_total", help: "Constrained retries on the same provider after an answer failed its schema.", labelNames: ["provider"] as const, registers });
-  const escalations = new Counter({ name: "gateway_escalations_total", help: "Moves to another provider (a higher tier first) after answers failed their schema.", labelNames: ["from", "to"] as const, registers });
+  const validations = new Counter({
+    name: "gateway_validations_total",
+    help: "Answers checked against their response_format schema, by the provider that gave them and the outcome (valid, invalid).",
+    labelNames: ["provider", "outcome"] as const,
+    registers,
+  });
+  const validationRetries = new Counter({
+    name: "gateway_validation_retries_total",
+    help: "Constrained retries on the same provider after an answer failed its schema.",
+    labelNames: ["provider"] as const,
+    registers,
+  });
+  const escalations = new Counter({
+    name: "gateway_escalations_total",
+    help: "Moves to another provider (a higher tier first) after answers failed their schema.",
+    labelNames: ["from", "to"] as const,
+    registers,
+  });
   const unrecognised = new Counter({
     name: "gateway_unrecognised_reasoning_total",
     help: "Streams of a model in auto mode whose plain answer held a lone </think>: R1-style reasoning shown to the user. Set MODEL_CAPABILITIES=<model>=think for it.",
@@ -90,11 +135,26 @@ export function createMetrics(opts: MetricsOptions = {}): Metrics {
   const disconnects = new Counter({ name: "gateway_client_disconnects_total", help: "Requests the client left before the end.", registers });
   const tokens = new Counter({ name: "gateway_tokens_total", help: "Tokens reported by the upstream.", labelNames: ["model", "kind"] as const, registers });
   const cost = new Counter({ name: "gateway_cost_usd_total", help: "Estimated upstream cost in US dollars.", labelNames: ["model"] as const, registers });
-  const cooldowns = new Counter({ name: "gateway_provider_cooldowns_total", help: "Times a provider was put in cooldown.", labelNames: ["provider"] as const, registers });
+  const cooldowns = new Counter({
+    name: "gateway_provider_cooldowns_total",
+    help: "Times a provider was put in cooldown.",
+    labelNames: ["provider"] as const,
+    registers,
+  });
   const dropped = new Counter({ name: "gateway_request_log_dropped_total", help: "Request-log records dropped.", registers });
   const inFlight = new Gauge({ name: "gateway_streams_in_flight", help: "Requests started and not yet finished.", registers });
-  const circuit = new Gauge({ name: "gateway_provider_circuit_state", help: "1 for a provider's current circuit state, 0 for the others.", labelNames: ["provider", "state"] as const, registers });
-  const jsonSkipped = new Gauge({ name: "gateway_provider_json_skipped", help: "1 while JSON requests (response_format) skip the provider because its answers keep failing their schema.", labelNames: ["provider"] as const, registers });
+  const circuit = new Gauge({
+    name: "gateway_provider_circuit_state",
+    help: "1 for a provider's current circuit state, 0 for the others.",
+    labelNames: ["provider", "state"] as const,
+    registers,
+  });
+  const jsonSkipped = new Gauge({
+    name: "gateway_provider_json_skipped",
+    help: "1 while JSON requests (response_format) skip the provider because its answers keep failing their schema.",
+    labelNames: ["provider"] as const,
+    registers,
+  });
 
   // Ids seen by started(): finished() only decrements for these, so a request rejected before
   // started() (or a duplicate finished()) can never push the gauge below zero.

@@ -6,7 +6,8 @@ import { computeWindowStats, toSample, type RequestSample, type WindowStats } fr
 
 export type MonitorLevel = "info" | "warn" | "error";
 /** The known event types; other rooms may add their own without a change here. */
-export type MonitorEventType = "request" | "retry" | "failover" | "summary_fallback" | "validation" | "cooldown" | "circuit" | "strategy" | "reset" | (string & {});
+export type MonitorEventType =
+  "request" | "retry" | "failover" | "summary_fallback" | "validation" | "cooldown" | "circuit" | "strategy" | "reset" | (string & {});
 
 /** One line of `GET /v1/monitoring/logs`. */
 export interface MonitorEvent {
@@ -156,7 +157,8 @@ export function createMonitor(opts: MonitorOptions): Monitor {
     validation({ id, provider, valid, attempt, errors, next }) {
       checks.push({ provider, valid });
       if (valid) return;
-      const then = next?.action === "retry" ? "retrying with the schema restated" : next?.action === "escalate" ? `escalating to ${next.to}` : "no attempts left";
+      const then =
+        next?.action === "retry" ? "retrying with the schema restated" : next?.action === "escalate" ? `escalating to ${next.to}` : "no attempts left";
       const why = errors?.[0] === undefined ? "" : `: ${errors[0]}`;
       record({ level: "warn", type: "validation", message: `answer ${attempt} from ${provider} failed its schema${why}; ${then}`, request_id: id, provider });
     },
@@ -166,7 +168,13 @@ export function createMonitor(opts: MonitorOptions): Monitor {
       return events.last(Number.isFinite(count) ? count : DEFAULT_LOG_COUNT);
     },
     stats() {
-      return { uptime_seconds: uptimeSeconds(), ...computeWindowStats(window.toArray()), validation: tallyChecks(checks.toArray()), in_flight: open.size, window_size: window.capacity };
+      return {
+        uptime_seconds: uptimeSeconds(),
+        ...computeWindowStats(window.toArray()),
+        validation: tallyChecks(checks.toArray()),
+        in_flight: open.size,
+        window_size: window.capacity,
+      };
     },
     series: (minutes) => timeSeries.read(minutes),
     seriesMinutes: timeSeries.keepMinutes,

@@ -95,7 +95,12 @@ export function latencyLists(rows: Iterable<Record<LatencyKey, number | null>>):
  * One point of the series from a bucket's counts and latencies: the one place both the
  * replica's own series and the fleet's are shaped, so they cannot disagree.
  */
-export function seriesBucket(index: number, bucketSeconds: number, c: Record<RequestOutcome, number>, latency: Record<LatencyKey, BucketLatency> | null): SeriesBucket {
+export function seriesBucket(
+  index: number,
+  bucketSeconds: number,
+  c: Record<RequestOutcome, number>,
+  latency: Record<LatencyKey, BucketLatency> | null,
+): SeriesBucket {
   const requests = c.ok + c.upstream_error + c.stream_error + c.client_closed + c.aborted + c.rejected;
   const errors = c.upstream_error + c.stream_error;
   return {

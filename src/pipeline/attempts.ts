@@ -75,7 +75,14 @@ export class AttemptLoop {
       const traced = this.x.trace.call(c);
       try {
         const held = await this.attempt(plan, step.index, c, step.constrained ? (validation?.constrained(messages) ?? messages) : messages, traced);
-        const verdict = held && validation && (await this.x.trace.stage("validation", () => validation.verdict(held, c, at, plan.candidates, tried), () => lastCheck(validation)));
+        const verdict =
+          held &&
+          validation &&
+          (await this.x.trace.stage(
+            "validation",
+            () => validation.verdict(held, c, at, plan.candidates, tried),
+            () => lastCheck(validation),
+          ));
         if (!verdict || "release" in verdict) {
           if (verdict) verdict.release.replay(this.live);
           ledger.served = c;
@@ -124,7 +131,14 @@ export class AttemptLoop {
       onRetry: (info) => {
         ledger.retried();
         logRetry(deps, req.requestId, "upstream", { provider: c.provider.id, ...info });
-        out.retry({ provider: c.provider.id, attempt: info.attempt, max_retries: info.maxRetries, delay_ms: Math.round(info.delayMs), code: info.error.code, message: info.error.message });
+        out.retry({
+          provider: c.provider.id,
+          attempt: info.attempt,
+          max_retries: info.maxRetries,
+          delay_ms: Math.round(info.delayMs),
+          code: info.error.code,
+          message: info.error.message,
+        });
       },
       watch: traced,
     });
@@ -146,7 +160,11 @@ export class AttemptLoop {
     }
     this.take(separator.end());
     deps.router.success(c, ledger.ttfb);
-    traced.done({ responseModel: this.responseModel, usage: held ? held.reportedUsage : ledger.usage, finishReason: held ? held.finishReason : this.finishReason });
+    traced.done({
+      responseModel: this.responseModel,
+      usage: held ? held.reportedUsage : ledger.usage,
+      finishReason: held ? held.finishReason : this.finishReason,
+    });
     return held;
   }
 
@@ -188,7 +206,10 @@ export class AttemptLoop {
     const { deps, req, ledger, out, summaries } = this.x;
     ledger.failovers++;
     deps.observer.failover({ id: req.requestId, from: from.provider.id, to: to.provider.id, reason: err.code });
-    deps.logger.warn({ request_id: req.requestId, stage: "upstream", from: from.provider.id, to: to.provider.id, code: err.code, err: err.message }, "failing over");
+    deps.logger.warn(
+      { request_id: req.requestId, stage: "upstream", from: from.provider.id, to: to.provider.id, code: err.code, err: err.message },
+      "failing over",
+    );
     out.discardHeld();
     summaries.discardReasoning();
   }

@@ -34,9 +34,10 @@ export function reportFailure(deps: { router: Router; logger: Logger }, c: Candi
   );
 }
 
-
 export function asUpstreamError(e: unknown): UpstreamError {
-  return e instanceof UpstreamError ? e : new UpstreamError({ kind: "stream", message: e instanceof Error ? e.message : String(e), retryable: false, cause: e });
+  return e instanceof UpstreamError
+    ? e
+    : new UpstreamError({ kind: "stream", message: e instanceof Error ? e.message : String(e), retryable: false, cause: e });
 }
 
 export function noProvider(plan: RoutePlan): UpstreamError {

@@ -75,7 +75,15 @@ function cost(usage: Usage | null, served: Candidate | undefined): number | null
 }
 
 /** A request refused before any upstream call (validation, allowlist, body size). */
-export function rejectedRecord(i: { id: string; model: string | undefined; at: number; status: number; code: string; message: string; keyName?: string | undefined }): RequestRecord {
+export function rejectedRecord(i: {
+  id: string;
+  model: string | undefined;
+  at: number;
+  status: number;
+  code: string;
+  message: string;
+  keyName?: string | undefined;
+}): RequestRecord {
   return {
     id: i.id,
     startedAt: new Date(i.at),

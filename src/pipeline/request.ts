@@ -52,8 +52,7 @@ export const GATEWAY_EXTENSION_FIELDS = ["summary_model", "research", "include_r
 
 /** Asks tag-following models to separate reasoning from the answer in a way we can parse. */
 export const TAG_INSTRUCTION =
-  "First think through the problem inside <analysis>...</analysis>. " +
-  "Then give only the final answer for the user inside <final>...</final>.";
+  "First think through the problem inside <analysis>...</analysis>. " + "Then give only the final answer for the user inside <final>...</final>.";
 
 /**
  * The upstream body: the client's own fields, our model and messages, always streamed.
@@ -79,7 +78,11 @@ export interface UpstreamCall {
  * API reporting its own reasoning is read by its fields alone, and DeepSeek V3.1 is read R1-style
  * only when thinking was turned on.
  */
-export function planUpstreamCall(req: StagedRequest, capability: CapabilityMode, c: { upstreamModel: string; target: Pick<UpstreamTarget, "kind" | "native"> }): UpstreamCall {
+export function planUpstreamCall(
+  req: StagedRequest,
+  capability: CapabilityMode,
+  c: { upstreamModel: string; target: Pick<UpstreamTarget, "kind" | "native"> },
+): UpstreamCall {
   const effort = req.passthrough.reasoning_effort;
   let passthrough = req.passthrough;
   const openai = c.target.kind === undefined || c.target.kind === "openai";
@@ -144,7 +147,10 @@ export function planFor(req: StagedRequest, router: Router): RoutePlan {
   const metadata = metadataCategory(req.passthrough);
   const classify = router.usesTaskRouting || explicitCategory(req.taskCategory, metadata) === "safety_critical";
   const classification = classify
-    ? classifyTask({ header: req.taskCategory, metadataCategory: metadata, text: req.messages.map((m) => contentText(m.content)).join("\n") }, router.taskRouting)
+    ? classifyTask(
+        { header: req.taskCategory, metadataCategory: metadata, text: req.messages.map((m) => contentText(m.content)).join("\n") },
+        router.taskRouting,
+      )
     : undefined;
   return router.plan(req.model, { kind: "chat", classification, json: asksForJson(req.passthrough.response_format) });
 }

@@ -109,10 +109,15 @@ class Run {
     this.trace = (deps.tracing ?? NO_TRACING).request(req);
     this.ledger = new RunLedger(req, deps, deps.wallClock());
     this.stop = childController(clientSignal);
-    this.out = createOrderedEmitter(req.requestId, (e) => this.emit(e), () => (this.timings.first_output = this.elapsed()), {
-      expectSources: req.research !== undefined,
-      maxHeldChars: deps.maxHeldChars,
-    });
+    this.out = createOrderedEmitter(
+      req.requestId,
+      (e) => this.emit(e),
+      () => (this.timings.first_output = this.elapsed()),
+      {
+        expectSources: req.research !== undefined,
+        maxHeldChars: deps.maxHeldChars,
+      },
+    );
     this.summaries = new SummaryScheduler(req, deps, this.out, this.timings, () => this.elapsed(), this.stop.signal, this.trace);
   }
 
@@ -160,14 +165,21 @@ class Run {
 
   /** REQUEST_DEADLINE passed. */
   deadlineExceeded(): void {
-    this.stop.abort(new RequestEnded("deadline_exceeded", `the request ran longer than ${Math.round(this.deps.deadlineMs / 1000)} s (REQUEST_DEADLINE)`, 504, false));
+    this.stop.abort(
+      new RequestEnded("deadline_exceeded", `the request ran longer than ${Math.round(this.deps.deadlineMs / 1000)} s (REQUEST_DEADLINE)`, 504, false),
+    );
   }
 
   /** The run's steps in order; a failure is returned, a cancellation thrown. */
   private async steps(): Promise<RunEnd> {
     const { deps, req } = this;
     // A format the gateway cannot check is the client's mistake: refused before any call.
-    const checked = await startValidation(req.passthrough.response_format, deps.validation, { requestId: req.requestId, observer: deps.observer, logger: deps.logger, signal: this.stop.signal });
+    const checked = await startValidation(req.passthrough.response_format, deps.validation, {
+      requestId: req.requestId,
+      observer: deps.observer,
+      logger: deps.logger,
+      signal: this.stop.signal,
+    });
     if (checked instanceof ValidationRun) this.validation = checked;
     else if (checked) return { kind: "rejected", failure: checked };
     const plan = planFor(req, deps.router);
@@ -205,7 +217,11 @@ class Run {
   }
 
   /** After the attempts: the summaries, the answer's check, then `output.done`. */
-  private async finishSteps(failure: UpstreamError | undefined, attempts: AttemptLoop, sources: Awaited<ReturnType<typeof searchFirst>>["sources"]): Promise<RunEnd> {
+  private async finishSteps(
+    failure: UpstreamError | undefined,
+    attempts: AttemptLoop,
+    sources: Awaited<ReturnType<typeof searchFirst>>["sources"],
+  ): Promise<RunEnd> {
     const { req } = this;
     if (failure) return failed(failure);
     await this.summaries.settled();

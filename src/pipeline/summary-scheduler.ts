@@ -123,7 +123,16 @@ export class SummaryScheduler {
           text,
           model: req.summaryModel,
           signal,
-          complete: (body, s) => completeVia(plan, (model) => ({ ...body, model }), s, deps, req.requestId, (info) => logRetry(deps, req.requestId, stage, info), span),
+          complete: (body, s) =>
+            completeVia(
+              plan,
+              (model) => ({ ...body, model }),
+              s,
+              deps,
+              req.requestId,
+              (info) => logRetry(deps, req.requestId, stage, info),
+              span,
+            ),
         }),
       (r) => ({ source: r.source, error: r.failure, input: text, output: r.text }),
     );

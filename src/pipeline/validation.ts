@@ -114,7 +114,11 @@ export interface VerdictContext {
  * (undefined), the client's 400 for a format that cannot be checked, or a 503 when no worker can
  * take the compile now. Rejects only when the request ends meanwhile.
  */
-export async function startValidation(responseFormat: unknown, deps: ValidationDeps | undefined, ctx: VerdictContext): Promise<ValidationRun | Failure | undefined> {
+export async function startValidation(
+  responseFormat: unknown,
+  deps: ValidationDeps | undefined,
+  ctx: VerdictContext,
+): Promise<ValidationRun | Failure | undefined> {
   if (!deps) return undefined;
   try {
     const format = readAnswerFormat(responseFormat);
@@ -129,8 +133,17 @@ export async function startValidation(responseFormat: unknown, deps: ValidationD
 
 /** The validation workers could not take the job: the gateway's 503, not the client's mistake. */
 function workerFailure(e: unknown): Failure | undefined {
-  if (e instanceof ValidationBusyError) return { status: 503, type: "server_error", code: "validation_busy", message: `the gateway is busy checking other answers: ${e.message}; retry shortly`, retryable: true, retryAfterMs: 1_000 };
-  if (e instanceof ValidationUnavailableError) return { status: 503, type: "server_error", code: "validation_unavailable", message: `answers cannot be checked now: ${e.message}`, retryable: true };
+  if (e instanceof ValidationBusyError)
+    return {
+      status: 503,
+      type: "server_error",
+      code: "validation_busy",
+      message: `the gateway is busy checking other answers: ${e.message}; retry shortly`,
+      retryable: true,
+      retryAfterMs: 1_000,
+    };
+  if (e instanceof ValidationUnavailableError)
+    return { status: 503, type: "server_error", code: "validation_unavailable", message: `answers cannot be checked now: ${e.message}`, retryable: true };
   return undefined;
 }
 
@@ -179,7 +192,13 @@ export class ValidationRun {
    * or the check itself failed — then `strictFailure()` says how the request ends). Never rejects
    * for the check's own cost: that is neither the provider's failure nor worth another attempt.
    */
-  async verdict(held: AttemptOutput, c: Candidate, step: Step, candidates: readonly Candidate[], tried: ReadonlySet<number>): Promise<{ release: AttemptOutput } | { next: Step | undefined }> {
+  async verdict(
+    held: AttemptOutput,
+    c: Candidate,
+    step: Step,
+    candidates: readonly Candidate[],
+    tried: ReadonlySet<number>,
+  ): Promise<{ release: AttemptOutput } | { next: Step | undefined }> {
     if (held.sawToolCalls) {
       // An earlier invalid answer was dropped for this turn: it still cost what it cost.
       if (this.lastInvalid) this.discarded.push({ usage: this.lastInvalid.output.reportedUsage, candidate: this.lastInvalid.candidate });
@@ -204,7 +223,15 @@ export class ValidationRun {
       next: !next || to === undefined ? { action: "give_up" } : next.action === "retry" ? { action: "retry" } : { action: "escalate", to },
     });
     this.ctx.logger.warn(
-      { request_id: this.ctx.requestId, stage: "validation", provider: c.provider.id, attempt: this.tries.length, errors: result.errors, next: next?.action ?? "give_up", to },
+      {
+        request_id: this.ctx.requestId,
+        stage: "validation",
+        provider: c.provider.id,
+        attempt: this.tries.length,
+        errors: result.errors,
+        next: next?.action ?? "give_up",
+        to,
+      },
       "answer failed its response_format schema",
     );
     return { next };
@@ -236,13 +263,21 @@ export class ValidationRun {
       const f = e instanceof ValidationBudgetError ? budgetFailure(e, this.deps.budgetMs) : workerFailure(e);
       if (!f) throw e;
       this.checkFailure = f;
-      this.ctx.logger.warn({ request_id: this.ctx.requestId, stage: "validation", provider: candidate.provider.id, code: f.code, err: f.message }, "the answer could not be checked");
+      this.ctx.logger.warn(
+        { request_id: this.ctx.requestId, stage: "validation", provider: candidate.provider.id, code: f.code, err: f.message },
+        "the answer could not be checked",
+      );
       return { valid: false, errors: [f.message] };
     }
   }
 
   /** After an invalid answer from `candidates[index]`: the next step, or undefined when the attempts are spent. */
-  private next(candidates: readonly Candidate[], index: number, constrained: boolean, tried: ReadonlySet<number>): (Step & { action: "retry" | "escalate" }) | undefined {
+  private next(
+    candidates: readonly Candidate[],
+    index: number,
+    constrained: boolean,
+    tried: ReadonlySet<number>,
+  ): (Step & { action: "retry" | "escalate" }) | undefined {
     if (this.tries.length >= this.deps.maxAttempts) return undefined;
     if (!constrained) return { index, constrained: true, action: "retry" };
     const from = rank(candidates[index]);
@@ -295,7 +330,12 @@ export class ValidationRun {
  * and not the provider's failure (its answer is not known to be wrong).
  */
 function budgetFailure(e: ValidationBudgetError, budgetMs: number): Failure {
-  const what = e.exceeded === "time" ? `took longer than ${budgetMs} ms (VALIDATION_BUDGET_MS)` : e.exceeded === "memory" ? e.message : "recursed deeper than the stack allows";
+  const what =
+    e.exceeded === "time"
+      ? `took longer than ${budgetMs} ms (VALIDATION_BUDGET_MS)`
+      : e.exceeded === "memory"
+        ? e.message
+        : "recursed deeper than the stack allows";
   return {
     status: 422,
     type: "invalid_request_error",

@@ -24,7 +24,8 @@ export interface ClassifierInput {
 }
 
 const CODE = /```|\bfunction\s+\w+\s*\(|\bdef\s+\w+\s*\(|\bclass\s+\w+|=>|#include\s*<|\bSELECT\b.+\bFROM\b/s;
-const MULTI_STEP = /\bstep[- ]by[- ]step\b|\bfirst\b[\s\S]{0,200}\bthen\b|\bprove\b|\bderive\b|\bplan\b|\banaly[sz]e\b|\bcompare\b|\btrade-?offs?\b|\bdesign\b/i;
+const MULTI_STEP =
+  /\bstep[- ]by[- ]step\b|\bfirst\b[\s\S]{0,200}\bthen\b|\bprove\b|\bderive\b|\bplan\b|\banaly[sz]e\b|\bcompare\b|\btrade-?offs?\b|\bdesign\b/i;
 
 /**
  * Rule-based and deterministic, so a routing decision can always be explained: an explicit

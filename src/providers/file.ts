@@ -36,7 +36,10 @@ export function parseProvidersFile(text: string, file: string, env: Record<strin
   }
   const parsed = providersFileSchema.safeParse(raw);
   if (!parsed.success) {
-    throw new ProvidersFileError(file, parsed.error.issues.map((i) => `${formatPath(i.path)}: ${i.message}`));
+    throw new ProvidersFileError(
+      file,
+      parsed.error.issues.map((i) => `${formatPath(i.path)}: ${i.message}`),
+    );
   }
   const missing = parsed.data.providers.flatMap((p, i) =>
     p.api_key_env && !env[p.api_key_env]?.trim() ? [`providers[${i}].api_key_env: environment variable ${p.api_key_env} is not set`] : [],

@@ -1,4 +1,14 @@
-export { createRouter, singleProviderSettings, fileSettings, type Router, type Candidate, type PlanOptions, type Provider, type RoutePlan, type RouterSettings } from "./router.js";
+export {
+  createRouter,
+  singleProviderSettings,
+  fileSettings,
+  type Router,
+  type Candidate,
+  type PlanOptions,
+  type Provider,
+  type RoutePlan,
+  type RouterSettings,
+} from "./router.js";
 export { createSchemaGate, type JsonChange, type JsonStanding, type SchemaGate } from "./schema-gate.js";
 export { loadProvidersFile, parseProvidersFile, ProvidersFileError } from "./file.js";
 export { providersFileSchema, STRATEGIES, type StrategyName, type ProvidersFile, type HealthSettings, type TaskRoutingSettings } from "./schema.js";

@@ -58,7 +58,14 @@ export function createRouter(
   deps: { now: () => number; random: () => number; onChange?: (c: StateChange) => void; state?: RoutingState; onJsonChange?: (c: JsonChange) => void },
 ) {
   const byId = new Map(s.providers.map((p) => [p.id, p]));
-  const state = deps.state ?? createMemoryRoutingState(s.providers.map((p) => p.id), s.health, deps.now, deps.onChange);
+  const state =
+    deps.state ??
+    createMemoryRoutingState(
+      s.providers.map((p) => p.id),
+      s.health,
+      deps.now,
+      deps.onChange,
+    );
   // Kept by each replica for itself (not shared through Redis): see docs/providers.md, cloud-only mode.
   const gate = createSchemaGate(s.health, deps.now, deps.onJsonChange);
   // Run-time strategy switches live in the routing state (shared by replicas), keyed by route
@@ -74,7 +81,15 @@ export function createRouter(
   const view = (c: Candidate): CandidateView & Candidate => {
     const snap = state.snapshot(c.provider.id);
     const cost = c.provider.cost ? c.provider.cost.input_per_mtok + c.provider.cost.output_per_mtok : undefined;
-    return { ...c, id: c.provider.id, weight: c.provider.weight, priority: c.provider.priority, inFlight: snap.inFlight, latencyEwmaMs: snap.latencyEwmaMs, cost };
+    return {
+      ...c,
+      id: c.provider.id,
+      weight: c.provider.weight,
+      priority: c.provider.priority,
+      inFlight: snap.inFlight,
+      latencyEwmaMs: snap.latencyEwmaMs,
+      cost,
+    };
   };
   const available = (c: Candidate) => s.single || ["active", "half_open"].includes(state.snapshot(c.provider.id).state);
 
@@ -103,12 +118,19 @@ export function createRouter(
     const safety = opts.classification?.category === "safety_critical";
     const eligible = safety ? all.filter((c) => c.provider.tier === "cloud") : all;
     if (eligible.length === 0) {
-      return { strategy, candidates: [], reason: `safety_critical work goes to cloud providers only, and no cloud provider on the route serves "${model}"`, retryAfterMs: undefined };
+      return {
+        strategy,
+        candidates: [],
+        reason: `safety_critical work goes to cloud providers only, and no cloud provider on the route serves "${model}"`,
+        retryAfterMs: undefined,
+      };
     }
     const ready = eligible.filter(available);
     if (ready.length === 0) {
       const waits = eligible.map((c) => state.snapshot(c.provider.id).cooldownRemainingMs).filter((ms) => ms > 0);
-      const reason = safety ? "safety_critical work goes to cloud providers only, and every one is cooling down or unhealthy" : "every provider is cooling down or unhealthy";
+      const reason = safety
+        ? "safety_critical work goes to cloud providers only, and every one is cooling down or unhealthy"
+        : "every provider is cooling down or unhealthy";
       return { strategy, candidates: [], reason, retryAfterMs: waits.length ? Math.min(...waits) : undefined };
     }
     const { usable, note } = opts.json ? jsonUsable(ready) : { usable: ready, note: "" };
@@ -128,9 +150,19 @@ export function createRouter(
     } else {
       ordered = [...order(cloud), ...order(local)];
       const hadCloud = all.some((c) => c.provider.tier === "cloud");
-      reason = cloud.length === 0 && hadCloud ? "every cloud provider unavailable → local fallback" : opts.classification ? `${opts.classification.category} (${opts.classification.reason})` : strategy;
+      reason =
+        cloud.length === 0 && hadCloud
+          ? "every cloud provider unavailable → local fallback"
+          : opts.classification
+            ? `${opts.classification.category} (${opts.classification.reason})`
+            : strategy;
     }
-    return { strategy, candidates: ordered.map(({ provider, upstreamModel }) => ({ provider, upstreamModel })), reason: reason + note, retryAfterMs: undefined };
+    return {
+      strategy,
+      candidates: ordered.map(({ provider, upstreamModel }) => ({ provider, upstreamModel })),
+      reason: reason + note,
+      retryAfterMs: undefined,
+    };
   }
 
   /**
@@ -141,7 +173,8 @@ export function createRouter(
     const admitted = ready.filter((c) => gate.admits(c.provider.id));
     const skipped = ready.filter((c) => !admitted.includes(c)).map((c) => c.provider.id);
     if (skipped.length === 0) return { usable: ready, note: "" };
-    if (admitted.length === 0) return { usable: ready, note: `; kept ${skipped.join(", ")} as the last resort although its JSON answers keep failing their schema` };
+    if (admitted.length === 0)
+      return { usable: ready, note: `; kept ${skipped.join(", ")} as the last resort although its JSON answers keep failing their schema` };
     return { usable: admitted, note: `; JSON skips ${skipped.join(", ")} (its answers keep failing their schema)` };
   }
 
@@ -174,7 +207,13 @@ export function createRouter(
     health: s.health,
     providers: () => s.providers,
     snapshots: (): (ProviderSnapshot & { tier: string; base_url: string; kind: string; json: JsonStanding })[] =>
-      s.providers.map((p) => ({ ...state.snapshot(p.id), tier: p.tier, base_url: p.target.baseUrl, kind: p.target.kind ?? "openai", json: gate.standing(p.id) })),
+      s.providers.map((p) => ({
+        ...state.snapshot(p.id),
+        tier: p.tier,
+        base_url: p.target.baseUrl,
+        kind: p.target.kind ?? "openai",
+        json: gate.standing(p.id),
+      })),
     routes: () => [
       ...s.routes.map((r, i) => ({ model: r.model, strategy: overrides.get(i) ?? r.strategy, providers: r.providers })),
       ...(s.summaryRoute ? [{ model: "(summaries)", strategy: overrides.get(-1) ?? s.summaryRoute.strategy, providers: s.summaryRoute.providers }] : []),
@@ -216,7 +255,13 @@ export function singleProviderSettings(target: UpstreamTarget, health: HealthSet
 
 /** Providers from a validated file; keys are read from the environment variable each one names. */
 export function fileSettings(
-  file: { providers: ProviderSpec[]; routes: RouteSpec[]; summary_route?: { strategy: StrategyName; providers: string[] } | undefined; health: HealthSettings; task_routing: TaskRoutingSettings },
+  file: {
+    providers: ProviderSpec[];
+    routes: RouteSpec[];
+    summary_route?: { strategy: StrategyName; providers: string[] } | undefined;
+    health: HealthSettings;
+    task_routing: TaskRoutingSettings;
+  },
   env: Record<string, string | undefined>,
 ): RouterSettings {
   return {

@@ -82,7 +82,11 @@ export function createSchemaGate(health: HealthSettings, now: () => number, onCh
       if (e.checks.length >= health.schema_min_requests && failed / e.checks.length > health.schema_failure_rate) {
         e.skipped = true;
         e.until = now() + windowMs;
-        onChange({ id, skipped: true, reason: `${failed} of its last ${e.checks.length} JSON answers failed their schema (over ${health.schema_window_seconds} s)` });
+        onChange({
+          id,
+          skipped: true,
+          reason: `${failed} of its last ${e.checks.length} JSON answers failed their schema (over ${health.schema_window_seconds} s)`,
+        });
       }
     },
     admits(id) {

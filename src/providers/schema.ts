@@ -8,29 +8,33 @@ export type StrategyName = (typeof STRATEGIES)[number];
 const strategy = z.enum(STRATEGIES, { message: `must be one of ${STRATEGIES.join(", ")}` });
 const httpUrl = z.url({ protocol: /^https?$/, message: "must be an http(s) URL" }).transform((v) => v.replace(/\/+$/, ""));
 
-const provider = z.strictObject({
-  id: z.string().regex(/^[a-z0-9-]+$/, "must match [a-z0-9-]+"),
-  /** Which API it speaks: OpenAI-compatible (default) or a native one. */
-  kind: z.enum(PROVIDER_KINDS, { message: `must be one of ${PROVIDER_KINDS.join(", ")}` }).default("openai"),
-  base_url: httpUrl,
-  // Default per kind (DEFAULT_PATHS), filled in by the transform below once the kind is known.
-  path: z.string().startsWith("/", "must start with /").optional(),
-  // The NAME of an environment variable: a literal key in a file ends up in git.
-  api_key_env: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, "must be the name of an environment variable, not a key").optional(),
-  tier: z.enum(["cloud", "local"]).default("cloud"),
-  weight: z.number().positive().default(1),
-  priority: z.number().int().default(100),
-  max_concurrency: z.number().int().positive().optional(),
-  cost: z.strictObject({ input_per_mtok: z.number().min(0), output_per_mtok: z.number().min(0) }).optional(),
-  models: z.record(z.string(), z.string()).default({ "*": "*" }),
-  // How this provider streams each model's reasoning: model glob (public or provider name) -> format.
-  reasoning_formats: z.record(z.string().min(1), z.enum(CAPABILITY_MODES, { message: `must be one of ${CAPABILITY_MODES.join(", ")}` })).optional(),
-  // Native-API settings; each is checked against the provider's kind in the file's superRefine.
-  thinking_budget: z.number().int("must be an integer").min(-1).optional(),
-  anthropic_version: z.string().min(1).optional(),
-  default_max_tokens: z.number().int().positive().optional(),
-  think: z.union([z.boolean(), z.enum(["low", "medium", "high"])], { message: "must be true, false, low, medium or high" }).optional(),
-})
+const provider = z
+  .strictObject({
+    id: z.string().regex(/^[a-z0-9-]+$/, "must match [a-z0-9-]+"),
+    /** Which API it speaks: OpenAI-compatible (default) or a native one. */
+    kind: z.enum(PROVIDER_KINDS, { message: `must be one of ${PROVIDER_KINDS.join(", ")}` }).default("openai"),
+    base_url: httpUrl,
+    // Default per kind (DEFAULT_PATHS), filled in by the transform below once the kind is known.
+    path: z.string().startsWith("/", "must start with /").optional(),
+    // The NAME of an environment variable: a literal key in a file ends up in git.
+    api_key_env: z
+      .string()
+      .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, "must be the name of an environment variable, not a key")
+      .optional(),
+    tier: z.enum(["cloud", "local"]).default("cloud"),
+    weight: z.number().positive().default(1),
+    priority: z.number().int().default(100),
+    max_concurrency: z.number().int().positive().optional(),
+    cost: z.strictObject({ input_per_mtok: z.number().min(0), output_per_mtok: z.number().min(0) }).optional(),
+    models: z.record(z.string(), z.string()).default({ "*": "*" }),
+    // How this provider streams each model's reasoning: model glob (public or provider name) -> format.
+    reasoning_formats: z.record(z.string().min(1), z.enum(CAPABILITY_MODES, { message: `must be one of ${CAPABILITY_MODES.join(", ")}` })).optional(),
+    // Native-API settings; each is checked against the provider's kind in the file's superRefine.
+    thinking_budget: z.number().int("must be an integer").min(-1).optional(),
+    anthropic_version: z.string().min(1).optional(),
+    default_max_tokens: z.number().int().positive().optional(),
+    think: z.union([z.boolean(), z.enum(["low", "medium", "high"])], { message: "must be true, false, low, medium or high" }).optional(),
+  })
   // The chat path defaults by kind: /chat/completions, /v1/messages, /v1beta or /api/chat.
   .transform(({ path, ...p }) => ({ ...p, path: path ?? DEFAULT_PATHS[p.kind] }));
 

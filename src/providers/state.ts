@@ -124,8 +124,17 @@ export function createMemoryRoutingState(
 ): MemoryRoutingState {
   const baseOpenMs = health.cooldown_seconds * 1000;
   const fresh = (): Entry => ({
-    state: "active", inFlight: 0, requests: 0, successes: 0, failures: 0, ewma: null,
-    until: 0, openMs: baseOpenMs, consecutive: 0, window: [], probing: false,
+    state: "active",
+    inFlight: 0,
+    requests: 0,
+    successes: 0,
+    failures: 0,
+    ewma: null,
+    until: 0,
+    openMs: baseOpenMs,
+    consecutive: 0,
+    window: [],
+    probing: false,
   });
   const entries = new Map(ids.map((id) => [id, fresh()]));
   const cursors = new Map<string, number>();
@@ -255,7 +264,15 @@ export function createMemoryRoutingState(
     },
     adopt(id, v, reason, origin) {
       const e = get(id);
-      Object.assign(e, { until: now() + v.remainingMs, openMs: v.openMs, consecutive: v.consecutive, requests: v.requests, successes: v.successes, failures: v.failures, ewma: v.ewma });
+      Object.assign(e, {
+        until: now() + v.remainingMs,
+        openMs: v.openMs,
+        consecutive: v.consecutive,
+        requests: v.requests,
+        successes: v.successes,
+        failures: v.failures,
+        ewma: v.ewma,
+      });
       // The fleet keeps the failure window; a local copy would only disagree with it.
       e.window = [];
       if (e.state !== v.state) e.probing = false;

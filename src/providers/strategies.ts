@@ -72,5 +72,11 @@ function powerOfTwo<T extends CandidateView>(list: readonly T[], random: () => n
   const a = list[i] as T;
   const b = list[j] as T;
   const winner = ewma(b) < ewma(a) ? b : a;
-  return [winner, ...stableSort(list.filter((c) => c !== winner), (x, y) => ewma(x) - ewma(y))];
+  return [
+    winner,
+    ...stableSort(
+      list.filter((c) => c !== winner),
+      (x, y) => ewma(x) - ewma(y),
+    ),
+  ];
 }

@@ -126,11 +126,7 @@ function compiledRules<R extends CapabilityRule>(rules: readonly R[]): CompiledR
  * wins (so list specific patterns before broad ones); matching is case-insensitive because providers
  * disagree on model-name case; anything unmatched is `auto`, which accepts every format.
  */
-export function resolveCapability(
-  model: string,
-  rules: readonly CapabilityRule[],
-  defaults: readonly CapabilityRule[] = DEFAULT_CAPABILITIES,
-): CapabilityMode {
+export function resolveCapability(model: string, rules: readonly CapabilityRule[], defaults: readonly CapabilityRule[] = DEFAULT_CAPABILITIES): CapabilityMode {
   return findCapability(model, rules) ?? findCapability(model, defaults) ?? "auto";
 }
 
@@ -158,7 +154,11 @@ export function resolveCapabilityFor(
  * The family's thinking switch (its chat template's), from the built-in defaults only: it belongs to
  * the model, whatever format an operator chose to parse it with. The provider's own name first.
  */
-export function resolveThinkingControl(publicModel: string, upstreamModel: string, defaults: readonly FamilyDefault[] = DEFAULT_CAPABILITIES): ThinkingControl | undefined {
+export function resolveThinkingControl(
+  publicModel: string,
+  upstreamModel: string,
+  defaults: readonly FamilyDefault[] = DEFAULT_CAPABILITIES,
+): ThinkingControl | undefined {
   const rule = findRule(upstreamModel, defaults) ?? findRule(publicModel, defaults);
   return rule?.control;
 }

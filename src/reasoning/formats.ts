@@ -104,10 +104,9 @@ const TAGGED_START = starts([TAGGED], { closes: TAGGED_START_CLOSES, wrappers: [
  * my thought process:", and reading it as reasoning would swallow the whole answer.
  */
 export const MODES: Record<CapabilityMode, ModeSpec> = {
-  auto: mode(
-    starts([TAGGED, MISTRAL, SEED, KIMI, COHERE, GEMMA4], { closes: TAGGED_START_CLOSES, wrappers: [FINAL, COHERE_RESPONSE], harmony: true }),
-    { instruct: true },
-  ),
+  auto: mode(starts([TAGGED, MISTRAL, SEED, KIMI, COHERE, GEMMA4], { closes: TAGGED_START_CLOSES, wrappers: [FINAL, COHERE_RESPONSE], harmony: true }), {
+    instruct: true,
+  }),
   tags: mode(TAGGED_START, { fields: false, instruct: true }),
   think: mode(TAGGED_START, { implicit: R1 }),
   fields: mode(NO_MARKERS, { verbatim: true }),
@@ -126,7 +125,11 @@ export const MODES: Record<CapabilityMode, ModeSpec> = {
 };
 
 const ALL_MARKERS = [
-  ...[TAGGED, MISTRAL, SEED, KIMI, COHERE, GRANITE, GEMMA4].flatMap((f) => [...f.opens, ...f.inside.markers.map((m) => m.text), ...f.after.markers.map((m) => m.text)]),
+  ...[TAGGED, MISTRAL, SEED, KIMI, COHERE, GRANITE, GEMMA4].flatMap((f) => [
+    ...f.opens,
+    ...f.inside.markers.map((m) => m.text),
+    ...f.after.markers.map((m) => m.text),
+  ]),
   ...[FINAL, ANSWER, RESPONSE, COHERE_RESPONSE].flatMap((w) => w.closing.markers.map((m) => m.text)),
   ...HARMONY_STARTS,
 ];

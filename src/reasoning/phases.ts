@@ -42,5 +42,7 @@ export function isHolding(phase: Phase): phase is HoldingPhase {
 
 /** True while reasoning-end is still to come. */
 export function beforeReasoningEnd(phase: Phase): boolean {
-  return phase === "start" || phase === "field-reasoning" || phase === "reasoning-lead" || phase === "reasoning" || phase === "r1-reasoning" || phase === "harmony";
+  return (
+    phase === "start" || phase === "field-reasoning" || phase === "reasoning-lead" || phase === "reasoning" || phase === "r1-reasoning" || phase === "harmony"
+  );
 }

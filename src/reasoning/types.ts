@@ -11,10 +11,7 @@ import type { CapabilityMode } from "../config/index.js";
  * - `tool-call`: a fragment of a tool call found in the raw text (see {@link ParsedToolCall}).
  */
 export type ParsedPart =
-  | { type: "reasoning"; text: string }
-  | { type: "reasoning-end" }
-  | { type: "answer"; text: string }
-  | { type: "tool-call"; call: ParsedToolCall };
+  { type: "reasoning"; text: string } | { type: "reasoning-end" } | { type: "answer"; text: string } | { type: "tool-call"; call: ParsedToolCall };
 
 /**
  * A tool call the model wrote in its raw text (harmony's `to=functions.NAME` messages), as one

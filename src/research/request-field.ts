@@ -9,9 +9,17 @@ const RESULTS = `must be a whole number from 1 to ${MAX_RESEARCH_RESULTS}`;
 const researchObject = z.strictObject(
   {
     max_results: z.number({ message: RESULTS }).int(RESULTS).min(1, RESULTS).max(MAX_RESEARCH_RESULTS, RESULTS).optional(),
-    query: z.string({ message: "must be a string" }).trim().min(1, "must not be empty").max(MAX_QUERY_CHARS, `must be at most ${MAX_QUERY_CHARS} characters`).optional(),
+    query: z
+      .string({ message: "must be a string" })
+      .trim()
+      .min(1, "must not be empty")
+      .max(MAX_QUERY_CHARS, `must be at most ${MAX_QUERY_CHARS} characters`)
+      .optional(),
   },
-  { error: (issue) => (issue.code === "unrecognized_keys" ? `unknown field ${issue.keys.map((k) => JSON.stringify(k)).join(", ")} (max_results, query)` : SHAPE) },
+  {
+    error: (issue) =>
+      issue.code === "unrecognized_keys" ? `unknown field ${issue.keys.map((k) => JSON.stringify(k)).join(", ")} (max_results, query)` : SHAPE,
+  },
 );
 
 /**
@@ -21,4 +29,7 @@ const researchObject = z.strictObject(
  */
 export const researchField = z
   .preprocess((v) => (v === true ? {} : v === false || v === null ? undefined : v), researchObject.optional())
-  .transform((v): ResearchRequest | undefined => v && { ...(v.max_results !== undefined && { maxResults: v.max_results }), ...(v.query !== undefined && { query: v.query }) });
+  .transform(
+    (v): ResearchRequest | undefined =>
+      v && { ...(v.max_results !== undefined && { maxResults: v.max_results }), ...(v.query !== undefined && { query: v.query }) },
+  );

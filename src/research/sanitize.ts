@@ -47,7 +47,12 @@ export function cleanText(raw: string, maxChars: number): string {
  * whitespace collapsed. Markup is left alone (a user may well ask about `<div>`).
  */
 export function plainLine(raw: string, maxChars: number, mark = "…"): string {
-  const s = raw.slice(0, maxChars * RAW_FACTOR).replace(LONE_SURROGATE, "").replace(INVISIBLE, "").replace(/\s+/g, " ").trim();
+  const s = raw
+    .slice(0, maxChars * RAW_FACTOR)
+    .replace(LONE_SURROGATE, "")
+    .replace(INVISIBLE, "")
+    .replace(/\s+/g, " ")
+    .trim();
   return cut(s, maxChars, mark);
 }
 

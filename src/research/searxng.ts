@@ -32,7 +32,8 @@ export function createSearxngBackend(opts: SearxngOptions): SearchBackend {
   const base = new URL(opts.url);
   // A SearXNG behind an authenticating proxy: fetch refuses URLs carrying credentials, so they
   // travel as a Basic header instead, and never appear in a message.
-  const authorization = base.username || base.password ? `Basic ${Buffer.from(`${decoded(base.username)}:${decoded(base.password)}`).toString("base64")}` : undefined;
+  const authorization =
+    base.username || base.password ? `Basic ${Buffer.from(`${decoded(base.username)}:${decoded(base.password)}`).toString("base64")}` : undefined;
   base.username = "";
   base.password = "";
   const endpoint = new URL(`${base.pathname.replace(/\/+$/, "")}/search`, base);

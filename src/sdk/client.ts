@@ -118,7 +118,11 @@ export function createStagedClient(options: StagedClientOptions): StagedClient {
     async cancel(requestId, opts = {}) {
       let res: Response;
       try {
-        res = await doFetch(`${base}/v1/requests/${encodeURIComponent(requestId)}/cancel`, { method: "POST", headers: headers("application/json"), ...(opts.signal && { signal: opts.signal }) });
+        res = await doFetch(`${base}/v1/requests/${encodeURIComponent(requestId)}/cancel`, {
+          method: "POST",
+          headers: headers("application/json"),
+          ...(opts.signal && { signal: opts.signal }),
+        });
       } catch (err) {
         throw new GatewayUnreachableError(base, describeNetworkError(err));
       }

@@ -24,10 +24,7 @@ const timings = z
   })
   .catch({ prompt_summary: null, reasoning_end: null, reasoning_summary: null, first_output: null, total: 0 });
 
-const route = z
-  .looseObject({ provider: z.string(), strategy: z.string(), reason: z.string(), attempts: z.number() })
-  .optional()
-  .catch(undefined);
+const route = z.looseObject({ provider: z.string(), strategy: z.string(), reason: z.string(), attempts: z.number() }).optional().catch(undefined);
 
 const usage = z
   .looseObject({

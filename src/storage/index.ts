@@ -53,16 +53,19 @@ function begin(opts: OpenRequestLogOptions): { log: RequestLog; opened: Promise<
   });
   let starting = true;
   const began = performance.now();
-  const opened = log.prepareNow().then(
-    () => logger.info({ kind: db.kind, opened_in_ms: Math.round(performance.now() - began) }, "request log: open"),
-    (err: unknown) =>
-      logger.error(
-        { err: err instanceof Error ? err.message : String(err), kind: db.kind },
-        "request log: database unreachable at start; queueing records and retrying migrations in the background",
-      ),
-  ).finally(() => {
-    starting = false;
-  });
+  const opened = log
+    .prepareNow()
+    .then(
+      () => logger.info({ kind: db.kind, opened_in_ms: Math.round(performance.now() - began) }, "request log: open"),
+      (err: unknown) =>
+        logger.error(
+          { err: err instanceof Error ? err.message : String(err), kind: db.kind },
+          "request log: database unreachable at start; queueing records and retrying migrations in the background",
+        ),
+    )
+    .finally(() => {
+      starting = false;
+    });
   const whenOpen = <T>(read: () => Promise<T>): Promise<T> => (starting ? Promise.reject(new RequestLogStartingError()) : read());
   /** Shutdown while the database still opens waits for it (bounded), so what queued meanwhile is written. */
   const close = async (): Promise<void> => {

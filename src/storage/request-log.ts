@@ -145,7 +145,13 @@ async function within(p: Promise<unknown>, ms: number): Promise<string> {
     timer.unref();
   });
   try {
-    return await Promise.race([p.then(() => "ok", (err: unknown) => (err instanceof Error ? err.message : String(err))), timeout]);
+    return await Promise.race([
+      p.then(
+        () => "ok",
+        (err: unknown) => (err instanceof Error ? err.message : String(err)),
+      ),
+      timeout,
+    ]);
   } finally {
     clearTimeout(timer);
   }

@@ -4,12 +4,11 @@
  * contract too.
  */
 export const PROMPT_SUMMARY_INSTRUCTION =
-  "You summarise user requests. In one or two short sentences, say what the user is asking for. " +
-  "Do not answer the request. Reply with the summary only.";
+  "You summarise user requests. In one or two short sentences, say what the user is asking for. " + "Do not answer the request. Reply with the summary only.";
 
 export const REASONING_SUMMARY_INSTRUCTION =
   "You summarise a model's reasoning for the person waiting on its answer. " +
-  "Write two or three short bullet points, each starting with \"- \", covering the main steps and conclusion. " +
+  'Write two or three short bullet points, each starting with "- ", covering the main steps and conclusion. ' +
   "Reply with the bullets only.";
 
 /** The whole summary input is bounded; a summary of 50 000 characters of prompt needs no more. */

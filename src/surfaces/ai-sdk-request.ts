@@ -23,11 +23,26 @@ const modelName = z.string({ message: "must be a string" }).trim().min(1, "must 
 const uiMessage = z.looseObject({
   id: z.string({ message: "must be a string" }).optional(),
   role: z.enum(["system", "user", "assistant"], { message: "must be one of system, user, assistant" }),
-  parts: z.array(z.looseObject({ type: z.string({ message: "must be a string" }) }), { message: "is required: an array of UI message parts (AI SDK 5 or later)" }),
+  parts: z.array(z.looseObject({ type: z.string({ message: "must be a string" }) }), {
+    message: "is required: an array of UI message parts (AI SDK 5 or later)",
+  }),
 });
 
 /** OpenAI chat fields an app may set through useChat's `body`; they go upstream as they are. */
-const FORWARDED = ["temperature", "top_p", "max_tokens", "max_completion_tokens", "stop", "seed", "tools", "tool_choice", "parallel_tool_calls", "response_format", "reasoning_effort", "user"] as const;
+const FORWARDED = [
+  "temperature",
+  "top_p",
+  "max_tokens",
+  "max_completion_tokens",
+  "stop",
+  "seed",
+  "tools",
+  "tool_choice",
+  "parallel_tool_calls",
+  "response_format",
+  "reasoning_effort",
+  "user",
+] as const;
 
 export const aiSdkRequestSchema = z.looseObject({
   id: uiId.optional(),
@@ -43,7 +58,9 @@ export const aiSdkRequestSchema = z.looseObject({
   max_tokens: z.number({ message: "must be a number" }).int().positive().optional(),
   max_completion_tokens: z.number({ message: "must be a number" }).int().positive().optional(),
   stop: z.union([z.string(), z.array(z.string()).max(4)], { message: "must be a string or up to 4 strings" }).optional(),
-  tools: z.array(z.looseObject({ type: z.literal("function", { message: 'only "function" tools are supported' }), function: z.looseObject({ name: z.string() }) })).optional(),
+  tools: z
+    .array(z.looseObject({ type: z.literal("function", { message: 'only "function" tools are supported' }), function: z.looseObject({ name: z.string() }) }))
+    .optional(),
 });
 
 export type AiSdkRequestBody = z.infer<typeof aiSdkRequestSchema>;
@@ -137,7 +154,11 @@ function addAssistant(out: ChatMessage[], parts: UiPart[], at: string): void {
     else if (p.type === "dynamic-tool" || p.type.startsWith("tool-")) {
       const t = toolOf(p, where);
       if (t.state === "input-streaming") return; // never finished: nothing to call
-      calls.push({ id: t.toolCallId, type: "function", function: { name: t.name, arguments: typeof t.input === "string" ? t.input : JSON.stringify(t.input ?? {}) } });
+      calls.push({
+        id: t.toolCallId,
+        type: "function",
+        function: { name: t.name, arguments: typeof t.input === "string" ? t.input : JSON.stringify(t.input ?? {}) },
+      });
       const result = toolResult(t);
       if (result !== undefined) results.push({ role: "tool", tool_call_id: t.toolCallId, content: result });
     } else if (!ignorable(p.type)) throw unsupported(p.type, where, "text, tool-*, dynamic-tool");
@@ -150,7 +171,9 @@ function ignorable(type: string): boolean {
 }
 
 function unsupported(type: string, at: string, supported: string): SurfaceInputError {
-  return new SurfaceInputError(`${at}.type: "${type.slice(0, 64)}" parts are not supported here (${supported}; reasoning, source and data-* parts are ignored)`);
+  return new SurfaceInputError(
+    `${at}.type: "${type.slice(0, 64)}" parts are not supported here (${supported}; reasoning, source and data-* parts are ignored)`,
+  );
 }
 
 const textPart = z.looseObject({ text: z.string({ message: "must be a string" }) });

@@ -55,7 +55,13 @@ const PART_SEPARATOR = "\n\n";
 type Phase = "none" | "open" | "closed";
 
 /** The `finish` chunk's reason: the SDK's names for OpenAI's. */
-const FINISH_REASONS: Record<string, string> = { stop: "stop", length: "length", tool_calls: "tool-calls", function_call: "tool-calls", content_filter: "content-filter" };
+const FINISH_REASONS: Record<string, string> = {
+  stop: "stop",
+  length: "length",
+  tool_calls: "tool-calls",
+  function_call: "tool-calls",
+  content_filter: "content-filter",
+};
 
 interface OpenCall {
   id: string;
@@ -141,7 +147,14 @@ export function aiSdkEncoder(ctx: AiSdkContext): StreamEncoder {
     for (const call of calls.values()) {
       const input = parseArguments(call.args);
       if (input.ok) send({ type: "tool-input-available", toolCallId: call.id, toolName: call.name, input: input.value });
-      else send({ type: "tool-input-error", toolCallId: call.id, toolName: call.name, input: call.args, errorText: "the model's tool arguments are not valid JSON" });
+      else
+        send({
+          type: "tool-input-error",
+          toolCallId: call.id,
+          toolName: call.name,
+          input: call.args,
+          errorText: "the model's tool arguments are not valid JSON",
+        });
     }
     send({ type: "finish-step" });
     const d = e.data;
@@ -182,12 +195,20 @@ export function aiSdkEncoder(ctx: AiSdkContext): StreamEncoder {
           return done(e);
         case "upstream.retry": {
           const r = e.data;
-          return send({ type: "data-upstream-retry", data: { provider: r.provider, attempt: r.attempt, maxRetries: r.max_retries, delayMs: r.delay_ms, code: r.code, message: r.message }, transient: true });
+          return send({
+            type: "data-upstream-retry",
+            data: { provider: r.provider, attempt: r.attempt, maxRetries: r.max_retries, delayMs: r.delay_ms, code: r.code, message: r.message },
+            transient: true,
+          });
         }
         case "error":
           // A stage that fell back (its summary is a fallback) or a research step that failed:
           // news for the UI, not the end of the answer — an `error` chunk would end useChat's turn.
-          return send({ type: "data-stage-error", data: { stage: e.data.stage, code: e.data.code, message: e.data.message, retryable: e.data.retryable }, transient: true });
+          return send({
+            type: "data-stage-error",
+            data: { stage: e.data.stage, code: e.data.code, message: e.data.message, retryable: e.data.retryable },
+            transient: true,
+          });
         default:
           // Every event has its place above; a new one fails to compile until it gets one.
           return e satisfies never;

@@ -83,5 +83,8 @@ export function urlCitations(citations: readonly Citation[], sources: readonly S
 
 /** The citations as chat-completion `message.annotations` (openai-node's `ChatCompletionMessage.Annotation`). */
 export function chatUrlCitations(citations: readonly Citation[], sources: readonly Source[]) {
-  return urlCitations(citations, sources).map(({ url, title, start_index, end_index }) => ({ type: "url_citation" as const, url_citation: { url, title, start_index, end_index } }));
+  return urlCitations(citations, sources).map(({ url, title, start_index, end_index }) => ({
+    type: "url_citation" as const,
+    url_citation: { url, title, start_index, end_index },
+  }));
 }

@@ -100,7 +100,10 @@ export interface TranslatedResponsesRequest {
 /** Translate a validated Responses body into the chat shape. Throws SurfaceInputError (→ 400). */
 export function translateResponsesRequest(b: ResponsesRequestBody): TranslatedResponsesRequest {
   if (b.previous_response_id) {
-    throw new SurfaceInputError("previous_response_id: not supported — the gateway stores no responses; pass the previous output items in `input`", "unsupported_parameter");
+    throw new SurfaceInputError(
+      "previous_response_id: not supported — the gateway stores no responses; pass the previous output items in `input`",
+      "unsupported_parameter",
+    );
   }
   const messages: ChatMessage[] = [];
   if (b.instructions) messages.push({ role: "system", content: b.instructions });
@@ -112,10 +115,16 @@ export function translateResponsesRequest(b: ResponsesRequestBody): TranslatedRe
   if (b.tools?.length) {
     passthrough.tools = b.tools.map((t) => ({
       type: "function",
-      function: { name: t.name, ...(t.description && { description: t.description }), ...(t.parameters && { parameters: t.parameters }), ...(t.strict != null && { strict: t.strict }) },
+      function: {
+        name: t.name,
+        ...(t.description && { description: t.description }),
+        ...(t.parameters && { parameters: t.parameters }),
+        ...(t.strict != null && { strict: t.strict }),
+      },
     }));
   }
-  if (b.tool_choice !== undefined) passthrough.tool_choice = typeof b.tool_choice === "string" ? b.tool_choice : { type: "function", function: { name: b.tool_choice.name } };
+  if (b.tool_choice !== undefined)
+    passthrough.tool_choice = typeof b.tool_choice === "string" ? b.tool_choice : { type: "function", function: { name: b.tool_choice.name } };
   if (b.max_output_tokens != null) passthrough.max_tokens = b.max_output_tokens;
   if (b.temperature != null) passthrough.temperature = b.temperature;
   if (b.top_p != null) passthrough.top_p = b.top_p;
@@ -125,7 +134,10 @@ export function translateResponsesRequest(b: ResponsesRequestBody): TranslatedRe
   const format = b.text?.format;
   if (format?.type === "json_object") passthrough.response_format = { type: "json_object" };
   if (format?.type === "json_schema") {
-    passthrough.response_format = { type: "json_schema", json_schema: { name: format.name, schema: format.schema, ...(format.strict != null && { strict: format.strict }) } };
+    passthrough.response_format = {
+      type: "json_schema",
+      json_schema: { name: format.name, schema: format.schema, ...(format.strict != null && { strict: format.strict }) },
+    };
   }
   const summary = b.reasoning?.summary;
   return {
@@ -161,7 +173,8 @@ function addItem(messages: ChatMessage[], raw: unknown, i: number): void {
     messages.push({ role: "tool", tool_call_id: p.data.call_id, content: typeof p.data.output === "string" ? p.data.output : JSON.stringify(p.data.output) });
     return;
   }
-  if (type !== undefined && type !== "message") throw new SurfaceInputError(`${at}.type: ${JSON.stringify(type)} items are not supported (message, function_call, function_call_output, reasoning)`);
+  if (type !== undefined && type !== "message")
+    throw new SurfaceInputError(`${at}.type: ${JSON.stringify(type)} items are not supported (message, function_call, function_call_output, reasoning)`);
   const p = messageItem.safeParse(raw);
   if (!p.success) throw new SurfaceInputError(`${at}.${issuePath(p.error)}`);
   messages.push({ role: p.data.role, content: chatContent(p.data.content, at) });
@@ -172,7 +185,9 @@ function chatContent(content: string | z.infer<typeof contentPart>[], at: string
   if (typeof content === "string") return content;
   const hasImage = content.some((p) => p.type === "input_image");
   if (!hasImage) return content.map((p, j) => textOf(p, `${at}.content[${j}]`)).join("");
-  return content.map((p, j) => (p.type === "input_image" ? { type: "image_url", image_url: { url: p.image_url ?? "" } } : { type: "text", text: textOf(p, `${at}.content[${j}]`) }));
+  return content.map((p, j) =>
+    p.type === "input_image" ? { type: "image_url", image_url: { url: p.image_url ?? "" } } : { type: "text", text: textOf(p, `${at}.content[${j}]`) },
+  );
 }
 
 function textOf(p: z.infer<typeof contentPart>, at: string): string {

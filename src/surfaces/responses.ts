@@ -108,7 +108,14 @@ class ResponseBuilder {
     let item = this.calls.get(f.index);
     const added = item === undefined;
     if (!item) {
-      item = this.push({ id: `fc_${this.ctx.requestId}_${f.index}`, type: "function_call", call_id: f.id ?? "", name: f.function?.name ?? "", arguments: "", status: "in_progress" });
+      item = this.push({
+        id: `fc_${this.ctx.requestId}_${f.index}`,
+        type: "function_call",
+        call_id: f.id ?? "",
+        name: f.function?.name ?? "",
+        arguments: "",
+        status: "in_progress",
+      });
       this.calls.set(f.index, item);
     } else {
       if (f.id && !item.call_id) item.call_id = f.id;
@@ -127,7 +134,8 @@ class ResponseBuilder {
     this.output.forEach((item, outputIndex) => {
       if (item.status !== "in_progress") return;
       item.status = item.type === "message" && incomplete ? "incomplete" : "completed";
-      if (item.type === "message") for (const part of item.content) part.annotations = urlCitations(findCitations(part.text, this.sources.length), this.sources);
+      if (item.type === "message")
+        for (const part of item.content) part.annotations = urlCitations(findCitations(part.text, this.sources.length), this.sources);
       closed.push({ item, outputIndex });
     });
     return closed;
@@ -240,7 +248,12 @@ export function responsesEncoder(ctx: ResponsesContext): StreamEncoder {
     const m = out.text(delta);
     if (m.added) {
       send("response.output_item.added", { output_index: m.outputIndex, item: { ...m.item, content: [] } });
-      send("response.content_part.added", { item_id: m.item.id, output_index: m.outputIndex, content_index: 0, part: { type: "output_text", text: "", annotations: [], logprobs: [] } });
+      send("response.content_part.added", {
+        item_id: m.item.id,
+        output_index: m.outputIndex,
+        content_index: 0,
+        part: { type: "output_text", text: "", annotations: [], logprobs: [] },
+      });
     }
     send("response.output_text.delta", { item_id: m.item.id, output_index: m.outputIndex, content_index: 0, delta, logprobs: [] });
   }
@@ -249,7 +262,8 @@ export function responsesEncoder(ctx: ResponsesContext): StreamEncoder {
     for (const f of fragments) {
       const c = out.toolFragment(f);
       if (c.added) send("response.output_item.added", { output_index: c.outputIndex, item: { ...c.item, arguments: "" } });
-      if (f.function?.arguments) send("response.function_call_arguments.delta", { item_id: c.item.id, output_index: c.outputIndex, delta: f.function.arguments });
+      if (f.function?.arguments)
+        send("response.function_call_arguments.delta", { item_id: c.item.id, output_index: c.outputIndex, delta: f.function.arguments });
     }
   }
 
@@ -260,7 +274,13 @@ export function responsesEncoder(ctx: ResponsesContext): StreamEncoder {
       if (item.type === "message") {
         const part = item.content[0];
         part?.annotations.forEach((annotation, annotationIndex) => {
-          send("response.output_text.annotation.added", { item_id: item.id, output_index: outputIndex, content_index: 0, annotation_index: annotationIndex, annotation });
+          send("response.output_text.annotation.added", {
+            item_id: item.id,
+            output_index: outputIndex,
+            content_index: 0,
+            annotation_index: annotationIndex,
+            annotation,
+          });
         });
         send("response.output_text.done", { item_id: item.id, output_index: outputIndex, content_index: 0, text: part?.text ?? "", logprobs: [] });
         send("response.content_part.done", { item_id: item.id, output_index: outputIndex, content_index: 0, part });
@@ -316,7 +336,9 @@ export function responsesObject(ctx: ResponsesContext, r: Collected) {
   for (const text of [r.promptSummary?.text, ...r.progress.map((p) => p.text), r.reasoningSummary?.text]) if (text) out.summaryPart(text);
   if (r.reasoning !== "") out.reasoningText(r.reasoning);
   if (r.answer !== "" || r.toolCalls.length === 0) out.text(r.answer);
-  r.toolCalls.forEach((c, index) => out.toolFragment({ index, id: c.id, type: "function", function: { name: c.function.name, arguments: c.function.arguments } }));
+  r.toolCalls.forEach((c, index) =>
+    out.toolFragment({ index, id: c.id, type: "function", function: { name: c.function.name, arguments: c.function.arguments } }),
+  );
   const incomplete = r.finishReason === "length";
   out.closeReasoning();
   out.closeAll(incomplete);

@@ -7,7 +7,12 @@ export function stagedEncoder(requestId: string): StreamEncoder {
   return {
     event: (e, out) => out(stagedMessage(e)),
     failure: (f, out) =>
-      out(stagedMessage({ event: "error", data: { request_id: requestId, stage: f.stage ?? "upstream", message: f.message, code: f.code, retryable: f.retryable } })),
+      out(
+        stagedMessage({
+          event: "error",
+          data: { request_id: requestId, stage: f.stage ?? "upstream", message: f.message, code: f.code, retryable: f.retryable },
+        }),
+      ),
     end: () => undefined,
   };
 }

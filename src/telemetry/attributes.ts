@@ -112,7 +112,15 @@ export function inputMessages(messages: readonly unknown[]): string {
     messages.map((m) => {
       const role = isRecord(m) && typeof m.role === "string" ? m.role : "user";
       const content = isRecord(m) ? m.content : undefined;
-      const texts = typeof content === "string" ? [content] : Array.isArray(content) ? content.filter(isRecord).map((p) => p.text).filter((t): t is string => typeof t === "string") : [];
+      const texts =
+        typeof content === "string"
+          ? [content]
+          : Array.isArray(content)
+            ? content
+                .filter(isRecord)
+                .map((p) => p.text)
+                .filter((t): t is string => typeof t === "string")
+            : [];
       return { role, parts: texts.map((t) => ({ type: "text", content: clip(t) })) };
     }),
   );

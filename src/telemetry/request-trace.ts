@@ -12,7 +12,17 @@ import {
   type Tracer,
 } from "@opentelemetry/api";
 import type { RequestOutcome, StagedEvent } from "../events/index.js";
-import { ATTR, callFactAttributes, inputMessages, MAX_CAPTURED_CHARS, providerName, requestParameters, serverAttributes, stageAttributes, textMessages } from "./attributes.js";
+import {
+  ATTR,
+  callFactAttributes,
+  inputMessages,
+  MAX_CAPTURED_CHARS,
+  providerName,
+  requestParameters,
+  serverAttributes,
+  stageAttributes,
+  textMessages,
+} from "./attributes.js";
 import type { CallFacts, CallParent, CallTarget, CallTrace, RequestStart, RequestTrace, RequestTracing, StageFacts, StageName, TracedError } from "./types.js";
 
 export interface RequestTracingOptions {

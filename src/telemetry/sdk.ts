@@ -6,7 +6,15 @@ import { setGlobalErrorHandler, W3CTraceContextPropagator } from "@opentelemetry
 import { OTLPTraceExporter as JsonExporter } from "@opentelemetry/exporter-trace-otlp-http";
 import { OTLPTraceExporter as ProtobufExporter } from "@opentelemetry/exporter-trace-otlp-proto";
 import { defaultResource, detectResources, envDetector, resourceFromAttributes } from "@opentelemetry/resources";
-import { AlwaysOffSampler, AlwaysOnSampler, BatchSpanProcessor, ParentBasedSampler, TraceIdRatioBasedSampler, TracerProvider, type Sampler } from "@opentelemetry/sdk-trace";
+import {
+  AlwaysOffSampler,
+  AlwaysOnSampler,
+  BatchSpanProcessor,
+  ParentBasedSampler,
+  TraceIdRatioBasedSampler,
+  TracerProvider,
+  type Sampler,
+} from "@opentelemetry/sdk-trace";
 import { createRequestTracing } from "./request-trace.js";
 import type { Telemetry, TracingSettings } from "./settings.js";
 
@@ -20,7 +28,13 @@ export function buildTracing(s: TracingSettings): Telemetry {
   const exporter = s.protocol === "http/json" ? new JsonExporter(options) : new ProtobufExporter(options);
   // Ours first, then what OTEL_SERVICE_NAME and OTEL_RESOURCE_ATTRIBUTES say: the operator's word wins.
   const resource = defaultResource()
-    .merge(resourceFromAttributes({ "service.name": SERVICE_NAME, "service.version": s.serviceVersion, ...(s.instanceId !== undefined && { "service.instance.id": s.instanceId }) }))
+    .merge(
+      resourceFromAttributes({
+        "service.name": SERVICE_NAME,
+        "service.version": s.serviceVersion,
+        ...(s.instanceId !== undefined && { "service.instance.id": s.instanceId }),
+      }),
+    )
     .merge(detectResources({ detectors: [envDetector] }));
   const provider = new TracerProvider({
     resource,
@@ -29,7 +43,11 @@ export function buildTracing(s: TracingSettings): Telemetry {
   });
   if (s.onError) setGlobalErrorHandler(s.onError);
   return {
-    requests: createRequestTracing({ tracer: provider.getTracer(SERVICE_NAME, s.serviceVersion), propagator: new W3CTraceContextPropagator(), captureContent: s.captureContent }),
+    requests: createRequestTracing({
+      tracer: provider.getTracer(SERVICE_NAME, s.serviceVersion),
+      propagator: new W3CTraceContextPropagator(),
+      captureContent: s.captureContent,
+    }),
     flush: () => provider.forceFlush(),
     shutdown: () => provider.shutdown(),
   };
@@ -37,6 +55,10 @@ export function buildTracing(s: TracingSettings): Telemetry {
 
 /** OTEL_TRACES_SAMPLER's values, as the specification defines them. */
 function samplerFor({ name, ratio }: TracingSettings["sampler"]): Sampler {
-  const root = name.endsWith("always_off") ? new AlwaysOffSampler() : name.endsWith("traceidratio") ? new TraceIdRatioBasedSampler(ratio) : new AlwaysOnSampler();
+  const root = name.endsWith("always_off")
+    ? new AlwaysOffSampler()
+    : name.endsWith("traceidratio")
+      ? new TraceIdRatioBasedSampler(ratio)
+      : new AlwaysOnSampler();
   return name.startsWith("parentbased_") ? new ParentBasedSampler({ root }) : root;
 }

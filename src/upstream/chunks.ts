@@ -50,7 +50,7 @@ export function readChunk(payload: unknown): UpstreamDelta | undefined {
   if (finishReason === "error") {
     throw new UpstreamError({
       kind: "stream",
-      message: errorFields(choice).message ?? "the upstream ended the stream with finish_reason \"error\"",
+      message: errorFields(choice).message ?? 'the upstream ended the stream with finish_reason "error"',
       retryable: false,
     });
   }

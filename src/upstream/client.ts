@@ -114,7 +114,13 @@ export function createUpstreamClient(opts: UpstreamClientOptions): UpstreamClien
     const call = new UpstreamCall(signal, opts.requestTimeoutMs);
     try {
       // identity: a compressed body is one we did not ask for, and is refused below.
-      const res = await request(url, { method: "POST", headers: { ...headers, "accept-encoding": "identity" }, body: payload, signal: call.signal, dispatcher });
+      const res = await request(url, {
+        method: "POST",
+        headers: { ...headers, "accept-encoding": "identity" },
+        body: payload,
+        signal: call.signal,
+        dispatcher,
+      });
       call.stopTimer();
       if (res.statusCode < 200 || res.statusCode >= 300) {
         const text = await readCapped(res.body, maxLineBytes).catch(() => "");
@@ -173,7 +179,9 @@ export function createUpstreamClient(opts: UpstreamClientOptions): UpstreamClien
         json = JSON.parse(await readCapped(res.body, maxLineBytes));
       } catch (e) {
         const err = e instanceof SyntaxError ? undefined : call.classify(e);
-        throw err && err.kind !== "connection" ? err : new UpstreamError({ kind: "http", status: 502, message: "the upstream sent a body that is not JSON", retryable: false });
+        throw err && err.kind !== "connection"
+          ? err
+          : new UpstreamError({ kind: "http", status: 502, message: "the upstream sent a body that is not JSON", retryable: false });
       } finally {
         call.release();
       }
@@ -233,12 +241,23 @@ async function watched<T extends { res: { statusCode: number } }>(
  * are provider failures a different provider may not have, never an empty success.
  */
 function wrongBody(adapter: ProviderAdapter, headers: Record<string, string | string[] | undefined>, mode: CallMode): UpstreamError | undefined {
-  const encoding = String(headers["content-encoding"] ?? "identity").trim().toLowerCase();
+  const encoding = String(headers["content-encoding"] ?? "identity")
+    .trim()
+    .toLowerCase();
   if (encoding !== "identity" && encoding !== "") {
-    return new UpstreamError({ kind: "protocol", code: "upstream_bad_encoding", message: `the upstream sent a ${encoding}-encoded body, which was not asked for`, retryable: false });
+    return new UpstreamError({
+      kind: "protocol",
+      code: "upstream_bad_encoding",
+      message: `the upstream sent a ${encoding}-encoded body, which was not asked for`,
+      retryable: false,
+    });
   }
   if (mode !== "stream") return undefined;
-  const type = String(headers["content-type"] ?? "").split(";")[0]?.trim().toLowerCase() ?? "";
+  const type =
+    String(headers["content-type"] ?? "")
+      .split(";")[0]
+      ?.trim()
+      .toLowerCase() ?? "";
   if (adapter.streamContentTypes.includes(type)) return undefined;
   return new UpstreamError({
     kind: "protocol",
@@ -262,7 +281,12 @@ async function readCapped(body: AsyncIterable<Uint8Array> & { destroy(): unknown
     size += chunk.length;
     if (size > maxBytes) {
       discard(body);
-      throw new UpstreamError({ kind: "protocol", code: "upstream_body_too_large", message: `the upstream sent a body larger than ${maxBytes} bytes (UPSTREAM_MAX_LINE_BYTES)`, retryable: false });
+      throw new UpstreamError({
+        kind: "protocol",
+        code: "upstream_body_too_large",
+        message: `the upstream sent a body larger than ${maxBytes} bytes (UPSTREAM_MAX_LINE_BYTES)`,
+        retryable: false,
+      });
     }
     chunks.push(chunk);
   }

@@ -59,8 +59,7 @@ export class UpstreamError extends Error {
     this.status = init.status;
     this.code = init.code ?? defaultCode(init.kind, init.status);
     this.type = init.type ?? "upstream_error";
-    this.retryable =
-      init.retryable ?? (init.kind === "connection" || (init.status !== undefined && RETRYABLE_STATUSES.has(init.status)));
+    this.retryable = init.retryable ?? (init.kind === "connection" || (init.status !== undefined && RETRYABLE_STATUSES.has(init.status)));
     this.retryAfterMs = init.retryAfterMs;
     this.param = init.param;
     this.credentialsRefused = credentialsRefused;

@@ -55,5 +55,10 @@ export class OutputMeter {
 }
 
 function tooLarge(what: string): UpstreamError {
-  return new UpstreamError({ kind: "stream", code: "upstream_output_too_large", message: `the upstream sent ${what}; the gateway stopped reading it`, retryable: false });
+  return new UpstreamError({
+    kind: "stream",
+    code: "upstream_output_too_large",
+    message: `the upstream sent ${what}; the gateway stopped reading it`,
+    retryable: false,
+  });
 }

@@ -108,7 +108,9 @@ const linearRegExp: RegExpEngine = Object.assign(
       re = RE2JS.compile(RE2JS.translateRegExp(pattern));
     } catch (e) {
       if (!(e instanceof RE2JSException)) throw e;
-      throw new Error(`pattern ${JSON.stringify(pattern)} is not supported (patterns run on RE2, in linear time: no lookaround, no backreferences): ${e.message}`);
+      throw new Error(
+        `pattern ${JSON.stringify(pattern)} is not supported (patterns run on RE2, in linear time: no lookaround, no backreferences): ${e.message}`,
+      );
     }
     // Ajv keys compiled patterns by toString(): without one, every pattern would share the first.
     return { test: (text: string) => re.test(text), toString: () => `/${pattern}/` };

@@ -43,7 +43,8 @@ export function readAnswerFormat(value: unknown): AnswerFormat | undefined {
     throw new ResponseFormatError('response_format.json_schema: must be an object ({"name": …, "schema": {…}, "strict": …})', "invalid_response_format");
   }
   const { name, schema, strict } = spec;
-  if (name !== undefined && typeof name !== "string") throw new ResponseFormatError("response_format.json_schema.name: must be a string", "invalid_response_format");
+  if (name !== undefined && typeof name !== "string")
+    throw new ResponseFormatError("response_format.json_schema.name: must be a string", "invalid_response_format");
   if (schema !== undefined && typeof schema !== "boolean" && !isRecord(schema)) {
     throw new ResponseFormatError("response_format.json_schema.schema: must be a JSON Schema (an object)", "invalid_response_format");
   }

@@ -50,10 +50,12 @@ export function schemaLimitProblem(schema: Json | boolean, json: string): string
   while (stack.length > 0) {
     const { node, path, chain } = stack.pop() as (typeof stack)[number];
     if (!isJson(node)) continue;
-    if (++seen > L.maxExpandedSubschemas) return `expands to more than ${L.maxExpandedSubschemas} subschemas once its $refs are followed (a $ref used in many places, or $refs to $refs)`;
+    if (++seen > L.maxExpandedSubschemas)
+      return `expands to more than ${L.maxExpandedSubschemas} subschemas once its $refs are followed (a $ref used in many places, or $refs to $refs)`;
     for (const [key, value] of Object.entries(node)) {
       const at = `${path}/${key}`;
-      if (key === "enum" && Array.isArray(value) && value.length > L.maxEnumValues) return `has ${value.length} values in the enum at ${clip(at)}; at most ${L.maxEnumValues} are allowed`;
+      if (key === "enum" && Array.isArray(value) && value.length > L.maxEnumValues)
+        return `has ${value.length} values in the enum at ${clip(at)}; at most ${L.maxEnumValues} are allowed`;
       if (DATA_KEYWORDS.has(key)) continue;
       if ((key === "$ref" || key === "$dynamicRef") && typeof value === "string") {
         const target = resolve(schema, value, named);

@@ -99,7 +99,9 @@ export function createAnswerValidator(opts: AnswerValidatorOptions): AnswerValid
 }
 
 function budgetError(reply: JobReply): ValidationBudgetError {
-  return reply.type === "overflow" ? new ValidationBudgetError("stack", "recursed deeper than the stack allows") : new ValidationBudgetError("time", "ended without an answer");
+  return reply.type === "overflow"
+    ? new ValidationBudgetError("stack", "recursed deeper than the stack allows")
+    : new ValidationBudgetError("time", "ended without an answer");
 }
 
 function withoutDialect(schema: Record<string, unknown>): Record<string, unknown> {

@@ -99,11 +99,10 @@ export function AdminPage(props: { signOut: boolean }) {
           <span id="strategy-now" class="note" />
         </div>
         <p class="note">
-          <b>Requests served</b> counts requests whose answer came through the provider (last requests window).{" "}
-          <b>Upstream calls</b> counts every call made to it — answer streams and both summary calls — so it is larger.{" "}
-          <b>Schema failures</b> counts its answers that failed a request's <code>response_format</code> schema (last checks window);
-          a provider whose answers keep failing is marked, and once it passes the providers file's <code>schema_failure_rate</code> JSON
-          requests skip it (<b>JSON skipped</b>) until one of its answers validates again.
+          <b>Requests served</b> counts requests whose answer came through the provider (last requests window). <b>Upstream calls</b> counts every call made to
+          it — answer streams and both summary calls — so it is larger. <b>Schema failures</b> counts its answers that failed a request's{" "}
+          <code>response_format</code> schema (last checks window); a provider whose answers keep failing is marked, and once it passes the providers file's{" "}
+          <code>schema_failure_rate</code> JSON requests skip it (<b>JSON skipped</b>) until one of its answers validates again.
         </p>
         <div class="table-wrap" tabindex={0}>
           <table>

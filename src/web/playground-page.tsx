@@ -70,8 +70,8 @@ export function PlaygroundPage(props: { keysRequired: boolean }) {
                     <b>What you asked</b> — a one-sentence summary of your question within a second or so, so you know it was understood.
                   </li>
                   <li>
-                    <b>Reasoning</b> — while the model thinks, a live timeline: how long it has been thinking and short notes on what it is
-                    working through; then a summary of its reasoning, folded into "Thought for 20 s" once the answer is in.
+                    <b>Reasoning</b> — while the model thinks, a live timeline: how long it has been thinking and short notes on what it is working through;
+                    then a summary of its reasoning, folded into "Thought for 20 s" once the answer is in.
                   </li>
                   <li>
                     <b>Answer</b> — the final answer, streamed as it is written, once the reasoning summary is out.

@@ -1,5 +1,15 @@
 import { Hono, type Context } from "hono";
-import { createLoginThrottle, hasAdminSession, isOpen, login, logout, readBodyText, type AccessSettings, type GatewayEnv, type LoginThrottle } from "../http/index.js";
+import {
+  createLoginThrottle,
+  hasAdminSession,
+  isOpen,
+  login,
+  logout,
+  readBodyText,
+  type AccessSettings,
+  type GatewayEnv,
+  type LoginThrottle,
+} from "../http/index.js";
 import { AdminPage } from "./admin-page.js";
 import { isWebAssetName, loadWebAssets } from "./assets.js";
 import { LoginPage } from "./login-page.js";

@@ -46,5 +46,5 @@ export function useDemo(): (extra?: Record<string, string>, dotenv?: string) => 
     });
     running.push(p);
     return { p, port };
-  }
+  };
 }

@@ -102,7 +102,9 @@ export function dockerignore(text: string): (rel: string) => boolean {
       const pattern = posix.normalize(l.slice(keep ? 1 : 0).trim()).replace(/^\/+|\/+$/g, "");
       const source = pattern
         .split(/(\*\*\/?|\*|\?)/)
-        .map((part) => (part === "**/" ? "(?:.*/)?" : part === "**" ? ".*" : part === "*" ? "[^/]*" : part === "?" ? "[^/]" : part.replace(/[.+^${}()|[\]\\]/g, "\\$&")))
+        .map((part) =>
+          part === "**/" ? "(?:.*/)?" : part === "**" ? ".*" : part === "*" ? "[^/]*" : part === "?" ? "[^/]" : part.replace(/[.+^${}()|[\]\\]/g, "\\$&"),
+        )
         .join("");
       return { keep, re: new RegExp(`^${source}$`) };
     });
@@ -319,7 +321,9 @@ export async function replayDockerfile(stages: Stage[], opts: ReplayOptions): Pr
         if (copied === 0) throw new Error(`${where}: ${src} is kept out of the context by the ignore file`);
       }
       if (flags.chown) chownTree(to, flags.chown);
-      opts.log(`[${s.name}] COPY ${from ? `--from=${from.name} ` : ""}${src} → ${posix.resolve(s.workdir, target)} (${copied} files, ${((Date.now() - started) / 1000).toFixed(1)} s)`);
+      opts.log(
+        `[${s.name}] COPY ${from ? `--from=${from.name} ` : ""}${src} → ${posix.resolve(s.workdir, target)} (${copied} files, ${((Date.now() - started) / 1000).toFixed(1)} s)`,
+      );
     }
   }
 

@@ -131,7 +131,6 @@ export async function startOtlpReceiver(): Promise<OtlpReceiver> {
   };
 }
 
-
 function fromProtobuf(body: Buffer): ReceivedSpan[] {
   const msg = REQUEST.toObject(REQUEST.decode(body), { longs: String, bytes: Buffer, defaults: false, oneofs: true }) as any;
   const out: ReceivedSpan[] = [];

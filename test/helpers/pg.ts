@@ -200,7 +200,15 @@ export function sampleRecord(i: number, over: Partial<RequestRecord> = {}): Requ
     failovers: 1,
     requestBody: { model: "deepseek-r1", messages: [{ role: "user", content: "Why is the sky blue? ünïcödé 🌈 'quotes' \"too\"" }] },
     answer: "Because air scatters blue light more than red.",
-    validation: { valid: true, attempts: 2, escalated: true, tries: [{ provider: "local", constrained: false, valid: false }, { provider: "primary", constrained: false, valid: true }] },
+    validation: {
+      valid: true,
+      attempts: 2,
+      escalated: true,
+      tries: [
+        { provider: "local", constrained: false, valid: false },
+        { provider: "primary", constrained: false, valid: true },
+      ],
+    },
     ...over,
   };
 }

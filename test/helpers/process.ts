@@ -95,11 +95,16 @@ export function spawnProcess(command: string, args: string[], options: SpawnOpti
     hasExited: () => done,
     async waitForOutput(pattern, timeoutMs = READY_MS) {
       const seen = (): boolean => (typeof pattern === "string" ? all.includes(pattern) : pattern.test(all));
-      await pollUntil(`${String(pattern)} in the output of ${command} ${args.join(" ")}`, () => {
-        if (seen()) return true;
-        if (done) throw new Error(`the process exited before printing ${String(pattern)}; its output:\n${all}`);
-        return false;
-      }, timeoutMs, () => all);
+      await pollUntil(
+        `${String(pattern)} in the output of ${command} ${args.join(" ")}`,
+        () => {
+          if (seen()) return true;
+          if (done) throw new Error(`the process exited before printing ${String(pattern)}; its output:\n${all}`);
+          return false;
+        },
+        timeoutMs,
+        () => all,
+      );
     },
     async kill() {
       if (!done) {
@@ -138,7 +143,16 @@ export async function pollUntil(
 
 /** Poll `url` until it answers with a 2xx status (connection refused counts as "not yet"). */
 export async function waitForHttp(url: string, timeoutMs = READY_MS, context?: () => string): Promise<void> {
-  await pollUntil(`${url} to answer 2xx`, () => fetch(url).then((r) => r.ok, () => false), timeoutMs, context);
+  await pollUntil(
+    `${url} to answer 2xx`,
+    () =>
+      fetch(url).then(
+        (r) => r.ok,
+        () => false,
+      ),
+    timeoutMs,
+    context,
+  );
 }
 
 export interface GatewayProcess extends Spawned {

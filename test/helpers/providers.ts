@@ -24,7 +24,12 @@ export function useProviderStack() {
       await Promise.all(Object.values(s.mocks).map((m) => m.close().catch(() => undefined)));
     }
   });
-  return async (mockOptions: Record<string, MockOptions>, yaml: string, env: Record<string, string> = {}, extra: Partial<AppDeps> = {}): Promise<ProviderStack> => {
+  return async (
+    mockOptions: Record<string, MockOptions>,
+    yaml: string,
+    env: Record<string, string> = {},
+    extra: Partial<AppDeps> = {},
+  ): Promise<ProviderStack> => {
     const mocks: Record<string, RunningMock> = {};
     for (const [id, opts] of Object.entries(mockOptions)) mocks[id] = await startMockUpstream(opts);
     const text = yaml

@@ -42,11 +42,23 @@ export interface ScriptedGateway {
 export const ev = {
   prompt: (text: string, source: "model" | "fallback" = "model"): StagedEvent => ({ event: "summary.prompt", data: { request_id: "r", text, source } }),
   progress: (index: number, text: string): StagedEvent => ({ event: "summary.progress", data: { request_id: "r", index, text, source: "model" } }),
-  reasoning: (text: string, source: "model" | "fallback" | "empty" = "model"): StagedEvent => ({ event: "summary.reasoning", data: { request_id: "r", text, source } }),
+  reasoning: (text: string, source: "model" | "fallback" | "empty" = "model"): StagedEvent => ({
+    event: "summary.reasoning",
+    data: { request_id: "r", text, source },
+  }),
   delta: (text: string): StagedEvent => ({ event: "output.delta", data: { request_id: "r", text } }),
-  tools: (tool_calls: Extract<StagedEvent, { event: "output.tool_calls" }>["data"]["tool_calls"]): StagedEvent => ({ event: "output.tool_calls", data: { request_id: "r", tool_calls } }),
-  sources: (query: string, sources: { index: number; title: string; url: string; snippet: string }[]): StagedEvent => ({ event: "research.sources", data: { request_id: "r", query, sources } }),
-  error: (stage: "upstream" | "prompt_summary" | "reasoning_summary", message: string, code: string): StagedEvent => ({ event: "error", data: { request_id: "r", stage, message, code, retryable: false } }),
+  tools: (tool_calls: Extract<StagedEvent, { event: "output.tool_calls" }>["data"]["tool_calls"]): StagedEvent => ({
+    event: "output.tool_calls",
+    data: { request_id: "r", tool_calls },
+  }),
+  sources: (query: string, sources: { index: number; title: string; url: string; snippet: string }[]): StagedEvent => ({
+    event: "research.sources",
+    data: { request_id: "r", query, sources },
+  }),
+  error: (stage: "upstream" | "prompt_summary" | "reasoning_summary", message: string, code: string): StagedEvent => ({
+    event: "error",
+    data: { request_id: "r", stage, message, code, retryable: false },
+  }),
   done: (total = 1000): StagedEvent => ({
     event: "output.done",
     data: {

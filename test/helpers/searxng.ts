@@ -46,7 +46,16 @@ export async function startFakeSearxng(answer: SearxngAnswer = { kind: "results"
     switch (a.kind) {
       case "results":
         res.writeHead(200, { "content-type": "application/json" }).end(
-          JSON.stringify({ query: u.searchParams.get("q"), number_of_results: a.results.length, results: a.results, answers: [], corrections: [], infoboxes: [], suggestions: [], unresponsive_engines: [] }),
+          JSON.stringify({
+            query: u.searchParams.get("q"),
+            number_of_results: a.results.length,
+            results: a.results,
+            answers: [],
+            corrections: [],
+            infoboxes: [],
+            suggestions: [],
+            unresponsive_engines: [],
+          }),
         );
         return;
       case "status":
@@ -77,5 +86,16 @@ export async function startFakeSearxng(answer: SearxngAnswer = { kind: "results"
 
 /** A SearXNG result object, with the fields a real one carries besides the three we read. */
 export function searxngResult(title: string, url: string, content: string): Record<string, unknown> {
-  return { title, url, content, engine: "duckduckgo", engines: ["duckduckgo"], parsed_url: ["https", new URL(url).host, "/", "", "", ""], template: "default.html", positions: [1], score: 1, category: "general" };
+  return {
+    title,
+    url,
+    content,
+    engine: "duckduckgo",
+    engines: ["duckduckgo"],
+    parsed_url: ["https", new URL(url).host, "/", "", "", ""],
+    template: "default.html",
+    positions: [1],
+    score: 1,
+    category: "general",
+  };
 }

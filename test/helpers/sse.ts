@@ -64,7 +64,10 @@ export function names(r: StagedResult): string[] {
 }
 
 export function answerOf(r: StagedResult): string {
-  return r.events.filter((e) => e.event === "output.delta").map((e) => String(e.data.text)).join("");
+  return r.events
+    .filter((e) => e.event === "output.delta")
+    .map((e) => String(e.data.text))
+    .join("");
 }
 
 export function first(r: StagedResult, name: string): ReceivedEvent {

@@ -16,7 +16,10 @@ export interface UiRead {
 }
 
 /** A transport pointed at `api`, as an app would build it (its `body` adds the model). */
-export function uiTransport(api: string, opts: { body?: Record<string, unknown>; headers?: Record<string, string>; fetch?: typeof fetch } = {}): DefaultChatTransport<UIMessage> {
+export function uiTransport(
+  api: string,
+  opts: { body?: Record<string, unknown>; headers?: Record<string, string>; fetch?: typeof fetch } = {},
+): DefaultChatTransport<UIMessage> {
   return new DefaultChatTransport({ api, ...opts });
 }
 
@@ -26,7 +29,11 @@ export function userUi(text: string, id = "u1"): UIMessage {
 }
 
 /** Send `messages` through the transport, as useChat's `sendMessage` does. */
-export function sendUi(transport: DefaultChatTransport<UIMessage>, messages: UIMessage[], opts: { chatId?: string; signal?: AbortSignal } = {}): Promise<ReadableStream<UIMessageChunk>> {
+export function sendUi(
+  transport: DefaultChatTransport<UIMessage>,
+  messages: UIMessage[],
+  opts: { chatId?: string; signal?: AbortSignal } = {},
+): Promise<ReadableStream<UIMessageChunk>> {
   return transport.sendMessages({ chatId: opts.chatId ?? "chat-1", messages, trigger: "submit-message", messageId: undefined, abortSignal: opts.signal });
 }
 

@@ -20,7 +20,16 @@ export function validationWorkerScript(): URL {
   mkdirSync(dir, { recursive: true });
   const file = join(dir, "worker.mjs");
   const partial = `${file}.${process.pid}.tmp`;
-  buildSync({ entryPoints: [join(ROOT, "src/validation/worker.ts")], bundle: true, packages: "external", platform: "node", format: "esm", target: "node20", outfile: partial, logLevel: "error" });
+  buildSync({
+    entryPoints: [join(ROOT, "src/validation/worker.ts")],
+    bundle: true,
+    packages: "external",
+    platform: "node",
+    format: "esm",
+    target: "node20",
+    outfile: partial,
+    logLevel: "error",
+  });
   // Atomic: other test processes may be loading the previous copy right now.
   renameSync(partial, file);
   built = pathToFileURL(file);

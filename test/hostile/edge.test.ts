@@ -101,13 +101,15 @@ describe("a body that never finishes", () => {
       const answer = await sendUnfinished(gw.port, head, '{"model":"mock-tagged","mess');
       expect(answer.status).toBe(408);
       expect(answer.closedByServer).toBe(true);
-      expect(rawJson(answer)).toEqual({ error: { message: "request body did not arrive within BODY_TIMEOUT (1 s)", type: "invalid_request_error", code: "body_timeout" } });
+      expect(rawJson(answer)).toEqual({
+        error: { message: "request body did not arrive within BODY_TIMEOUT (1 s)", type: "invalid_request_error", code: "body_timeout" },
+      });
       expect(performance.now() - started).toBeGreaterThanOrEqual(900);
       expect(performance.now() - started).toBeLessThan(15_000);
 
       // Chunked, never sending the last chunk: the same.
       const chunked = ["POST /v1/chat/completions HTTP/1.1", "Host: x", "Content-Type: application/json", "Transfer-Encoding: chunked"].join("\r\n");
-      const second = await sendUnfinished(gw.port, chunked, "5\r\n{\"mod\r\n");
+      const second = await sendUnfinished(gw.port, chunked, '5\r\n{"mod\r\n');
       expect(second.status).toBe(408);
       expect(lines.filter((l) => l.level >= 50)).toEqual([]);
       expect(mock.mock.calls).toHaveLength(0);
@@ -130,7 +132,12 @@ describe("a body that never finishes", () => {
         c.close();
       },
     });
-    const res = await fetch(`${gateway.url}/v1/chat/completions`, { method: "POST", headers: { "content-type": "application/json" }, body: stream, duplex: "half" });
+    const res = await fetch(`${gateway.url}/v1/chat/completions`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: stream,
+      duplex: "half",
+    });
     expect(await expectJsonError(res, 413)).toMatchObject({ code: "body_too_large" });
   });
 

@@ -15,8 +15,44 @@ const pick = <T>(r: Rnd, xs: readonly T[]): T => xs[Math.floor(r() * xs.length)]
 const int = (r: Rnd, lo: number, hi: number): number => lo + Math.floor(r() * (hi - lo + 1));
 
 // Characters that have broken parsers, databases and label encoders before.
-const ATOMS = ["a", "Z", "0", " ", "\n", "\r", "\t", "\u0000", "\u0001", "\u001f", "\u007f", "\"", "\\", "/", "<", ">", "&", "'", "{", "}", "[", "]",
-  "é", "ß", "中", "\u2028", "\u2029", "\u0085", "\ufeff", "\uffff", "\ud800", "\udc00", "🌈", "%", "$", "\u202e"];
+const ATOMS = [
+  "a",
+  "Z",
+  "0",
+  " ",
+  "\n",
+  "\r",
+  "\t",
+  "\u0000",
+  "\u0001",
+  "\u001f",
+  "\u007f",
+  '"',
+  "\\",
+  "/",
+  "<",
+  ">",
+  "&",
+  "'",
+  "{",
+  "}",
+  "[",
+  "]",
+  "é",
+  "ß",
+  "中",
+  "\u2028",
+  "\u2029",
+  "\u0085",
+  "\ufeff",
+  "\uffff",
+  "\ud800",
+  "\udc00",
+  "🌈",
+  "%",
+  "$",
+  "\u202e",
+];
 
 export function randomString(r: Rnd, max = 40): string {
   const n = int(r, 0, max);
@@ -39,7 +75,9 @@ export function randomJson(r: Rnd, depth = 0): unknown {
     ])();
   }
   if (roll < 0.75) return Array.from({ length: int(r, 0, 5) }, () => randomJson(r, depth + 1));
-  return Object.fromEntries(Array.from({ length: int(r, 0, 5) }, () => [pick(r, ["__proto__", "constructor", "model", "x", randomString(r, 8)]), randomJson(r, depth + 1)]));
+  return Object.fromEntries(
+    Array.from({ length: int(r, 0, 5) }, () => [pick(r, ["__proto__", "constructor", "model", "x", randomString(r, 8)]), randomJson(r, depth + 1)]),
+  );
 }
 
 const MODELS = ["mock-tagged", "mock-plain", "mock-reasoning_content", "mock-think"] as const;
@@ -63,7 +101,11 @@ function mutatedBody(r: Rnd): Record<string, unknown> {
   const sometimes = (p: number, f: () => unknown, key: string): void => {
     if (r() < p) b[key] = f();
   };
-  sometimes(0.95, () => (r() < 0.85 ? pick(r, MODELS) : pick(r, [() => randomString(r, 300), () => randomJson(r), () => "m".repeat(int(r, 250, 400)), () => " "])()), "model");
+  sometimes(
+    0.95,
+    () => (r() < 0.85 ? pick(r, MODELS) : pick(r, [() => randomString(r, 300), () => randomJson(r), () => "m".repeat(int(r, 250, 400)), () => " "])()),
+    "model",
+  );
   sometimes(0.95, () => (r() < 0.85 ? Array.from({ length: int(r, 1, 4) }, () => randomMessage(r)) : randomJson(r)), "messages");
   sometimes(0.6, () => (r() < 0.85 ? r() < 0.5 : randomJson(r)), "stream");
   sometimes(0.3, () => (r() < 0.7 ? r() * 2 : randomJson(r)), "temperature");
@@ -81,9 +123,14 @@ const bodyText = (v: unknown): string => JSON.stringify(v) ?? "null";
 /** One hostile request; `i` makes the mix deterministic per seed. */
 export function fuzzCase(r: Rnd): FuzzCase {
   const headers: Record<string, string> = {};
-  if (r() < 0.1) headers["x-request-id"] = pick(r, ["fuzz-id", "x".repeat(int(r, 100, 200)), "spaces in id", "ünïcödé", randomString(r, 20).replace(/[^\x21-\x7e]/g, "")]) || "z";
+  if (r() < 0.1)
+    headers["x-request-id"] =
+      pick(r, ["fuzz-id", "x".repeat(int(r, 100, 200)), "spaces in id", "ünïcödé", randomString(r, 20).replace(/[^\x21-\x7e]/g, "")]) || "z";
   if (r() < 0.05) headers["x-task-category"] = pick(r, ["routine", "complex", "c".repeat(int(r, 30, 90))]);
-  const contentType = r() < 0.9 ? pick(r, ["application/json", "application/json; charset=utf-8", "APPLICATION/JSON"]) : pick(r, ["text/plain", "application/x-www-form-urlencoded", undefined, "application/json; charset=iso-8859-1", "application/xml"]);
+  const contentType =
+    r() < 0.9
+      ? pick(r, ["application/json", "application/json; charset=utf-8", "APPLICATION/JSON"])
+      : pick(r, ["text/plain", "application/x-www-form-urlencoded", undefined, "application/json; charset=iso-8859-1", "application/xml"]);
   const roll = r();
   let kind: string;
   let body: string | Uint8Array;

@@ -62,7 +62,8 @@ async function judge(url: string, c: FuzzCase): Promise<Verdict> {
   if (res.status >= 400 && res.status < 500) {
     if (!type.startsWith("application/json")) return { ok: false, why: `${res.status} with content-type ${type}` };
     const err = (JSON.parse(text) as { error?: { message?: unknown; code?: unknown; type?: unknown } }).error;
-    if (typeof err?.message !== "string" || typeof err.code !== "string" || typeof err.type !== "string") return { ok: false, why: `${res.status} without the error shape: ${text.slice(0, 200)}` };
+    if (typeof err?.message !== "string" || typeof err.code !== "string" || typeof err.type !== "string")
+      return { ok: false, why: `${res.status} without the error shape: ${text.slice(0, 200)}` };
     const expected = MESSAGE_BY_CODE[err.code];
     if (!expected) return { ok: false, why: `${res.status} with an unexpected code ${err.code}: ${err.message}` };
     if (!expected.test(err.message)) return { ok: false, why: `${res.status} ${err.code} message does not name the problem: ${err.message.slice(0, 200)}` };
@@ -78,7 +79,8 @@ async function judge(url: string, c: FuzzCase): Promise<Verdict> {
     return { ok: true, what: "200 stream" };
   }
   const body = JSON.parse(text) as { object?: unknown; choices?: Array<{ message?: { content?: unknown } }> };
-  if (body.object !== "chat.completion" || typeof body.choices?.[0]?.message?.content !== "string") return { ok: false, why: `200 JSON that is not a completion: ${text.slice(0, 200)}` };
+  if (body.object !== "chat.completion" || typeof body.choices?.[0]?.message?.content !== "string")
+    return { ok: false, why: `200 JSON that is not a completion: ${text.slice(0, 200)}` };
   return { ok: true, what: "200 completion" };
 }
 

@@ -9,7 +9,9 @@ import { spawnProcess } from "../helpers/process.js";
 it(
   "PGlite on a fresh data directory: 16 MB of buffer cache, and initdb's memory given back (external memory well under the 630 MB it held)",
   async () => {
-    const p = spawnProcess(process.execPath, ["--expose-gc", "--import", "tsx", "test/hostile/pglite-memory.script.ts"], { cwd: new URL("../..", import.meta.url) });
+    const p = spawnProcess(process.execPath, ["--expose-gc", "--import", "tsx", "test/hostile/pglite-memory.script.ts"], {
+      cwd: new URL("../..", import.meta.url),
+    });
     await p.waitForOutput(/"externalMb"/);
     const report = JSON.parse(p.out().trim().split("\n").at(-1) ?? "{}") as { sharedBuffers: string; externalMb: number; rssMb: number };
     await p.exited;

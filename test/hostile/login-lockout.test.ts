@@ -81,7 +81,9 @@ describe("the admin login lockout with late bodies", () => {
   it(`attempts from many addresses count against the account: after ${LOGIN_ACCOUNT_MAX_ATTEMPTS}, a new address is refused too`, async () => {
     const { gateway } = await stack({}, { ADMIN_TOKEN: "a-very-long-admin-token", ADMIN_PASSWORD: PASSWORD });
     const addresses = Math.ceil(LOGIN_ACCOUNT_MAX_ATTEMPTS / LOGIN_MAX_ATTEMPTS) + 1;
-    const logins = Array.from({ length: addresses * LOGIN_MAX_ATTEMPTS }, (_, i) => lateLogin(gateway.port, `127.0.0.${2 + Math.floor(i / LOGIN_MAX_ATTEMPTS)}`));
+    const logins = Array.from({ length: addresses * LOGIN_MAX_ATTEMPTS }, (_, i) =>
+      lateLogin(gateway.port, `127.0.0.${2 + Math.floor(i / LOGIN_MAX_ATTEMPTS)}`),
+    );
     await answeredCount(logins, logins.length - LOGIN_ACCOUNT_MAX_ATTEMPTS);
     for (const l of logins) l.send("a wrong guess");
     const statuses = await Promise.all(logins.map((l) => l.answered));

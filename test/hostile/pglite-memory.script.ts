@@ -16,6 +16,8 @@ for (let i = 0; i < 3; i++) {
   await new Promise((r) => setTimeout(r, 100));
 }
 const m = process.memoryUsage();
-process.stdout.write(`${JSON.stringify({ sharedBuffers: settings[0]?.shared_buffers, externalMb: Math.round(m.external / 1048576), rssMb: Math.round(m.rss / 1048576) })}\n`);
+process.stdout.write(
+  `${JSON.stringify({ sharedBuffers: settings[0]?.shared_buffers, externalMb: Math.round(m.external / 1048576), rssMb: Math.round(m.rss / 1048576) })}\n`,
+);
 await db.close();
 await rm(dir, { recursive: true, force: true });

@@ -20,7 +20,12 @@ const BRAVO = "key-bravo-0123456789";
 const ADMIN = "admin-token-0123456789";
 const as = (key: string) => ({ authorization: `Bearer ${key}` });
 const ANSWER = "Apples grow on trees in orchards. ".repeat(5);
-const paced = { answerText: ANSWER, reasoningText: "Thinking about apples and trees. ".repeat(4), chunkChars: 10, latency: { reasoningChunkMs: 25, answerChunkMs: 25 } };
+const paced = {
+  answerText: ANSWER,
+  reasoningText: "Thinking about apples and trees. ".repeat(4),
+  chunkChars: 10,
+  latency: { reasoningChunkMs: 25, answerChunkMs: 25 },
+};
 const ask = (content: string) => ({ model: "mock-reasoning_content", messages: userMessage(content) });
 
 const cleanup: (() => Promise<void> | void)[] = [];
@@ -50,7 +55,10 @@ async function gateways(n: number, env: Record<string, string>, redis: boolean):
       fleet.start();
       cleanup.push(() => fleet.close());
     }
-    const gw = await startGateway({ UPSTREAM_BASE_URL: mock.baseUrl, GATEWAY_API_KEYS: `${ALPHA},${BRAVO}`, ADMIN_TOKEN: ADMIN, ...env }, fleet ? { fleet } : {});
+    const gw = await startGateway(
+      { UPSTREAM_BASE_URL: mock.baseUrl, GATEWAY_API_KEYS: `${ALPHA},${BRAVO}`, ADMIN_TOKEN: ADMIN, ...env },
+      fleet ? { fleet } : {},
+    );
     cleanup.push(() => gw.close());
     out.push(gw);
     // Each replica reaches Redis before the test asks anything of the fleet.
@@ -60,8 +68,17 @@ async function gateways(n: number, env: Record<string, string>, redis: boolean):
 }
 
 const post = (url: string, body: unknown, headers: Record<string, string>, signal?: AbortSignal) =>
-  fetch(`${url}/v1/chat/completions`, { method: "POST", headers: { "content-type": "application/json", ...headers }, body: JSON.stringify(body), ...(signal && { signal }) });
-const answerOf = (frames: Frame[]) => frames.filter((f) => f.event === "output.delta").map((f) => String(f.data.text)).join("");
+  fetch(`${url}/v1/chat/completions`, {
+    method: "POST",
+    headers: { "content-type": "application/json", ...headers },
+    body: JSON.stringify(body),
+    ...(signal && { signal }),
+  });
+const answerOf = (frames: Frame[]) =>
+  frames
+    .filter((f) => f.event === "output.delta")
+    .map((f) => String(f.data.text))
+    .join("");
 
 for (const redis of [false, true]) {
   describe.skipIf(redis && !REDIS)(`request ids on ${redis ? "two replicas sharing Redis" : "one process"}`, () => {
@@ -113,7 +130,11 @@ for (const redis of [false, true]) {
 
 describe("what a resumable stream keeps is bounded", () => {
   it("a Responses request with megabytes of instructions streams live, but is kept only up to RESUME_MAX_BYTES, and the total stays under its bound", async () => {
-    const [gw] = await gateways(1, { RESUME_GRACE_SECONDS: "30", RESUME_MAX_BYTES: "262144", RESUME_MAX_TOTAL_BYTES: "1048576", MAX_BODY_BYTES: "4194304" }, false);
+    const [gw] = await gateways(
+      1,
+      { RESUME_GRACE_SECONDS: "30", RESUME_MAX_BYTES: "262144", RESUME_MAX_TOTAL_BYTES: "1048576", MAX_BODY_BYTES: "4194304" },
+      false,
+    );
     const instructions = "Answer briefly. ".repeat(64 * 1024); // 1 MiB, echoed by response.created / in_progress / completed
     const ids: string[] = [];
     for (let i = 0; i < 8; i++) {

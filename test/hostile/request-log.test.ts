@@ -196,7 +196,12 @@ describe.skipIf(!pgAvailable)("request log on a PostgreSQL server that is gone a
     const proxy = await startTcpProxy({ host: target.hostname, port: Number(target.port || 5432) });
     cleanups.push(() => proxy.close());
     const metrics = createMetrics({ defaultMetrics: false });
-    const log = await openRequestLog({ databaseUrl: viaPort(url, proxy.port), dataDir: "unused", logger: captureLogger().logger, onDropped: (n) => metrics.logDropped(n) });
+    const log = await openRequestLog({
+      databaseUrl: viaPort(url, proxy.port),
+      dataDir: "unused",
+      logger: captureLogger().logger,
+      onDropped: (n) => metrics.logDropped(n),
+    });
     log.enqueue(sampleRecord(1));
     await log.flush();
     proxy.off();
@@ -226,7 +231,11 @@ describe("the request log behind a real gateway", () => {
     const body = JSON.stringify(okBody({ stream: false })).replace("Why is the sky blue?", "Why\\udecf\\udc44 is\\u2028the sky blue?");
     const ids: string[] = [];
     for (let i = 0; i < 2; i++) {
-      const res = await fetch(`${gw.url}/v1/chat/completions`, { method: "POST", headers: { "content-type": "application/json", "x-request-id": "client-chosen-1" }, body });
+      const res = await fetch(`${gw.url}/v1/chat/completions`, {
+        method: "POST",
+        headers: { "content-type": "application/json", "x-request-id": "client-chosen-1" },
+        body,
+      });
       expect(res.status).toBe(200);
       expect(res.headers.get("x-client-request-id")).toBe("client-chosen-1");
       ids.push(res.headers.get("x-request-id") ?? "");
@@ -234,7 +243,9 @@ describe("the request log behind a real gateway", () => {
     expect(new Set(ids).size).toBe(2);
     await log.flush();
     expect(log.stats()).toMatchObject({ dropped: 0 });
-    const list = (await (await fetch(`${gw.url}/v1/requests?limit=10`)).json()) as { requests: Array<{ id: string; requestBody: { messages: Array<{ content: string }> } }> };
+    const list = (await (await fetch(`${gw.url}/v1/requests?limit=10`)).json()) as {
+      requests: Array<{ id: string; requestBody: { messages: Array<{ content: string }> } }>;
+    };
     expect(list.requests.map((r) => r.id).sort()).toEqual([...ids].sort());
     expect(list.requests[0]!.requestBody.messages[0]!.content).toBe("Why\ufffd\ufffd is\u2028the sky blue?");
     for (const id of ids) expect((await fetch(`${gw.url}/v1/requests/${id}`)).status).toBe(200);

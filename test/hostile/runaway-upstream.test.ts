@@ -19,7 +19,12 @@ const KEYS: Partial<Record<ProviderKind, string>> = { anthropic: "    api_key_en
 const yaml = (kind: ProviderKind) =>
   `providers:\n  - id: p\n    kind: ${kind}\n    base_url: "${kind === "openai" ? "{{url:p}}" : "{{root:p}}"}"\n${KEYS[kind] ?? ""}routes:\n  - model: "*"\n    providers: [p]\n`;
 
-const ask = (stream: boolean) => ({ model: "any-model", messages: userMessage("Look it up."), tools: [{ type: "function", function: { name: "lookup", parameters: { type: "object" } } }], stream });
+const ask = (stream: boolean) => ({
+  model: "any-model",
+  messages: userMessage("Look it up."),
+  tools: [{ type: "function", function: { name: "lookup", parameters: { type: "object" } } }],
+  stream,
+});
 
 async function failures(url: string): Promise<number> {
   const body = (await (await fetch(`${url}/v1/providers`)).json()) as { providers: { id: string; failures: number }[] };
@@ -40,7 +45,12 @@ describe("a runaway upstream, stream:false", () => {
   it.each(cases)("%s %s: 502 upstream_output_too_large, the upstream hung up on, the provider charged, the heap bounded", async (kind, mode, message) => {
     const { gateway, mocks } = await stack({ p: { faults: { hostile: mode } } }, yaml(kind), ENV);
     const watch = watchLoop();
-    const res = await fetch(`${gateway.url}/v1/chat/completions`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(ask(false)), signal: AbortSignal.timeout(60_000) });
+    const res = await fetch(`${gateway.url}/v1/chat/completions`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify(ask(false)),
+      signal: AbortSignal.timeout(60_000),
+    });
     const body = (await res.json()) as { error: { code: string; message: string } };
     const cost = watch.stop();
     expect(res.status).toBe(502);
@@ -68,7 +78,12 @@ describe("a runaway upstream, streamed", () => {
   it("Responses, streamed: endless answer text ends in response.failed, not in a response object of unbounded size", async () => {
     const { gateway } = await stack({ p: { faults: { hostile: "endless_answer" } } }, yaml("openai"), ENV);
     const watch = watchLoop();
-    const res = await fetch(`${gateway.url}/openai/v1/responses`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ model: "any-model", input: "Go on.", stream: true }), signal: AbortSignal.timeout(60_000) });
+    const res = await fetch(`${gateway.url}/openai/v1/responses`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ model: "any-model", input: "Go on.", stream: true }),
+      signal: AbortSignal.timeout(60_000),
+    });
     const text = await res.text();
     const cost = watch.stop();
     expect(res.status).toBe(200);

@@ -33,10 +33,19 @@ const answer = (text: string): ScriptedChunk[] => [
 ];
 
 const format = (schema: unknown, strict = false) => ({ type: "json_schema", json_schema: { name: "list", schema, strict } });
-const ask = (schema: unknown, extra: Record<string, unknown> = {}) => ({ model: "json-llm", messages: userMessage("List them all."), response_format: format(schema), ...extra });
+const ask = (schema: unknown, extra: Record<string, unknown> = {}) => ({
+  model: "json-llm",
+  messages: userMessage("List them all."),
+  response_format: format(schema),
+  ...extra,
+});
 
 async function start(text: string, env: Record<string, string> = {}, cloudText = "[]") {
-  const s = await stack({ box: { scripts: [answer(text)], script: answer(text) }, cloud: { scripts: [answer(cloudText)], script: answer(cloudText) } }, YAML, env);
+  const s = await stack(
+    { box: { scripts: [answer(text)], script: answer(text) }, cloud: { scripts: [answer(cloudText)], script: answer(cloudText) } },
+    YAML,
+    env,
+  );
   const providers = async () => {
     const body = (await (await fetch(`${s.gateway.url}/v1/providers`)).json()) as { providers: { id: string; failures: number; state: string }[] };
     return Object.fromEntries(body.providers.map((p) => [p.id, { failures: p.failures, state: p.state }]));
@@ -80,7 +89,11 @@ describe("a response_format schema that costs more than a check may", () => {
     const plain = await measured(() => postJson(s.gateway.url, ask(schema, { stream: false })));
     expectCheap(plain.cost);
     expect(plain.result.status).toBe(422);
-    expect(plain.result.json.error).toMatchObject({ type: "invalid_request_error", code: "validation_budget_exceeded", message: expect.stringContaining("took longer than 500 ms (VALIDATION_BUDGET_MS)") });
+    expect(plain.result.json.error).toMatchObject({
+      type: "invalid_request_error",
+      code: "validation_budget_exceeded",
+      message: expect.stringContaining("took longer than 500 ms (VALIDATION_BUDGET_MS)"),
+    });
 
     // The staged stream: an error event at stage validation, no answer, no output.done.
     const staged = await measured(() => postStaged(s.gateway.url, ask(schema)));
@@ -92,7 +105,11 @@ describe("a response_format schema that costs more than a check may", () => {
 
     // Streamed Responses: response.failed, no text delta.
     const body = { model: "json-llm", input: "List them all.", text: { format: { type: "json_schema", name: "list", schema } }, stream: true };
-    const responses = await measured(async () => (await fetch(`${s.gateway.url}/openai/v1/responses`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) })).text());
+    const responses = await measured(async () =>
+      (
+        await fetch(`${s.gateway.url}/openai/v1/responses`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) })
+      ).text(),
+    );
     expectCheap(responses.cost);
     expect(responses.result).not.toContain("response.output_text.delta");
     const last = responses.result.trim().split("\n\n").at(-1) ?? "";
@@ -114,7 +131,11 @@ describe("a response_format schema that costs more than a check may", () => {
       expectCheap(cost);
       expect(r.status).toBe(400);
       expect(r.json).toEqual({
-        error: { type: "invalid_request_error", code: "schema_too_complex", message: expect.stringContaining(`expands to more than ${SCHEMA_LIMITS.maxExpandedSubschemas} subschemas`) },
+        error: {
+          type: "invalid_request_error",
+          code: "schema_too_complex",
+          message: expect.stringContaining(`expands to more than ${SCHEMA_LIMITS.maxExpandedSubschemas} subschemas`),
+        },
       });
       expect(s.mocks.box!.mock.calls).toEqual([]);
       expect(s.mocks.cloud!.mock.calls).toEqual([]);
@@ -127,7 +148,9 @@ describe("a response_format schema that costs more than a check may", () => {
     const { result: r, cost } = await measured(() => postStaged(s.gateway.url, ask(schema)));
     expectCheap(cost);
     expect(r.status).toBe(400);
-    expect(r.json).toMatchObject({ error: { code: "schema_too_complex", message: expect.stringContaining(`at most ${SCHEMA_LIMITS.maxEnumValues} are allowed`) } });
+    expect(r.json).toMatchObject({
+      error: { code: "schema_too_complex", message: expect.stringContaining(`at most ${SCHEMA_LIMITS.maxEnumValues} are allowed`) },
+    });
     expect(s.mocks.box!.mock.calls).toEqual([]);
   });
 
@@ -151,7 +174,12 @@ describe("a response_format schema that costs more than a check may", () => {
     const { result: r, cost } = await measured(() => postStaged(s.gateway.url, ask(tree)));
     expectCheap(cost);
     expect(r.status).toBe(200);
-    expect(first(r, "output.done").data.validation).toEqual({ valid: false, attempts: 3, escalated: true, errors: [`the answer nests deeper than ${MAX_ANSWER_DEPTH} levels, the most checked`] });
+    expect(first(r, "output.done").data.validation).toEqual({
+      valid: false,
+      attempts: 3,
+      escalated: true,
+      errors: [`the answer nests deeper than ${MAX_ANSWER_DEPTH} levels, the most checked`],
+    });
     expect(await s.providers()).toEqual({ box: { failures: 0, state: "active" }, cloud: { failures: 0, state: "active" } });
   });
 

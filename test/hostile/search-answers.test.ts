@@ -35,8 +35,16 @@ describe("hostile search answers", () => {
     return `{"results":[${"[".repeat(depth)}${"]".repeat(depth)}]}`;
   };
   const cases = [
-    { name: `nested ${MAX_SEARCH_DEPTH + 1}+ levels (1 MB of [[[[…)`, body: nested(MAX_SEARCH_BODY_BYTES - 64), message: `nests deeper than ${MAX_SEARCH_DEPTH} levels` },
-    { name: `more than ${MAX_SEARCH_VALUES} values (1 MB of 0,0,0,…)`, body: `{"results":[${"0,".repeat(Math.floor((MAX_SEARCH_BODY_BYTES - 64) / 2))}0]}`, message: `more than ${MAX_SEARCH_VALUES} values` },
+    {
+      name: `nested ${MAX_SEARCH_DEPTH + 1}+ levels (1 MB of [[[[…)`,
+      body: nested(MAX_SEARCH_BODY_BYTES - 64),
+      message: `nests deeper than ${MAX_SEARCH_DEPTH} levels`,
+    },
+    {
+      name: `more than ${MAX_SEARCH_VALUES} values (1 MB of 0,0,0,…)`,
+      body: `{"results":[${"0,".repeat(Math.floor((MAX_SEARCH_BODY_BYTES - 64) / 2))}0]}`,
+      message: `more than ${MAX_SEARCH_VALUES} values`,
+    },
     { name: "4 MB, nested", body: nested(4 * 1024 * 1024), message: `larger than ${MAX_SEARCH_BODY_BYTES} bytes` },
   ];
   for (const c of cases) {
@@ -44,7 +52,12 @@ describe("hostile search answers", () => {
       const { r, cost, searx } = await ask(c.body);
       expect(searx.requests).toHaveLength(1);
       expect(r.status).toBe(200);
-      expect(first(r, "error").data).toMatchObject({ stage: "research", code: "research_bad_response", retryable: false, message: expect.stringContaining(c.message) });
+      expect(first(r, "error").data).toMatchObject({
+        stage: "research",
+        code: "research_bad_response",
+        retryable: false,
+        message: expect.stringContaining(c.message),
+      });
       expect(answerOf(r)).toBe(ANSWER);
       expect(first(r, "output.done").data.sources).toEqual([]);
       expect(cost.maxDelayMs).toBeLessThan(MAX_LOOP_DELAY_MS);

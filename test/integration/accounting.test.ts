@@ -34,7 +34,12 @@ function recorder() {
 describe("the request record counts calls, not guesses", () => {
   it("three retries on one provider: 4 calls at the mock, retries 3, failovers 0, route.attempts 4", async () => {
     const rec = recorder();
-    const { gateway, mocks } = await stack({ alpha: { faults: { fail: { status: 503, times: 3 } } } }, one, { UPSTREAM_MAX_RETRIES: "3" }, { observer: rec.observer });
+    const { gateway, mocks } = await stack(
+      { alpha: { faults: { fail: { status: 503, times: 3 } } } },
+      one,
+      { UPSTREAM_MAX_RETRIES: "3" },
+      { observer: rec.observer },
+    );
     const r = await postStaged(gateway.url, ask);
     expect(r.status).toBe(200);
     expect(chatCalls(mocks.alpha!)).toHaveLength(4);
@@ -45,7 +50,12 @@ describe("the request record counts calls, not guesses", () => {
 
   it("a failover: 2 calls, failovers 1, retries 0, route.attempts 2", async () => {
     const rec = recorder();
-    const { gateway, mocks } = await stack({ alpha: { faults: { fail: { status: 500, times: Infinity, target: "all" } } }, beta: {} }, two, {}, { observer: rec.observer });
+    const { gateway, mocks } = await stack(
+      { alpha: { faults: { fail: { status: 500, times: Infinity, target: "all" } } }, beta: {} },
+      two,
+      {},
+      { observer: rec.observer },
+    );
     const r = await postStaged(gateway.url, ask);
     expect(first(r, "output.done").data.route).toMatchObject({ provider: "beta", attempts: 2 });
     expect(chatCalls(mocks.alpha!).length + chatCalls(mocks.beta!).length).toBe(2);
@@ -56,7 +66,12 @@ describe("the request record counts calls, not guesses", () => {
   it("a stream that breaks after it began: one call, retries 0, stream_error with the 200 the client got", async () => {
     const rec = recorder();
     const answerText = Array.from({ length: 12 }, (_, i) => `Sentence ${i} of the answer.`).join(" ");
-    const { gateway, mocks } = await stack({ alpha: { reasoningText: "Short.", answerText, faults: { dropAfterChunks: 10 } } }, one, {}, { observer: rec.observer });
+    const { gateway, mocks } = await stack(
+      { alpha: { reasoningText: "Short.", answerText, faults: { dropAfterChunks: 10 } } },
+      one,
+      {},
+      { observer: rec.observer },
+    );
     const r = await postStaged(gateway.url, ask);
     expect(r.status).toBe(200);
     expect(r.events.at(-1)?.event).toBe("error");
@@ -71,7 +86,12 @@ describe("the request record counts calls, not guesses", () => {
     const rec = recorder();
     const { gateway, mocks } = await stack({ alpha: { latency: { reasoningChunkMs: 100 } } }, one, {}, { observer: rec.observer });
     const drop = new AbortController();
-    const res = await fetch(`${gateway.url}/v1/chat/completions`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(ask), signal: drop.signal });
+    const res = await fetch(`${gateway.url}/v1/chat/completions`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify(ask),
+      signal: drop.signal,
+    });
     expect(res.status).toBe(200);
     drop.abort();
     await mocks.alpha!.mock.waitFor((calls) => calls.some((c) => c.kind === "chat" && c.outcome === "aborted"));
@@ -83,8 +103,17 @@ describe("the request record counts calls, not guesses", () => {
 
   it("a stream:false request the upstream refuses is counted once, as upstream_error with its status — not also as a rejection", async () => {
     const rec = recorder();
-    const { gateway } = await stack({ alpha: { faults: { fail: { status: 400, times: 1, message: "unsupported parameter" } } } }, one, {}, { observer: rec.observer });
-    const res = await fetch(`${gateway.url}/v1/chat/completions`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ ...ask, stream: false }) });
+    const { gateway } = await stack(
+      { alpha: { faults: { fail: { status: 400, times: 1, message: "unsupported parameter" } } } },
+      one,
+      {},
+      { observer: rec.observer },
+    );
+    const res = await fetch(`${gateway.url}/v1/chat/completions`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ ...ask, stream: false }),
+    });
     expect(res.status).toBe(400);
     await expect.poll(() => rec.records.length).toBe(1);
     const metrics = await (await fetch(`${gateway.url}/metrics`)).text();

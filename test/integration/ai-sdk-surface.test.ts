@@ -47,12 +47,24 @@ const weatherScript: ScriptedChunk[] = [
   { delta: { tool_calls: [{ index: 0, id: "call_w1", type: "function", function: { name: "get_weather", arguments: '{"city":' } }] } },
   { delta: { tool_calls: [{ index: 0, function: { arguments: ' "Paris"}' } }] }, finish_reason: "tool_calls" },
 ];
-const weatherTool = { type: "function", function: { name: "get_weather", description: "Weather for a city", parameters: { type: "object", properties: { city: { type: "string" } }, required: ["city"] } } };
+const weatherTool = {
+  type: "function",
+  function: {
+    name: "get_weather",
+    description: "Weather for a city",
+    parameters: { type: "object", properties: { city: { type: "string" } }, required: ["city"] },
+  },
+};
 
 describe("POST /ai-sdk/v1/chat, read by the AI SDK", () => {
   it("the UI message stream header, then start, prompt summary, reasoning summary and the answer byte for byte, finish with usage, [DONE]", async () => {
     const { gateway, mock } = await stack({ answerText: ANSWER, reasoningText: REASONING, chunkChars: 7 });
-    const raw = await post(gateway.url, { id: "chat-1", messages: [userUi("What is the capital of France?")], trigger: "submit-message", model: "mock-reasoning_content" });
+    const raw = await post(gateway.url, {
+      id: "chat-1",
+      messages: [userUi("What is the capital of France?")],
+      trigger: "submit-message",
+      model: "mock-reasoning_content",
+    });
     expect(raw.status).toBe(200);
     expect(raw.headers.get("x-vercel-ai-ui-message-stream")).toBe("v1");
     expect(raw.headers.get("content-type")).toMatch(/^text\/event-stream/);
@@ -74,8 +86,14 @@ describe("POST /ai-sdk/v1/chat, read by the AI SDK", () => {
     expect(prompt?.type === "data-prompt-summary" && (prompt.data as { text: string }).text).toBeTruthy();
     expect((summary as { data: { text: string } } | undefined)?.data.text).toMatch(/^- /m);
     // The reasoning part is the same summaries, in their order.
-    expect(reasoning?.type === "reasoning" && reasoning.text).toBe(`${(prompt as { data: { text: string } }).data.text}\n\n${(summary as { data: { text: string } }).data.text}`);
-    expect(message?.metadata).toMatchObject({ model: "mock-reasoning_content", usage: { outputTokens: expect.any(Number) }, timings: { total: expect.any(Number) } });
+    expect(reasoning?.type === "reasoning" && reasoning.text).toBe(
+      `${(prompt as { data: { text: string } }).data.text}\n\n${(summary as { data: { text: string } }).data.text}`,
+    );
+    expect(message?.metadata).toMatchObject({
+      model: "mock-reasoning_content",
+      usage: { outputTokens: expect.any(Number) },
+      timings: { total: expect.any(Number) },
+    });
     expect(chunks.at(-1)).toMatchObject({ type: "finish", finishReason: "stop" });
     // What went upstream: chat messages, and none of useChat's or the gateway's own fields.
     const sent = mock.mock.calls.filter((c) => c.kind === "chat").at(-1)?.body ?? {};
@@ -106,7 +124,15 @@ describe("POST /ai-sdk/v1/chat, read by the AI SDK", () => {
 
   it("the model: the body's, else AI_SDK_DEFAULT_MODEL, else 400 naming the field and no upstream call; regenerate is accepted", async () => {
     const { gateway, mock } = await stack({ answerText: ANSWER }, { AI_SDK_DEFAULT_MODEL: "mock-think" });
-    const read = await readUi(await transport(gateway.url, {}).sendMessages({ chatId: "c", messages: [userUi("Hi")], trigger: "regenerate-message", messageId: "a1", abortSignal: undefined }));
+    const read = await readUi(
+      await transport(gateway.url, {}).sendMessages({
+        chatId: "c",
+        messages: [userUi("Hi")],
+        trigger: "regenerate-message",
+        messageId: "a1",
+        abortSignal: undefined,
+      }),
+    );
     expect(uiText(read.message)).toBe(ANSWER);
     expect(mock.mock.calls.find((c) => c.kind === "chat")?.model).toBe("mock-think");
 
@@ -133,7 +159,10 @@ describe("POST /ai-sdk/v1/chat, read by the AI SDK", () => {
       [{ ...ok, messages: [{ role: "user", parts: [null] }] }, /^messages\[0\]\.parts\[0\]/],
       [{ ...ok, messages: [{ role: "user", parts: [{ type: 5 }] }] }, /^messages\[0\]\.parts\[0\]\.type: must be a string/],
       [{ ...ok, messages: [{ role: "user", parts: [{ type: "file", mediaType: "image/png" }] }] }, /^messages\[0\]\.parts\[0\]\.url: must be a string/],
-      [{ ...ok, messages: [user, { role: "assistant", parts: [{ type: "tool-x", state: "input-available" }] }] }, /^messages\[1\]\.parts\[0\]\.toolCallId: must be a string/],
+      [
+        { ...ok, messages: [user, { role: "assistant", parts: [{ type: "tool-x", state: "input-available" }] }] },
+        /^messages\[1\]\.parts\[0\]\.toolCallId: must be a string/,
+      ],
       [{ ...ok, model: 5 }, /^model: must be a string/],
       [{ ...ok, model: "x".repeat(300) }, /^model: /],
       [{ ...ok, temperature: "hot" }, /^temperature: /],
@@ -154,7 +183,9 @@ describe("POST /ai-sdk/v1/chat, read by the AI SDK", () => {
 
   it("include_reasoning streams the model's own reasoning as a second reasoning part; ALLOW_RAW_REASONING=false refuses it with 403", async () => {
     const { gateway, mock } = await stack({ answerText: ANSWER, reasoningText: REASONING, chunkChars: 3 });
-    const { chunks, message, errors } = await readUi(await sendUi(transport(gateway.url, { model: "mistralai/Magistral-Small-2509", include_reasoning: true }), [userUi("2+2?")]));
+    const { chunks, message, errors } = await readUi(
+      await sendUi(transport(gateway.url, { model: "mistralai/Magistral-Small-2509", include_reasoning: true }), [userUi("2+2?")]),
+    );
     expect(errors).toEqual([]);
     const own = message?.parts.find((p) => p.type === "reasoning" && (p.providerMetadata?.gateway as { kind?: string } | undefined)?.kind === "model");
     expect(own?.type === "reasoning" && own.text).toBe(REASONING);
@@ -170,7 +201,10 @@ describe("POST /ai-sdk/v1/chat, read by the AI SDK", () => {
   });
 
   it("keys and limits as on the other surfaces: 401 without a key, 429 past KEY_MAX_CONCURRENT, each recorded; ALLOW_MODELS applies to the default model", async () => {
-    const { gateway, mock } = await stack({ latency: { reasoningChunkMs: 40 } }, { GATEWAY_API_KEYS: "k-one", KEY_MAX_CONCURRENT: "1", ALLOW_MODELS: "mock-think", AI_SDK_DEFAULT_MODEL: "mock-other" });
+    const { gateway, mock } = await stack(
+      { latency: { reasoningChunkMs: 40 } },
+      { GATEWAY_API_KEYS: "k-one", KEY_MAX_CONCURRENT: "1", ALLOW_MODELS: "mock-think", AI_SDK_DEFAULT_MODEL: "mock-other" },
+    );
     const key = { authorization: "Bearer k-one" };
     const ask = { id: "c", messages: [userUi("Hi")], trigger: "submit-message", model: "mock-think" };
     expect((await post(gateway.url, ask)).status).toBe(401);
@@ -203,7 +237,10 @@ describe("POST /ai-sdk/v1/chat, read by the AI SDK", () => {
     // The app runs the tool (useChat's addToolOutput) and sends the conversation back.
     mock.mock.configure({ script: [{ delta: { content: "It is 21 °C in Paris." }, finish_reason: "stop" }] });
     const assistant = first.message as UIMessage;
-    const answered: UIMessage = { ...assistant, parts: assistant.parts.map((p) => (p.type === "tool-get_weather" ? { ...p, state: "output-available", output: { temp_c: 21 } } : p)) } as UIMessage;
+    const answered: UIMessage = {
+      ...assistant,
+      parts: assistant.parts.map((p) => (p.type === "tool-get_weather" ? { ...p, state: "output-available", output: { temp_c: 21 } } : p)),
+    } as UIMessage;
     const second = await readUi(await sendUi(t, [userUi("Weather in Paris?"), answered]));
     expect(uiText(second.message)).toBe("It is 21 °C in Paris.");
     // The stream continues the same assistant message.
@@ -219,12 +256,17 @@ describe("POST /ai-sdk/v1/chat, read by the AI SDK", () => {
   it("research mode: sources as source-url parts after the prompt summary and before the reasoning summary", async () => {
     const trap = await startFakeSearxng();
     servers.push(trap);
-    const results = [searxngResult("Rayleigh scattering", `${trap.url}/rayleigh`, "Short wavelengths scatter more."), searxngResult("Sunsets", `${trap.url}/sunset`, "Red at dusk.")];
+    const results = [
+      searxngResult("Rayleigh scattering", `${trap.url}/rayleigh`, "Short wavelengths scatter more."),
+      searxngResult("Sunsets", `${trap.url}/sunset`, "Red at dusk."),
+    ];
     const searx = await startFakeSearxng({ kind: "results", results });
     servers.push(searx);
     const answer = "Air scatters blue light more [1]; sunsets are red [2].";
     const { gateway, mock } = await stack({ answerText: answer, reasoningText: REASONING, chunkChars: 5 }, { SEARCH_URL: searx.url });
-    const { chunks, message, errors } = await readUi(await sendUi(transport(gateway.url, { model: "mock-think", research: true }), [userUi("Why is the sky blue?")]));
+    const { chunks, message, errors } = await readUi(
+      await sendUi(transport(gateway.url, { model: "mock-think", research: true }), [userUi("Why is the sky blue?")]),
+    );
     expect(errors).toEqual([]);
     const sources = chunks.filter((c) => c.type === "source-url");
     expect(sources).toEqual([
@@ -246,7 +288,13 @@ describe("POST /ai-sdk/v1/chat, read by the AI SDK", () => {
     expect(await res.json()).toMatchObject({ error: { message: expect.stringContaining("unsupported parameter: top_k") } });
     await expect(sendUi(transport(rejected.gateway.url, { model: "mock-think" }), [userUi("hi")])).rejects.toThrow(/unsupported parameter: top_k/);
 
-    const { gateway } = await stack({ reasoningText: "Short.", answerText: ANSWER.repeat(5), chunkChars: 6, latency: { answerChunkMs: 20 }, faults: { dropAfterChunks: 15 } });
+    const { gateway } = await stack({
+      reasoningText: "Short.",
+      answerText: ANSWER.repeat(5),
+      chunkChars: 6,
+      latency: { answerChunkMs: 20 },
+      faults: { dropAfterChunks: 15 },
+    });
     const { chunks, message, errors } = await readUi(await sendUi(transport(gateway.url), [userUi("hi")]));
     expect(firstAt(chunks, "text-delta")).toBeGreaterThan(0);
     expect(chunks.at(-1)?.type).toBe("error");
@@ -256,7 +304,12 @@ describe("POST /ai-sdk/v1/chat, read by the AI SDK", () => {
   });
 
   it("stop (the fetch aborted) reaches the upstream: the mock sees its call aborted", async () => {
-    const { gateway, mock } = await stack({ answerText: ANSWER, reasoningText: REASONING.repeat(4), chunkChars: 8, latency: { reasoningChunkMs: 100, answerChunkMs: 100 } });
+    const { gateway, mock } = await stack({
+      answerText: ANSWER,
+      reasoningText: REASONING.repeat(4),
+      chunkChars: 8,
+      latency: { reasoningChunkMs: 100, answerChunkMs: 100 },
+    });
     const stop = new AbortController();
     const stream = await sendUi(transport(gateway.url), [userUi("hi")], { signal: stop.signal });
     const seen = await readUntil(stream, (c) => c.type === "data-prompt-summary", stop);
@@ -287,7 +340,10 @@ describe("useChat's resume: GET /ai-sdk/v1/chat/{chatId}/stream", () => {
   });
 
   it("only the key that started a chat finds it; …/cancel ends it at once", async () => {
-    const { gateway, mock } = await stack({ ...paced, latency: { reasoningChunkMs: 200, answerChunkMs: 200 } }, { RESUME_GRACE_SECONDS: "30", GATEWAY_API_KEYS: "key-alpha,key-bravo" });
+    const { gateway, mock } = await stack(
+      { ...paced, latency: { reasoningChunkMs: 200, answerChunkMs: 200 } },
+      { RESUME_GRACE_SECONDS: "30", GATEWAY_API_KEYS: "key-alpha,key-bravo" },
+    );
     const alpha = { authorization: "Bearer key-alpha" };
     const bravo = { authorization: "Bearer key-bravo" };
     const reading = post(gateway.url, { id: "chat-k", messages: [userUi("hi")], model: "mock-reasoning_content" }, alpha).then((r) => r.text());

@@ -159,7 +159,10 @@ describe("browser-facing headers", () => {
 
   it("no CORS unless CORS_ORIGINS allows the origin", async () => {
     const preflight = (url: string, origin: string) =>
-      fetch(`${url}/v1/chat/completions`, { method: "OPTIONS", headers: { origin, "access-control-request-method": "POST", "access-control-request-headers": "content-type" } });
+      fetch(`${url}/v1/chat/completions`, {
+        method: "OPTIONS",
+        headers: { origin, "access-control-request-method": "POST", "access-control-request-headers": "content-type" },
+      });
     const closed = await stack();
     expect((await preflight(closed.gateway.url, "https://app.example")).headers.get("access-control-allow-origin")).toBeNull();
     const open = await stack({}, { CORS_ORIGINS: "https://app.example" });
@@ -170,24 +173,34 @@ describe("browser-facing headers", () => {
 
 describe("an open gateway binds to loopback only", () => {
   // Port 0: the gateway binds whatever is free, so no other process can take "our" port first.
-  const start = (env: Record<string, string>) =>
-    spawnGateway({ PORT: "0", REQUEST_LOG: "false", LOG_LEVEL: "info", ...env });
+  const start = (env: Record<string, string>) => spawnGateway({ PORT: "0", REQUEST_LOG: "false", LOG_LEVEL: "info", ...env });
 
-  it("refuses 0.0.0.0 without keys, and says why", async () => {
-    const p = start({ HOST: "0.0.0.0" });
-    expect((await p.exited).code).toBe(1);
-    expect(p.output()).toMatch(/refusing to listen on 0\.0\.0\.0[\s\S]*ALLOW_OPEN_BIND/);
-  }, PROCESS_TEST_MS);
+  it(
+    "refuses 0.0.0.0 without keys, and says why",
+    async () => {
+      const p = start({ HOST: "0.0.0.0" });
+      expect((await p.exited).code).toBe(1);
+      expect(p.output()).toMatch(/refusing to listen on 0\.0\.0\.0[\s\S]*ALLOW_OPEN_BIND/);
+    },
+    PROCESS_TEST_MS,
+  );
 
-  it("starts on 0.0.0.0 with ALLOW_OPEN_BIND=true, or with keys", async () => {
-    const envs: Record<string, string>[] = [{ HOST: "0.0.0.0", ALLOW_OPEN_BIND: "true" }, { HOST: "0.0.0.0", GATEWAY_API_KEYS: "k" }];
-    for (const env of envs) {
-      const p = start(env);
-      try {
-        await p.waitForOutput("gateway listening");
-      } finally {
-        await p.kill();
+  it(
+    "starts on 0.0.0.0 with ALLOW_OPEN_BIND=true, or with keys",
+    async () => {
+      const envs: Record<string, string>[] = [
+        { HOST: "0.0.0.0", ALLOW_OPEN_BIND: "true" },
+        { HOST: "0.0.0.0", GATEWAY_API_KEYS: "k" },
+      ];
+      for (const env of envs) {
+        const p = start(env);
+        try {
+          await p.waitForOutput("gateway listening");
+        } finally {
+          await p.kill();
+        }
       }
-    }
-  }, PROCESS_TEST_MS);
+    },
+    PROCESS_TEST_MS,
+  );
 });

@@ -34,7 +34,15 @@ describe("bench progress section (smoke)", () => {
     const [off, on] = await Promise.all([start("0"), start("1")]);
 
     // One process, one clock: no offset.
-    const r = await runProgress({ agent, mockUrl: `http://127.0.0.1:${mock.port}`, offsetMs: 0, settings: settings.progress, profile, gateways: { off, on }, warmRequests: 4 });
+    const r = await runProgress({
+      agent,
+      mockUrl: `http://127.0.0.1:${mock.port}`,
+      offsetMs: 0,
+      settings: settings.progress,
+      profile,
+      gateways: { off, on },
+      warmRequests: 4,
+    });
 
     for (const run of [r.off, r.on]) {
       expect({ failed: run.failed, failures: run.failures }).toEqual({ failed: 0, failures: [] });

@@ -3,7 +3,17 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createAgent } from "../../bench/client.js";
 import { readSettings, SYSTEM_IDS, type SideBySideSettings, type SystemId } from "../../bench/config.js";
 import { startBenchMock, type BenchMock } from "../../bench/mock.js";
-import { freePort, gatewayHasWorkers, PORTKEY_ENTRY, portkeyVersions, spawnFloor, spawnGateway, spawnPortkey, waitForChildren, type Proc } from "../../bench/procs.js";
+import {
+  freePort,
+  gatewayHasWorkers,
+  PORTKEY_ENTRY,
+  portkeyVersions,
+  spawnFloor,
+  spawnGateway,
+  spawnPortkey,
+  waitForChildren,
+  type Proc,
+} from "../../bench/procs.js";
 import { relayTarget, runSideBySide } from "../../bench/side-by-side.js";
 import { sideBySideMarkdown } from "../../bench/side-by-side-report.js";
 import { PROCESS_TEST_MS } from "../helpers/bounds.js";
@@ -19,7 +29,8 @@ import { startGateway, type RunningGateway } from "../helpers/gateway.js";
  * without it skips this file and says why; in CI (`CI=true`) a missing install fails instead.
  */
 const PORTKEY = existsSync(PORTKEY_ENTRY);
-if (!PORTKEY && process.env.CI === "true") throw new Error(`Portkey's gateway is not installed at ${PORTKEY_ENTRY}; make test installs it (make bench-deps), and CI never skips this file`);
+if (!PORTKEY && process.env.CI === "true")
+  throw new Error(`Portkey's gateway is not installed at ${PORTKEY_ENTRY}; make test installs it (make bench-deps), and CI never skips this file`);
 const TITLE = PORTKEY ? "bench side by side (smoke)" : "bench side by side (smoke) — skipped: Portkey's gateway is not installed (run make bench-deps)";
 const base = readSettings({});
 const settings: SideBySideSettings = {
@@ -49,73 +60,77 @@ afterAll(async () => {
 });
 
 describe.skipIf(!PORTKEY)(TITLE, () => {
-  it("runs floor, Portkey and ours through every measurement and reports the targets", async () => {
-    const mock = open.mock!;
-    const mockUrl = `http://127.0.0.1:${mock.port}`;
-    // With --inspect, so the memory row can force a GC in them (the bench starts fresh ones).
-    const [floor, portkey, gateway] = await Promise.all([
-      freePort().then((port) => spawnFloor(port, mock.baseUrl, ["--inspect=127.0.0.1:0"], "dist")),
-      freePort().then((port) => spawnPortkey(port, ["--inspect=127.0.0.1:0"])),
-      startGateway({ UPSTREAM_BASE_URL: mock.baseUrl }),
-    ]);
-    open.procs.push(floor, portkey);
-    open.gateway = gateway;
-    const ours: Proc = { pid: process.pid, url: gateway.url, log: () => "", stop: async () => undefined };
-    const procFor = (id: SystemId): Proc => (id === "floor" ? floor : id === "portkey" ? portkey : ours);
-    let workers: { n: number; url: string; pid: number }[] | null = null;
-    if (gatewayHasWorkers()) {
-      const g = await spawnGateway(await freePort(), mock.baseUrl, { WORKERS: "1" }, [], "dist");
-      open.procs.push(g);
-      await waitForChildren(g.pid, 1);
-      workers = [{ n: 1, url: g.url, pid: g.pid }];
-    }
-    const r = await runSideBySide({
-      agent,
-      mockUrl,
-      // The mock runs in this process: one clock, no offset to estimate (an estimate under load is off by ms).
-      offsetMs: 0,
-      settings,
-      targets: SYSTEM_IDS.map((id) => relayTarget(id, procFor(id).url, procFor(id).pid, mockUrl)),
-      workers,
-      // Reused rather than fresh: a smoke checks the path, not the figure.
-      startForMemory: async (id) => ({ ...procFor(id), stop: async () => undefined }),
-    });
-
-    expect(r.orders).toEqual([[...SYSTEM_IDS], [...SYSTEM_IDS].reverse()]);
-    expect(r.relays.map((x) => x.id)).toEqual([...SYSTEM_IDS]);
-    for (const x of r.relays) {
-      expect({ id: x.id, failed: x.failed, failures: x.failures }).toEqual({ id: x.id, failed: 0, failures: [] });
-      for (const c of settings.concurrency) {
-        expect(x.chunkP50[c]?.values.length, `${x.id} c=${c}`).toBe(2);
-        expect(x.ttfbAddedP50[c]?.values.length, `${x.id} c=${c}`).toBe(2);
-        // One clock: nothing can arrive before the mock wrote it, so a negative figure is a matching bug.
-        expect(x.chunkP50[c]!.min, `${x.id} c=${c}`).toBeGreaterThanOrEqual(0);
-        expect(x.ttfbAddedP50[c]!.min, `${x.id} c=${c}`).toBeGreaterThanOrEqual(0);
+  it(
+    "runs floor, Portkey and ours through every measurement and reports the targets",
+    async () => {
+      const mock = open.mock!;
+      const mockUrl = `http://127.0.0.1:${mock.port}`;
+      // With --inspect, so the memory row can force a GC in them (the bench starts fresh ones).
+      const [floor, portkey, gateway] = await Promise.all([
+        freePort().then((port) => spawnFloor(port, mock.baseUrl, ["--inspect=127.0.0.1:0"], "dist")),
+        freePort().then((port) => spawnPortkey(port, ["--inspect=127.0.0.1:0"])),
+        startGateway({ UPSTREAM_BASE_URL: mock.baseUrl }),
+      ]);
+      open.procs.push(floor, portkey);
+      open.gateway = gateway;
+      const ours: Proc = { pid: process.pid, url: gateway.url, log: () => "", stop: async () => undefined };
+      const procFor = (id: SystemId): Proc => (id === "floor" ? floor : id === "portkey" ? portkey : ours);
+      let workers: { n: number; url: string; pid: number }[] | null = null;
+      if (gatewayHasWorkers()) {
+        const g = await spawnGateway(await freePort(), mock.baseUrl, { WORKERS: "1" }, [], "dist");
+        open.procs.push(g);
+        await waitForChildren(g.pid, 1);
+        workers = [{ n: 1, url: g.url, pid: g.pid }];
       }
-      expect(x.zeroPerSecond?.median, x.id).toBeGreaterThan(0);
-      expect(x.memory?.open, x.id).toBe(3);
-    }
-    // Upstream calls per request, as the mock counted them: a relay makes one; ours adds the prompt
-    // summary, and the reasoning summary when there is reasoning.
-    expect(Object.fromEntries(r.relays.map((x) => [x.id, x.calls]))).toEqual({ floor: 1, portkey: 1, plain: 2, openai: 2, staged: 3 });
-    // Both spawned relays have an inspector: their live heap is read.
-    expect(r.relays.find((x) => x.id === "floor")?.heapKBPerStream).not.toBeNull();
-    expect(r.relays.find((x) => x.id === "portkey")?.heapKBPerStream).not.toBeNull();
+      const r = await runSideBySide({
+        agent,
+        mockUrl,
+        // The mock runs in this process: one clock, no offset to estimate (an estimate under load is off by ms).
+        offsetMs: 0,
+        settings,
+        targets: SYSTEM_IDS.map((id) => relayTarget(id, procFor(id).url, procFor(id).pid, mockUrl)),
+        workers,
+        // Reused rather than fresh: a smoke checks the path, not the figure.
+        startForMemory: async (id) => ({ ...procFor(id), stop: async () => undefined }),
+      });
 
-    const md = sideBySideMarkdown(r, {
-      startedAt: new Date().toISOString(),
-      durationSeconds: 1,
-      machine: { nproc: 2, cpu: "test", node: process.version, os: "test", memoryGiB: 1 },
-      load: { start: [1, 1, 1], end: [1, 1, 1] },
-      commit: "test",
-      gatewayBuild: "dist",
-      portkey: portkeyVersions(),
-    });
-    expect(md).toContain("| per request / per chunk | floor | Portkey | ours plain (/v1) | ours plain (/openai/v1) | ours staged |");
-    expect(md).toContain("#### Targets\n");
-    expect(md).toMatch(/added per chunk p50 ≤ 1\.2× floor, c=2 \| [\d.]+ ms = [\d.]+× floor: (met|\*\*not met\*\*)/);
-    expect(md).toContain(`\`@hono/node-server\` ${portkeyVersions()?.nodeServer}`);
-    if (workers === null) expect(md).toMatch(/staged requests\/s, zero delay, WORKERS=1 \| – \| – \| – \| – \| not available \|/);
-    else expect(md).toMatch(/staged requests\/s, zero delay, WORKERS=1 \| – \| – \| – \| – \| \d+/);
-  }, PROCESS_TEST_MS);
+      expect(r.orders).toEqual([[...SYSTEM_IDS], [...SYSTEM_IDS].reverse()]);
+      expect(r.relays.map((x) => x.id)).toEqual([...SYSTEM_IDS]);
+      for (const x of r.relays) {
+        expect({ id: x.id, failed: x.failed, failures: x.failures }).toEqual({ id: x.id, failed: 0, failures: [] });
+        for (const c of settings.concurrency) {
+          expect(x.chunkP50[c]?.values.length, `${x.id} c=${c}`).toBe(2);
+          expect(x.ttfbAddedP50[c]?.values.length, `${x.id} c=${c}`).toBe(2);
+          // One clock: nothing can arrive before the mock wrote it, so a negative figure is a matching bug.
+          expect(x.chunkP50[c]!.min, `${x.id} c=${c}`).toBeGreaterThanOrEqual(0);
+          expect(x.ttfbAddedP50[c]!.min, `${x.id} c=${c}`).toBeGreaterThanOrEqual(0);
+        }
+        expect(x.zeroPerSecond?.median, x.id).toBeGreaterThan(0);
+        expect(x.memory?.open, x.id).toBe(3);
+      }
+      // Upstream calls per request, as the mock counted them: a relay makes one; ours adds the prompt
+      // summary, and the reasoning summary when there is reasoning.
+      expect(Object.fromEntries(r.relays.map((x) => [x.id, x.calls]))).toEqual({ floor: 1, portkey: 1, plain: 2, openai: 2, staged: 3 });
+      // Both spawned relays have an inspector: their live heap is read.
+      expect(r.relays.find((x) => x.id === "floor")?.heapKBPerStream).not.toBeNull();
+      expect(r.relays.find((x) => x.id === "portkey")?.heapKBPerStream).not.toBeNull();
+
+      const md = sideBySideMarkdown(r, {
+        startedAt: new Date().toISOString(),
+        durationSeconds: 1,
+        machine: { nproc: 2, cpu: "test", node: process.version, os: "test", memoryGiB: 1 },
+        load: { start: [1, 1, 1], end: [1, 1, 1] },
+        commit: "test",
+        gatewayBuild: "dist",
+        portkey: portkeyVersions(),
+      });
+      expect(md).toContain("| per request / per chunk | floor | Portkey | ours plain (/v1) | ours plain (/openai/v1) | ours staged |");
+      expect(md).toContain("#### Targets\n");
+      expect(md).toMatch(/added per chunk p50 ≤ 1\.2× floor, c=2 \| [\d.]+ ms = [\d.]+× floor: (met|\*\*not met\*\*)/);
+      expect(md).toContain(`\`@hono/node-server\` ${portkeyVersions()?.nodeServer}`);
+      if (workers === null) expect(md).toMatch(/staged requests\/s, zero delay, WORKERS=1 \| – \| – \| – \| – \| not available \|/);
+      else expect(md).toMatch(/staged requests\/s, zero delay, WORKERS=1 \| – \| – \| – \| – \| \d+/);
+    },
+    PROCESS_TEST_MS,
+  );
 });

@@ -37,7 +37,18 @@ describe("bench smoke", () => {
     // its best round trip (which, on a loaded machine, can be several ms).
     expect(Math.abs(clock.offsetMs)).toBeLessThanOrEqual(clock.rttMs / 2 + 0.01);
 
-    const schedule = await runSchedule({ agent, gatewayUrl: gateway.url, mockUrl, offsetMs: clock.offsetMs, profile, concurrency: 2, requests: 4, warmup: 2, tag: "smoke", pids });
+    const schedule = await runSchedule({
+      agent,
+      gatewayUrl: gateway.url,
+      mockUrl,
+      offsetMs: clock.offsetMs,
+      profile,
+      concurrency: 2,
+      requests: 4,
+      warmup: 2,
+      tag: "smoke",
+      pids,
+    });
     expect(schedule.failures).toEqual([]);
     expect(schedule.added["summary.prompt"]?.n).toBe(4);
     expect(schedule.added["output.done"]?.n).toBe(4);

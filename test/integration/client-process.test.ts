@@ -69,7 +69,10 @@ describe("client binary against a fake gateway", { timeout: PROCESS_TEST_MS }, (
     gw = await startFakeGateway({ sse: happyScript() });
     const r = await runBin(["--url", gw.url, "--json"]);
     expect(r.code).toBe(0);
-    const events = r.out.trim().split("\n").map((l) => (JSON.parse(l) as { event: string }).event);
+    const events = r.out
+      .trim()
+      .split("\n")
+      .map((l) => (JSON.parse(l) as { event: string }).event);
     expect(events).toEqual(["summary.prompt", "summary.reasoning", "output.delta", "output.delta", "output.done"]);
   });
 

@@ -31,7 +31,11 @@ routes:
 ${health}`;
 
 /** Short prompts are routine: without cloud-only mode the local box is always asked first. */
-const json = { model: "trip-llm", messages: userMessage("Suggest a city."), response_format: { type: "json_schema", json_schema: { name: "trip", schema: { type: "object", required: ["city"] } } } };
+const json = {
+  model: "trip-llm",
+  messages: userMessage("Suggest a city."),
+  response_format: { type: "json_schema", json_schema: { name: "trip", schema: { type: "object", required: ["city"] } } },
+};
 const plain = { model: "trip-llm", messages: userMessage("Suggest a city.") };
 
 type ProviderJson = { id: string; json: { skipped: boolean; checked: number; failed: number; retry_in_ms: number } };
@@ -50,7 +54,13 @@ describe("cloud-only mode for JSON requests", () => {
     expect(chatCalls(s.mocks.box!)).toHaveLength(6);
     for (let i = 0; i < 3; i++) {
       const r = await postStaged(s.gateway.url, json);
-      expect(first(r, "output.done").data).toMatchObject({ validation: { valid: true, attempts: 1 }, route: { provider: "cloud", reason: "routine (short prompt without code or multi-step wording); JSON skips box (its answers keep failing their schema)" } });
+      expect(first(r, "output.done").data).toMatchObject({
+        validation: { valid: true, attempts: 1 },
+        route: {
+          provider: "cloud",
+          reason: "routine (short prompt without code or multi-step wording); JSON skips box (its answers keep failing their schema)",
+        },
+      });
     }
     expect(chatCalls(s.mocks.box!)).toHaveLength(6);
     // A request that asks for no JSON is not affected.
@@ -61,7 +71,8 @@ describe("cloud-only mode for JSON requests", () => {
     const metrics = await (await fetch(`${s.gateway.url}/metrics`)).text();
     expect(sample(metrics, "gateway_provider_json_skipped", { provider: "box" })).toBe(1);
     expect(sample(metrics, "gateway_provider_json_skipped", { provider: "cloud" })).toBe(0);
-    const events = ((await (await fetch(`${s.gateway.url}/v1/monitoring/logs`)).json()) as { events: { type: string; level: string; message: string }[] }).events;
+    const events = ((await (await fetch(`${s.gateway.url}/v1/monitoring/logs`)).json()) as { events: { type: string; level: string; message: string }[] })
+      .events;
     expect(events.filter((e) => e.type === "json_skip")).toEqual([
       expect.objectContaining({ level: "warn", message: "box: JSON requests skip it (5 of its last 5 JSON answers failed their schema (over 300 s))" }),
     ]);
@@ -77,17 +88,23 @@ describe("cloud-only mode for JSON requests", () => {
     expect(chatCalls(s.mocks.box!)).toHaveLength(2);
     // Each poll is one more JSON request; the first one after the window is the probe.
     await expect
-      .poll(async () => {
-        const r = await postStaged(s.gateway.url, json);
-        return (first(r, "output.done").data.route as { provider: string }).provider;
-      }, { timeout: 15_000, interval: 100 })
+      .poll(
+        async () => {
+          const r = await postStaged(s.gateway.url, json);
+          return (first(r, "output.done").data.route as { provider: string }).provider;
+        },
+        { timeout: 15_000, interval: 100 },
+      )
       .toBe("box");
     expect(chatCalls(s.mocks.box!)).toHaveLength(3);
     expect(await box(s.gateway.url)).toMatchObject({ json: { skipped: false, checked: 1, failed: 0 } });
     expect(sample(await (await fetch(`${s.gateway.url}/metrics`)).text(), "gateway_provider_json_skipped", { provider: "box" })).toBe(0);
     // It is first again for the next JSON request.
     const back = await postStaged(s.gateway.url, json);
-    expect(first(back, "output.done").data.route).toMatchObject({ provider: "box", reason: "routine (short prompt without code or multi-step wording) → local first" });
+    expect(first(back, "output.done").data.route).toMatchObject({
+      provider: "box",
+      reason: "routine (short prompt without code or multi-step wording) → local first",
+    });
   });
 
   describe.skipIf(!browser.available)("on the dashboard", () => {
@@ -98,7 +115,9 @@ describe("cloud-only mode for JSON requests", () => {
       await page.goto(`${s.gateway.url}/admin`);
       await page.waitForSelector("tr[data-provider=box][data-json=skipped]");
       expect(await page.locator("tr[data-provider=box] td.schema").textContent()).toBe("2 of 2 (100 %) · JSON skipped");
-      expect(await page.locator("tr[data-provider=box] td.schema").getAttribute("title")).toMatch(/^JSON requests skip this provider: its answers kept failing their schema; one JSON request tries it again in \d+ s$/);
+      expect(await page.locator("tr[data-provider=box] td.schema").getAttribute("title")).toMatch(
+        /^JSON requests skip this provider: its answers kept failing their schema; one JSON request tries it again in \d+ s$/,
+      );
       expect(await page.locator("tr[data-provider=cloud]").getAttribute("data-json")).toBe("taken");
       await expect.poll(() => page.locator("#log div[data-type=json_skip]").count()).toBe(1);
       expectClean(problems);

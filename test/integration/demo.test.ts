@@ -17,7 +17,10 @@ describe("make demo", { timeout: PROCESS_TEST_MS }, () => {
     expect(code, p.output()).toBe(0);
     const out = p.out();
     const order = [HEADINGS.prompt, HEADINGS.reasoning, HEADINGS.output, "[done]"].map((h) => out.indexOf(h));
-    expect(order.every((i) => i >= 0), out).toBe(true);
+    expect(
+      order.every((i) => i >= 0),
+      out,
+    ).toBe(true);
     expect([...order].sort((a, b) => a - b)).toEqual(order);
     expect(out).toContain(`${HEADINGS.prompt}\nAsks why the sky is blue — touching on violet, shorter and wavelength; one short paragraph wanted.\n`);
     // Live progress lines while the mock's long reasoner thinks, then the final bullets.

@@ -48,7 +48,10 @@ describe("deploy/compose.yaml", () => {
     const env = Object.fromEntries(
       Object.entries(compose.services.gateway!.environment ?? {}).map(([k, v]) => [
         k,
-        String(v).replace(/\$\{(\w+)(?::([-?])([^}]*))?\}/g, (_, name: string, op?: string, word?: string) => exported[name] ?? (op === "-" ? (word ?? "") : "")),
+        String(v).replace(
+          /\$\{(\w+)(?::([-?])([^}]*))?\}/g,
+          (_, name: string, op?: string, word?: string) => exported[name] ?? (op === "-" ? (word ?? "") : ""),
+        ),
       ]),
     );
     const known = Object.keys(envSchema.shape);

@@ -138,7 +138,10 @@ describe("deploy/Dockerfile, replayed", { timeout: PROCESS_TEST_MS }, () => {
     for (const name of Object.keys(ASSETS)) expect(statSync(join(dist, "src/web/bundle", name)).size, name).toBeGreaterThan(1000);
     const files = listFiles(dist);
     expect(files.filter((f) => /(^|\/)tests?\//.test(f))).toEqual([]);
-    expect(files.filter((f) => f.endsWith(".ts") && !f.endsWith(".d.ts")), "TypeScript sources").toEqual([]);
+    expect(
+      files.filter((f) => f.endsWith(".ts") && !f.endsWith(".d.ts")),
+      "TypeScript sources",
+    ).toEqual([]);
   });
 
   it("installs no devDependency into the image: the runtime needs none (esbuild, tsx, typescript …)", () => {
@@ -220,7 +223,8 @@ describe("the replay's own rules", () => {
         context: join(dir, "ctx"),
         ignore: () => true,
         work: join(dir, "work"),
-        substitute: (command, stage) => Promise.resolve(command === "npm ci" ? { note: "linked", paths: [posix.join(stage.workdir, "node_modules")] } : undefined),
+        substitute: (command, stage) =>
+          Promise.resolve(command === "npm ci" ? { note: "linked", paths: [posix.join(stage.workdir, "node_modules")] } : undefined),
         log: () => undefined,
       });
       await expect(replay).rejects.toThrow(/copies \/app\/node_modules from a, where \/app\/node_modules was substituted/);

@@ -46,7 +46,10 @@ describe("a .env in the checkout", { timeout: PROCESS_TEST_MS }, () => {
     const upstream = mock.baseUrl;
     await withCheckoutDotenv(HOSTILE, async () => {
       expect(existsSync(CHECKOUT_DOTENV)).toBe(true);
-      const [gw, replica] = await Promise.all([startGatewayProcess({ UPSTREAM_BASE_URL: upstream, REQUEST_LOG: "false" }), startReplica({ UPSTREAM_BASE_URL: upstream })]);
+      const [gw, replica] = await Promise.all([
+        startGatewayProcess({ UPSTREAM_BASE_URL: upstream, REQUEST_LOG: "false" }),
+        startReplica({ UPSTREAM_BASE_URL: upstream }),
+      ]);
       spawned.push(gw);
       replicas.push(replica);
       for (const url of [gw.url, replica.url]) {

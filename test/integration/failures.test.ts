@@ -20,7 +20,10 @@ describe("summary fallbacks", () => {
 
   it("a failed reasoning summary falls back to the reasoning's first sentences", async () => {
     const reasoningText = "First I recall what purring is. Then I connect it to mood. Finally I conclude.";
-    const { gateway } = await stack({ reasoningText, faults: { fail: { status: 503, times: Infinity, target: "reasoning_summary" } } }, { UPSTREAM_MAX_RETRIES: "0" });
+    const { gateway } = await stack(
+      { reasoningText, faults: { fail: { status: 503, times: Infinity, target: "reasoning_summary" } } },
+      { UPSTREAM_MAX_RETRIES: "0" },
+    );
     const r = await postStaged(gateway.url, body());
     expect(first(r, "error").data).toMatchObject({ stage: "reasoning_summary" });
     expect(first(r, "summary.reasoning").data).toMatchObject({ source: "fallback", text: "First I recall what purring is. Then I connect it to mood." });
@@ -72,7 +75,10 @@ describe("retries before the first byte", () => {
   });
 
   it("passes an upstream 4xx through with its message, without retrying", async () => {
-    const { gateway, mock } = await stack({ latency: { promptSummaryMs: 2000 }, faults: { fail: { status: 400, times: 1, message: "model mock-x does not exist" } } });
+    const { gateway, mock } = await stack({
+      latency: { promptSummaryMs: 2000 },
+      faults: { fail: { status: 400, times: 1, message: "model mock-x does not exist" } },
+    });
     const r = await postStaged(gateway.url, body());
     expect(r.status).toBe(400);
     expect(r.json).toMatchObject({ error: { message: "model mock-x does not exist" } });
@@ -104,7 +110,7 @@ describe("failures after the stream began", () => {
     expect(names(r)).not.toContain("output.done");
   });
 
-  it("finish_reason \"error\" ends the stream with an error event", async () => {
+  it('finish_reason "error" ends the stream with an error event', async () => {
     const { gateway } = await stack({ faults: { finishErrorAfterChunks: 3 } });
     const r = await postStaged(gateway.url, body());
     expect(r.events.at(-1)).toMatchObject({ event: "error", data: { stage: "upstream" } });

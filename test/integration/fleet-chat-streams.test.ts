@@ -44,6 +44,13 @@ describe.skipIf(!RUN)("chat streams in Redis", () => {
     cleanup.push(() => proxy.close());
     const chats = createChatStreams(await link(proxy.url()), prefix, () => 0);
     proxy.cut();
-    await expect.poll(() => chats.get("alpha", "chat-1").then(() => "answered", (e: unknown) => (e instanceof EventLogUnavailableError ? "unavailable" : String(e)))).toBe("unavailable");
+    await expect
+      .poll(() =>
+        chats.get("alpha", "chat-1").then(
+          () => "answered",
+          (e: unknown) => (e instanceof EventLogUnavailableError ? "unavailable" : String(e)),
+        ),
+      )
+      .toBe("unavailable");
   });
 });

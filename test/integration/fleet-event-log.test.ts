@@ -3,7 +3,16 @@
  * written; the Redis log is also read from another "replica" (its own connection and memory).
  */
 import { afterEach, describe, expect, it } from "vitest";
-import { createMemoryEventLog, createRedisEventLog, createRedisLink, EventsLostError, fleetKeys, type EventLog, type EventLogOptions, type LoggedMessage } from "../../src/fleet/index.js";
+import {
+  createMemoryEventLog,
+  createRedisEventLog,
+  createRedisLink,
+  EventsLostError,
+  fleetKeys,
+  type EventLog,
+  type EventLogOptions,
+  type LoggedMessage,
+} from "../../src/fleet/index.js";
 import { silentLogger } from "../../src/observability/index.js";
 import { dropPrefix, redisTarget, requireRedis, TEST_REDIS_URL, testPrefix } from "../helpers/redis.js";
 import { startTcpProxy } from "../helpers/tcp-proxy.js";
@@ -95,7 +104,14 @@ const contract = (name: string, make: Factory, skip: boolean) =>
       const kept = [1, 2, 3, 4, 5].map((i) => writer.append("req-3", msg(i)));
       expect(kept).toEqual([true, true, true, false, false]);
       writer.finish("req-3");
-      await expect.poll(() => reader.read("req-3", 0).then(() => "read", (e: unknown) => e)).toBeInstanceOf(EventsLostError);
+      await expect
+        .poll(() =>
+          reader.read("req-3", 0).then(
+            () => "read",
+            (e: unknown) => e,
+          ),
+        )
+        .toBeInstanceOf(EventsLostError);
       await expect(collect(reader.follow("req-3", 0, new AbortController().signal))).rejects.toBeInstanceOf(EventsLostError);
     });
 
@@ -112,7 +128,10 @@ const contract = (name: string, make: Factory, skip: boolean) =>
       writer.append("req-6", msg(1));
       let alive = true;
       const seen: number[] = [];
-      const followed = collect(reader.follow("req-6", 0, new AbortController().signal, async () => alive), (e) => seen.push(e.id));
+      const followed = collect(
+        reader.follow("req-6", 0, new AbortController().signal, async () => alive),
+        (e) => seen.push(e.id),
+      );
       await expect.poll(() => seen).toEqual([1]);
       alive = false;
       await expect(followed).rejects.toThrow(/replica running it stopped/);

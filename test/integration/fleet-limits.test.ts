@@ -148,8 +148,16 @@ describe.skipIf(!RUN)("replica registry (real Redis)", () => {
   });
 
   it("without Redis the fleet is this replica alone", async () => {
-    const r = createRegistry({ link: undefined, prefix: "", info: { id: "solo", version: "v", started_at: "t", host: "h", pid: 1, worker: null }, ttlMs: 1_000, inFlight: () => 2 });
+    const r = createRegistry({
+      link: undefined,
+      prefix: "",
+      info: { id: "solo", version: "v", started_at: "t", host: "h", pid: 1, worker: null },
+      ttlMs: 1_000,
+      inFlight: () => 2,
+    });
     await r.heartbeat();
-    expect(await r.members()).toEqual([{ id: "solo", version: "v", started_at: "t", host: "h", pid: 1, worker: null, in_flight: 2, last_seen_ms: 0, self: true }]);
+    expect(await r.members()).toEqual([
+      { id: "solo", version: "v", started_at: "t", host: "h", pid: 1, worker: null, in_flight: 2, last_seen_ms: 0, self: true },
+    ]);
   });
 });

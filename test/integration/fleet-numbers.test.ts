@@ -24,7 +24,16 @@ afterEach(async () => {
   for (const c of cleanup.splice(0).reverse()) await c();
 });
 
-type Stats = { scope: string; replicas: number; totals: { requests: number; ok: number; errors: number }; success_rate: number | null; per_provider: Record<string, { requests: number; share: number }>; per_model: Record<string, { requests: number }>; latency_ms: { total: { p50: number | null } }; window_size: number };
+type Stats = {
+  scope: string;
+  replicas: number;
+  totals: { requests: number; ok: number; errors: number };
+  success_rate: number | null;
+  per_provider: Record<string, { requests: number; share: number }>;
+  per_model: Record<string, { requests: number }>;
+  latency_ms: { total: { p50: number | null } };
+  window_size: number;
+};
 type Series = { scope: string; replicas: number; buckets: { requests: number; ok: number; latency_ms: { total: { p50: number | null } } }[] };
 const get = async <T>(url: string): Promise<T> => (await (await fetch(url)).json()) as T;
 const stats = (gw: RunningGateway) => get<Stats>(`${gw.url}/v1/monitoring/stats`);
@@ -70,7 +79,9 @@ describe.skipIf(!RUN)("headline numbers across replicas", () => {
     for (let i = 0; i < 6; i++) expect((await postStaged(i < 4 ? a.url : b.url, ask(i))).status).toBe(200);
 
     for (const gw of [a, b]) {
-      await expect.poll(() => stats(gw)).toMatchObject({ scope: "fleet", replicas: 2, totals: { requests: 6, ok: 6, errors: 0 }, success_rate: 1, window_size: 2000 });
+      await expect
+        .poll(() => stats(gw))
+        .toMatchObject({ scope: "fleet", replicas: 2, totals: { requests: 6, ok: 6, errors: 0 }, success_rate: 1, window_size: 2000 });
       const s = await stats(gw);
       expect(s.per_provider).toEqual({ upstream: { requests: 6, ok: 6, errors: 0, share: 1 } });
       expect(s.per_model).toEqual({ "mock-reasoning_content": { requests: 6, ok: 6, errors: 0, share: 1 } });
@@ -155,11 +166,20 @@ describe.skipIf(!RUN)("the fleet's numbers in Redis", () => {
     await expect.poll(async () => (await one.series(1))?.buckets.reduce((n, b) => n + b.requests, 0)).toBe(7);
 
     // The window holds the newest 5 of the 7: two of replica one's, all three of two's.
-    expect(await one.stats()).toMatchObject({ replicas: 2, window_size: 5, totals: { requests: 5, ok: 3, errors: 1, rejected: 1 }, per_provider: { p: { requests: 4 } } });
+    expect(await one.stats()).toMatchObject({
+      replicas: 2,
+      window_size: 5,
+      totals: { requests: 5, ok: 3, errors: 1, rejected: 1 },
+      per_provider: { p: { requests: 4 } },
+    });
     const s = await two.series(1);
     expect(s).toMatchObject({ replicas: 2, bucket_seconds: 1, minutes: 1 });
     expect(s?.buckets).toHaveLength(60);
-    const totals = s!.buckets.reduce((n, b) => ({ ok: n.ok + b.ok, errors: n.errors + b.errors, rejected: n.rejected + b.rejected }), { ok: 0, errors: 0, rejected: 0 });
+    const totals = s!.buckets.reduce((n, b) => ({ ok: n.ok + b.ok, errors: n.errors + b.errors, rejected: n.rejected + b.rejected }), {
+      ok: 0,
+      errors: 0,
+      rejected: 0,
+    });
     expect(totals).toEqual({ ok: 5, errors: 1, rejected: 1 });
 
     // Once the bucket has closed, the first read summarises it; later reads use the summary.

@@ -42,7 +42,10 @@ afterEach(async () => {
  * tests wait for it with `SEEN_MS`, a generous ceiling far below the sync period.
  */
 const SEEN_MS = 10_000;
-async function fleet(n: number, opts: { health?: Partial<HealthSettings>; url?: (i: number) => string; claimTtlMs?: number; syncMs?: number } = {}): Promise<Replica[]> {
+async function fleet(
+  n: number,
+  opts: { health?: Partial<HealthSettings>; url?: (i: number) => string; claimTtlMs?: number; syncMs?: number } = {},
+): Promise<Replica[]> {
   const prefix = testPrefix("routing");
   cleanup.push(() => dropPrefix(prefix));
   const out: Replica[] = [];
@@ -62,7 +65,13 @@ async function fleet(n: number, opts: { health?: Partial<HealthSettings>; url?: 
       claimTtlMs: opts.claimTtlMs ?? 5000,
       syncMs: opts.syncMs ?? 60_000,
     });
-    const registry = createRegistry({ link, prefix, info: { id, version: "t", started_at: new Date().toISOString(), host: "h", pid: i, worker: null }, ttlMs: opts.claimTtlMs ?? 5000, inFlight: () => 0 });
+    const registry = createRegistry({
+      link,
+      prefix,
+      info: { id, version: "t", started_at: new Date().toISOString(), host: "h", pid: i, worker: null },
+      ttlMs: opts.claimTtlMs ?? 5000,
+      inFlight: () => 0,
+    });
     link.onUp(() => void registry.heartbeat());
     cleanup.push(async () => {
       state.stop();
@@ -140,7 +149,7 @@ describe.skipIf(!RUN)("shared routing state (real Redis)", () => {
     for (const r of replicas) await within(() => r.state.snapshot("a").state === "half_open", SEEN_MS);
     const claims = await Promise.all(replicas.flatMap((r) => Array.from({ length: 5 }, async () => r.state.tryAcquire("a", undefined))));
     expect(claims.filter(Boolean)).toHaveLength(1);
-    const holder = replicas[claims.findIndex(Boolean) / 5 | 0]!;
+    const holder = replicas[(claims.findIndex(Boolean) / 5) | 0]!;
     holder.state.success("a", 50);
     for (const r of replicas) await within(() => r.state.snapshot("a").state === "active", SEEN_MS);
     holder.state.release("a");

@@ -56,7 +56,16 @@ describe("the Grafana dashboard", () => {
     }
     // The panels the operator asked for are there.
     const titles = queryPanels.map((p) => p.title).join("\n");
-    for (const words of [/requests per second by outcome/i, /per stage/i, /upstream errors/i, /retries/i, /failovers/i, /circuit state/i, /summary fallbacks/i, /bytes kept/i]) {
+    for (const words of [
+      /requests per second by outcome/i,
+      /per stage/i,
+      /upstream errors/i,
+      /retries/i,
+      /failovers/i,
+      /circuit state/i,
+      /summary fallbacks/i,
+      /bytes kept/i,
+    ]) {
       expect(titles).toMatch(words);
     }
   });
@@ -92,7 +101,14 @@ describe("the Grafana dashboard", () => {
       if (seen) for (const l of used) expect(known.has(l), `label ${l} of ${expr}`).toBe(true);
     }
     // Every stage's latency, the circuit and the resume bytes are on the board.
-    for (const m of ["gateway_prompt_summary_seconds", "gateway_upstream_ttfb_seconds", "gateway_reasoning_summary_seconds", "gateway_first_output_seconds", "gateway_provider_circuit_state", "gateway_resume_kept_bytes"]) {
+    for (const m of [
+      "gateway_prompt_summary_seconds",
+      "gateway_upstream_ttfb_seconds",
+      "gateway_reasoning_summary_seconds",
+      "gateway_first_output_seconds",
+      "gateway_provider_circuit_state",
+      "gateway_resume_kept_bytes",
+    ]) {
       expect(queried).toContain(m);
     }
   });

@@ -20,7 +20,6 @@ const children: Spawned[] = [];
 let dataDir = "";
 let gatewayUrl = "";
 
-
 beforeAll(async () => {
   const upstreamPort = await freePort();
   dataDir = mkdtempSync(join(tmpdir(), "gw-independent-"));

@@ -80,7 +80,9 @@ describe("byte-exact answers on every surface", () => {
 
   it("a plain answer that contains </think> is not turned into reasoning (auto mode)", async () => {
     const answer = "The closing tag is </think> and that is all.";
-    const { gateway, mock } = await stack({ script: [{ delta: { content: "The closing tag is </th" } }, { delta: { content: "ink> and that is all." }, finish_reason: "stop" }] });
+    const { gateway, mock } = await stack({
+      script: [{ delta: { content: "The closing tag is </th" } }, { delta: { content: "ink> and that is all." }, finish_reason: "stop" }],
+    });
     const r = await postStaged(gateway.url, { model: "mock-script", messages: userMessage("What is the closing tag?") });
     expect(answerOf(r)).toBe(answer);
     expect(r.events.find((e) => e.event === "summary.reasoning")?.data).toMatchObject({ text: "", source: "empty" });
@@ -117,7 +119,15 @@ describe("tool calls reach the client", () => {
   it("staged: output.tool_calls events in the output section, in upstream order, finish_reason tool_calls", async () => {
     const { gateway } = await stack({ script: twoCalls });
     const r = await postStaged(gateway.url, { model: "mock-script", messages: userMessage("Weather in Paris and Oslo?") });
-    expect(stagedOrder(r)).toEqual(["summary.prompt", "summary.reasoning", "output.tool_calls", "output.tool_calls", "output.tool_calls", "output.tool_calls", "output.done"]);
+    expect(stagedOrder(r)).toEqual([
+      "summary.prompt",
+      "summary.reasoning",
+      "output.tool_calls",
+      "output.tool_calls",
+      "output.tool_calls",
+      "output.tool_calls",
+      "output.done",
+    ]);
     const fragments = r.events.filter((e) => e.event === "output.tool_calls").flatMap((e) => e.data.tool_calls as unknown[]);
     expect(fragments).toEqual([
       { index: 0, id: "call_1", type: "function", function: { name: "get_weather", arguments: '{"city":' } },
@@ -152,7 +162,11 @@ describe("tool calls reach the client", () => {
       },
       { role: "tool", tool_call_id: "call_1", content: '{"temp_c":21}' },
     ];
-    const r = await postStaged(gateway.url, { model: "mock-script", messages: history, tools: [{ type: "function", function: { name: "get_weather", parameters: {} } }] });
+    const r = await postStaged(gateway.url, {
+      model: "mock-script",
+      messages: history,
+      tools: [{ type: "function", function: { name: "get_weather", parameters: {} } }],
+    });
     expect(answerOf(r)).toBe("It is 21 °C in Paris.");
     const sent = mock.mock.calls.find((c) => c.kind === "chat")?.body.messages as Record<string, unknown>[];
     // The gateway may add its tag instruction as a system message; every other message is as sent.
@@ -181,7 +195,9 @@ describe("a multi-byte character split between two TCP writes of the upstream", 
           return;
         }
         res.writeHead(200, { "content-type": "text/event-stream" });
-        const frame = Buffer.from(`data: ${JSON.stringify({ choices: [{ index: 0, delta: { content: answer }, finish_reason: "stop" }] })}\n\ndata: [DONE]\n\n`);
+        const frame = Buffer.from(
+          `data: ${JSON.stringify({ choices: [{ index: 0, delta: { content: answer }, finish_reason: "stop" }] })}\n\ndata: [DONE]\n\n`,
+        );
         // Cut inside the emoji's four UTF-8 bytes.
         const cut = frame.indexOf(Buffer.from("😀")) + 2;
         res.write(frame.subarray(0, cut));

@@ -36,7 +36,12 @@ describe("Makefile and .env", () => {
   });
 
   it("honours PORT and HOST from .env in every target, quotes and comments allowed", () => {
-    const out = dryRun('# mine\nPORT=9123\nHOST="127.0.0.5"\nGATEWAY_URL=\nUPSTREAM_API_KEY=sk-$weird\n', ["run-gateway", "run-client", "health-upstream", "demo"]);
+    const out = dryRun('# mine\nPORT=9123\nHOST="127.0.0.5"\nGATEWAY_URL=\nUPSTREAM_API_KEY=sk-$weird\n', [
+      "run-gateway",
+      "run-client",
+      "health-upstream",
+      "demo",
+    ]);
     expect(out).toContain("PORT=9123 HOST=127.0.0.5 node dist/src/main.js");
     expect(out).toContain("--url http://127.0.0.5:9123 ");
     expect(out).toContain("http://127.0.0.5:9123/upstream-health");
@@ -49,7 +54,9 @@ describe("Makefile and .env", () => {
   });
 
   it("takes GATEWAY_URL from .env as a base URL (a full chat URL still works), and reaches 0.0.0.0 through loopback", () => {
-    expect(dryRun("GATEWAY_URL=http://10.1.2.3:4000\n", ["run-client", "health-gateway"])).toMatch(/--url http:\/\/10\.1\.2\.3:4000 [\s\S]*http:\/\/10\.1\.2\.3:4000\/healthz/);
+    expect(dryRun("GATEWAY_URL=http://10.1.2.3:4000\n", ["run-client", "health-gateway"])).toMatch(
+      /--url http:\/\/10\.1\.2\.3:4000 [\s\S]*http:\/\/10\.1\.2\.3:4000\/healthz/,
+    );
     expect(dryRun("GATEWAY_URL=http://10.1.2.3:4000/v1/chat/completions\n", ["health-gateway"])).toContain("http://10.1.2.3:4000/healthz");
     expect(dryRun("HOST=0.0.0.0\nPORT=8100\n", ["run-client"])).toContain("--url http://127.0.0.1:8100 ");
   });

@@ -65,7 +65,12 @@ describe("mock Friendli management API", () => {
 
   it("unknown endpoints get 404 on every call", async () => {
     await start({ endpoints: { "ep-a": { status: "SLEEPING" } } });
-    for (const [path, method] of [["ep-nope/status", "GET"], ["ep-nope/wake", "PUT"], ["ep-nope/sleep", "PUT"], ["ep-nope/restart", "PUT"]] as const) {
+    for (const [path, method] of [
+      ["ep-nope/status", "GET"],
+      ["ep-nope/wake", "PUT"],
+      ["ep-nope/sleep", "PUT"],
+      ["ep-nope/restart", "PUT"],
+    ] as const) {
       const res = await api(path, method);
       expect(res.status, path).toBe(404);
       expect(await res.json()).toEqual({ detail: "Endpoint ep-nope not found" });
@@ -93,7 +98,9 @@ describe("mock Friendli management API", () => {
     await start({ wakeDelayMs: 300, endpoints: { "ep-a": { status: "SLEEPING" } } });
     const refused = await chat("ep-a");
     expect(refused.status).toBe(503);
-    expect(await refused.json()).toEqual({ error: { message: "Endpoint is unavailable (AWAKING)", type: "service_unavailable", code: "endpoint_unavailable" } });
+    expect(await refused.json()).toEqual({
+      error: { message: "Endpoint is unavailable (AWAKING)", type: "service_unavailable", code: "endpoint_unavailable" },
+    });
     expect((await status("ep-a")).status).toBe("AWAKING");
     await until("ep-a", "RUNNING");
     expect((await chat("ep-a")).status).toBe(200);
@@ -148,7 +155,10 @@ describe("mock Friendli management API", () => {
 
     await start({});
     expect((await status("ep-demo")).status).toBe("SLEEPING");
-    const res = await fetch(`http://127.0.0.1:${running!.port}/_mock/config`, { method: "POST", body: JSON.stringify({ endpoints: { "ep-new": { status: "RUNNING" } } }) });
+    const res = await fetch(`http://127.0.0.1:${running!.port}/_mock/config`, {
+      method: "POST",
+      body: JSON.stringify({ endpoints: { "ep-new": { status: "RUNNING" } } }),
+    });
     expect(res.status).toBe(200);
     expect((await status("ep-new")).status).toBe("RUNNING");
     expect((await api("ep-demo/status")).status).toBe(404);

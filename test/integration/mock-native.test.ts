@@ -31,7 +31,11 @@ function events(text: string): [string | undefined, Record<string, unknown>][] {
 describe("mock Anthropic Messages API", () => {
   it("streams the documented event sequence, thinking only when enabled", async () => {
     const { root } = await mock({ chunkChars: 1000 });
-    const res = await post(`${root}/v1/messages`, { model: "claude-mock", max_tokens: 3000, stream: true, thinking: { type: "enabled", budget_tokens: 1024 }, messages: user }, ANTHROPIC);
+    const res = await post(
+      `${root}/v1/messages`,
+      { model: "claude-mock", max_tokens: 3000, stream: true, thinking: { type: "enabled", budget_tokens: 1024 }, messages: user },
+      ANTHROPIC,
+    );
     expect(res.headers.get("content-type")).toMatch(/^text\/event-stream/);
     const evs = events(await res.text());
     expect(evs.map(([name]) => name)).toEqual([
@@ -64,10 +68,30 @@ describe("mock Anthropic Messages API", () => {
       [{ model: "c", max_tokens: 10, messages: user }, { "x-api-key": "k" }, 400, "anthropic-version: header is required"],
       [{ model: "c", max_tokens: 10, messages: user }, { "anthropic-version": "2023-06-01" }, 401, "x-api-key header is required"],
       [{ model: "c", messages: user }, ANTHROPIC, 400, "max_tokens: Field required"],
-      [{ model: "c", max_tokens: 10, messages: [{ role: "system", content: "x" }, ...user] }, ANTHROPIC, 400, "messages.0.role: Input should be 'user' or 'assistant'"],
-      [{ model: "c", max_tokens: 1000, thinking: { type: "enabled", budget_tokens: 1024 }, messages: user }, ANTHROPIC, 400, "`max_tokens` must be greater than `thinking.budget_tokens`"],
-      [{ model: "c", max_tokens: 3000, temperature: 0.5, thinking: { type: "enabled", budget_tokens: 1024 }, messages: user }, ANTHROPIC, 400, "`temperature` may only be set to 1 when thinking is enabled"],
-      [{ model: "c", max_tokens: 10, messages: [{ role: "user", content: [{ type: "tool_result", tool_use_id: "nope", content: "x" }] }] }, ANTHROPIC, 400, "unexpected `tool_use_id`"],
+      [
+        { model: "c", max_tokens: 10, messages: [{ role: "system", content: "x" }, ...user] },
+        ANTHROPIC,
+        400,
+        "messages.0.role: Input should be 'user' or 'assistant'",
+      ],
+      [
+        { model: "c", max_tokens: 1000, thinking: { type: "enabled", budget_tokens: 1024 }, messages: user },
+        ANTHROPIC,
+        400,
+        "`max_tokens` must be greater than `thinking.budget_tokens`",
+      ],
+      [
+        { model: "c", max_tokens: 3000, temperature: 0.5, thinking: { type: "enabled", budget_tokens: 1024 }, messages: user },
+        ANTHROPIC,
+        400,
+        "`temperature` may only be set to 1 when thinking is enabled",
+      ],
+      [
+        { model: "c", max_tokens: 10, messages: [{ role: "user", content: [{ type: "tool_result", tool_use_id: "nope", content: "x" }] }] },
+        ANTHROPIC,
+        400,
+        "unexpected `tool_use_id`",
+      ],
     ];
     for (const [body, headers, status, message] of cases) {
       const res = await post(`${root}/v1/messages`, body, headers);
@@ -94,10 +118,20 @@ describe("mock Anthropic Messages API", () => {
 
   it("streams a tool_use block with its input as input_json_delta fragments", async () => {
     const { root } = await mock();
-    const evs = events(await (await post(`${root}/v1/messages`, { model: "claude-mock-tools", max_tokens: 100, stream: true, messages: user, tools: [{ name: "get_weather", input_schema: { type: "object" } }] }, ANTHROPIC)).text());
+    const evs = events(
+      await (
+        await post(
+          `${root}/v1/messages`,
+          { model: "claude-mock-tools", max_tokens: 100, stream: true, messages: user, tools: [{ name: "get_weather", input_schema: { type: "object" } }] },
+          ANTHROPIC,
+        )
+      ).text(),
+    );
     const start = evs.find(([n, d]) => n === "content_block_start" && (d.content_block as { type: string }).type === "tool_use")!;
     expect(start[1]).toMatchObject({ content_block: { type: "tool_use", name: "get_weather", input: {} } });
-    const json = evs.flatMap(([, d]) => ((d.delta as { type?: string } | undefined)?.type === "input_json_delta" ? [(d.delta as { partial_json: string }).partial_json] : [])).join("");
+    const json = evs
+      .flatMap(([, d]) => ((d.delta as { type?: string } | undefined)?.type === "input_json_delta" ? [(d.delta as { partial_json: string }).partial_json] : []))
+      .join("");
     expect(JSON.parse(json)).toEqual({ city: "Paris", unit: "celsius" });
     expect(evs.find(([n]) => n === "message_delta")![1]).toMatchObject({ delta: { stop_reason: "tool_use" } });
   });
@@ -109,13 +143,20 @@ describe("mock Gemini API", () => {
 
   it("streams whole responses as SSE data, thought parts only with includeThoughts, finish and usage last", async () => {
     const { root } = await mock({ chunkChars: 400 });
-    const res = await post(`${root}/v1beta/models/gemini-mock:streamGenerateContent?alt=sse`, { contents, generationConfig: { thinkingConfig: { includeThoughts: true } } }, KEY);
+    const res = await post(
+      `${root}/v1beta/models/gemini-mock:streamGenerateContent?alt=sse`,
+      { contents, generationConfig: { thinkingConfig: { includeThoughts: true } } },
+      KEY,
+    );
     const evs = events(await res.text());
     expect(evs.every(([name]) => name === undefined)).toBe(true);
     const parts = evs.map(([, d]) => (d.candidates as { content: { parts: Record<string, unknown>[] } }[])[0]!.content.parts[0]);
     expect(parts[0]).toMatchObject({ thought: true });
     expect(parts.at(-1)).toEqual({ text: DEFAULT_ANSWER_TEXT });
-    expect(evs.at(-1)![1]).toMatchObject({ candidates: [{ finishReason: "STOP" }], usageMetadata: { thoughtsTokenCount: expect.any(Number), candidatesTokenCount: expect.any(Number) } });
+    expect(evs.at(-1)![1]).toMatchObject({
+      candidates: [{ finishReason: "STOP" }],
+      usageMetadata: { thoughtsTokenCount: expect.any(Number), candidatesTokenCount: expect.any(Number) },
+    });
   });
 
   it("without alt=sse answers one JSON array, which is not an event stream", async () => {
@@ -135,7 +176,9 @@ describe("mock Gemini API", () => {
     expect(await badRole.json()).toMatchObject({ error: { code: 400, status: "INVALID_ARGUMENT", message: "Please use a valid role: user, model." } });
     m.mock.configure({ faults: { fail: { status: 429, times: 1, retryAfterSeconds: 5 } } });
     const limited = await post(url, { contents }, KEY);
-    expect(await limited.json()).toMatchObject({ error: { status: "RESOURCE_EXHAUSTED", details: [{ "@type": "type.googleapis.com/google.rpc.RetryInfo", retryDelay: "5s" }] } });
+    expect(await limited.json()).toMatchObject({
+      error: { status: "RESOURCE_EXHAUSTED", details: [{ "@type": "type.googleapis.com/google.rpc.RetryInfo", retryDelay: "5s" }] },
+    });
   });
 });
 
@@ -144,7 +187,10 @@ describe("mock Ollama API", () => {
     const { root } = await mock({ chunkChars: 400 });
     const res = await post(`${root}/api/chat`, { model: "qwen-mock", think: true, messages: user });
     expect(res.headers.get("content-type")).toBe("application/x-ndjson");
-    const lines = (await res.text()).trim().split("\n").map((l) => JSON.parse(l) as Record<string, unknown>);
+    const lines = (await res.text())
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
     expect(lines[0]).toMatchObject({ message: { role: "assistant", thinking: expect.any(String) }, done: false });
     expect(lines.at(-1)).toMatchObject({ done: true, done_reason: "stop", prompt_eval_count: expect.any(Number), eval_count: expect.any(Number) });
   });
@@ -171,7 +217,11 @@ describe("mock hostile modes", () => {
     const { m } = await mock({ faults: { hostile: "gzip" } });
     // Raw bytes, not fetch (which would quietly decompress).
     const { request } = await import("undici");
-    const res = await request(`${m.baseUrl}/chat/completions`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ model: "m", stream: true, messages: user }) });
+    const res = await request(`${m.baseUrl}/chat/completions`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ model: "m", stream: true, messages: user }),
+    });
     expect(res.headers["content-encoding"]).toBe("gzip");
     expect(res.headers["content-type"]).toBe("text/event-stream");
     expect(gunzipSync(Buffer.from(await res.body.arrayBuffer())).toString()).toContain("data: [DONE]");

@@ -1,12 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import {
-  DEFAULT_REASONING_TEXT,
-  parseMockEnv,
-  startMockUpstream,
-  type DeepPartial,
-  type MockOptions,
-  type RunningMock,
-} from "../../mock-upstream/index.js";
+import { DEFAULT_REASONING_TEXT, parseMockEnv, startMockUpstream, type DeepPartial, type MockOptions, type RunningMock } from "../../mock-upstream/index.js";
 import { SETTLE_MS } from "../helpers/bounds.js";
 
 let running: RunningMock;
@@ -156,7 +149,10 @@ describe("scenarios", () => {
     running.mock.configure({ scripts: mine, script: null });
     const again = await json<Completion>(await chat("mock-plain", { stream: false }));
     expect(again.choices[0]!.message.content).toBe("not json");
-    const patched = await fetch(`http://127.0.0.1:${running.port}/_mock/config`, { method: "POST", body: JSON.stringify({ scripts: [[{ delta: { content: "via http" } }]] }) });
+    const patched = await fetch(`http://127.0.0.1:${running.port}/_mock/config`, {
+      method: "POST",
+      body: JSON.stringify({ scripts: [[{ delta: { content: "via http" } }]] }),
+    });
     expect(patched.status).toBe(200);
     expect(assemble(parseChunks(dataLines(await (await chat("mock-plain")).text()))).content).toBe("via http");
   });
@@ -227,7 +223,10 @@ describe("summaries", () => {
     ["Summarise the causes of World War I.", "Wants a summary of the causes of World War I."],
     ["What is the capital of France?", "Asks what the capital of France is."],
     ["Why does ice float on water?", "Asks why ice floats on water."],
-    ["A bat and a ball cost $1.10 in total. The bat costs $1.00 more than the ball. How much does the ball cost?", "Asks how much the ball costs — touching on bat and total."],
+    [
+      "A bat and a ball cost $1.10 in total. The bat costs $1.00 more than the ball. How much does the ball cost?",
+      "Asks how much the ball costs — touching on bat and total.",
+    ],
     ["Write a haiku about autumn in three lines.", "Wants a haiku about autumn in three lines."],
   ])("summarises the prompt as a restatement, not the question repeated: %s", async (text, expected) => {
     const body = await json<Completion>(await summaryCall(PROMPT_INSTRUCTION, text));
@@ -349,7 +348,14 @@ describe("faults", () => {
     const ac = new AbortController();
     const pending = post(
       "/chat/completions",
-      { model: "m", stream: false, messages: [{ role: "system", content: PROMPT_INSTRUCTION }, { role: "user", content: "Why?" }] },
+      {
+        model: "m",
+        stream: false,
+        messages: [
+          { role: "system", content: PROMPT_INSTRUCTION },
+          { role: "user", content: "Why?" },
+        ],
+      },
       { signal: ac.signal },
     ).catch((e: unknown) => e);
     await running.mock.waitFor((calls) => calls.length === 2);
@@ -401,7 +407,9 @@ describe("abort detection", () => {
     const timers = () => process.getActiveResourcesInfo().filter((r) => r === "Timeout").length;
     const before = timers();
     await start({ latency: { reasoningChunkMs: 10_000, promptSummaryMs: 10_000 } });
-    const streamed = chat("mock-reasoning").then((r) => r.text()).catch((e: unknown) => e);
+    const streamed = chat("mock-reasoning")
+      .then((r) => r.text())
+      .catch((e: unknown) => e);
     const summary = summaryCall(PROMPT_INSTRUCTION, "Why?").catch((e: unknown) => e);
     await running.mock.waitFor((calls) => calls.length === 2 && calls.every((c) => c.status === 200 || c.kind !== "chat"));
     await running.close();

@@ -1,5 +1,14 @@
 import { afterEach, describe, expect, it } from "vitest";
-import { DEFAULT_ANSWER_TEXT, DEFAULT_REASONING_TEXT, MOCK_TOOL_ARGS, startMockUpstream, summarizePrompt, summarizeReasoning, type MockCall, type RunningMock } from "../../mock-upstream/index.js";
+import {
+  DEFAULT_ANSWER_TEXT,
+  DEFAULT_REASONING_TEXT,
+  MOCK_TOOL_ARGS,
+  startMockUpstream,
+  summarizePrompt,
+  summarizeReasoning,
+  type MockCall,
+  type RunningMock,
+} from "../../mock-upstream/index.js";
 import { TAG_INSTRUCTION } from "../../src/pipeline/index.js";
 import { noopObserver, type RequestRecord } from "../../src/events/index.js";
 import { createUpstreamClient, type ProviderKind, type UpstreamTarget } from "../../src/upstream/index.js";
@@ -35,12 +44,9 @@ const prompt = "Why is the sky blue? Answer in two sentences. Thank you.";
 describe.each(KINDS)("%s provider through the gateway", (kind) => {
   it("stages the stream: native reasoning is summarised, the answer arrives byte for byte, usage and cost are logged", async () => {
     const records: RequestRecord[] = [];
-    const { gateway, mocks } = await stack(
-      { p: {} },
-      `providers:\n${providerYaml(kind, "p")}routes:\n  - model: "*"\n    providers: [p]\n`,
-      ENV,
-      { observer: { ...noopObserver, finished: (r) => records.push(r) } },
-    );
+    const { gateway, mocks } = await stack({ p: {} }, `providers:\n${providerYaml(kind, "p")}routes:\n  - model: "*"\n    providers: [p]\n`, ENV, {
+      observer: { ...noopObserver, finished: (r) => records.push(r) },
+    });
     const r = await postStaged(gateway.url, { model: "reasoning-llm", messages: userMessage(prompt) });
     expect(r.status).toBe(200);
     expect(stagedOrder(r)).toEqual(["summary.prompt", "summary.reasoning", "output.delta", "output.done"]);
@@ -55,7 +61,13 @@ describe.each(KINDS)("%s provider through the gateway", (kind) => {
 
     // Every call went to the native API, the summaries (non-streamed) included.
     const mock = mocks.p!.mock;
-    expect(mock.calls.map((c) => [c.kind, c.api])).toEqual(expect.arrayContaining([["chat", kind], ["prompt_summary", kind], ["reasoning_summary", kind]]));
+    expect(mock.calls.map((c) => [c.kind, c.api])).toEqual(
+      expect.arrayContaining([
+        ["chat", kind],
+        ["prompt_summary", kind],
+        ["reasoning_summary", kind],
+      ]),
+    );
     // Native reasoning needs no tag instruction; asking for tags too would put them in the answer.
     expect(JSON.stringify(chatCalls(mocks.p!)[0]!.body)).not.toContain(TAG_INSTRUCTION);
 
@@ -101,7 +113,10 @@ describe.each(KINDS)("%s provider through the gateway", (kind) => {
 
   it("passes a request the native API refuses through as its 4xx, without failing over", async () => {
     // Ollama refuses a model it does not have; the others refuse the request itself (400).
-    const refusal = kind === "ollama" ? { model: "missing-model", status: 404, faults: {} } : { model: MODEL_ID[kind], status: 400, faults: { fail: { status: 400, times: Infinity } } };
+    const refusal =
+      kind === "ollama"
+        ? { model: "missing-model", status: 404, faults: {} }
+        : { model: MODEL_ID[kind], status: 400, faults: { fail: { status: 400, times: Infinity } } };
     const yaml = `providers:\n${providerYaml(kind, "p")}  - id: q\n    base_url: "{{url:q}}"\nroutes:\n  - model: "*"\n    providers: [p, q]\n`;
     const { gateway, mocks } = await stack({ p: { faults: refusal.faults }, q: {} }, yaml, ENV);
     const r = await postStaged(gateway.url, { model: refusal.model, messages: userMessage(prompt) });
@@ -111,7 +126,11 @@ describe.each(KINDS)("%s provider through the gateway", (kind) => {
 
   it("schema validation works on its answer text: prose is retried once with the schema restated, JSON passes at once", async () => {
     const { gateway, mocks } = await stack({ p: {} }, `providers:\n${providerYaml(kind, "p")}routes:\n  - model: "*"\n    providers: [p]\n`, ENV);
-    const body = { model: "reasoning-llm", messages: userMessage(prompt), response_format: { type: "json_schema", json_schema: { name: "a", schema: { type: "object", required: ["ok"] } } } };
+    const body = {
+      model: "reasoning-llm",
+      messages: userMessage(prompt),
+      response_format: { type: "json_schema", json_schema: { name: "a", schema: { type: "object", required: ["ok"] } } },
+    };
     const prose = await postStaged(gateway.url, body);
     // One provider: a plain attempt, a constrained retry, then the last answer stands.
     expect(answerOf(prose)).toBe(DEFAULT_ANSWER_TEXT);
@@ -144,7 +163,8 @@ describe("anthropic without a thinking budget", () => {
 });
 
 describe("anthropic overload", () => {
-  const yaml = (second: string) => `providers:\n${providerYaml("anthropic", "claude", "    priority: 1\n")}${second}routes:\n  - model: "*"\n    strategy: priority\n    providers: [claude, backup]\n`;
+  const yaml = (second: string) =>
+    `providers:\n${providerYaml("anthropic", "claude", "    priority: 1\n")}${second}routes:\n  - model: "*"\n    strategy: priority\n    providers: [claude, backup]\n`;
 
   it("a 529 overloaded_error fails over to the next provider unseen, and counts against the Anthropic provider", async () => {
     const { gateway, mocks } = await stack(
@@ -159,7 +179,9 @@ describe("anthropic overload", () => {
     expect(r.events.some((e) => e.event === "error")).toBe(false);
     // Not the last candidate: no retry on the overloaded provider, straight to the next.
     expect(chatCalls(mocks.claude!).map((c) => c.status)).toEqual([529]);
-    const providers = (await (await fetch(`${gateway.url}/v1/providers`)).json()) as { providers: { id: string; kind: string; failures: number; successes: number }[] };
+    const providers = (await (await fetch(`${gateway.url}/v1/providers`)).json()) as {
+      providers: { id: string; kind: string; failures: number; successes: number }[];
+    };
     expect(providers.providers.find((p) => p.id === "claude")).toMatchObject({ kind: "anthropic", failures: 1 });
     expect(providers.providers.find((p) => p.id === "backup")).toMatchObject({ kind: "openai", successes: 1 });
   });
@@ -195,12 +217,32 @@ describe.each(KINDS)("%s adapter against the mock", (kind) => {
     for await (const d of it) out.push(d);
     return completionFromDeltas(out, { id: "x", model: "m", created: 0 });
   };
-  const tools = [{ type: "function", function: { name: "get_weather", description: "Weather now", parameters: { type: "object", properties: { city: { type: "string" } }, required: ["city"] } } }];
+  const tools = [
+    {
+      type: "function",
+      function: {
+        name: "get_weather",
+        description: "Weather now",
+        parameters: { type: "object", properties: { city: { type: "string" } }, required: ["city"] },
+      },
+    },
+  ];
 
   it("streams a tool call in OpenAI's shape, and a follow-up turn with the tool's result is accepted", async () => {
     const mock = await startMockUpstream();
     mocks.push(mock);
-    const first = await client.stream(targetFor(mock), { model: "m-tools", messages: [{ role: "system", content: "Use tools." }, { role: "user", content: "Weather in Paris?" }], tools }, AbortSignal.timeout(5000));
+    const first = await client.stream(
+      targetFor(mock),
+      {
+        model: "m-tools",
+        messages: [
+          { role: "system", content: "Use tools." },
+          { role: "user", content: "Weather in Paris?" },
+        ],
+        tools,
+      },
+      AbortSignal.timeout(5000),
+    );
     const c = await collect(first.deltas);
     const call = c.choices[0]!.message.tool_calls?.[0];
     expect(call).toMatchObject({ type: "function", function: { name: "get_weather" } });
@@ -245,8 +287,21 @@ describe.each(KINDS)("%s adapter against the mock", (kind) => {
   it("a summary (non-streamed) comes back as a chat.completion", async () => {
     const mock = await startMockUpstream();
     mocks.push(mock);
-    const body = { model: "m", stream: false, max_tokens: 120, temperature: 0.2, messages: [{ role: "system", content: "Summarize the request." }, { role: "user", content: "Tell me about tides. Keep it short." }] };
-    const c = (await client.complete(targetFor(mock), body, AbortSignal.timeout(5000))) as { object: string; choices: { message: { content: string } }[]; usage: object };
+    const body = {
+      model: "m",
+      stream: false,
+      max_tokens: 120,
+      temperature: 0.2,
+      messages: [
+        { role: "system", content: "Summarize the request." },
+        { role: "user", content: "Tell me about tides. Keep it short." },
+      ],
+    };
+    const c = (await client.complete(targetFor(mock), body, AbortSignal.timeout(5000))) as {
+      object: string;
+      choices: { message: { content: string } }[];
+      usage: object;
+    };
     expect(c.object).toBe("chat.completion");
     expect(c.choices[0]!.message.content).toBe(summarizePrompt("Tell me about tides. Keep it short."));
     expect(mock.mock.calls[0]).toMatchObject({ kind: "prompt_summary", stream: false, api: kind });

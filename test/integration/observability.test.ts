@@ -111,7 +111,12 @@ describe("the request log over HTTP (embedded PGlite)", () => {
     await log.flush();
     const row = (await (await fetch(`${gateway.url}/v1/requests/${String(r.headers.get("x-request-id"))}`)).json()) as Record<string, any>;
     expect(JSON.stringify(row.requestBody)).toContain("Keep me.");
-    expect(row.answer).toBe(r.events.filter((e) => e.event === "output.delta").map((e) => e.data.text).join(""));
+    expect(row.answer).toBe(
+      r.events
+        .filter((e) => e.event === "output.delta")
+        .map((e) => e.data.text)
+        .join(""),
+    );
   });
 });
 

@@ -22,7 +22,11 @@ function sdk(url: string, maxRetries = 0): OpenAI {
 
 const weatherTool = {
   type: "function" as const,
-  function: { name: "get_weather", description: "Weather for a city", parameters: { type: "object", properties: { city: { type: "string" } }, required: ["city"] } },
+  function: {
+    name: "get_weather",
+    description: "Weather for a city",
+    parameters: { type: "object", properties: { city: { type: "string" } }, required: ["city"] },
+  },
 };
 
 /** One tool call cut into pieces: id and name first, the arguments in three fragments. */
@@ -38,7 +42,10 @@ const toolScript: ScriptedChunk[] = [
 describe("/openai/v1 with the official openai SDK", () => {
   it("chat.completions.create without stream: one chat.completion, answer exact, summaries in reasoning_content", async () => {
     const { gateway, mock } = await stack({ answerText: ANSWER, reasoningText: REASONING });
-    const res = await sdk(gateway.url).chat.completions.create({ model: "mock-reasoning_content", messages: [{ role: "user", content: "What is the capital of France?" }] });
+    const res = await sdk(gateway.url).chat.completions.create({
+      model: "mock-reasoning_content",
+      messages: [{ role: "user", content: "What is the capital of France?" }],
+    });
     expect(res.object).toBe("chat.completion");
     expect(res.choices[0]?.message.content).toBe(ANSWER);
     expect(res.choices[0]?.finish_reason).toBe("stop");
@@ -110,7 +117,11 @@ describe("/openai/v1 with the official openai SDK", () => {
 
   it("non-streamed tool calls come back assembled, content null", async () => {
     const { gateway } = await stack({ script: toolScript });
-    const res = await sdk(gateway.url).chat.completions.create({ model: "mock-tools", messages: [{ role: "user", content: "Weather in Paris?" }], tools: [weatherTool] });
+    const res = await sdk(gateway.url).chat.completions.create({
+      model: "mock-tools",
+      messages: [{ role: "user", content: "Weather in Paris?" }],
+      tools: [weatherTool],
+    });
     expect(res.choices[0]?.message.content).toBeNull();
     expect(res.choices[0]?.finish_reason).toBe("tool_calls");
     expect(res.choices[0]?.message.tool_calls?.[0]).toMatchObject({ id: "call_abc", function: { name: "get_weather", arguments: '{"city": "Paris"}' } });
@@ -136,7 +147,11 @@ describe("/openai/v1 with the official openai SDK", () => {
       latency: { answerChunkMs: 30 },
       faults: { dropAfterChunks: 12 },
     });
-    const stream = await sdk(gateway.url).chat.completions.create({ model: "mock-reasoning_content", messages: [{ role: "user", content: "hi" }], stream: true });
+    const stream = await sdk(gateway.url).chat.completions.create({
+      model: "mock-reasoning_content",
+      messages: [{ role: "user", content: "hi" }],
+      stream: true,
+    });
     let content = "";
     const err = await (async () => {
       for await (const chunk of stream) content += chunk.choices[0]?.delta.content ?? "";
@@ -189,14 +204,20 @@ describe("/openai/v1 with the Vercel AI SDK (@ai-sdk/openai-compatible)", () => 
 describe("an upstream rejection is its status on every surface, never a race", () => {
   it("an upstream 400 asked 20 times per surface answers 20 × 400, even when the prompt summary is ready first", async () => {
     // The prompt summary is instant; the upstream's 400 comes 150 ms later.
-    const { gateway } = await stack({ latency: { promptSummaryMs: 0, headersMs: 150 }, faults: { fail: { status: 400, times: Infinity, message: "bad parameter" } } });
+    const { gateway } = await stack({
+      latency: { promptSummaryMs: 0, headersMs: 150 },
+      faults: { fail: { status: 400, times: Infinity, message: "bad parameter" } },
+    });
     const statuses: Record<string, number[]> = { staged: [], stagedJson: [], openai: [], openaiStream: [] };
     const body = { model: "mock-think", messages: userMessage("hi") };
     await Promise.all(
       Array.from({ length: 20 }, async () => {
         statuses.staged?.push((await postStaged(gateway.url, body)).status);
         statuses.stagedJson?.push((await postStaged(gateway.url, { ...body, stream: false })).status);
-        for (const [key, stream] of [["openai", false], ["openaiStream", true]] as const) {
+        for (const [key, stream] of [
+          ["openai", false],
+          ["openaiStream", true],
+        ] as const) {
           const res = await fetch(`${gateway.url}/openai/v1/chat/completions`, {
             method: "POST",
             headers: { "content-type": "application/json" },

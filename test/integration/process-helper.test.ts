@@ -16,6 +16,8 @@ describe("the process helper", () => {
   });
 
   it("names what it waited for when the bound runs out", async () => {
-    await expect(pollUntil("a condition that never holds", () => false, 100)).rejects.toThrow("timed out after 100 ms waiting for a condition that never holds");
+    await expect(pollUntil("a condition that never holds", () => false, 100)).rejects.toThrow(
+      "timed out after 100 ms waiting for a condition that never holds",
+    );
   });
 });

@@ -13,7 +13,11 @@ const ask = { messages: userMessage("Why is the sky blue, and why is it red at s
 
 const between = (r: StagedResult) => {
   const n = names(r);
-  return { prompt: n.indexOf("summary.prompt"), reasoning: n.indexOf("summary.reasoning"), progress: n.flatMap((x, i) => (x === "summary.progress" ? [i] : [])) };
+  return {
+    prompt: n.indexOf("summary.prompt"),
+    reasoning: n.indexOf("summary.reasoning"),
+    progress: n.flatMap((x, i) => (x === "summary.progress" ? [i] : [])),
+  };
 };
 
 describe("summary.progress", () => {
@@ -77,12 +81,17 @@ describe("summary.progress", () => {
   });
 
   it("a client that leaves mid-reasoning cancels the progress call in flight", async () => {
-    const { gateway, mock } = await stack({ longReasoningSeconds: 30, latency: { progressSummaryMs: 60_000 } }, { REASONING_PROGRESS_SECONDS: "0.3", SUMMARY_TIMEOUT: "60" });
+    const { gateway, mock } = await stack(
+      { longReasoningSeconds: 30, latency: { progressSummaryMs: 60_000 } },
+      { REASONING_PROGRESS_SECONDS: "0.3", SUMMARY_TIMEOUT: "60" },
+    );
     const controller = new AbortController();
     const pending = postStaged(gateway.url, { model: "mock-long-think", ...ask }, { signal: controller.signal });
     await mock.mock.waitFor((cs) => cs.some((c) => c.kind === "progress_summary"), 15_000);
     controller.abort();
     await pending;
-    await mock.mock.waitFor((cs) => cs.some((c) => c.kind === "progress_summary" && c.outcome === "aborted") && cs.some((c) => c.kind === "chat" && c.outcome === "aborted"));
+    await mock.mock.waitFor(
+      (cs) => cs.some((c) => c.kind === "progress_summary" && c.outcome === "aborted") && cs.some((c) => c.kind === "chat" && c.outcome === "aborted"),
+    );
   });
 });

@@ -25,7 +25,11 @@ describe("failover", () => {
     // beta knows the public model by its own name.
     expect(chatCalls(mocks.beta!)[0]!.model).toBe("mock-reasoning_content");
     // Non-streamed, the provider is known before the answer is sent: it is in the header.
-    const res = await fetch(`${gateway.url}/v1/chat/completions`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ ...ask, stream: false }) });
+    const res = await fetch(`${gateway.url}/v1/chat/completions`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ ...ask, stream: false }),
+    });
     expect(res.headers.get("x-gateway-provider")).toBe("beta");
   });
 
@@ -96,12 +100,17 @@ describe("health", () => {
   it("opens the circuit after consecutive failures, then recovers through one half-open probe", async () => {
     // Summaries go to beta, so alpha's only calls are the streams that fail.
     const health = "summary_route: { providers: [beta] }\nhealth: { consecutive_failures: 2, cooldown_seconds: 0.5, max_open_seconds: 2 }";
-    const { gateway, mocks } = await stack({ alpha: { faults: { fail: { status: 500, times: 2, target: "stream" } } }, beta: {} }, twoProviders("priority", health), {
-      UPSTREAM_MAX_RETRIES: "0",
-    });
+    const { gateway, mocks } = await stack(
+      { alpha: { faults: { fail: { status: 500, times: 2, target: "stream" } } }, beta: {} },
+      twoProviders("priority", health),
+      {
+        UPSTREAM_MAX_RETRIES: "0",
+      },
+    );
     for (let i = 0; i < 2; i++) expect(first(await postStaged(gateway.url, ask), "output.done").data.route).toMatchObject({ provider: "beta" });
     const state = async () =>
-      ((await (await fetch(`${gateway.url}/v1/providers`)).json()) as { providers: { id: string; state: string }[] }).providers.find((p) => p.id === "alpha")!.state;
+      ((await (await fetch(`${gateway.url}/v1/providers`)).json()) as { providers: { id: string; state: string }[] }).providers.find((p) => p.id === "alpha")!
+        .state;
     expect(await state()).toBe("open");
     await postStaged(gateway.url, ask);
     expect(chatCalls(mocks.alpha!)).toHaveLength(2); // open: skipped
@@ -118,7 +127,11 @@ providers:
   - { id: alpha, base_url: "{{url:alpha}}" }
 routes:
   - { model: "*", providers: [alpha] }`;
-    const { gateway } = await stack({ alpha: { latency: { promptSummaryMs: 500 }, faults: { fail: { status: 429, times: Infinity, retryAfterSeconds: 5 } } } }, yaml, { UPSTREAM_MAX_RETRIES: "0" });
+    const { gateway } = await stack(
+      { alpha: { latency: { promptSummaryMs: 500 }, faults: { fail: { status: 429, times: Infinity, retryAfterSeconds: 5 } } } },
+      yaml,
+      { UPSTREAM_MAX_RETRIES: "0" },
+    );
     await postStaged(gateway.url, ask);
     const r = await postStaged(gateway.url, ask);
     expect(r.status).toBe(503);
@@ -177,7 +190,15 @@ describe("provider endpoints", () => {
     expect(await bad.json()).toMatchObject({ error: { code: "unknown_strategy" } });
     const list = (await (await fetch(`${gateway.url}/v1/providers`)).json()) as { providers: Record<string, unknown>[]; routes: { strategy: string }[] };
     expect(list.routes[0]!.strategy).toBe("round_robin");
-    expect(list.providers[0]).toMatchObject({ id: "alpha", state: "active", in_flight: 0, requests: expect.any(Number), success_rate: 1, latency_ewma_ms: expect.any(Number), cooldown_remaining_ms: 0 });
+    expect(list.providers[0]).toMatchObject({
+      id: "alpha",
+      state: "active",
+      in_flight: 0,
+      requests: expect.any(Number),
+      success_rate: 1,
+      latency_ewma_ms: expect.any(Number),
+      cooldown_remaining_ms: 0,
+    });
     expect((await fetch(`${gateway.url}/v1/providers/reset`, { method: "POST" })).status).toBe(200);
     const after = (await (await fetch(`${gateway.url}/v1/providers`)).json()) as { providers: { requests: number }[]; routes: { strategy: string }[] };
     expect(after.routes[0]!.strategy).toBe("priority");

@@ -16,7 +16,25 @@ const stack = useStack();
 const ANSWER = "Four — **4**.\n\n    2 + 2 = 4  # 答案 🎉 <b>ok</b>";
 const REASONING = "The user asks what two plus two is. Adding two and two gives four. The answer should be short.";
 /** Text that would mean a marker or wrapper leaked. */
-const MARKERS = ["<think>", "</think>", "[THINK]", "[/THINK]", "<seed:", "</seed:", "◁", "▷", "<|", "|>", "Here is my", "<answer>", "</answer>", "<response>", "</response>", "<channel|>", "gAAAA"];
+const MARKERS = [
+  "<think>",
+  "</think>",
+  "[THINK]",
+  "[/THINK]",
+  "<seed:",
+  "</seed:",
+  "◁",
+  "▷",
+  "<|",
+  "|>",
+  "Here is my",
+  "<answer>",
+  "</answer>",
+  "<response>",
+  "</response>",
+  "<channel|>",
+  "gAAAA",
+];
 
 interface Family {
   name: string;
@@ -33,7 +51,11 @@ const FAMILIES: Family[] = [
   { name: "Seed-OSS (<seed:think>)", model: "ByteDance-Seed/Seed-OSS-36B-Instruct" },
   { name: "Kimi (◁think▷)", model: "moonshotai/Kimi-VL-A3B-Thinking-2506" },
   { name: "Cohere Command A (thinking and response tokens)", model: "CohereLabs/command-a-reasoning-08-2025" },
-  { name: "Granite 3.2 (phrases, thinking turned on by reasoning_effort)", model: "ibm-granite/granite-3.2-8b-instruct", extra: { reasoning_effort: "medium" } },
+  {
+    name: "Granite 3.2 (phrases, thinking turned on by reasoning_effort)",
+    model: "ibm-granite/granite-3.2-8b-instruct",
+    extra: { reasoning_effort: "medium" },
+  },
   { name: "Hunyuan A13B (<think> and <answer>)", model: "tencent/Hunyuan-A13B-Instruct" },
   { name: "ERNIE 4.5 thinking (lone </think> and <response>)", model: "baidu/ERNIE-4.5-21B-A3B-Thinking" },
   { name: "GLM-4.5 (<think>)", model: "zai-org/GLM-4.5-Air" },
@@ -52,7 +74,10 @@ function summarisedReasoning(calls: MockCall[]): string {
   const call = calls.find((c) => c.kind === "reasoning_summary");
   expect(call, "a reasoning summary call").toBeDefined();
   const messages = (call?.body.messages ?? []) as { role: string; content: string }[];
-  return messages.filter((m) => m.role === "user").map((m) => m.content).join("\n");
+  return messages
+    .filter((m) => m.role === "user")
+    .map((m) => m.content)
+    .join("\n");
 }
 
 function expectClean(text: string, what: string): void {
@@ -85,7 +110,11 @@ describe.each(FAMILIES)("$name, raw, under its usual model name", (f) => {
 
   it("/openai/v1/chat/completions: exact content, summaries in reasoning_content", async () => {
     const { gateway, mock } = await stack({ answerText: ANSWER, reasoningText: REASONING, chunkChars: 3 });
-    const stream = await sdk(gateway.url).chat.completions.create({ ...body, messages: [{ role: "user", content: "What is 2 + 2?" }], stream: true } as OpenAI.ChatCompletionCreateParamsStreaming);
+    const stream = await sdk(gateway.url).chat.completions.create({
+      ...body,
+      messages: [{ role: "user", content: "What is 2 + 2?" }],
+      stream: true,
+    } as OpenAI.ChatCompletionCreateParamsStreaming);
     let content = "";
     let reasoning = "";
     for await (const chunk of stream) {
@@ -102,7 +131,11 @@ describe.each(FAMILIES)("$name, raw, under its usual model name", (f) => {
   it("/openai/v1/responses: exact output_text, a reasoning item with the summaries", async () => {
     const { gateway, mock } = await stack({ answerText: ANSWER, reasoningText: REASONING, chunkChars: 3 });
     const final = await sdk(gateway.url)
-      .responses.stream({ model: f.model, input: "What is 2 + 2?", ...(f.extra?.reasoning_effort !== undefined && { reasoning: { effort: f.extra.reasoning_effort as "high" } }) })
+      .responses.stream({
+        model: f.model,
+        input: "What is 2 + 2?",
+        ...(f.extra?.reasoning_effort !== undefined && { reasoning: { effort: f.extra.reasoning_effort as "high" } }),
+      })
       .finalResponse();
     expect(final.output_text).toBe(ANSWER);
     const item = final.output.find((o) => o.type === "reasoning");
@@ -124,7 +157,11 @@ describe("thinking controls reach the model", () => {
 
   it("the Responses API's reasoning.effort reaches DeepSeek V3.1 as thinking: false, read as a plain answer", async () => {
     const { gateway, mock } = await stack({ answerText: ANSWER, reasoningText: REASONING, chunkChars: 3 });
-    const res = await sdk(gateway.url).responses.create({ model: "deepseek-ai/DeepSeek-V3.1", input: "2+2?", reasoning: { effort: "none" } as unknown as { effort: "low" } });
+    const res = await sdk(gateway.url).responses.create({
+      model: "deepseek-ai/DeepSeek-V3.1",
+      input: "2+2?",
+      reasoning: { effort: "none" } as unknown as { effort: "low" },
+    });
     expect(res.output_text).toBe(ANSWER);
     expect(mock.mock.calls.find((c) => c.kind === "chat")?.body.chat_template_kwargs).toEqual({ thinking: false });
   });
@@ -144,7 +181,10 @@ describe("raw reasoning on request", () => {
   it("staged: reasoning.delta events carry the model's own reasoning, markers removed, before summary.reasoning", async () => {
     const { gateway, mock } = await stack({ answerText: ANSWER, reasoningText: REASONING, chunkChars: 3 });
     const r = await postStaged(gateway.url, { model: "mistralai/Magistral-Small-2509", messages: userMessage("2+2?"), include_reasoning: true });
-    const raw = r.events.filter((e) => e.event === "reasoning.delta").map((e) => String(e.data.text)).join("");
+    const raw = r.events
+      .filter((e) => e.event === "reasoning.delta")
+      .map((e) => String(e.data.text))
+      .join("");
     expect(raw).toBe(REASONING);
     const order = r.events.map((e) => e.event);
     expect(order.indexOf("summary.prompt")).toBeLessThan(order.indexOf("reasoning.delta"));
@@ -156,7 +196,11 @@ describe("raw reasoning on request", () => {
 
   it("OpenAI chat: the raw text in reasoning_content, set off from the summaries", async () => {
     const { gateway } = await stack({ answerText: ANSWER, reasoningText: REASONING, chunkChars: 3 });
-    const res = await sdk(gateway.url).chat.completions.create({ model: "openai/gpt-oss-20b", messages: [{ role: "user", content: "2+2?" }], include_reasoning: true } as OpenAI.ChatCompletionCreateParamsNonStreaming);
+    const res = await sdk(gateway.url).chat.completions.create({
+      model: "openai/gpt-oss-20b",
+      messages: [{ role: "user", content: "2+2?" }],
+      include_reasoning: true,
+    } as OpenAI.ChatCompletionCreateParamsNonStreaming);
     const message = res.choices[0]?.message as unknown as { content: string; reasoning_content: string };
     expect(message.content).toBe(ANSWER);
     expect(message.reasoning_content.endsWith(`\n\n${REASONING}`)).toBe(true);
@@ -164,7 +208,9 @@ describe("raw reasoning on request", () => {
 
   it("Responses: reasoning_text content parts, as OpenAI streams them for open-weight models", async () => {
     const { gateway } = await stack({ answerText: ANSWER, reasoningText: REASONING, chunkChars: 3 });
-    const stream = sdk(gateway.url).responses.stream({ model: "tencent/Hunyuan-A13B-Instruct", input: "2+2?", include_reasoning: true } as Parameters<OpenAI["responses"]["stream"]>[0]);
+    const stream = sdk(gateway.url).responses.stream({ model: "tencent/Hunyuan-A13B-Instruct", input: "2+2?", include_reasoning: true } as Parameters<
+      OpenAI["responses"]["stream"]
+    >[0]);
     let deltas = "";
     stream.on("response.reasoning_text.delta", (e) => (deltas += e.delta));
     const final = await stream.finalResponse();
@@ -178,7 +224,11 @@ describe("raw reasoning on request", () => {
   it("ALLOW_RAW_REASONING=false refuses it with 403 on every surface, before any upstream call", async () => {
     const { gateway, mock } = await stack({}, { ALLOW_RAW_REASONING: "false" });
     const post = (path: string, b: Record<string, unknown>) =>
-      fetch(`${gateway.url}${path}`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ ...b, include_reasoning: true }) });
+      fetch(`${gateway.url}${path}`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ ...b, include_reasoning: true }),
+      });
     for (const [path, b] of [
       ["/v1/chat/completions", { model: "mock-think", messages: userMessage("hi") }],
       ["/openai/v1/chat/completions", { model: "mock-think", messages: userMessage("hi") }],

@@ -39,7 +39,15 @@ async function startFleet(
   cleanup.push(() => mock.close());
   const dir = mkdtempSync(join(tmpdir(), "sgw-resume-"));
   cleanup.push(() => rmSync(dir, { recursive: true, force: true }));
-  const env = { REDIS_URL: TEST_REDIS_URL, REDIS_PREFIX: prefix, UPSTREAM_BASE_URL: mock.baseUrl, GATEWAY_API_KEYS: KEY, RESUME_GRACE_SECONDS: grace, REQUEST_LOG: "false", ...more };
+  const env = {
+    REDIS_URL: TEST_REDIS_URL,
+    REDIS_PREFIX: prefix,
+    UPSTREAM_BASE_URL: mock.baseUrl,
+    GATEWAY_API_KEYS: KEY,
+    RESUME_GRACE_SECONDS: grace,
+    REQUEST_LOG: "false",
+    ...more,
+  };
   const started = await Promise.allSettled(Array.from({ length: 3 }, () => startReplica(env, { key: KEY })));
   const replicas = started.flatMap((s) => (s.status === "fulfilled" ? [s.value] : []));
   cleanup.push(async () => void (await Promise.all(replicas.map((r) => r.kill("SIGKILL")))));
@@ -53,9 +61,17 @@ async function startFleet(
 
 describe.skipIf(!RUN)("resumable streams across replicas behind nginx", { timeout: 120_000 }, () => {
   it("a reconnect through nginx that lands on a different replica continues exactly: nothing duplicated, nothing missing", async () => {
-    const { nginx } = await startFleet({ answerText: ANSWER, reasoningText: "Boiling depends on pressure. ".repeat(4), chunkChars: 12, latency: { reasoningChunkMs: 40, answerChunkMs: 40 } }, "10");
+    const { nginx } = await startFleet(
+      { answerText: ANSWER, reasoningText: "Boiling depends on pressure. ".repeat(4), chunkChars: 12, latency: { reasoningChunkMs: 40, answerChunkMs: 40 } },
+      "10",
+    );
     const drop = new AbortController();
-    const res = await fetch(`${nginx.url}/v1/chat/completions`, { method: "POST", headers: { "content-type": "application/json", ...auth }, body: JSON.stringify(ask), signal: drop.signal });
+    const res = await fetch(`${nginx.url}/v1/chat/completions`, {
+      method: "POST",
+      headers: { "content-type": "application/json", ...auth },
+      body: JSON.stringify(ask),
+      signal: drop.signal,
+    });
     expect(res.status).toBe(200);
     const requestId = res.headers.get("x-request-id") ?? "";
     const runner = res.headers.get("x-gateway-instance");
@@ -74,13 +90,26 @@ describe.skipIf(!RUN)("resumable streams across replicas behind nginx", { timeou
     const all = [...before, ...after];
     expect(all.map((f) => f.id)).toEqual(all.map((_, i) => String(i + 1)));
     expect(all.filter((f) => f.event === "output.done")).toHaveLength(1);
-    expect(all.filter((f) => f.event === "output.delta").map((f) => String(f.data.text)).join("")).toBe(ANSWER);
+    expect(
+      all
+        .filter((f) => f.event === "output.delta")
+        .map((f) => String(f.data.text))
+        .join(""),
+    ).toBe(ANSWER);
   });
 
   it("without a reconnect, the upstream call is cancelled after the grace; a cancel through another replica ends one at once", async () => {
-    const { nginx, mock } = await startFleet({ answerText: ANSWER, reasoningText: "Slow thoughts. ".repeat(40), chunkChars: 12, latency: { reasoningChunkMs: 200 } }, "2");
+    const { nginx, mock } = await startFleet(
+      { answerText: ANSWER, reasoningText: "Slow thoughts. ".repeat(40), chunkChars: 12, latency: { reasoningChunkMs: 200 } },
+      "2",
+    );
     const drop = new AbortController();
-    const res = await fetch(`${nginx.url}/v1/chat/completions`, { method: "POST", headers: { "content-type": "application/json", ...auth }, body: JSON.stringify(ask), signal: drop.signal });
+    const res = await fetch(`${nginx.url}/v1/chat/completions`, {
+      method: "POST",
+      headers: { "content-type": "application/json", ...auth },
+      body: JSON.stringify(ask),
+      signal: drop.signal,
+    });
     await readFrames(res, (f) => f.event === "summary.prompt", drop);
     const droppedAt = performance.now();
     await mock.mock.waitFor((calls) => calls.some((c) => c.kind === "chat" && c.outcome === "aborted"), 20_000);
@@ -88,7 +117,11 @@ describe.skipIf(!RUN)("resumable streams across replicas behind nginx", { timeou
 
     // A second request, cancelled through whichever replica nginx picks (usually not its runner).
     mock.mock.reset();
-    const res2 = await fetch(`${nginx.url}/v1/chat/completions`, { method: "POST", headers: { "content-type": "application/json", ...auth }, body: JSON.stringify(ask) });
+    const res2 = await fetch(`${nginx.url}/v1/chat/completions`, {
+      method: "POST",
+      headers: { "content-type": "application/json", ...auth },
+      body: JSON.stringify(ask),
+    });
     const requestId = res2.headers.get("x-request-id") ?? "";
     const reading = readFrames(res2);
     await mock.mock.waitFor((calls) => calls.some((c) => c.kind === "chat"));
@@ -101,12 +134,21 @@ describe.skipIf(!RUN)("resumable streams across replicas behind nginx", { timeou
   });
 
   it("a reconnect to another replica after the runner was SIGKILLed is told so within seconds, not after the grace", async () => {
-    const { replicas } = await startFleet({ answerText: ANSWER, reasoningText: "Slow thoughts. ".repeat(40), chunkChars: 12, latency: { reasoningChunkMs: 200 } }, "60", {
-      REPLICA_TTL_SECONDS: "2",
-    });
+    const { replicas } = await startFleet(
+      { answerText: ANSWER, reasoningText: "Slow thoughts. ".repeat(40), chunkChars: 12, latency: { reasoningChunkMs: 200 } },
+      "60",
+      {
+        REPLICA_TTL_SECONDS: "2",
+      },
+    );
     const [runner, other] = replicas as [ReplicaProcess, ReplicaProcess];
     const drop = new AbortController();
-    const res = await fetch(`${runner.url}/v1/chat/completions`, { method: "POST", headers: { "content-type": "application/json", ...auth }, body: JSON.stringify(ask), signal: drop.signal });
+    const res = await fetch(`${runner.url}/v1/chat/completions`, {
+      method: "POST",
+      headers: { "content-type": "application/json", ...auth },
+      body: JSON.stringify(ask),
+      signal: drop.signal,
+    });
     const requestId = res.headers.get("x-request-id") ?? "";
     const before = await readFrames(res, (f) => f.event === "summary.prompt", drop);
     await runner.kill("SIGKILL");
@@ -115,7 +157,10 @@ describe.skipIf(!RUN)("resumable streams across replicas behind nginx", { timeou
     expect(again.headers.get("x-gateway-instance")).toBe(other.id);
     const after = await readFrames(again);
     // Well within the 60 s grace (the test's own timeout is 120 s): the dead runner was noticed.
-    expect(after.at(-1)).toMatchObject({ event: "error", data: { code: "resume_incomplete", message: expect.stringContaining("the replica running it stopped") } });
+    expect(after.at(-1)).toMatchObject({
+      event: "error",
+      data: { code: "resume_incomplete", message: expect.stringContaining("the replica running it stopped") },
+    });
     expect(after.map((f) => f.event)).not.toContain("output.done");
   });
 });

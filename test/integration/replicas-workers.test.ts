@@ -54,10 +54,13 @@ describe.skipIf(!RUN)("WORKERS=2", { timeout: 60_000 }, () => {
     expect(seen.size).toBe(2);
     // Both workers' cards are in the shared replica list, each with its worker number.
     await expect
-      .poll(async () => {
-        const stats = JSON.parse((await getFresh(`${gw.url}/v1/monitoring/stats`)).body) as { fleet: { id: string; worker: number | null; pid: number }[] };
-        return stats.fleet.map((m) => m.worker).sort();
-      }, { timeout: 10_000, interval: 200 })
+      .poll(
+        async () => {
+          const stats = JSON.parse((await getFresh(`${gw.url}/v1/monitoring/stats`)).body) as { fleet: { id: string; worker: number | null; pid: number }[] };
+          return stats.fleet.map((m) => m.worker).sort();
+        },
+        { timeout: 10_000, interval: 200 },
+      )
       .toEqual([1, 2]);
     // One scrape shows every worker's series, told apart by `instance`.
     const metrics = parseProm((await getFresh(`${gw.url}/metrics`)).body);

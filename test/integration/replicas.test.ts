@@ -82,7 +82,9 @@ const providerState = async (url: string, id: string): Promise<string | undefine
 
 /** Wall-clock ms at which a replica's mirror put alpha in cooldown, from its monitor's events. */
 async function cooldownSeenAt(url: string): Promise<number | undefined> {
-  const body = (await (await fetch(`${url}/v1/monitoring/logs?count=1000`, { headers: auth })).json()) as { events: { ts: string; type: string; provider?: string }[] };
+  const body = (await (await fetch(`${url}/v1/monitoring/logs?count=1000`, { headers: auth })).json()) as {
+    events: { ts: string; type: string; provider?: string }[];
+  };
   const e = body.events.find((x) => x.type === "cooldown" && x.provider === "alpha");
   return e ? Date.parse(e.ts) : undefined;
 }
@@ -109,7 +111,9 @@ describe.skipIf(!RUN)("replicas behind nginx sharing Redis", { timeout: 90_000 }
     for (const o of others) expect(await providerState(o.url, "alpha")).toBe("cooldown");
     // And they act on it: nothing more reaches alpha, whichever replica answers.
     const before = chatCalls(mocks.alpha!).length;
-    const results = await Promise.all([...others.flatMap((o) => [o.url, o.url]), nginx.url, nginx.url, nginx.url].map((u) => postStaged(u, ask, { headers: auth })));
+    const results = await Promise.all(
+      [...others.flatMap((o) => [o.url, o.url]), nginx.url, nginx.url, nginx.url].map((u) => postStaged(u, ask, { headers: auth })),
+    );
     expect(results.every(ok)).toBe(true);
     expect(results.map((x) => (first(x, "output.done").data.route as { provider: string }).provider)).toEqual(Array(7).fill("beta"));
     expect(chatCalls(mocks.alpha!)).toHaveLength(before);
@@ -122,7 +126,9 @@ describe.skipIf(!RUN)("replicas behind nginx sharing Redis", { timeout: 90_000 }
     const burst = await Promise.all(Array.from({ length: 9 }, (_, i) => postStaged(i < 6 ? replicas[i % 3]!.url : nginx.url, ask, { headers: auth })));
     expect(burst.every(ok)).toBe(true);
     for (const r of replicas) expect(await providerState(r.url, "alpha")).toBe("open");
-    const stats = (await (await fetch(`${replicas[2]!.url}/v1/monitoring/stats`, { headers: auth })).json()) as { providers: { id: string; circuit_opens: number }[] };
+    const stats = (await (await fetch(`${replicas[2]!.url}/v1/monitoring/stats`, { headers: auth })).json()) as {
+      providers: { id: string; circuit_opens: number }[];
+    };
     expect(stats.providers.find((p) => p.id === "alpha")?.circuit_opens).toBe(1);
 
     // Alpha recovers but answers slowly, so the probe is still running when the others arrive.
@@ -175,7 +181,12 @@ describe.skipIf(!RUN)("replicas behind nginx sharing Redis", { timeout: 90_000 }
     const hold = async (url: string) => {
       const ac = new AbortController();
       cleanup.push(() => ac.abort());
-      const res = await fetch(`${url}/v1/chat/completions`, { method: "POST", headers: { ...auth, "content-type": "application/json" }, body: JSON.stringify(ask), signal: ac.signal });
+      const res = await fetch(`${url}/v1/chat/completions`, {
+        method: "POST",
+        headers: { ...auth, "content-type": "application/json" },
+        body: JSON.stringify(ask),
+        signal: ac.signal,
+      });
       expect(res.status).toBe(200);
       return ac;
     };
@@ -196,7 +207,12 @@ describe.skipIf(!RUN)("replicas behind nginx sharing Redis", { timeout: 90_000 }
     let freedAfter = 0;
     for (;;) {
       const ac = new AbortController();
-      const res = await fetch(`${r2.url}/v1/chat/completions`, { method: "POST", headers: { ...auth, "content-type": "application/json" }, body: JSON.stringify(ask), signal: ac.signal });
+      const res = await fetch(`${r2.url}/v1/chat/completions`, {
+        method: "POST",
+        headers: { ...auth, "content-type": "application/json" },
+        body: JSON.stringify(ask),
+        signal: ac.signal,
+      });
       if (res.status === 200) {
         freedAfter = performance.now() - killedAt;
         ac.abort();
@@ -216,7 +232,10 @@ describe.skipIf(!RUN)("replicas behind nginx sharing Redis", { timeout: 90_000 }
     cleanup.push(() => proxy.close());
     // A generous command timeout: on a loaded machine a slow answer from a healthy Redis must not
     // count as a second outage (the cut itself closes the connections, and is seen at once).
-    const { replicas, nginx, mocks } = await startFleet({ redisUrl: proxy.url(), env: { KEY_RPM: "100000", KEY_MAX_CONCURRENT: "100", REDIS_TIMEOUT_MS: "2000" } });
+    const { replicas, nginx, mocks } = await startFleet({
+      redisUrl: proxy.url(),
+      env: { KEY_RPM: "100000", KEY_MAX_CONCURRENT: "100", REDIS_TIMEOUT_MS: "2000" },
+    });
     const [r1, r2, r3] = replicas as [ReplicaProcess, ReplicaProcess, ReplicaProcess];
     mocks.beta!.mock.configure({ latency: { answerChunkMs: 5 } });
     let load = true;

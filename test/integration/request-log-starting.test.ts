@@ -71,7 +71,9 @@ describe("request log while it opens", () => {
     const list = await fetch(`${gw.url}/v1/requests`);
     expect(list.status).toBe(503);
     expect(list.headers.get("retry-after")).toBe("2");
-    expect(await list.json()).toMatchObject({ error: { code: "request_log_starting", type: "server_error", message: expect.stringContaining("still opening") } });
+    expect(await list.json()).toMatchObject({
+      error: { code: "request_log_starting", type: "server_error", message: expect.stringContaining("still opening") },
+    });
     expect((await body(await fetch(`${gw.url}/v1/requests/some-id`))).error.code).toBe("request_log_starting");
 
     // Three finished requests, room for two: the oldest is dropped and counted.

@@ -22,9 +22,15 @@ const CONVERSATION = [
 ];
 
 async function setup() {
-  const searx = await startFakeSearxng({ kind: "results", results: [searxngResult("Why are sunsets red?", "https://example.org/sunset", "At sunset light crosses more air.")] });
+  const searx = await startFakeSearxng({
+    kind: "results",
+    results: [searxngResult("Why are sunsets red?", "https://example.org/sunset", "At sunset light crosses more air.")],
+  });
   servers.push(searx);
-  const s = await stack({ answerText: "Light crosses more air [1].", reasoningText: "Sunset light travels further.", chunkChars: 8 }, { SEARCH_URL: searx.url, SEARCH_TIMEOUT: "5" });
+  const s = await stack(
+    { answerText: "Light crosses more air [1].", reasoningText: "Sunset light travels further.", chunkChars: 8 },
+    { SEARCH_URL: searx.url, SEARCH_TIMEOUT: "5" },
+  );
   return { ...s, searx };
 }
 
@@ -41,9 +47,21 @@ describe("research mode searches a follow-up with its conversation", () => {
   it("openai SDK on /openai/v1: the same query, and a standalone question is searched as written", async () => {
     const s = await setup();
     const sdk = new OpenAI({ baseURL: `${s.gateway.url}/openai/v1`, apiKey: "unused", maxRetries: 0 });
-    await sdk.chat.completions.create({ model: "mock-reasoning_content", messages: CONVERSATION as OpenAI.ChatCompletionMessageParam[], research: true } as OpenAI.ChatCompletionCreateParamsNonStreaming);
-    const standalone = [...CONVERSATION, { role: "assistant", content: "It travels through more air." }, { role: "user", content: "What is the capital of France?" }];
-    await sdk.chat.completions.create({ model: "mock-reasoning_content", messages: standalone as OpenAI.ChatCompletionMessageParam[], research: true } as OpenAI.ChatCompletionCreateParamsNonStreaming);
+    await sdk.chat.completions.create({
+      model: "mock-reasoning_content",
+      messages: CONVERSATION as OpenAI.ChatCompletionMessageParam[],
+      research: true,
+    } as OpenAI.ChatCompletionCreateParamsNonStreaming);
+    const standalone = [
+      ...CONVERSATION,
+      { role: "assistant", content: "It travels through more air." },
+      { role: "user", content: "What is the capital of France?" },
+    ];
+    await sdk.chat.completions.create({
+      model: "mock-reasoning_content",
+      messages: standalone as OpenAI.ChatCompletionMessageParam[],
+      research: true,
+    } as OpenAI.ChatCompletionCreateParamsNonStreaming);
     expect(s.searx.requests.map((q) => q.query.q)).toEqual(["why is it red at sunset? sky blue", "What is the capital of France?"]);
   });
 });

@@ -17,7 +17,13 @@ const ANSWER = "    Paris is the capital of France.\nIt sits on the Seine.";
 const REASONING = "The user asks about the capital of France. France's capital city is Paris. Paris is on the Seine river.";
 const client = (url: string) => new OpenAI({ baseURL: `${url}/openai/v1`, apiKey: "unused", maxRetries: 0 });
 
-const weather = { type: "function" as const, name: "get_weather", description: "Weather for a city", parameters: { type: "object", properties: { city: { type: "string" } }, required: ["city"] }, strict: false };
+const weather = {
+  type: "function" as const,
+  name: "get_weather",
+  description: "Weather for a city",
+  parameters: { type: "object", properties: { city: { type: "string" } }, required: ["city"] },
+  strict: false,
+};
 
 const toolScript: ScriptedChunk[] = [
   { delta: { role: "assistant", reasoning_content: "The user wants the weather. I will call the tool." } },
@@ -69,7 +75,11 @@ describe("/openai/v1/responses with the official openai SDK", () => {
 
   it("non-streamed responses.create returns the same shape, and output_text is exact", async () => {
     const { gateway } = await stack({ answerText: ANSWER, reasoningText: REASONING });
-    const res = await client(gateway.url).responses.create({ model: "mock-think", input: [{ role: "user", content: "Capital of France?" }], instructions: "Be brief." });
+    const res = await client(gateway.url).responses.create({
+      model: "mock-think",
+      input: [{ role: "user", content: "Capital of France?" }],
+      instructions: "Be brief.",
+    });
     expect(res.object).toBe("response");
     expect(res.output_text).toBe(ANSWER);
     expect(res.output[0]?.type).toBe("reasoning");
@@ -97,18 +107,30 @@ describe("/openai/v1/responses with the official openai SDK", () => {
     const sent = mock.mock.calls.filter((c) => c.kind === "chat").at(-1)?.body.messages as Record<string, unknown>[];
     expect(sent.filter((m) => m.role !== "system")).toEqual([
       { role: "user", content: "Weather in Paris?" },
-      { role: "assistant", content: null, tool_calls: [{ id: "call_w1", type: "function", function: { name: "get_weather", arguments: '{"city": "Paris"}' } }] },
+      {
+        role: "assistant",
+        content: null,
+        tool_calls: [{ id: "call_w1", type: "function", function: { name: "get_weather", arguments: '{"city": "Paris"}' } }],
+      },
       { role: "tool", tool_call_id: "call_w1", content: '{"temp_c":21}' },
     ]);
   });
 
   it("an upstream 400 is the SDK's BadRequestError; a failure after the stream began is response.failed", async () => {
     const rejected = await stack({ faults: { fail: { status: 400, times: Infinity, message: "unsupported parameter: top_k" } } });
-    const err = await client(rejected.gateway.url).responses.create({ model: "mock-think", input: "hi", stream: true }).catch((e: unknown) => e);
+    const err = await client(rejected.gateway.url)
+      .responses.create({ model: "mock-think", input: "hi", stream: true })
+      .catch((e: unknown) => e);
     expect(err).toBeInstanceOf(BadRequestError);
     expect((err as BadRequestError).message).toContain("unsupported parameter: top_k");
 
-    const { gateway } = await stack({ reasoningText: "Short.", answerText: ANSWER.repeat(5), chunkChars: 6, latency: { answerChunkMs: 20 }, faults: { dropAfterChunks: 15 } });
+    const { gateway } = await stack({
+      reasoningText: "Short.",
+      answerText: ANSWER.repeat(5),
+      chunkChars: 6,
+      latency: { answerChunkMs: 20 },
+      faults: { dropAfterChunks: 15 },
+    });
     const events: string[] = [];
     const stream = await client(gateway.url).responses.create({ model: "mock-reasoning_content", input: "hi", stream: true });
     for await (const e of stream) events.push(e.type);

@@ -18,9 +18,18 @@ const paced = { answerText: ANSWER, reasoningText: REASONING, chunkChars: 12, la
 const ask = { model: "mock-reasoning_content", messages: userMessage("At what temperature does water boil?") };
 
 const post = (url: string, path: string, body: unknown, signal?: AbortSignal, headers: Record<string, string> = {}) =>
-  fetch(`${url}${path}`, { method: "POST", headers: { "content-type": "application/json", ...headers }, body: JSON.stringify(body), ...(signal && { signal }) });
+  fetch(`${url}${path}`, {
+    method: "POST",
+    headers: { "content-type": "application/json", ...headers },
+    body: JSON.stringify(body),
+    ...(signal && { signal }),
+  });
 
-const answerOf = (frames: Frame[]) => frames.filter((f) => f.event === "output.delta").map((f) => String(f.data.text)).join("");
+const answerOf = (frames: Frame[]) =>
+  frames
+    .filter((f) => f.event === "output.delta")
+    .map((f) => String(f.data.text))
+    .join("");
 
 describe("resumable staged streams (RESUME_GRACE_SECONDS > 0)", () => {
   it("every event has an id; a reconnect with Last-Event-ID gets every later event exactly once", async () => {
@@ -64,7 +73,10 @@ describe("resumable staged streams (RESUME_GRACE_SECONDS > 0)", () => {
 
   it("POST /v1/requests/{id}/cancel ends it at once, and only the key that started a request may resume or cancel it", async () => {
     const keys = "key-alpha-0123456789,key-bravo-0123456789";
-    const { gateway, mock } = await stack({ ...paced, latency: { reasoningChunkMs: 200, answerChunkMs: 200 } }, { RESUME_GRACE_SECONDS: "30", GATEWAY_API_KEYS: keys });
+    const { gateway, mock } = await stack(
+      { ...paced, latency: { reasoningChunkMs: 200, answerChunkMs: 200 } },
+      { RESUME_GRACE_SECONDS: "30", GATEWAY_API_KEYS: keys },
+    );
     const alpha = { authorization: "Bearer key-alpha-0123456789" };
     const bravo = { authorization: "Bearer key-bravo-0123456789" };
     const res = await post(gateway.url, "/v1/chat/completions", ask, undefined, alpha);

@@ -46,7 +46,12 @@ describe("the three calls run concurrently", () => {
     const r = await postStaged(gateway.url, { model: "mock-tagged", messages: userMessage("Quick question?") });
     const names = r.events.map((e) => e.event);
     expect(names.indexOf("summary.reasoning")).toBeLessThan(names.indexOf("output.delta"));
-    expect(r.events.filter((e) => e.event === "output.delta").map((e) => e.data.text).join("")).toBe("Short answer.");
+    expect(
+      r.events
+        .filter((e) => e.event === "output.delta")
+        .map((e) => e.data.text)
+        .join(""),
+    ).toBe("Short answer.");
   });
 
   it("a slow prompt summary still comes before summary.reasoning", async () => {

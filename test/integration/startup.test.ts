@@ -87,7 +87,10 @@ describe("the built gateway and client", { timeout: PROCESS_TEST_MS }, () => {
     expect(() => execFileSync("make", ["-q", "build"], { cwd: ROOT, stdio: "ignore" })).not.toThrow();
   });
 
-  for (const [bin, entry] of [["staged-gateway", "dist/src/main.js"], ["staged-client", "dist/client/bin.js"]] as const) {
+  for (const [bin, entry] of [
+    ["staged-gateway", "dist/src/main.js"],
+    ["staged-client", "dist/client/bin.js"],
+  ] as const) {
     it(`${bin} --version and -V print the version and exit 0 without creating anything`, async () => {
       const { cwd, env } = scratch();
       for (const flag of ["--version", "-V"]) {
@@ -142,7 +145,11 @@ describe("the built gateway and client", { timeout: PROCESS_TEST_MS }, () => {
     const p = spawnProcess(process.execPath, [join(ROOT, "dist/src/main.js")], { cwd, env });
     running.push(p);
     await p.waitForOutput("gateway listening", READY_MS);
-    const line = p.out().split("\n").find((l) => l.includes("gateway listening")) ?? "";
+    const line =
+      p
+        .out()
+        .split("\n")
+        .find((l) => l.includes("gateway listening")) ?? "";
     const url = /gateway listening on (http:\/\/[^\s"]+)/.exec(line)?.[1] ?? "";
     expect(JSON.parse(line)).toMatchObject({ playground: `${url}/`, admin: `${url}/admin` });
     // Order, not time: the server answers while the embedded database is still being created.
@@ -159,7 +166,10 @@ describe("the built gateway and client", { timeout: PROCESS_TEST_MS }, () => {
   it("loads pg only for DATABASE_URL, and neither database driver with REQUEST_LOG=false", async () => {
     const { cwd, env } = scratch();
     // A module hook that names each database module as it is resolved.
-    writeFileSync(join(cwd, "hooks.mjs"), `export async function resolve(s, c, next) { const r = await next(s, c); if (/node_modules\\/(pg|@electric-sql\\/pglite)\\//.test(r.url)) process.stderr.write("loaded " + r.url + "\\n"); return r; }\n`);
+    writeFileSync(
+      join(cwd, "hooks.mjs"),
+      `export async function resolve(s, c, next) { const r = await next(s, c); if (/node_modules\\/(pg|@electric-sql\\/pglite)\\//.test(r.url)) process.stderr.write("loaded " + r.url + "\\n"); return r; }\n`,
+    );
     writeFileSync(join(cwd, "trace.mjs"), `import { register } from "node:module"; register("./hooks.mjs", import.meta.url);\n`);
     const run = async (extra: Record<string, string>, until = "gateway listening"): Promise<string> => {
       const p = spawnProcess(process.execPath, ["--import", join(cwd, "trace.mjs"), join(ROOT, "dist/src/main.js")], { cwd, env: { ...env, ...extra } });
@@ -172,6 +182,8 @@ describe("the built gateway and client", { timeout: PROCESS_TEST_MS }, () => {
     // PGlite is loaded in its own thread, never in the gateway's: the gateway's thread loads neither.
     expect(await run({}, "request log: open")).not.toContain("loaded ");
     // Nothing listens on port 9: the log cannot connect, but it has loaded pg to try.
-    expect(await run({ REQUEST_LOG: "true", DATABASE_URL: "postgres://gw@127.0.0.1:9/none" }, "request log: database unreachable")).toMatch(/loaded \S*node_modules\/pg\//);
+    expect(await run({ REQUEST_LOG: "true", DATABASE_URL: "postgres://gw@127.0.0.1:9/none" }, "request log: database unreachable")).toMatch(
+      /loaded \S*node_modules\/pg\//,
+    );
   });
 });

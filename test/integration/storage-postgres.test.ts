@@ -52,8 +52,7 @@ describe.skipIf(!available)("request log on PostgreSQL", () => {
     return p;
   }
 
-  const count = async (db: Db): Promise<number> =>
-    (await db.query<{ n: number }>("SELECT count(*)::int AS n FROM requests"))[0]!.n;
+  const count = async (db: Db): Promise<number> => (await db.query<{ n: number }>("SELECT count(*)::int AS n FROM requests"))[0]!.n;
 
   it("applies the migrations once, and again is a no-op", async () => {
     const { url } = await newSchema();

@@ -44,7 +44,10 @@ describe("safety_critical task routing", () => {
     const routine = await postStaged(s.gateway.url, ask());
     expect(first(routine, "output.done").data.route).toMatchObject({ provider: "box" });
     const safety = await postStaged(s.gateway.url, ask(), { headers: { "x-task-category": "safety_critical" } });
-    expect(first(safety, "output.done").data.route).toMatchObject({ provider: "cloud", reason: 'safety_critical (explicit category "safety_critical") → cloud only' });
+    expect(first(safety, "output.done").data.route).toMatchObject({
+      provider: "cloud",
+      reason: 'safety_critical (explicit category "safety_critical") → cloud only',
+    });
     expect(chatCalls(s.mocks.box!)).toHaveLength(1);
     expect(chatCalls(s.mocks.cloud!)).toHaveLength(1);
   });
@@ -94,12 +97,15 @@ describe("safety_critical task routing", () => {
     expect(streamed.events.at(-1)).toMatchObject({ event: "error", data: { stage: "validation", code: "validation_failed" } });
     expect(chatCalls(s.mocks.box!)).toHaveLength(1);
     // And without the category, the cloud's last answer would have gone out marked invalid.
-    const cloudOnly = await stack({ cloud: { script: answer(PROSE) } }, `
+    const cloudOnly = await stack(
+      { cloud: { script: answer(PROSE) } },
+      `
 providers:
   - { id: cloud, tier: cloud, base_url: "{{url:cloud}}", models: { "*": mock-plain } }
 routes:
   - { model: "*", providers: [cloud] }
-`);
+`,
+    );
     const released = await post(cloudOnly.gateway.url, ask({ stream: false, response_format: { type: "json_object" } }));
     expect(released.status).toBe(200);
     expect(await released.json()).toMatchObject({ choices: [{ message: { content: PROSE } }], validation: { valid: false } });

@@ -27,7 +27,11 @@ afterEach(async () => {
   for (const close of open.splice(0).reverse()) await close();
 });
 
-async function traced(env: Record<string, string> = {}, settings: Partial<TracingSettings> = {}, mockOptions: Parameters<typeof startMockUpstream>[0] = {}): Promise<Traced> {
+async function traced(
+  env: Record<string, string> = {},
+  settings: Partial<TracingSettings> = {},
+  mockOptions: Parameters<typeof startMockUpstream>[0] = {},
+): Promise<Traced> {
   const receiver = await startOtlpReceiver();
   open.push(() => receiver.close());
   const telemetry = await startTracing({
@@ -49,10 +53,13 @@ async function traced(env: Record<string, string> = {}, settings: Partial<Tracin
 /** The request's SERVER span, once it and `more` have arrived. */
 async function requestSpan(t: Traced, requestId: string, more: (spans: ReceivedSpan[], root: ReceivedSpan) => boolean = () => true): Promise<ReceivedSpan> {
   const find = (spans: ReceivedSpan[]) => spans.find((s) => s.kind === "SERVER" && s.attributes["gateway.request_id"] === requestId);
-  await t.receiver.waitFor((spans) => {
-    const root = find(spans);
-    return root !== undefined && more(spans, root);
-  }, () => t.telemetry.flush());
+  await t.receiver.waitFor(
+    (spans) => {
+      const root = find(spans);
+      return root !== undefined && more(spans, root);
+    },
+    () => t.telemetry.flush(),
+  );
   return find(t.receiver.spans) as ReceivedSpan;
 }
 
@@ -70,9 +77,13 @@ function traceparentOf(call: MockCall): { traceId: string; parentId: string; fla
 describe("a traced request", () => {
   it("is one SERVER span continuing the caller's traceparent, with a span per stage and per upstream attempt, each upstream call carrying its own span's traceparent", async () => {
     const t = await traced();
-    const r = await postStaged(t.gateway.url, { model: "mock-tagged", messages: userMessage(PROMPT), temperature: 0.25 }, {
-      headers: { traceparent: `00-${TRACE_ID}-${PARENT_ID}-01`, "x-client-request-id": "client-42" },
-    });
+    const r = await postStaged(
+      t.gateway.url,
+      { model: "mock-tagged", messages: userMessage(PROMPT), temperature: 0.25 },
+      {
+        headers: { traceparent: `00-${TRACE_ID}-${PARENT_ID}-01`, "x-client-request-id": "client-42" },
+      },
+    );
     expect(r.status).toBe(200);
     const requestId = String(r.headers.get("x-request-id"));
     const root = await requestSpan(t, requestId, (spans, root) => childrenOf(spans, root).length >= 3);
@@ -167,7 +178,9 @@ describe("a traced request", () => {
     const r = await postStaged(t.gateway.url, { model: "mock-tagged", messages: userMessage(PROMPT) });
     expect(r.status).toBe(200);
     const root = await requestSpan(t, String(r.headers.get("x-request-id")), (spans, root) => named(childrenOf(spans, root), "chat mock-tagged").length === 2);
-    const attempts = named(childrenOf(t.receiver.spans, root), "chat mock-tagged").sort((a, b) => Number(a.attributes["gateway.retry"]) - Number(b.attributes["gateway.retry"]));
+    const attempts = named(childrenOf(t.receiver.spans, root), "chat mock-tagged").sort(
+      (a, b) => Number(a.attributes["gateway.retry"]) - Number(b.attributes["gateway.retry"]),
+    );
     expect(attempts.map((s) => [s.attributes["gateway.retry"], s.attributes["http.response.status_code"], s.status.code])).toEqual([
       [0, 503, "ERROR"],
       [1, 200, "UNSET"],
@@ -204,7 +217,11 @@ describe("stage spans", () => {
     expect(r.status).toBe(200);
     const progress = r.events.filter((e) => e.event === "summary.progress").length;
     expect(progress).toBeGreaterThan(0);
-    const root = await requestSpan(t, String(r.headers.get("x-request-id")), (spans, root) => named(childrenOf(spans, root), "progress_summary").length >= progress);
+    const root = await requestSpan(
+      t,
+      String(r.headers.get("x-request-id")),
+      (spans, root) => named(childrenOf(spans, root), "progress_summary").length >= progress,
+    );
     const children = childrenOf(t.receiver.spans, root);
     const [research] = named(children, "research");
     expect(research?.status).toEqual({ code: "ERROR", message: "research_unavailable" });
@@ -212,7 +229,10 @@ describe("stage spans", () => {
     // Each progress call the mock saw came from a progress_summary span's CLIENT child.
     const progressCalls = t.mock.mock.calls.filter((c) => c.kind === "progress_summary");
     expect(progressCalls.length).toBeGreaterThanOrEqual(progress);
-    await t.receiver.waitFor((spans) => progressCalls.every((c) => spans.some((s) => s.spanId === traceparentOf(c).parentId)), () => t.telemetry.flush());
+    await t.receiver.waitFor(
+      (spans) => progressCalls.every((c) => spans.some((s) => s.spanId === traceparentOf(c).parentId)),
+      () => t.telemetry.flush(),
+    );
     for (const call of progressCalls) {
       const span = t.receiver.spans.find((s) => s.spanId === traceparentOf(call).parentId);
       const stage = t.receiver.spans.find((s) => s.spanId === span?.parentSpanId);
@@ -226,7 +246,9 @@ describe("stage spans", () => {
     const r = await postStaged(t.gateway.url, { model: "mock-tagged", messages: userMessage(PROMPT), response_format: { type: "json_object" } });
     expect(r.status).toBe(200);
     const root = await requestSpan(t, String(r.headers.get("x-request-id")), (spans, root) => named(childrenOf(spans, root), "validation").length === 2);
-    const checks = named(childrenOf(t.receiver.spans, root), "validation").sort((a, b) => Number(a.attributes["gateway.validation.attempt"]) - Number(b.attributes["gateway.validation.attempt"]));
+    const checks = named(childrenOf(t.receiver.spans, root), "validation").sort(
+      (a, b) => Number(a.attributes["gateway.validation.attempt"]) - Number(b.attributes["gateway.validation.attempt"]),
+    );
     expect(checks.map((s) => [s.attributes["gateway.validation.attempt"], s.attributes["gateway.validation.valid"]])).toEqual([
       [1, false],
       [2, false],
@@ -242,7 +264,9 @@ describe("content capture", () => {
     const r = await postStaged(t.gateway.url, { model: "mock-tagged", messages: userMessage(PROMPT) });
     const root = await requestSpan(t, String(r.headers.get("x-request-id")), (spans, root) => childrenOf(spans, root).length >= 3);
     expect(JSON.parse(String(root.attributes["gen_ai.input.messages"]))).toEqual([{ role: "user", parts: [{ type: "text", content: PROMPT }] }]);
-    expect(JSON.parse(String(root.attributes["gen_ai.output.messages"]))).toEqual([{ role: "assistant", parts: [{ type: "text", content: answerOf(r) }], finish_reason: "stop" }]);
+    expect(JSON.parse(String(root.attributes["gen_ai.output.messages"]))).toEqual([
+      { role: "assistant", parts: [{ type: "text", content: answerOf(r) }], finish_reason: "stop" },
+    ]);
     const [prompt] = named(childrenOf(t.receiver.spans, root), "prompt_summary");
     const summary = String(first(r, "summary.prompt").data.text);
     expect(JSON.parse(String(prompt?.attributes["gen_ai.output.messages"]))).toEqual([{ role: "assistant", parts: [{ type: "text", content: summary }] }]);
@@ -269,7 +293,11 @@ describe("tracing off", () => {
     open.push(() => mock.close());
     const gateway = await startGateway({ UPSTREAM_BASE_URL: mock.baseUrl });
     open.push(() => gateway.close());
-    const r = await postStaged(gateway.url, { model: "mock-tagged", messages: userMessage(PROMPT) }, { headers: { traceparent: `00-${TRACE_ID}-${PARENT_ID}-01` } });
+    const r = await postStaged(
+      gateway.url,
+      { model: "mock-tagged", messages: userMessage(PROMPT) },
+      { headers: { traceparent: `00-${TRACE_ID}-${PARENT_ID}-01` } },
+    );
     expect(r.status).toBe(200);
     expect(mock.mock.calls).toHaveLength(3);
     for (const call of mock.mock.calls) expect(call.headers).not.toHaveProperty("traceparent");

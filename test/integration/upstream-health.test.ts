@@ -27,7 +27,7 @@ describe("/upstream-health and access control", () => {
     expect(anonymous.status).toBe(200);
     expect(JSON.parse(anonymous.text)).toMatchObject({ status: "ok" });
     expect(anonymous.text).not.toContain(mock.baseUrl);
-    expect(anonymous.text).not.toContain("upstream\"");
+    expect(anonymous.text).not.toContain('upstream"');
     const admin = await health(gateway.url, { authorization: `Bearer ${ADMIN}` });
     expect(JSON.parse(admin.text)).toMatchObject({ upstream: mock.baseUrl });
   });

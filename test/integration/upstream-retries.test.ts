@@ -49,7 +49,10 @@ describe("retries wait the upstream's delay, not backoff on top of it", () => {
     const { gateway, mock } = await stack({ faults: { fail: { status: 429, times: 1, retryAfterSeconds: 120 } } }, { ...SLOW_BACKOFF, REQUEST_TIMEOUT: "300" });
     const err: unknown = await sdk(gateway.url)
       .chat.completions.create({ model: "mock-think", messages: [{ role: "user", content: "hi" }] })
-      .then(() => undefined, (e: unknown) => e);
+      .then(
+        () => undefined,
+        (e: unknown) => e,
+      );
     expect(err).toBeInstanceOf(RateLimitError);
     expect((err as RateLimitError).headers?.get("retry-after")).toBe("120");
     expect(chatArrivals(mock.mock.calls)).toHaveLength(1);

@@ -29,7 +29,11 @@ routes:
 /** A tool loop whose assistant turn carries arguments that are not JSON: Anthropic's `input` must be an object. */
 const brokenToolLoop = [
   { role: "user" as const, content: "Weather in Paris?" },
-  { role: "assistant" as const, content: null, tool_calls: [{ id: "call_1", type: "function" as const, function: { name: "get_weather", arguments: "{not json" } }] },
+  {
+    role: "assistant" as const,
+    content: null,
+    tool_calls: [{ id: "call_1", type: "function" as const, function: { name: "get_weather", arguments: "{not json" } }],
+  },
   { role: "tool" as const, tool_call_id: "call_1", content: "18 °C" },
 ];
 
@@ -44,7 +48,10 @@ describe("a tool call whose arguments are not JSON is the client's 400, on every
     for (const stream of [true, false]) {
       const err: unknown = await sdk(gateway.url)
         .chat.completions.create({ model: "m", messages: brokenToolLoop, stream })
-        .then(() => undefined, (e: unknown) => e);
+        .then(
+          () => undefined,
+          (e: unknown) => e,
+        );
       expect(err).toBeInstanceOf(BadRequestError);
       expect(err).toMatchObject({ status: 400, code: "invalid_tool_arguments", type: "invalid_request_error", param: "messages" });
     }
@@ -59,7 +66,10 @@ describe("a tool call whose arguments are not JSON is the client's 400, on every
         ],
         stream: true,
       })
-      .then(() => undefined, (e: unknown) => e);
+      .then(
+        () => undefined,
+        (e: unknown) => e,
+      );
     expect(err).toBeInstanceOf(BadRequestError);
     expect(err).toMatchObject({ status: 400, code: "invalid_tool_arguments" });
 
@@ -92,7 +102,10 @@ describe("the upstream's error `param` reaches the client", () => {
       ["responses", () => sdk(gateway.url).responses.create({ model: "m", input: "hi" })],
     ];
     for (const [name, call] of calls) {
-      const err: unknown = await call().then(() => undefined, (e: unknown) => e);
+      const err: unknown = await call().then(
+        () => undefined,
+        (e: unknown) => e,
+      );
       expect(err, name).toBeInstanceOf(BadRequestError);
       expect(err, name).toMatchObject({ status: 400, param: "temperature", code: "bad_request", message: expect.stringContaining(fail.message) });
     }
@@ -107,11 +120,15 @@ function capturingLogger() {
   return { logger, lines, raw };
 }
 
-const LEAKY_MESSAGE = "Incorrect API key provided: sk-test-abcdefghijklmnopqrstuvwxyz0123. You can find your API key at https://platform.example/account/api-keys.";
+const LEAKY_MESSAGE =
+  "Incorrect API key provided: sk-test-abcdefghijklmnopqrstuvwxyz0123. You can find your API key at https://platform.example/account/api-keys.";
 
 describe("an upstream that refuses the gateway's credentials", () => {
   it("is a 502 upstream_auth_failed for the client on every surface, never its own 401/403", async () => {
-    const { gateway } = await single({ faults: { fail: { status: 401, times: Infinity, message: LEAKY_MESSAGE } } }, { UPSTREAM_API_KEY: "sk-gateway-secret-0000000000" });
+    const { gateway } = await single(
+      { faults: { fail: { status: 401, times: Infinity, message: LEAKY_MESSAGE } } },
+      { UPSTREAM_API_KEY: "sk-gateway-secret-0000000000" },
+    );
 
     const staged = await postStaged(gateway.url, { model: "m", messages: [{ role: "user", content: "hi" }] });
     expect(staged.status).toBe(502);
@@ -125,7 +142,10 @@ describe("an upstream that refuses the gateway's credentials", () => {
       ["responses", () => sdk(gateway.url).responses.create({ model: "m", input: "hi" })],
     ];
     for (const [name, call] of calls) {
-      const err: unknown = await call().then(() => undefined, (e: unknown) => e);
+      const err: unknown = await call().then(
+        () => undefined,
+        (e: unknown) => e,
+      );
       expect(err, name).toBeInstanceOf(InternalServerError);
       expect(err, name).not.toBeInstanceOf(AuthenticationError);
       expect(err, name).not.toBeInstanceOf(PermissionDeniedError);
@@ -153,13 +173,17 @@ routes:
     );
 
     for (let i = 0; i < 3; i++) {
-      const { data, response } = await sdk(gateway.url).chat.completions.create({ model: "m", messages: [{ role: "user", content: "hi" }] }).withResponse();
+      const { data, response } = await sdk(gateway.url)
+        .chat.completions.create({ model: "m", messages: [{ role: "user", content: "hi" }] })
+        .withResponse();
       expect(response.headers.get("x-gateway-provider")).toBe("good");
       expect(data.choices[0]?.message.content).toBe(mocks.good!.mock.options.answerText);
     }
     // The first request found out; the ones after it never went there.
     expect(chatCalls(mocks.bad!)).toHaveLength(1);
-    const providers = (await (await fetch(`${gateway.url}/v1/providers`)).json()) as { providers: { id: string; state: string; cooldown_remaining_ms: number }[] };
+    const providers = (await (await fetch(`${gateway.url}/v1/providers`)).json()) as {
+      providers: { id: string; state: string; cooldown_remaining_ms: number }[];
+    };
     const bad = providers.providers.find((p) => p.id === "bad");
     expect(bad?.state).toBe("open");
     // Out for max_open_seconds (300 s by default), not cooldown_seconds.

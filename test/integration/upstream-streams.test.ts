@@ -41,7 +41,10 @@ describe("a Gemini stream that ends without any finishReason", () => {
 
     const err: unknown = await sdk(gateway.url)
       .chat.completions.create({ model: "gemini-mock", messages: [{ role: "user", content: "Why is the sky blue? Two sentences, please." }] })
-      .then(() => undefined, (e: unknown) => e);
+      .then(
+        () => undefined,
+        (e: unknown) => e,
+      );
     expect(err).toBeInstanceOf(InternalServerError);
     expect(err).toMatchObject({ status: 502, code: "upstream_truncated" });
   });
@@ -53,7 +56,11 @@ describe("an Anthropic overloaded_error inside the stream", () => {
     const answerText = "One two three four five six seven eight nine ten eleven twelve.";
     // message_start, ping, thinking start, its deltas, signature, stop, text start: then six answer pieces.
     const before = Math.ceil(reasoningText.length / 6) + 6;
-    const { gateway } = await stack({ p: { reasoningText, answerText, chunkChars: 6, latency: { answerChunkMs: 40 }, faults: { errorAfterChunks: before + 6 } } }, only("anthropic"), ENV);
+    const { gateway } = await stack(
+      { p: { reasoningText, answerText, chunkChars: 6, latency: { answerChunkMs: 40 }, faults: { errorAfterChunks: before + 6 } } },
+      only("anthropic"),
+      ENV,
+    );
     const r = await postStaged(gateway.url, { model: "claude-mock", messages: PROMPT });
     expect(r.status).toBe(200);
     expect(r.events.map((e) => e.event)).toContain("output.delta");
@@ -63,7 +70,11 @@ describe("an Anthropic overloaded_error inside the stream", () => {
 
   it("before any answer: the request fails over to the next provider unseen", async () => {
     const reasoningText = "A long think. ".repeat(10);
-    const { gateway, mocks } = await stack({ p: { reasoningText, chunkChars: 6, faults: { errorAfterChunks: 5 } }, backup: {} }, only("anthropic", backup), ENV);
+    const { gateway, mocks } = await stack(
+      { p: { reasoningText, chunkChars: 6, faults: { errorAfterChunks: 5 } }, backup: {} },
+      only("anthropic", backup),
+      ENV,
+    );
     const r = await postStaged(gateway.url, { model: "claude-mock", messages: PROMPT });
     expect(r.status).toBe(200);
     expect(r.events.map((e) => e.event)).not.toContain("error");

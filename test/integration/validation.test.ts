@@ -21,7 +21,12 @@ afterEach(async () => {
   for (const l of logs.splice(0)) await l.close();
 });
 
-const schema = { type: "object", properties: { city: { type: "string" }, days: { type: "integer", minimum: 1 } }, required: ["city", "days"], additionalProperties: false };
+const schema = {
+  type: "object",
+  properties: { city: { type: "string" }, days: { type: "integer", minimum: 1 } },
+  required: ["city", "days"],
+  additionalProperties: false,
+};
 const responseFormat = (strict = false) => ({ type: "json_schema", json_schema: { name: "trip", schema, strict } });
 
 const VALID = '{"city":"Kyoto","days":3}';
@@ -45,13 +50,23 @@ routes:
 `;
 
 /** Short prompts are routine: the local provider is asked first. */
-const ask = (extra: Record<string, unknown> = {}) => ({ model: "trip-llm", messages: userMessage("Suggest a city for a short trip."), response_format: responseFormat(), ...extra });
+const ask = (extra: Record<string, unknown> = {}) => ({
+  model: "trip-llm",
+  messages: userMessage("Suggest a city for a short trip."),
+  response_format: responseFormat(),
+  ...extra,
+});
 
 /** Each mock answers from its queue, then repeats its last script. */
 async function start(box: ScriptedChunk[][], cloud: ScriptedChunk[][] = [answer(CLOUD_VALID)], opts: { requestLog?: boolean } = {}) {
   const requestLog = opts.requestLog ? await openRequestLog({ dataDir: "memory://", logger: silentLogger() }) : undefined;
   if (requestLog) logs.push(requestLog);
-  const s = await stack({ box: { scripts: box, script: box.at(-1) ?? null }, cloud: { scripts: cloud, script: cloud.at(-1) ?? null } }, YAML, {}, requestLog ? { requestLog } : {});
+  const s = await stack(
+    { box: { scripts: box, script: box.at(-1) ?? null }, cloud: { scripts: cloud, script: cloud.at(-1) ?? null } },
+    YAML,
+    {},
+    requestLog ? { requestLog } : {},
+  );
   const metrics = async () => (await fetch(`${s.gateway.url}/metrics`)).text();
   const logged = async (id: string) => {
     await requestLog?.flush();
@@ -132,7 +147,11 @@ describe("schema-validated answers on the staged stream", () => {
 
   it("stream:false on the staged surface: the valid answer, the report beside choices, the provider in the header", async () => {
     const s = await start([answer(PROSE), answer(PROSE)]);
-    const res = await fetch(`${s.gateway.url}/v1/chat/completions`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(ask({ stream: false })) });
+    const res = await fetch(`${s.gateway.url}/v1/chat/completions`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify(ask({ stream: false })),
+    });
     expect(res.status).toBe(200);
     expect(res.headers.get("x-gateway-provider")).toBe("cloud");
     const body = (await res.json()) as Record<string, any>;
@@ -158,7 +177,11 @@ describe("schema-validated answers on the staged stream", () => {
     expect(r.events.at(-1)).toMatchObject({ event: "error", data: { stage: "validation", code: "validation_failed", retryable: true } });
     expect(String(r.events.at(-1)?.data.message)).toMatch(/^no answer matched the response_format schema after 3 attempts: the answer is not JSON/);
 
-    const res = await fetch(`${s.gateway.url}/v1/chat/completions`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(ask({ stream: false, response_format: responseFormat(true) })) });
+    const res = await fetch(`${s.gateway.url}/v1/chat/completions`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify(ask({ stream: false, response_format: responseFormat(true) })),
+    });
     expect(res.status).toBe(422);
     expect(await res.json()).toMatchObject({ error: { type: "invalid_request_error", code: "validation_failed" } });
     const m = await s.metrics();
@@ -174,7 +197,9 @@ describe("schema-validated answers on the staged stream", () => {
       error: {
         type: "invalid_request_error",
         code: "invalid_json_schema",
-        message: expect.stringMatching(/^response_format\.json_schema\.schema: schema is invalid: data\/properties\/days\/type must be equal to one of the allowed values/),
+        message: expect.stringMatching(
+          /^response_format\.json_schema\.schema: schema is invalid: data\/properties\/days\/type must be equal to one of the allowed values/,
+        ),
       },
     });
     expect(s.mocks.box!.mock.calls).toEqual([]);
@@ -227,7 +252,11 @@ describe("schema-validated answers with the official openai SDK", () => {
 
   it("strict and nothing validates: the SDK throws the 422, and a stream raises the in-stream error", async () => {
     const s = await start([answer(PROSE)], [answer(PROSE)]);
-    const params = { model: "trip-llm", messages: [{ role: "user" as const, content: "Suggest a city for a short trip." }], response_format: { type: "json_schema" as const, json_schema: { name: "trip", schema, strict: true } } };
+    const params = {
+      model: "trip-llm",
+      messages: [{ role: "user" as const, content: "Suggest a city for a short trip." }],
+      response_format: { type: "json_schema" as const, json_schema: { name: "trip", schema, strict: true } },
+    };
     const err: unknown = await s.sdk.chat.completions.create(params).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(APIError);
     expect(err).toMatchObject({ status: 422, code: "validation_failed" });

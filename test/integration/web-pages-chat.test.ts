@@ -17,7 +17,10 @@ const stack = useStack();
 
 const text = (page: Page, selector: string) => page.locator(selector).first().textContent();
 const css = (page: Page, selector: string, prop: string) =>
-  page.locator(selector).first().evaluate((e, p) => (globalThis as any).getComputedStyle(e).getPropertyValue(p) as string, prop);
+  page
+    .locator(selector)
+    .first()
+    .evaluate((e, p) => (globalThis as any).getComputedStyle(e).getPropertyValue(p) as string, prop);
 
 async function ready(page: Page, url: string) {
   await page.goto(url);
@@ -31,7 +34,13 @@ async function ask(page: Page, prompt: string) {
 
 /** A whole answer: prompt summary, reasoning summary, the text, done. */
 const answer = (say: string, extra: ScriptStep[] = []): ScriptReply => ({
-  steps: [{ event: ev.prompt("You ask something.") }, ...extra, { event: ev.reasoning("- thought it through") }, { event: ev.delta(say) }, { event: ev.done() }],
+  steps: [
+    { event: ev.prompt("You ask something.") },
+    ...extra,
+    { event: ev.reasoning("- thought it through") },
+    { event: ev.delta(say) },
+    { event: ev.done() },
+  ],
 });
 
 /** The element lies wholly inside the viewport (not scrolled away, not below the fold). */
@@ -42,7 +51,8 @@ async function inViewport(page: Page, selector: string): Promise<boolean> {
 }
 
 /** The page itself never scrolls: only the thread does. */
-const pageScroll = (page: Page) => page.evaluate(() => ((globalThis as any).document.scrollingElement.scrollHeight as number) - ((globalThis as any).innerHeight as number));
+const pageScroll = (page: Page) =>
+  page.evaluate(() => ((globalThis as any).document.scrollingElement.scrollHeight as number) - ((globalThis as any).innerHeight as number));
 
 describe.skipIf(!browser.available)("playground: the composer and the keys", () => {
   it("Send is on screen on a first visit at 1280×800 and 390×844, and stays there as the conversation grows", async () => {
@@ -96,7 +106,9 @@ describe.skipIf(!browser.available)("playground: the composer and the keys", () 
 
 describe.skipIf(!browser.available)("playground: one error with Retry, Regenerate, Edit-and-resend", () => {
   it("a failed turn shows one error with Retry; Retry sends the same prompt again in its place", async () => {
-    const gw = await scripted((_b, n) => (n === 1 ? { status: 502, json: { error: { message: "upstream down", type: "upstream_error", code: "upstream_error" } } } : answer("It worked.")));
+    const gw = await scripted((_b, n) =>
+      n === 1 ? { status: 502, json: { error: { message: "upstream down", type: "upstream_error", code: "upstream_error" } } } : answer("It worked."),
+    );
     const { page, problems } = await browser.open();
     await ready(page, gw.url);
     await ask(page, "Will this work?");
@@ -253,7 +265,11 @@ describe.skipIf(!browser.available)("playground: light theme and highlighted cod
       // Copy takes the code as written, not the highlighting.
       await page.click(".answer pre:nth-of-type(1) .copy-code");
       await expect.poll(() => page.evaluate(() => (globalThis as any).navigator.clipboard.readText())).toBe(CODE);
-      colours[scheme] = { bg: await css(page, "body", "background-color"), keyword: await css(page, ".hljs-keyword", "color"), text: await css(page, "body", "color") };
+      colours[scheme] = {
+        bg: await css(page, "body", "background-color"),
+        keyword: await css(page, ".hljs-keyword", "color"),
+        text: await css(page, "body", "color"),
+      };
       await page.click(".stages-title");
       await screenshot(page, `playground-highlighted-code-${scheme}-desktop`);
       await page.setViewportSize(PHONE);
@@ -283,7 +299,9 @@ describe.skipIf(!browser.available)("playground: the model picker", () => {
     await page.goto(gateway.url);
     await expect.poll(() => text(page, "#model-note")).toMatch(/needs an API key .*HTTP 401/);
 
-    const listed = (await (await fetch(`${gateway.url}/openai/v1/models`, { headers: { authorization: "Bearer key-one" } })).json()) as { data: { id: string }[] };
+    const listed = (await (await fetch(`${gateway.url}/openai/v1/models`, { headers: { authorization: "Bearer key-one" } })).json()) as {
+      data: { id: string }[];
+    };
     const reload = async (key: string) => {
       await page.fill("#key", key);
       await Promise.all([page.waitForResponse((r) => r.url().endsWith("/openai/v1/models")), page.dispatchEvent("#key", "change")]);

@@ -114,7 +114,7 @@ describe.skipIf(!browser.available)("playground: rendering the answer", () => {
     "- compare it with the original",
     "",
     "```ts",
-    "const isPalindrome = (s: string): boolean => s === [...s].reverse().join(\"\"); // a long line that must scroll inside its block, not widen the page on a phone",
+    'const isPalindrome = (s: string): boolean => s === [...s].reverse().join(""); // a long line that must scroll inside its block, not widen the page on a phone',
     "```",
     "",
     'Done. <img src="https://example.com/x.png" onerror="alert(1)"> <span style="color:red">styled</span> [docs](https://example.com/docs)',
@@ -122,7 +122,12 @@ describe.skipIf(!browser.available)("playground: rendering the answer", () => {
 
   it("renders Markdown (a list and a code block), sanitised, with copy buttons on the answer and the code", async () => {
     const gw = await scripted(() => ({
-      steps: [{ event: ev.prompt("A palindrome check.") }, { event: ev.reasoning("- Compare with the reverse.") }, ...answerSteps(ANSWER, 7), { event: ev.done() }],
+      steps: [
+        { event: ev.prompt("A palindrome check.") },
+        { event: ev.reasoning("- Compare with the reverse.") },
+        ...answerSteps(ANSWER, 7),
+        { event: ev.done() },
+      ],
     }));
     const { page, problems } = await browser.open({ clipboard: true });
     await ready(page, gw.url);
@@ -130,7 +135,8 @@ describe.skipIf(!browser.available)("playground: rendering the answer", () => {
     await page.waitForSelector("article.turn[data-status=done]");
 
     expect(await page.locator(".answer ul > li").allTextContents()).toEqual(["reverse the string", "compare it with the original"]);
-    const code = "const isPalindrome = (s: string): boolean => s === [...s].reverse().join(\"\"); // a long line that must scroll inside its block, not widen the page on a phone\n";
+    const code =
+      'const isPalindrome = (s: string): boolean => s === [...s].reverse().join(""); // a long line that must scroll inside its block, not widen the page on a phone\n';
     expect(await page.locator(".answer pre code").textContent()).toBe(code);
     // Sanitised: no image, no inline style, no handler; links open safely elsewhere.
     expect(await page.locator(".answer img, .answer [style], .answer [onerror]").count()).toBe(0);
@@ -164,7 +170,16 @@ describe.skipIf(!browser.available)("playground: rendering the answer", () => {
         { event: ev.tools([{ index: 0, id: "call_1", type: "function", function: { name: "get_weather", arguments: '{"ci' } }]) },
         { wait: 50 },
         { event: ev.tools([{ index: 0, function: { arguments: 'ty":"Paris"}' } }]) },
-        { event: { event: "output.done", data: { request_id: "r", finish_reason: "tool_calls", timings: { prompt_summary: 5, reasoning_end: 6, reasoning_summary: 7, first_output: 8, total: 9 } } } },
+        {
+          event: {
+            event: "output.done",
+            data: {
+              request_id: "r",
+              finish_reason: "tool_calls",
+              timings: { prompt_summary: 5, reasoning_end: 6, reasoning_summary: 7, first_output: 8, total: 9 },
+            },
+          },
+        },
       ],
     }));
     const { page, problems } = await browser.open();
@@ -223,7 +238,9 @@ describe.skipIf(!browser.available)("playground: honest endings", () => {
     // The connection is cut only once the page shows the partial answer: no guessed delay.
     let shown: () => void = () => {};
     const seen = new Promise<void>((resolve) => (shown = resolve));
-    const gw = await scripted(() => ({ steps: [{ event: ev.prompt("q") }, { event: ev.reasoning("- r") }, { event: ev.delta("Half an ans") }, { gate: seen }, { destroy: true }] }));
+    const gw = await scripted(() => ({
+      steps: [{ event: ev.prompt("q") }, { event: ev.reasoning("- r") }, { event: ev.delta("Half an ans") }, { gate: seen }, { destroy: true }],
+    }));
     const { page, problems } = await browser.open();
     await ready(page, gw.url);
     await ask(page, "Anything.");
@@ -259,7 +276,10 @@ describe.skipIf(!browser.available)("playground: honest endings", () => {
   });
 
   it("an upstream 400 fills no stage: each says why instead of waiting", async () => {
-    const gw = await scripted(() => ({ status: 400, json: { error: { message: "max_tokens: must be at most 8192", type: "invalid_request_error", code: "invalid_request" } } }));
+    const gw = await scripted(() => ({
+      status: 400,
+      json: { error: { message: "max_tokens: must be at most 8192", type: "invalid_request_error", code: "invalid_request" } },
+    }));
     const { page, problems } = await browser.open();
     await ready(page, gw.url);
     await ask(page, "Write a novel.");

@@ -25,7 +25,11 @@ afterEach(async () => {
 
 const text = (page: Page, selector: string) => page.locator(selector).first().textContent();
 const attr = (page: Page, selector: string, name: string) => page.locator(selector).first().getAttribute(name);
-const isOpen = (page: Page, selector: string) => page.locator(selector).first().evaluate((d) => (d as { open: boolean }).open);
+const isOpen = (page: Page, selector: string) =>
+  page
+    .locator(selector)
+    .first()
+    .evaluate((d) => (d as { open: boolean }).open);
 
 async function ready(page: Page, url: string) {
   await page.goto(url);
@@ -183,7 +187,8 @@ describe.skipIf(!browser.available)("admin dashboard", () => {
 
   it("agrees with itself: requests apart from upstream calls, a time series, and a filterable request table with a drill-down", async () => {
     const { mock, log, gateway } = await dashboardStack();
-    const ask = (key: string) => postStaged(gateway.url, { model: "mock-tagged", messages: userMessage("Why is the sky blue?") }, { headers: { authorization: `Bearer ${key}` } });
+    const ask = (key: string) =>
+      postStaged(gateway.url, { model: "mock-tagged", messages: userMessage("Why is the sky blue?") }, { headers: { authorization: `Bearer ${key}` } });
     for (const key of ["key-team-a", "key-team-a", "key-ci"]) expect((await ask(key)).status).toBe(200);
     mock.mock.configure({ faults: { fail: { status: 500, times: Infinity, target: "all", message: "engine on fire" } } });
     expect((await ask("key-team-a")).status).toBe(502);
@@ -208,7 +213,10 @@ describe.skipIf(!browser.available)("admin dashboard", () => {
     // The time series: lines drawn, a legend, and every label inside the drawing.
     await page.waitForSelector("#chart-traffic .s-requests");
     await page.waitForSelector("#chart-latency .s-p95");
-    expect(await page.locator("#legend-traffic > span").allTextContents()).toEqual([expect.stringMatching(/^requests\/s/), expect.stringMatching(/^upstream errors\/s/)]);
+    expect(await page.locator("#legend-traffic > span").allTextContents()).toEqual([
+      expect.stringMatching(/^requests\/s/),
+      expect.stringMatching(/^upstream errors\/s/),
+    ]);
     expect(await page.locator("#legend-latency > span").allTextContents()).toEqual([expect.stringMatching(/^p50/), expect.stringMatching(/^p95/)]);
     const clipped = async () =>
       page.evaluate(() => {
@@ -217,7 +225,8 @@ describe.skipIf(!browser.available)("admin dashboard", () => {
           const box = svg.getBoundingClientRect();
           for (const t of svg.querySelectorAll("text")) {
             const r = t.getBoundingClientRect();
-            if (r.left < box.left - 0.5 || r.right > box.right + 0.5 || r.top < box.top - 0.5 || r.bottom > box.bottom + 0.5) out.push(`${svg.id}: ${t.textContent}`);
+            if (r.left < box.left - 0.5 || r.right > box.right + 0.5 || r.top < box.top - 0.5 || r.bottom > box.bottom + 0.5)
+              out.push(`${svg.id}: ${t.textContent}`);
           }
         }
         return out;
@@ -285,7 +294,11 @@ providers:
 routes:
   - { model: "*", strategy: priority, providers: [alpha, beta] }
 health: { consecutive_failures: 1, cooldown_seconds: 60 }`;
-    const { gateway } = await providerStack({ alpha: { faults: { fail: { status: 429, times: Infinity, target: "all", retryAfterSeconds: 60 } } }, beta: {} }, yaml, { UPSTREAM_MAX_RETRIES: "0" });
+    const { gateway } = await providerStack(
+      { alpha: { faults: { fail: { status: 429, times: Infinity, target: "all", retryAfterSeconds: 60 } } }, beta: {} },
+      yaml,
+      { UPSTREAM_MAX_RETRIES: "0" },
+    );
     expect((await postStaged(gateway.url, { model: "mock-tagged", messages: userMessage("Why?") })).status).toBe(200);
 
     const { page, problems } = await browser.open();
@@ -319,7 +332,12 @@ routes:
     const log: RequestLog = await openRequestLog({ dataDir: "memory://", logger: silentLogger(), flushIntervalMs: 50 });
     closers.push(log);
     const answer = (text: string) => [{ delta: { reasoning_content: "A short trip." } }, { delta: { content: text }, finish_reason: "stop" }];
-    const { gateway } = await providerStack({ box: { script: answer("Kyoto, I think.") }, cloud: { script: answer('{"city":"Lisbon"}') } }, yaml, {}, { requestLog: log });
+    const { gateway } = await providerStack(
+      { box: { script: answer("Kyoto, I think.") }, cloud: { script: answer('{"city":"Lisbon"}') } },
+      yaml,
+      {},
+      { requestLog: log },
+    );
     const body = {
       model: "trip-llm",
       messages: userMessage("Suggest a city."),
@@ -336,7 +354,9 @@ routes:
     expect(await attr(page, "tr[data-provider=box] td.schema", "title")).toBe("its answers keep failing their response_format schema");
     expect(await text(page, "tr[data-provider=cloud] td.schema")).toBe("0 of 2 (0 %)");
     expect(await attr(page, "tr[data-provider=cloud] td.schema", "class")).not.toContain("failing");
-    expect(await page.locator("tr[data-provider=box] td.schema.failing").evaluate((e) => (globalThis as any).getComputedStyle(e).color as string)).toBe("rgb(248, 81, 73)");
+    expect(await page.locator("tr[data-provider=box] td.schema.failing").evaluate((e) => (globalThis as any).getComputedStyle(e).color as string)).toBe(
+      "rgb(248, 81, 73)",
+    );
     await expect.poll(() => page.locator("#log div[data-type=validation]").count()).toBe(4);
 
     await expect.poll(() => page.locator("#requests-body tr").count()).toBe(2);
@@ -354,7 +374,12 @@ routes:
     let failStats = false;
     let fleet = false;
     await page.route("**/v1/monitoring/stats", async (route) => {
-      if (failStats) return route.fulfill({ status: 503, contentType: "application/json", body: JSON.stringify({ error: { message: "monitor unavailable", type: "server_error", code: "x" } }) });
+      if (failStats)
+        return route.fulfill({
+          status: 503,
+          contentType: "application/json",
+          body: JSON.stringify({ error: { message: "monitor unavailable", type: "server_error", code: "x" } }),
+        });
       const res = await route.fetch();
       const body = await res.json();
       if (fleet) {
@@ -377,8 +402,16 @@ routes:
     fleet = true;
     await page.waitForSelector("#fleet-body tr[data-replica=gw-a]");
     expect(await page.locator("#fleet-body tr td").allTextContents()).toEqual([
-      "gw-a", "0.1.0", "1 h ago", "2", "this replica",
-      "gw-b", "0.1.0", "2 min ago", "0", expect.stringMatching(/^\d+ s ago$/),
+      "gw-a",
+      "0.1.0",
+      "1 h ago",
+      "2",
+      "this replica",
+      "gw-b",
+      "0.1.0",
+      "2 min ago",
+      "0",
+      expect.stringMatching(/^\d+ s ago$/),
     ]);
     await screenshot(page, "admin-fleet-desktop");
 

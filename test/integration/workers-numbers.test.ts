@@ -23,7 +23,9 @@ function fresh(url: string, body?: unknown): Promise<{ status: number; instance:
       (res) => {
         let text = "";
         res.setEncoding("utf8").on("data", (d: string) => (text += d));
-        res.on("end", () => resolve({ status: res.statusCode ?? 0, instance: String(res.headers["x-gateway-instance"]), json: JSON.parse(text) as Record<string, unknown> }));
+        res.on("end", () =>
+          resolve({ status: res.statusCode ?? 0, instance: String(res.headers["x-gateway-instance"]), json: JSON.parse(text) as Record<string, unknown> }),
+        );
       },
     );
     req.on("error", reject);
@@ -52,12 +54,15 @@ describe("WORKERS=2 without Redis", { timeout: PROCESS_TEST_MS }, () => {
     // Whichever worker answers, the figures are both workers'.
     const answered = new Set<string>();
     await expect
-      .poll(async () => {
-        const r = await fresh(`${gw.url}/v1/monitoring/stats`);
-        const s = r.json as { scope: string; replicas: number; totals: { requests: number } };
-        if (s.scope === "fleet" && s.totals.requests === total && s.replicas === 2) answered.add(r.instance);
-        return answered.size;
-      }, { timeout: 30_000, interval: 50 })
+      .poll(
+        async () => {
+          const r = await fresh(`${gw.url}/v1/monitoring/stats`);
+          const s = r.json as { scope: string; replicas: number; totals: { requests: number } };
+          if (s.scope === "fleet" && s.totals.requests === total && s.replicas === 2) answered.add(r.instance);
+          return answered.size;
+        },
+        { timeout: 30_000, interval: 50 },
+      )
       .toBe(2);
     const series = (await fresh(`${gw.url}/v1/monitoring/series?minutes=15`)).json as { scope: string; replicas: number; buckets: { requests: number }[] };
     expect(series).toMatchObject({ scope: "fleet", replicas: 2 });

@@ -108,7 +108,13 @@ function readTools(v: unknown): ChatTool[] {
   return v.filter(isRecord).flatMap((t): ChatTool[] => {
     const fn = isRecord(t.function) ? t.function : undefined;
     if (!fn || typeof fn.name !== "string") return [];
-    return [{ name: fn.name, description: typeof fn.description === "string" ? fn.description : undefined, parameters: isRecord(fn.parameters) ? fn.parameters : undefined }];
+    return [
+      {
+        name: fn.name,
+        description: typeof fn.description === "string" ? fn.description : undefined,
+        parameters: isRecord(fn.parameters) ? fn.parameters : undefined,
+      },
+    ];
   });
 }
 
@@ -135,7 +141,11 @@ export function turnText(turn: ChatTurn): string {
 
 /** System turns, in order, as one instruction (the native APIs take a single system field). */
 export function systemText(turns: ChatTurn[]): string | undefined {
-  const text = turns.filter((t) => t.role === "system").map(turnText).filter((t) => t !== "").join("\n\n");
+  const text = turns
+    .filter((t) => t.role === "system")
+    .map(turnText)
+    .filter((t) => t !== "")
+    .join("\n\n");
   return text === "" ? undefined : text;
 }
 

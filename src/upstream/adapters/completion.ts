@@ -39,7 +39,9 @@ export function completionFromDeltas(deltas: Iterable<UpstreamDelta>, meta: { id
     if (d.usage !== undefined) usage = d.usage;
     for (const t of d.toolCalls ?? []) mergeCall(calls, t);
   }
-  const toolCalls = [...calls.entries()].sort(([a], [b]) => a - b).map(([, c]) => ({ id: c.id, type: "function" as const, function: { name: c.name, arguments: c.arguments } }));
+  const toolCalls = [...calls.entries()]
+    .sort(([a], [b]) => a - b)
+    .map(([, c]) => ({ id: c.id, type: "function" as const, function: { name: c.name, arguments: c.arguments } }));
   return {
     id: meta.id,
     object: "chat.completion",
@@ -73,7 +75,13 @@ function mergeCall(calls: Map<number, { id: string; name: string; arguments: str
  * Usage in OpenAI's shape. `completion` includes reasoning tokens (as OpenAI counts them), so the
  * cost computed from prompt/completion tokens is what the provider bills.
  */
-export function openAiUsage(u: { prompt: number; completion: number; total?: number | undefined; reasoning?: number | undefined; cached?: number | undefined }): Usage {
+export function openAiUsage(u: {
+  prompt: number;
+  completion: number;
+  total?: number | undefined;
+  reasoning?: number | undefined;
+  cached?: number | undefined;
+}): Usage {
   return {
     prompt_tokens: u.prompt,
     completion_tokens: u.completion,

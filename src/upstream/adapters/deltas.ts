@@ -24,7 +24,12 @@ export function delta(fields: {
 /** Does this delta carry anything at all? Empty ones are not worth yielding. */
 export function hasAny(d: UpstreamDelta): boolean {
   return (
-    d.content !== undefined || d.reasoning !== undefined || d.toolCalls !== undefined || d.finishReason !== undefined || d.usage !== undefined || d.encryptedReasoning !== undefined
+    d.content !== undefined ||
+    d.reasoning !== undefined ||
+    d.toolCalls !== undefined ||
+    d.finishReason !== undefined ||
+    d.usage !== undefined ||
+    d.encryptedReasoning !== undefined
   );
 }
 

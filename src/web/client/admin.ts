@@ -64,14 +64,26 @@ function renderStats(s: StatsResponse): void {
   setKpi("kpi-rejected", String(t.rejected), "refused before any upstream call");
   // In flight: each replica's count as of its last heartbeat, summed, when the numbers are the fleet's.
   const fleetInFlight = s.scope === "fleet" && Array.isArray(s.fleet) && s.fleet.length > 1 ? s.fleet.reduce((n, r) => n + r.in_flight, 0) : undefined;
-  setKpi("kpi-inflight", String(fleetInFlight ?? s.in_flight), fleetInFlight !== undefined ? "streams open now, all replicas" : alone ? "streams open now" : "streams open now on this replica");
+  setKpi(
+    "kpi-inflight",
+    String(fleetInFlight ?? s.in_flight),
+    fleetInFlight !== undefined ? "streams open now, all replicas" : alone ? "streams open now" : "streams open now on this replica",
+  );
 
   const latencyBody = $("latency-body", HTMLTableSectionElement);
-  $("latency-note", HTMLElement).textContent = `${full ? `Over the last ${s.window_size.toLocaleString("en")} requests` : "Over every request since start"}${whose ? ` of ${whose}` : ""} (rejected requests left out).`;
+  $("latency-note", HTMLElement).textContent =
+    `${full ? `Over the last ${s.window_size.toLocaleString("en")} requests` : "Over every request since start"}${whose ? ` of ${whose}` : ""} (rejected requests left out).`;
   latencyBody.replaceChildren(
     ...[...stageSelect.options].map((o) => {
       const p = s.latency_ms[o.value as LatencyKey];
-      return h("tr", {}, h("td", { text: o.textContent ?? o.value }), h("td", { class: "num", text: ms(p.p50) }), h("td", { class: "num", text: ms(p.p95) }), h("td", { class: "num", text: ms(p.p99) }));
+      return h(
+        "tr",
+        {},
+        h("td", { text: o.textContent ?? o.value }),
+        h("td", { class: "num", text: ms(p.p50) }),
+        h("td", { class: "num", text: ms(p.p95) }),
+        h("td", { class: "num", text: ms(p.p99) }),
+      );
     }),
   );
 
@@ -98,7 +110,10 @@ function renderStats(s: StatsResponse): void {
 
   const log = s.request_log;
   requestLogOn = log !== null;
-  const logNote = log === null ? "request log off" : `request log: ${log.written} written, ${log.queued} queued${log.dropped > 0 ? `, ${log.dropped} dropped` : ""}${log.starting ? " — opening" : log.healthy ? "" : " — database unreachable"}`;
+  const logNote =
+    log === null
+      ? "request log off"
+      : `request log: ${log.written} written, ${log.queued} queued${log.dropped > 0 ? `, ${log.dropped} dropped` : ""}${log.starting ? " — opening" : log.healthy ? "" : " — database unreachable"}`;
   updated.textContent = `Updated ${clock(Date.now())} · up ${uptime(s.uptime_seconds)} · ${logNote}`;
 }
 
@@ -111,7 +126,11 @@ function schemaFailures(t: { checked: number; failed: number } | undefined, json
   // Cloud-only mode: the router has stopped sending JSON requests there.
   if (json?.skipped) {
     const next = json.retry_in_ms > 0 ? `one JSON request tries it again in ${Math.ceil(json.retry_in_ms / 1000)} s` : "the next JSON request tries it again";
-    return h("td", { class: "num schema failing", text: `${counts} · JSON skipped`, attrs: { title: `JSON requests skip this provider: its answers kept failing their schema; ${next}` } });
+    return h("td", {
+      class: "num schema failing",
+      text: `${counts} · JSON skipped`,
+      attrs: { title: `JSON requests skip this provider: its answers kept failing their schema; ${next}` },
+    });
   }
   if (!t || t.checked === 0) return h("td", { class: "num schema", text: counts });
   const failing = t.checked >= FAILING_MIN_CHECKS && t.failed / t.checked >= FAILING_RATE;
@@ -157,12 +176,18 @@ function renderLog(events: MonitorEvent[]): void {
   const box = $("log", HTMLElement);
   const atEnd = box.scrollTop + box.clientHeight >= box.scrollHeight - 4;
   if (events.length === 0) {
-    box.replaceChildren(h("p", { class: "empty-note", text: "No gateway events yet. Requests, retries, failovers, cooldowns and strategy changes appear here as they happen." }));
+    box.replaceChildren(
+      h("p", { class: "empty-note", text: "No gateway events yet. Requests, retries, failovers, cooldowns and strategy changes appear here as they happen." }),
+    );
     return;
   }
   box.replaceChildren(
     ...events.map((e) =>
-      h("div", { class: `${e.level} t-${e.type}`, data: { type: e.type } }, `${clock(e.ts)}  ${e.message.startsWith(e.type) ? e.message : `${e.type}: ${e.message}`}`),
+      h(
+        "div",
+        { class: `${e.level} t-${e.type}`, data: { type: e.type } },
+        `${clock(e.ts)}  ${e.message.startsWith(e.type) ? e.message : `${e.type}: ${e.message}`}`,
+      ),
     ),
   );
   if (atEnd) box.scrollTop = box.scrollHeight;

@@ -63,7 +63,10 @@ const storedLibrary = z.object({ currentId: z.string().nullable().catch(null), c
 const legacy = z.object({ turns: z.array(z.unknown()) });
 
 function readTurns(raw: readonly unknown[]): Turn[] {
-  return raw.map(readStoredTurn).filter((t): t is Turn => t !== null).slice(-MAX_TURNS);
+  return raw
+    .map(readStoredTurn)
+    .filter((t): t is Turn => t !== null)
+    .slice(-MAX_TURNS);
 }
 
 function parseJson(text: string | null): unknown {

@@ -65,7 +65,10 @@ export function createModelPicker(el: PickerElements): ModelPicker {
 
   function fill(listed: Listed, keep: string | null): void {
     const ranked = rankModels(listed.ids);
-    el.select.replaceChildren(...ranked.map((id) => h("option", { text: id, attrs: { value: id } })), h("option", { text: "other…", attrs: { value: CUSTOM } }));
+    el.select.replaceChildren(
+      ...ranked.map((id) => h("option", { text: id, attrs: { value: id } })),
+      h("option", { text: "other…", attrs: { value: CUSTOM } }),
+    );
     el.datalist.replaceChildren(...ranked.map((id) => h("option", { attrs: { value: id } })));
     const picked = keep !== null && keep !== "" ? (ranked.includes(keep) ? keep : undefined) : (listed.preferred ?? pickModel(ranked, null));
     const custom = picked === undefined;

@@ -15,7 +15,8 @@ export function duration(ms: number): string {
   return ms < MINUTE ? `${s} s` : `${Math.floor(s / 60)} min ${s % 60} s`;
 }
 
-const secs = (ms: number | null | undefined): string | null => (ms === null || ms === undefined ? null : ms < 1000 ? `${Math.round(ms)} ms` : `${(ms / 1000).toFixed(1)} s`);
+const secs = (ms: number | null | undefined): string | null =>
+  ms === null || ms === undefined ? null : ms < 1000 ? `${Math.round(ms)} ms` : `${(ms / 1000).toFixed(1)} s`;
 
 /** "prompt summary 120 ms · reasoning summary 1.1 s · … · via provider". */
 export function timingLine(t: Timings, via: string | null): string {

@@ -97,7 +97,15 @@ export function createTurnView(turn: Turn, actions: TurnActions): TurnView {
   const reasoningWait = h("p", { class: "waiting" });
   const reasoningBody = h("div", { class: "stage-body md final-summary" });
   const reasoningNote = h("p", { class: "stage-note stage-error" });
-  const reasoningStage = h("section", { class: "stage stage-reasoning" }, h("h3", {}, "Reasoning ", reasoningTag), progressLog, reasoningWait, reasoningBody, reasoningNote);
+  const reasoningStage = h(
+    "section",
+    { class: "stage stage-reasoning" },
+    h("h3", {}, "Reasoning ", reasoningTag),
+    progressLog,
+    reasoningWait,
+    reasoningBody,
+    reasoningNote,
+  );
 
   const stages = h("details", { class: "stages" }, stagesTitle, promptStage, sourcesStage, reasoningStage);
   // Open while it happens; a finished turn restored from history starts folded.
@@ -116,7 +124,17 @@ export function createTurnView(turn: Turn, actions: TurnActions): TurnView {
   const copyAnswer = copyButton("Copy answer", () => turn.answer, "copy-answer");
   const regenerate = h("button", { class: "copy regenerate", text: "Regenerate", attrs: { type: "button", "aria-label": "Regenerate this answer" } });
   const foot = h("div", { class: "turn-foot" }, copyAnswer, regenerate, timings);
-  const answerBlock = h("section", { class: "answer-block", attrs: { "aria-label": "answer" } }, marker, retryNote, toolCalls, answerWait, answer, failure, foot);
+  const answerBlock = h(
+    "section",
+    { class: "answer-block", attrs: { "aria-label": "answer" } },
+    marker,
+    retryNote,
+    toolCalls,
+    answerWait,
+    answer,
+    failure,
+    foot,
+  );
   retry.addEventListener("click", () => actions.again(turn));
   regenerate.addEventListener("click", () => actions.again(turn));
 
@@ -161,7 +179,9 @@ export function createTurnView(turn: Turn, actions: TurnActions): TurnView {
       drawnPrompt = p.text;
       renderMarkdown(promptBody, p.text);
     }
-    promptNote.textContent = promptErr ? `The summary model failed (${promptErr.code}: ${promptErr.message}); this is the first sentence of your question instead.` : "";
+    promptNote.textContent = promptErr
+      ? `The summary model failed (${promptErr.code}: ${promptErr.message}); this is the first sentence of your question instead.`
+      : "";
     show(promptNote, Boolean(promptErr));
 
     const r = turn.reasoning;
@@ -185,10 +205,18 @@ export function createTurnView(turn: Turn, actions: TurnActions): TurnView {
       if (r.source === "empty" || r.text === "") reasoningBody.textContent = "The model produced no reasoning for this answer.";
       else renderMarkdown(reasoningBody, r.text);
     }
-    const wait = thinking ? (notes > 0 ? "" : "The model is thinking. Notes appear here as it works; its reasoning is summarised when it is done.") : r ? "" : reason;
+    const wait = thinking
+      ? notes > 0
+        ? ""
+        : "The model is thinking. Notes appear here as it works; its reasoning is summarised when it is done."
+      : r
+        ? ""
+        : reason;
     reasoningWait.textContent = wait;
     show(reasoningWait, wait !== "");
-    reasoningNote.textContent = reasonErr ? `The summary model failed (${reasonErr.code}: ${reasonErr.message}); these are the reasoning's first sentences instead.` : "";
+    reasoningNote.textContent = reasonErr
+      ? `The summary model failed (${reasonErr.code}: ${reasonErr.message}); these are the reasoning's first sentences instead.`
+      : "";
     show(reasoningNote, Boolean(reasonErr));
   }
 
@@ -220,7 +248,9 @@ export function createTurnView(turn: Turn, actions: TurnActions): TurnView {
       drawnTools = tools;
       toolCalls.replaceChildren(
         ...(turn.toolCalls.length > 0 ? [h("h4", { text: "Tool calls" })] : []),
-        ...turn.toolCalls.map((c) => h("div", { class: "tool-call" }, h("code", { class: "tool-name", text: c.name || "(unnamed)" }), h("pre", { text: prettyJson(c.arguments) }))),
+        ...turn.toolCalls.map((c) =>
+          h("div", { class: "tool-call" }, h("code", { class: "tool-name", text: c.name || "(unnamed)" }), h("pre", { text: prettyJson(c.arguments) })),
+        ),
       );
     }
     show(toolCalls, turn.toolCalls.length > 0);

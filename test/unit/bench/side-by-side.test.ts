@@ -61,20 +61,40 @@ const stream = (frames: string[], times: number[]): TracedStream => ({
   frames: [{ t: 5 }, ...frames.map((content, i) => ({ t: times[i] ?? NaN, content }))],
   endedAt: 40,
 });
-const run = (deliveries: { at: number; cum: number }[], extra: Partial<RelayRun> = {}): RelayRun => ({ sentAt: 0, headersAt: 6, status: 200, deliveries, frames: [], complete: true, ...extra });
+const run = (deliveries: { at: number; cum: number }[], extra: Partial<RelayRun> = {}): RelayRun => ({
+  sentAt: 0,
+  headersAt: 6,
+  status: 200,
+  deliveries,
+  frames: [],
+  complete: true,
+  ...extra,
+});
 
 describe("analyseRelay", () => {
   const s = stream(["abcd", "efgh", "ijkl"], [10, 20, 30]);
 
   it("times each chunk written after the first answer text arrived, from the mock's write to the read that completed it", () => {
     // The first chunk arrives at 11; the second and third are read together at 31.
-    const a = analyseRelay(run([{ at: 11, cum: 4 }, { at: 31, cum: 12 }]), { stream: s, calls: 1 });
+    const a = analyseRelay(
+      run([
+        { at: 11, cum: 4 },
+        { at: 31, cum: 12 },
+      ]),
+      { stream: s, calls: 1 },
+    );
     expect(a.chunkLatency).toEqual([11, 1]);
     expect(a.ttfbAdded).toBe(1);
   });
 
   it("leaves out chunks the relay held before its first answer text (ours: the summaries come first)", () => {
-    const a = analyseRelay(run([{ at: 25, cum: 8 }, { at: 31, cum: 12 }]), { stream: s, calls: 3 });
+    const a = analyseRelay(
+      run([
+        { at: 25, cum: 8 },
+        { at: 31, cum: 12 },
+      ]),
+      { stream: s, calls: 3 },
+    );
     expect(a.chunkLatency).toEqual([1]);
   });
 
@@ -95,14 +115,27 @@ describe("analyseProgress", () => {
   const s: TracedStream = {
     model: "p-tagged",
     headersAt: 50,
-    frames: [{ t: 50 }, { t: 100, content: "<analysis>thinking" }, { t: 600, content: " more" }, { t: 1100, content: "</analysis><final>ok" }, { t: 1110, content: "</final>" }],
+    frames: [
+      { t: 50 },
+      { t: 100, content: "<analysis>thinking" },
+      { t: 600, content: " more" },
+      { t: 1100, content: "</analysis><final>ok" },
+      { t: 1110, content: "</final>" },
+    ],
     endedAt: 1120,
   };
   const frames = (list: [string, number][]) => list.map(([name, at]) => ({ name, at, data: "{}" }));
 
   it("takes the largest silence between reasoning start and summary.reasoning, keep-alives included", () => {
     const r = run([], {
-      frames: frames([["summary.prompt", 150], ["comment", 400], ["summary.progress", 700], ["comment", 1000], ["summary.reasoning", 1250], ["output.done", 1300]]),
+      frames: frames([
+        ["summary.prompt", 150],
+        ["comment", 400],
+        ["summary.progress", 700],
+        ["comment", 1000],
+        ["summary.reasoning", 1250],
+        ["output.done", 1300],
+      ]),
     });
     const m = analyseProgress(r, s, [
       { kind: "prompt_summary", model: "p-sum", receivedAt: 0, endedAt: 150, tokens: 30 },
@@ -113,7 +146,16 @@ describe("analyseProgress", () => {
   });
 
   it("has no first progress when none came, and the whole phase as the gap when nothing at all did", () => {
-    const m = analyseProgress(run([], { frames: frames([["summary.reasoning", 1250], ["output.done", 1300]]) }), s, []);
+    const m = analyseProgress(
+      run([], {
+        frames: frames([
+          ["summary.reasoning", 1250],
+          ["output.done", 1300],
+        ]),
+      }),
+      s,
+      [],
+    );
     expect(m.firstProgress).toBeNaN();
     expect(m.progressEvents).toBe(0);
     expect(m.largestGap).toBe(1150);
@@ -121,7 +163,11 @@ describe("analyseProgress", () => {
 });
 
 const sp = (median: number): Spread => ({ median, min: median, max: median, values: [median] });
-function relay(id: SystemId, chunk: number, opts: { calls?: number; cpu?: number; perSecond?: number; heap?: number | null; ttfb?: number } = {}): RelaySummary {
+function relay(
+  id: SystemId,
+  chunk: number,
+  opts: { calls?: number; cpu?: number; perSecond?: number; heap?: number | null; ttfb?: number } = {},
+): RelaySummary {
   return {
     id,
     label: id,

@@ -24,7 +24,9 @@ const retry = (attempt: number, code = "endpoint_unavailable", message = "Endpoi
 
 describe("client: progress summaries", () => {
   it("prints them under section 2 as they arrive, then the reasoning summary, heading once", async () => {
-    gw = await startFakeGateway({ sse: [promptSummary, progress(0, "Setting up the equation."), progress(1, "Solving for x."), reasoningSummary, delta1, delta2, done] });
+    gw = await startFakeGateway({
+      sse: [promptSummary, progress(0, "Setting up the equation."), progress(1, "Solving for x."), reasoningSummary, delta1, delta2, done],
+    });
     const r = await run(["--url", gw.url]);
     expect(r.code).toBe(0);
     expect(r.out.split(HEADINGS.reasoning)).toHaveLength(2);
@@ -48,10 +50,21 @@ describe("client: research sources", () => {
       { index: 1, title: "Rayleigh scattering", url: "https://example.org/rayleigh", snippet: "…" },
       { index: 2, title: "", url: "https://example.org/sky", snippet: "" },
     ];
-    gw = await startFakeGateway({ sse: [promptSummary, { event: "research.sources", data: { request_id: id, query: "why is the sky blue", sources } }, reasoningSummary, delta1, delta2, done] });
+    gw = await startFakeGateway({
+      sse: [
+        promptSummary,
+        { event: "research.sources", data: { request_id: id, query: "why is the sky blue", sources } },
+        reasoningSummary,
+        delta1,
+        delta2,
+        done,
+      ],
+    });
     const r = await run(["--url", gw.url]);
     expect(r.code).toBe(0);
-    expect(r.out).toContain('Sources for "why is the sky blue":\n  [1] Rayleigh scattering — https://example.org/rayleigh\n  [2] https://example.org/sky — https://example.org/sky\n');
+    expect(r.out).toContain(
+      'Sources for "why is the sky blue":\n  [1] Rayleigh scattering — https://example.org/rayleigh\n  [2] https://example.org/sky — https://example.org/sky\n',
+    );
     expect(r.out.indexOf("Sources for")).toBeLessThan(r.out.indexOf(HEADINGS.reasoning));
   });
 });
@@ -64,9 +77,19 @@ describe("client: tool calls", () => {
         promptSummary,
         reasoningSummary,
         toolCalls([{ index: 0, id: "call_1", type: "function", function: { name: "get_weather", arguments: "" } }]),
-        toolCalls([{ index: 0, function: { arguments: '{"city":' } }, { index: 1, id: "call_2", type: "function", function: { name: "get_time", arguments: "{}" } }]),
+        toolCalls([
+          { index: 0, function: { arguments: '{"city":' } },
+          { index: 1, id: "call_2", type: "function", function: { name: "get_time", arguments: "{}" } },
+        ]),
         toolCalls([{ index: 0, function: { arguments: '"Paris"}' } }]),
-        { event: "output.done", data: { request_id: id, finish_reason: "tool_calls", timings: { prompt_summary: 1, reasoning_end: 2, reasoning_summary: 3, first_output: 4, total: 5 } } },
+        {
+          event: "output.done",
+          data: {
+            request_id: id,
+            finish_reason: "tool_calls",
+            timings: { prompt_summary: 1, reasoning_end: 2, reasoning_summary: 3, first_output: 4, total: 5 },
+          },
+        },
       ],
     });
     const r = await run(["--url", gw.url]);
@@ -86,7 +109,11 @@ describe("client: upstream retries", () => {
     expect(r.err).toBe("↻ endpoint warming up, retry 1/3 in 1.5 s (upstream)\n↻ endpoint warming up, retry 2/3 in 1.5 s (upstream)\n");
     expect(r.out).toContain("[done]");
     const json = await run(["--url", gw.url, "--json"]);
-    expect(jsonLines(json.out).filter((l) => l.event === "upstream.retry").map((l) => l.data.attempt)).toEqual([1, 2]);
+    expect(
+      jsonLines(json.out)
+        .filter((l) => l.event === "upstream.retry")
+        .map((l) => l.data.attempt),
+    ).toEqual([1, 2]);
     expect(json.err).toBe("");
   });
 

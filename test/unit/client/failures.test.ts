@@ -65,7 +65,10 @@ describe("client: bad usage exits 2 before anything is sent", () => {
 
 describe("client: gateway failures exit 1 with one clear line", () => {
   it("prints the JSON error message and code of a non-2xx answer", async () => {
-    const g = await gateway({ status: 400, json: { error: { message: "messages: must be a non-empty array", type: "invalid_request_error", code: "invalid_request" } } });
+    const g = await gateway({
+      status: 400,
+      json: { error: { message: "messages: must be a non-empty array", type: "invalid_request_error", code: "invalid_request" } },
+    });
     const r = await run(["--url", g.url]);
     expect(r.code).toBe(1);
     expect(r.err).toBe("error: the gateway answered HTTP 400 (invalid_request): messages: must be a non-empty array\n");
@@ -112,11 +115,13 @@ describe("client: aborting through io.signal", () => {
     let out = "";
     const pending = run(["--url", g.url], {
       signal: ac.signal,
-      stdout: { write: (s) => {
-        out += s;
-        // Abort once the first section is on screen: mid-stream, like a user pressing Ctrl-C.
-        if (out.includes("bat and a ball")) ac.abort();
-      } },
+      stdout: {
+        write: (s) => {
+          out += s;
+          // Abort once the first section is on screen: mid-stream, like a user pressing Ctrl-C.
+          if (out.includes("bat and a ball")) ac.abort();
+        },
+      },
     });
     const r = await pending;
     expect(r.code).toBe(130);

@@ -9,12 +9,16 @@ async function wake(m: FakeManagement, opts: { timeoutMs?: number; intervalMs?: 
   const clock = fakeClock();
   const seen: EndpointState[] = [];
   let wakeNotes = 0;
-  const result = ensureAwake(cfg(m, opts), { fetch: m.fetch, sleep: clock.sleep, now: clock.now }, {
-    timeoutMs: opts.timeoutMs ?? 600_000,
-    intervalMs: opts.intervalMs ?? 5_000,
-    onStatus: (s) => seen.push(s),
-    onWake: () => wakeNotes++,
-  });
+  const result = ensureAwake(
+    cfg(m, opts),
+    { fetch: m.fetch, sleep: clock.sleep, now: clock.now },
+    {
+      timeoutMs: opts.timeoutMs ?? 600_000,
+      intervalMs: opts.intervalMs ?? 5_000,
+      onStatus: (s) => seen.push(s),
+      onWake: () => wakeNotes++,
+    },
+  );
   return { result, seen, clock, wakeNotes: () => wakeNotes };
 }
 
@@ -26,14 +30,35 @@ describe("friendli: reading the status answer tolerantly", () => {
       { status: "INITIALIZING", createdAt: "2025-01-01T00:00:00Z", updatedAt: "2025-01-02T00:00:00Z", phase: "DOWNLOADING_MODEL" },
       { status: "INITIALIZING", phase: "DOWNLOADING_MODEL", errorCode: null, updatedAt: "2025-01-02T00:00:00Z" },
     ],
-    [{ status: "FAILED", errorCode: "WORKLOAD_INIT_DOWNLOAD_ERROR", phase: null }, { ...S, status: "FAILED", errorCode: "WORKLOAD_INIT_DOWNLOAD_ERROR" }],
-    [{ status: "running", phase: null }, { ...S, status: "RUNNING" }],
+    [
+      { status: "FAILED", errorCode: "WORKLOAD_INIT_DOWNLOAD_ERROR", phase: null },
+      { ...S, status: "FAILED", errorCode: "WORKLOAD_INIT_DOWNLOAD_ERROR" },
+    ],
+    [
+      { status: "running", phase: null },
+      { ...S, status: "RUNNING" },
+    ],
     // Tolerance for shapes an older or newer API might send.
-    [{ status: "AWAKING", phase: { step: "ENGINE_INITIALIZING", progress: 0.5 } }, { ...S, status: "AWAKING", phase: "ENGINE_INITIALIZING" }],
-    [{ status: "AWAKING", phase: { name: "REQUESTING_VIRTUAL_MACHINE" } }, { ...S, status: "AWAKING", phase: "REQUESTING_VIRTUAL_MACHINE" }],
-    [{ status: "AWAKING", phase: { message: "pulling image" } }, { ...S, status: "AWAKING", phase: "pulling image" }],
-    [{ status: "AWAKING", phase: { n: 3 } }, { ...S, status: "AWAKING", phase: '{"n":3}' }],
-    [{ status: 42, errorCode: 7 }, { ...S, status: "UNKNOWN" }],
+    [
+      { status: "AWAKING", phase: { step: "ENGINE_INITIALIZING", progress: 0.5 } },
+      { ...S, status: "AWAKING", phase: "ENGINE_INITIALIZING" },
+    ],
+    [
+      { status: "AWAKING", phase: { name: "REQUESTING_VIRTUAL_MACHINE" } },
+      { ...S, status: "AWAKING", phase: "REQUESTING_VIRTUAL_MACHINE" },
+    ],
+    [
+      { status: "AWAKING", phase: { message: "pulling image" } },
+      { ...S, status: "AWAKING", phase: "pulling image" },
+    ],
+    [
+      { status: "AWAKING", phase: { n: 3 } },
+      { ...S, status: "AWAKING", phase: '{"n":3}' },
+    ],
+    [
+      { status: 42, errorCode: 7 },
+      { ...S, status: "UNKNOWN" },
+    ],
     ["garbage", { ...S, status: "UNKNOWN" }],
   ])("%j", (body, expected) => {
     expect(parseEndpointState(body)).toEqual(expected);
@@ -107,11 +132,15 @@ describe("friendli: ensureAwake", () => {
     const m = fakeManagement(() => ({ status }));
     let asked = 0;
     const clock = fakeClock();
-    const err = (await ensureAwake(cfg(m), { fetch: m.fetch, sleep: clock.sleep, now: clock.now }, {
-      timeoutMs: 60_000,
-      intervalMs: 5_000,
-      confirmRestart: () => Promise.resolve(++asked > 0),
-    }).catch((e: unknown) => e)) as FriendliError;
+    const err = (await ensureAwake(
+      cfg(m),
+      { fetch: m.fetch, sleep: clock.sleep, now: clock.now },
+      {
+        timeoutMs: 60_000,
+        intervalMs: 5_000,
+        confirmRestart: () => Promise.resolve(++asked > 0),
+      },
+    ).catch((e: unknown) => e)) as FriendliError;
     expect(err.kind).toBe("failed");
     expect(err.message).not.toContain("--restart");
     expect(asked).toBe(0);
@@ -123,15 +152,19 @@ describe("friendli: ensureAwake", () => {
     const clock = fakeClock();
     const asked: EndpointState[] = [];
     const seen: string[] = [];
-    const state = await ensureAwake(cfg(m), { fetch: m.fetch, sleep: clock.sleep, now: clock.now }, {
-      timeoutMs: 600_000,
-      intervalMs: 5_000,
-      onStatus: (s) => seen.push(`${s.status}/${s.phase ?? s.errorCode ?? "-"}`),
-      confirmRestart: (s) => {
-        asked.push(s);
-        return Promise.resolve(true);
+    const state = await ensureAwake(
+      cfg(m),
+      { fetch: m.fetch, sleep: clock.sleep, now: clock.now },
+      {
+        timeoutMs: 600_000,
+        intervalMs: 5_000,
+        onStatus: (s) => seen.push(`${s.status}/${s.phase ?? s.errorCode ?? "-"}`),
+        confirmRestart: (s) => {
+          asked.push(s);
+          return Promise.resolve(true);
+        },
       },
-    });
+    );
     expect(state.status).toBe("RUNNING");
     expect(asked.map((s) => s.errorCode)).toEqual(["WORKLOAD_INIT_DOWNLOAD_ERROR"]);
     expect(m.restarts()).toBe(1);
@@ -143,20 +176,30 @@ describe("friendli: ensureAwake", () => {
   it("does not restart when the answer is no, and does not restart twice when it fails again", async () => {
     const no = fakeManagement(failedEndpoint());
     const clock = fakeClock();
-    const declined = (await ensureAwake(cfg(no), { fetch: no.fetch, sleep: clock.sleep, now: clock.now }, {
-      timeoutMs: 60_000,
-      intervalMs: 5_000,
-      confirmRestart: () => Promise.resolve(false),
-    }).catch((e: unknown) => e)) as FriendliError;
+    const declined = (await ensureAwake(
+      cfg(no),
+      { fetch: no.fetch, sleep: clock.sleep, now: clock.now },
+      {
+        timeoutMs: 60_000,
+        intervalMs: 5_000,
+        confirmRestart: () => Promise.resolve(false),
+      },
+    ).catch((e: unknown) => e)) as FriendliError;
     expect(declined.kind).toBe("declined");
     expect(no.restarts()).toBe(0);
 
-    const again = fakeManagement((_p, _w, restarts) => (restarts === 0 ? { status: "FAILED" } : { status: "FAILED", errorCode: "INFERENCE_ENGINE_MEMORY_ERROR" }));
-    const failed = (await ensureAwake(cfg(again), { fetch: again.fetch, sleep: clock.sleep, now: clock.now }, {
-      timeoutMs: 60_000,
-      intervalMs: 5_000,
-      confirmRestart: () => Promise.resolve(true),
-    }).catch((e: unknown) => e)) as FriendliError;
+    const again = fakeManagement((_p, _w, restarts) =>
+      restarts === 0 ? { status: "FAILED" } : { status: "FAILED", errorCode: "INFERENCE_ENGINE_MEMORY_ERROR" },
+    );
+    const failed = (await ensureAwake(
+      cfg(again),
+      { fetch: again.fetch, sleep: clock.sleep, now: clock.now },
+      {
+        timeoutMs: 60_000,
+        intervalMs: 5_000,
+        confirmRestart: () => Promise.resolve(true),
+      },
+    ).catch((e: unknown) => e)) as FriendliError;
     expect(failed.kind).toBe("failed");
     expect(failed.message).toContain("INFERENCE_ENGINE_MEMORY_ERROR");
     expect(again.restarts()).toBe(1);

@@ -78,7 +78,10 @@ describe("client: pointed at something that is not the gateway", () => {
   it("the mock upstream itself: says so, suggests --url, exits 1 and leaves the stream", async () => {
     const m = await mock();
     // The mock's own base URL ends in /v1: exactly what a user copies from `make demo`'s banner.
-    for (const argv of [["--url", m.baseUrl], ["--url", m.baseUrl, "--model", "mock-tagged"]]) {
+    for (const argv of [
+      ["--url", m.baseUrl],
+      ["--url", m.baseUrl, "--model", "mock-tagged"],
+    ]) {
       const r = await run(argv);
       expect(r.code).toBe(1);
       expect(r.out).toBe("");
@@ -95,7 +98,12 @@ describe("client: pointed at something that is not the gateway", () => {
     const m = await mock();
     const r = await run(["--url", m.baseUrl, "--json"]);
     expect(r.code).toBe(1);
-    expect(jsonLines(r.out)).toEqual([{ event: "client.error", data: { message: expect.stringMatching(/is not the staged reasoning gateway.*--url/), kind: "not_gateway", url: `http://127.0.0.1:${m.port}` } }]);
+    expect(jsonLines(r.out)).toEqual([
+      {
+        event: "client.error",
+        data: { message: expect.stringMatching(/is not the staged reasoning gateway.*--url/), kind: "not_gateway", url: `http://127.0.0.1:${m.port}` },
+      },
+    ]);
   });
 
   it("another server (404 everywhere): names the URL and suggests --url", async () => {
@@ -108,9 +116,13 @@ describe("client: pointed at something that is not the gateway", () => {
     const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
     const listed = await run(["--url", base]);
     expect(listed.code).toBe(1);
-    expect(listed.err).toBe(`error: ${base} is not the staged reasoning gateway: it has no /openai/v1/models (HTTP 404) — point --url (or GATEWAY_URL) at the gateway's base URL, e.g. --url http://127.0.0.1:8000\n`);
+    expect(listed.err).toBe(
+      `error: ${base} is not the staged reasoning gateway: it has no /openai/v1/models (HTTP 404) — point --url (or GATEWAY_URL) at the gateway's base URL, e.g. --url http://127.0.0.1:8000\n`,
+    );
     const named = await run(["--url", base, "--model", "m"]);
     expect(named.code).toBe(1);
-    expect(named.err).toBe("error: the gateway answered HTTP 404: Not Found — is this the gateway? point --url (or GATEWAY_URL) at the gateway's base URL, e.g. --url http://127.0.0.1:8000\n");
+    expect(named.err).toBe(
+      "error: the gateway answered HTTP 404: Not Found — is this the gateway? point --url (or GATEWAY_URL) at the gateway's base URL, e.g. --url http://127.0.0.1:8000\n",
+    );
   });
 });

@@ -37,7 +37,10 @@ export function capture(overrides: Partial<ClientIO> & { ttyErr?: boolean; ttyOu
 }
 
 /** Parse argv and run; returns the exit code and everything printed. */
-export async function run(argv: string[], overrides: Partial<ClientIO> & { ttyErr?: boolean; ttyOut?: boolean } = {}): Promise<{ code: number; out: string; err: string }> {
+export async function run(
+  argv: string[],
+  overrides: Partial<ClientIO> & { ttyErr?: boolean; ttyOut?: boolean } = {},
+): Promise<{ code: number; out: string; err: string }> {
   const c = capture(overrides);
   const code = await runProgram(createProgram(c.io), argv);
   return { code, out: c.out(), err: c.err() };

@@ -89,7 +89,9 @@ describe("client: the staged stream, human output", () => {
 
   it("prints an error event and keeps reading: a summary error followed by its fallback still exits 0", async () => {
     const script = happyScript();
-    script.splice(0, 1,
+    script.splice(
+      0,
+      1,
       { event: "error", data: { request_id: id, stage: "prompt_summary", message: "summary timed out", code: "timeout", retryable: true } },
       { event: "summary.prompt", data: { request_id: id, text: "Bat and ball.", source: "fallback" } },
     );
@@ -166,8 +168,6 @@ describe("client: --json", () => {
     const g = await gateway({ status: 403, json: { error: { message: "model x is not allowed", type: "forbidden", code: "model_not_allowed" } } });
     const r = await run(["--url", g.url, "--json", "--model", "x"]);
     expect(r.code).toBe(1);
-    expect(jsonLines(r.out)).toEqual([
-      { event: "client.error", data: expect.objectContaining({ kind: "http", status: 403, code: "model_not_allowed" }) },
-    ]);
+    expect(jsonLines(r.out)).toEqual([{ event: "client.error", data: expect.objectContaining({ kind: "http", status: 403, code: "model_not_allowed" }) }]);
   });
 });

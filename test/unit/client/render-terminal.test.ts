@@ -69,7 +69,10 @@ describe("client: the spinner's timer", () => {
     const renderer = createHumanRenderer(r.output, { now: r.now, startedAt: r.now() });
     renderer.start();
     r.advance(2_000);
-    const retry: StagedEvent = { event: "upstream.retry", data: { request_id: id, provider: "p", attempt: 1, max_retries: 3, delay_ms: 500, code: "upstream_timeout", message: "" } };
+    const retry: StagedEvent = {
+      event: "upstream.retry",
+      data: { request_id: id, provider: "p", attempt: 1, max_retries: 3, delay_ms: 500, code: "upstream_timeout", message: "" },
+    };
     renderer.event(retry, retry.data);
     const retriedAt = r.now();
     r.advance(1_000);
@@ -117,7 +120,10 @@ describe("client: Markdown in summaries", () => {
         { event: "summary.progress", data: { request_id: id, index: 0, text: "**Scattering Light**: comparing wavelengths.", source: "model" } },
         { event: "summary.reasoning", data: { request_id: id, text: "- **Rayleigh** scattering", source: "model" } },
         { event: "output.delta", data: { request_id: id, text: "Because **blue** scatters." } },
-        { event: "output.done", data: { request_id: id, finish_reason: "stop", timings: { prompt_summary: 1, reasoning_end: 2, reasoning_summary: 3, first_output: 4, total: 5 } } },
+        {
+          event: "output.done",
+          data: { request_id: id, finish_reason: "stop", timings: { prompt_summary: 1, reasoning_end: 2, reasoning_summary: 3, first_output: 4, total: 5 } },
+        },
       ],
     });
     try {

@@ -31,7 +31,10 @@ describe("loadConfig", () => {
   });
 
   it("accepts every family format in MODEL_CAPABILITIES", () => {
-    expect(loadConfig({ MODEL_CAPABILITIES: "a*=harmony,b*=mistral,c*=seed,d*=kimi,e*=cohere,f*=granite,g*=hunyuan,h*=gemma4,i*=think-open,j*=deepseek-v3" }).capabilities).toHaveLength(10);
+    expect(
+      loadConfig({ MODEL_CAPABILITIES: "a*=harmony,b*=mistral,c*=seed,d*=kimi,e*=cohere,f*=granite,g*=hunyuan,h*=gemma4,i*=think-open,j*=deepseek-v3" })
+        .capabilities,
+    ).toHaveLength(10);
   });
 
   it("bounds an upstream line at UPSTREAM_MAX_LINE_BYTES (1 MiB by default), refusing silly values", () => {
@@ -70,7 +73,9 @@ describe("loadConfig", () => {
       { pattern: "*gpt-oss*", mode: "fields" },
     ]);
     for (const bad of ["a=think=tags", "deepseek-r1", "=think", "x=reasoning"]) {
-      expect(() => loadConfig({ MODEL_CAPABILITIES: bad }), bad).toThrow(`MODEL_CAPABILITIES: "${bad}" is not PATTERN=MODE, where MODE is one of auto, tags, think, fields`);
+      expect(() => loadConfig({ MODEL_CAPABILITIES: bad }), bad).toThrow(
+        `MODEL_CAPABILITIES: "${bad}" is not PATTERN=MODE, where MODE is one of auto, tags, think, fields`,
+      );
     }
   });
 
@@ -92,7 +97,14 @@ describe("loadConfig", () => {
     expect(c.redis).toEqual({ url: undefined, prefix: "sgw:", timeoutMs: 250, outageMs: 3_000 });
     expect(c.replicaTtlMs).toBe(10_000);
     expect(c.workers).toBe(1);
-    const d = loadConfig({ REDIS_URL: "redis://:pw@cache:6379/2", REDIS_PREFIX: "gw:prod:", REDIS_TIMEOUT_MS: "100", REDIS_OUTAGE_MS: "1500", REPLICA_TTL_SECONDS: "2.5", WORKERS: "auto" });
+    const d = loadConfig({
+      REDIS_URL: "redis://:pw@cache:6379/2",
+      REDIS_PREFIX: "gw:prod:",
+      REDIS_TIMEOUT_MS: "100",
+      REDIS_OUTAGE_MS: "1500",
+      REPLICA_TTL_SECONDS: "2.5",
+      WORKERS: "auto",
+    });
     expect(d.redis).toEqual({ url: "redis://:pw@cache:6379/2", prefix: "gw:prod:", timeoutMs: 100, outageMs: 1_500 });
     expect(d.replicaTtlMs).toBe(2_500);
     expect(d.workers).toBe("auto");
@@ -157,7 +169,9 @@ describe("loadConfig: messages that name the range", () => {
     // Any variable that takes a number must reject nonsense with "must be …", never zod's wording.
     for (const [name, schema] of Object.entries(envSchema.shape)) {
       if (typeof schema.safeParse(undefined).data !== "number") continue;
-      expect(problemFor(name, "nonsense"), name).toMatch(new RegExp(`^${name}: must be (a number|a whole number|"auto" or a whole number) .+ \\(got "nonsense"\\)$`));
+      expect(problemFor(name, "nonsense"), name).toMatch(
+        new RegExp(`^${name}: must be (a number|a whole number|"auto" or a whole number) .+ \\(got "nonsense"\\)$`),
+      );
     }
   });
 

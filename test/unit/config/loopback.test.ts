@@ -1,16 +1,20 @@
 import { describe, expect, it } from "vitest";
 import { checkLoopback, isLoopbackAddress, type Lookup } from "../../../src/config/index.js";
 
-const table = (names: Record<string, string[]>): Lookup => async (host) => {
-  const found = names[host];
-  if (!found) throw Object.assign(new Error(`getaddrinfo ENOTFOUND ${host}`), { code: "ENOTFOUND" });
-  return found.map((address) => ({ address, family: address.includes(":") ? 6 : 4 }));
-};
+const table =
+  (names: Record<string, string[]>): Lookup =>
+  async (host) => {
+    const found = names[host];
+    if (!found) throw Object.assign(new Error(`getaddrinfo ENOTFOUND ${host}`), { code: "ENOTFOUND" });
+    return found.map((address) => ({ address, family: address.includes(":") ? 6 : 4 }));
+  };
 
 describe("loopback check", () => {
   it("knows loopback addresses in every spelling, and nothing else", () => {
-    for (const a of ["127.0.0.1", "127.8.9.10", "::1", "[::1]", "0:0:0:0:0:0:0:1", "::ffff:127.0.0.1", "::FFFF:7f00:1"]) expect(isLoopbackAddress(a), a).toBe(true);
-    for (const a of ["0.0.0.0", "::", "10.0.0.1", "::ffff:10.0.0.1", "::127.0.0.1", "fe80::1", "localhost", "127.0.0.1.invalid"]) expect(isLoopbackAddress(a), a).toBe(false);
+    for (const a of ["127.0.0.1", "127.8.9.10", "::1", "[::1]", "0:0:0:0:0:0:0:1", "::ffff:127.0.0.1", "::FFFF:7f00:1"])
+      expect(isLoopbackAddress(a), a).toBe(true);
+    for (const a of ["0.0.0.0", "::", "10.0.0.1", "::ffff:10.0.0.1", "::127.0.0.1", "fe80::1", "localhost", "127.0.0.1.invalid"])
+      expect(isLoopbackAddress(a), a).toBe(false);
   });
 
   it("resolves a name and requires every address to be loopback", async () => {

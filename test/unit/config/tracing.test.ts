@@ -13,7 +13,12 @@ function problems(env: Record<string, string>): string[] {
 
 describe("tracing settings (OTEL_*)", () => {
   it("are off without an OTLP endpoint, with the specification's defaults", () => {
-    expect(loadConfig({}).tracing).toEqual({ enabled: false, protocol: "http/protobuf", sampler: { name: "parentbased_always_on", ratio: 1 }, captureContent: false });
+    expect(loadConfig({}).tracing).toEqual({
+      enabled: false,
+      protocol: "http/protobuf",
+      sampler: { name: "parentbased_always_on", ratio: 1 },
+      captureContent: false,
+    });
     expect(loadConfig({ OTEL_EXPORTER_OTLP_ENDPOINT: "" }).tracing.enabled).toBe(false);
   });
 
@@ -35,7 +40,14 @@ describe("tracing settings (OTEL_*)", () => {
   });
 
   it("name every bad value, gRPC included", () => {
-    expect(problems({ OTEL_EXPORTER_OTLP_ENDPOINT: "collector:4318", OTEL_EXPORTER_OTLP_PROTOCOL: "grpc", OTEL_TRACES_SAMPLER: "sometimes", OTEL_TRACES_SAMPLER_ARG: "2" })).toEqual([
+    expect(
+      problems({
+        OTEL_EXPORTER_OTLP_ENDPOINT: "collector:4318",
+        OTEL_EXPORTER_OTLP_PROTOCOL: "grpc",
+        OTEL_TRACES_SAMPLER: "sometimes",
+        OTEL_TRACES_SAMPLER_ARG: "2",
+      }),
+    ).toEqual([
       'OTEL_EXPORTER_OTLP_ENDPOINT: must be an http(s) URL (got "collector:4318")',
       'OTEL_EXPORTER_OTLP_PROTOCOL: must be http/protobuf or http/json (OTLP over gRPC is not supported) (got "grpc")',
       'OTEL_TRACES_SAMPLER: must be one of always_on, always_off, traceidratio, parentbased_always_on, parentbased_always_off, parentbased_traceidratio (got "sometimes")',

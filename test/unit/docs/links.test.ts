@@ -143,7 +143,10 @@ describe("the Markdown reader the checks rely on", () => {
 
   it("catches internal wording", () => {
     for (const s of ["every issue-13 target", "Issue 12's figures", "see issues 8–14", "this session", "on this machine"]) {
-      expect(INTERNAL_WORDING.some((re) => re.test(s)), s).toBe(true);
+      expect(
+        INTERNAL_WORDING.some((re) => re.test(s)),
+        s,
+      ).toBe(true);
     }
     expect(INTERNAL_WORDING.some((re) => re.test("a tissue of 13 lies; the issue tracker"))).toBe(false);
   });

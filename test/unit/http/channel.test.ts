@@ -38,10 +38,12 @@ describe("nodeChannel", () => {
       ch.write("c\n");
       // Not written yet: held for the turn, and counted as backlog.
       expect(ch.backlog).toBeGreaterThanOrEqual(6);
-      setImmediate(() => setImmediate(() => {
-        ch.write("d\n");
-        ch.end();
-      }));
+      setImmediate(() =>
+        setImmediate(() => {
+          ch.write("d\n");
+          ch.end();
+        }),
+      );
     });
     expect(body).toBe("a\nb\nc\nd\n");
     expect(reads[0]).toBe("a\nb\nc\n");
@@ -85,10 +87,12 @@ describe("nodeChannel", () => {
     servers.push(server);
     await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
     const { port } = server.address() as AddressInfo;
-    const text = await fetch(`http://127.0.0.1:${port}/`).then(
-      (r) => r.text(),
-      () => "",
-    ).catch(() => "");
+    const text = await fetch(`http://127.0.0.1:${port}/`)
+      .then(
+        (r) => r.text(),
+        () => "",
+      )
+      .catch(() => "");
     expect(text).not.toContain("never");
   });
 });

@@ -4,7 +4,9 @@ import { ApiError, errorBody, jsonBody, jsonBodyOf, type GatewayEnv } from "../.
 
 function app(opts: Partial<Parameters<typeof jsonBody>[0]> = {}) {
   const a = new Hono<GatewayEnv>();
-  a.post("/j", jsonBody({ maxBytes: 1_000, timeoutMs: 1_000, maxDepth: 4, maxNodes: 50, ...opts }), (c) => c.json({ body: jsonBodyOf(c), model: c.get("model") ?? null }));
+  a.post("/j", jsonBody({ maxBytes: 1_000, timeoutMs: 1_000, maxDepth: 4, maxNodes: 50, ...opts }), (c) =>
+    c.json({ body: jsonBodyOf(c), model: c.get("model") ?? null }),
+  );
   a.post("/bare", (c) => c.json(jsonBodyOf(c)));
   a.onError((e, c) => (e instanceof ApiError ? c.json(errorBody(e.message, e.type, e.code), e.status as 400, e.headers) : c.json({ bug: e.message }, 500)));
   return a;
@@ -12,7 +14,11 @@ function app(opts: Partial<Parameters<typeof jsonBody>[0]> = {}) {
 
 // `type: null` sends bytes without a Content-Type at all (a string body would get text/plain).
 const send = (a: Hono<GatewayEnv>, body: string, type: string | null = "application/json", headers: Record<string, string> = {}, path = "/j") =>
-  a.request(path, { method: "POST", body: type === null ? new TextEncoder().encode(body) : body, headers: { ...(type !== null && { "content-type": type }), ...headers } });
+  a.request(path, {
+    method: "POST",
+    body: type === null ? new TextEncoder().encode(body) : body,
+    headers: { ...(type !== null && { "content-type": type }), ...headers },
+  });
 
 describe("jsonBody()", () => {
   it("hands the route the parsed object and the request's model", async () => {

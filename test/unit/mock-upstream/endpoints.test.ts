@@ -4,7 +4,11 @@ import { createEndpointRegistry, type EndpointSeed } from "../../../mock-upstrea
 /** A registry on a hand-driven clock, so every phase boundary is exact. */
 function registry(seeds: Record<string, EndpointSeed>, delayMs = 900) {
   let t = 0;
-  const r = createEndpointRegistry(() => seeds, () => delayMs, { now: () => t, wallClock: () => Date.UTC(2025, 0, 1) + t });
+  const r = createEndpointRegistry(
+    () => seeds,
+    () => delayMs,
+    { now: () => t, wallClock: () => Date.UTC(2025, 0, 1) + t },
+  );
   return { r, advance: (ms: number) => void (t += ms) };
 }
 
@@ -68,7 +72,8 @@ describe("mock Friendli endpoints", () => {
     const { r } = registry({ "ep-a": { status: "SLEEPING" } });
     expect(r.has("ep-a")).toBe(true);
     expect(r.has("ep-b")).toBe(false);
-    for (const result of [r.status("ep-b"), r.wake("ep-b"), r.sleep("ep-b"), r.restart("ep-b")]) expect(result).toEqual({ ok: false, refusal: { kind: "not_found" } });
+    for (const result of [r.status("ep-b"), r.wake("ep-b"), r.sleep("ep-b"), r.restart("ep-b")])
+      expect(result).toEqual({ ok: false, refusal: { kind: "not_found" } });
   });
 
   it("starts over from a reconfigured seed, and on reset", () => {

@@ -14,7 +14,16 @@ describe("samples between replicas", () => {
     expect(fromWire(JSON.parse(JSON.stringify(toWire(s, "r1"))))).toEqual({ sample: s, replica: "r1" });
     expect(fromWire(toWire(sample("rejected", null, null), "r2"))).toEqual({ sample: sample("rejected", null, null), replica: "r2" });
     const good = toWire(s, "r1");
-    for (const bad of [null, "x", { ...good, o: "exploded" }, { ...good, l: [1, 2] }, { ...good, l: ["1", 2, 3, 4, 5, 6] }, { ...good, m: 3 }, { ...good, p: 1 }, { ...good, r: undefined }]) {
+    for (const bad of [
+      null,
+      "x",
+      { ...good, o: "exploded" },
+      { ...good, l: [1, 2] },
+      { ...good, l: ["1", 2, 3, 4, 5, 6] },
+      { ...good, m: 3 },
+      { ...good, p: 1 },
+      { ...good, r: undefined },
+    ]) {
       expect(fromWire(bad), JSON.stringify(bad)).toBeUndefined();
     }
   });
@@ -27,7 +36,11 @@ describe("samples between replicas", () => {
     w.add(sample("ok", 300), "w1");
     w.add(sample("client_closed", 400), "w1");
     const stats = w.stats();
-    expect(stats).toEqual({ ...computeWindowStats([sample("upstream_error", 200), sample("ok", 300), sample("client_closed", 400)]), replicas: 2, window_size: 3 });
+    expect(stats).toEqual({
+      ...computeWindowStats([sample("upstream_error", 200), sample("ok", 300), sample("client_closed", 400)]),
+      replicas: 2,
+      window_size: 3,
+    });
     expect(w.series(1).buckets.reduce((n, b) => n + b.requests, 0)).toBe(4);
     expect(w.series(1).replicas).toBe(2);
     t += 2 * 60_000;

@@ -41,7 +41,16 @@ describe("createMonitor stats", () => {
     }
     // Plus 4 rejected ones: no provider, and left out of the latencies (their 1 ms would drag p50 down).
     for (let i = 0; i < 4; i++) {
-      mon.finished(makeRecord({ id: `x${i}`, outcome: "rejected", httpStatus: 400, provider: null, model: "odd", timings: { prompt_summary: null, reasoning_end: null, reasoning_summary: null, first_output: null, total: 1 } }));
+      mon.finished(
+        makeRecord({
+          id: `x${i}`,
+          outcome: "rejected",
+          httpStatus: 400,
+          provider: null,
+          model: "odd",
+          timings: { prompt_summary: null, reasoning_end: null, reasoning_summary: null, first_output: null, total: 1 },
+        }),
+      );
     }
 
     const s = mon.stats();
@@ -69,7 +78,13 @@ describe("createMonitor stats", () => {
     const mon = createMonitor({ now: clock().now, windowSize: 3 });
     const totals = [100, 200, 300, 400, 500];
     totals.forEach((total, i) =>
-      mon.finished(makeRecord({ id: `r${i}`, outcome: i === 0 ? "upstream_error" : "ok", timings: { prompt_summary: null, reasoning_end: null, reasoning_summary: null, first_output: null, total } })),
+      mon.finished(
+        makeRecord({
+          id: `r${i}`,
+          outcome: i === 0 ? "upstream_error" : "ok",
+          timings: { prompt_summary: null, reasoning_end: null, reasoning_summary: null, first_output: null, total },
+        }),
+      ),
     );
     const s = mon.stats();
     expect(s.totals).toEqual({ requests: 3, ok: 3, errors: 0, client_closed: 0, aborted: 0, rejected: 0 });
@@ -121,7 +136,9 @@ describe("createMonitor logs", () => {
     mon.retry({ id: "r1", provider: "p1", attempt: 1, status: 503, code: "upstream_unavailable" });
     mon.failover({ id: "r1", from: "p1", to: "p2", reason: "retries exhausted" });
     mon.summaryFallback({ id: "r1", stage: "reasoning_summary", code: "timeout" });
-    mon.finished(makeRecord({ id: "r1", provider: "p2", outcome: "upstream_error", httpStatus: 502, errorCode: "upstream_error", errorMessage: "bad gateway" }));
+    mon.finished(
+      makeRecord({ id: "r1", provider: "p2", outcome: "upstream_error", httpStatus: 502, errorCode: "upstream_error", errorMessage: "bad gateway" }),
+    );
     mon.finished(makeRecord({ id: "r2", provider: null, outcome: "rejected", httpStatus: 403 }));
     mon.finished(makeRecord({ id: "r3" }));
     const logs = mon.logs();

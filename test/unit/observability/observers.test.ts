@@ -51,7 +51,11 @@ describe("combineObservers", () => {
     expect(warn.mock.calls[0]?.[0]).toMatchObject({ observer: 0, err: expect.any(Error) });
 
     const spy2 = spyObserver();
-    const badLogger = { warn: () => { throw new Error("logger down"); } };
+    const badLogger = {
+      warn: () => {
+        throw new Error("logger down");
+      },
+    };
     expect(() => driveAll(combineObserversWithLogger(badLogger, throwing(), spy2))).not.toThrow();
     expect(spy2.calls).toEqual(ALL);
   });

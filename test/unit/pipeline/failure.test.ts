@@ -29,7 +29,11 @@ describe("failureOf: the one table from cause to what the client sees", () => {
   });
 
   it("an upstream 4xx keeps the type the upstream gave, and a 429 its Retry-After", () => {
-    expect(failureOf(up("http", { status: 400, type: "invalid_request_error", code: "context_length_exceeded" }))).toMatchObject({ status: 400, type: "invalid_request_error", code: "context_length_exceeded" });
+    expect(failureOf(up("http", { status: 400, type: "invalid_request_error", code: "context_length_exceeded" }))).toMatchObject({
+      status: 400,
+      type: "invalid_request_error",
+      code: "context_length_exceeded",
+    });
     expect(failureOf(up("http", { status: 429, retryAfterMs: 2500 }))).toMatchObject({ status: 429, retryAfterMs: 2500, retryable: true });
     // A 503's Retry-After is about the upstream, not about when this client may come back.
     expect(failureOf(up("http", { status: 503, retryAfterMs: 2500 })).retryAfterMs).toBeUndefined();
@@ -43,7 +47,9 @@ describe("failureOf: the one table from cause to what the client sees", () => {
       expect(f).toMatchObject({ status: 502, type: "upstream_error", code: "upstream_auth_failed", retryable: false });
       expect(f.message).not.toContain("sk-proj");
       // The error itself, which logs print, leaves the key-like part out too.
-      expect(new UpstreamError({ kind: "http", status, message: "Incorrect API key provided: sk-proj-abcdefghijklmnop." }).message).toBe("Incorrect API key provided: [redacted].");
+      expect(new UpstreamError({ kind: "http", status, message: "Incorrect API key provided: sk-proj-abcdefghijklmnop." }).message).toBe(
+        "Incorrect API key provided: [redacted].",
+      );
     }
     // Said another way by the API (Gemini's 400 API_KEY_INVALID): the same.
     expect(failureOf(new UpstreamError({ kind: "http", status: 400, message: "API key not valid", credentialsRefused: true })).status).toBe(502);
@@ -51,7 +57,17 @@ describe("failureOf: the one table from cause to what the client sees", () => {
   });
 
   it("the gateway's own endings carry their status; anything else is a 500 that names no detail", () => {
-    expect(failureOf(new RequestEnded("deadline_exceeded", "too long", 504, false))).toMatchObject({ status: 504, code: "deadline_exceeded", type: "server_error" });
-    expect(failureOf(new Error("boom"))).toEqual({ status: 500, type: "server_error", code: "internal_error", message: "internal gateway error", retryable: false });
+    expect(failureOf(new RequestEnded("deadline_exceeded", "too long", 504, false))).toMatchObject({
+      status: 504,
+      code: "deadline_exceeded",
+      type: "server_error",
+    });
+    expect(failureOf(new Error("boom"))).toEqual({
+      status: 500,
+      type: "server_error",
+      code: "internal_error",
+      message: "internal gateway error",
+      retryable: false,
+    });
   });
 });

@@ -1,7 +1,15 @@
 import type { StagedEvent } from "../../../src/events/index.js";
 import { silentLogger } from "../../../src/observability/index.js";
 import { settle } from "../../../src/http/outcome.js";
-import { createInflight, runStaged as runPipeline, type Failure, type PipelineDeps, type RunEnd, type StageSink, type StagedRequest } from "../../../src/pipeline/index.js";
+import {
+  createInflight,
+  runStaged as runPipeline,
+  type Failure,
+  type PipelineDeps,
+  type RunEnd,
+  type StageSink,
+  type StagedRequest,
+} from "../../../src/pipeline/index.js";
 import { noopObserver } from "../../../src/events/index.js";
 import { createRouter, providersFileSchema, singleProviderSettings, type Provider } from "../../../src/providers/index.js";
 import type { SummaryResult } from "../../../src/summaries/index.js";
@@ -14,7 +22,14 @@ import { validationWorkerScript } from "../../helpers/validation-worker.js";
  * summarizer we can hold back. Deterministic — no sockets, no timers of ours to race.
  */
 
-export const delta = (d: Partial<UpstreamDelta>): UpstreamDelta => ({ content: undefined, reasoning: undefined, toolCalls: undefined, finishReason: undefined, usage: undefined, ...d });
+export const delta = (d: Partial<UpstreamDelta>): UpstreamDelta => ({
+  content: undefined,
+  reasoning: undefined,
+  toolCalls: undefined,
+  finishReason: undefined,
+  usage: undefined,
+  ...d,
+});
 
 export function deferred<T = void>() {
   let resolve!: (v: T) => void;
@@ -129,7 +144,15 @@ export function fakes(deltas: UpstreamDelta[], opts: FakeOptions = {}): Fakes {
     progressIntervalMs: 0,
     ...(opts.validation && {
       validation: {
-        validator: createAnswerValidator({ cacheSize: 8, workers: 1, queueLimit: 16, budgetMs: 10_000, heapMb: 128, idleMs: 1_000, script: validationWorkerScript() }),
+        validator: createAnswerValidator({
+          cacheSize: 8,
+          workers: 1,
+          queueLimit: 16,
+          budgetMs: 10_000,
+          heapMb: 128,
+          idleMs: 1_000,
+          script: validationWorkerScript(),
+        }),
         maxAttempts: opts.validation.maxAttempts ?? 3,
         maxAnswerChars: opts.validation.maxAnswerChars ?? 1_000_000,
         budgetMs: 10_000,
@@ -166,7 +189,12 @@ export function recordingSink(over: Partial<StageSink> = {}): { sink: StageSink;
  * The pipeline's run, finished as the HTTP edge finishes it: a streamed run has begun once the
  * upstream accepted; the end is settled into an outcome and status, and recorded.
  */
-export async function runStaged(req: StagedRequest, deps: PipelineDeps, sink: StageSink, signal: AbortSignal): Promise<{ end: RunEnd; failure: Failure | undefined }> {
+export async function runStaged(
+  req: StagedRequest,
+  deps: PipelineDeps,
+  sink: StageSink,
+  signal: AbortSignal,
+): Promise<{ end: RunEnd; failure: Failure | undefined }> {
   let began = false;
   const watched: StageSink = {
     ...sink,

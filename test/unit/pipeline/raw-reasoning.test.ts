@@ -44,7 +44,12 @@ describe("raw reasoning on request (include_reasoning)", () => {
 describe("the ordered emitter and raw reasoning", () => {
   function emitter(maxHeldChars = 100) {
     const events: StagedEvent[] = [];
-    const out = createOrderedEmitter("r", (e) => void events.push(e), () => undefined, { expectSources: false, maxHeldChars });
+    const out = createOrderedEmitter(
+      "r",
+      (e) => void events.push(e),
+      () => undefined,
+      { expectSources: false, maxHeldChars },
+    );
     return { out, events };
   }
 
@@ -90,7 +95,9 @@ describe("the ordered emitter and raw reasoning", () => {
 describe("raw formats through the pipeline", () => {
   it("gpt-oss harmony: a recipient message becomes a tool call with a request-unique id", async () => {
     const f = fakes([
-      delta({ content: "<|channel|>analysis<|message|>Need the tool.<|end|><|start|>assistant<|channel|>commentary to=functions.lookup <|constrain|>json<|message|>" }),
+      delta({
+        content: "<|channel|>analysis<|message|>Need the tool.<|end|><|start|>assistant<|channel|>commentary to=functions.lookup <|constrain|>json<|message|>",
+      }),
       delta({ content: '{"q":"x"}<|call|>' }),
       delta({ finishReason: "stop" }),
     ]);
@@ -117,25 +124,38 @@ describe("raw formats through the pipeline", () => {
 
 describe("planUpstreamCall: thinking controls per family", () => {
   const openai = { kind: "openai" as const };
-  const plan = (model: string, passthrough: Record<string, unknown>, target: { kind?: "openai" | "anthropic" | "gemini" | "ollama"; native?: Record<string, unknown> } = openai) =>
-    planUpstreamCall(request({ model, passthrough }), "auto", { upstreamModel: model, target });
+  const plan = (
+    model: string,
+    passthrough: Record<string, unknown>,
+    target: { kind?: "openai" | "anthropic" | "gemini" | "ollama"; native?: Record<string, unknown> } = openai,
+  ) => planUpstreamCall(request({ model, passthrough }), "auto", { upstreamModel: model, target });
 
   it("Qwen3: reasoning_effort none becomes enable_thinking false, and reasoning_effort is not sent", () => {
-    const { body } = planUpstreamCall(request({ model: "qwen3-8b", passthrough: { reasoning_effort: "none" } }), "think-open", { upstreamModel: "qwen3-8b", target: openai });
+    const { body } = planUpstreamCall(request({ model: "qwen3-8b", passthrough: { reasoning_effort: "none" } }), "think-open", {
+      upstreamModel: "qwen3-8b",
+      target: openai,
+    });
     expect(body.chat_template_kwargs).toEqual({ enable_thinking: false });
     expect(body).not.toHaveProperty("reasoning_effort");
   });
 
   it("the client's own chat_template_kwargs win over the mapped ones", () => {
-    const { body } = planUpstreamCall(request({ model: "qwen3-8b", passthrough: { reasoning_effort: "none", chat_template_kwargs: { enable_thinking: true, x: 1 } } }), "think-open", {
-      upstreamModel: "qwen3-8b",
-      target: openai,
-    });
+    const { body } = planUpstreamCall(
+      request({ model: "qwen3-8b", passthrough: { reasoning_effort: "none", chat_template_kwargs: { enable_thinking: true, x: 1 } } }),
+      "think-open",
+      {
+        upstreamModel: "qwen3-8b",
+        target: openai,
+      },
+    );
     expect(body.chat_template_kwargs).toEqual({ enable_thinking: true, x: 1 });
   });
 
   it("DeepSeek V3.1: thinking turned on is read R1 style; off, plain", () => {
-    const on = planUpstreamCall(request({ model: "deepseek-v3.1", passthrough: { reasoning_effort: "high" } }), "deepseek-v3", { upstreamModel: "deepseek-ai/DeepSeek-V3.1", target: openai });
+    const on = planUpstreamCall(request({ model: "deepseek-v3.1", passthrough: { reasoning_effort: "high" } }), "deepseek-v3", {
+      upstreamModel: "deepseek-ai/DeepSeek-V3.1",
+      target: openai,
+    });
     expect(on.body.chat_template_kwargs).toEqual({ thinking: true });
     expect(on.mode).toBe("think");
     const off = planUpstreamCall(request({ model: "deepseek-v3.1" }), "deepseek-v3", { upstreamModel: "deepseek-ai/DeepSeek-V3.1", target: openai });
@@ -143,7 +163,12 @@ describe("planUpstreamCall: thinking controls per family", () => {
   });
 
   it("gpt-oss keeps reasoning_effort, as one of its three levels", () => {
-    expect(planUpstreamCall(request({ model: "gpt-oss-20b", passthrough: { reasoning_effort: "none" } }), "harmony", { upstreamModel: "gpt-oss-20b", target: openai }).body.reasoning_effort).toBe("low");
+    expect(
+      planUpstreamCall(request({ model: "gpt-oss-20b", passthrough: { reasoning_effort: "none" } }), "harmony", {
+        upstreamModel: "gpt-oss-20b",
+        target: openai,
+      }).body.reasoning_effort,
+    ).toBe("low");
   });
 
   it("a model without a switch gets reasoning_effort unchanged, and auto keeps the tag instruction", () => {

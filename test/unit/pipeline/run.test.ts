@@ -96,7 +96,10 @@ describe("runStaged", () => {
       attempts: 1,
       deltas: (async function* () {
         yield delta({ reasoning: "thinking forever" });
-        await Promise.race([never, new Promise((_, reject) => signal.addEventListener("abort", () => reject(new UpstreamError({ kind: "aborted", message: "stop", retryable: false }))))]);
+        await Promise.race([
+          never,
+          new Promise((_, reject) => signal.addEventListener("abort", () => reject(new UpstreamError({ kind: "aborted", message: "stop", retryable: false })))),
+        ]);
       })(),
     });
     const { sink, failures } = recordingSink();
@@ -110,7 +113,9 @@ describe("runStaged", () => {
       attempts: 1,
       deltas: (async function* () {
         yield delta({ reasoning: "thinking" });
-        await new Promise((_, reject) => signal.addEventListener("abort", () => reject(new UpstreamError({ kind: "aborted", message: "stop", retryable: false }))));
+        await new Promise((_, reject) =>
+          signal.addEventListener("abort", () => reject(new UpstreamError({ kind: "aborted", message: "stop", retryable: false }))),
+        );
       })(),
     });
     const { sink, failures } = recordingSink();
@@ -143,12 +148,17 @@ describe("research mode in the pipeline", () => {
     expect(order).toEqual(["summary.prompt", "research.sources", "summary.reasoning", "output.delta", "output.done"]);
     expect(events.at(-1)).toMatchObject({ data: { sources: [source] } });
     // (In auto mode the tag instruction is merged into the same system message, after it.)
-    expect((f.bodies[0]?.messages as { role: string; content: string }[])[0]).toEqual({ role: "system", content: expect.stringMatching(/^Cite the sources as \[n\]\./) });
+    expect((f.bodies[0]?.messages as { role: string; content: string }[])[0]).toEqual({
+      role: "system",
+      content: expect.stringMatching(/^Cite the sources as \[n\]\./),
+    });
   });
 
   it("a failed search is an error event with stage research, and the answer is made without sources", async () => {
     const f = fakes(reasoningThenAnswer(1));
-    f.deps.research = { run: async () => ({ ok: false, query: "q", failure: { message: "search timed out after 5 s", code: "research_timeout", retryable: true } }) };
+    f.deps.research = {
+      run: async () => ({ ok: false, query: "q", failure: { message: "search timed out after 5 s", code: "research_timeout", retryable: true } }),
+    };
     const { sink, events } = recordingSink();
     await runStaged(request({ research: {} }), f.deps, sink, new AbortController().signal);
     expect(events.find((e) => e.event === "error")).toMatchObject({ data: { stage: "research", code: "research_timeout" } });

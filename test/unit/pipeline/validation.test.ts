@@ -11,7 +11,12 @@ import { answerOf, delta, fakes, recordingSink, request, runStaged, type FakeOpt
  * upstreams whose answers are scripted per call.
  */
 
-const schema = { type: "object", properties: { city: { type: "string" }, days: { type: "integer", minimum: 1 } }, required: ["city", "days"], additionalProperties: false };
+const schema = {
+  type: "object",
+  properties: { city: { type: "string" }, days: { type: "integer", minimum: 1 } },
+  required: ["city", "days"],
+  additionalProperties: false,
+};
 const jsonSchema = (strict = false) => ({ response_format: { type: "json_schema", json_schema: { name: "trip", schema, strict } } });
 
 const VALID = '{"city":"Kyoto","days":3}';
@@ -57,8 +62,18 @@ describe("schema-validated answers in the pipeline", () => {
     expect(doneOf(r.events)).toMatchObject({ finish_reason: "stop", validation: { valid: true, attempts: 1, escalated: false } });
     expect(doneOf(r.events)?.validation).not.toHaveProperty("errors");
     // The summaries stream as usual, in the staged order.
-    expect(r.events.map((e) => e.event).filter((n, i, all) => n !== all[i - 1])).toEqual(["summary.prompt", "summary.reasoning", "output.delta", "output.done"]);
-    expect(r.records[0]?.validation).toEqual({ valid: true, attempts: 1, escalated: false, tries: [{ provider: "upstream", constrained: false, valid: true }] });
+    expect(r.events.map((e) => e.event).filter((n, i, all) => n !== all[i - 1])).toEqual([
+      "summary.prompt",
+      "summary.reasoning",
+      "output.delta",
+      "output.done",
+    ]);
+    expect(r.records[0]?.validation).toEqual({
+      valid: true,
+      attempts: 1,
+      escalated: false,
+      tries: [{ provider: "upstream", constrained: false, valid: true }],
+    });
     expect(r.validations).toEqual([{ id: "req-1", provider: "upstream", valid: true, attempt: 1 }]);
   });
 
@@ -84,7 +99,16 @@ describe("schema-validated answers in the pipeline", () => {
       [true, undefined],
     ]);
     // The validation retry is not an upstream retry.
-    expect(r.records[0]).toMatchObject({ retries: 0, failovers: 0, validation: { tries: [{ constrained: false, valid: false }, { constrained: true, valid: true }] } });
+    expect(r.records[0]).toMatchObject({
+      retries: 0,
+      failovers: 0,
+      validation: {
+        tries: [
+          { constrained: false, valid: false },
+          { constrained: true, valid: true },
+        ],
+      },
+    });
   });
 
   it("invalid twice on a local provider escalates to the cloud tier, skipping the other local one", async () => {
@@ -154,7 +178,9 @@ describe("schema-validated answers in the pipeline", () => {
   it("strict: true and nothing validates: a stream ends with an error event at stage validation, never output.done or any answer", async () => {
     const r = run([answering(PROSE), answering(WRONG_TYPE)], { validation: { maxAttempts: 2 }, req: { passthrough: jsonSchema(true) } });
     await r.done;
-    expect(r.failures).toEqual([expect.objectContaining({ status: 422, code: "validation_failed", stage: "validation", message: expect.stringContaining("/days: must be integer") })]);
+    expect(r.failures).toEqual([
+      expect.objectContaining({ status: 422, code: "validation_failed", stage: "validation", message: expect.stringContaining("/days: must be integer") }),
+    ]);
     expect(r.events.map((e) => e.event)).not.toContain("output.done");
     expect(r.events.map((e) => e.event)).not.toContain("output.delta");
     // The summaries still went out.
@@ -198,7 +224,9 @@ describe("schema-validated answers in the pipeline", () => {
   it("a retry that ends in tool calls is released unchecked; the dropped answer still counts toward the cost", async () => {
     const cost = { input_per_mtok: 1_000_000, output_per_mtok: 0 };
     const call = { index: 0, id: "c1", type: "function" as const, function: { name: "weather", arguments: "{}" } };
-    const r = run([answering(PROSE), [delta({ toolCalls: [call] }), delta({ finishReason: "tool_calls", usage: { prompt_tokens: 10 } })]], { providers: [{ id: "a", tier: "cloud", cost }] });
+    const r = run([answering(PROSE), [delta({ toolCalls: [call] }), delta({ finishReason: "tool_calls", usage: { prompt_tokens: 10 } })]], {
+      providers: [{ id: "a", tier: "cloud", cost }],
+    });
     await r.done;
     expect(r.f.bodies).toHaveLength(2);
     expect(r.events.map((e) => e.event)).toEqual(["summary.prompt", "summary.reasoning", "output.tool_calls", "output.done"]);
@@ -215,8 +243,16 @@ describe("schema-validated answers in the pipeline", () => {
   });
 
   it.each([
-    [{ type: "json_schema", json_schema: { name: "x", schema: { type: "nope" } } }, "invalid_json_schema", /schema is invalid: data\/type must be equal to one of the allowed values/],
-    [{ type: "json_schema", json_schema: { name: "x", schema: { $ref: "https://example.com/s.json" } } }, "invalid_json_schema", /can't resolve reference https:\/\/example\.com\/s\.json/],
+    [
+      { type: "json_schema", json_schema: { name: "x", schema: { type: "nope" } } },
+      "invalid_json_schema",
+      /schema is invalid: data\/type must be equal to one of the allowed values/,
+    ],
+    [
+      { type: "json_schema", json_schema: { name: "x", schema: { $ref: "https://example.com/s.json" } } },
+      "invalid_json_schema",
+      /can't resolve reference https:\/\/example\.com\/s\.json/,
+    ],
     [{ type: "json_schema", json_schema: { name: "x", schema: "object" } }, "invalid_response_format", /json_schema\.schema: must be a JSON Schema/],
     [{ type: "json_schema" }, "invalid_response_format", /json_schema: must be an object/],
     ["json", "invalid_response_format", /response_format: must be an object/],

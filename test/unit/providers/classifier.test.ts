@@ -2,7 +2,11 @@ import { describe, expect, it } from "vitest";
 import { classifyTask, explicitCategory, type TaskRoutingSettings } from "../../../src/providers/index.js";
 
 const SETTINGS: TaskRoutingSettings = { local_context_tokens: 8192, long_prompt_chars: 4000 };
-const text = (t: string, extra: { header?: string; metadataCategory?: unknown } = {}) => ({ header: extra.header, metadataCategory: extra.metadataCategory, text: t });
+const text = (t: string, extra: { header?: string; metadataCategory?: unknown } = {}) => ({
+  header: extra.header,
+  metadataCategory: extra.metadataCategory,
+  text: t,
+});
 
 describe("classifyTask", () => {
   it("calls a short plain question routine", () => {
@@ -34,7 +38,10 @@ describe("classifyTask", () => {
     });
 
     it("safety_critical is read from the header or metadata, in either spelling, and never guessed from the words", () => {
-      expect(classifyTask(text("hi", { header: "safety_critical" }), SETTINGS)).toMatchObject({ category: "safety_critical", reason: 'explicit category "safety_critical"' });
+      expect(classifyTask(text("hi", { header: "safety_critical" }), SETTINGS)).toMatchObject({
+        category: "safety_critical",
+        reason: 'explicit category "safety_critical"',
+      });
       expect(classifyTask(text("hi", { header: " Safety-Critical " }), SETTINGS).category).toBe("safety_critical");
       expect(classifyTask(text("hi", { metadataCategory: "SAFETY_CRITICAL" }), SETTINGS).category).toBe("safety_critical");
       expect(classifyTask(text("hi", { header: "routine", metadataCategory: "safety_critical" }), SETTINGS).category).toBe("routine");
@@ -47,8 +54,14 @@ describe("classifyTask", () => {
 
     it("ignores invalid values and falls through", () => {
       expect(classifyTask(text("hi", { header: "urgent", metadataCategory: "complex" }), SETTINGS).category).toBe("complex");
-      expect(classifyTask(text("hi", { header: "", metadataCategory: 1 }), SETTINGS)).toMatchObject({ category: "routine", reason: "short prompt without code or multi-step wording" });
-      expect(classifyTask(text(codey, { metadataCategory: { category: "routine" } }), SETTINGS)).toMatchObject({ category: "complex", reason: "contains code" });
+      expect(classifyTask(text("hi", { header: "", metadataCategory: 1 }), SETTINGS)).toMatchObject({
+        category: "routine",
+        reason: "short prompt without code or multi-step wording",
+      });
+      expect(classifyTask(text(codey, { metadataCategory: { category: "routine" } }), SETTINGS)).toMatchObject({
+        category: "complex",
+        reason: "contains code",
+      });
       expect(classifyTask(text(codey, { header: "routine-ish", metadataCategory: null }), SETTINGS).category).toBe("complex");
     });
   });

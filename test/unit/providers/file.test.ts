@@ -79,7 +79,18 @@ const EXPECTED = {
     { model: "*", strategy: "round_robin", providers: ["friendli"] },
   ],
   summary_route: { strategy: "latency", providers: ["local", "friendli"] },
-  health: { cooldown_seconds: 60, failure_rate: 0.5, window_seconds: 60, min_requests: 5, consecutive_failures: 3, max_open_seconds: 300, probe_interval_seconds: 0, schema_failure_rate: 0.5, schema_window_seconds: 300, schema_min_requests: 5 },
+  health: {
+    cooldown_seconds: 60,
+    failure_rate: 0.5,
+    window_seconds: 60,
+    min_requests: 5,
+    consecutive_failures: 3,
+    max_open_seconds: 300,
+    probe_interval_seconds: 0,
+    schema_failure_rate: 0.5,
+    schema_window_seconds: 300,
+    schema_min_requests: 5,
+  },
   task_routing: { local_context_tokens: 8192, long_prompt_chars: 4000 },
 };
 
@@ -138,7 +149,16 @@ describe("parseProvidersFile", () => {
 
   it("fills in defaults for a minimal file", () => {
     const f = parseProvidersFile(minimal(`  - id: a\n    base_url: http://a.example/v1///\n`), "p.yaml", {});
-    expect(f.providers[0]).toEqual({ id: "a", kind: "openai", base_url: "http://a.example/v1", path: "/chat/completions", tier: "cloud", weight: 1, priority: 100, models: { "*": "*" } });
+    expect(f.providers[0]).toEqual({
+      id: "a",
+      kind: "openai",
+      base_url: "http://a.example/v1",
+      path: "/chat/completions",
+      tier: "cloud",
+      weight: 1,
+      priority: 100,
+      models: { "*": "*" },
+    });
     expect(f.routes[0]).toEqual({ model: "*", strategy: "priority", providers: ["a"] });
     expect(f.summary_route).toBeUndefined();
     expect(f.health).toEqual(EXPECTED.health);
@@ -348,7 +368,13 @@ routes:
   it("hands kind and native settings to the upstream target", () => {
     const targets = fileSettings(parseProvidersFile(native, "p.yaml", env), env).providers.map((p) => p.target);
     expect(targets).toEqual([
-      { baseUrl: "https://api.anthropic.com", path: "/v1/messages", apiKey: "sk-ant", kind: "anthropic", native: { thinkingBudget: 2048, defaultMaxTokens: 8192 } },
+      {
+        baseUrl: "https://api.anthropic.com",
+        path: "/v1/messages",
+        apiKey: "sk-ant",
+        kind: "anthropic",
+        native: { thinkingBudget: 2048, defaultMaxTokens: 8192 },
+      },
       { baseUrl: "https://generativelanguage.googleapis.com", path: "/v1beta", apiKey: undefined, kind: "gemini", native: { thinkingBudget: -1 } },
       { baseUrl: "http://127.0.0.1:11434", path: "/api/chat", apiKey: undefined, kind: "ollama", native: { think: false } },
       { baseUrl: "http://127.0.0.1:8001/v1", path: "/chat/completions", apiKey: undefined, kind: "openai" },

@@ -62,7 +62,6 @@ const ROUTINE: Classification = { category: "routine", reason: "short", estimate
 const COMPLEX: Classification = { category: "complex", reason: "contains code", estimatedTokens: 30 };
 const SAFETY: Classification = { category: "safety_critical", reason: 'explicit category "safety_critical"', estimatedTokens: 3 };
 
-
 function setup(yaml = FILE) {
   let t = 5_000_000;
   const changes: StateChange[] = [];
@@ -99,9 +98,9 @@ describe("createRouter (file settings)", () => {
   it("builds provider targets with the key from the named variable", () => {
     const { router } = setup();
     expect(router.providers().map((p) => [p.id, p.target])).toEqual([
-      ["friendli", { baseUrl: "https://api.friendli.ai/serverless/v1", path: "/chat/completions", apiKey: "tok" , kind: "openai" }],
-      ["backup", { baseUrl: "https://backup.example/v1", path: "/chat/completions", apiKey: undefined , kind: "openai" }],
-      ["local", { baseUrl: "http://127.0.0.1:11434/v1", path: "/chat/completions", apiKey: undefined , kind: "openai" }],
+      ["friendli", { baseUrl: "https://api.friendli.ai/serverless/v1", path: "/chat/completions", apiKey: "tok", kind: "openai" }],
+      ["backup", { baseUrl: "https://backup.example/v1", path: "/chat/completions", apiKey: undefined, kind: "openai" }],
+      ["local", { baseUrl: "http://127.0.0.1:11434/v1", path: "/chat/completions", apiKey: undefined, kind: "openai" }],
     ]);
     expect(router.usesTaskRouting).toBe(true);
   });
@@ -132,13 +131,23 @@ describe("createRouter (file settings)", () => {
     it("says so when no provider on the route serves the model", () => {
       const yaml = FILE.replace(`      "*": "*"\n`, "").replace(`      "*": "backup-default"\n`, "");
       const { router } = setup(yaml);
-      expect(router.plan("unknown-model", chat())).toEqual({ strategy: "priority", candidates: [], reason: 'no provider on the route serves "unknown-model"', retryAfterMs: undefined });
+      expect(router.plan("unknown-model", chat())).toEqual({
+        strategy: "priority",
+        candidates: [],
+        reason: 'no provider on the route serves "unknown-model"',
+        retryAfterMs: undefined,
+      });
     });
 
     it("says so when no route matches", () => {
       const yaml = FILE.replace(CATCH_ALL_ROUTE, "");
       const { router } = setup(yaml);
-      expect(router.plan("nothing", chat())).toEqual({ strategy: "priority", candidates: [], reason: 'no route matches model "nothing"', retryAfterMs: undefined });
+      expect(router.plan("nothing", chat())).toEqual({
+        strategy: "priority",
+        candidates: [],
+        reason: 'no route matches model "nothing"',
+        retryAfterMs: undefined,
+      });
     });
 
     it("does not send a chat request for an unrouted model through the summary route", () => {
@@ -374,7 +383,11 @@ describe("createRouter (file settings)", () => {
   describe("acquire and outcomes", () => {
     it("waits for a routing state that must ask elsewhere (a fleet-wide probe claim)", async () => {
       const settings = fileSettings(parseProvidersFile(FILE, "test.yaml", ENV), ENV);
-      const base = createMemoryRoutingState(settings.providers.map((p) => p.id), settings.health, () => 0);
+      const base = createMemoryRoutingState(
+        settings.providers.map((p) => p.id),
+        settings.health,
+        () => 0,
+      );
       let grant = true;
       const state: RoutingState = { ...base, tryAcquire: async (id, max) => grant && base.tryAcquire(id, max) };
       const router = createRouter(settings, { now: () => 0, random: mulberry32(1), state });
@@ -388,7 +401,11 @@ describe("createRouter (file settings)", () => {
     });
 
     it("the only provider is never refused, even when a shared state answers later", async () => {
-      const settings = singleProviderSettings({ baseUrl: "http://x", path: "/c", apiKey: undefined }, parseProvidersFile(FILE, "t.yaml", ENV).health, parseProvidersFile(FILE, "t.yaml", ENV).task_routing);
+      const settings = singleProviderSettings(
+        { baseUrl: "http://x", path: "/c", apiKey: undefined },
+        parseProvidersFile(FILE, "t.yaml", ENV).health,
+        parseProvidersFile(FILE, "t.yaml", ENV).task_routing,
+      );
       const base = createMemoryRoutingState(["upstream"], settings.health, () => 0);
       const router = createRouter(settings, { now: () => 0, random: mulberry32(1), state: { ...base, tryAcquire: async () => false } });
       const c = { provider: router.providers()[0]!, upstreamModel: "m" };
@@ -398,7 +415,11 @@ describe("createRouter (file settings)", () => {
 
     it("keeps run-time strategies in the routing state, where replicas can share them", () => {
       const settings = fileSettings(parseProvidersFile(FILE, "test.yaml", ENV), ENV);
-      const state = createMemoryRoutingState(settings.providers.map((p) => p.id), settings.health, () => 0);
+      const state = createMemoryRoutingState(
+        settings.providers.map((p) => p.id),
+        settings.health,
+        () => 0,
+      );
       const router = createRouter(settings, { now: () => 0, random: mulberry32(1), state });
       router.setStrategy("cost", "small");
       expect(state.strategy("1")).toBe("cost");
@@ -430,7 +451,15 @@ describe("createRouter (file settings)", () => {
       router.success(candidate("local"), 80);
       router.release(candidate("local"));
       const snap = router.snapshots().find((s) => s.id === "local");
-      expect(snap).toMatchObject({ tier: "local", base_url: "http://127.0.0.1:11434/v1", requests: 1, successes: 1, inFlight: 0, latencyEwmaMs: 80, state: "active" });
+      expect(snap).toMatchObject({
+        tier: "local",
+        base_url: "http://127.0.0.1:11434/v1",
+        requests: 1,
+        successes: 1,
+        inFlight: 0,
+        latencyEwmaMs: 80,
+        state: "active",
+      });
       router.probed("local", false);
       expect(changes).toEqual([{ id: "local", from: "active", to: "unhealthy", reason: "health check failed" }]);
     });
@@ -438,12 +467,26 @@ describe("createRouter (file settings)", () => {
 });
 
 describe("createRouter (single provider)", () => {
-  const health: HealthSettings = { cooldown_seconds: 60, failure_rate: 0.5, window_seconds: 60, min_requests: 5, consecutive_failures: 3, max_open_seconds: 300, probe_interval_seconds: 0, schema_failure_rate: 0.5, schema_window_seconds: 300, schema_min_requests: 5 };
+  const health: HealthSettings = {
+    cooldown_seconds: 60,
+    failure_rate: 0.5,
+    window_seconds: 60,
+    min_requests: 5,
+    consecutive_failures: 3,
+    max_open_seconds: 300,
+    probe_interval_seconds: 0,
+    schema_failure_rate: 0.5,
+    schema_window_seconds: 300,
+    schema_min_requests: 5,
+  };
   const target = { baseUrl: "http://localhost:8001", path: "/chat/completions", apiKey: undefined };
 
   function single() {
     const t = 0;
-    return createRouter(singleProviderSettings(target, health, { local_context_tokens: 8192, long_prompt_chars: 4000 }), { now: () => t, random: mulberry32(3) });
+    return createRouter(singleProviderSettings(target, health, { local_context_tokens: 8192, long_prompt_chars: 4000 }), {
+      now: () => t,
+      random: mulberry32(3),
+    });
   }
 
   it("routes every model to the one upstream unchanged", () => {

@@ -1,12 +1,17 @@
 import { describe, expect, it } from "vitest";
 import { createSchemaGate, providersFileSchema, type JsonChange } from "../../../src/providers/index.js";
 
-const health = (extra: Record<string, number> = {}) => providersFileSchema.shape.health.parse({ schema_failure_rate: 0.5, schema_window_seconds: 10, schema_min_requests: 4, ...extra });
+const health = (extra: Record<string, number> = {}) =>
+  providersFileSchema.shape.health.parse({ schema_failure_rate: 0.5, schema_window_seconds: 10, schema_min_requests: 4, ...extra });
 
 function setup(extra: Record<string, number> = {}) {
   let t = 1_000_000;
   const changes: JsonChange[] = [];
-  const gate = createSchemaGate(health(extra), () => t, (c) => changes.push(c));
+  const gate = createSchemaGate(
+    health(extra),
+    () => t,
+    (c) => changes.push(c),
+  );
   return { gate, changes, advance: (ms: number) => (t += ms) };
 }
 

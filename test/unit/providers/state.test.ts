@@ -19,7 +19,12 @@ const FAIL = { rateLimited: false, retryAfterMs: undefined };
 function setup(health: Partial<HealthSettings> = {}, ids = ["a", "b"]) {
   let t = 1_000_000;
   const changes: StateChange[] = [];
-  const state = createMemoryRoutingState(ids, { ...HEALTH, ...health }, () => t, (c) => changes.push(c));
+  const state = createMemoryRoutingState(
+    ids,
+    { ...HEALTH, ...health },
+    () => t,
+    (c) => changes.push(c),
+  );
   return {
     state,
     changes,
@@ -448,9 +453,22 @@ describe("createMemoryRoutingState", () => {
     it("adopt() takes the fleet's word, keeps the local in-flight count, and reports who moved it", () => {
       const { state, changes, advance } = setup();
       expect(state.tryAcquire("a", undefined)).toBe(true);
-      state.adopt("a", { state: "cooldown", remainingMs: 2_000, openMs: 60_000, consecutive: 0, requests: 9, successes: 7, failures: 2, ewma: 42 }, "429 with Retry-After", "replica-2");
+      state.adopt(
+        "a",
+        { state: "cooldown", remainingMs: 2_000, openMs: 60_000, consecutive: 0, requests: 9, successes: 7, failures: 2, ewma: 42 },
+        "429 with Retry-After",
+        "replica-2",
+      );
       expect(changes.at(-1)).toEqual({ id: "a", from: "active", to: "cooldown", reason: "429 with Retry-After", origin: "replica-2" });
-      expect(state.snapshot("a")).toMatchObject({ state: "cooldown", inFlight: 1, requests: 9, successes: 7, failures: 2, latencyEwmaMs: 42, cooldownRemainingMs: 2_000 });
+      expect(state.snapshot("a")).toMatchObject({
+        state: "cooldown",
+        inFlight: 1,
+        requests: 9,
+        successes: 7,
+        failures: 2,
+        latencyEwmaMs: 42,
+        cooldownRemainingMs: 2_000,
+      });
       expect(state.tryAcquire("a", undefined)).toBe(false);
       // The adopted deadline runs on the local clock like any other.
       advance(2_000);

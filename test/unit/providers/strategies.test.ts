@@ -7,7 +7,6 @@ type C = CandidateView;
 const c = (id: string, over: Partial<C> = {}): C => ({ id, weight: 1, priority: 100, inFlight: 0, latencyEwmaMs: null, cost: undefined, ...over });
 const ids = (list: readonly C[]) => list.map((x) => x.id);
 
-
 const noRandom = () => {
   throw new Error("this strategy must not use randomness");
 };

@@ -1,5 +1,12 @@
 import { describe, it, expect } from "vitest";
-import { createReasoningSeparator, MAX_HARMONY_HEADER, MAX_HELD_WHITESPACE, MAX_PARTIAL_TAG, type DeltaInput, type ParsedPart } from "../../../src/reasoning/index.js";
+import {
+  createReasoningSeparator,
+  MAX_HARMONY_HEADER,
+  MAX_HELD_WHITESPACE,
+  MAX_PARTIAL_TAG,
+  type DeltaInput,
+  type ParsedPart,
+} from "../../../src/reasoning/index.js";
 import { separatorCases, type SeparatorCase, type Segment } from "../../fixtures/reasoning/cases.js";
 import { familyCases } from "../../fixtures/reasoning/families.js";
 
@@ -31,7 +38,13 @@ function splitAt(segments: Segment[], at: number): DeltaInput[] {
 
 /** One UTF-16 code unit per delta, so every surrogate pair arrives in two halves. */
 function unitByUnit(segments: Segment[]): DeltaInput[] {
-  return segments.flatMap((s) => ("toolCalls" in s ? [toDelta(s, "")] : textOf(s).split("").map((ch) => toDelta(s, ch))));
+  return segments.flatMap((s) =>
+    "toolCalls" in s
+      ? [toDelta(s, "")]
+      : textOf(s)
+          .split("")
+          .map((ch) => toDelta(s, ch)),
+  );
 }
 
 function streamLength(segments: Segment[]): number {
@@ -102,7 +115,11 @@ function expectWellFormed(o: Outcome): void {
 function expectCase(c: SeparatorCase, deltas: DeltaInput[], label: string): void {
   const got = run(c, deltas);
   // Compared whole, byte for byte: a trimmed or re-cased answer fails here.
-  expect({ reasoning: got.reasoning, answer: got.answer, toolCalls: got.toolCalls }, label).toEqual({ reasoning: c.reasoning, answer: c.answer, toolCalls: c.toolCalls ?? [] });
+  expect({ reasoning: got.reasoning, answer: got.answer, toolCalls: got.toolCalls }, label).toEqual({
+    reasoning: c.reasoning,
+    answer: c.answer,
+    toolCalls: c.toolCalls ?? [],
+  });
   expectWellFormed(got);
 }
 
@@ -110,7 +127,11 @@ describe.each([...separatorCases, ...familyCases])("separator: $name", (c) => {
   const segments = segmentsOf(c);
 
   it("whole stream in one push per delta", () => {
-    expectCase(c, segments.map((s) => toDelta(s, textOf(s))), "whole");
+    expectCase(
+      c,
+      segments.map((s) => toDelta(s, textOf(s))),
+      "whole",
+    );
   });
 
   it("split at every point", () => {
@@ -229,11 +250,7 @@ describe("separator streaming behaviour", () => {
 
   it("handles a reasoning field and content in the same delta", () => {
     const sep = createReasoningSeparator({ mode: "auto", useReasoningFields: true });
-    expect(sep.push({ reasoning: "r", content: "a" })).toEqual([
-      { type: "reasoning", text: "r" },
-      { type: "reasoning-end" },
-      { type: "answer", text: "a" },
-    ]);
+    expect(sep.push({ reasoning: "r", content: "a" })).toEqual([{ type: "reasoning", text: "r" }, { type: "reasoning-end" }, { type: "answer", text: "a" }]);
   });
 
   it("treats null and empty reasoning fields as absent", () => {

@@ -4,7 +4,8 @@ import { effectiveMode, effortBudget, EFFORTS, isEffort, thinkingFields } from "
 describe("thinking controls: reasoning_effort per family", () => {
   it("switches Qwen3-style templates with enable_thinking, off only for none", () => {
     expect(thinkingFields("enable_thinking", "none")).toEqual({ kwargs: { enable_thinking: false } });
-    for (const e of ["minimal", "low", "medium", "high", "xhigh"] as const) expect(thinkingFields("enable_thinking", e)).toEqual({ kwargs: { enable_thinking: true } });
+    for (const e of ["minimal", "low", "medium", "high", "xhigh"] as const)
+      expect(thinkingFields("enable_thinking", e)).toEqual({ kwargs: { enable_thinking: true } });
   });
 
   it("switches DeepSeek V3.1 and Granite with thinking", () => {

@@ -16,18 +16,26 @@ describe("the research query is built from the conversation", () => {
   });
 
   it("'what about' and a very short turn are follow-ups", () => {
-    expect(researchQuery({}, chat("How tall is the Eiffel Tower?", "330 m.", "What about the Empire State Building?"))).toBe("the Empire State Building? tall Eiffel Tower");
+    expect(researchQuery({}, chat("How tall is the Eiffel Tower?", "330 m.", "What about the Empire State Building?"))).toBe(
+      "the Empire State Building? tall Eiffel Tower",
+    );
     expect(researchQuery({}, chat("Is coffee bad for blood pressure?", "Briefly raises it.", "Why?"))).toBe("Why? coffee bad blood pressure");
   });
 
   it("a pronoun pointing back makes a follow-up; names and numbers of the earlier turn rank first", () => {
-    const q = researchQuery({}, chat("I read that the James Webb telescope launched in December 2021 on an Ariane rocket from French Guiana.", "Yes.", "How far away is it now?"));
+    const q = researchQuery(
+      {},
+      chat("I read that the James Webb telescope launched in December 2021 on an Ariane rocket from French Guiana.", "Yes.", "How far away is it now?"),
+    );
     expect(q).toBe("How far away is it now? James Webb December 2021 Ariane French");
     expect(q.split(" ").length - "How far away is it now?".split(" ").length).toBe(MAX_CONTEXT_TERMS);
   });
 
   it("follows a chain of follow-ups back to the turn that named the topic", () => {
-    const q = researchQuery({}, chat("What do axolotls eat?", "Worms and small fish.", "And in captivity?", "Pellets, bloodworms.", "How often should they be fed?"));
+    const q = researchQuery(
+      {},
+      chat("What do axolotls eat?", "Worms and small fish.", "And in captivity?", "Pellets, bloodworms.", "How often should they be fed?"),
+    );
     expect(q).toBe("How often should they be fed? axolotls eat captivity");
   });
 
@@ -46,7 +54,13 @@ describe("the research query is built from the conversation", () => {
 
   it("text parts only: an image part is nothing to search for", () => {
     const messages = [
-      { role: "user", content: [{ type: "text", text: "What bird is this, a Eurasian jay?" }, { type: "image_url", image_url: { url: "https://example.org/bird.png" } }] },
+      {
+        role: "user",
+        content: [
+          { type: "text", text: "What bird is this, a Eurasian jay?" },
+          { type: "image_url", image_url: { url: "https://example.org/bird.png" } },
+        ],
+      },
       { role: "assistant", content: "Looks like one." },
       { role: "user", content: [{ type: "text", text: "What does it eat?" }] },
     ];
@@ -71,7 +85,8 @@ describe("the research query is built from the conversation", () => {
     const messages = chat("Why is the sky blue?", "…", "And why is it red at sunset?");
     for (let i = 0; i < 10; i++) expect(researchQuery({}, messages)).toBe("why is it red at sunset? sky blue");
     for (const t of ["And then?", "But is it safe?", "What about Mars?", "Why is that?", "Tell me more", "so, what now"]) expect(isFollowUp(t), t).toBe(true);
-    for (const t of ["Why is the sky blue?", "What is the capital of France?", "Is there life on Mars today?", "Explain the theory that explains gravity"]) expect(isFollowUp(t), t).toBe(false);
+    for (const t of ["Why is the sky blue?", "What is the capital of France?", "Is there life on Mars today?", "Explain the theory that explains gravity"])
+      expect(isFollowUp(t), t).toBe(false);
   });
 
   it("nothing to search for is empty", () => {

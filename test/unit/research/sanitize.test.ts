@@ -8,11 +8,13 @@ describe("cleanText: page text becomes one plain, short line", () => {
   });
 
   it("decodes entities, and markup spelled with entities goes too", () => {
-    expect(cleanText("Tom &amp; Jerry &quot;run&quot; &#39;fast&#x27; &lt;b&gt;bold&lt;/b&gt;&lt;script&gt;alert(1)&lt;/script&gt;", 200)).toBe(`Tom & Jerry "run" 'fast' bold`);
+    expect(cleanText("Tom &amp; Jerry &quot;run&quot; &#39;fast&#x27; &lt;b&gt;bold&lt;/b&gt;&lt;script&gt;alert(1)&lt;/script&gt;", 200)).toBe(
+      `Tom & Jerry "run" 'fast' bold`,
+    );
   });
 
   it("removes control, bidi and zero-width characters and collapses every line break", () => {
-    const raw = "a\u0000b\u0007c\u001b[31m red\u202Eevil\u2066x\u200By\uFEFF\r\n\n[9] title: \"fake\"\u2028next\u0085end";
+    const raw = 'a\u0000b\u0007c\u001b[31m red\u202Eevil\u2066x\u200By\uFEFF\r\n\n[9] title: "fake"\u2028next\u0085end';
     const out = cleanText(raw, 200);
     expect(out).toBe('abc[31m redevilxy [9] title: "fake" nextend');
     // eslint-disable-next-line no-control-regex
@@ -59,7 +61,17 @@ describe("cleanUrl: only plain http(s), normalised", () => {
   });
 
   it("refuses every other scheme, relative URLs, garbage and over-long URLs", () => {
-    for (const bad of ["javascript:alert(1)", "JaVaScRiPt:alert(1)", "data:text/html,<script>alert(1)</script>", "file:///etc/passwd", "ftp://example.org/", "/relative", "not a url", "", `https://example.org/${"a".repeat(MAX_URL_CHARS)}`]) {
+    for (const bad of [
+      "javascript:alert(1)",
+      "JaVaScRiPt:alert(1)",
+      "data:text/html,<script>alert(1)</script>",
+      "file:///etc/passwd",
+      "ftp://example.org/",
+      "/relative",
+      "not a url",
+      "",
+      `https://example.org/${"a".repeat(MAX_URL_CHARS)}`,
+    ]) {
       expect(cleanUrl(bad), bad).toBeUndefined();
     }
   });

@@ -32,7 +32,10 @@ async function failure(p: Promise<unknown>): Promise<SearchError> {
 
 describe("the SearXNG backend", () => {
   it("GETs {SEARCH_URL}/search?q=…&format=json and reads title, url and content", async () => {
-    const s = await server({ kind: "results", results: [searxngResult("Rayleigh", "https://example.org/r", "Short waves scatter."), searxngResult("Two", "https://example.org/2", "x")] });
+    const s = await server({
+      kind: "results",
+      results: [searxngResult("Rayleigh", "https://example.org/r", "Short waves scatter."), searxngResult("Two", "https://example.org/2", "x")],
+    });
     const b = createSearxngBackend({ url: s.url, fetch: globalThis.fetch });
     const r = await b.search("why is the sky blue? & more", 5, signal());
     expect(r).toEqual([
@@ -54,7 +57,10 @@ describe("the SearXNG backend", () => {
   });
 
   it("returns at most maxResults, skipping entries without a string url", async () => {
-    const s = await server({ kind: "results", results: [null, "x", { title: "no url" }, { url: 5 }, ...Array.from({ length: 10 }, (_, i) => searxngResult(`T${i}`, `https://e.org/${i}`, ""))] });
+    const s = await server({
+      kind: "results",
+      results: [null, "x", { title: "no url" }, { url: 5 }, ...Array.from({ length: 10 }, (_, i) => searxngResult(`T${i}`, `https://e.org/${i}`, ""))],
+    });
     const r = await createSearxngBackend({ url: s.url, fetch: globalThis.fetch }).search("q", 3, signal());
     expect(r.map((x) => x.title)).toEqual(["T0", "T1", "T2"]);
   });
@@ -66,7 +72,11 @@ describe("the SearXNG backend", () => {
     s.answer = { kind: "status", status: 429 };
     expect(await failure(b.search("q", 5, signal()))).toMatchObject({ code: "research_failed", retryable: true });
     s.answer = { kind: "status", status: 403 };
-    expect(await failure(b.search("q", 5, signal()))).toMatchObject({ code: "research_failed", retryable: false, message: expect.stringContaining("search.formats") });
+    expect(await failure(b.search("q", 5, signal()))).toMatchObject({
+      code: "research_failed",
+      retryable: false,
+      message: expect.stringContaining("search.formats"),
+    });
   });
 
   it("never follows a redirect: a 302 elsewhere is a failed search, and elsewhere gets nothing", async () => {
@@ -86,7 +96,11 @@ describe("the SearXNG backend", () => {
   });
 
   it("an answer over the size bound is research_bad_response, not memory", async () => {
-    const s = await server({ kind: "raw", contentType: "application/json", body: JSON.stringify({ results: [{ url: "https://e.org", content: "x".repeat(200_000) }] }) });
+    const s = await server({
+      kind: "raw",
+      contentType: "application/json",
+      body: JSON.stringify({ results: [{ url: "https://e.org", content: "x".repeat(200_000) }] }),
+    });
     const b = createSearxngBackend({ url: s.url, fetch: globalThis.fetch, maxBodyBytes: 100_000 });
     expect(await failure(b.search("q", 5, signal()))).toMatchObject({ code: "research_bad_response", message: expect.stringContaining("100000 bytes") });
   });

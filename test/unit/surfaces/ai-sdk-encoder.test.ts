@@ -23,10 +23,19 @@ const ev = {
   prompt: (text = "Asks why the sky is blue."): StagedEvent => ({ event: "summary.prompt", data: { request_id: rid, text, source: "model" } }),
   sources: (): StagedEvent => ({ event: "research.sources", data: { request_id: rid, query: "sky blue", sources } }),
   progress: (index: number, text: string): StagedEvent => ({ event: "summary.progress", data: { request_id: rid, index, text, source: "model" } }),
-  reasoning: (text = "- Rayleigh scattering"): StagedEvent => ({ event: "summary.reasoning", data: { request_id: rid, text, source: text === "" ? "empty" : "model" } }),
+  reasoning: (text = "- Rayleigh scattering"): StagedEvent => ({
+    event: "summary.reasoning",
+    data: { request_id: rid, text, source: text === "" ? "empty" : "model" },
+  }),
   delta: (text: string): StagedEvent => ({ event: "output.delta", data: { request_id: rid, text } }),
-  tools: (tool_calls: Extract<StagedEvent, { event: "output.tool_calls" }>["data"]["tool_calls"]): StagedEvent => ({ event: "output.tool_calls", data: { request_id: rid, tool_calls } }),
-  done: (finish_reason: string | null = "stop", extra: Record<string, unknown> = {}): StagedEvent => ({ event: "output.done", data: { request_id: rid, finish_reason, timings, ...extra } }),
+  tools: (tool_calls: Extract<StagedEvent, { event: "output.tool_calls" }>["data"]["tool_calls"]): StagedEvent => ({
+    event: "output.tool_calls",
+    data: { request_id: rid, tool_calls },
+  }),
+  done: (finish_reason: string | null = "stop", extra: Record<string, unknown> = {}): StagedEvent => ({
+    event: "output.done",
+    data: { request_id: rid, finish_reason, timings, ...extra },
+  }),
 };
 
 function encode(events: StagedEvent[], opts: { failure?: Failure; messageId?: string } = {}): string {
@@ -48,7 +57,12 @@ describe("aiSdkEncoder, read by the AI SDK", () => {
       ev.done("stop", { usage: { prompt_tokens: 10, completion_tokens: 20, total_tokens: 30, completion_tokens_details: { reasoning_tokens: 12 } } }),
     ]);
     // The SDK's own framing: `data:` lines only, the last one `[DONE]`.
-    expect(sse.split("\n\n").filter(Boolean).every((f) => f.startsWith("data: ") && !f.includes("\nevent:"))).toBe(true);
+    expect(
+      sse
+        .split("\n\n")
+        .filter(Boolean)
+        .every((f) => f.startsWith("data: ") && !f.includes("\nevent:")),
+    ).toBe(true);
     expect(sse.endsWith("data: [DONE]\n\n")).toBe(true);
 
     const { chunks, message, errors } = await readUiText(sse);
@@ -65,18 +79,49 @@ describe("aiSdkEncoder, read by the AI SDK", () => {
 
     expect(message?.id).toBe("msg-1");
     expect(uiText(message)).toBe(ANSWER);
-    expect(message?.parts.map((p) => p.type)).toEqual(["step-start", "data-prompt-summary", "reasoning", "source-url", "source-url", "data-progress", "data-reasoning-summary", "text"]);
+    expect(message?.parts.map((p) => p.type)).toEqual([
+      "step-start",
+      "data-prompt-summary",
+      "reasoning",
+      "source-url",
+      "source-url",
+      "data-progress",
+      "data-reasoning-summary",
+      "text",
+    ]);
     const reasoning = message?.parts.find((p) => p.type === "reasoning");
-    expect(reasoning).toMatchObject({ text: "Asks why the sky is blue.\n\n**Recalling physics**: scattering.\n\n**Checking sunsets**: longer path.\n\n- Rayleigh scattering", state: "done" });
+    expect(reasoning).toMatchObject({
+      text: "Asks why the sky is blue.\n\n**Recalling physics**: scattering.\n\n**Checking sunsets**: longer path.\n\n- Rayleigh scattering",
+      state: "done",
+    });
     // Progress is one part, replaced in place: the latest one.
-    expect(message?.parts.filter((p) => p.type === "data-progress")).toEqual([{ type: "data-progress", id: `progress-${rid}`, data: { index: 2, text: "**Checking sunsets**: longer path.", source: "model" } }]);
-    expect(message?.parts.find((p) => p.type === "data-prompt-summary")).toEqual({ type: "data-prompt-summary", id: `prompt-summary-${rid}`, data: { text: "Asks why the sky is blue.", source: "model" } });
-    expect(message?.parts.find((p) => p.type === "data-reasoning-summary")).toMatchObject({ id: `reasoning-summary-${rid}`, data: { text: "- Rayleigh scattering" } });
+    expect(message?.parts.filter((p) => p.type === "data-progress")).toEqual([
+      { type: "data-progress", id: `progress-${rid}`, data: { index: 2, text: "**Checking sunsets**: longer path.", source: "model" } },
+    ]);
+    expect(message?.parts.find((p) => p.type === "data-prompt-summary")).toEqual({
+      type: "data-prompt-summary",
+      id: `prompt-summary-${rid}`,
+      data: { text: "Asks why the sky is blue.", source: "model" },
+    });
+    expect(message?.parts.find((p) => p.type === "data-reasoning-summary")).toMatchObject({
+      id: `reasoning-summary-${rid}`,
+      data: { text: "- Rayleigh scattering" },
+    });
     expect(message?.parts.filter((p) => p.type === "source-url")).toEqual([
-      expect.objectContaining({ sourceId: "1", url: sources[0]?.url, title: sources[0]?.title, providerMetadata: { gateway: { index: 1, snippet: sources[0]?.snippet } } }),
+      expect.objectContaining({
+        sourceId: "1",
+        url: sources[0]?.url,
+        title: sources[0]?.title,
+        providerMetadata: { gateway: { index: 1, snippet: sources[0]?.snippet } },
+      }),
       expect.objectContaining({ sourceId: "2", url: sources[1]?.url, title: sources[1]?.title }),
     ]);
-    expect(message?.metadata).toEqual({ requestId: rid, model: "m", usage: { inputTokens: 10, outputTokens: 20, totalTokens: 30, reasoningTokens: 12 }, timings });
+    expect(message?.metadata).toEqual({
+      requestId: rid,
+      model: "m",
+      usage: { inputTokens: 10, outputTokens: 20, totalTokens: 30, reasoningTokens: 12 },
+      timings,
+    });
   });
 
   it("tool calls stream as tool-input-start/delta and are available, parsed, at the end; finish says tool-calls", async () => {
@@ -107,10 +152,18 @@ describe("aiSdkEncoder, read by the AI SDK", () => {
   });
 
   it("arguments that are not JSON are a tool-input-error, not a broken stream", async () => {
-    const sse = encode([ev.prompt(), ev.reasoning(), ev.tools([{ index: 0, id: "c1", type: "function", function: { name: "f", arguments: "{not json" } }]), ev.done("tool_calls")]);
+    const sse = encode([
+      ev.prompt(),
+      ev.reasoning(),
+      ev.tools([{ index: 0, id: "c1", type: "function", function: { name: "f", arguments: "{not json" } }]),
+      ev.done("tool_calls"),
+    ]);
     const { message, errors } = await readUiText(sse);
     expect(errors).toEqual([]);
-    expect(message?.parts.find((p) => p.type === "tool-f")).toMatchObject({ state: "output-error", errorText: "the model's tool arguments are not valid JSON" });
+    expect(message?.parts.find((p) => p.type === "tool-f")).toMatchObject({
+      state: "output-error",
+      errorText: "the model's tool arguments are not valid JSON",
+    });
   });
 
   it("a failure after the stream began is an error chunk, which the SDK reports with its message", async () => {
@@ -127,7 +180,10 @@ describe("aiSdkEncoder, read by the AI SDK", () => {
     const sse = encode([
       ev.prompt(),
       { event: "error", data: { request_id: rid, stage: "reasoning_summary", message: "summary timed out", code: "summary_timeout", retryable: true } },
-      { event: "upstream.retry", data: { request_id: rid, provider: "p", attempt: 1, max_retries: 3, delay_ms: 100, code: "upstream_5xx", message: "bad gateway" } },
+      {
+        event: "upstream.retry",
+        data: { request_id: rid, provider: "p", attempt: 1, max_retries: 3, delay_ms: 100, code: "upstream_5xx", message: "bad gateway" },
+      },
       ev.reasoning("The first sentence."),
       ev.delta("ok"),
       ev.done(),
@@ -135,8 +191,16 @@ describe("aiSdkEncoder, read by the AI SDK", () => {
     const { chunks, message, errors } = await readUiText(sse);
     expect(errors).toEqual([]);
     expect(chunks.filter((c) => c.type === "data-stage-error" || c.type === "data-upstream-retry")).toEqual([
-      { type: "data-stage-error", data: { stage: "reasoning_summary", code: "summary_timeout", message: "summary timed out", retryable: true }, transient: true },
-      { type: "data-upstream-retry", data: { provider: "p", attempt: 1, maxRetries: 3, delayMs: 100, code: "upstream_5xx", message: "bad gateway" }, transient: true },
+      {
+        type: "data-stage-error",
+        data: { stage: "reasoning_summary", code: "summary_timeout", message: "summary timed out", retryable: true },
+        transient: true,
+      },
+      {
+        type: "data-upstream-retry",
+        data: { provider: "p", attempt: 1, maxRetries: 3, delayMs: 100, code: "upstream_5xx", message: "bad gateway" },
+        transient: true,
+      },
     ]);
     expect(message?.parts.map((p) => p.type)).toEqual(["step-start", "data-prompt-summary", "reasoning", "data-reasoning-summary", "text"]);
   });
@@ -153,12 +217,24 @@ describe("aiSdkEncoder, read by the AI SDK", () => {
 
   it("include_reasoning: the model's own reasoning is a second reasoning part, live, ended before the reasoning summary", async () => {
     const raw = (text: string): StagedEvent => ({ event: "reasoning.delta", data: { request_id: rid, text } });
-    const sse = encode([ev.prompt(), raw("First, "), ev.progress(1, "**Thinking**: about light."), raw("light scatters."), ev.reasoning(), ev.delta("Blue."), ev.done()]);
+    const sse = encode([
+      ev.prompt(),
+      raw("First, "),
+      ev.progress(1, "**Thinking**: about light."),
+      raw("light scatters."),
+      ev.reasoning(),
+      ev.delta("Blue."),
+      ev.done(),
+    ]);
     const { chunks, message, errors } = await readUiText(sse);
     expect(errors).toEqual([]);
     const reasoning = message?.parts.filter((p) => p.type === "reasoning");
     expect(reasoning).toEqual([
-      expect.objectContaining({ text: "Asks why the sky is blue.\n\n**Thinking**: about light.\n\n- Rayleigh scattering", state: "done", providerMetadata: { gateway: { kind: "summaries" } } }),
+      expect.objectContaining({
+        text: "Asks why the sky is blue.\n\n**Thinking**: about light.\n\n- Rayleigh scattering",
+        state: "done",
+        providerMetadata: { gateway: { kind: "summaries" } },
+      }),
       expect.objectContaining({ text: "First, light scatters.", state: "done", providerMetadata: { gateway: { kind: "model" } } }),
     ]);
     const ends = chunks.flatMap((c, i) => (c.type === "reasoning-end" ? [i] : []));
@@ -177,7 +253,12 @@ describe("aiSdkEncoder, read by the AI SDK", () => {
 
 describe("aiSdkUsage", () => {
   it("renames the counts the upstream reported and invents none", () => {
-    expect(aiSdkUsage({ prompt_tokens: 3, completion_tokens: 4, total_tokens: 7, prompt_tokens_details: { cached_tokens: 2 } })).toEqual({ inputTokens: 3, outputTokens: 4, totalTokens: 7, cachedInputTokens: 2 });
+    expect(aiSdkUsage({ prompt_tokens: 3, completion_tokens: 4, total_tokens: 7, prompt_tokens_details: { cached_tokens: 2 } })).toEqual({
+      inputTokens: 3,
+      outputTokens: 4,
+      totalTokens: 7,
+      cachedInputTokens: 2,
+    });
     expect(aiSdkUsage({})).toEqual({});
   });
 });

@@ -14,7 +14,8 @@ function body(messages: UIMessage[], extra: Record<string, unknown> = {}): AiSdk
   return parsed.data;
 }
 
-const translate = (messages: UIMessage[], extra: Record<string, unknown> = {}, defaultModel?: string) => translateAiSdkRequest(body(messages, extra), defaultModel);
+const translate = (messages: UIMessage[], extra: Record<string, unknown> = {}, defaultModel?: string) =>
+  translateAiSdkRequest(body(messages, extra), defaultModel);
 const issues = (raw: unknown) => {
   const parsed = aiSdkRequestSchema.safeParse(raw);
   return parsed.success ? "" : describeIssues(parsed.error);
@@ -33,7 +34,17 @@ const user = (text: string, id = "u1"): UIMessage => ({ id, role: "user", parts:
 
 describe("translateAiSdkRequest", () => {
   it("user and system text become chat messages; one text part stays a string", () => {
-    const t = translate([{ id: "s", role: "system", parts: [{ type: "text", text: "Be " }, { type: "text", text: "brief." }] }, user("  Hi\n")]);
+    const t = translate([
+      {
+        id: "s",
+        role: "system",
+        parts: [
+          { type: "text", text: "Be " },
+          { type: "text", text: "brief." },
+        ],
+      },
+      user("  Hi\n"),
+    ]);
     expect(t.messages).toEqual([
       { role: "system", content: "Be brief." },
       { role: "user", content: "  Hi\n" },
@@ -42,8 +53,23 @@ describe("translateAiSdkRequest", () => {
   });
 
   it("an image file becomes an image_url part; another kind of file is refused by its path", () => {
-    const withImage: UIMessage = { id: "u", role: "user", parts: [{ type: "file", mediaType: "image/png", url: "data:image/png;base64,AAAA" }, { type: "text", text: "What is this?" }] };
-    expect(translate([withImage]).messages).toEqual([{ role: "user", content: [{ type: "image_url", image_url: { url: "data:image/png;base64,AAAA" } }, { type: "text", text: "What is this?" }] }]);
+    const withImage: UIMessage = {
+      id: "u",
+      role: "user",
+      parts: [
+        { type: "file", mediaType: "image/png", url: "data:image/png;base64,AAAA" },
+        { type: "text", text: "What is this?" },
+      ],
+    };
+    expect(translate([withImage]).messages).toEqual([
+      {
+        role: "user",
+        content: [
+          { type: "image_url", image_url: { url: "data:image/png;base64,AAAA" } },
+          { type: "text", text: "What is this?" },
+        ],
+      },
+    ]);
     const pdf: UIMessage = { id: "u", role: "user", parts: [{ type: "file", mediaType: "application/pdf", url: "data:application/pdf;base64,AAAA" }] };
     expect(refusal(() => translate([pdf]))).toMatch(/^messages\[0\]\.parts\[0\]\.mediaType: "application\/pdf" files are not supported/);
   });
@@ -113,7 +139,14 @@ describe("translateAiSdkRequest", () => {
       ],
     };
     expect(translate([user("Q"), assistant]).messages.slice(1)).toEqual([
-      { role: "assistant", content: null, tool_calls: [{ id: "c1", type: "function", function: { name: "ask", arguments: '{"q":1}' } }, { id: "c2", type: "function", function: { name: "rm", arguments: "{}" } }] },
+      {
+        role: "assistant",
+        content: null,
+        tool_calls: [
+          { id: "c1", type: "function", function: { name: "ask", arguments: '{"q":1}' } },
+          { id: "c2", type: "function", function: { name: "rm", arguments: "{}" } },
+        ],
+      },
       { role: "tool", tool_call_id: "c2", content: "not allowed" },
     ]);
   });
@@ -126,7 +159,18 @@ describe("translateAiSdkRequest", () => {
 
   it("only OpenAI sampling and tool fields go upstream: never the chat's id, trigger, messageId, the gateway's extensions or the app's own fields", () => {
     const tools = [{ type: "function", function: { name: "get_weather", parameters: { type: "object" } } }];
-    const t = translate([user("Q")], { temperature: 0.2, max_tokens: 50, tools, tool_choice: "auto", summary_model: "s", research: true, include_reasoning: true, messageId: "u1", userId: "app-user-7", sessionToken: "secret" });
+    const t = translate([user("Q")], {
+      temperature: 0.2,
+      max_tokens: 50,
+      tools,
+      tool_choice: "auto",
+      summary_model: "s",
+      research: true,
+      include_reasoning: true,
+      messageId: "u1",
+      userId: "app-user-7",
+      sessionToken: "secret",
+    });
     expect(t.passthrough).toEqual({ temperature: 0.2, max_tokens: 50, tools, tool_choice: "auto" });
     expect(t.research).toEqual({});
     expect(t.includeReasoning).toBe(true);
@@ -138,11 +182,22 @@ describe("translateAiSdkRequest", () => {
   });
 
   it("a part type the gateway cannot translate is refused with its path", () => {
-    const odd = { id: "u", role: "user", parts: [{ type: "text", text: "a" }, { type: "hologram", text: "b" }] } as unknown as UIMessage;
+    const odd = {
+      id: "u",
+      role: "user",
+      parts: [
+        { type: "text", text: "a" },
+        { type: "hologram", text: "b" },
+      ],
+    } as unknown as UIMessage;
     expect(refusal(() => translate([odd]))).toMatch(/^messages\[0\]\.parts\[1\]\.type: "hologram" parts are not supported/);
     const noText = { id: "u", role: "user", parts: [{ type: "text" }] } as unknown as UIMessage;
     expect(refusal(() => translate([noText]))).toBe("messages[0].parts[0].text: must be a string");
-    const nameless = { id: "a", role: "assistant", parts: [{ type: "dynamic-tool", toolCallId: "c", state: "input-available", input: {} }] } as unknown as UIMessage;
+    const nameless = {
+      id: "a",
+      role: "assistant",
+      parts: [{ type: "dynamic-tool", toolCallId: "c", state: "input-available", input: {} }],
+    } as unknown as UIMessage;
     expect(refusal(() => translate([user("Q"), nameless]))).toBe("messages[1].parts[0].toolName: is required for a dynamic-tool part");
   });
 });

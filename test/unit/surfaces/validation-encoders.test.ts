@@ -23,15 +23,33 @@ const frames = (sse: string) =>
 describe("the validation report on each surface", () => {
   it("OpenAI chunks: on the chunk with finish_reason only, and not at all without a report", () => {
     const enc = openAIChatEncoder({ requestId: id, model: "m", createdSeconds: 1, includeUsage: true });
-    const out = frames(events(report).map((e) => sseText((o) => enc.event(e, o))).join(""));
-    expect(out.filter((f) => "validation" in f)).toEqual([expect.objectContaining({ validation: report, choices: [expect.objectContaining({ finish_reason: "stop" })] })]);
+    const out = frames(
+      events(report)
+        .map((e) => sseText((o) => enc.event(e, o)))
+        .join(""),
+    );
+    expect(out.filter((f) => "validation" in f)).toEqual([
+      expect.objectContaining({ validation: report, choices: [expect.objectContaining({ finish_reason: "stop" })] }),
+    ]);
     const plain = openAIChatEncoder({ requestId: id, model: "m", createdSeconds: 1, includeUsage: false });
-    expect(JSON.stringify(frames(events().map((e) => sseText((o) => plain.event(e, o))).join("")))).not.toContain("validation");
+    expect(
+      JSON.stringify(
+        frames(
+          events()
+            .map((e) => sseText((o) => plain.event(e, o)))
+            .join(""),
+        ),
+      ),
+    ).not.toContain("validation");
   });
 
   it("Responses: on response.completed's response object", () => {
     const enc = responsesEncoder({ requestId: id, model: "m", createdSeconds: 1, body: { model: "m", input: "x" } });
-    const out = frames(events(report).map((e) => sseText((o) => enc.event(e, o))).join(""));
+    const out = frames(
+      events(report)
+        .map((e) => sseText((o) => enc.event(e, o)))
+        .join(""),
+    );
     const completed = out.find((f) => f.type === "response.completed") as { response: Record<string, unknown> };
     expect(completed.response.validation).toEqual(report);
     expect(out.filter((f) => JSON.stringify(f).includes('"validation"'))).toHaveLength(1);
@@ -39,8 +57,13 @@ describe("the validation report on each surface", () => {
 
   it("staged: a failure carries its stage (validation), and defaults to upstream", () => {
     const enc = stagedEncoder(id);
-    const fail = (stage?: "validation") => sseText((o) => enc.failure({ status: 422, type: "invalid_request_error", code: "validation_failed", message: "no", retryable: true, ...(stage && { stage }) }, o));
-    expect(fail("validation")).toBe(`event: error\ndata: {"request_id":"req1","stage":"validation","message":"no","code":"validation_failed","retryable":true}\n\n`);
+    const fail = (stage?: "validation") =>
+      sseText((o) =>
+        enc.failure({ status: 422, type: "invalid_request_error", code: "validation_failed", message: "no", retryable: true, ...(stage && { stage }) }, o),
+      );
+    expect(fail("validation")).toBe(
+      `event: error\ndata: {"request_id":"req1","stage":"validation","message":"no","code":"validation_failed","retryable":true}\n\n`,
+    );
     expect(fail()).toContain('"stage":"upstream"');
   });
 });

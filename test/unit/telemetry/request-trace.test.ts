@@ -11,18 +11,41 @@ function setup(captureContent = false) {
   return { exporter, tracing, spans: () => exporter.getFinishedSpans() };
 }
 
-const start: RequestStart = { requestId: "req-1", model: "m", summaryModel: "s", stream: true, passthrough: { max_tokens: 100, top_p: "not a number" }, messages: [{ role: "user", content: "secret prompt" }] };
+const start: RequestStart = {
+  requestId: "req-1",
+  model: "m",
+  summaryModel: "s",
+  stream: true,
+  passthrough: { max_tokens: 100, top_p: "not a number" },
+  messages: [{ role: "user", content: "secret prompt" }],
+};
 const target = { provider: { id: "p1", target: { baseUrl: "https://api.example.com/v1", kind: "anthropic" } }, upstreamModel: "claude-x" };
 
 describe("request traces", () => {
   it("a stage span ends when its work returns, resolves or throws; a rejection is an ERROR with the error's code", async () => {
     const { tracing, spans } = setup();
     const trace = tracing.request(start);
-    expect(trace.stage("validation", () => 7, (n) => ({ valid: n === 7, attempt: 1 }))).toBe(7);
-    await expect(trace.stage("research", async () => 3, (n) => ({ sources: n }))).resolves.toBe(3);
+    expect(
+      trace.stage(
+        "validation",
+        () => 7,
+        (n) => ({ valid: n === 7, attempt: 1 }),
+      ),
+    ).toBe(7);
+    await expect(
+      trace.stage(
+        "research",
+        async () => 3,
+        (n) => ({ sources: n }),
+      ),
+    ).resolves.toBe(3);
     const cancelled = Object.assign(new Error("gone"), { code: "client_closed" });
     await expect(trace.stage("prompt_summary", () => Promise.reject(cancelled))).rejects.toBe(cancelled);
-    expect(() => trace.stage("reasoning_summary", () => { throw new TypeError("bug"); })).toThrow("bug");
+    expect(() =>
+      trace.stage("reasoning_summary", () => {
+        throw new TypeError("bug");
+      }),
+    ).toThrow("bug");
     await Promise.resolve();
     const byName = Object.fromEntries(spans().map((s) => [s.name, s]));
     expect(byName.validation?.attributes).toMatchObject({ "gateway.validation.valid": true, "gateway.validation.attempt": 1 });
@@ -75,7 +98,11 @@ describe("request traces", () => {
       const { tracing, spans } = setup(capture);
       const trace = tracing.request(start);
       trace.note({ event: "output.delta", data: { request_id: "req-1", text: "secret answer" } });
-      trace.stage("prompt_summary", () => "x", () => ({ input: "secret prompt", output: "a summary" }));
+      trace.stage(
+        "prompt_summary",
+        () => "x",
+        () => ({ input: "secret prompt", output: "a summary" }),
+      );
       trace.end("ok", 200);
       const text = JSON.stringify(spans().map((s) => s.attributes));
       expect(text.includes("secret prompt"), `capture ${capture}`).toBe(capture);

@@ -11,7 +11,13 @@ const build = (body: Record<string, unknown>, native?: Record<string, unknown>, 
 const conversation = [
   { role: "system", content: "Be terse." },
   { role: "developer", content: "Use metric units." },
-  { role: "user", content: [{ type: "text", text: "Weather in Paris and Rome?" }, { type: "image_url", image_url: { url: "data:image/png;base64,AAAA" } }] },
+  {
+    role: "user",
+    content: [
+      { type: "text", text: "Weather in Paris and Rome?" },
+      { type: "image_url", image_url: { url: "data:image/png;base64,AAAA" } },
+    ],
+  },
   {
     role: "assistant",
     content: null,
@@ -64,8 +70,20 @@ describe("anthropic request translation", () => {
   });
 
   it("maps tools, tool_choice, stop, temperature (clamped to 1) and top_p; drops fields it has no use for", () => {
-    const tools = [{ type: "function", function: { name: "lookup", description: "Find", parameters: { type: "object", properties: { q: { type: "string" } } } } }];
-    const body = build({ messages: [{ role: "user", content: "hi" }], tools, tool_choice: "required", parallel_tool_calls: false, stop: "END", temperature: 1.5, top_p: 0.9, max_tokens: 50, logprobs: true }).body;
+    const tools = [
+      { type: "function", function: { name: "lookup", description: "Find", parameters: { type: "object", properties: { q: { type: "string" } } } } },
+    ];
+    const body = build({
+      messages: [{ role: "user", content: "hi" }],
+      tools,
+      tool_choice: "required",
+      parallel_tool_calls: false,
+      stop: "END",
+      temperature: 1.5,
+      top_p: 0.9,
+      max_tokens: 50,
+      logprobs: true,
+    }).body;
     expect(body).toMatchObject({
       tools: [{ name: "lookup", description: "Find", input_schema: { type: "object", properties: { q: { type: "string" } } } }],
       tool_choice: { type: "any", disable_parallel_tool_use: true },
@@ -75,7 +93,9 @@ describe("anthropic request translation", () => {
       max_tokens: 50,
     });
     expect(body).not.toHaveProperty("logprobs");
-    expect(build({ messages: [{ role: "user", content: "hi" }], tools, tool_choice: { type: "function", function: { name: "lookup" } } }).body).toMatchObject({ tool_choice: { type: "tool", name: "lookup" } });
+    expect(build({ messages: [{ role: "user", content: "hi" }], tools, tool_choice: { type: "function", function: { name: "lookup" } } }).body).toMatchObject({
+      tool_choice: { type: "tool", name: "lookup" },
+    });
     expect(build({ messages: [{ role: "user", content: "hi" }], tools, tool_choice: "none" }).body).toMatchObject({ tool_choice: { type: "none" } });
   });
 
@@ -86,7 +106,12 @@ describe("anthropic request translation", () => {
     expect(body.body).not.toHaveProperty("top_p");
     // Summaries (non-streamed) and forced tool use never think.
     expect(build({ messages: [{ role: "user", content: "hi" }] }, { thinkingBudget: 2048 }, "complete").body).not.toHaveProperty("thinking");
-    expect(build({ messages: [{ role: "user", content: "hi" }], tools: [{ type: "function", function: { name: "t" } }], tool_choice: "required" }, { thinkingBudget: 2048 }).body).not.toHaveProperty("thinking");
+    expect(
+      build(
+        { messages: [{ role: "user", content: "hi" }], tools: [{ type: "function", function: { name: "t" } }], tool_choice: "required" },
+        { thinkingBudget: 2048 },
+      ).body,
+    ).not.toHaveProperty("thinking");
     // Mid tool loop the API wants the earlier signed thinking back, which the chat shape cannot carry.
     const loop = [
       { role: "user", content: "weather?" },
@@ -94,14 +119,21 @@ describe("anthropic request translation", () => {
       { role: "tool", tool_call_id: "t1", content: "sunny" },
     ];
     expect(build({ messages: loop }, { thinkingBudget: 2048 }).body).not.toHaveProperty("thinking");
-    expect(build({ messages: [...loop, { role: "assistant", content: "Sunny." }, { role: "user", content: "thanks" }] }, { thinkingBudget: 2048 }).body).toHaveProperty("thinking");
-    expect(build({ messages: [{ role: "user", content: "hi" }] }, { anthropicVersion: "2024-01-01", defaultMaxTokens: 777 }).headers["anthropic-version"]).toBe("2024-01-01");
+    expect(
+      build({ messages: [...loop, { role: "assistant", content: "Sunny." }, { role: "user", content: "thanks" }] }, { thinkingBudget: 2048 }).body,
+    ).toHaveProperty("thinking");
+    expect(build({ messages: [{ role: "user", content: "hi" }] }, { anthropicVersion: "2024-01-01", defaultMaxTokens: 777 }).headers["anthropic-version"]).toBe(
+      "2024-01-01",
+    );
     expect(build({ messages: [{ role: "user", content: "hi" }] }, { defaultMaxTokens: 777 }).body).toMatchObject({ max_tokens: 777 });
   });
 
   it("maps reasoning_effort to a thinking budget over the provider's; none turns thinking off", () => {
     const hi = [{ role: "user", content: "hi" }];
-    expect(build({ messages: hi, reasoning_effort: "high", max_tokens: 100 }).body).toMatchObject({ thinking: { type: "enabled", budget_tokens: 24576 }, max_tokens: 24676 });
+    expect(build({ messages: hi, reasoning_effort: "high", max_tokens: 100 }).body).toMatchObject({
+      thinking: { type: "enabled", budget_tokens: 24576 },
+      max_tokens: 24676,
+    });
     expect(build({ messages: hi, reasoning_effort: "minimal" }, { thinkingBudget: 9000 }).body).toMatchObject({ thinking: { budget_tokens: 1024 } });
     expect(build({ messages: hi, reasoning_effort: "none" }, { thinkingBudget: 9000 }).body).not.toHaveProperty("thinking");
     // An effort the gateway does not know leaves the provider's setting alone; the field itself never goes to Anthropic.
@@ -124,7 +156,20 @@ describe("anthropic request translation", () => {
 });
 
 const STREAM = sse([
-  ["message_start", { type: "message_start", message: { id: "msg_1", type: "message", role: "assistant", content: [], model: "claude-x", usage: { input_tokens: 20, cache_read_input_tokens: 5, cache_creation_input_tokens: 0, output_tokens: 1 } } }],
+  [
+    "message_start",
+    {
+      type: "message_start",
+      message: {
+        id: "msg_1",
+        type: "message",
+        role: "assistant",
+        content: [],
+        model: "claude-x",
+        usage: { input_tokens: 20, cache_read_input_tokens: 5, cache_creation_input_tokens: 0, output_tokens: 1 },
+      },
+    },
+  ],
   ["ping", { type: "ping" }],
   ["content_block_start", { type: "content_block_start", index: 0, content_block: { type: "thinking", thinking: "", signature: "" } }],
   ["content_block_delta", { type: "content_block_delta", index: 0, delta: { type: "thinking_delta", thinking: "Paris is 18°C, " } }],
@@ -167,7 +212,13 @@ describe("anthropic stream decoding", () => {
 
   it("counts redacted thinking blocks and never shows them", () => {
     const stream = sse([
-      ["message_start", { type: "message_start", message: { id: "m", type: "message", role: "assistant", content: [], model: "claude-x", usage: { input_tokens: 1, output_tokens: 1 } } }],
+      [
+        "message_start",
+        {
+          type: "message_start",
+          message: { id: "m", type: "message", role: "assistant", content: [], model: "claude-x", usage: { input_tokens: 1, output_tokens: 1 } },
+        },
+      ],
       ["content_block_start", { type: "content_block_start", index: 0, content_block: { type: "redacted_thinking", data: "EmwKAhgBEgy3va3pzix" } }],
       ["content_block_stop", { type: "content_block_stop", index: 0 }],
       ["content_block_start", { type: "content_block_start", index: 1, content_block: { type: "text", text: "" } }],
@@ -192,18 +243,35 @@ describe("anthropic stream decoding", () => {
 
   it("maps stop reasons to OpenAI's finish reasons", () => {
     const finish = (stop: string) =>
-      folded(decodeChunks(anthropicAdapter, [bytesOf(sse([["message_delta", { type: "message_delta", delta: { stop_reason: stop } }], ["message_stop", { type: "message_stop" }]]))])).choices[0]!.finish_reason;
+      folded(
+        decodeChunks(anthropicAdapter, [
+          bytesOf(
+            sse([
+              ["message_delta", { type: "message_delta", delta: { stop_reason: stop } }],
+              ["message_stop", { type: "message_stop" }],
+            ]),
+          ),
+        ]),
+      ).choices[0]!.finish_reason;
     expect(["end_turn", "stop_sequence", "max_tokens", "tool_use", "refusal"].map(finish)).toEqual(["stop", "stop", "length", "tool_calls", "content_filter"]);
   });
 
   it("ends with the upstream's own error type on an `error` event", () => {
-    const body = sse([["message_start", { type: "message_start", message: { usage: { input_tokens: 1 } } }], ["error", { type: "error", error: { type: "overloaded_error", message: "Overloaded" } }]]);
-    expect(() => decodeChunks(anthropicAdapter, [bytesOf(body)])).toThrow(expect.objectContaining({ kind: "stream", code: "overloaded_error", message: "Overloaded" }));
+    const body = sse([
+      ["message_start", { type: "message_start", message: { usage: { input_tokens: 1 } } }],
+      ["error", { type: "error", error: { type: "overloaded_error", message: "Overloaded" } }],
+    ]);
+    expect(() => decodeChunks(anthropicAdapter, [bytesOf(body)])).toThrow(
+      expect.objectContaining({ kind: "stream", code: "overloaded_error", message: "Overloaded" }),
+    );
   });
 
   it("an overloaded (or api, or rate limit) error mid-stream is retryable and may fail over; an invalid request is neither retryable", () => {
     const fail = (type: string) => {
-      const body = sse([["message_start", { type: "message_start", message: { usage: { input_tokens: 1 } } }], ["error", { type: "error", error: { type, message: type } }]]);
+      const body = sse([
+        ["message_start", { type: "message_start", message: { usage: { input_tokens: 1 } } }],
+        ["error", { type: "error", error: { type, message: type } }],
+      ]);
       try {
         decodeChunks(anthropicAdapter, [bytesOf(body)]);
       } catch (e) {
@@ -241,7 +309,18 @@ describe("anthropic non-streamed answers and errors", () => {
       object: "chat.completion",
       created: 100,
       model: "claude-x",
-      choices: [{ index: 0, message: { role: "assistant", content: "Hello.", reasoning_content: "hmm", tool_calls: [{ id: "toolu_1", type: "function", function: { name: "f", arguments: '{"a":1}' } }] }, finish_reason: "tool_calls" }],
+      choices: [
+        {
+          index: 0,
+          message: {
+            role: "assistant",
+            content: "Hello.",
+            reasoning_content: "hmm",
+            tool_calls: [{ id: "toolu_1", type: "function", function: { name: "f", arguments: '{"a":1}' } }],
+          },
+          finish_reason: "tool_calls",
+        },
+      ],
       usage: { prompt_tokens: 3, completion_tokens: 4, total_tokens: 7 },
     });
   });
@@ -249,19 +328,36 @@ describe("anthropic non-streamed answers and errors", () => {
   it("maps error bodies: the error type is the code; 429 and 529 are retryable and fail over, 400 neither", () => {
     const body = (type: string, message: string) => JSON.stringify({ type: "error", error: { type, message }, request_id: "req_1" });
     const overloaded = anthropicAdapter.error(529, body("overloaded_error", "Overloaded"), undefined);
-    expect(overloaded).toMatchObject({ status: 529, code: "overloaded_error", type: "overloaded_error", message: "Overloaded", retryable: true, failoverable: true, providerFault: true });
+    expect(overloaded).toMatchObject({
+      status: 529,
+      code: "overloaded_error",
+      type: "overloaded_error",
+      message: "Overloaded",
+      retryable: true,
+      failoverable: true,
+      providerFault: true,
+    });
     expect(failureOf(overloaded).status).toBe(502);
     const limited = anthropicAdapter.error(429, body("rate_limit_error", "slow down"), 7000);
     expect(limited).toMatchObject({ code: "rate_limit_error", retryable: true, failoverable: true, retryAfterMs: 7000 });
     expect(failureOf(limited)).toMatchObject({ status: 429, retryAfterMs: 7000 });
     const bad = anthropicAdapter.error(400, body("invalid_request_error", "max_tokens: Field required"), undefined);
-    expect(bad).toMatchObject({ code: "invalid_request_error", message: "max_tokens: Field required", retryable: false, failoverable: false, providerFault: false });
+    expect(bad).toMatchObject({
+      code: "invalid_request_error",
+      message: "max_tokens: Field required",
+      retryable: false,
+      failoverable: false,
+      providerFault: false,
+    });
     expect(failureOf(bad).status).toBe(400);
   });
 
   it("lists models at /v1/models with the same headers", () => {
     const r = anthropicAdapter.modelsRequest(target);
-    expect(r).toEqual({ url: "https://api.anthropic.example/v1/models", headers: { accept: "application/json", "anthropic-version": "2023-06-01", "x-api-key": "sk-ant" } });
+    expect(r).toEqual({
+      url: "https://api.anthropic.example/v1/models",
+      headers: { accept: "application/json", "anthropic-version": "2023-06-01", "x-api-key": "sk-ant" },
+    });
     expect(anthropicAdapter.modelIds({ data: [{ id: "claude-a", type: "model" }, { id: "claude-b" }] })).toEqual(["claude-a", "claude-b"]);
   });
 });

@@ -39,7 +39,10 @@ describe("readChunk", () => {
     expect(d).toMatchObject({ reasoning: "Plan: add. 2+2 is 4.", encryptedReasoning: 2 });
     expect(JSON.stringify(d)).not.toContain("gAAAA");
     // Only encrypted: nothing to show, still counted.
-    expect(readChunk(chunk({ reasoning_details: [{ type: "reasoning.encrypted", data: "x" }] }))).toMatchObject({ reasoning: undefined, encryptedReasoning: 1 });
+    expect(readChunk(chunk({ reasoning_details: [{ type: "reasoning.encrypted", data: "x" }] }))).toMatchObject({
+      reasoning: undefined,
+      encryptedReasoning: 1,
+    });
   });
 
   it("takes OpenRouter's reasoning string over the same text repeated in reasoning_details", () => {

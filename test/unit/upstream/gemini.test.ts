@@ -34,7 +34,14 @@ describe("gemini request translation", () => {
       systemInstruction: { parts: [{ text: "Be terse." }] },
       contents: [
         { role: "user", parts: [{ text: "Weather in Paris and Rome?" }] },
-        { role: "model", parts: [{ text: "Checking." }, { functionCall: { name: "get_weather", args: { city: "Paris" } } }, { functionCall: { name: "get_weather", args: { city: "Rome" } } }] },
+        {
+          role: "model",
+          parts: [
+            { text: "Checking." },
+            { functionCall: { name: "get_weather", args: { city: "Paris" } } },
+            { functionCall: { name: "get_weather", args: { city: "Rome" } } },
+          ],
+        },
         {
           role: "user",
           parts: [
@@ -48,26 +55,60 @@ describe("gemini request translation", () => {
 
   it("maps tools (JSON Schema as is), tool_choice, sampling, stop and asks for thoughts on streams", () => {
     const tools = [{ type: "function", function: { name: "lookup", description: "Find", parameters: { type: "object", additionalProperties: false } } }];
-    const body = build({ messages: [{ role: "user", content: "x" }], tools, tool_choice: { type: "function", function: { name: "lookup" } }, temperature: 0.2, top_p: 0.8, max_tokens: 99, stop: ["A", "B"] }, { thinkingBudget: 512 }).body;
+    const body = build(
+      {
+        messages: [{ role: "user", content: "x" }],
+        tools,
+        tool_choice: { type: "function", function: { name: "lookup" } },
+        temperature: 0.2,
+        top_p: 0.8,
+        max_tokens: 99,
+        stop: ["A", "B"],
+      },
+      { thinkingBudget: 512 },
+    ).body;
     expect(body).toMatchObject({
       tools: [{ functionDeclarations: [{ name: "lookup", description: "Find", parametersJsonSchema: { type: "object", additionalProperties: false } }] }],
       toolConfig: { functionCallingConfig: { mode: "ANY", allowedFunctionNames: ["lookup"] } },
-      generationConfig: { temperature: 0.2, topP: 0.8, maxOutputTokens: 99, stopSequences: ["A", "B"], thinkingConfig: { includeThoughts: true, thinkingBudget: 512 } },
+      generationConfig: {
+        temperature: 0.2,
+        topP: 0.8,
+        maxOutputTokens: 99,
+        stopSequences: ["A", "B"],
+        thinkingConfig: { includeThoughts: true, thinkingBudget: 512 },
+      },
     });
-    expect(build({ messages: [{ role: "user", content: "x" }] }, { thinkingBudget: 0 }).body).toMatchObject({ generationConfig: { thinkingConfig: { thinkingBudget: 0 } } });
+    expect(build({ messages: [{ role: "user", content: "x" }] }, { thinkingBudget: 0 }).body).toMatchObject({
+      generationConfig: { thinkingConfig: { thinkingBudget: 0 } },
+    });
     // reasoning_effort wins over the provider's budget; none is 0 (off where the model allows it).
-    expect(build({ messages: [{ role: "user", content: "x" }], reasoning_effort: "low" }, { thinkingBudget: 512 }).body).toMatchObject({ generationConfig: { thinkingConfig: { includeThoughts: true, thinkingBudget: 2048 } } });
-    expect(build({ messages: [{ role: "user", content: "x" }], reasoning_effort: "none" }).body).toMatchObject({ generationConfig: { thinkingConfig: { thinkingBudget: 0 } } });
-    expect((build({ messages: [{ role: "user", content: "x" }] }, undefined, "complete").body as { generationConfig: object }).generationConfig).not.toHaveProperty("thinkingConfig");
+    expect(build({ messages: [{ role: "user", content: "x" }], reasoning_effort: "low" }, { thinkingBudget: 512 }).body).toMatchObject({
+      generationConfig: { thinkingConfig: { includeThoughts: true, thinkingBudget: 2048 } },
+    });
+    expect(build({ messages: [{ role: "user", content: "x" }], reasoning_effort: "none" }).body).toMatchObject({
+      generationConfig: { thinkingConfig: { thinkingBudget: 0 } },
+    });
+    expect(
+      (build({ messages: [{ role: "user", content: "x" }] }, undefined, "complete").body as { generationConfig: object }).generationConfig,
+    ).not.toHaveProperty("thinkingConfig");
   });
 });
 
-const chunk = (parts: unknown[], extra: Record<string, unknown> = {}) => ({ candidates: [{ content: { role: "model", parts }, index: 0, ...extra }], usageMetadata: { promptTokenCount: 10, totalTokenCount: 10 } });
+const chunk = (parts: unknown[], extra: Record<string, unknown> = {}) => ({
+  candidates: [{ content: { role: "model", parts }, index: 0, ...extra }],
+  usageMetadata: { promptTokenCount: 10, totalTokenCount: 10 },
+});
 const STREAM = sse([
   [undefined, chunk([{ text: "Compare 18°C ", thought: true }])],
   [undefined, chunk([{ text: "and 24°C 🙂", thought: true }, { text: "Rome " }])],
   [undefined, chunk([{ text: "is warmer." }, { functionCall: { name: "convert", args: { c: 6 } } }])],
-  [undefined, { ...chunk([{ text: "" }], { finishReason: "STOP" }), usageMetadata: { promptTokenCount: 10, candidatesTokenCount: 7, thoughtsTokenCount: 30, totalTokenCount: 47, cachedContentTokenCount: 4 } }],
+  [
+    undefined,
+    {
+      ...chunk([{ text: "" }], { finishReason: "STOP" }),
+      usageMetadata: { promptTokenCount: 10, candidatesTokenCount: 7, thoughtsTokenCount: 30, totalTokenCount: 47, cachedContentTokenCount: 4 },
+    },
+  ],
 ]);
 
 describe("gemini stream decoding", () => {
@@ -76,16 +117,28 @@ describe("gemini stream decoding", () => {
       const c = folded(decodeChunks(geminiAdapter, chunks));
       expect(c.choices[0]).toEqual({
         index: 0,
-        message: { role: "assistant", content: "Rome is warmer.", reasoning_content: "Compare 18°C and 24°C 🙂", tool_calls: [{ id: "call_call1", type: "function", function: { name: "convert", arguments: '{"c":6}' } }] },
+        message: {
+          role: "assistant",
+          content: "Rome is warmer.",
+          reasoning_content: "Compare 18°C and 24°C 🙂",
+          tool_calls: [{ id: "call_call1", type: "function", function: { name: "convert", arguments: '{"c":6}' } }],
+        },
         finish_reason: "tool_calls",
       });
       // completion counts the thoughts, as OpenAI's completion_tokens counts reasoning.
-      expect(c.usage).toEqual({ prompt_tokens: 10, completion_tokens: 37, total_tokens: 47, prompt_tokens_details: { cached_tokens: 4 }, completion_tokens_details: { reasoning_tokens: 30 } });
+      expect(c.usage).toEqual({
+        prompt_tokens: 10,
+        completion_tokens: 37,
+        total_tokens: 47,
+        prompt_tokens_details: { cached_tokens: 4 },
+        completion_tokens_details: { reasoning_tokens: 30 },
+      });
     }
   });
 
   it("maps finish reasons", () => {
-    const finish = (reason: string) => folded(decodeChunks(geminiAdapter, [bytesOf(sse([[undefined, chunk([{ text: "x" }], { finishReason: reason })]]))])).choices[0]!.finish_reason;
+    const finish = (reason: string) =>
+      folded(decodeChunks(geminiAdapter, [bytesOf(sse([[undefined, chunk([{ text: "x" }], { finishReason: reason })]]))])).choices[0]!.finish_reason;
     expect(["STOP", "MAX_TOKENS", "SAFETY", "RECITATION", "OTHER"].map(finish)).toEqual(["stop", "length", "content_filter", "content_filter", "stop"]);
     const blocked = sse([[undefined, { promptFeedback: { blockReason: "SAFETY" } }]]);
     expect(folded(decodeChunks(geminiAdapter, [bytesOf(blocked)])).choices[0]!.finish_reason).toBe("content_filter");
@@ -100,14 +153,23 @@ describe("gemini stream decoding", () => {
   });
 
   it("ends with the status as code on an in-stream error", () => {
-    const body = sse([[undefined, chunk([{ text: "a" }])], [undefined, { error: { code: 500, message: "Internal error", status: "INTERNAL" } }]]);
-    expect(() => decodeChunks(geminiAdapter, [bytesOf(body)])).toThrow(expect.objectContaining({ kind: "stream", code: "internal", message: "Internal error" }));
+    const body = sse([
+      [undefined, chunk([{ text: "a" }])],
+      [undefined, { error: { code: 500, message: "Internal error", status: "INTERNAL" } }],
+    ]);
+    expect(() => decodeChunks(geminiAdapter, [bytesOf(body)])).toThrow(
+      expect.objectContaining({ kind: "stream", code: "internal", message: "Internal error" }),
+    );
   });
 });
 
 describe("gemini non-streamed answers and errors", () => {
   it("turns a GenerateContentResponse into a chat.completion", () => {
-    const json = { ...chunk([{ text: "plan", thought: true }, { text: "Answer." }], { finishReason: "MAX_TOKENS" }), responseId: "r1", modelVersion: "gemini-2.5-flash" };
+    const json = {
+      ...chunk([{ text: "plan", thought: true }, { text: "Answer." }], { finishReason: "MAX_TOKENS" }),
+      responseId: "r1",
+      modelVersion: "gemini-2.5-flash",
+    };
     expect(geminiAdapter.completion(json, "x", counterIds(), 5)).toMatchObject({
       id: "r1",
       model: "gemini-2.5-flash",
@@ -117,8 +179,11 @@ describe("gemini non-streamed answers and errors", () => {
   });
 
   it("maps errors: status as code; 429 waits the RetryInfo delay; 503 retries; 400 does not", () => {
-    const err = (code: number, status: string, details?: unknown[]) => JSON.stringify({ error: { code, message: `m${code}`, status, ...(details && { details }) } });
-    expect(geminiAdapter.error(429, err(429, "RESOURCE_EXHAUSTED", [{ "@type": "type.googleapis.com/google.rpc.RetryInfo", retryDelay: "3s" }]), undefined)).toMatchObject({
+    const err = (code: number, status: string, details?: unknown[]) =>
+      JSON.stringify({ error: { code, message: `m${code}`, status, ...(details && { details }) } });
+    expect(
+      geminiAdapter.error(429, err(429, "RESOURCE_EXHAUSTED", [{ "@type": "type.googleapis.com/google.rpc.RetryInfo", retryDelay: "3s" }]), undefined),
+    ).toMatchObject({
       code: "resource_exhausted",
       retryable: true,
       failoverable: true,

@@ -12,7 +12,13 @@ describe("ollama request translation", () => {
     const r = build({ messages: [{ role: "user", content: "hi" }], temperature: 0.1, top_p: 0.7, max_tokens: 64, stop: "END", seed: 7 });
     expect(r.url).toBe("http://127.0.0.1:11434/api/chat");
     expect(r.headers).not.toHaveProperty("authorization");
-    expect(r.body).toEqual({ model: "qwen3:8b", stream: true, think: true, messages: [{ role: "user", content: "hi" }], options: { temperature: 0.1, top_p: 0.7, num_predict: 64, stop: ["END"], seed: 7 } });
+    expect(r.body).toEqual({
+      model: "qwen3:8b",
+      stream: true,
+      think: true,
+      messages: [{ role: "user", content: "hi" }],
+      options: { temperature: 0.1, top_p: 0.7, num_predict: 64, stop: ["END"], seed: 7 },
+    });
     expect(build({ messages: [] }, { think: "high" }).body).toMatchObject({ think: "high" });
     expect(build({ messages: [] }, undefined, "complete").body).not.toHaveProperty("think");
     // reasoning_effort: none turns thinking off; gpt-oss takes a level, other models true.
@@ -26,7 +32,13 @@ describe("ollama request translation", () => {
     const messages = [
       { role: "assistant", content: "", tool_calls: [{ id: "c1", type: "function", function: { name: "get_weather", arguments: '{"city":"Paris"}' } }] },
       { role: "tool", tool_call_id: "c1", content: "18C" },
-      { role: "user", content: [{ type: "text", text: "look" }, { type: "image_url", image_url: { url: "data:image/png;base64,QUJD" } }] },
+      {
+        role: "user",
+        content: [
+          { type: "text", text: "look" },
+          { type: "image_url", image_url: { url: "data:image/png;base64,QUJD" } },
+        ],
+      },
     ];
     const tools = [{ type: "function", function: { name: "get_weather", parameters: { type: "object" } } }];
     expect(build({ messages, tools, response_format: { type: "json_object" } }).body).toMatchObject({
@@ -41,7 +53,9 @@ describe("ollama request translation", () => {
   });
 });
 
-const line = (message: Record<string, unknown>, extra: Record<string, unknown> = {}) => JSON.stringify({ model: "qwen3:8b", created_at: "2025-01-01T00:00:00Z", message: { role: "assistant", content: "", ...message }, done: false, ...extra }) + "\n";
+const line = (message: Record<string, unknown>, extra: Record<string, unknown> = {}) =>
+  JSON.stringify({ model: "qwen3:8b", created_at: "2025-01-01T00:00:00Z", message: { role: "assistant", content: "", ...message }, done: false, ...extra }) +
+  "\n";
 const STREAM =
   line({ thinking: "Compare 18°C " }) +
   line({ thinking: "and 24°C 🙂" }) +
@@ -56,7 +70,12 @@ describe("ollama stream decoding", () => {
       const c = folded(decodeChunks(ollamaAdapter, chunks));
       expect(c.choices[0]).toEqual({
         index: 0,
-        message: { role: "assistant", content: "Rome is warmer.", reasoning_content: "Compare 18°C and 24°C 🙂", tool_calls: [{ id: "call_call1", type: "function", function: { name: "convert", arguments: '{"c":6}' } }] },
+        message: {
+          role: "assistant",
+          content: "Rome is warmer.",
+          reasoning_content: "Compare 18°C and 24°C 🙂",
+          tool_calls: [{ id: "call_call1", type: "function", function: { name: "convert", arguments: '{"c":6}' } }],
+        },
         finish_reason: "tool_calls",
       });
       expect(c.usage).toEqual({ prompt_tokens: 12, completion_tokens: 40, total_tokens: 52 });

@@ -65,7 +65,10 @@ describe("withRetries", () => {
     await withRetries(failing(busy(0)).attempt, policy({ sleep: zero.sleep }), live());
     expect(zero.waits).toEqual([500]);
 
-    for (const [delay, maxRetryAfterMs] of [[MAX_SERVER_DELAY_MS + 1, 600_000], [5_000, 1_000]] as const) {
+    for (const [delay, maxRetryAfterMs] of [
+      [MAX_SERVER_DELAY_MS + 1, 600_000],
+      [5_000, 1_000],
+    ] as const) {
       const clock = fakeSleep();
       const { seen, attempt } = failing(busy(delay));
       await expect(withRetries(attempt, policy({ sleep: clock.sleep, maxRetryAfterMs }), live())).rejects.toMatchObject({ retryAfterMs: delay });

@@ -21,7 +21,12 @@ describe("start-up upstream check", () => {
       ],
       { fetch: fetchFake, now: () => 0, logger: { warn: (fields: Record<string, unknown>, msg: string) => void warnings.push({ fields, msg }) } as never },
     );
-    expect(results.map((r) => [r.provider, r.ok])).toEqual([["up", true], ["auth", true], ["down", false], ["broken", false]]);
+    expect(results.map((r) => [r.provider, r.ok])).toEqual([
+      ["up", true],
+      ["auth", true],
+      ["down", false],
+      ["broken", false],
+    ]);
     expect(warnings.map((w) => w.fields.provider)).toEqual(["down", "broken"]);
     expect(warnings[0]!.msg).toContain("provider down is not reachable at start-up");
     expect(warnings[0]!.msg).toContain("serving anyway");

@@ -38,9 +38,19 @@ describe("schema limits", () => {
   it("anyOf-of-two-$refs chains: 10 deep passes, 20 deep is refused for its expansion (before: seconds and 850 MB to check)", () => {
     expect(problem(refChain(10))).toBeUndefined();
     expect(JSON.stringify(refChain(20)).length).toBeLessThan(2_500);
-    expect(problem(refChain(20))).toBe(`expands to more than ${SCHEMA_LIMITS.maxExpandedSubschemas} subschemas once its $refs are followed (a $ref used in many places, or $refs to $refs)`);
+    expect(problem(refChain(20))).toBe(
+      `expands to more than ${SCHEMA_LIMITS.maxExpandedSubschemas} subschemas once its $refs are followed (a $ref used in many places, or $refs to $refs)`,
+    );
     // The same chain through $anchor names, and through this document's own $id.
-    expect(problem(refChain(20, (i) => `#a${i}`, (i) => ({ $anchor: `a${i}` })))).toMatch(/^expands to more than/);
+    expect(
+      problem(
+        refChain(
+          20,
+          (i) => `#a${i}`,
+          (i) => ({ $anchor: `a${i}` }),
+        ),
+      ),
+    ).toMatch(/^expands to more than/);
     expect(problem({ $id: "https://example.com/s", ...refChain(20, (i) => `https://example.com/s#/$defs/n${i}`) })).toMatch(/^expands to more than/);
   });
 

@@ -29,7 +29,12 @@ describe("readAnswerFormat", () => {
       strict: true,
     });
     // OpenAI's API allows a json_schema without a schema: then the answer only has to be JSON.
-    expect(readAnswerFormat({ type: "json_schema", json_schema: { name: "any", strict: null } })).toEqual({ type: "json_schema", name: "any", schema: undefined, strict: false });
+    expect(readAnswerFormat({ type: "json_schema", json_schema: { name: "any", strict: null } })).toEqual({
+      type: "json_schema",
+      name: "any",
+      schema: undefined,
+      strict: false,
+    });
     for (const nothing of [undefined, null, { type: "text" }, { type: "regex", pattern: "x" }]) expect(readAnswerFormat(nothing)).toBeUndefined();
   });
 
@@ -67,7 +72,9 @@ describe("the schema checker (what runs in a validation worker)", () => {
       $defs: { person: { type: "object", properties: { name: { type: "string" } }, required: ["name"] } },
     };
     const check = checkOf(schema);
-    expect(check('{"id":"6f1c2a4e-8b1d-4c3e-9f00-1234567890ab","when":"2025-01-01T10:00:00Z","mood":"calm","pair":[1,"a"],"owner":{"name":"Ann"}}')).toEqual({ valid: true });
+    expect(check('{"id":"6f1c2a4e-8b1d-4c3e-9f00-1234567890ab","when":"2025-01-01T10:00:00Z","mood":"calm","pair":[1,"a"],"owner":{"name":"Ann"}}')).toEqual({
+      valid: true,
+    });
     expect(check('{"id":"nope","mood":"angry","pair":[1,"a",3],"owner":{},"extra":1}')).toEqual({
       valid: false,
       errors: [
@@ -102,7 +109,10 @@ describe("the schema checker (what runs in a validation worker)", () => {
     const check = checkOf(tree);
     const nested = (depth: number) => `${"[".repeat(depth)}${"]".repeat(depth)}`;
     expect(check(nested(MAX_ANSWER_DEPTH))).toEqual({ valid: true });
-    expect(check(nested(MAX_ANSWER_DEPTH + 1))).toEqual({ valid: false, errors: [`the answer nests deeper than ${MAX_ANSWER_DEPTH} levels, the most checked`] });
+    expect(check(nested(MAX_ANSWER_DEPTH + 1))).toEqual({
+      valid: false,
+      errors: [`the answer nests deeper than ${MAX_ANSWER_DEPTH} levels, the most checked`],
+    });
     // Before, 100,000 levels against a recursive schema ran the gateway out of stack.
     expect(check(nested(100_000))).toMatchObject({ valid: false });
     expect(checker().check("json", undefined, nested(100_000))).toMatchObject({ valid: false });
@@ -137,7 +147,12 @@ describe("the schema checker (what runs in a validation worker)", () => {
 
   it("lets two requests use one $id with different schemas, and a recursive schema works after compiling", () => {
     const c = checker();
-    const tree = { $id: "https://example.com/tree", type: "object", properties: { kids: { type: "array", items: { $ref: "#" } } }, additionalProperties: false };
+    const tree = {
+      $id: "https://example.com/tree",
+      type: "object",
+      properties: { kids: { type: "array", items: { $ref: "#" } } },
+      additionalProperties: false,
+    };
     const other = { $id: "https://example.com/tree", type: "integer" };
     expect(checkOf(tree, c)('{"kids":[{"kids":[{}]}]}')).toEqual({ valid: true });
     expect(checkOf(tree, c)('{"kids":[{"kids":[{"x":1}]}]}')).toMatchObject({ valid: false });
@@ -152,7 +167,11 @@ describe("the schema checker (what runs in a validation worker)", () => {
   });
 
   it("runs a schema's patterns in linear time: a pattern that would backtrack for minutes answers at once", () => {
-    const check = checkOf({ type: "object", properties: { code: { type: "string", pattern: "^(a+)+$" } }, patternProperties: { "^x(y+)+$": { type: "integer" } } });
+    const check = checkOf({
+      type: "object",
+      properties: { code: { type: "string", pattern: "^(a+)+$" } },
+      patternProperties: { "^x(y+)+$": { type: "integer" } },
+    });
     const evil = `${"a".repeat(40_000)}b`;
     const started = performance.now();
     expect(check(JSON.stringify({ code: evil, [`x${"y".repeat(40_000)}`]: 1 }))).toEqual({ valid: false, errors: ['/code: must match pattern "^(a+)+$"'] });
@@ -161,7 +180,10 @@ describe("the schema checker (what runs in a validation worker)", () => {
     expect(check('{"code": "aaa"}')).toEqual({ valid: true });
     // Patterns keep their JavaScript meaning: classes, Unicode properties, named groups.
     const id = checkOf({ type: "string", pattern: "^(?<year>\\d{4})-\\p{Lu}{2}$" });
-    expect([id('"2024-ÄB"'), id('"24-AB"')]).toEqual([{ valid: true }, { valid: false, errors: ['(root): must match pattern "^(?<year>\\d{4})-\\p{Lu}{2}$"'] }]);
+    expect([id('"2024-ÄB"'), id('"24-AB"')]).toEqual([
+      { valid: true },
+      { valid: false, errors: ['(root): must match pattern "^(?<year>\\d{4})-\\p{Lu}{2}$"'] },
+    ]);
   });
 });
 
@@ -171,7 +193,16 @@ describe("the answer validator (worker threads)", () => {
     for (const v of opened) await v.close();
   });
   const validator = (over: Partial<AnswerValidatorOptions> = {}) => {
-    const v = createAnswerValidator({ cacheSize: 4, workers: 1, queueLimit: 8, budgetMs: 10_000, heapMb: 128, idleMs: 5_000, script: validationWorkerScript(), ...over });
+    const v = createAnswerValidator({
+      cacheSize: 4,
+      workers: 1,
+      queueLimit: 8,
+      budgetMs: 10_000,
+      heapMb: 128,
+      idleMs: 5_000,
+      script: validationWorkerScript(),
+      ...over,
+    });
     opened.push(v);
     return v;
   };
@@ -209,7 +240,10 @@ describe("the answer validator (worker threads)", () => {
 
   it("a schema past a limit is schema_too_complex naming the limit, refused before it is compiled", async () => {
     const e = await refusal(shared, { type: "array", items: { enum: Array.from({ length: 5_000 }, (_, i) => i) } });
-    expect(e).toMatchObject({ code: "schema_too_complex", message: `response_format.json_schema.schema: the schema has 5000 values in the enum at /items/enum; at most ${SCHEMA_LIMITS.maxEnumValues} are allowed` });
+    expect(e).toMatchObject({
+      code: "schema_too_complex",
+      message: `response_format.json_schema.schema: the schema has 5000 values in the enum at /items/enum; at most ${SCHEMA_LIMITS.maxEnumValues} are allowed`,
+    });
   });
 
   it("a check past its budget is stopped (the worker terminated, even mid-loop): ValidationBudgetError, and the next check runs on a fresh worker", async () => {
@@ -265,6 +299,8 @@ describe("constrainedInstruction", () => {
         "A previous answer was rejected:\n- (root): must have required property 'a'\n\n" +
         "Return only JSON that matches it: no prose, no code fences, nothing before or after the JSON.",
     );
-    expect(constrainedInstruction({ type: "json_object" }, [])).toBe("Your answer must be a single JSON object.\n\nReturn only JSON that matches it: no prose, no code fences, nothing before or after the JSON.");
+    expect(constrainedInstruction({ type: "json_object" }, [])).toBe(
+      "Your answer must be a single JSON object.\n\nReturn only JSON that matches it: no prose, no code fences, nothing before or after the JSON.",
+    );
   });
 });

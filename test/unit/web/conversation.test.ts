@@ -12,12 +12,29 @@ describe("applyEvent", () => {
       [{ event: "summary.prompt", data: { request_id: r, text: "You ask why.", source: "model" } }, 300],
       [{ event: "summary.progress", data: { request_id: r, index: 0, text: "Note one", source: "model" } }, 5000],
       [{ event: "summary.progress", data: { request_id: r, index: 0, text: "Note one again", source: "model" } }, 5100],
-      [{ event: "upstream.retry", data: { request_id: r, provider: "p1", attempt: 2, max_retries: 3, delay_ms: 1500, code: "endpoint_unavailable", message: "endpoint warming up" } }, 5200],
+      [
+        {
+          event: "upstream.retry",
+          data: { request_id: r, provider: "p1", attempt: 2, max_retries: 3, delay_ms: 1500, code: "endpoint_unavailable", message: "endpoint warming up" },
+        },
+        5200,
+      ],
       [{ event: "summary.reasoning", data: { request_id: r, text: "- because", source: "fallback" } }, 12_000],
       [{ event: "error", data: { request_id: r, stage: "reasoning_summary", message: "timed out", code: "timeout", retryable: true } }, 12_001],
       [{ event: "output.delta", data: { request_id: r, text: "Because " } }, 12_100],
       [{ event: "output.delta", data: { request_id: r, text: "physics." } }, 12_200],
-      [{ event: "output.done", data: { request_id: r, finish_reason: "stop", timings: { prompt_summary: 300, reasoning_end: 11_900, reasoning_summary: 12_000, first_output: 12_100, total: 12_300 }, route: { provider: "p1", strategy: "priority", reason: "first", attempts: 1 } } }, 12_300],
+      [
+        {
+          event: "output.done",
+          data: {
+            request_id: r,
+            finish_reason: "stop",
+            timings: { prompt_summary: 300, reasoning_end: 11_900, reasoning_summary: 12_000, first_output: 12_100, total: 12_300 },
+            route: { provider: "p1", strategy: "priority", reason: "first", attempts: 1 },
+          },
+        },
+        12_300,
+      ],
     ];
     const seen: (string | null)[] = [];
     for (const [e, at] of events) {
@@ -55,7 +72,19 @@ describe("applyEvent", () => {
     const src = { index: 1, title: "A", url: "https://a.example", snippet: "a" };
     applyEvent(t, { event: "research.sources", data: { request_id: r, query: "q", sources: [src] } }, 1);
     expect(t.sources).toEqual([src]);
-    applyEvent(t, { event: "output.done", data: { request_id: r, finish_reason: "stop", timings: { prompt_summary: 1, reasoning_end: null, reasoning_summary: null, first_output: null, total: 2 }, sources: [src, { ...src, index: 2 }] } }, 2);
+    applyEvent(
+      t,
+      {
+        event: "output.done",
+        data: {
+          request_id: r,
+          finish_reason: "stop",
+          timings: { prompt_summary: 1, reasoning_end: null, reasoning_summary: null, first_output: null, total: 2 },
+          sources: [src, { ...src, index: 2 }],
+        },
+      },
+      2,
+    );
     expect(t.sources.map((s) => s.index)).toEqual([1, 2]);
   });
 });

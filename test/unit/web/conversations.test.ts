@@ -14,7 +14,12 @@ import {
   type Library,
 } from "../../../src/web/client/conversations.js";
 
-const turn = (over: Partial<Turn> = {}): Turn => ({ ...newTurn({ id: "t1", prompt: "Why?", model: "m", startedAt: 1000 }), status: "done", answer: "A", ...over });
+const turn = (over: Partial<Turn> = {}): Turn => ({
+  ...newTurn({ id: "t1", prompt: "Why?", model: "m", startedAt: 1000 }),
+  status: "done",
+  answer: "A",
+  ...over,
+});
 const conv = (id: string, updatedAt: number, turns: Turn[] = [turn({ id: `${id}-t` })]): Conversation => ({ id, title: id, updatedAt, turns });
 
 function memoryStore(limitChars = Infinity): KeyValueStore & { data: Map<string, string> } {
@@ -68,7 +73,10 @@ describe("loadLibrary / saveLibrary", () => {
     const store = memoryStore();
     saveLibrary(store, { conversations: [conv("a", 1, [turn({ id: "live", status: "streaming", retry: "warming up" })])], currentId: "a" });
     expect(loadLibrary(store, ids).conversations[0]!.turns[0]).toMatchObject({ id: "live", status: "interrupted", retry: null });
-    store.setItem(LIBRARY_KEY, JSON.stringify({ currentId: "gone", conversations: [{ id: "x" }, "junk", conv("ok", 1), { ...conv("bad-turns", 2), turns: [{ id: "nope" }] }] }));
+    store.setItem(
+      LIBRARY_KEY,
+      JSON.stringify({ currentId: "gone", conversations: [{ id: "x" }, "junk", conv("ok", 1), { ...conv("bad-turns", 2), turns: [{ id: "nope" }] }] }),
+    );
     const back = loadLibrary(store, ids);
     expect(back.conversations.map((c) => c.id)).toEqual(["ok"]);
     expect(back.currentId).toBeNull();
@@ -91,7 +99,11 @@ describe("loadLibrary / saveLibrary", () => {
   it("keeps at most MAX_CONVERSATIONS (the newest, and always the open one) and MAX_TURNS each", () => {
     const store = memoryStore();
     const many = Array.from({ length: MAX_CONVERSATIONS + 5 }, (_, i) => conv(`c${i}`, 100 + i));
-    const long = conv("long", 1, Array.from({ length: MAX_TURNS + 3 }, (_, i) => turn({ id: `t${i}` })));
+    const long = conv(
+      "long",
+      1,
+      Array.from({ length: MAX_TURNS + 3 }, (_, i) => turn({ id: `t${i}` })),
+    );
     saveLibrary(store, { conversations: [...many, long], currentId: "long" });
     const back = loadLibrary(store, ids);
     expect(back.conversations).toHaveLength(MAX_CONVERSATIONS);

@@ -58,6 +58,11 @@ describe("dashboard numbers", () => {
     expect([perSecond(0), perSecond(0.05), perSecond(0.3), perSecond(12.4)]).toEqual(["0", "0.05", "0.3", "12"]);
     expect([uptime(5), uptime(600), uptime(7260), uptime(3 * 86_400)]).toEqual(["5 s", "10 min", "2 h 1 min", "3 days"]);
     const now = Date.parse("2025-01-01T00:10:00Z");
-    expect([ago("2025-01-01T00:09:55Z", now), ago("2025-01-01T00:05:00Z", now), ago("2024-12-31T22:00:00Z", now), ago("nope", now)]).toEqual(["5 s ago", "5 min ago", "2 h ago", "–"]);
+    expect([ago("2025-01-01T00:09:55Z", now), ago("2025-01-01T00:05:00Z", now), ago("2024-12-31T22:00:00Z", now), ago("nope", now)]).toEqual([
+      "5 s ago",
+      "5 min ago",
+      "2 h ago",
+      "–",
+    ]);
   });
 });

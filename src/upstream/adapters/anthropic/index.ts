@@ -51,7 +51,11 @@ export const anthropicAdapter: ProviderAdapter = {
   decoder: () => createAnthropicDecoder(),
   completion(json, model, _ctx, nowSeconds) {
     if (!isRecord(json) || json.type !== "message") {
-      throw new UpstreamError({ kind: "protocol", code: "upstream_bad_body", message: "the upstream answered with something that is not an Anthropic message" });
+      throw new UpstreamError({
+        kind: "protocol",
+        code: "upstream_bad_body",
+        message: "the upstream answered with something that is not an Anthropic message",
+      });
     }
     const meta = { id: typeof json.id === "string" ? json.id : "msg", model: typeof json.model === "string" ? json.model : model, created: nowSeconds };
     return completionFromDeltas(messageDeltas(json), meta);

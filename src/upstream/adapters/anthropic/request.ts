@@ -99,11 +99,17 @@ function tools(chat: ChatView): Record<string, unknown> {
   };
   const c = chat.toolChoice;
   const choice: Record<string, unknown> | undefined =
-    c === undefined ? (chat.parallelToolCalls === false ? { type: "auto" } : undefined)
-    : c === "auto" ? { type: "auto" }
-    : c === "none" ? { type: "none" }
-    : c === "required" ? { type: "any" }
-    : { type: "tool", name: c.name };
+    c === undefined
+      ? chat.parallelToolCalls === false
+        ? { type: "auto" }
+        : undefined
+      : c === "auto"
+        ? { type: "auto" }
+        : c === "none"
+          ? { type: "none" }
+          : c === "required"
+            ? { type: "any" }
+            : { type: "tool", name: c.name };
   if (choice && chat.parallelToolCalls === false && choice.type !== "none") choice.disable_parallel_tool_use = true;
   if (choice) out.tool_choice = choice;
   return out;

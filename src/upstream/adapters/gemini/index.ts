@@ -33,7 +33,12 @@ export const geminiAdapter: ProviderAdapter = {
       throw new UpstreamError({ kind: "protocol", code: "upstream_bad_body", message: "the upstream answered with something that is not a Gemini response" });
     }
     let tools = 0;
-    const deltas = readResponse(json, ctx, () => tools++, () => tools > 0);
+    const deltas = readResponse(
+      json,
+      ctx,
+      () => tools++,
+      () => tools > 0,
+    );
     const id = typeof json.responseId === "string" ? json.responseId : `gemini-${ctx.newId()}`;
     return completionFromDeltas(deltas, { id, model: typeof json.modelVersion === "string" ? json.modelVersion : model, created: nowSeconds });
   },

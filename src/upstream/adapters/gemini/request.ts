@@ -6,7 +6,18 @@
  */
 import { effortBudget } from "../../../reasoning/index.js";
 import type { NativeOptions } from "../../kinds.js";
-import { dataUrl, parseArguments, readChatBody, resultObject, systemText, toolNamesById, toolTurnName, turnText, type ChatPart, type ChatView } from "../chat.js";
+import {
+  dataUrl,
+  parseArguments,
+  readChatBody,
+  resultObject,
+  systemText,
+  toolNamesById,
+  toolTurnName,
+  turnText,
+  type ChatPart,
+  type ChatView,
+} from "../chat.js";
 import type { CallMode } from "../types.js";
 
 type Part = Record<string, unknown>;
@@ -34,7 +45,13 @@ export function geminiBody(body: Record<string, unknown>, native: NativeOptions 
     const c = chat.toolChoice;
     if (c !== undefined) {
       const config =
-        c === "auto" ? { mode: "AUTO" } : c === "none" ? { mode: "NONE" } : c === "required" ? { mode: "ANY" } : { mode: "ANY", allowedFunctionNames: [c.name] };
+        c === "auto"
+          ? { mode: "AUTO" }
+          : c === "none"
+            ? { mode: "NONE" }
+            : c === "required"
+              ? { mode: "ANY" }
+              : { mode: "ANY", allowedFunctionNames: [c.name] };
       out.toolConfig = { functionCallingConfig: config };
     }
   }
@@ -73,7 +90,8 @@ function contents(chat: ChatView): Content[] {
   for (const t of chat.turns) {
     if (t.role === "system") continue;
     if (t.role === "tool") add("user", [{ functionResponse: { name: toolTurnName(t, names), response: resultObject(turnText(t)) } }]);
-    else if (t.role === "assistant") add("model", [...parts(t.parts), ...t.toolCalls.map((c) => ({ functionCall: { name: c.name, args: parseArguments(c) } }))]);
+    else if (t.role === "assistant")
+      add("model", [...parts(t.parts), ...t.toolCalls.map((c) => ({ functionCall: { name: c.name, args: parseArguments(c) } }))]);
     else add("user", parts(t.parts));
   }
   return out;

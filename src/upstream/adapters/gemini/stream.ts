@@ -59,7 +59,12 @@ export function createGeminiDecoder(ctx: AdapterContext): StreamDecoder {
   let finished = false;
   return {
     push(frame) {
-      const deltas = readResponse(parseFrame(frame.data), ctx, () => tools++, () => tools > 0);
+      const deltas = readResponse(
+        parseFrame(frame.data),
+        ctx,
+        () => tools++,
+        () => tools > 0,
+      );
       finished ||= deltas.some((d) => d.finishReason !== undefined);
       return { deltas, done: false };
     },

@@ -17,14 +17,22 @@ export const ollamaAdapter: ProviderAdapter = {
     return {
       url: target.baseUrl + target.path,
       // A key is sent only when configured: Ollama ignores it, a proxy in front may need it.
-      headers: { "content-type": "application/json", accept: mode === "stream" ? "application/x-ndjson" : "application/json", ...(target.apiKey && { authorization: `Bearer ${target.apiKey}` }) },
+      headers: {
+        "content-type": "application/json",
+        accept: mode === "stream" ? "application/x-ndjson" : "application/json",
+        ...(target.apiKey && { authorization: `Bearer ${target.apiKey}` }),
+      },
       body: ollamaBody(body, target.native, mode),
     };
   },
   decoder: (ctx) => createOllamaDecoder(ctx),
   completion(json, model, ctx, nowSeconds) {
     if (!isRecord(json) || !isRecord(json.message)) {
-      throw new UpstreamError({ kind: "protocol", code: "upstream_bad_body", message: "the upstream answered with something that is not an Ollama chat response" });
+      throw new UpstreamError({
+        kind: "protocol",
+        code: "upstream_bad_body",
+        message: "the upstream answered with something that is not an Ollama chat response",
+      });
     }
     const { deltas } = readLine(json, ctx, { n: 0 });
     return completionFromDeltas(deltas, { id: `ollama-${ctx.newId()}`, model: typeof json.model === "string" ? json.model : model, created: nowSeconds });

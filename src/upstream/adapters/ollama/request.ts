@@ -28,7 +28,11 @@ export function ollamaBody(body: Record<string, unknown>, native: NativeOptions 
   if (chat.tools.length > 0) {
     out.tools = chat.tools.map((t) => ({
       type: "function",
-      function: { name: t.name, ...(t.description !== undefined && { description: t.description }), parameters: t.parameters ?? { type: "object", properties: {} } },
+      function: {
+        name: t.name,
+        ...(t.description !== undefined && { description: t.description }),
+        parameters: t.parameters ?? { type: "object", properties: {} },
+      },
     }));
   }
   const rf = chat.responseFormat;

@@ -32,7 +32,14 @@ export function readLine(payload: unknown, ctx: AdapterContext, tools: { n: numb
     const fn = isRecord(c.function) ? c.function : undefined;
     if (!fn || typeof fn.name !== "string") return [];
     const args = typeof fn.arguments === "string" ? fn.arguments : JSON.stringify(fn.arguments ?? {});
-    return [{ index: tools.n++, id: typeof c.id === "string" && c.id !== "" ? c.id : `call_${ctx.newId()}`, type: "function" as const, function: { name: fn.name, arguments: args } }];
+    return [
+      {
+        index: tools.n++,
+        id: typeof c.id === "string" && c.id !== "" ? c.id : `call_${ctx.newId()}`,
+        type: "function" as const,
+        function: { name: fn.name, arguments: args },
+      },
+    ];
   });
   const done = payload.done === true;
   const prompt = count(payload.prompt_eval_count);

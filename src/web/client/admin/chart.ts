@@ -89,7 +89,12 @@ export function drawLineChart(svg: SVGSVGElement, legend: HTMLElement, spec: Cha
   legend.replaceChildren(
     ...spec.series.map((line) => {
       const latest = [...line.values].reverse().find((v): v is number => v !== null);
-      return h("span", { data: { series: line.cls } }, h("span", { class: `key ${line.cls}` }), `${line.name}${latest === undefined ? "" : ` · latest ${spec.format(latest)}`}`);
+      return h(
+        "span",
+        { data: { series: line.cls } },
+        h("span", { class: `key ${line.cls}` }),
+        `${line.name}${latest === undefined ? "" : ` · latest ${spec.format(latest)}`}`,
+      );
     }),
   );
 }

@@ -99,7 +99,8 @@ export function createRequestsPanel(onError: (err: unknown) => void): RequestsPa
   /** The gateway serves before its request log is open; the next refresh fills the table. */
   function starting(): void {
     body.replaceChildren();
-    empty.textContent = "The request log is still opening (the embedded database takes a few seconds on first start). Requests served meanwhile are kept and show up here once it is open.";
+    empty.textContent =
+      "The request log is still opening (the embedded database takes a few seconds on first start). Requests served meanwhile are kept and show up here once it is open.";
     show(empty, true);
     show(more, false);
   }
@@ -156,7 +157,12 @@ export function createRequestsPanel(onError: (err: unknown) => void): RequestsPa
       ["started", new Date(r.startedAt).toLocaleString()],
       ["model", r.summaryModel !== r.model ? `${r.model} (summaries: ${r.summaryModel})` : r.model],
       ["outcome", `${OUTCOME_LABELS[r.outcome] ?? r.outcome}, HTTP ${r.httpStatus}`],
-      ["route", route ? `${route.provider} by ${route.strategy} — ${route.reason} (${route.attempts} attempt${route.attempts === 1 ? "" : "s"})` : "none (never routed)"],
+      [
+        "route",
+        route
+          ? `${route.provider} by ${route.strategy} — ${route.reason} (${route.attempts} attempt${route.attempts === 1 ? "" : "s"})`
+          : "none (never routed)",
+      ],
       ["retries / failovers", `${r.retries} / ${r.failovers}`],
       ["summary fallbacks", String(r.summaryFallbacks)],
       ["key", r.keyName ?? "–"],
@@ -166,7 +172,10 @@ export function createRequestsPanel(onError: (err: unknown) => void): RequestsPa
     const v = r.validation;
     if (v) {
       const tries = v.tries.map((t) => `${t.provider}${t.constrained ? " (schema restated)" : ""} ${t.valid ? "✓" : "✗"}`).join(" → ");
-      facts.push(["schema validation", `${v.valid ? "valid" : "never valid"} after ${v.attempts} answer${v.attempts === 1 ? "" : "s"}${v.escalated ? ", escalated" : ""}: ${tries}`]);
+      facts.push([
+        "schema validation",
+        `${v.valid ? "valid" : "never valid"} after ${v.attempts} answer${v.attempts === 1 ? "" : "s"}${v.escalated ? ", escalated" : ""}: ${tries}`,
+      ]);
       if (v.errors && v.errors.length > 0) facts.push(["validator errors", v.errors.join("; ")]);
     }
     const progress = r.timings.progress ?? [];

@@ -7,7 +7,7 @@ export function niceScale(max: number, maxTicks = 4): { max: number; step: numbe
   if (!(max > 0)) return { max: 1, step: 0.25 };
   const rough = max / maxTicks;
   const pow = 10 ** Math.floor(Math.log10(rough));
-  const step = ([1, 2, 5, 10].map((m) => m * pow).find((st) => st >= rough) ?? 10 * pow);
+  const step = [1, 2, 5, 10].map((m) => m * pow).find((st) => st >= rough) ?? 10 * pow;
   return { max: Math.ceil(max / step - 1e-9) * step, step };
 }
 

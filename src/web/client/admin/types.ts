@@ -34,12 +34,13 @@ export interface Replica {
   self: boolean;
 }
 
-export type StatsResponse = MonitorStats & Scoped & {
-  request_log: { queued: number; written: number; dropped: number; failedWrites: number; healthy: boolean; starting: boolean } | null;
-  fleet?: Replica[];
-  /** `off` when no REDIS_URL is set: then the fleet is this process alone. */
-  redis?: "off" | "up" | "down";
-};
+export type StatsResponse = MonitorStats &
+  Scoped & {
+    request_log: { queued: number; written: number; dropped: number; failedWrites: number; healthy: boolean; starting: boolean } | null;
+    fleet?: Replica[];
+    /** `off` when no REDIS_URL is set: then the fleet is this process alone. */
+    redis?: "off" | "up" | "down";
+  };
 
 /** `GET /v1/providers` (built in src/http/provider-routes.ts). */
 export interface ProvidersResponse {
