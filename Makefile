@@ -59,10 +59,11 @@ dist/.build/web.stamp: node_modules/.installed $(BUILD_SOURCES) $(wildcard scrip
 demo: build ## mock upstream + gateway, one client run, then both stop (KEEP=1: keep them and the pages up until Ctrl-C)
 	@MOCK_PORT=$(MOCK_PORT) PORT=$(PORT) HOST=$(HOST) KEEP="$(KEEP)" CLIENT_ARGS="$(CLIENT_ARGS)" bash scripts/demo.sh
 
-# make test's first stage: the lint and the three type checks, two at a time (one per core; the lint,
+# make test's first stage: the lint, the format check and the three type checks, two at a time (one per core; the lint,
 # the longest, starts first), each one's output printed together when it ends.
-TEST_CHECKS := test-check-lint test-check-server test-check-web test-check-examples
-test-check-lint: ; @npx prettier --check --log-level=warn . && npx eslint .
+TEST_CHECKS := test-check-lint test-check-format test-check-server test-check-web test-check-examples
+test-check-lint: ; @npx eslint .
+test-check-format: ; @npx prettier --check --log-level=warn .
 test-check-server: ; @npx tsc -p tsconfig.json --noEmit
 test-check-web: ; @npx tsc -p src/web/client --noEmit
 test-check-examples: ; @npx tsc -p examples/ai-sdk-chat --noEmit
