@@ -272,15 +272,7 @@ async function main(): Promise<void> {
     log(`clock offset mock−client ${clock.offsetMs.toFixed(3)} ms (rtt ${clock.rttMs.toFixed(3)} ms)`);
     const shared: Shared = { settings, agent, mock, upstream: `${mock.url}/v1`, offsetMs: clock.offsetMs };
 
-    const sideBySide = settings.sections.includes("side-by-side") ? await sideBySideSection(shared) : null;
-    const progress = settings.sections.includes("progress") && settings.progress.seconds > 0 ? await progressSection(shared) : null;
-    if (settings.sections.includes("schedule")) {
-      const results = await scheduleSection(shared, machine, startedAt);
-      writeFileSync(`${RESULTS}/latest.json`, `${JSON.stringify(results, null, 2)}\n`);
-      writeReport(results, { markdown: "BENCHMARKS.md", svg: `${RESULTS}/schedule.svg` });
-    }
-
-    const ctx: RunContext = {
+    const context = (): RunContext => ({
       startedAt: startedAt.toISOString(),
       durationSeconds: Math.round((Date.now() - startedAt.getTime()) / 1000),
       machine,
@@ -288,7 +280,11 @@ async function main(): Promise<void> {
       commit: gitCommit(),
       gatewayBuild: settings.gatewayBuild,
       portkey: portkeyVersions(),
-    };
+    });
+    const sideBySide = settings.sections.includes("side-by-side") ? await sideBySideSection(shared) : null;
+    const progress = settings.sections.includes("progress") && settings.progress.seconds > 0 ? await progressSection(shared) : null;
+    // Written as soon as they are measured: a later section that fails cannot lose them.
+    const ctx = context();
     if (sideBySide || progress) writeFileSync(`${RESULTS}/side-by-side.json`, `${JSON.stringify({ context: ctx, sideBySide, progress }, null, 2)}\n`);
     const printed: string[] = [];
     if (sideBySide) {
@@ -301,8 +297,13 @@ async function main(): Promise<void> {
       writeSection("BENCHMARKS.md", "progress", md);
       printed.push("", "## Progress summaries during a long reasoning phase", "", md);
     }
+    if (settings.sections.includes("schedule")) {
+      const results = await scheduleSection(shared, machine, startedAt);
+      writeFileSync(`${RESULTS}/latest.json`, `${JSON.stringify(results, null, 2)}\n`);
+      writeReport(results, { markdown: "BENCHMARKS.md", svg: `${RESULTS}/schedule.svg` });
+    }
     if (printed.length > 0) process.stdout.write(`\n${printed.join("\n")}\n\n`);
-    log(`done in ${ctx.durationSeconds} s: ${RESULTS}/, BENCHMARKS.md`);
+    log(`done in ${context().durationSeconds} s: ${RESULTS}/, BENCHMARKS.md`);
   } finally {
     await mock.stop();
     await agent.close();
