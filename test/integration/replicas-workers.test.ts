@@ -34,6 +34,19 @@ function getFresh(url: string): Promise<{ status: number; instance: string | und
   });
 }
 
+/** The instances seen on fresh connections until both workers answered (the second may still be starting). */
+async function bothWorkers(url: string): Promise<Set<string>> {
+  const seen = new Set<string>();
+  const deadline = performance.now() + 15_000;
+  while (seen.size < 2 && performance.now() < deadline) {
+    const r = await getFresh(`${url}/v1/models`);
+    expect(r.status).toBe(200);
+    if (r.instance) seen.add(r.instance);
+  }
+  expect(seen.size).toBe(2);
+  return seen;
+}
+
 describe.skipIf(!RUN)("WORKERS=2", { timeout: 60_000 }, () => {
   it("serves on one port, both workers take requests, the fleet lists both, and SIGTERM stops them all", async () => {
     const mock = await startMockUpstream();
@@ -43,15 +56,8 @@ describe.skipIf(!RUN)("WORKERS=2", { timeout: 60_000 }, () => {
     const gw = await startReplica({ WORKERS: "2", REDIS_URL: TEST_REDIS_URL, REDIS_PREFIX: prefix, UPSTREAM_BASE_URL: mock.baseUrl });
     cleanup.push(() => gw.kill("SIGKILL").then(() => undefined));
 
-    // The second worker may still be starting; once both listen, connections alternate.
-    const seen = new Set<string>();
-    const deadline = performance.now() + 15_000;
-    while (seen.size < 2 && performance.now() < deadline) {
-      const r = await getFresh(`${gw.url}/v1/models`);
-      expect(r.status).toBe(200);
-      if (r.instance) seen.add(r.instance);
-    }
-    expect(seen.size).toBe(2);
+    // Once both listen, connections alternate.
+    const seen = await bothWorkers(gw.url);
     // Both workers' cards are in the shared replica list, each with its worker number.
     await expect
       .poll(
@@ -89,14 +95,7 @@ describe.skipIf(!RUN)("WORKERS=2", { timeout: 60_000 }, () => {
     cleanup.push(() => rmSync(dataDir, { recursive: true, force: true }));
     const gw = await startReplica({ WORKERS: "2", UPSTREAM_BASE_URL: mock.baseUrl, REQUEST_LOG: "true", DATA_DIR: dataDir });
     cleanup.push(() => gw.kill("SIGKILL").then(() => undefined));
-    const seen = new Set<string>();
-    const deadline = performance.now() + 15_000;
-    while (seen.size < 2 && performance.now() < deadline) {
-      const r = await getFresh(`${gw.url}/v1/models`);
-      expect(r.status).toBe(200);
-      if (r.instance) seen.add(r.instance);
-    }
-    expect(seen.size).toBe(2);
+    await bothWorkers(gw.url);
     await expect.poll(() => [1, 2].map((n) => existsSync(join(dataDir, `requests-worker-${n}`))), { timeout: 30_000 }).toEqual([true, true]);
     const second = await startGatewayProcess({ UPSTREAM_BASE_URL: mock.baseUrl, DATA_DIR: dataDir }).then(
       (p) => p.kill().then(() => "started"),
