@@ -60,7 +60,7 @@ import { createResearchStep, createSearxngBackend } from "./research/index.js";
 import { createSummarizer } from "./summaries/index.js";
 import type { RequestTracing } from "./telemetry/index.js";
 import { createUpstreamClient } from "./upstream/index.js";
-import { createAnswerValidator } from "./validation/index.js";
+import { createAnswerValidator, VALIDATOR_SIZING } from "./validation/index.js";
 
 /**
  * Answer text held back before `summary.reasoning` (at most SUMMARY_TIMEOUT) above which the
@@ -70,18 +70,9 @@ const MAX_HELD_CHARS = 256 * 1024;
 
 /**
  * Schema-validated answers are held whole until checked. A longer one is cut here and counts as
- * invalid (`response_format` answers are data, not essays); compiled schemas kept: the LRU's size.
+ * invalid (`response_format` answers are data, not essays).
  */
 const MAX_CHECKED_ANSWER_CHARS = 1024 * 1024;
-const SCHEMA_CACHE_SIZE = 256;
-/**
- * Schemas are compiled and answers checked in worker threads, each job within
- * VALIDATION_BUDGET_MS: two workers (a hostile check occupies one, not the event loop), at most
- * 64 checks waiting for them (then `503 validation_busy`), each worker's heap at most 256 MB.
- */
-const VALIDATION_WORKERS = 2;
-const VALIDATION_QUEUE_LIMIT = 64;
-const VALIDATION_WORKER_HEAP_MB = 256;
 
 /** Everything the app needs from the outside world; tests pass fakes, main.ts the real ones. */
 export interface AppDeps {
@@ -233,13 +224,7 @@ export function createGateway(deps: AppDeps): Gateway {
     now: deps.wallClock,
   };
 
-  const validator = createAnswerValidator({
-    cacheSize: SCHEMA_CACHE_SIZE,
-    workers: VALIDATION_WORKERS,
-    queueLimit: VALIDATION_QUEUE_LIMIT,
-    budgetMs: config.validationBudgetMs,
-    heapMb: VALIDATION_WORKER_HEAP_MB,
-  });
+  const validator = createAnswerValidator({ ...VALIDATOR_SIZING, budgetMs: config.validationBudgetMs });
   const inflight = createInflight();
   let draining = false;
   const app = new Hono<GatewayEnv>();

@@ -166,7 +166,7 @@ export function createRedisLink(opts: RedisLinkOptions): RedisLink {
         // A late reply is not an outage: the caller goes on with local state, a PING decides.
         const value = await pTimeout<T | typeof LATE>(reply, { milliseconds: opts.timeoutMs, fallback: () => LATE });
         if (value === LATE) {
-          reply.catch(() => undefined);
+          // p-timeout keeps listening to the reply, so a late failure is never unhandled.
           suspect();
           return { ok: false };
         }

@@ -5,5 +5,5 @@ export { readAnswerFormat, ResponseFormatError, type AnswerFormat } from "./form
 export { createAnswerValidator, type AnswerCheck, type AnswerValidator, type AnswerValidatorOptions } from "./validator.js";
 export { createSchemaChecker, MAX_ANSWER_DEPTH, MAX_REPORTED_ERRORS, type CheckResult, type SchemaChecker } from "./checker.js";
 export { ValidationBudgetError, ValidationBusyError, ValidationUnavailableError } from "./errors.js";
-export { SCHEMA_LIMITS, schemaLimitProblem } from "./limits.js";
+export { SCHEMA_LIMITS, schemaLimitProblem, VALIDATOR_SIZING } from "./limits.js";
 export { constrainedInstruction } from "./instruction.js";

@@ -131,3 +131,11 @@ function isJson(v: unknown): v is Json {
 function clip(path: string): string {
   return path.length <= 120 ? path : `${path.slice(0, 119)}…`;
 }
+
+/**
+ * Schemas are compiled and answers checked in worker threads, each job within
+ * VALIDATION_BUDGET_MS: two workers (a hostile check occupies one, not the event loop), at most
+ * 64 checks waiting for them (then `503 validation_busy`), each worker's heap at most 256 MB, and
+ * 256 compiled schemas kept per worker (least recently used compiled again).
+ */
+export const VALIDATOR_SIZING = { workers: 2, queueLimit: 64, heapMb: 256, cacheSize: 256 } as const;

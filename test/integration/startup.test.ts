@@ -7,10 +7,10 @@ import { execFileSync } from "node:child_process";
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
-import { afterEach, beforeAll, describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it } from "vitest";
 import { startMockUpstream, type RunningMock } from "../../mock-upstream/index.js";
 import { PROCESS_TEST_MS, READY_MS } from "../helpers/bounds.js";
-import { spawnGateway, spawnProcess, startGatewayProcess, type Spawned } from "../helpers/process.js";
+import { childEnv, scratchDir, spawnGateway, spawnProcess, startGatewayProcess, type Spawned } from "../helpers/process.js";
 
 const running: Spawned[] = [];
 let dataDir = "";
@@ -67,21 +67,17 @@ const VERSION = (JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8")) as
 
 /** A scratch working directory, and an environment that names everything (nothing inherited but PATH and HOME). */
 function scratch(extra: Record<string, string> = {}): { cwd: string; env: Record<string, string | undefined> } {
-  const cwd = mkdtempSync(join(tmpdir(), "gw-built-"));
-  scratchDirs.push(cwd);
-  return { cwd, env: { PATH: process.env.PATH, HOME: process.env.HOME, DATA_DIR: join(cwd, "data"), PORT: "0", HOST: "127.0.0.1", ...extra } };
+  const { dir: cwd, remove } = scratchDir("gw-built-");
+  removals.push(remove);
+  return { cwd, env: childEnv({ DATA_DIR: join(cwd, "data"), PORT: "0", HOST: "127.0.0.1", ...extra }) };
 }
-const scratchDirs: string[] = [];
+const removals: (() => void)[] = [];
 afterEach(() => {
-  for (const d of scratchDirs.splice(0)) rmSync(d, { recursive: true, force: true });
+  for (const remove of removals.splice(0)) remove();
 });
 
 describe("the built gateway and client", { timeout: PROCESS_TEST_MS }, () => {
-  beforeAll(() => {
-    // Incremental: a no-op when dist/ is current.
-    execFileSync("make", ["-s", "build"], { cwd: ROOT, stdio: "ignore" });
-  }, PROCESS_TEST_MS);
-
+  // The integration project's global set-up ran make build before this file.
   it("is current after make build: a second make build has nothing to do", () => {
     // `make -q` exits 0 only when every target is up to date.
     expect(() => execFileSync("make", ["-q", "build"], { cwd: ROOT, stdio: "ignore" })).not.toThrow();
