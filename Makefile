@@ -41,7 +41,7 @@ bench/portkey/node_modules/.installed: bench/portkey/package.json bench/portkey/
 
 bench-deps: bench/portkey/node_modules/.installed ## install the side-by-side bench's peer (Portkey's gateway, pinned)
 
-build: dist/.build/tsc.stamp dist/.build/web.stamp ## compile TypeScript to dist/ and bundle the pages' scripts (esbuild), only what changed
+build: dist/.build/tsc.stamp dist/.build/web.stamp dist/.build/pglite.stamp ## compile TypeScript to dist/, bundle the pages' scripts (esbuild) and make the request log's template, only what changed
 
 # Real prerequisites, so a build with nothing changed runs nothing. tsc is incremental besides
 # (tsconfig.build.json keeps its build info in dist/.build/, so `make clean` forgets it too).
@@ -54,6 +54,11 @@ dist/.build/tsc.stamp: node_modules/.installed $(BUILD_SOURCES)
 # The pages' bundles import server types and the typed client: any source may change them.
 dist/.build/web.stamp: node_modules/.installed $(BUILD_SOURCES) $(wildcard scripts/build-web.ts)
 	@$(TSX) scripts/build-web.ts
+	@mkdir -p $(@D) && touch $@
+
+# The data directory a new embedded request log starts from (src/storage/pglite-template.ts).
+dist/.build/pglite.stamp: node_modules/.installed $(wildcard scripts/build-pglite-template.ts src/storage/pglite-template.ts)
+	@$(TSX) scripts/build-pglite-template.ts
 	@mkdir -p $(@D) && touch $@
 
 demo: build ## mock upstream + gateway, one client run, then both stop (KEEP=1: keep them and the pages up until Ctrl-C)

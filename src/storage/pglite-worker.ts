@@ -4,15 +4,14 @@
 // in the order they arrive; pglite-thread.ts is the other side.
 import { parentPort, workerData } from "node:worker_threads";
 import type { PGlite } from "@electric-sql/pglite";
-import { openPglite } from "./pglite-open.js";
+import { createPgliteDatabase, openPglite } from "./pglite-open.js";
 import type { PgliteJob, PgliteReply, PgliteWorkerData } from "./pglite-protocol.js";
 
 const port = parentPort;
 if (!port) throw new Error("the PGlite worker runs only as a worker thread");
 const { dataDir, initOnly } = workerData as PgliteWorkerData;
 if (initOnly) {
-  const created = await openPglite(dataDir);
-  await created.close();
+  await createPgliteDatabase(dataDir);
   port.close();
 }
 

@@ -1,12 +1,12 @@
 // The request log on embedded PGlite. Start-up costs seconds, so one instance (on a temp data dir)
 // serves the whole file; each test starts from an empty table. The last test closes it and reopens
 // the same directory through openRequestLog.
-import { mkdtemp, rm } from "node:fs/promises";
+import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { silentLogger } from "../../src/observability/index.js";
-import { createPgliteDb, createRequestLog, openRequestLog, runMigrations, type Db } from "../../src/storage/index.js";
+import { createPgliteDatabase, createPgliteDb, createRequestLog, openRequestLog, runMigrations, type Db } from "../../src/storage/index.js";
 import { captureLogger, countingDb, lostAckDb, sampleRecord, sparseRecord, waitFor } from "../helpers/pg.js";
 
 describe("request log on PGlite", () => {
@@ -124,5 +124,49 @@ describe("request log on PGlite", () => {
     expect(lines.filter((l) => l.level >= 40)).toEqual([]);
     expect(lines.some((l) => l.msg.includes("migrations applied"))).toBe(false);
     await reopened.close();
+  });
+});
+
+/**
+ * A new embedded database starts from the template `make build` made (the global set-up builds),
+ * not from PGlite's initdb: every database made from it carries the template's system identifier,
+ * where each initdb draws a new one.
+ */
+describe("a new PGlite data directory", () => {
+  let dir: string;
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), "pglite-new-"));
+  });
+  afterAll(async () => {
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  async function systemId(dataDir: string): Promise<string> {
+    const db = createPgliteDb({ dataDir });
+    try {
+      const rows = await db.query<{ id: string }>("SELECT system_identifier::text AS id FROM pg_control_system()");
+      return rows[0]!.id;
+    } finally {
+      await db.close();
+    }
+  }
+
+  it("is unpacked from the template into place, whole, for a directory and for memory://", async () => {
+    expect(await createPgliteDatabase(join(dir, "a"))).toBe("template");
+    await mkdir(join(dir, "b")); // an empty directory is as good as none
+    expect(await createPgliteDatabase(join(dir, "b"))).toBe("template");
+    const [a, b, memory] = [await systemId(join(dir, "a")), await systemId(join(dir, "b")), await systemId("memory://")];
+    expect(b).toBe(a);
+    expect(memory).toBe(a);
+    // Unpacked beside it and renamed: nothing half-made is left behind.
+    expect((await readdir(dir)).sort()).toEqual(["a", "b"]);
+  });
+
+  it("leaves a directory that already holds files to PGlite's initdb, and keeps the files", async () => {
+    await mkdir(join(dir, "c"));
+    await writeFile(join(dir, "c", "note.txt"), "mine");
+    expect(await createPgliteDatabase(join(dir, "c"))).toBe("initdb");
+    expect(await readFile(join(dir, "c", "note.txt"), "utf8")).toBe("mine");
+    expect(await systemId(join(dir, "c"))).not.toBe(await systemId(join(dir, "a")));
   });
 });
