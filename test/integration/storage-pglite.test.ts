@@ -141,11 +141,13 @@ describe("a new PGlite data directory", () => {
     await rm(dir, { recursive: true, force: true });
   });
 
-  async function systemId(dataDir: string): Promise<string> {
-    const db = createPgliteDb({ dataDir });
+  /** PostgreSQL's system identifier: the first 8 bytes of global/pg_control (read without starting PGlite). */
+  const systemId = async (dataDir: string): Promise<bigint> => (await readFile(join(dataDir, "global", "pg_control"))).readBigUInt64LE(0);
+
+  async function systemIdOfMemoryDb(): Promise<bigint> {
+    const db = createPgliteDb({ dataDir: "memory://" });
     try {
-      const rows = await db.query<{ id: string }>("SELECT system_identifier::text AS id FROM pg_control_system()");
-      return rows[0]!.id;
+      return BigInt((await db.query<{ id: string }>("SELECT system_identifier::text AS id FROM pg_control_system()"))[0]!.id);
     } finally {
       await db.close();
     }
@@ -155,7 +157,7 @@ describe("a new PGlite data directory", () => {
     expect(await createPgliteDatabase(join(dir, "a"))).toBe("template");
     await mkdir(join(dir, "b")); // an empty directory is as good as none
     expect(await createPgliteDatabase(join(dir, "b"))).toBe("template");
-    const [a, b, memory] = [await systemId(join(dir, "a")), await systemId(join(dir, "b")), await systemId("memory://")];
+    const [a, b, memory] = [await systemId(join(dir, "a")), await systemId(join(dir, "b")), await systemIdOfMemoryDb()];
     expect(b).toBe(a);
     expect(memory).toBe(a);
     // Unpacked beside it and renamed: nothing half-made is left behind.
