@@ -36,6 +36,10 @@ const answerSteps = (answer: string, pieces = 4): ScriptStep[] => {
 
 describe.skipIf(!browser.available)("playground: the live reasoning timeline", () => {
   it("runs a timer while the model thinks, shows progress notes as they come, then folds them into the final summary", async () => {
+    // The reasoning summary waits until the test has seen the second note while the model still
+    // thinks: on a loaded machine a fixed delay could let the summary fold the notes away first.
+    let noteTwoSeen!: () => void;
+    const seen = new Promise<void>((r) => (noteTwoSeen = r));
     const gw = await scripted(() => ({
       steps: [
         { wait: 100 },
@@ -44,6 +48,7 @@ describe.skipIf(!browser.available)("playground: the live reasoning timeline", (
         { event: ev.progress(0, "**Scattering** — comparing how much each wavelength scatters.") },
         { wait: 1300 },
         { event: ev.progress(1, "**Eyes** — weighing the eye's sensitivity to violet.") },
+        { gate: seen },
         { wait: 1300 },
         { event: ev.reasoning("- Short wavelengths scatter most.\n- Eyes are less sensitive to violet.") },
         { wait: 800 },
@@ -82,6 +87,7 @@ describe.skipIf(!browser.available)("playground: the live reasoning timeline", (
     await screenshot(page, "playground-timeline-thinking-phone");
     expect(await horizontalOverflow(page)).toBe(0);
     await page.setViewportSize(DESKTOP);
+    noteTwoSeen();
 
     // The final summary replaces the live view: the notes fold away, the timer stops.
     await page.waitForSelector(".stage-reasoning[data-state=filled]", { state: "attached" });
@@ -89,7 +95,8 @@ describe.skipIf(!browser.available)("playground: the live reasoning timeline", (
     expect(await page.locator(".progress-log").evaluate((d) => (d as { open: boolean }).open)).toBe(false);
     expect(await text(page, ".progress-log summary")).toBe("2 notes while it thought");
     expect(await attr(page, timer, "data-running")).toBe("false");
-    expect(await text(page, timer)).toMatch(/^Thought for [3-9] s$/);
+    // At least the 3.9 s the script thinks for; how much more is the machine's business.
+    expect(Number(/^Thought for (\d+) s$/.exec((await text(page, timer)) ?? "")?.[1])).toBeGreaterThanOrEqual(3);
 
     await page.waitForSelector("article.turn[data-status=done]");
     expect(await text(page, ".answer > p")).toBe("Because air scatters blue light more, and our eyes favour blue over violet.");
@@ -97,7 +104,7 @@ describe.skipIf(!browser.available)("playground: the live reasoning timeline", (
     expect(await page.locator(".msg-assistant > :first-child").getAttribute("class")).toBe("stages");
     expect(await page.locator(".msg-assistant > :last-child").getAttribute("class")).toBe("answer-block");
     expect(await page.locator(".stages").evaluate((d) => (d as { open: boolean }).open)).toBe(false);
-    expect(await text(page, ".stages-title")).toMatch(/^Thought for [3-9] s · 2 notes$/);
+    expect(await text(page, ".stages-title")).toMatch(/^Thought for \d+ s · 2 notes$/);
     const above = await page.locator(".stages").boundingBox();
     const below = await page.locator(".answer").boundingBox();
     expect(above!.y + above!.height).toBeLessThanOrEqual(below!.y);
