@@ -64,9 +64,8 @@ dist/.build/pglite.stamp: node_modules/.installed $(wildcard scripts/build-pglit
 demo: build ## mock upstream + gateway, one client run, then both stop (KEEP=1: keep them and the pages up until Ctrl-C)
 	@MOCK_PORT=$(MOCK_PORT) PORT=$(PORT) HOST=$(HOST) KEEP="$(KEEP)" CLIENT_ARGS="$(CLIENT_ARGS)" bash scripts/demo.sh
 
-# make test's checks: the lint, the format check and the three type checks, one after another, beside the tests. The
-# integration tests leave a core idle much of the time (they wait on sockets, timers and child processes), and the checks
-# fill it: ~95 s of CPU that ran before the tests now runs inside their time. Their output is kept and printed at the end.
+# make test's first stage: the lint, the format check and the three type checks, two at a time (one per core; the lint,
+# the longest, starts first), each one's output printed together when it ends.
 TEST_CHECKS := test-check-lint test-check-format test-check-server test-check-web test-check-examples
 test-check-lint: ; @npx eslint .
 test-check-format: ; @npx prettier --check --log-level=warn .
@@ -76,13 +75,9 @@ test-check-examples: ; @npx tsc -p examples/ai-sdk-chat --noEmit
 .PHONY: $(TEST_CHECKS)
 
 test: node_modules/.installed bench/portkey/node_modules/.installed ## typecheck, lint and run every test (vitest's global set-up runs make build once)
-	@mkdir -p test-artifacts && rm -f test-artifacts/vitest-results.json
-	@$(MAKE) --no-print-directory -k $(TEST_CHECKS) >test-artifacts/checks.log 2>&1 & checks=$$!; \
-	  npx vitest run --reporter=default --reporter=json --outputFile.json=test-artifacts/vitest-results.json; tests=$$?; \
-	  wait $$checks; checked=$$?; \
-	  echo; echo "checks (eslint, prettier --check, tsc ×3): $$([ $$checked = 0 ] && echo passed || echo FAILED)"; cat test-artifacts/checks.log; \
-	  node -e 'const r=require("./test-artifacts/vitest-results.json");console.log(`vitest: $${r.numPassedTests} passed, $${r.numFailedTests} failed, $${r.numPendingTests} skipped`)' || true; \
-	  [ $$tests = 0 ] && [ $$checked = 0 ]
+	@$(MAKE) --no-print-directory -j2 --output-sync=target $(TEST_CHECKS)
+	@npx vitest run --reporter=default --reporter=json --outputFile.json=test-artifacts/vitest-results.json
+	@node -e 'const r=require("./test-artifacts/vitest-results.json");console.log(`vitest: $${r.numPassedTests} passed, $${r.numFailedTests} failed, $${r.numPendingTests} skipped`)'
 
 bench: node_modules/.installed bench/portkey/node_modules/.installed build ## side by side with the floor and Portkey, then the gateway alone (BENCH_* vars size it) → BENCHMARKS.md, bench/results/
 	@# 5,000 parked streams need ~10,000 sockets in the gateway: raise the fd limit as far as allowed.
