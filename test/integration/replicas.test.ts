@@ -131,8 +131,10 @@ describe.skipIf(!RUN)("replicas behind nginx sharing Redis", { timeout: 90_000 }
     };
     expect(stats.providers.find((p) => p.id === "alpha")?.circuit_opens).toBe(1);
 
-    // Alpha recovers but answers slowly, so the probe is still running when the others arrive.
-    mocks.alpha!.mock.configure({ faults: {}, latency: { headersMs: 1_000 } });
+    // Alpha recovers but answers slowly, so the probe is still running when the others arrive: 5 s
+    // for twelve requests to reach a routing decision, which took more than 1 s on a loaded machine
+    // (the probe ended, alpha was active again, and a second request went to it).
+    mocks.alpha!.mock.configure({ faults: {}, latency: { headersMs: 5_000 } });
     await expect.poll(() => providerState(replicas[0]!.url, "alpha"), { interval: 25 }).toBe("half_open");
     const before = chatCalls(mocks.alpha!).length;
     const during = await Promise.all(Array.from({ length: 12 }, (_, i) => postStaged(i < 9 ? replicas[i % 3]!.url : nginx.url, ask, { headers: auth })));
