@@ -94,9 +94,18 @@ export function summarizeSnapshot(file: string, detail: ReadonlySet<string> = ne
     const name = nameOf(n);
     if (kind === "closure") label = `closure ${name || "(anonymous)"}`;
     else if (kind === "object" && name === "Object") label = `Object {${propertyNames(n).join(",")}}`;
+    // A suspended generator or async function by the function it runs.
+    else if (kind === "object" && name === "Generator") label = `Generator ${functionName(n) || "(anonymous)"}`;
     else label = kind === "object" ? name.slice(0, 80) : `(${kind}) ${name.slice(0, 60)}`;
     labels.set(n, label);
     return label;
+  };
+  const functionName = (n: number): string => {
+    for (let e = firstEdge[n] ?? 0; e < (firstEdge[n + 1] ?? 0); e += edgeWidth) {
+      const edgeName = edgeTypes[edges[e + edgeTypeAt] ?? 0] === "element" ? "" : (strings[edges[e + edgeNameAt] ?? 0] ?? "");
+      if (edgeName === "function") return nameOf((edges[e + edgeToAt] ?? 0) / width);
+    }
+    return "";
   };
   const propertyNames = (n: number): string[] => {
     const names: string[] = [];
