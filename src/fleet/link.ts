@@ -76,12 +76,20 @@ export function createRedisLink(opts: RedisLinkOptions): RedisLink {
     maxRetriesPerRequest: 0,
     enableAutoPipelining: true,
   });
-  // The subscriber only ever subscribes, so it may queue that until it is connected.
-  const subscriber = new Redis(opts.url, { ...common, enableOfflineQueue: true, maxRetriesPerRequest: null, autoResubscribe: true });
+  // The subscriber only ever subscribes, so it may queue that until it is connected. It
+  // resubscribes itself after a reconnect: ioredis's own autoResubscribe sends SUBSCRIBE without
+  // handling its promise, so a connection that closes again before the reply (a flapping network)
+  // left an unhandled rejection, which ends a Node process.
+  const subscriber = new Redis(opts.url, { ...common, enableOfflineQueue: true, maxRetriesPerRequest: null, autoResubscribe: false });
   const channels = new Map<string, ((message: string) => void)[]>();
   subscriber.on("message", (channel: string, message: string) => {
     for (const fn of channels.get(channel) ?? []) fn(message);
   });
+  const subscribe = (names: string[]): void => {
+    if (names.length > 0) subscriber.subscribe(...names).catch((e: unknown) => logger.warn({ err: e, channels: names }, "Redis subscribe failed"));
+  };
+  // Every channel again on each connection (SUBSCRIBE to a channel already subscribed is a no-op).
+  subscriber.on("ready", () => subscribe([...channels.keys()]));
 
   let status: RedisStatus = "down";
   // "down" at start means "not connected yet": only a real failure is worth a warning.
@@ -185,7 +193,7 @@ export function createRedisLink(opts: RedisLinkOptions): RedisLink {
         return;
       }
       channels.set(channel, [onMessage]);
-      subscriber.subscribe(channel).catch((e: unknown) => logger.warn({ err: e, channel }, "Redis subscribe failed"));
+      subscribe([channel]);
     },
     onUp: (fn) => void ups.push(fn),
     onDown: (fn) => void downs.push(fn),

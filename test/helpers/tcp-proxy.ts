@@ -11,6 +11,16 @@ export interface TcpProxy {
   restore(): void;
   /** Hold every chunk `ms` before passing it on, both ways (a saturated host: each reply late, none lost). */
   slow(ms: number): void;
+  /**
+   * When a client sends bytes containing `text` (matched without case): `swallow` loses them (the
+   * server never sees them, the connection stays open, the client waits for a reply that never
+   * comes); `drop` closes the connection before they reach the server. `undefined` ends the rule.
+   */
+  onSend(text: string, action: "swallow" | "drop" | undefined): void;
+  /** How many chunks the `onSend` rules have acted on. */
+  intercepted(): number;
+  /** Close the connections open now; new ones go through as before (a blip). */
+  reset(): void;
   close(): Promise<void>;
 }
 
@@ -23,9 +33,21 @@ type Mode = "pass" | "cut" | "blackhole";
 export async function startTcpProxy(target: { host: string; port: number }, scheme = "redis"): Promise<TcpProxy> {
   let mode: Mode = "pass";
   let delayMs = 0;
+  const rules = new Map<string, "swallow" | "drop">();
+  let intercepts = 0;
   // Equal delays keep the bytes in order: timers of one duration fire in the order they were set.
-  const forward = (from: Socket, to: Socket): void => {
+  const forward = (from: Socket, to: Socket, fromClient = false): void => {
     from.on("data", (chunk: Buffer) => {
+      if (fromClient && rules.size > 0) {
+        const text = chunk.toString("latin1").toLowerCase();
+        const action = [...rules].find(([t]) => text.includes(t))?.[1];
+        if (action) intercepts++;
+        if (action === "drop") {
+          from.destroy();
+          to.destroy();
+        }
+        if (action) return;
+      }
       if (delayMs === 0) to.write(chunk);
       else setTimeout(() => to.writable && to.write(chunk), delayMs);
     });
@@ -36,7 +58,7 @@ export async function startTcpProxy(target: { host: string; port: number }, sche
     const upstream = connect(target.port, target.host);
     const pair: [Socket, Socket] = [client, upstream];
     pairs.add(pair);
-    forward(client, upstream);
+    forward(client, upstream, true);
     forward(upstream, client);
     if (mode === "blackhole") for (const s of pair) s.pause();
     const end = () => {
@@ -74,6 +96,12 @@ export async function startTcpProxy(target: { host: string; port: number }, sche
     slow(ms) {
       delayMs = ms;
     },
+    onSend(text, action) {
+      if (action) rules.set(text.toLowerCase(), action);
+      else rules.delete(text.toLowerCase());
+    },
+    intercepted: () => intercepts,
+    reset: destroyAll,
     close() {
       destroyAll();
       return new Promise<void>((r) => server.close(() => r()));
