@@ -84,7 +84,7 @@ export interface RequestObserver {
   failover(info: { id: string; from: string; to: string; reason: string }): void;
   summaryFallback(info: { id: string; stage: Exclude<Stage, "upstream">; code: string }): void;
   /** What one progress-summary tick did (optional: most observers do not care). */
-  progress?(info: { id: string; outcome: "sent" | "skipped_busy" | "failed"; latencyMs?: number }): void;
+  progress?(info: { id: string; outcome: "sent" | "skipped_busy" | "failed" | "cancelled"; latencyMs?: number }): void;
   /** A schema-checked answer was judged (optional: most observers do not care). */
   validation?(info: ValidationEvent): void;
   /**

@@ -97,7 +97,7 @@ export function createMetrics(opts: MetricsOptions = {}): Metrics {
   });
   const progressCalls = new Counter({
     name: "gateway_progress_summaries_total",
-    help: "Progress-summary ticks by outcome: sent, skipped_busy (one still in flight), failed.",
+    help: "Progress-summary ticks by outcome: sent, skipped_busy (one still in flight), failed, cancelled (in flight when the reasoning ended).",
     labelNames: ["outcome"] as const,
     registers,
   });

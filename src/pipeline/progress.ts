@@ -13,7 +13,7 @@ const CONTEXT_CHARS = 400;
 /** The new part is bounded too: its tail is what the model is working on now. */
 const MAX_NEW_CHARS = 6_000;
 
-export type ProgressOutcome = "sent" | "skipped_busy" | "failed";
+export type ProgressOutcome = "sent" | "skipped_busy" | "failed" | "cancelled";
 
 export interface ProgressDeps {
   intervalMs: number;
@@ -95,6 +95,8 @@ export function createProgressReporter(deps: ProgressDeps): ProgressReporter {
       if (stopped) return;
       stopped = true;
       clearInterval(timer);
+      // A call still running when the reasoning ends was made, and its summary is of no use now.
+      if (inFlight) deps.record("cancelled");
       inFlight?.abort();
       inFlight = undefined;
     },

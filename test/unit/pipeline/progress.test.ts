@@ -54,6 +54,8 @@ describe("createProgressReporter", () => {
     reporter.stop();
     expect(seen?.aborted).toBe(true);
     expect(delivered).toEqual([]);
+    // The call was made: it is counted, as cancelled.
+    expect(outcomes).toEqual(["skipped_busy", "skipped_busy", "cancelled"]);
   });
 
   it("a failed call is skipped silently and the next tick tries again", async () => {
