@@ -59,22 +59,21 @@ export function createProgressReporter(deps: ProgressDeps): ProgressReporter {
     const call = new AbortController();
     inFlight = call;
     const started = deps.now();
-    void deps
-      .summarize(text, call.signal)
-      .then(
-        (summary) => {
-          if (call.signal.aborted) return;
-          if (summary === undefined || summary.trim() === "") return deps.record("failed");
-          deps.record("sent", deps.now() - started);
-          deps.deliver(index++, summary);
-        },
-        () => {
-          if (!call.signal.aborted) deps.record("failed");
-        },
-      )
-      .finally(() => {
-        if (inFlight === call) inFlight = undefined;
-      });
+    // Settled in the same turn it is counted: stop() in between would count it cancelled as well.
+    void deps.summarize(text, call.signal).then(
+      (summary) => {
+        if (call.signal.aborted) return;
+        inFlight = undefined;
+        if (summary === undefined || summary.trim() === "") return deps.record("failed");
+        deps.record("sent", deps.now() - started);
+        deps.deliver(index++, summary);
+      },
+      () => {
+        if (call.signal.aborted) return;
+        inFlight = undefined;
+        deps.record("failed");
+      },
+    );
   }
 
   return {

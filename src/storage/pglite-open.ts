@@ -35,8 +35,8 @@ const isEmptyOrMissing = (dir: string): boolean => !existsSync(dir) || readdirSy
  * Returns how it was made.
  */
 export async function createPgliteDatabase(dataDir: string): Promise<"template" | "initdb"> {
-  const template = readTemplate();
-  if (template && isEmptyOrMissing(dataDir)) {
+  const template = isEmptyOrMissing(dataDir) ? readTemplate() : undefined;
+  if (template) {
     const unpacking = `${dataDir}.creating-${process.pid}`;
     rmSync(unpacking, { recursive: true, force: true });
     try {

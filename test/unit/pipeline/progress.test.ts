@@ -58,6 +58,21 @@ describe("createProgressReporter", () => {
     expect(outcomes).toEqual(["skipped_busy", "skipped_busy", "cancelled"]);
   });
 
+  it("a call that has settled is never also counted cancelled, even when stop() comes in the same turn", async () => {
+    const outcomes: ProgressOutcome[] = [];
+    // Delivering the summary is what ends the reasoning here: stop() runs inside deliver().
+    const reporter = createProgressReporter({
+      intervalMs: 1000,
+      summarize: async () => "a note",
+      deliver: () => reporter.stop(),
+      record: (o) => void outcomes.push(o),
+      now: () => Date.now(),
+    });
+    reporter.reasoning("a");
+    await vi.advanceTimersByTimeAsync(1000);
+    expect(outcomes).toEqual(["sent"]);
+  });
+
   it("a failed call is skipped silently and the next tick tries again", async () => {
     let n = 0;
     const { reporter, outcomes, delivered } = setup(async () => (n++ === 0 ? Promise.reject(new Error("boom")) : "**Next**: fine"));
