@@ -64,8 +64,10 @@ dist/.build/pglite.stamp: node_modules/.installed $(wildcard scripts/build-pglit
 demo: build ## mock upstream + gateway, one client run, then both stop (KEEP=1: keep them and the pages up until Ctrl-C)
 	@MOCK_PORT=$(MOCK_PORT) PORT=$(PORT) HOST=$(HOST) KEEP="$(KEEP)" CLIENT_ARGS="$(CLIENT_ARGS)" bash scripts/demo.sh
 
-# make test's first stage: the lint, the format check and the three type checks, two at a time (one per core; the lint,
-# the longest, starts first), each one's output printed together when it ends.
+# make test's first stage: the lint, the format check, the three type checks and the build the process tests spawn,
+# two at a time (one per core; the lint, the longest, starts first), each one's output printed together when it ends.
+# The build here rather than in vitest's global set-up (which then finds nothing to do) fills the second core while
+# the lint runs: a fresh clone's make test took ~30 s less.
 TEST_CHECKS := test-check-lint test-check-format test-check-server test-check-web test-check-examples
 test-check-lint: ; @npx eslint .
 test-check-format: ; @npx prettier --check --log-level=warn .
@@ -74,8 +76,8 @@ test-check-web: ; @npx tsc -p src/web/client --noEmit
 test-check-examples: ; @npx tsc -p examples/ai-sdk-chat --noEmit
 .PHONY: $(TEST_CHECKS)
 
-test: node_modules/.installed bench/portkey/node_modules/.installed ## typecheck, lint and run every test (vitest's global set-up runs make build once)
-	@$(MAKE) --no-print-directory -j2 --output-sync=target $(TEST_CHECKS)
+test: node_modules/.installed bench/portkey/node_modules/.installed ## typecheck, lint, build and run every test
+	@$(MAKE) -s --no-print-directory -j2 --output-sync=target $(TEST_CHECKS) build
 	@npx vitest run --reporter=default --reporter=json --outputFile.json=test-artifacts/vitest-results.json
 	@node -e 'const r=require("./test-artifacts/vitest-results.json");console.log(`vitest: $${r.numPassedTests} passed, $${r.numFailedTests} failed, $${r.numPendingTests} skipped`)'
 
