@@ -66,8 +66,8 @@ demo: build ## mock upstream + gateway, one client run, then both stop (KEEP=1: 
 
 # make test's first stage: the lint, the format check, the three type checks and the build the process tests spawn,
 # two at a time (one per core; the lint, the longest, starts first), each one's output printed together when it ends.
-# The build here rather than in vitest's global set-up (which then finds nothing to do) fills the second core while
-# the lint runs: a fresh clone's make test took ~30 s less.
+# The build here (vitest's global set-up then finds nothing to do) says a broken build beside the type errors, before
+# any test starts. It saves no time: checks then build took 63 + 18 s on a fresh clone, side by side 81 s.
 TEST_CHECKS := test-check-lint test-check-format test-check-server test-check-web test-check-examples
 test-check-lint: ; @npx eslint .
 test-check-format: ; @npx prettier --check --log-level=warn .
