@@ -1,4 +1,5 @@
-import { Redis } from "ioredis";
+import { createRequire } from "node:module";
+import type { Redis } from "ioredis";
 import pTimeout from "p-timeout";
 import type { Logger } from "../observability/index.js";
 
@@ -58,7 +59,14 @@ function isReplyError(e: unknown): boolean {
   return e instanceof Error && e.name === "ReplyError";
 }
 
+/**
+ * ioredis, loaded when a link is made: a gateway without REDIS_URL never pays for it (≈ 60 ms of
+ * every start). It is CommonJS, so `require` loads it synchronously, where the link is made.
+ */
+const loadIoredis = (): typeof import("ioredis") => createRequire(import.meta.url)("ioredis") as typeof import("ioredis");
+
 export function createRedisLink(opts: RedisLinkOptions): RedisLink {
+  const { Redis } = loadIoredis();
   const { logger } = opts;
   const pingMs = opts.pingMs ?? 1000;
   const outageMs = Math.max(opts.outageMs ?? 3000, opts.timeoutMs);

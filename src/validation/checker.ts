@@ -4,6 +4,7 @@ import type { RegExpEngine } from "ajv/dist/types/index.js";
 import ajvFormats from "ajv-formats";
 import { RE2JS, RE2JSException } from "re2js";
 import { checkJsonShape } from "../util/index.js";
+import { MAX_ANSWER_DEPTH, MAX_REPORTED_ERRORS } from "./limits.js";
 
 /** How one answer fared against its format. */
 export type CheckResult = { valid: true } | { valid: false; errors: string[] };
@@ -11,14 +12,6 @@ export type CheckResult = { valid: true } | { valid: false; errors: string[] };
 /** What an answer is checked for: any JSON object, any JSON, or JSON matching a schema. */
 export type CheckKind = "object" | "json" | "schema";
 
-/** The most validator errors reported for one answer: enough to fix it, not a wall of text. */
-export const MAX_REPORTED_ERRORS = 10;
-/**
- * Deepest answer checked. A response_format answer is data, a few levels deep; a recursive schema
- * walks the answer by recursion, so an answer nested thousands deep would exhaust the stack. A
- * deeper one counts as invalid, like one past the length bound.
- */
-export const MAX_ANSWER_DEPTH = 64;
 const MAX_ERROR_CHARS = 300;
 
 export interface SchemaCheckerOptions {

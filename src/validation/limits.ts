@@ -139,3 +139,12 @@ function clip(path: string): string {
  * 256 compiled schemas kept per worker (least recently used compiled again).
  */
 export const VALIDATOR_SIZING = { workers: 2, queueLimit: 64, heapMb: 256, cacheSize: 256 } as const;
+
+/** The most validator errors reported for one answer: enough to fix it, not a wall of text. */
+export const MAX_REPORTED_ERRORS = 10;
+/**
+ * Deepest answer checked. A response_format answer is data, a few levels deep; a recursive schema
+ * walks the answer by recursion, so an answer nested thousands deep would exhaust the stack. A
+ * deeper one counts as invalid, like one past the length bound.
+ */
+export const MAX_ANSWER_DEPTH = 64;

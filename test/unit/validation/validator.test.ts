@@ -1,8 +1,8 @@
 import { afterAll, describe, expect, it } from "vitest";
+import { createSchemaChecker } from "../../../src/validation/checker.js";
 import {
   constrainedInstruction,
   createAnswerValidator,
-  createSchemaChecker,
   MAX_ANSWER_DEPTH,
   MAX_REPORTED_ERRORS,
   readAnswerFormat,
