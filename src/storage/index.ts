@@ -5,7 +5,7 @@ import { createRequestLog, RequestLogStartingError, type RequestLog, type Reques
 
 export { createPgDb, createPgliteDb, type Db, type PgDbOptions, type Queryable } from "./db.js";
 export { migrations, runMigrations, type Migration } from "./migrations.js";
-export { createPgliteDatabase } from "./pglite-open.js";
+export { createPgliteDatabase, unpackTemplate } from "./pglite-open.js";
 export { createRequestLog, RequestLogStartingError, type ListOptions, type RequestLog, type RequestLogOptions, type RequestLogStats } from "./request-log.js";
 
 export interface OpenRequestLogOptions extends Omit<RequestLogOptions, "db" | "prepare"> {
