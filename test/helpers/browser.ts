@@ -63,8 +63,19 @@ export const PHONE = { width: 390, height: 844 } as const;
 
 const ARTIFACTS = fileURLToPath(new URL("../../test-artifacts/", import.meta.url));
 
-/** A full-page screenshot in test-artifacts/, named for the state it shows. */
+/**
+ * Screenshots are for a person looking at the pages, and a full-page one costs the browser about
+ * 0.2 s of CPU per megapixel (the suite's 70 came to 70 megapixels): they are written only when
+ * `SCREENSHOTS=1`, and of every page still open when a page test fails.
+ */
+const SCREENSHOTS = process.env.SCREENSHOTS === "1";
+
+/** With `SCREENSHOTS=1`: a full-page screenshot in test-artifacts/, named for the state it shows. */
 export async function screenshot(page: Page, name: string): Promise<void> {
+  if (SCREENSHOTS) await writeScreenshot(page, name);
+}
+
+async function writeScreenshot(page: Page, name: string): Promise<void> {
   mkdirSync(ARTIFACTS, { recursive: true });
   await page.screenshot({ path: `${ARTIFACTS}${name}.png`, fullPage: true });
 }
@@ -158,8 +169,16 @@ export function useBrowser(): BrowserHandle {
     }
     browser = await chromium.launch({ executablePath: CHROMIUM_PATH, headless: true, args: LAUNCH_ARGS });
   });
-  afterEach(async () => {
-    for (const c of contexts.splice(0)) await c.close().catch(() => undefined);
+  afterEach(async (ctx) => {
+    const failed = ctx.task.result?.state === "fail";
+    const open = contexts.splice(0);
+    if (failed) {
+      // What the page showed when the test failed: test-artifacts/failed-<test>-<n>.png.
+      const name = `failed-${ctx.task.name.replace(/[^\w-]+/g, "-").slice(0, 80)}`;
+      const pages = open.flatMap((c) => c.pages());
+      for (const [i, page] of pages.entries()) await writeScreenshot(page, `${name}-${i + 1}`).catch(() => undefined);
+    }
+    for (const c of open) await c.close().catch(() => undefined);
   });
   afterAll(async () => {
     await browser?.close();
