@@ -31,13 +31,15 @@ export interface Settings {
   /** Also run a profiled throughput pass (`node --cpu-prof`) and list the top self-time functions. */
   cpuProfile: boolean;
   profile: ScheduleProfile;
-  /** Which parts run (BENCH_SECTIONS): the side-by-side table, the progress section, the schedule/throughput/memory sections. */
+  /** Which parts run (BENCH_SECTIONS): the side-by-side table, start-up, the progress section, the schedule/throughput/memory sections. */
   sections: Section[];
+  /** Start-up repetitions (BENCH_STARTUP_REPS): every case started once per repetition. */
+  startupReps: number;
   sideBySide: SideBySideSettings;
   progress: ProgressSettings;
 }
 
-export const SECTIONS = ["side-by-side", "progress", "schedule"] as const;
+export const SECTIONS = ["side-by-side", "startup", "progress", "schedule"] as const;
 export type Section = (typeof SECTIONS)[number];
 
 /** The relays the side-by-side section compares (bench/side-by-side.ts says what each one is). */
@@ -134,6 +136,7 @@ export function readSettings(env: Record<string, string | undefined>): Settings 
     cpuProfile: env.BENCH_CPU_PROF === "1" || env.BENCH_CPU_PROF === "true",
     profile,
     sections: pick(env.BENCH_SECTIONS, SECTIONS),
+    startupReps: num(env.BENCH_STARTUP_REPS, 5),
     sideBySide: {
       reps: num(env.BENCH_SBS_REPS, 5),
       systems: pick(env.BENCH_SBS_SYSTEMS, SYSTEM_IDS),

@@ -1,8 +1,8 @@
 /**
  * `make bench`: the gateway and the mock upstream each in their own process on loopback, driven
- * by the load client in this one. Three sections (BENCH_SECTIONS picks them): the side-by-side
- * table against the floor relay and Portkey, progress summaries during a long reasoning phase, and
- * the schedule / throughput / memory sections of the gateway alone. Writes bench/results/*.json,
+ * by the load client in this one. Four sections (BENCH_SECTIONS picks them): the side-by-side
+ * table against the floor relay and Portkey, start-up beside the same two, progress summaries
+ * during a long reasoning phase, and the schedule / throughput / memory sections of the gateway alone. Writes bench/results/*.json,
  * bench/results/schedule.svg and the generated parts of BENCHMARKS.md, and prints the side-by-side
  * table. Sample sizes come from BENCH_* variables (bench/config.ts).
  */
@@ -11,6 +11,7 @@ import { mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { cpus, loadavg, release, totalmem, type } from "node:os";
 import type { Agent } from "undici";
 import { runBaselines, type BaselineResult } from "./baselines.js";
+import { runStartup, startupMarkdown } from "./startup.js";
 import { closedLoop, createAgent } from "./client.js";
 import { epochNow } from "./clock.js";
 import { mockOptionsFor, readSettings, ZERO_LATENCY, type Settings, type SystemId } from "./config.js";
@@ -291,6 +292,14 @@ async function main(): Promise<void> {
       const md = sideBySideMarkdown(sideBySide, ctx);
       writeSection("BENCHMARKS.md", "side-by-side", md);
       printed.push("## Side by side", "", md);
+    }
+    if (settings.sections.includes("startup")) {
+      log(`startup: ${settings.startupReps} repetitions of every case`);
+      const startup = await runStartup({ reps: settings.startupReps, distDir: "dist", log });
+      writeFileSync(`${RESULTS}/startup.json`, `${JSON.stringify({ context: context(), startup }, null, 2)}\n`);
+      const md = startupMarkdown(startup, settings.startupReps);
+      writeSection("BENCHMARKS.md", "startup", md);
+      printed.push("", "## Start-up", "", md);
     }
     if (progress) {
       const md = progressMarkdown(progress);

@@ -7,6 +7,7 @@ import { startBenchMock, type BenchMock } from "../../bench/mock.js";
 import { measureHop, measureOffset } from "../../bench/mock-control.js";
 import { resultsMarkdown, type BenchResults } from "../../bench/report.js";
 import { runSchedule } from "../../bench/schedule.js";
+import { runStartup, startupMarkdown } from "../../bench/startup.js";
 import { scheduleSvg } from "../../bench/svg.js";
 import { measure, stagedOnce } from "../../bench/throughput.js";
 import { startGateway, type RunningGateway } from "../helpers/gateway.js";
@@ -96,4 +97,21 @@ describe("bench smoke", () => {
     expect(resultsMarkdown(results)).toMatch(/\| `WORKERS=2` \(node:cluster, one port\) \| 2 \| \d+ \|/);
     expect(scheduleSvg([schedule])).toMatch(/^<svg[\s\S]*<\/svg>\n$/);
   }, 20_000);
+
+  it("times start-up: the floor's first answer, and ours before and after its request log opens, in a new and an existing DATA_DIR", async () => {
+    // The compiled dist/ the suite's global set-up built; Portkey's start is in bench-side-by-side.test.ts.
+    const r = await runStartup({ reps: 1, cases: ["floor", "ours-no-log", "ours-new-data-dir", "ours-existing-data-dir"] });
+    expect(Object.keys(r)).toEqual(["floor", "ours-no-log", "ours-new-data-dir", "ours-existing-data-dir"]);
+    for (const c of Object.values(r)) {
+      expect(c.firstAnswerMs?.n).toBe(1);
+      expect(c.cpuMs!.p50).toBeGreaterThan(0);
+    }
+    expect(r.floor!.logOpenMs).toBeNull();
+    expect(r["ours-no-log"]!.logOpenMs).toBeNull();
+    // Ours answers first and opens its log after: the order, never a duration.
+    for (const c of ["ours-new-data-dir", "ours-existing-data-dir"] as const) expect(r[c]!.logOpenMs!.p50).toBeGreaterThanOrEqual(r[c]!.firstAnswerMs!.p50);
+    const md = startupMarkdown(r, 1);
+    expect(md).toMatch(/\| ours, embedded log, empty `DATA_DIR` \(first start\) \| \d+ \(\d+–\d+\) \| \d+ \(\d+–\d+\) \| \d+ \(\d+–\d+\) \|/);
+    expect(md).not.toContain("Portkey");
+  }, 120_000);
 });
