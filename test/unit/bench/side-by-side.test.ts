@@ -16,12 +16,20 @@ import type { TracedStream } from "../../../bench/trace-types.js";
 const settings = readSettings({});
 
 describe("bench settings", () => {
-  it("reads the side-by-side and progress knobs, with the issue's defaults", () => {
+  it("reads the side-by-side, start-up and progress knobs, with the issue's defaults", () => {
     expect(settings.sideBySide).toMatchObject({ reps: 5, concurrency: [1, 50, 200], systems: [...SYSTEM_IDS], workers: [1, 2] });
     expect(settings.progress).toMatchObject({ seconds: 60, intervalSeconds: 5 });
-    expect(settings.sections).toEqual(["side-by-side", "progress", "schedule"]);
-    const s = readSettings({ BENCH_SECTIONS: "progress, nonsense", BENCH_SBS_SYSTEMS: "staged,floor", BENCH_PROGRESS_SECONDS: "3", BENCH_SBS_WORKERS: "0" });
+    expect(settings.sections).toEqual(["side-by-side", "startup", "progress", "schedule"]);
+    expect(settings.startupReps).toBe(5);
+    const s = readSettings({
+      BENCH_SECTIONS: "progress, nonsense",
+      BENCH_SBS_SYSTEMS: "staged,floor",
+      BENCH_PROGRESS_SECONDS: "3",
+      BENCH_SBS_WORKERS: "0",
+      BENCH_STARTUP_REPS: "2",
+    });
     expect(s.sections).toEqual(["progress"]);
+    expect(s.startupReps).toBe(2);
     // In the canonical order whatever order they were named in.
     expect(s.sideBySide.systems).toEqual(["floor", "staged"]);
     expect(s.progress.seconds).toBe(3);
