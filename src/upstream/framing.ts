@@ -4,7 +4,7 @@
  * never sends the newline must not grow our memory (issue 10), so past the cap the stream ends
  * with `upstream_line_too_long` instead.
  */
-import { createParser } from "eventsource-parser";
+import { createParser, type EventSourceMessage, type EventSourceParser, type ParseError } from "eventsource-parser";
 import { UpstreamError } from "./errors.js";
 
 /** One complete unit of a stream: an SSE event (name + data) or one NDJSON line (as `data`). */
@@ -44,27 +44,50 @@ function tooLong(maxBytes: number): UpstreamError {
  * the ASCII JSON upstreams send is bytes (and never more memory than twice the cap otherwise).
  */
 export function createSseFramer(maxBytes: number): Framer {
-  const decoder = new TextDecoder();
-  // Events completed by the current feed(); the parser is callback-based, we are pull-based.
-  let out: Frame[] = [];
-  // Set by the parser's onError; thrown after feed() returns so the parser's own state stays sane.
-  let overflow = false;
-  const parser = createParser({
-    maxBufferSize: maxBytes,
-    onEvent: (e) => out.push({ event: e.event, data: e.data }),
-    onError: (e) => {
-      if (e.type === "max-buffer-size-exceeded") overflow = true;
-    },
-  });
-  return {
-    feed(chunk) {
-      out = [];
-      parser.feed(decoder.decode(chunk, { stream: true }));
-      if (overflow) throw tooLong(maxBytes);
-      return out;
-    },
-    end: () => [],
-  };
+  return new SseFramer(maxBytes);
+}
+
+/**
+ * What the running `feed()` collects: the events it completed, and whether the parser overflowed.
+ * The parser calls back synchronously inside its own `feed()`, so its two callbacks are module
+ * functions shared by every stream (no closures and context per stream) that write here.
+ */
+let collected: Frame[] | undefined;
+let overflowed = false;
+
+function onSseEvent(e: EventSourceMessage): void {
+  collected?.push({ event: e.event, data: e.data });
+}
+
+function onSseError(e: ParseError): void {
+  if (e.type === "max-buffer-size-exceeded") overflowed = true;
+}
+
+class SseFramer implements Framer {
+  private readonly decoder = new TextDecoder();
+  private readonly parser: EventSourceParser;
+
+  constructor(private readonly maxBytes: number) {
+    this.parser = createParser({ maxBufferSize: maxBytes, onEvent: onSseEvent, onError: onSseError });
+  }
+
+  feed(chunk: Uint8Array): Frame[] {
+    // The parser is callback-based, we are pull-based: this chunk's events, handed to the caller.
+    const out: Frame[] = (collected = []);
+    overflowed = false;
+    try {
+      this.parser.feed(this.decoder.decode(chunk, { stream: true }));
+    } finally {
+      collected = undefined;
+    }
+    // Thrown after the parser's feed() returned, so its own state stays sane.
+    if (overflowed) throw tooLong(this.maxBytes);
+    return out;
+  }
+
+  end(): Frame[] {
+    return [];
+  }
 }
 
 /**

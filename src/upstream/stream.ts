@@ -60,10 +60,14 @@ class DeltaReader implements AsyncIterableIterator<UpstreamDelta> {
   private readonly meter: OutputMeter;
   // refresh() re-arms the same timer: cheaper than clear+set on every chunk.
   private readonly idle: NodeJS.Timeout;
-  /** Frames of the last chunk not decoded yet, and the decoded deltas not handed out yet. */
-  private frames: Frame[] = [];
+  /**
+   * Frames of the last chunk not decoded yet, and the decoded deltas not handed out yet. Both are
+   * let go once used up: a stream parked on a quiet upstream would otherwise hold its last chunk's
+   * frames (and, through their sliced strings, the chunk's text) and deltas until the next read.
+   */
+  private frames: readonly Frame[] = NONE;
   private frameAt = 0;
-  private deltas: UpstreamDelta[] = [];
+  private deltas: readonly UpstreamDelta[] = NONE;
   private deltaAt = 0;
   /** The decoder saw the API's end marker: hand out what is queued, then stop. */
   private sawEnd = false;
@@ -133,6 +137,7 @@ class DeltaReader implements AsyncIterableIterator<UpstreamDelta> {
           this.idle.refresh();
           return { done: false, value: d };
         }
+        if (this.deltas !== NONE) this.take(NONE);
         if (this.sawEnd) {
           // The end marker ends our reading; the connection goes back to the pool once the rest is read.
           this.finish(true);
@@ -146,6 +151,7 @@ class DeltaReader implements AsyncIterableIterator<UpstreamDelta> {
           if (done && this.eof === 0) this.sawEnd = true;
           continue;
         }
+        if (this.frames !== NONE) this.frames = NONE;
         if (this.eof === 1) {
           this.eof = 2;
           this.take(this.decoder.end());
@@ -178,7 +184,7 @@ class DeltaReader implements AsyncIterableIterator<UpstreamDelta> {
     }
   }
 
-  private take(deltas: UpstreamDelta[]): void {
+  private take(deltas: readonly UpstreamDelta[]): void {
     this.deltas = deltas;
     this.deltaAt = 0;
   }
@@ -230,8 +236,8 @@ class DeltaReader implements AsyncIterableIterator<UpstreamDelta> {
     this.state = "over";
     clearTimeout(this.idle);
     this.call.release();
-    this.frames = [];
-    this.deltas = [];
+    this.frames = NONE;
+    this.deltas = NONE;
     if (!complete) this.body.destroy();
   }
 
@@ -248,6 +254,9 @@ class DeltaReader implements AsyncIterableIterator<UpstreamDelta> {
     this.wake();
   }
 }
+
+/** The empty list a reader holds between reads (never written to). */
+const NONE: readonly never[] = [];
 
 function idleTimeout(call: StreamCall): void {
   call.timeOut();
