@@ -65,16 +65,22 @@ class StreamedRun implements StageSink {
   private readonly direct: boolean;
   private readonly keeper: Resumable | undefined;
   private providerId: string | undefined;
-  private resolved = false;
+  /**
+   * Hands the handler its Response, once; then let go. Kept, it would hold its promise and so the
+   * Response it resolved with (on Node the already-sent marker, with its headers) for the
+   * stream's whole life: ≈ 0.5 KB per open stream.
+   */
+  private resolveResponse: ((r: Response) => void) | undefined;
   /** Until the response is committed: its headers come from the context (CORS, the request id). */
   private c: Context | undefined;
 
   constructor(
     c: Context,
     private readonly opts: StreamResponseOptions,
-    private readonly resolveResponse: (r: Response) => void,
+    resolveResponse: (r: Response) => void,
   ) {
     this.c = c;
+    this.resolveResponse = resolveResponse;
     const { channel, direct } = channelFor(
       c,
       (r) => this.resolve(r),
@@ -188,7 +194,7 @@ class StreamedRun implements StageSink {
     this.stream.end();
     this.keeper?.end();
     // The client left before anything was sent: answer something so the handler completes.
-    if (!this.resolved)
+    if (this.resolveResponse)
       this.resolve(
         failureResponse(
           { status: CLIENT_CLOSED_STATUS, type: "client_closed", code: "client_closed", message: "client closed the request", retryable: false },
@@ -205,10 +211,11 @@ class StreamedRun implements StageSink {
   }
 
   private resolve(r: Response): void {
-    if (this.resolved) return;
-    this.resolved = true;
+    const resolveResponse = this.resolveResponse;
+    if (!resolveResponse) return;
+    this.resolveResponse = undefined;
     this.c = undefined;
-    this.resolveResponse(r);
+    resolveResponse(r);
   }
 }
 
