@@ -1,6 +1,7 @@
 import type { Candidate, RoutePlan } from "../providers/index.js";
 import type { CallTrace, RequestTrace, StageFacts } from "../telemetry/index.js";
 import { createReasoningSeparator, resolveCapabilityFor, type CapabilityRule, type ParsedPart, type ReasoningSeparator } from "../reasoning/index.js";
+import type { ToolCallDelta, Usage } from "../events/index.js";
 import type { UpstreamDelta, UpstreamError } from "../upstream/index.js";
 import type { PipelineDeps, StageSink } from "./deps.js";
 import { asUpstreamError, logRetry, noProvider, reportFailure, retriesFor } from "./failover.js";
@@ -43,15 +44,7 @@ export class AttemptLoop {
   private responseModel: string | undefined;
 
   constructor(private readonly x: AttemptContext) {
-    this.live = {
-      answer: (text) => x.out.answer(text),
-      toolCalls: (calls) => {
-        this.sawToolCalls = true;
-        x.out.toolCalls(calls);
-      },
-      finish: (reason) => (this.finishReason = reason),
-      usage: (usage) => (x.ledger.usage = usage),
-    };
+    this.live = new LiveOutput(this, x);
     this.target = this.live;
   }
 
@@ -61,13 +54,14 @@ export class AttemptLoop {
    */
   async run(plan: RoutePlan, messages: ChatMessage[]): Promise<UpstreamError | undefined> {
     const { deps, ledger, validation } = this.x;
-    const tried = new Set<number>();
+    // Indices of the candidates tried so far (a list: a Set costs ≈ 200 bytes per open stream).
+    const tried: number[] = [];
     let lastError: UpstreamError | undefined;
     let step: Step | undefined = { index: 0, constrained: false };
     while (step) {
       const at = step;
       const c = plan.candidates[at.index] as Candidate;
-      tried.add(step.index);
+      tried.push(step.index);
       if (!(await deps.router.acquire(c))) {
         step = nextUntried(plan, tried);
         continue;
@@ -215,6 +209,31 @@ export class AttemptLoop {
   }
 }
 
+/** The attempt's output straight to the client (a class: no closures per open stream). */
+class LiveOutput implements OutputTarget {
+  constructor(
+    private readonly loop: AttemptLoop,
+    private readonly x: AttemptContext,
+  ) {}
+
+  answer(text: string): void {
+    this.x.out.answer(text);
+  }
+
+  toolCalls(calls: ToolCallDelta[]): void {
+    this.loop.sawToolCalls = true;
+    this.x.out.toolCalls(calls);
+  }
+
+  finish(reason: string): void {
+    this.loop.finishReason = reason;
+  }
+
+  usage(usage: Usage): void {
+    this.x.ledger.usage = usage;
+  }
+}
+
 /** How the answer check just made went, for its span (nothing for a tool-call turn, which is not checked). */
 function lastCheck(v: ValidationRun): StageFacts {
   const last = v.released === "unchecked" ? undefined : v.tries.at(-1);
@@ -222,8 +241,8 @@ function lastCheck(v: ValidationRun): StageFacts {
 }
 
 /** The first candidate not tried yet, in the route's order. */
-function nextUntried(plan: RoutePlan, tried: ReadonlySet<number>): Step | undefined {
-  const index = plan.candidates.findIndex((_, i) => !tried.has(i));
+function nextUntried(plan: RoutePlan, tried: readonly number[]): Step | undefined {
+  const index = plan.candidates.findIndex((_, i) => !tried.includes(i));
   return index === -1 ? undefined : { index, constrained: false };
 }
 

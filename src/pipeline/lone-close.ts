@@ -1,5 +1,5 @@
 import type { CapabilityMode } from "../config/index.js";
-import type { ParsedPart, ReasoningSeparator } from "../reasoning/index.js";
+import type { DeltaInput, ParsedPart, ReasoningSeparator } from "../reasoning/index.js";
 
 /** ASCII case only, as the separator matches tags (a non-`u` `i` never folds non-ASCII into ASCII). */
 const LONE_CLOSE = /<\/think>/i;
@@ -15,28 +15,45 @@ const TAIL = "</think>".length - 1;
  * stream when a plain answer contains a lone `</think>`. Other modes get the separator untouched.
  */
 export function watchLoneClose(capability: CapabilityMode, separator: ReasoningSeparator, onSeen: () => void): ReasoningSeparator {
-  if (capability !== "auto") return separator;
+  return capability === "auto" ? new LoneCloseWatch(separator, onSeen) : separator;
+}
+
+/** A class, not an object of closures: one prototype for every open stream's watch. */
+class LoneCloseWatch implements ReasoningSeparator {
   // Decided at reasoning-end: plain when no reasoning came before it (no tags, no reasoning field).
-  let plain = false;
-  let sawReasoning = false;
-  let tail = "";
-  let seen = false;
-  const look = (parts: ParsedPart[]): ParsedPart[] => {
-    if (seen) return parts;
+  private plain = false;
+  private sawReasoning = false;
+  private tail = "";
+  private seen = false;
+
+  constructor(
+    private readonly separator: ReasoningSeparator,
+    private readonly onSeen: () => void,
+  ) {}
+
+  push(delta: DeltaInput): ParsedPart[] {
+    return this.look(this.separator.push(delta));
+  }
+
+  end(): ParsedPart[] {
+    return this.look(this.separator.end());
+  }
+
+  private look(parts: ParsedPart[]): ParsedPart[] {
+    if (this.seen) return parts;
     for (const p of parts) {
-      if (p.type === "reasoning") sawReasoning = true;
-      else if (p.type === "reasoning-end") plain = !sawReasoning;
-      else if (plain && p.type === "answer") {
-        const text = tail + p.text;
+      if (p.type === "reasoning") this.sawReasoning = true;
+      else if (p.type === "reasoning-end") this.plain = !this.sawReasoning;
+      else if (this.plain && p.type === "answer") {
+        const text = this.tail + p.text;
         if (LONE_CLOSE.test(text)) {
-          seen = true;
-          onSeen();
+          this.seen = true;
+          this.onSeen();
           break;
         }
-        tail = text.slice(-TAIL);
+        this.tail = text.slice(-TAIL);
       }
     }
     return parts;
-  };
-  return { push: (delta) => look(separator.push(delta)), end: () => look(separator.end()) };
+  }
 }

@@ -34,70 +34,82 @@ export interface ProgressReporter {
 }
 
 export function createProgressReporter(deps: ProgressDeps): ProgressReporter {
-  // Reasoning since the last progress summary was started, and the tail of what came before.
-  let fresh: string[] = [];
-  let freshChars = 0;
-  let context = "";
-  // The call in flight, if any; its controller cancels it on stop().
-  let inFlight: AbortController | undefined;
-  let index = 0;
-  let timer: NodeJS.Timeout | undefined;
-  let stopped = false;
+  return new Reporter(deps);
+}
 
-  function tick(): void {
-    if (stopped || freshChars === 0) return;
-    if (inFlight) {
+/** The interval's callback (a module function: no closure per stream). */
+function tick(reporter: Reporter): void {
+  reporter.tick();
+}
+
+/** A class rather than an object of closures: one prototype for every reasoning stream's reporter. */
+class Reporter implements ProgressReporter {
+  // Reasoning since the last progress summary was started, and the tail of what came before.
+  private fresh: string[] = [];
+  private freshChars = 0;
+  private context = "";
+  // The call in flight, if any; its controller cancels it on stop().
+  private inFlight: AbortController | undefined;
+  private index = 0;
+  private timer: NodeJS.Timeout | undefined;
+  private stopped = false;
+
+  constructor(private readonly deps: ProgressDeps) {}
+
+  reasoning(text: string): void {
+    if (this.stopped || this.deps.intervalMs <= 0 || text === "") return;
+    this.fresh.push(text);
+    this.freshChars += text.length;
+    // While calls are busy the new part keeps growing; only its tail will be used.
+    if (this.freshChars > 2 * MAX_NEW_CHARS) {
+      const tail = this.fresh.join("").slice(-MAX_NEW_CHARS);
+      this.fresh = [tail];
+      this.freshChars = tail.length;
+    }
+    // The clock starts with the first reasoning, not with the request.
+    this.timer ??= setInterval(tick, this.deps.intervalMs, this);
+  }
+
+  stop(): void {
+    if (this.stopped) return;
+    this.stopped = true;
+    clearInterval(this.timer);
+    // A call still running when the reasoning ends was made, and its summary is of no use now.
+    if (this.inFlight) this.deps.record("cancelled");
+    this.inFlight?.abort();
+    this.inFlight = undefined;
+  }
+
+  tick(): void {
+    const deps = this.deps;
+    if (this.stopped || this.freshChars === 0) return;
+    if (this.inFlight) {
       deps.record("skipped_busy");
       return;
     }
-    const joined = fresh.join("");
+    const joined = this.fresh.join("");
     const newPart = joined.length > MAX_NEW_CHARS ? joined.slice(-MAX_NEW_CHARS) : joined;
-    const text = context === "" ? newPart : `(earlier) …${context}\n\n(latest) ${newPart}`;
-    context = joined.slice(-CONTEXT_CHARS);
-    fresh = [];
-    freshChars = 0;
+    const text = this.context === "" ? newPart : `(earlier) …${this.context}\n\n(latest) ${newPart}`;
+    this.context = joined.slice(-CONTEXT_CHARS);
+    this.fresh = [];
+    this.freshChars = 0;
     const call = new AbortController();
-    inFlight = call;
+    this.inFlight = call;
     const started = deps.now();
     // Settled in the same turn it is counted: stop() in between would count it cancelled as well.
     void deps.summarize(text, call.signal).then(
       (summary) => {
         if (call.signal.aborted) return;
-        inFlight = undefined;
+        this.inFlight = undefined;
         if (summary === undefined || summary.trim() === "") return deps.record("failed");
         deps.record("sent", deps.now() - started);
-        deps.deliver(index++, summary);
+        deps.deliver(this.index++, summary);
       },
       () => {
         if (call.signal.aborted) return;
-        inFlight = undefined;
+        this.inFlight = undefined;
         deps.record("failed");
       },
     );
   }
-
-  return {
-    reasoning(text) {
-      if (stopped || deps.intervalMs <= 0 || text === "") return;
-      fresh.push(text);
-      freshChars += text.length;
-      // While calls are busy the new part keeps growing; only its tail will be used.
-      if (freshChars > 2 * MAX_NEW_CHARS) {
-        const tail = fresh.join("").slice(-MAX_NEW_CHARS);
-        fresh = [tail];
-        freshChars = tail.length;
-      }
-      // The clock starts with the first reasoning, not with the request.
-      timer ??= setInterval(tick, deps.intervalMs);
-    },
-    stop() {
-      if (stopped) return;
-      stopped = true;
-      clearInterval(timer);
-      // A call still running when the reasoning ends was made, and its summary is of no use now.
-      if (inFlight) deps.record("cancelled");
-      inFlight?.abort();
-      inFlight = undefined;
-    },
-  };
 }

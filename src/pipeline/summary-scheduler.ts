@@ -6,7 +6,7 @@ import type { RequestTrace } from "../telemetry/index.js";
 import type { PipelineDeps } from "./deps.js";
 import { completeVia, logRetry } from "./failover.js";
 import type { OrderedEmitter } from "./ordering.js";
-import { createProgressReporter, type ProgressReporter } from "./progress.js";
+import { createProgressReporter, type ProgressDeps, type ProgressOutcome, type ProgressReporter } from "./progress.js";
 import type { StagedRequest } from "./request.js";
 
 /**
@@ -139,22 +139,47 @@ export class SummaryScheduler {
   }
 
   private progressReporter(): ProgressReporter {
-    const { deps, req } = this;
-    const timings: number[] = [];
-    this.timings.progress = timings;
-    return createProgressReporter({
-      intervalMs: deps.progressIntervalMs,
-      // The reporter cancels its call on stop(), which the run calls however it ends.
-      summarize: async (text, signal) => {
-        const r = await this.call("progress", text, signal);
-        return r.failure ? undefined : r.text;
-      },
-      deliver: (index, text) => {
-        timings.push(this.elapsed());
-        this.out.progress(index, text, "model");
-      },
-      record: (outcome, latencyMs) => deps.observer.progress?.({ id: req.requestId, outcome, ...(latencyMs !== undefined && { latencyMs }) }),
-      now: deps.now,
-    });
+    this.timings.progress = [];
+    return createProgressReporter(new ProgressHost(this, this.deps, this.req));
+  }
+
+  /** One progress summary of `text` (for the reporter): its text, or undefined when the call failed. */
+  async progressSummary(text: string, signal: AbortSignal): Promise<string | undefined> {
+    const r = await this.call("progress", text, signal);
+    return r.failure ? undefined : r.text;
+  }
+
+  /** A progress summary goes out (from the reporter). */
+  progressMade(index: number, text: string): void {
+    this.timings.progress?.push(this.elapsed());
+    this.out.progress(index, text, "model");
+  }
+}
+
+/** What the progress reporter calls back (a class rather than an object of closures, per stream). */
+class ProgressHost implements ProgressDeps {
+  readonly intervalMs: number;
+  readonly now: () => number;
+
+  constructor(
+    private readonly scheduler: SummaryScheduler,
+    private readonly deps: PipelineDeps,
+    private readonly req: StagedRequest,
+  ) {
+    this.intervalMs = deps.progressIntervalMs;
+    this.now = deps.now;
+  }
+
+  // The reporter cancels its call on stop(), which the run calls however it ends.
+  summarize(text: string, signal: AbortSignal): Promise<string | undefined> {
+    return this.scheduler.progressSummary(text, signal);
+  }
+
+  deliver(index: number, text: string): void {
+    this.scheduler.progressMade(index, text);
+  }
+
+  record(outcome: ProgressOutcome, latencyMs?: number): void {
+    this.deps.observer.progress?.({ id: this.req.requestId, outcome, ...(latencyMs !== undefined && { latencyMs }) });
   }
 }

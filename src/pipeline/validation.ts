@@ -197,7 +197,7 @@ export class ValidationRun {
     c: Candidate,
     step: Step,
     candidates: readonly Candidate[],
-    tried: ReadonlySet<number>,
+    tried: readonly number[],
   ): Promise<{ release: AttemptOutput } | { next: Step | undefined }> {
     if (held.sawToolCalls) {
       // An earlier invalid answer was dropped for this turn: it still cost what it cost.
@@ -276,12 +276,12 @@ export class ValidationRun {
     candidates: readonly Candidate[],
     index: number,
     constrained: boolean,
-    tried: ReadonlySet<number>,
+    tried: readonly number[],
   ): (Step & { action: "retry" | "escalate" }) | undefined {
     if (this.tries.length >= this.deps.maxAttempts) return undefined;
     if (!constrained) return { index, constrained: true, action: "retry" };
     const from = rank(candidates[index]);
-    const untried = candidates.map((_, i) => i).filter((i) => !tried.has(i));
+    const untried = candidates.map((_, i) => i).filter((i) => !tried.includes(i));
     const to = untried.find((i) => rank(candidates[i]) > from) ?? untried[0];
     return to === undefined ? undefined : { index: to, constrained: false, action: "escalate" };
   }
