@@ -25,8 +25,9 @@ export interface StreamReadOptions {
 /** The body as the reader uses it: undici's response body, a Node Readable. */
 export interface UpstreamBody {
   read(): Uint8Array | null;
-  on(event: "readable" | "end" | "close", listener: () => void): unknown;
-  on(event: "error", listener: (e: unknown) => void): unknown;
+  /** Node's emitters call a listener with the emitter as `this`. */
+  on(event: "readable" | "end" | "close", listener: (this: UpstreamBody) => void): unknown;
+  on(event: "error", listener: (this: UpstreamBody, e: unknown) => void): unknown;
   readonly destroyed: boolean;
   readonly readableEnded: boolean;
   destroy(): unknown;
@@ -89,12 +90,11 @@ class DeltaReader implements AsyncIterableIterator<UpstreamDelta> {
     this.call = opts.call;
     this.meter = new OutputMeter(opts.bounds);
     this.idle = setTimeout(idleTimeout, opts.idleTimeoutMs, opts.call);
-    body.on("readable", () => this.wake());
-    body.on("error", (e) => this.bodyEnded(e));
-    // `end`: read to its end. `close` before it (and no error): the connection went away.
-    const onEnd = (): void => this.bodyEnded(body.readableEnded ? null : prematureClose());
-    body.on("end", onEnd);
-    body.on("close", onEnd);
+    readers.set(body, this);
+    body.on("readable", onReadable);
+    body.on("error", onBodyError);
+    body.on("end", onBodyEnd);
+    body.on("close", onBodyEnd);
   }
 
   [Symbol.asyncIterator](): this {
@@ -190,7 +190,7 @@ class DeltaReader implements AsyncIterableIterator<UpstreamDelta> {
   }
 
   /** The body has more, or ended: answer a pending `next()` if it can be answered now. */
-  private wake(): void {
+  wake(): void {
     if (this.state === "draining") {
       while (this.body.read() !== null);
       return;
@@ -211,7 +211,8 @@ class DeltaReader implements AsyncIterableIterator<UpstreamDelta> {
     resolve(r);
   }
 
-  private bodyEnded(e: unknown): void {
+  /** The body ended (null) or broke (the error). */
+  bodyEnded(e: unknown): void {
     if (this.ended !== undefined) return;
     this.ended = e;
     if (this.state === "draining") {
@@ -257,6 +258,25 @@ class DeltaReader implements AsyncIterableIterator<UpstreamDelta> {
 
 /** The empty list a reader holds between reads (never written to). */
 const NONE: readonly never[] = [];
+
+/**
+ * Which reader reads a body. Its listeners are module functions shared by every stream, called
+ * with the body as `this`, rather than closures made for each one.
+ */
+const readers = new WeakMap<UpstreamBody, DeltaReader>();
+
+function onReadable(this: UpstreamBody): void {
+  readers.get(this)?.wake();
+}
+
+function onBodyError(this: UpstreamBody, e: unknown): void {
+  readers.get(this)?.bodyEnded(e);
+}
+
+/** `end`: read to its end. `close` before it (and no error): the connection went away. */
+function onBodyEnd(this: UpstreamBody): void {
+  readers.get(this)?.bodyEnded(this.readableEnded ? null : prematureClose());
+}
 
 function idleTimeout(call: StreamCall): void {
   call.timeOut();
