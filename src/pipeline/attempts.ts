@@ -24,7 +24,8 @@ export interface AttemptContext {
   trace: RequestTrace;
   /** The run's one signal: the client left, the deadline passed, or shutdown. */
   signal: AbortSignal;
-  elapsed: () => number;
+  /** Milliseconds since the run began. */
+  clock: { elapsed(): number };
 }
 
 /**
@@ -136,7 +137,7 @@ export class AttemptLoop {
       },
       watch: traced,
     });
-    ledger.ttfb = this.x.elapsed();
+    ledger.ttfb = this.x.clock.elapsed();
     sink.accepted?.();
     const separator = watchLoneClose(
       call.mode,

@@ -118,7 +118,7 @@ class Run {
         maxHeldChars: deps.maxHeldChars,
       },
     );
-    this.summaries = new SummaryScheduler(req, deps, this.out, this.timings, () => this.elapsed(), this.stop.signal, this.trace);
+    this.summaries = new SummaryScheduler(req, deps, this.out, this.timings, this, this.stop.signal, this.trace);
   }
 
   execute(): Promise<RunEnd> {
@@ -210,7 +210,7 @@ class Run {
       validation: this.validation,
       trace: this.trace,
       signal: this.stop.signal,
-      elapsed: () => this.elapsed(),
+      clock: this,
     });
     // Returned, not awaited: this frame is over while the stream runs (one suspended async frame fewer).
     return attempts.run(plan, messages).then((failure) => this.finishSteps(failure, attempts, sources));
@@ -252,7 +252,8 @@ class Run {
     this.trace.end(outcome, httpStatus, failure);
   }
 
-  private elapsed(): number {
+  /** Milliseconds since the run began (the clock its parts share: no closure each). */
+  elapsed(): number {
     return Math.round(this.deps.now() - this.t0);
   }
 

@@ -29,7 +29,8 @@ export class SummaryScheduler {
     private readonly deps: PipelineDeps,
     private readonly out: OrderedEmitter,
     private readonly timings: Timings,
-    private readonly elapsed: () => number,
+    /** Milliseconds since the run began. */
+    private readonly clock: { elapsed(): number },
     private readonly signal: AbortSignal,
     private readonly trace: RequestTrace,
   ) {
@@ -41,7 +42,7 @@ export class SummaryScheduler {
   /** The prompt summary, started now. */
   startPrompt(text: string): void {
     this.promptTask = this.summarizeInto("prompt", text, (r) => {
-      this.timings.prompt_summary = this.elapsed();
+      this.timings.prompt_summary = this.clock.elapsed();
       this.out.promptSummary(r.text, r.source);
     });
   }
@@ -60,7 +61,7 @@ export class SummaryScheduler {
   /** Reasoning is over: summarise it now. A second end (a failover's stream) changes nothing. */
   reasoningEnded(): void {
     if (this.reasoningTask) return;
-    this.timings.reasoning_end = this.elapsed();
+    this.timings.reasoning_end = this.clock.elapsed();
     this.progress?.stop();
     const text = this.reasoning.text();
     if (text.trim() === "") {
@@ -69,7 +70,7 @@ export class SummaryScheduler {
       return;
     }
     this.reasoningTask = this.summarizeInto("reasoning", text, (r) => {
-      this.timings.reasoning_summary = this.elapsed();
+      this.timings.reasoning_summary = this.clock.elapsed();
       this.out.reasoningSummary(r.text, r.source);
     });
   }
@@ -151,7 +152,7 @@ export class SummaryScheduler {
 
   /** A progress summary goes out (from the reporter). */
   progressMade(index: number, text: string): void {
-    this.timings.progress?.push(this.elapsed());
+    this.timings.progress?.push(this.clock.elapsed());
     this.out.progress(index, text, "model");
   }
 }
