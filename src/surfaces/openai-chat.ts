@@ -36,78 +36,97 @@ export interface OpenAIChatContext {
 const PART_SEPARATOR = "\n\n";
 
 export function openAIChatEncoder(ctx: OpenAIChatContext): StreamEncoder {
-  // Everything before the delta is the same in every chunk of this response: built once.
-  const head = `{"id":${JSON.stringify(`chatcmpl-${ctx.requestId}`)},"object":"chat.completion.chunk","created":${ctx.createdSeconds},"model":${JSON.stringify(ctx.model)},`;
-  const chunk = (delta: Record<string, unknown>, finishReason: string | null = null, extra = ""): SseEvent => ({
-    data: `${head}"choices":[{"index":0,"delta":${JSON.stringify(delta)},"finish_reason":${JSON.stringify(finishReason)}}]${extra}}`,
-  });
-  // The first chunk carries the role, as OpenAI's do.
-  let roleSent = false;
-  // Reasoning parts sent so far; the next one is preceded by a blank line.
-  let reasoningParts = 0;
-  // Inside the model's own reasoning (`reasoning.delta` events): one part, however many chunks.
-  let rawOpen = false;
-  // Research mode: the sources, and the citations of them found in the answer so far.
-  let sources: Source[] = [];
-  let scanner: ReturnType<typeof createCitationScanner> | undefined;
-  const citations: Citation[] = [];
-  const withRole = (delta: Record<string, unknown>): Record<string, unknown> => {
-    if (roleSent) return delta;
-    roleSent = true;
-    return { role: "assistant", ...delta };
-  };
-  const reasoning = (text: string, out: SseOut): void => {
-    if (text === "") return;
-    rawOpen = false;
-    const sep = reasoningParts++ > 0 ? PART_SEPARATOR : "";
-    out(chunk(withRole({ reasoning_content: sep + text })));
-  };
-  /** The raw reasoning streams live as one part of `reasoning_content`, set off from the summaries. */
-  const rawReasoning = (text: string, out: SseOut): void => {
-    if (text === "") return;
-    const sep = !rawOpen && reasoningParts++ > 0 ? PART_SEPARATOR : "";
-    rawOpen = true;
-    out(chunk(withRole({ reasoning_content: sep + text })));
-  };
+  return new OpenAIChatEncoder(ctx);
+}
 
-  return {
-    event(e: StagedEvent, out: SseOut): void {
-      switch (e.event) {
-        case "summary.prompt":
-        case "summary.progress":
-        case "summary.reasoning":
-          return reasoning(e.data.text, out);
-        case "reasoning.delta":
-          return rawReasoning(e.data.text, out);
-        case "output.delta":
-          if (scanner) citations.push(...scanner.feed(e.data.text));
-          return out(chunk(withRole({ content: e.data.text })));
-        case "output.tool_calls":
-          return out(chunk(withRole({ tool_calls: e.data.tool_calls })));
-        case "output.done": {
-          const annotations = chatUrlCitations(citations, sources);
-          const validation = e.data.validation ? `,"validation":${JSON.stringify(e.data.validation)}` : "";
-          out(chunk(withRole(annotations.length > 0 ? { annotations } : {}), e.data.finish_reason ?? "stop", validation));
-          if (ctx.includeUsage) out({ data: `${head}"choices":[],"usage":${JSON.stringify(e.data.usage ?? null)}}` });
-          return;
-        }
-        case "upstream.retry":
-          // A comment: SDKs skip it, a person reading the stream sees why it is quiet.
-          return out({ comment: `upstream retry ${e.data.attempt}/${e.data.max_retries} (${oneLine(e.data.code)})` });
-        case "research.sources":
-          if (e.data.sources.length === 0) return;
-          sources = e.data.sources;
-          scanner = createCitationScanner(sources.length);
-          return out({ data: `${head}"choices":[],"sources":${JSON.stringify(sources)}}` });
-        case "error":
-          // A failed summary already fell back to sentences in reasoning_content; the
-          // failure itself is the staged dialect's detail.
-          return;
+/** A class rather than an object of closures: one prototype for every open stream's encoder. */
+class OpenAIChatEncoder implements StreamEncoder {
+  /** Everything before the delta is the same in every chunk of this response: built once. */
+  private readonly head: string;
+  private readonly includeUsage: boolean;
+  /** The first chunk carries the role, as OpenAI's do. */
+  private roleSent = false;
+  /** Reasoning parts sent so far; the next one is preceded by a blank line. */
+  private reasoningParts = 0;
+  /** Inside the model's own reasoning (`reasoning.delta` events): one part, however many chunks. */
+  private rawOpen = false;
+  /** Research mode: the sources, and the citations of them found in the answer so far. */
+  private sources: Source[] = [];
+  private scanner: ReturnType<typeof createCitationScanner> | undefined;
+  private citations: Citation[] | undefined;
+
+  constructor(ctx: OpenAIChatContext) {
+    this.head = `{"id":${JSON.stringify(`chatcmpl-${ctx.requestId}`)},"object":"chat.completion.chunk","created":${ctx.createdSeconds},"model":${JSON.stringify(ctx.model)},`;
+    this.includeUsage = ctx.includeUsage;
+  }
+
+  event(e: StagedEvent, out: SseOut): void {
+    switch (e.event) {
+      case "summary.prompt":
+      case "summary.progress":
+      case "summary.reasoning":
+        return this.reasoning(e.data.text, out);
+      case "reasoning.delta":
+        return this.rawReasoning(e.data.text, out);
+      case "output.delta":
+        if (this.scanner) (this.citations ??= []).push(...this.scanner.feed(e.data.text));
+        return out(this.chunk(this.withRole({ content: e.data.text })));
+      case "output.tool_calls":
+        return out(this.chunk(this.withRole({ tool_calls: e.data.tool_calls })));
+      case "output.done": {
+        const annotations = chatUrlCitations(this.citations ?? [], this.sources);
+        const validation = e.data.validation ? `,"validation":${JSON.stringify(e.data.validation)}` : "";
+        out(this.chunk(this.withRole(annotations.length > 0 ? { annotations } : {}), e.data.finish_reason ?? "stop", validation));
+        if (this.includeUsage) out({ data: `${this.head}"choices":[],"usage":${JSON.stringify(e.data.usage ?? null)}}` });
+        return;
       }
-    },
-    failure: (f: Failure, out: SseOut) => out({ data: JSON.stringify({ error: { message: f.message, type: f.type, code: f.code, param: f.param ?? null } }) }),
-    end: (out: SseOut) => out({ data: "[DONE]" }),
-  };
+      case "upstream.retry":
+        // A comment: SDKs skip it, a person reading the stream sees why it is quiet.
+        return out({ comment: `upstream retry ${e.data.attempt}/${e.data.max_retries} (${oneLine(e.data.code)})` });
+      case "research.sources":
+        if (e.data.sources.length === 0) return;
+        this.sources = e.data.sources;
+        this.scanner = createCitationScanner(this.sources.length);
+        return out({ data: `${this.head}"choices":[],"sources":${JSON.stringify(this.sources)}}` });
+      case "error":
+        // A failed summary already fell back to sentences in reasoning_content; the
+        // failure itself is the staged dialect's detail.
+        return;
+    }
+  }
+
+  failure(f: Failure, out: SseOut): void {
+    out({ data: JSON.stringify({ error: { message: f.message, type: f.type, code: f.code, param: f.param ?? null } }) });
+  }
+
+  end(out: SseOut): void {
+    out({ data: "[DONE]" });
+  }
+
+  private chunk(delta: Record<string, unknown>, finishReason: string | null = null, extra = ""): SseEvent {
+    return { data: `${this.head}"choices":[{"index":0,"delta":${JSON.stringify(delta)},"finish_reason":${JSON.stringify(finishReason)}}]${extra}}` };
+  }
+
+  private withRole(delta: Record<string, unknown>): Record<string, unknown> {
+    if (this.roleSent) return delta;
+    this.roleSent = true;
+    return { role: "assistant", ...delta };
+  }
+
+  private reasoning(text: string, out: SseOut): void {
+    if (text === "") return;
+    this.rawOpen = false;
+    const sep = this.reasoningParts++ > 0 ? PART_SEPARATOR : "";
+    out(this.chunk(this.withRole({ reasoning_content: sep + text })));
+  }
+
+  /** The raw reasoning streams live as one part of `reasoning_content`, set off from the summaries. */
+  private rawReasoning(text: string, out: SseOut): void {
+    if (text === "") return;
+    const sep = !this.rawOpen && this.reasoningParts++ > 0 ? PART_SEPARATOR : "";
+    this.rawOpen = true;
+    out(this.chunk(this.withRole({ reasoning_content: sep + text })));
+  }
 }
 
 function oneLine(s: string): string {

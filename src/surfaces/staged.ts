@@ -1,20 +1,30 @@
-import { stagedMessage } from "../events/index.js";
+import { stagedMessage, type SseOut, type StagedEvent } from "../events/index.js";
 import type { Collected, StagedRequest } from "../pipeline/index.js";
-import type { StreamEncoder } from "./types.js";
+import type { Failure, StreamEncoder } from "./types.js";
 
 /** The staged dialect of `POST /v1/chat/completions`: each event as it is, by name. */
 export function stagedEncoder(requestId: string): StreamEncoder {
-  return {
-    event: (e, out) => out(stagedMessage(e)),
-    failure: (f, out) =>
-      out(
-        stagedMessage({
-          event: "error",
-          data: { request_id: requestId, stage: f.stage ?? "upstream", message: f.message, code: f.code, retryable: f.retryable },
-        }),
-      ),
-    end: () => undefined,
-  };
+  return new StagedEncoder(requestId);
+}
+
+/** A class rather than an object of closures: one prototype for every open stream's encoder. */
+class StagedEncoder implements StreamEncoder {
+  constructor(private readonly requestId: string) {}
+
+  event(e: StagedEvent, out: SseOut): void {
+    out(stagedMessage(e));
+  }
+
+  failure(f: Failure, out: SseOut): void {
+    out(
+      stagedMessage({
+        event: "error",
+        data: { request_id: this.requestId, stage: f.stage ?? "upstream", message: f.message, code: f.code, retryable: f.retryable },
+      }),
+    );
+  }
+
+  end(): void {}
 }
 
 /**

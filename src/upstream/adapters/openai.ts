@@ -1,9 +1,18 @@
 import { readChunk } from "../chunks.js";
 import { errorFromAnswer, isRecord } from "../errors.js";
 import { parseFrame } from "./deltas.js";
-import type { ProviderAdapter, UpstreamTarget } from "./types.js";
+import type { ProviderAdapter, StreamDecoder, UpstreamTarget } from "./types.js";
 
 const bearer = (t: UpstreamTarget): Record<string, string> => (t.apiKey ? { authorization: `Bearer ${t.apiKey}` } : {});
+
+const OPENAI_DECODER: StreamDecoder = {
+  push(frame) {
+    if (frame.data === "[DONE]") return { deltas: [], done: true };
+    const d = readChunk(parseFrame(frame.data));
+    return { deltas: d ? [d] : [], done: false };
+  },
+  end: () => [],
+};
 
 /**
  * OpenAI-compatible chat completions: the body goes through as the pipeline built it (unknown
@@ -21,16 +30,8 @@ export const openaiAdapter: ProviderAdapter = {
       body,
     };
   },
-  decoder() {
-    return {
-      push(frame) {
-        if (frame.data === "[DONE]") return { deltas: [], done: true };
-        const d = readChunk(parseFrame(frame.data));
-        return { deltas: d ? [d] : [], done: false };
-      },
-      end: () => [],
-    };
-  },
+  // Holds nothing between frames: one decoder for every stream.
+  decoder: () => OPENAI_DECODER,
   completion: (json) => json,
   error: (status, text, retryAfterMs) => errorFromAnswer(status, text, retryAfterMs),
   modelsRequest: (target) => ({ url: `${target.baseUrl}/models`, headers: { accept: "application/json", ...bearer(target) } }),
