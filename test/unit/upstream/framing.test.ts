@@ -37,6 +37,23 @@ describe("SSE framing", () => {
       for (let i = 0; i < 100; i++) framer.feed(bytesOf(`data: ${"y".repeat(50)}\n`));
     }).toThrow(/longer than 1000 bytes/);
   });
+
+  // The parsers' callbacks are shared module functions: each feed() must get its own stream's
+  // events, and one stream's overflow must not end another.
+  it("keeps streams apart when their chunks interleave, and an overflow is its own stream's", () => {
+    const a = createSseFramer(1000);
+    const b = createSseFramer(1000);
+    expect(a.feed(bytesOf("data: a1\n\ndata: a"))).toEqual([{ event: undefined, data: "a1" }]);
+    expect(b.feed(bytesOf("event: e\ndata: b1\n"))).toEqual([]);
+    expect(a.feed(bytesOf("2\n\n"))).toEqual([{ event: undefined, data: "a2" }]);
+    expect(b.feed(bytesOf("\ndata: b2\n\n"))).toEqual([
+      { event: "e", data: "b1" },
+      { event: undefined, data: "b2" },
+    ]);
+    const c = createSseFramer(100);
+    expect(() => c.feed(bytesOf(`data: ${"z".repeat(200)}`))).toThrow(/longer than 100 bytes/);
+    expect(a.feed(bytesOf("data: a3\n\n"))).toEqual([{ event: undefined, data: "a3" }]);
+  });
 });
 
 describe("NDJSON framing", () => {
