@@ -99,7 +99,10 @@ describe.skipIf(!PORTKEY)(TITLE, () => {
       for (const x of r.relays) {
         expect({ id: x.id, failed: x.failed, failures: x.failures }).toEqual({ id: x.id, failed: 0, failures: [] });
         for (const c of settings.concurrency) {
-          expect(x.chunkP50[c]?.values.length, `${x.id} c=${c}`).toBe(2);
+          // A chunk counts only once the client has its first answer text, and on a loaded machine
+          // (this process is the mock, the client and ours at once) a whole 1 ms-paced answer can
+          // arrive in one piece: a repetition may then have no chunk figure, but not both.
+          expect(x.chunkP50[c]?.values.length ?? 0, `${x.id} c=${c}`).toBeGreaterThanOrEqual(1);
           expect(x.ttfbAddedP50[c]?.values.length, `${x.id} c=${c}`).toBe(2);
           // One clock: nothing can arrive before the mock wrote it, so a negative figure is a matching bug.
           expect(x.chunkP50[c]!.min, `${x.id} c=${c}`).toBeGreaterThanOrEqual(0);
