@@ -121,16 +121,21 @@ export function createSharedRoutingState(o: SharedRoutingOptions): SharedRouting
     return v;
   };
 
-  const call = async (id: string, op: RoutingOp, ...args: (string | number)[]): Promise<SharedView | undefined> => {
-    const r = await link.attempt(`routing ${op}`, (redis) =>
-      run(
-        redis,
-        [keys.provider(id), keys.windowOk(id), keys.windowFail(id), keys.probe(id), keys.inflight(id), keys.replicas],
-        [op, me, keys.channel, id, ...health, ...args],
-      ),
+  /** One routing step in Redis; `wait: "reply"` for a step whose local fallback would break a promise. */
+  const callRedis = async (options: { wait: "reply" } | undefined, id: string, op: RoutingOp, args: (string | number)[]): Promise<SharedView | undefined> => {
+    const r = await link.attempt(
+      `routing ${op}`,
+      (redis) =>
+        run(
+          redis,
+          [keys.provider(id), keys.windowOk(id), keys.windowFail(id), keys.probe(id), keys.inflight(id), keys.replicas],
+          [op, me, keys.channel, id, ...health, ...args],
+        ),
+      options,
     );
     return r.ok ? apply(id, r.value) : undefined;
   };
+  const call = (id: string, op: RoutingOp, ...args: (string | number)[]): Promise<SharedView | undefined> => callRedis(undefined, id, op, args);
 
   /** Shared when Redis answers, else local: the one rule for every write. */
   const write = (id: string, op: RoutingOp, args: (string | number)[], fallback: () => void): void => {
@@ -199,9 +204,12 @@ export function createSharedRoutingState(o: SharedRoutingOptions): SharedRouting
         if (ok && link.isUp()) void call(id, "count");
         return ok;
       }
-      // Half-open and the fleet is reachable: the one probe is claimed in Redis.
+      // Half-open and the fleet is reachable: the one probe is claimed in Redis, and its reply is
+      // waited for (up to the outage bound) rather than the short step deadline. A late reply on a
+      // saturated machine must not send every replica to its local state, where each would grant
+      // itself a probe; only a Redis that does not answer at all does.
       const token = `${me}#${++claimSeq}`;
-      return call(id, "claim", token).then((v) => {
+      return callRedis({ wait: "reply" }, id, "claim", [token]).then((v) => {
         if (!v) return local.tryAcquire(id, undefined);
         if (v.granted !== 1) return false;
         if (v.state === "half_open") claims.set(id, token);

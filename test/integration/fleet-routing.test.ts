@@ -257,6 +257,22 @@ describe.skipIf(!RUN)("shared routing state when Redis goes away", () => {
     await within(() => a!.state.snapshot("b").state === "cooldown", SEEN_MS);
   });
 
+  // A saturated machine answers late, not never: every reply later than the short step deadline
+  // (200 ms here) must not send each replica to its local state, where each would grant itself
+  // the probe. (A loaded run of the suite saw three probes of fifteen claims.)
+  it("replies later than the step deadline still grant exactly one half-open probe fleet-wide", async () => {
+    proxy = await startTcpProxy(redisTarget());
+    cleanup.push(() => proxy.close());
+    const replicas = await fleet(3, { url: () => proxy.url(), health: { consecutive_failures: 1 } });
+    replicas[0]!.state.failure("a", FAIL);
+    for (const r of replicas) await within(() => r.state.snapshot("a").state === "half_open", SEEN_MS);
+    proxy.slow(250);
+    const claims = await Promise.all(replicas.flatMap((r) => Array.from({ length: 5 }, async () => r.state.tryAcquire("a", undefined))));
+    proxy.slow(0);
+    expect(claims.filter(Boolean)).toHaveLength(1);
+    expect(replicas.every((r) => r.link.isUp())).toBe(true);
+  });
+
   it("a Redis that stops answering (partition) is given up on within the timeout, and requests never wait after that", async () => {
     proxy = await startTcpProxy(redisTarget());
     cleanup.push(() => proxy.close());
