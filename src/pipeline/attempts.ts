@@ -3,7 +3,7 @@ import type { CallTrace, RequestTrace, StageFacts } from "../telemetry/index.js"
 import { createReasoningSeparator, resolveCapabilityFor, type CapabilityRule, type ParsedPart, type ReasoningSeparator } from "../reasoning/index.js";
 import type { ToolCallDelta, Usage } from "../events/index.js";
 import type { UpstreamDelta, UpstreamError } from "../upstream/index.js";
-import type { PipelineDeps, StageSink } from "./deps.js";
+import type { PipelineDeps, RunClock, StageSink } from "./deps.js";
 import { asUpstreamError, logRetry, noProvider, reportFailure, retriesFor } from "./failover.js";
 import type { RunLedger } from "./ledger.js";
 import { watchLoneClose } from "./lone-close.js";
@@ -24,8 +24,7 @@ export interface AttemptContext {
   trace: RequestTrace;
   /** The run's one signal: the client left, the deadline passed, or shutdown. */
   signal: AbortSignal;
-  /** Milliseconds since the run began. */
-  clock: { elapsed(): number };
+  clock: RunClock;
 }
 
 /**

@@ -38,6 +38,12 @@ export interface PipelineDeps extends FailoverDeps {
  * Where a request's output goes while it runs: a surface's response writer, or a collector. How
  * the run ended is its result, not a call here: the HTTP edge alone turns it into a status.
  */
+/** The run's clock, which its parts read (the run itself: no closure per part). */
+export interface RunClock {
+  /** Milliseconds since the run began. */
+  elapsed(): number;
+}
+
 export interface StageSink {
   event(e: StagedEvent): void;
   /** The upstream accepted the request (its headers are in): the response may commit now. */

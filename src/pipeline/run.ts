@@ -3,7 +3,7 @@ import { NO_TRACING, type RequestTrace } from "../telemetry/index.js";
 import type { UpstreamError } from "../upstream/index.js";
 import { childController, FINISHED, RequestEnded, type ChildController } from "../util/index.js";
 import { AttemptLoop } from "./attempts.js";
-import type { PipelineDeps, StageSink } from "./deps.js";
+import type { PipelineDeps, RunClock, StageSink } from "./deps.js";
 import { noProvider } from "./failover.js";
 import { failureOf, type Failure } from "./failure.js";
 import { RunLedger } from "./ledger.js";
@@ -84,7 +84,7 @@ class Result implements RunResult {
   }
 }
 
-class Run {
+class Run implements RunClock {
   private readonly t0: number;
   private readonly timings: Timings = { prompt_summary: null, reasoning_end: null, reasoning_summary: null, first_output: null, total: 0 };
   /** One signal for every call of this request; aborted with a RequestEnded when the gateway ends it. */

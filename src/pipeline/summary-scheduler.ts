@@ -3,7 +3,7 @@ import type { RoutePlan } from "../providers/index.js";
 import { createReasoningCollector, type ReasoningCollector } from "../reasoning/index.js";
 import type { SummaryKind, SummaryResult } from "../summaries/index.js";
 import type { RequestTrace } from "../telemetry/index.js";
-import type { PipelineDeps } from "./deps.js";
+import type { PipelineDeps, RunClock } from "./deps.js";
 import { completeVia, logRetry } from "./failover.js";
 import type { OrderedEmitter } from "./ordering.js";
 import { createProgressReporter, type ProgressDeps, type ProgressOutcome, type ProgressReporter } from "./progress.js";
@@ -29,8 +29,7 @@ export class SummaryScheduler {
     private readonly deps: PipelineDeps,
     private readonly out: OrderedEmitter,
     private readonly timings: Timings,
-    /** Milliseconds since the run began. */
-    private readonly clock: { elapsed(): number },
+    private readonly clock: RunClock,
     private readonly signal: AbortSignal,
     private readonly trace: RequestTrace,
   ) {
