@@ -1,7 +1,7 @@
 /**
  * Once per run, before any integration test: `make build`, so every process test spawns the
  * compiled `dist/` with plain `node` instead of compiling the sources through tsx at each start
- * (`make build` is incremental: with nothing changed it costs a second or two). Also puts back a
+ * (`make build` rebuilds only what changed: with nothing changed it costs a moment). Also puts back a
  * checkout `.env` that an interrupted run left swapped (see dotenv.ts).
  */
 import { execFile } from "node:child_process";

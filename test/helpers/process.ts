@@ -15,7 +15,7 @@ import { READY_MS } from "./bounds.js";
 
 export const ROOT = resolve(import.meta.dirname, "../..");
 
-/** The compiled programs `make build` writes (see tsconfig.build.json), run with plain `node`. */
+/** The compiled programs `make build` writes (scripts/build-server.ts), run with plain `node`. */
 export const DIST = {
   gateway: join(ROOT, "dist/src/main.js"),
   mockUpstream: join(ROOT, "dist/mock-upstream/main.js"),

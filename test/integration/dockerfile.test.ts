@@ -4,7 +4,7 @@
  * with its ENV, stages side by side as BuildKit runs them), then the final stage's CMD starts as
  * its USER with its ENV, and must serve /healthz, the pages' bundles and a chat answer.
  *
- * Replayed as written: the production `npm ci --omit=dev`, `tsc`, the bundle script, every COPY
+ * Replayed as written: the production `npm ci --omit=dev`, the compile and bundle scripts, every COPY
  * (context and `--from`), `mkdir`/`chown` of the data directory, the CMD and the HEALTHCHECK.
  * Substituted, and logged: the base image (this machine's Node and npm), absolute paths (into the
  * stage's directory), the `node` user (uid 1000, only when the test runs as root), and the build
@@ -27,7 +27,7 @@ const ROOT = resolve(import.meta.dirname, "../..");
 const DOCKERFILE = join(ROOT, "deploy/Dockerfile");
 const IGNORE = join(ROOT, "deploy/Dockerfile.dockerignore");
 const ASSETS = { "playground.js": "text/javascript", "admin.js": "text/javascript", "app.css": "text/css" } as const;
-// A build (tsc, an npm install) and a start in one hook: like package-install.test.ts, more than a
+// A build (the compile, an npm install) and a start in one hook: like package-install.test.ts, more than a
 // spawned process's usual bound, for a full suite on two shared cores.
 const REPLAY_MS = 400_000;
 const DEV_ONLY = ["esbuild", "tsx", "typescript", "vitest", "eslint", "playwright-core"];

@@ -63,9 +63,11 @@ describe("npm pack + npm install -g (offline)", { timeout: PACKAGE_TEST_MS }, ()
   it("builds before packing: prepack is the build", () => {
     const pkg = JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8")) as { scripts: Record<string, string> };
     expect(pkg.scripts.prepack).toBe("npm run build");
-    // The build is make's (incremental); its recipe compiles with tsc.
+    // The build is make's (only what changed); its recipes compile and write the client's types.
     expect(pkg.scripts.build).toBe("make -s build");
-    expect(readFileSync(join(ROOT, "Makefile"), "utf8")).toMatch(/tsc -p tsconfig\.build\.json/);
+    const makefile = readFileSync(join(ROOT, "Makefile"), "utf8");
+    expect(makefile).toMatch(/scripts\/build-server\.ts/);
+    expect(makefile).toMatch(/tsc -p tsconfig\.sdk\.json/);
   });
 
   it("installs both commands and ships compiled JavaScript, not the TypeScript sources", () => {
