@@ -1,5 +1,5 @@
 import { readFileSync } from "node:fs";
-import { parse as parseYaml } from "yaml";
+import { parseYaml } from "../util/index.js";
 import { z } from "zod";
 
 /** A key as the gateway keeps it: a name and the SHA-256 of the secret, never the secret. */

@@ -1,5 +1,5 @@
 import { readFileSync } from "node:fs";
-import { parse as parseYaml } from "yaml";
+import { parseYaml } from "../util/index.js";
 import { providersFileSchema, type ProvidersFile } from "./schema.js";
 
 export class ProvidersFileError extends Error {

@@ -1,2 +1,3 @@
 export { childController, FINISHED, CANCELLED, RequestEnded, type ChildController } from "./abort.js";
 export { checkJsonShape, type JsonShapeLimits, type JsonShapeViolation } from "./json-shape.js";
+export { parseYaml } from "./yaml.js";
