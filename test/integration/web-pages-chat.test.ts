@@ -82,6 +82,56 @@ describe.skipIf(!browser.available)("playground: the composer and the keys", () 
     expectClean(problems);
   });
 
+  it("the thread keeps following when text grows again before the browser reports the thread's own scroll", async () => {
+    const gw = await scripted(() => answer("Short."));
+    const { page, problems } = await browser.open();
+    await page.setViewportSize(PHONE);
+    await ready(page, gw.url);
+    await ask(page, "Question?");
+    await page.waitForSelector("article.turn[data-status=done]");
+    // The order a frame runs things in: scroll events, then animation frames, then resize
+    // observers. Text that grows makes the thread scroll itself to the bottom (its resize
+    // observer); the scroll event for that arrives a frame later. Text that grows again in
+    // between, as a streamed answer does, has moved the bottom away by then: that event must not
+    // be read as the reader scrolling up.
+    const atBottom = await page.evaluate(async () => {
+      const doc = (globalThis as any).document;
+      const scroller = doc.getElementById("scroller");
+      const conversation = doc.getElementById("conversation");
+      const frame = () => new Promise<void>((r) => (globalThis as any).requestAnimationFrame(() => r()));
+      const afterFrame = () => frame().then(() => new Promise<void>((r) => setTimeout(r, 0)));
+      const grow = () => {
+        const block = doc.createElement("div");
+        block.style.height = "400px";
+        conversation.append(block);
+      };
+      grow(); // this frame's resize observer scrolls the thread down …
+      await afterFrame();
+      grow(); // … and before the next frame reports that scroll, the text grows again
+      for (let i = 0; i < 3; i++) await afterFrame();
+      return (scroller.scrollTop as number) + (scroller.clientHeight as number) >= (scroller.scrollHeight as number) - 1;
+    });
+    expect(atBottom).toBe(true);
+
+    // The reader scrolling up lets go: text that grows then leaves the thread where the reader put it.
+    const top = () => page.evaluate(() => (globalThis as any).document.getElementById("scroller").scrollTop as number);
+    const bottomTop = await top();
+    const box = await page.locator("#scroller").boundingBox();
+    await page.mouse.move((box?.x ?? 0) + 20, (box?.y ?? 0) + 20);
+    await page.mouse.wheel(0, -600);
+    await expect.poll(top).toBeLessThan(bottomTop - 300);
+    const readerTop = await top();
+    await page.evaluate(async () => {
+      const doc = (globalThis as any).document;
+      const block = doc.createElement("div");
+      block.style.height = "400px";
+      doc.getElementById("conversation").append(block);
+      for (let i = 0; i < 3; i++) await new Promise<void>((r) => (globalThis as any).requestAnimationFrame(() => setTimeout(r, 0)));
+    });
+    expect(await top()).toBe(readerTop);
+    expectClean(problems);
+  });
+
   it("Enter sends, Shift+Enter is a new line, Esc stops the answer", async () => {
     const gw = await scripted(() => ({ steps: [{ event: ev.prompt("Two lines.") }, { hang: true }] }));
     const { page, problems } = await browser.open();

@@ -88,9 +88,20 @@ function nearBottom(): boolean {
 }
 
 // The thread sticks to its bottom while the reader is there, as chat apps do: as the answer
-// streams, when a turn's footer appears, when the window changes size. Scrolling up lets go.
+// streams, when a turn's footer appears, when the window changes size. Scrolling up lets go, and
+// only that: the browser reports the thread's own scroll to the bottom a frame late, and text that
+// grew in between has moved the bottom away without moving the thread back up.
 let stuck = true;
-scroller.addEventListener("scroll", () => (stuck = nearBottom()), { passive: true });
+let lastTop = scroller.scrollTop;
+scroller.addEventListener(
+  "scroll",
+  () => {
+    if (nearBottom()) stuck = true;
+    else if (scroller.scrollTop < lastTop) stuck = false;
+    lastTop = scroller.scrollTop;
+  },
+  { passive: true },
+);
 function keepAtBottom(): void {
   if (stuck) scroller.scrollTop = scroller.scrollHeight;
 }
