@@ -11,7 +11,8 @@
 import { W3CTraceContextPropagator } from "@opentelemetry/core";
 import { BatchSpanProcessor, TracerProvider, type ReadableSpan, type SpanExporter } from "@opentelemetry/sdk-trace";
 import type { StagedEvent } from "../src/events/index.js";
-import { createRequestTracing, NO_TRACING, type RequestTracing } from "../src/telemetry/index.js";
+import { NO_TRACING, type RequestTracing } from "../src/telemetry/index.js";
+import { createRequestTracing } from "../src/telemetry/request-trace.js";
 
 const rounds = Number(process.argv[2] ?? 100);
 const ROUND = 100;

@@ -1,6 +1,7 @@
 /**
  * The OpenTelemetry SDK, built only when tracing is on: loaded by `startTracing` with a dynamic
- * import, so a gateway without an OTLP endpoint never loads an exporter at all.
+ * import, so a gateway without an OTLP endpoint never loads an exporter, nor the OpenTelemetry API
+ * (request-trace.ts imports it, and is reached only from here, not through the room's index).
  */
 import { setGlobalErrorHandler, W3CTraceContextPropagator } from "@opentelemetry/core";
 import { OTLPTraceExporter as JsonExporter } from "@opentelemetry/exporter-trace-otlp-http";

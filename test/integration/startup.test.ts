@@ -159,14 +159,14 @@ describe("the built gateway and client", { timeout: PROCESS_TEST_MS }, () => {
     expect((await fetch(`${url}/v1/requests`)).status).toBe(200);
   });
 
-  it("loads pg only for DATABASE_URL, neither database driver with REQUEST_LOG=false, and never ioredis, the schema checker or the YAML parser unasked", async () => {
+  it("loads pg only for DATABASE_URL, neither database driver with REQUEST_LOG=false, and never ioredis, the schema checker, the YAML parser or OpenTelemetry unasked", async () => {
     const { cwd, env } = scratch();
     // A module hook that names each optional heavy module as it is resolved: the database drivers,
     // ioredis (REDIS_URL only), the schema checker's Ajv and re2js (the validation workers only) and
-    // yaml (a providers or keys file only).
+    // yaml (a providers or keys file only) and OpenTelemetry, API included (an OTLP endpoint only).
     writeFileSync(
       join(cwd, "hooks.mjs"),
-      `export async function resolve(s, c, next) { const r = await next(s, c); if (/node_modules\\/(pg|@electric-sql\\/pglite|ioredis|ajv|ajv-formats|re2js|yaml)\\//.test(r.url)) process.stderr.write("loaded " + r.url + "\\n"); return r; }\n`,
+      `export async function resolve(s, c, next) { const r = await next(s, c); if (/node_modules\\/(pg|@electric-sql\\/pglite|ioredis|ajv|ajv-formats|re2js|yaml|@opentelemetry\\/[\\w-]+)\\//.test(r.url)) process.stderr.write("loaded " + r.url + "\\n"); return r; }\n`,
     );
     writeFileSync(join(cwd, "trace.mjs"), `import { register } from "node:module"; register("./hooks.mjs", import.meta.url);\n`);
     const run = async (extra: Record<string, string>, until = "gateway listening"): Promise<string> => {

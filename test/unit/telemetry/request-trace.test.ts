@@ -2,7 +2,8 @@ import { describe, expect, it } from "vitest";
 import { SpanKind, SpanStatusCode } from "@opentelemetry/api";
 import { W3CTraceContextPropagator } from "@opentelemetry/core";
 import { InMemorySpanExporter, SimpleSpanProcessor, TracerProvider } from "@opentelemetry/sdk-trace";
-import { createRequestTracing, NO_TRACING, type RequestStart } from "../../../src/telemetry/index.js";
+import { NO_TRACING, type RequestStart } from "../../../src/telemetry/index.js";
+import { createRequestTracing } from "../../../src/telemetry/request-trace.js";
 
 function setup(captureContent = false) {
   const exporter = new InMemorySpanExporter();
