@@ -41,12 +41,13 @@ await build({
 
 /**
  * The packages the gateway's start imports, bundled into dist/src/main.js with our own code:
- * resolving and reading their ~300 module files one by one was most of a start's time. The rest
- * stay imports of node_modules: those loaded later or only when configured (the database drivers,
- * ioredis, the schema checker, YAML, OpenTelemetry), and pino, whose transports are resolved by
- * file in a thread of their own.
+ * resolving and reading their module files one by one was most of a start. The rest stay imports
+ * of node_modules: those loaded later or only when configured (the database drivers, ioredis, the
+ * schema checker, YAML, OpenTelemetry); pino, whose transports are resolved by file in a thread of
+ * their own; and undici, which bundled held 0.9 KB more heap per open stream (the heap accounting:
+ * 24.1 against 23.2 KB) for 50 ms of start-up.
  */
-const BUNDLED = ["hono", "@hono/node-server", "zod", "undici", "prom-client", "commander", "chalk", "p-retry", "p-timeout", "eventsource-parser", "nanotar"];
+const BUNDLED = ["hono", "@hono/node-server", "zod", "prom-client", "commander", "chalk", "p-retry", "p-timeout", "eventsource-parser", "nanotar"];
 const pkg = JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8")) as { dependencies: Record<string, string> };
 const external = Object.keys(pkg.dependencies).filter((name) => !BUNDLED.includes(name));
 
