@@ -22,22 +22,21 @@ function sources(dir: string): string[] {
 
 // The bench's floor relay is compiled where the bench is (a checkout), not in the image.
 const floorRelay = existsSync(join(ROOT, "bench/floor-relay.ts")) ? ["bench/floor-relay.ts"] : [];
-const entryPoints = [...sources("src"), ...sources("mock-upstream"), ...sources("client"), ...floorRelay];
-await build({
+// The gateway's entry itself is bundled below, not compiled on its own.
+const ENTRY = "src/main.ts";
+const entryPoints = [...sources("src").filter((f) => f !== ENTRY), ...sources("mock-upstream"), ...sources("client"), ...floorRelay];
+// Class fields, JSX (hono/jsx) and import elision follow tsconfig.json, as tsc's would.
+const common = {
   absWorkingDir: ROOT,
-  entryPoints,
-  outdir: "dist",
-  outbase: ".",
-  // Not bundled: each file keeps its own imports, as written (NodeNext paths ending in .js).
-  bundle: false,
   format: "esm",
   platform: "node",
   target: "node20.19",
-  // Class fields, JSX (hono/jsx) and import elision follow tsconfig.json, as tsc's would.
   tsconfig: "tsconfig.json",
   sourcemap: true,
   logLevel: "warning",
-});
+} as const;
+// Not bundled: each file keeps its own imports, as written (NodeNext paths ending in .js).
+await build({ ...common, entryPoints, outdir: "dist", outbase: ".", bundle: false });
 
 /**
  * The packages the gateway's start imports, bundled into dist/src/main.js with our own code:
@@ -79,21 +78,15 @@ const ownUrl: Plugin = {
 const CHUNK = /^[\w-]+-[A-Z0-9]{8}\.js(\.map)?$/;
 for (const f of readdirSync(join(ROOT, "dist/src"))) if (CHUNK.test(f)) rmSync(join(ROOT, "dist/src", f));
 await build({
-  absWorkingDir: ROOT,
-  entryPoints: { main: "src/main.ts" },
+  ...common,
+  entryPoints: { main: ENTRY },
   outdir: "dist/src",
   chunkNames: "[name]-[hash]",
   bundle: true,
   splitting: true,
   external,
   plugins: [ownUrl],
-  format: "esm",
-  platform: "node",
-  target: "node20.19",
-  tsconfig: "tsconfig.json",
-  sourcemap: true,
-  // The bundled CommonJS packages (undici, prom-client) call require() for Node's own modules.
+  // The bundled CommonJS packages (prom-client, commander) call require() for Node's own modules.
   banner: { js: 'import { createRequire as __createRequire } from "node:module"; const require = __createRequire(import.meta.url);' },
-  logLevel: "warning",
 });
-process.stdout.write(`server: ${entryPoints.length} files compiled to dist/, the gateway's entry bundled with ${BUNDLED.length} packages\n`);
+process.stdout.write(`server: ${entryPoints.length + 1} files compiled to dist/ and the gateway's entry bundled with ${BUNDLED.length} packages\n`);
