@@ -17,6 +17,8 @@ CLIENT_HOST := $(if $(filter 0.0.0.0 ::,$(HOST)),127.0.0.1,$(HOST))
 # A base URL, as the client reads it (a full …/v1/chat/completions URL is accepted too).
 GATEWAY_URL ?= http://$(CLIENT_HOST):$(PORT)
 TSX := node --import tsx
+# The type checker: TypeScript 7 (native), in its own folder (tools/typescript-7/package.json says why).
+TSC := tools/typescript-7/node_modules/.bin/tsc
 
 .PHONY: help install bench-deps build demo test bench lint format typecheck mock-upstream run-gateway run-gateway-dev run-client \
         health-gateway health-upstream check-dedicated clean
@@ -29,7 +31,12 @@ node_modules/.installed: package.json package-lock.json
 	@npm ci --no-audit --no-fund --loglevel=error
 	@touch $@
 
-install: node_modules/.installed ## install dependencies
+# TypeScript 7 for the type checks and the client's declarations, its own lockfile beside the project's.
+tools/typescript-7/node_modules/.installed: tools/typescript-7/package.json tools/typescript-7/package-lock.json
+	@npm ci --prefix tools/typescript-7 --no-audit --no-fund --loglevel=error
+	@touch $@
+
+install: node_modules/.installed tools/typescript-7/node_modules/.installed ## install dependencies
 
 # The side-by-side bench's peer, Portkey's gateway, lives in its own folder with its own lockfile
 # (bench/portkey/package.json says why it is pinned). --ignore-scripts: its postinstall runs
@@ -53,8 +60,8 @@ dist/.build/server.stamp: node_modules/.installed $(BUILD_SOURCES) $(wildcard sc
 	@mkdir -p $(@D) && touch $@
 
 # Declarations only for the typed client (package.json's one export) and the event types it names.
-dist/.build/types.stamp: node_modules/.installed $(wildcard src/sdk/*.ts src/events/*.ts tsconfig.json tsconfig.sdk.json)
-	@npx tsc -p tsconfig.sdk.json
+dist/.build/types.stamp: node_modules/.installed tools/typescript-7/node_modules/.installed $(wildcard src/sdk/*.ts src/events/*.ts tsconfig.json tsconfig.sdk.json)
+	@$(TSC) -p tsconfig.sdk.json
 	@mkdir -p $(@D) && touch $@
 
 # The pages' bundles import server types and the typed client: any source may change them.
@@ -70,31 +77,39 @@ dist/.build/pglite.stamp: node_modules/.installed $(wildcard scripts/build-pglit
 demo: build ## mock upstream + gateway, one client run, then both stop (KEEP=1: keep them and the pages up until Ctrl-C)
 	@MOCK_PORT=$(MOCK_PORT) PORT=$(PORT) HOST=$(HOST) KEEP="$(KEEP)" CLIENT_ARGS="$(CLIENT_ARGS)" bash scripts/demo.sh
 
-# make test's first stage: the lint, the format check, the three type checks and the build the process tests spawn,
-# two at a time (one per core; the lint, the longest, starts first), each one's output printed together when it ends.
-# The build here (vitest's global set-up then finds nothing to do) says a broken build beside the type errors, before
-# any test starts. It does not check types (esbuild strips them): test-check-server does.
-TEST_CHECKS := test-check-lint test-check-format test-check-server test-check-web test-check-examples
-test-check-lint: ; @npx eslint .
+# make test: the lint starts first and runs beside everything else, because it is the longest check
+# (type-aware eslint, ~50 s of one core) and nothing waits for it. Meanwhile the format check, the three
+# type checks (TypeScript 7, a few seconds) and the build the process tests spawn run two at a time,
+# each one's output printed together when it ends; the build here says a broken build beside the type
+# errors, before any test starts (esbuild does not check types: test-check-server does). Then vitest
+# runs while the lint finishes. The lint's report prints when it ends; make test fails if any of
+# them failed, and says which.
+TEST_CHECKS := test-check-format test-check-server test-check-web test-check-examples
 test-check-format: ; @npx prettier --check --log-level=warn .
-test-check-server: ; @npx tsc -p tsconfig.json --noEmit
-test-check-web: ; @npx tsc -p src/web/client --noEmit
-test-check-examples: ; @npx tsc -p examples/ai-sdk-chat --noEmit
+test-check-server: ; @$(TSC) -p tsconfig.json --noEmit
+test-check-web: ; @$(TSC) -p src/web/client --noEmit
+test-check-examples: ; @$(TSC) -p examples/ai-sdk-chat --noEmit
 .PHONY: $(TEST_CHECKS)
 
-test: node_modules/.installed bench/portkey/node_modules/.installed ## typecheck, lint, build and run every test
-	@$(MAKE) -s --no-print-directory -j2 --output-sync=target $(TEST_CHECKS) build
-	@npx vitest run --reporter=default --reporter=json --outputFile.json=test-artifacts/vitest-results.json
-	@node -e 'const r=require("./test-artifacts/vitest-results.json");console.log(`vitest: $${r.numPassedTests} passed, $${r.numFailedTests} failed, $${r.numPendingTests} skipped`)'
+test: node_modules/.installed tools/typescript-7/node_modules/.installed bench/portkey/node_modules/.installed ## typecheck, lint, build and run every test
+	@mkdir -p test-artifacts && rm -f test-artifacts/eslint.status test-artifacts/vitest-results.json
+	@{ npx eslint .; echo $$? > test-artifacts/eslint.status; } & \
+	if $(MAKE) -s --no-print-directory -j2 --output-sync=target $(TEST_CHECKS) build; then \
+	  npx vitest run --reporter=default --reporter=json --outputFile.json=test-artifacts/vitest-results.json; tests=$$?; \
+	  node -e 'const r=require("./test-artifacts/vitest-results.json");console.log(`vitest: $${r.numPassedTests} passed, $${r.numFailedTests} failed, $${r.numPendingTests} skipped`)' || tests=1; \
+	else tests=1; echo "make test: a check or the build failed (above); no test ran"; fi; \
+	wait; lint=$$(cat test-artifacts/eslint.status 2>/dev/null || echo 1); \
+	if [ "$$lint" != 0 ]; then echo "make test: eslint found problems (its report is above)"; else echo "eslint: no problems"; fi; \
+	[ "$$tests" = 0 ] && [ "$$lint" = 0 ]
 
 bench: node_modules/.installed bench/portkey/node_modules/.installed build ## side by side with the floor and Portkey, then the gateway alone (BENCH_* vars size it) → BENCHMARKS.md, bench/results/
 	@# 5,000 parked streams need ~10,000 sockets in the gateway: raise the fd limit as far as allowed.
 	@ulimit -n 65536 2>/dev/null || ulimit -n $$(ulimit -Hn); $(TSX) bench/run.ts
 
-typecheck: node_modules/.installed ## type-check only (server, the pages' browser code, the examples)
-	@npx tsc -p tsconfig.json --noEmit
-	@npx tsc -p src/web/client --noEmit
-	@npx tsc -p examples/ai-sdk-chat --noEmit
+typecheck: node_modules/.installed tools/typescript-7/node_modules/.installed ## type-check only (server, the pages' browser code, the examples)
+	@$(TSC) -p tsconfig.json --noEmit
+	@$(TSC) -p src/web/client --noEmit
+	@$(TSC) -p examples/ai-sdk-chat --noEmit
 
 lint: node_modules/.installed ## lint only: prettier's check (code formatting) and eslint
 	@npx prettier --check --log-level=warn .

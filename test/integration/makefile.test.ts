@@ -17,9 +17,11 @@ afterEach(() => rmSync(dir, { recursive: true, force: true }));
 function dryRun(dotenv: string | undefined, targets: string[], env: Record<string, string> = {}, vars: string[] = []): string {
   dir = mkdtempSync(join(tmpdir(), "make-env-"));
   // Stand-ins so the install step counts as done and nothing is installed.
-  for (const f of ["package.json", "package-lock.json"]) writeFileSync(join(dir, f), "{}");
-  mkdirSync(join(dir, "node_modules"));
-  writeFileSync(join(dir, "node_modules/.installed"), "");
+  for (const folder of [".", "tools/typescript-7"]) {
+    mkdirSync(join(dir, folder, "node_modules"), { recursive: true });
+    for (const f of ["package.json", "package-lock.json"]) writeFileSync(join(dir, folder, f), "{}");
+    writeFileSync(join(dir, folder, "node_modules/.installed"), "");
+  }
   if (dotenv !== undefined) writeFileSync(join(dir, ".env"), dotenv);
   return execFileSync("make", ["--no-print-directory", "-n", "-C", dir, "-f", MAKEFILE, ...targets, ...vars], {
     env: { PATH: process.env.PATH ?? "", ...env },
