@@ -84,8 +84,10 @@ demo: build ## mock upstream + gateway, one client run, then both stop (KEEP=1: 
 # errors, before any test starts (esbuild does not check types: test-check-server does). Then vitest
 # runs while the lint finishes. The lint's report prints when it ends; make test fails if any of
 # them failed, and says which.
-TEST_CHECKS := test-check-format test-check-server test-check-web test-check-examples
+TYPE_CHECKS := test-check-server test-check-web test-check-examples
+TEST_CHECKS := test-check-format $(TYPE_CHECKS)
 test-check-format: ; @npx prettier --check --log-level=warn .
+$(TYPE_CHECKS): tools/typescript-7/node_modules/.installed
 test-check-server: ; @$(TSC) -p tsconfig.json --noEmit
 test-check-web: ; @$(TSC) -p src/web/client --noEmit
 test-check-examples: ; @$(TSC) -p examples/ai-sdk-chat --noEmit
@@ -106,10 +108,7 @@ bench: node_modules/.installed bench/portkey/node_modules/.installed build ## si
 	@# 5,000 parked streams need ~10,000 sockets in the gateway: raise the fd limit as far as allowed.
 	@ulimit -n 65536 2>/dev/null || ulimit -n $$(ulimit -Hn); $(TSX) bench/run.ts
 
-typecheck: node_modules/.installed tools/typescript-7/node_modules/.installed ## type-check only (server, the pages' browser code, the examples)
-	@$(TSC) -p tsconfig.json --noEmit
-	@$(TSC) -p src/web/client --noEmit
-	@$(TSC) -p examples/ai-sdk-chat --noEmit
+typecheck: node_modules/.installed $(TYPE_CHECKS) ## type-check only (server, the pages' browser code, the examples)
 
 lint: node_modules/.installed ## lint only: prettier's check (code formatting) and eslint
 	@npx prettier --check --log-level=warn .
