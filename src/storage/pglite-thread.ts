@@ -1,6 +1,5 @@
-import { createRequire } from "node:module";
-import { pathToFileURL } from "node:url";
-import { Worker } from "node:worker_threads";
+import type { Worker } from "node:worker_threads";
+import { startWorker } from "../util/index.js";
 import { needsInitdb } from "./pglite-open.js";
 import { isPgliteReply, type PgliteJob, type PgliteReply, type PgliteWorkerData } from "./pglite-protocol.js";
 
@@ -44,8 +43,8 @@ export function createPgliteThread(data: PgliteWorkerData, script: URL = default
 
   function spawn(workerData: PgliteWorkerData): Worker {
     const options = { workerData, execArgv: [], stdout: false, stderr: false };
-    // From a checkout the worker is TypeScript: it registers tsx, then imports the script.
-    return script.pathname.endsWith(".ts") ? new Worker(tsxBootstrap(script), { ...options, eval: true }) : new Worker(script, options);
+    // From a checkout the worker is TypeScript: startWorker runs it bundled. Compiled, it is JavaScript.
+    return startWorker(script, options);
   }
 
   /** Runs the `initOnly` thread to its end. */
@@ -136,12 +135,4 @@ export function createPgliteThread(data: PgliteWorkerData, script: URL = default
 
 function defaultScript(): URL {
   return new URL(import.meta.url.endsWith(".ts") ? "./pglite-worker.ts" : "./pglite-worker.js", import.meta.url);
-}
-
-/** Worker code that runs a TypeScript script through tsx (a dev dependency, there in every checkout). */
-function tsxBootstrap(script: URL): string {
-  // tsx/esm/api as `import` resolves it (require.resolve would give its CommonJS build).
-  const pkg = createRequire(import.meta.url).resolve("tsx/package.json");
-  const api = new URL("dist/esm/api/index.mjs", pathToFileURL(pkg)).href;
-  return `import(${JSON.stringify(api)}).then((tsx) => { tsx.register(); return import(${JSON.stringify(script.href)}); });`;
 }

@@ -1,6 +1,5 @@
-import { createRequire } from "node:module";
-import { pathToFileURL } from "node:url";
-import { Worker } from "node:worker_threads";
+import type { Worker } from "node:worker_threads";
+import { startWorker } from "../util/index.js";
 import { ValidationBudgetError, ValidationBusyError, ValidationUnavailableError } from "./errors.js";
 import { isWorkerReply, type JobInput, type WorkerJob, type WorkerReply, type WorkerSettings } from "./protocol.js";
 
@@ -53,9 +52,8 @@ export function createWorkerPool(o: PoolOptions) {
 
   function spawn(): void {
     const options = { workerData: o.settings, resourceLimits: { maxOldGenerationSizeMb: o.heapMb }, execArgv: [], stdout: false, stderr: false };
-    // From a checkout the worker is TypeScript: it registers tsx (as bin/launch.mjs does for the
-    // gateway), then imports the script. Compiled, it is plain JavaScript.
-    const worker = script.pathname.endsWith(".ts") ? new Worker(tsxBootstrap(script), { ...options, eval: true }) : new Worker(script, options);
+    // From a checkout the worker is TypeScript: startWorker runs it bundled. Compiled, it is JavaScript.
+    const worker = startWorker(script, options);
     // An idle worker must not keep a finished process alive.
     worker.unref();
     const slot: Slot = { worker, ready: false, job: undefined, timer: undefined };
@@ -177,13 +175,4 @@ export type WorkerPool = ReturnType<typeof createWorkerPool>;
 /** worker.js when this file is compiled JavaScript, worker.ts when it runs from the TypeScript source. */
 function defaultScript(): URL {
   return new URL(import.meta.url.endsWith(".ts") ? "./worker.ts" : "./worker.js", import.meta.url);
-}
-
-/** Worker code that runs a TypeScript script through tsx (a dev dependency, there in every checkout). */
-function tsxBootstrap(script: URL): string {
-  // tsx/esm/api as `import` resolves it (require.resolve would give its CommonJS build, which
-  // cannot load from here): the file its package.json names for that condition.
-  const pkg = createRequire(import.meta.url).resolve("tsx/package.json");
-  const api = new URL("dist/esm/api/index.mjs", pathToFileURL(pkg)).href;
-  return `import(${JSON.stringify(api)}).then((tsx) => { tsx.register(); return import(${JSON.stringify(script.href)}); });`;
 }

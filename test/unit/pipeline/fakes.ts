@@ -15,7 +15,6 @@ import { createRouter, providersFileSchema, singleProviderSettings, type Provide
 import type { SummaryResult } from "../../../src/summaries/index.js";
 import { UpstreamError, type UpstreamClient, type UpstreamDelta } from "../../../src/upstream/index.js";
 import { createAnswerValidator } from "../../../src/validation/index.js";
-import { validationWorkerScript } from "../../helpers/validation-worker.js";
 
 /*
  * The pipeline with fake neighbours: an upstream that is an async generator we control, a
@@ -151,7 +150,6 @@ export function fakes(deltas: UpstreamDelta[], opts: FakeOptions = {}): Fakes {
           budgetMs: 10_000,
           heapMb: 128,
           idleMs: 1_000,
-          script: validationWorkerScript(),
         }),
         maxAttempts: opts.validation.maxAttempts ?? 3,
         maxAnswerChars: opts.validation.maxAnswerChars ?? 1_000_000,

@@ -15,7 +15,6 @@ import {
   type AnswerValidator,
   type AnswerValidatorOptions,
 } from "../../../src/validation/index.js";
-import { validationWorkerScript } from "../../helpers/validation-worker.js";
 
 const fmt = (schema: Record<string, unknown> | boolean | undefined, strict = false): AnswerFormat => ({ type: "json_schema", name: "t", schema, strict });
 
@@ -200,7 +199,6 @@ describe("the answer validator (worker threads)", () => {
       budgetMs: 10_000,
       heapMb: 128,
       idleMs: 5_000,
-      script: validationWorkerScript(),
       ...over,
     });
     opened.push(v);
