@@ -23,9 +23,12 @@ function dryRun(dotenv: string | undefined, targets: string[], env: Record<strin
     writeFileSync(join(dir, folder, "node_modules/.installed"), "");
   }
   if (dotenv !== undefined) writeFileSync(join(dir, ".env"), dotenv);
+  // stdin ignored, as spawnProcess does: on a socket (Node's default pipe) and without SHLVL, the
+  // bash that make's $(shell) starts takes itself for an ssh session and runs ~/.bashrc first.
   return execFileSync("make", ["--no-print-directory", "-n", "-C", dir, "-f", MAKEFILE, ...targets, ...vars], {
     env: { PATH: process.env.PATH ?? "", ...env },
     encoding: "utf8",
+    stdio: ["ignore", "pipe", "pipe"],
   });
 }
 
