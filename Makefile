@@ -140,5 +140,5 @@ health-upstream: ## can the gateway reach its upstream?
 check-dedicated: node_modules/.installed ## status of the Friendli dedicated endpoint FRIENDLI_ENDPOINT_ID
 	@$(TSX) client/bin.ts check-dedicated $(CLIENT_ARGS)
 
-clean: ## remove build output
-	rm -rf dist
+clean: ## remove build output (and the worker threads' bundles a run from source leaves, src/util/worker-thread.ts)
+	rm -rf dist node_modules/.cache/staged-gateway-workers
