@@ -10,5 +10,11 @@ export const SETTLE_MS = 15_000;
 /** A spawned process should be ready (tsx compiles on start, PGlite loads its WebAssembly). */
 export const READY_MS = 90_000;
 
+/**
+ * Per-test timeout for a test that opens PGlite in this process, or runs its whole initdb (about 6
+ * CPU-s of one core when quiet; 30 s was not enough with two CPU-bound processes beside the suite).
+ */
+export const PGLITE_TEST_MS = 120_000;
+
 /** Per-test timeout for a test that spawns processes and waits for them. */
 export const PROCESS_TEST_MS = 180_000;

@@ -7,9 +7,10 @@ import { join } from "node:path";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { silentLogger } from "../../src/observability/index.js";
 import { createPgliteDatabase, createPgliteDb, createRequestLog, openRequestLog, runMigrations, type Db } from "../../src/storage/index.js";
+import { PGLITE_TEST_MS } from "../helpers/bounds.js";
 import { captureLogger, countingDb, lostAckDb, sampleRecord, sparseRecord, waitFor } from "../helpers/pg.js";
 
-describe("request log on PGlite", () => {
+describe("request log on PGlite", { timeout: PGLITE_TEST_MS }, () => {
   let dir: string;
   let real: Db;
   // What the tests' logs get: closing a log must not close the instance the next test needs.
@@ -20,7 +21,7 @@ describe("request log on PGlite", () => {
     real = createPgliteDb({ dataDir: join(dir, "requests") });
     shared = { ...real, close: async () => undefined };
     expect(await runMigrations(real)).toEqual([1, 2, 3, 4]);
-  });
+  }, PGLITE_TEST_MS);
   afterAll(async () => {
     await real.close();
     await rm(dir, { recursive: true, force: true });
@@ -132,7 +133,7 @@ describe("request log on PGlite", () => {
  * not from PGlite's initdb: every database made from it carries the template's system identifier,
  * where each initdb draws a new one.
  */
-describe("a new PGlite data directory", () => {
+describe("a new PGlite data directory", { timeout: PGLITE_TEST_MS }, () => {
   let dir: string;
   beforeAll(async () => {
     dir = await mkdtemp(join(tmpdir(), "pglite-new-"));
