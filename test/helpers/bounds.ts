@@ -16,5 +16,11 @@ export const READY_MS = 90_000;
  */
 export const PGLITE_TEST_MS = 120_000;
 
+/**
+ * Per-test timeout for a browser test that drives a whole stack through its pages: the dashboard's
+ * tests wait for its refresh cycles (21 s for the longest when quiet, 26 s with the machine loaded).
+ */
+export const PAGE_TEST_MS = 90_000;
+
 /** Per-test timeout for a test that spawns processes and waits for them. */
 export const PROCESS_TEST_MS = 180_000;

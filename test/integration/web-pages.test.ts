@@ -4,6 +4,7 @@ import { DEFAULT_ANSWER_TEXT, startMockUpstream } from "../../mock-upstream/inde
 import { sha256 } from "../../src/http/index.js";
 import { silentLogger } from "../../src/observability/index.js";
 import { openRequestLog, type RequestLog } from "../../src/storage/index.js";
+import { PAGE_TEST_MS } from "../helpers/bounds.js";
 import { DESKTOP, expectClean, horizontalOverflow, PHONE, screenshot, useBrowser } from "../helpers/browser.js";
 import { startGateway } from "../helpers/gateway.js";
 import { useProviderStack } from "../helpers/providers.js";
@@ -52,7 +53,7 @@ async function bothWidths(page: Page, name: string) {
   await page.setViewportSize(DESKTOP);
 }
 
-describe.skipIf(!browser.available)("playground", () => {
+describe.skipIf(!browser.available)("playground", { timeout: PAGE_TEST_MS }, () => {
   it("holds a conversation: two turns, kept across a reload, cleared by New chat", async () => {
     const { gateway, mock } = await stack({ latency: { promptSummaryMs: 50, reasoningChunkMs: 10, reasoningSummaryMs: 80, answerChunkMs: 10 } });
     const { page, problems } = await browser.open();
@@ -172,7 +173,7 @@ describe.skipIf(!browser.available)("playground", () => {
   });
 });
 
-describe.skipIf(!browser.available)("admin dashboard", () => {
+describe.skipIf(!browser.available)("admin dashboard", { timeout: PAGE_TEST_MS }, () => {
   async function dashboardStack() {
     const mock = await startMockUpstream({ latency: { promptSummaryMs: 30, reasoningChunkMs: 5, reasoningSummaryMs: 40, answerChunkMs: 5 } });
     const log: RequestLog = await openRequestLog({ dataDir: "memory://", logger: silentLogger(), flushIntervalMs: 50 });
