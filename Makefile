@@ -73,7 +73,7 @@ dist/.build/web.stamp: node_modules/.installed $(BUILD_SOURCES) $(wildcard scrip
 # --liftoff-only: PGlite's initdb runs once and ends, so V8's optimising WebAssembly tier is pure
 # cost here (measured: 3.8 CPU-s for the initdb instead of 5.9). The gateway keeps both tiers.
 dist/.build/pglite.stamp: node_modules/.installed $(wildcard scripts/build-pglite-template.ts src/storage/pglite-template.ts)
-	@node --liftoff-only --import tsx scripts/build-pglite-template.ts
+	@$(TSX) --liftoff-only scripts/build-pglite-template.ts
 	@mkdir -p $(@D) && touch $@
 
 demo: build ## mock upstream + gateway, one client run, then both stop (KEEP=1: keep them and the pages up until Ctrl-C)

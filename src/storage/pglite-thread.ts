@@ -43,7 +43,6 @@ export function createPgliteThread(data: PgliteWorkerData, script: URL = default
 
   function spawn(workerData: PgliteWorkerData): Worker {
     const options = { workerData, execArgv: [], stdout: false, stderr: false };
-    // From a checkout the worker is TypeScript: startWorker runs it bundled. Compiled, it is JavaScript.
     return startWorker(script, options);
   }
 

@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
-import { dirname, join } from "node:path";
+import { basename, dirname, join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { Worker, type WorkerOptions } from "node:worker_threads";
 
@@ -49,7 +49,7 @@ function bundledFromSource(script: URL): URL {
   });
   sameFolderOnly(entry, checkout, Object.keys(result.metafile.inputs));
   const code = result.outputFiles[0]?.contents ?? new Uint8Array();
-  const name = `${entry.split("/").at(-1)?.replace(/\.ts$/, "")}-${createHash("sha256").update(code).digest("hex").slice(0, 16)}.mjs`;
+  const name = `${basename(entry, ".ts")}-${createHash("sha256").update(code).digest("hex").slice(0, 16)}.mjs`;
   const dir = join(nodeModules, ".cache/staged-gateway-workers");
   const file = join(dir, name);
   if (!existsSync(file)) {

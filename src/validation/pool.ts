@@ -52,7 +52,6 @@ export function createWorkerPool(o: PoolOptions) {
 
   function spawn(): void {
     const options = { workerData: o.settings, resourceLimits: { maxOldGenerationSizeMb: o.heapMb }, execArgv: [], stdout: false, stderr: false };
-    // From a checkout the worker is TypeScript: startWorker runs it bundled. Compiled, it is JavaScript.
     const worker = startWorker(script, options);
     // An idle worker must not keep a finished process alive.
     worker.unref();
