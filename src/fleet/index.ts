@@ -20,7 +20,7 @@ export { createSharedRoutingState, type SharedRoutingState } from "./routing-sta
 export { createSharedLimiter, type SharedLimiter } from "./limiter.js";
 export { createRegistry } from "./registry.js";
 export { fleetKeys } from "./keys.js";
-export { isPrimary, isWorker, runPrimary, workerMetrics, WORKER_INDEX_ENV } from "./workers.js";
+export { isPrimary, isWorker, runPrimary, workerMetrics, WORKER_INDEX_ENV, type PrimaryChannel } from "./workers.js";
 export { workerNumbers } from "./worker-numbers.js";
 export { createRedisNumbers } from "./numbers-redis.js";
 export { createMemoryLimiter, type KeyLimiter, type MemoryKeyLimiter, type TakeResult } from "./memory-limiter.js";

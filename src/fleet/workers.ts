@@ -104,17 +104,32 @@ function isMetricsRequest(m: unknown): m is MetricsRequest {
 }
 
 /**
+ * How long a worker waits for the primary's gathered series before answering with its own: just
+ * past prom-client's own bound on the primary's gather (5 s). The primary answers within it —
+ * with every worker's series, or with its gather's error — so this fallback is for a primary that
+ * cannot answer at all. A shorter wait (it was 1 s) gave a partial scrape, one worker's series,
+ * whenever a saturated machine made a working gather slower than that.
+ */
+const PRIMARY_METRICS_WAIT_MS = 6_000;
+
+/** The worker's line to the primary: the process itself in a cluster worker. */
+export interface PrimaryChannel {
+  on(event: "message", listener: (m: unknown) => void): unknown;
+  send?: (m: unknown) => unknown;
+}
+
+/**
  * In a worker: let the primary collect this worker's registry, and return what `/metrics`
  * should answer — every worker's series from the primary, or this worker's own if the primary
- * does not answer within a second.
+ * does not answer within PRIMARY_METRICS_WAIT_MS.
  */
-export function workerMetrics(registry: PromRegistry): () => Promise<{ contentType: string; body: string }> {
+export function workerMetrics(registry: PromRegistry, primary: PrimaryChannel = process): () => Promise<{ contentType: string; body: string }> {
   AggregatorRegistry.setRegistries([registry]);
   // Constructing one installs prom-client's worker-side listener (its only public way to do so).
   new AggregatorRegistry();
   let seq = 0;
   const pending = new Map<number, (body: string | undefined) => void>();
-  process.on("message", (m: unknown) => {
+  primary.on("message", (m: unknown) => {
     if (typeof m !== "object" || m === null || (m as { type?: unknown }).type !== METRICS_REPLY) return;
     const reply = m as MetricsReply;
     pending.get(reply.id)?.("body" in reply ? reply.body : undefined);
@@ -122,12 +137,12 @@ export function workerMetrics(registry: PromRegistry): () => Promise<{ contentTy
   return async () => {
     const id = ++seq;
     const body = await new Promise<string | undefined>((resolve) => {
-      const timer = setTimeout(() => resolve(undefined), 1000);
+      const timer = setTimeout(() => resolve(undefined), PRIMARY_METRICS_WAIT_MS);
       pending.set(id, (b) => {
         clearTimeout(timer);
         resolve(b);
       });
-      process.send?.({ type: METRICS_REQUEST, id } satisfies MetricsRequest);
+      primary.send?.({ type: METRICS_REQUEST, id } satisfies MetricsRequest);
     });
     pending.delete(id);
     return { contentType: registry.contentType, body: body ?? (await registry.metrics()) };
