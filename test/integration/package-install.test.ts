@@ -37,6 +37,33 @@ async function runOk(command: string, args: string[], options: Parameters<typeof
   return p;
 }
 
+/**
+ * npm's tar extraction can stall without an error: seen once on a saturated machine, where
+ * `npm install -g` wrote 6,236 of the package's 6,510 files, then nothing for ten minutes. An npm
+ * step that has not exited within NPM_STEP_MS (several times what it takes on a loaded machine) is
+ * killed and run once more, saying so; a step that exits non-zero fails at once, as does a second
+ * stall.
+ */
+const NPM_STEP_MS = 180_000;
+
+async function runNpm(args: string[], options: Parameters<typeof spawnProcess>[2] = {}): Promise<Spawned> {
+  for (let attempt = 1; ; attempt++) {
+    const p = spawnProcess("npm", args, options);
+    started.push(p);
+    let timer: NodeJS.Timeout | undefined;
+    const stalled = new Promise<"stalled">((resolve) => (timer = setTimeout(() => resolve("stalled"), NPM_STEP_MS)));
+    const outcome = await Promise.race([p.exited, stalled]);
+    clearTimeout(timer);
+    if (outcome !== "stalled") {
+      if (outcome.code !== 0) throw new Error(`npm ${args.join(" ")} exited ${outcome.code}:\n${p.output()}`);
+      return p;
+    }
+    await p.kill();
+    if (attempt === 2) throw new Error(`npm ${args.join(" ")} did not exit within ${NPM_STEP_MS / 1000} s, twice:\n${p.output()}`);
+    console.warn(`npm ${args[0]} did not exit within ${NPM_STEP_MS / 1000} s; killed, running it once more`);
+  }
+}
+
 /** An environment with nothing of ours in it but PATH and HOME (npm needs HOME for its cache). */
 const cleanEnv = (extra: Record<string, string> = {}): Record<string, string> => ({ PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "", ...extra });
 
@@ -44,10 +71,10 @@ beforeAll(async () => {
   work = mkdtempSync(join(tmpdir(), "staged-pack-"));
   prefix = join(work, "prefix");
   mock = await startMockUpstream();
-  const pack = await runOk("npm", ["pack", "--ignore-scripts", "--pack-destination", work, "--loglevel=error"], { cwd: ROOT });
+  const pack = await runNpm(["pack", "--ignore-scripts", "--pack-destination", work, "--loglevel=error"], { cwd: ROOT });
   const tgz = pack.out().trim().split("\n").at(-1) ?? "";
   expect(tgz).toMatch(/^staged-reasoning-gateway-.*\.tgz$/);
-  await runOk("npm", ["install", "-g", join(work, tgz), "--prefix", prefix, "--offline", "--no-audit", "--no-fund", "--loglevel=error"], {
+  await runNpm(["install", "-g", join(work, tgz), "--prefix", prefix, "--offline", "--no-audit", "--no-fund", "--loglevel=error"], {
     cwd: work,
     env: cleanEnv(),
   });
