@@ -66,8 +66,15 @@ export function createRedisEventLog(o: RedisEventLogOptions): EventLog {
     running.delete(requestId);
   };
   const logKeys = (requestId: string) => [keys.events(requestId), keys.eventsMeta(requestId)];
+  /**
+   * The log's writes wait for Redis's reply (up to REDIS_OUTAGE_MS), not the ordinary step's
+   * REDIS_TIMEOUT_MS: their local fallback (the stream marked lost) would break a promise, and a
+   * late reply on a saturated host is a write that happened. Appends are fire and forget, so the
+   * wait holds up no one.
+   */
+  const REPLY = { wait: "reply" } as const;
   const writeEnd = (requestId: string, why: LogEnd): Promise<boolean> =>
-    link.attempt("event log finish", (r) => finishScript(r, logKeys(requestId), [why, o.graceMs])).then((r) => r.ok);
+    link.attempt("event log finish", (r) => finishScript(r, logKeys(requestId), [why, o.graceMs]), REPLY).then((r) => r.ok);
 
   // Running requests' streams must not lapse during a long silence (a slow reasoning step).
   const timer = setInterval(
@@ -84,7 +91,7 @@ export function createRedisEventLog(o: RedisEventLogOptions): EventLog {
   /** One message to Redis, fire and forget: commands on one connection keep their order. */
   const write = (requestId: string, m: LoggedMessage): void => {
     void link
-      .attempt("event log append", (r) => appendScript(r, logKeys(requestId), [entryId(m.id), encode(m), o.graceMs]))
+      .attempt("event log append", (r) => appendScript(r, logKeys(requestId), [entryId(m.id), encode(m), o.graceMs]), REPLY)
       .then((res) => res.ok || markLost(requestId));
   };
 
@@ -158,7 +165,7 @@ export function createRedisEventLog(o: RedisEventLogOptions): EventLog {
     async open(requestId, meta) {
       if (!(await local.open(requestId, meta))) return false;
       opening.set(requestId, []);
-      const r = await link.attempt("event log open", (redis) => openScript(redis, [keys.eventsMeta(requestId)], [meta.owner, meta.instance, o.graceMs]));
+      const r = await link.attempt("event log open", (redis) => openScript(redis, [keys.eventsMeta(requestId)], [meta.owner, meta.instance, o.graceMs]), REPLY);
       const early = opening.get(requestId) ?? [];
       opening.delete(requestId);
       if (r.ok && r.value === 0) {

@@ -171,6 +171,22 @@ describe.skipIf(!RUN)("event log: Redis specifics", () => {
     expect(ttl).toBeLessThanOrEqual(400);
   });
 
+  it("on a saturated host (every Redis reply later than REDIS_TIMEOUT_MS, within REDIS_OUTAGE_MS) a reader elsewhere gets every event: late is not lost", async () => {
+    const prefix = testPrefix("events");
+    cleanup.push(() => dropPrefix(prefix));
+    const proxy = await startTcpProxy(redisTarget());
+    cleanup.push(() => proxy.close());
+    const writer = await redisLog(prefix, { graceMs: 5_000 }, proxy.url());
+    const reader = await redisLog(prefix, { graceMs: 5_000 });
+    // Each reply now takes 2 × 300 ms, three times the 200 ms an ordinary step waits.
+    proxy.slow(300);
+    expect(await writer.open("busy", meta("k"))).toBe(true);
+    for (let i = 1; i <= 3; i++) writer.append("busy", msg(i));
+    writer.finish("busy");
+    const events = await collect(reader.follow("busy", 0, new AbortController().signal));
+    expect(events.map((e) => e.id)).toEqual([1, 2, 3]);
+  });
+
   it("a reader elsewhere is told, not left hanging, when the writer lost Redis mid-request", async () => {
     const prefix = testPrefix("events");
     cleanup.push(() => dropPrefix(prefix));
