@@ -15,7 +15,7 @@ import {
 } from "../../src/fleet/index.js";
 import { silentLogger } from "../../src/observability/index.js";
 import { dropPrefix, redisTarget, requireRedis, TEST_REDIS_URL, testPrefix } from "../helpers/redis.js";
-import { startTcpProxy } from "../helpers/tcp-proxy.js";
+import { startTcpProxy, type TcpProxy } from "../helpers/tcp-proxy.js";
 
 const RUN = await requireRedis();
 
@@ -47,6 +47,15 @@ async function redisLog(prefix: string, opts: Opts, url = TEST_REDIS_URL): Promi
     await link.close();
   });
   return log;
+}
+
+/** A Redis log whose writer reaches Redis through a TCP proxy the test can slow or cut, and a reader that does not. */
+async function writerBehindProxy(): Promise<Pair & { proxy: TcpProxy }> {
+  const prefix = testPrefix("events");
+  cleanup.push(() => dropPrefix(prefix));
+  const proxy = await startTcpProxy(redisTarget());
+  cleanup.push(() => proxy.close());
+  return { proxy, writer: await redisLog(prefix, { graceMs: 5_000 }, proxy.url()), reader: await redisLog(prefix, { graceMs: 5_000 }) };
 }
 
 const redis: Factory = async (opts) => {
@@ -172,12 +181,7 @@ describe.skipIf(!RUN)("event log: Redis specifics", () => {
   });
 
   it("on a saturated host (every Redis reply later than REDIS_TIMEOUT_MS, within REDIS_OUTAGE_MS) a reader elsewhere gets every event: late is not lost", async () => {
-    const prefix = testPrefix("events");
-    cleanup.push(() => dropPrefix(prefix));
-    const proxy = await startTcpProxy(redisTarget());
-    cleanup.push(() => proxy.close());
-    const writer = await redisLog(prefix, { graceMs: 5_000 }, proxy.url());
-    const reader = await redisLog(prefix, { graceMs: 5_000 });
+    const { proxy, writer, reader } = await writerBehindProxy();
     // Each reply now takes 2 × 300 ms, three times the 200 ms an ordinary step waits.
     proxy.slow(300);
     expect(await writer.open("busy", meta("k"))).toBe(true);
@@ -188,12 +192,7 @@ describe.skipIf(!RUN)("event log: Redis specifics", () => {
   });
 
   it("a reader elsewhere is told, not left hanging, when the writer lost Redis mid-request", async () => {
-    const prefix = testPrefix("events");
-    cleanup.push(() => dropPrefix(prefix));
-    const proxy = await startTcpProxy(redisTarget());
-    cleanup.push(() => proxy.close());
-    const writer = await redisLog(prefix, { graceMs: 5_000 }, proxy.url());
-    const reader = await redisLog(prefix, { graceMs: 5_000 });
+    const { proxy, writer, reader } = await writerBehindProxy();
     await writer.open("cut", meta("k"));
     writer.append("cut", msg(1));
     const seen: number[] = [];

@@ -28,39 +28,33 @@ let prefix = "";
 let mock: RunningMock;
 const started: Spawned[] = [];
 
-/** Run a command to completion; fail with its output when it does not exit 0. */
-async function runOk(command: string, args: string[], options: Parameters<typeof spawnProcess>[2] = {}): Promise<Spawned> {
-  const p = spawnProcess(command, args, options);
-  started.push(p);
-  const { code } = await p.exited;
-  if (code !== 0) throw new Error(`${command} ${args.join(" ")} exited ${code}:\n${p.output()}`);
-  return p;
-}
-
 /**
  * npm's tar extraction can stall without an error: seen once on a saturated machine, where
- * `npm install -g` wrote 6,236 of the package's 6,510 files, then nothing for ten minutes. An npm
- * step that has not exited within NPM_STEP_MS (several times what it takes on a loaded machine) is
- * killed and run once more, saying so; a step that exits non-zero fails at once, as does a second
- * stall.
+ * `npm install -g` wrote 6,236 of the package's 6,510 files, then nothing for ten minutes. The npm
+ * steps pass `stallMs` (several times what they take on a loaded machine): a run that has not
+ * exited by then is killed and run once more, saying so; a second stall fails.
  */
 const NPM_STEP_MS = 180_000;
 
-async function runNpm(args: string[], options: Parameters<typeof spawnProcess>[2] = {}): Promise<Spawned> {
+/** Run a command to completion; fail with its output when it does not exit 0. */
+async function runOk(command: string, args: string[], options: Parameters<typeof spawnProcess>[2] = {}, stallMs?: number): Promise<Spawned> {
   for (let attempt = 1; ; attempt++) {
-    const p = spawnProcess("npm", args, options);
+    const p = spawnProcess(command, args, options);
     started.push(p);
     let timer: NodeJS.Timeout | undefined;
-    const stalled = new Promise<"stalled">((resolve) => (timer = setTimeout(() => resolve("stalled"), NPM_STEP_MS)));
+    const stalled = new Promise<"stalled">((resolve) => {
+      if (stallMs !== undefined) timer = setTimeout(() => resolve("stalled"), stallMs);
+    });
     const outcome = await Promise.race([p.exited, stalled]);
     clearTimeout(timer);
     if (outcome !== "stalled") {
-      if (outcome.code !== 0) throw new Error(`npm ${args.join(" ")} exited ${outcome.code}:\n${p.output()}`);
+      if (outcome.code !== 0) throw new Error(`${command} ${args.join(" ")} exited ${outcome.code}:\n${p.output()}`);
       return p;
     }
     await p.kill();
-    if (attempt === 2) throw new Error(`npm ${args.join(" ")} did not exit within ${NPM_STEP_MS / 1000} s, twice:\n${p.output()}`);
-    console.warn(`npm ${args[0]} did not exit within ${NPM_STEP_MS / 1000} s; killed, running it once more`);
+    const what = `${command} ${args[0] ?? ""} did not exit within ${(stallMs ?? 0) / 1000} s`;
+    if (attempt === 2) throw new Error(`${what}, twice:\n${p.output()}`);
+    console.warn(`${what}; killed, running it once more`);
   }
 }
 
@@ -71,13 +65,15 @@ beforeAll(async () => {
   work = mkdtempSync(join(tmpdir(), "staged-pack-"));
   prefix = join(work, "prefix");
   mock = await startMockUpstream();
-  const pack = await runNpm(["pack", "--ignore-scripts", "--pack-destination", work, "--loglevel=error"], { cwd: ROOT });
+  const pack = await runOk("npm", ["pack", "--ignore-scripts", "--pack-destination", work, "--loglevel=error"], { cwd: ROOT }, NPM_STEP_MS);
   const tgz = pack.out().trim().split("\n").at(-1) ?? "";
   expect(tgz).toMatch(/^staged-reasoning-gateway-.*\.tgz$/);
-  await runNpm(["install", "-g", join(work, tgz), "--prefix", prefix, "--offline", "--no-audit", "--no-fund", "--loglevel=error"], {
-    cwd: work,
-    env: cleanEnv(),
-  });
+  await runOk(
+    "npm",
+    ["install", "-g", join(work, tgz), "--prefix", prefix, "--offline", "--no-audit", "--no-fund", "--loglevel=error"],
+    { cwd: work, env: cleanEnv() },
+    NPM_STEP_MS,
+  );
 }, PACKAGE_TEST_MS);
 
 afterAll(async () => {
