@@ -79,39 +79,17 @@ dist/.build/pglite.stamp: node_modules/.installed $(wildcard scripts/build-pglit
 demo: build ## mock upstream + gateway, one client run, then both stop (KEEP=1: keep them and the pages up until Ctrl-C)
 	@MOCK_PORT=$(MOCK_PORT) PORT=$(PORT) HOST=$(HOST) KEEP="$(KEEP)" CLIENT_ARGS="$(CLIENT_ARGS)" bash scripts/demo.sh
 
-# make test: the lint (prettier's check, then type-aware eslint: ~80 CPU-s, the longest check) gates
-# nothing, so it starts first and runs beside everything else at the lowest priority (nice 19), in a
-# session of its own: it takes the cycles the tests leave idle (processes and timers they wait on)
-# instead of competing with them. Meanwhile the three type checks (TypeScript 7, a few seconds) and
-# the build the process tests spawn run two at a time, each one's output printed together when it
-# ends, so a broken build or a type error shows before any test starts (esbuild does not check
-# types). Then vitest runs. Should the tests end first, the lint's low priority would starve it on a
-# busy machine: it is stopped and run again at normal priority. Its report prints when it ends;
-# make test fails if any of them failed, and says which.
+# make test: the lint beside everything else at the lowest priority, the type checks and the build
+# two at a time, then vitest (scripts/test.sh says how and why).
 TYPE_CHECKS := test-check-server test-check-web test-check-examples
 $(TYPE_CHECKS): tools/typescript-7/node_modules/.installed
 test-check-server: ; @$(TSC) -p tsconfig.json --noEmit
 test-check-web: ; @$(TSC) -p src/web/client --noEmit
 test-check-examples: ; @$(TSC) -p examples/ai-sdk-chat --noEmit
 .PHONY: $(TYPE_CHECKS)
-LINT_STATUS := test-artifacts/lint.status
 
 test: node_modules/.installed tools/typescript-7/node_modules/.installed bench/portkey/node_modules/.installed ## typecheck, lint, build and run every test
-	@mkdir -p test-artifacts && rm -f $(LINT_STATUS) test-artifacts/vitest-results.json
-	@setsid bash -c 'nice -n 19 $(MAKE) -s -k --no-print-directory lint; echo $$? > $(LINT_STATUS)' & lint_pid=$$!; \
-	trap 'kill -- -$$lint_pid 2>/dev/null' EXIT; trap 'exit 130' INT; trap 'exit 143' TERM; \
-	if $(MAKE) -s --no-print-directory -j2 --output-sync=target $(TYPE_CHECKS) build; then \
-	  npx vitest run --reporter=default --reporter=json --outputFile.json=test-artifacts/vitest-results.json; tests=$$?; \
-	  node -e 'const r=require("./test-artifacts/vitest-results.json");console.log(`vitest: $${r.numPassedTests} passed, $${r.numFailedTests} failed, $${r.numPendingTests} skipped`)' || tests=1; \
-	else tests=1; echo "make test: a type check or the build failed (above); no test ran"; fi; \
-	if [ ! -s $(LINT_STATUS) ]; then \
-	  echo "make test: the tests are done and the lint is not: it runs again at normal priority"; \
-	  kill -- -$$lint_pid 2>/dev/null; wait $$lint_pid 2>/dev/null; \
-	  $(MAKE) -s -k --no-print-directory lint; echo $$? > $(LINT_STATUS); \
-	fi; \
-	wait; lint=$$(cat $(LINT_STATUS)); \
-	if [ "$$lint" != 0 ]; then echo "make test: the lint found problems (its report is above)"; else echo "lint (prettier, eslint): no problems"; fi; \
-	[ "$$tests" = 0 ] && [ "$$lint" = 0 ]
+	@MAKE="$(MAKE)" TYPE_CHECKS="$(TYPE_CHECKS)" bash scripts/test.sh
 
 bench: node_modules/.installed bench/portkey/node_modules/.installed build ## side by side with the floor and Portkey, then the gateway alone (BENCH_* vars size it) → BENCHMARKS.md, bench/results/
 	@# 5,000 parked streams need ~10,000 sockets in the gateway: raise the fd limit as far as allowed.
