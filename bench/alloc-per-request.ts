@@ -13,7 +13,7 @@ import { request } from "undici";
 import { closedLoop, createAgent } from "./client.js";
 import { QUESTION, ZERO_LATENCY } from "./config.js";
 import { inspectorUrl, openInspector } from "./inspector.js";
-import { freePort, spawnGateway, spawnMock } from "./procs.js";
+import { onFreePort, spawnGateway, spawnMock } from "./procs.js";
 
 interface SampleNode {
   callFrame: { functionName: string; url: string; lineNumber: number };
@@ -29,8 +29,8 @@ const path = process.env.CPU_PATH ?? "/v1/chat/completions";
 const dist = process.env.CPU_DIST ?? "dist";
 
 const agent = createAgent();
-const mock = await spawnMock(await freePort(), { latency: ZERO_LATENCY });
-const gateway = await spawnGateway(await freePort(), `${mock.url}/v1`, {}, ["--inspect=127.0.0.1:0"], "dist", dist);
+const mock = await onFreePort((port) => spawnMock(port, { latency: ZERO_LATENCY }));
+const gateway = await onFreePort((port) => spawnGateway(port, `${mock.url}/v1`, {}, ["--inspect=127.0.0.1:0"], "dist", dist));
 const url = inspectorUrl(gateway.log());
 if (url === undefined) throw new Error(`the gateway printed no inspector URL:\n${gateway.log()}`);
 const session = await openInspector(url);

@@ -11,7 +11,7 @@ import { request } from "undici";
 import { closedLoop, createAgent } from "./client.js";
 import { QUESTION, ZERO_LATENCY } from "./config.js";
 import { evaluate, inspectorUrl } from "./inspector.js";
-import { freePort, spawnGateway, spawnMock } from "./procs.js";
+import { onFreePort, spawnGateway, spawnMock } from "./procs.js";
 
 const rounds = Number(process.env.CPU_ROUNDS ?? "7");
 const perRound = Number(process.env.CPU_REQUESTS ?? "2000");
@@ -20,8 +20,8 @@ const model = process.env.CPU_MODEL ?? "mock-tagged";
 const path = process.env.CPU_PATH ?? "/v1/chat/completions";
 
 const agent = createAgent();
-const mock = await spawnMock(await freePort(), { latency: ZERO_LATENCY });
-const gateway = await spawnGateway(await freePort(), `${mock.url}/v1`, {}, ["--inspect=127.0.0.1:0"], "dist", process.env.CPU_DIST ?? "dist");
+const mock = await onFreePort((port) => spawnMock(port, { latency: ZERO_LATENCY }));
+const gateway = await onFreePort((port) => spawnGateway(port, `${mock.url}/v1`, {}, ["--inspect=127.0.0.1:0"], "dist", process.env.CPU_DIST ?? "dist"));
 const url = inspectorUrl(gateway.log());
 if (url === undefined) throw new Error(`the gateway printed no inspector URL:\n${gateway.log()}`);
 const body = JSON.stringify({ model, messages: [{ role: "user", content: QUESTION }], stream: true });

@@ -16,7 +16,7 @@ import { QUESTION, ZERO_LATENCY } from "./config.js";
 import { heapDiff, summarizeSnapshot, takeHeapSnapshot } from "./heap-snapshot.js";
 import { collectGarbage, inspectorUrl } from "./inspector.js";
 import { configureMock } from "./mock-control.js";
-import { freePort, spawnGateway, spawnMock } from "./procs.js";
+import { onFreePort, spawnGateway, spawnMock } from "./procs.js";
 
 const streams = Number(process.env.HEAP_STREAMS ?? "1000");
 const model = process.env.HEAP_MODEL ?? "mock-tagged";
@@ -27,8 +27,8 @@ const detail = new Set((process.env.HEAP_DETAIL ?? "").split(";").filter(Boolean
 const dir = mkdtempSync(join(tmpdir(), "sgw-heap-"));
 
 const agent = createAgent();
-const mock = await spawnMock(await freePort(), { latency: ZERO_LATENCY });
-const gateway = await spawnGateway(await freePort(), `${mock.url}/v1`, {}, ["--inspect=127.0.0.1:0"]);
+const mock = await onFreePort((port) => spawnMock(port, { latency: ZERO_LATENCY }));
+const gateway = await onFreePort((port) => spawnGateway(port, `${mock.url}/v1`, {}, ["--inspect=127.0.0.1:0"]));
 const url = inspectorUrl(gateway.log());
 if (url === undefined) throw new Error(`the gateway printed no inspector URL:\n${gateway.log()}`);
 const body = JSON.stringify({ model, messages: [{ role: "user", content: QUESTION }], stream: true });

@@ -1,9 +1,13 @@
 import { spawn, type ChildProcess } from "node:child_process";
-import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, readlinkSync } from "node:fs";
 import { once } from "node:events";
 import { createServer } from "node:net";
 
-/** A port nobody uses right now (the OS picks it; a tiny race is acceptable for a bench). */
+/**
+ * A loopback port that was free a moment ago, for a child process that needs a fixed port. Another
+ * process may take it before the child binds it (the OS hands a released port out again): spawn
+ * through `onFreePort`, which checks the child itself listens there and tries another port if not.
+ */
 export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const s = createServer();
@@ -14,6 +18,58 @@ export function freePort(): Promise<number> {
       s.close(() => resolve(port));
     });
   });
+}
+
+/** The child could not have the port it was given: another process holds it. */
+export class PortTakenError extends Error {}
+
+/**
+ * Whether process `pid` itself holds a listening TCP socket on loopback `port`, from /proc: the
+ * socket's inode in /proc/net/tcp{,6}, among the process's descriptors. A server that answers on
+ * the port is not enough: it may be another process that took the port first.
+ */
+export function listensOn(pid: number, port: number): boolean {
+  const hexPort = port.toString(16).toUpperCase().padStart(4, "0");
+  const inodes = new Set<string>();
+  for (const table of ["/proc/net/tcp", "/proc/net/tcp6"]) {
+    let text = "";
+    try {
+      text = readFileSync(table, "utf8");
+    } catch {
+      continue;
+    }
+    for (const line of text.split("\n").slice(1)) {
+      // sl local_address rem_address st tx_queue:rx_queue tr:tm->when retrnsmt uid timeout inode
+      const f = line.trim().split(/\s+/);
+      if (f[1]?.endsWith(`:${hexPort}`) && f[3] === "0A" && f[9]) inodes.add(`socket:[${f[9]}]`);
+    }
+  }
+  if (inodes.size === 0) return false;
+  try {
+    return readdirSync(`/proc/${pid}/fd`).some((fd) => {
+      try {
+        return inodes.has(readlinkSync(`/proc/${pid}/fd/${fd}`));
+      } catch {
+        return false; // closed meanwhile
+      }
+    });
+  } catch {
+    return false; // gone
+  }
+}
+
+/**
+ * Spawn a server on a free port, and on another one should that port be taken between picking it
+ * and the child binding it (a suite starts hundreds of servers on ports the OS picks).
+ */
+export async function onFreePort<T>(spawnAt: (port: number) => Promise<T>, attempts = 3): Promise<T> {
+  for (let i = 1; ; i++) {
+    try {
+      return await spawnAt(await freePort());
+    } catch (e) {
+      if (!(e instanceof PortTakenError) || i >= attempts) throw e;
+    }
+  }
 }
 
 /** One spawned server of the bench. */
@@ -69,16 +125,27 @@ export function rssBytes(pid: number): number {
 }
 
 async function waitForHttp(url: string, child: ChildProcess, log: () => string): Promise<void> {
+  const port = Number(new URL(url).port);
   for (let i = 0; i < 300; i++) {
-    if (child.exitCode !== null) throw new Error(`process exited with ${child.exitCode}:\n${log()}`);
+    if (child.exitCode !== null || child.signalCode !== null) {
+      const output = log();
+      if (/EADDRINUSE/.test(output)) throw new PortTakenError(`port ${port} was taken before the process could listen on it:\n${output}`);
+      throw new Error(`process exited with ${child.exitCode ?? child.signalCode}:\n${output}`);
+    }
     try {
       const res = await fetch(url);
       await res.body?.cancel();
-      if (res.ok) return;
+      // Only once the child itself listens: what answers may be another process on the port.
+      if (res.ok && child.pid !== undefined && listensOn(child.pid, port)) return;
     } catch {
       // Not listening yet.
     }
     await new Promise((r) => setTimeout(r, 100));
+  }
+  const owned = child.pid !== undefined && listensOn(child.pid, port);
+  if (!owned) {
+    child.kill("SIGKILL");
+    throw new PortTakenError(`${url} did not come up in this process (is another one holding port ${port}?):\n${log()}`);
   }
   throw new Error(`${url} did not come up:\n${log()}`);
 }

@@ -10,7 +10,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Agent, request } from "undici";
 import { mainProfile, summarizeProfile } from "./profile.js";
-import { cpuMs, freePort, spawnGateway, spawnMock } from "./procs.js";
+import { cpuMs, onFreePort, spawnGateway, spawnMock } from "./procs.js";
 
 const seconds = Number(process.env.PROFILE_SECONDS ?? "8");
 const concurrency = Number(process.env.PROFILE_CONCURRENCY ?? "50");
@@ -18,8 +18,12 @@ const model = process.env.PROFILE_MODEL ?? "mock-tagged";
 const path = process.env.PROFILE_PATH ?? "/v1/chat/completions";
 const dir = mkdtempSync(join(tmpdir(), "sgw-profile-"));
 
-const mock = await spawnMock(await freePort(), { latency: { headersMs: 0, reasoningChunkMs: 0, answerChunkMs: 0, promptSummaryMs: 0, reasoningSummaryMs: 0 } });
-const gateway = await spawnGateway(await freePort(), `${mock.url}/v1`, { LOG_LEVEL: "warn", REQUEST_LOG: "false" }, [`--cpu-prof`, `--cpu-prof-dir=${dir}`]);
+const mock = await onFreePort((port) =>
+  spawnMock(port, { latency: { headersMs: 0, reasoningChunkMs: 0, answerChunkMs: 0, promptSummaryMs: 0, reasoningSummaryMs: 0 } }),
+);
+const gateway = await onFreePort((port) =>
+  spawnGateway(port, `${mock.url}/v1`, { LOG_LEVEL: "warn", REQUEST_LOG: "false" }, [`--cpu-prof`, `--cpu-prof-dir=${dir}`]),
+);
 const agent = new Agent({ connections: concurrency * 2 });
 const body = JSON.stringify({ model, messages: [{ role: "user", content: "Why is the sky blue?" }], stream: true });
 

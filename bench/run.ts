@@ -20,6 +20,7 @@ import { configureMock, measureHop, measureOffset, takeTrace } from "./mock-cont
 import {
   cpuModel,
   freePort,
+  onFreePort,
   gatewayHasWorkers,
   portkeyVersions,
   spawnFloor,
@@ -67,12 +68,12 @@ async function sideBySideSection(x: Shared): Promise<SideBySideResult> {
   const build = x.settings.gatewayBuild;
   const running: Proc[] = [];
   const keep = (p: Proc): Proc => (running.push(p), p);
-  const start = async (id: SystemId, nodeArgs: string[] = []): Promise<Proc> => {
-    const port = await freePort();
-    if (id === "floor") return spawnFloor(port, x.upstream, nodeArgs, build);
-    if (id === "portkey") return spawnPortkey(port, nodeArgs);
-    return spawnGateway(port, x.upstream, {}, nodeArgs, build);
-  };
+  const start = (id: SystemId, nodeArgs: string[] = []): Promise<Proc> =>
+    onFreePort((port) => {
+      if (id === "floor") return spawnFloor(port, x.upstream, nodeArgs, build);
+      if (id === "portkey") return spawnPortkey(port, nodeArgs);
+      return spawnGateway(port, x.upstream, {}, nodeArgs, build);
+    });
   try {
     const floor = s.systems.includes("floor") ? keep(await start("floor")) : undefined;
     const portkey = s.systems.includes("portkey") ? keep(await start("portkey")) : undefined;
@@ -86,7 +87,7 @@ async function sideBySideSection(x: Shared): Promise<SideBySideResult> {
     if (gatewayHasWorkers() && s.workers.length > 0) {
       workers = [];
       for (const n of s.workers) {
-        const g = keep(await spawnGateway(await freePort(), x.upstream, { WORKERS: String(n) }, [], build));
+        const g = keep(await onFreePort((port) => spawnGateway(port, x.upstream, { WORKERS: String(n) }, [], build)));
         const children = await waitForChildren(g.pid, n);
         log(`side by side: gateway with WORKERS=${n} has ${children} child processes`);
         workers.push({ n, url: g.url, pid: g.pid });
@@ -115,7 +116,7 @@ async function sideBySideSection(x: Shared): Promise<SideBySideResult> {
 async function progressSection(x: Shared): Promise<ProgressResult> {
   const p = x.settings.progress;
   const start = async (seconds: number) =>
-    spawnGateway(await freePort(), x.upstream, { REASONING_PROGRESS_SECONDS: String(seconds) }, [], x.settings.gatewayBuild);
+    onFreePort((port) => spawnGateway(port, x.upstream, { REASONING_PROGRESS_SECONDS: String(seconds) }, [], x.settings.gatewayBuild));
   const [off, on] = await Promise.all([start(0), start(p.intervalSeconds)]);
   try {
     log(`progress: ${p.concurrency} requests to each gateway, ${p.seconds} s of reasoning`);
@@ -267,7 +268,7 @@ async function main(): Promise<void> {
   log(`${machine.nproc} × ${machine.cpu}, node ${machine.node}, load average ${loadStart.join(" / ")}; sections: ${settings.sections.join(", ")}`);
   mkdirSync(RESULTS, { recursive: true });
   const agent = createAgent();
-  const mock = await spawnMock(await freePort(), mockOptionsFor(settings.profile));
+  const mock = await onFreePort((port) => spawnMock(port, mockOptionsFor(settings.profile)));
   try {
     const clock = await measureOffset(agent, mock.url);
     log(`clock offset mock−client ${clock.offsetMs.toFixed(3)} ms (rtt ${clock.rttMs.toFixed(3)} ms)`);

@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { READY_MS } from "./bounds.js";
-import { freePort } from "./net.js";
+import { listensOn, onFreePort, PortTakenError } from "./net.js";
 import { childEnv, DIST, scratchDir } from "./process.js";
 
 export interface ReplicaProcess {
@@ -35,8 +35,11 @@ export async function health(url: string, key?: string): Promise<Health> {
  * Resolves once `/healthz` answers and, when REDIS_URL is set, the replica reports Redis up —
  * polled, never a fixed sleep.
  */
-export async function startReplica(env: Record<string, string>, opts: { waitForRedis?: boolean; key?: string } = {}): Promise<ReplicaProcess> {
-  const port = await freePort();
+export function startReplica(env: Record<string, string>, opts: { waitForRedis?: boolean; key?: string } = {}): Promise<ReplicaProcess> {
+  return onFreePort((port) => startReplicaOn(port, env, opts));
+}
+
+async function startReplicaOn(port: number, env: Record<string, string>, opts: { waitForRedis?: boolean; key?: string }): Promise<ReplicaProcess> {
   const scratch = scratchDir("replica-");
   const child = spawn(process.execPath, [DIST.gateway], {
     cwd: scratch.dir,
@@ -65,10 +68,15 @@ export async function startReplica(env: Record<string, string>, opts: { waitForR
   let h: Health | undefined;
   try {
     for (;;) {
-      if (child.exitCode !== null) throw new Error(`replica exited at start (code ${child.exitCode}):\n${out}`);
+      if (child.exitCode !== null) {
+        if (out.includes("EADDRINUSE")) throw new PortTakenError(`port ${port} was taken before the replica could listen on it`);
+        throw new Error(`replica exited at start (code ${child.exitCode}):\n${out}`);
+      }
       try {
         h = await health(url, opts.key);
-        if (!(opts.waitForRedis ?? env.REDIS_URL !== undefined) || h.redis === "up") break;
+        // What answers may be another process that took the port first: ready only once it is ours.
+        const ours = child.pid !== undefined && listensOn(child.pid, port);
+        if (ours && (!(opts.waitForRedis ?? env.REDIS_URL !== undefined) || h.redis === "up")) break;
       } catch (e) {
         if (e instanceof Error && e.message.startsWith("health: HTTP")) throw new Error(`replica answered ${e.message}; pass its key:\n${out}`);
         // not listening yet

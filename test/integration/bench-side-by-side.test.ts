@@ -4,8 +4,8 @@ import { createAgent } from "../../bench/client.js";
 import { readSettings, SYSTEM_IDS, type SideBySideSettings, type SystemId } from "../../bench/config.js";
 import { startBenchMock, type BenchMock } from "../../bench/mock.js";
 import {
-  freePort,
   gatewayHasWorkers,
+  onFreePort,
   PORTKEY_ENTRY,
   portkeyVersions,
   spawnFloor,
@@ -67,8 +67,8 @@ describe.skipIf(!PORTKEY)(TITLE, () => {
       const mockUrl = `http://127.0.0.1:${mock.port}`;
       // With --inspect, so the memory row can force a GC in them (the bench starts fresh ones).
       const [floor, portkey, gateway] = await Promise.all([
-        freePort().then((port) => spawnFloor(port, mock.baseUrl, ["--inspect=127.0.0.1:0"], "dist")),
-        freePort().then((port) => spawnPortkey(port, ["--inspect=127.0.0.1:0"])),
+        onFreePort((port) => spawnFloor(port, mock.baseUrl, ["--inspect=127.0.0.1:0"], "dist")),
+        onFreePort((port) => spawnPortkey(port, ["--inspect=127.0.0.1:0"])),
         startGateway({ UPSTREAM_BASE_URL: mock.baseUrl }),
       ]);
       open.procs.push(floor, portkey);
@@ -77,7 +77,7 @@ describe.skipIf(!PORTKEY)(TITLE, () => {
       const procFor = (id: SystemId): Proc => (id === "floor" ? floor : id === "portkey" ? portkey : ours);
       let workers: { n: number; url: string; pid: number }[] | null = null;
       if (gatewayHasWorkers()) {
-        const g = await spawnGateway(await freePort(), mock.baseUrl, { WORKERS: "1" }, [], "dist");
+        const g = await onFreePort((port) => spawnGateway(port, mock.baseUrl, { WORKERS: "1" }, [], "dist"));
         open.procs.push(g);
         await waitForChildren(g.pid, 1);
         workers = [{ n: 1, url: g.url, pid: g.pid }];
