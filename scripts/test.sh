@@ -16,8 +16,8 @@ mkdir -p test-artifacts && rm -f "$LINT_STATUS" "$RESULTS"
 
 # The lint runs in a session of its own, so it can be stopped as one process group. On Linux a new
 # session is also a new scheduling group (the kernel's autogroups, on by default), and a group
-# competes with the tests' group as an equal whatever its processes' nice value: measured on two
-# cores, that took the tests' make test from 169 to 213 s. So the lint lowers its group's own
+# competes with the tests' group as an equal whatever its processes' nice value: "nice 19" alone
+# left the lint half the cores while the tests wanted them. So the lint lowers its group's own
 # priority (/proc/self/autogroup) as well as its processes' (nice 19).
 setsid bash -c 'echo 19 > /proc/self/autogroup 2>/dev/null; nice -n 19 "$0" -s -k --no-print-directory lint; echo $? > "$1"' "$MAKE" "$LINT_STATUS" &
 lint_pid=$!

@@ -8,7 +8,7 @@
  * which the gateway and the client read from their working directory — never changes a result.
  */
 import { spawn, type ChildProcess, type SpawnOptions } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, rmSync, statfsSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { READY_MS } from "./bounds.js";
@@ -29,11 +29,31 @@ export function childEnv(env: Record<string, string | undefined> = {}): Record<s
 }
 
 /**
+ * Where data directories go: memory (/dev/shm, a tmpfs) when it has 2 GB free, else the usual
+ * temporary directory. A new embedded request log writes about 1,000 files; on this disk's
+ * filesystem that cost a spawned gateway 1.1 CPU-s more of kernel time than in memory (3.2 against
+ * 2.1 CPU-s for its first seconds, measured on two cores), and a run opens dozens. Nothing is tested
+ * differently: only where the scratch lives changes.
+ */
+export const SCRATCH_ROOT = ((): string => {
+  try {
+    const fs = statfsSync("/dev/shm");
+    if (fs.bavail * fs.bsize >= 2 * 1024 ** 3) {
+      rmSync(mkdtempSync("/dev/shm/sgw-probe-"), { recursive: true }); // writable, too
+      return "/dev/shm";
+    }
+  } catch {
+    // not Linux, or no room: the usual place
+  }
+  return tmpdir();
+})();
+
+/**
  * A fresh empty directory to run a process in (no `.env`, nothing of the checkout's), and a
  * function that removes it.
  */
 export function scratchDir(prefix = "gw-cwd-"): { dir: string; remove: () => void } {
-  const dir = mkdtempSync(join(tmpdir(), prefix));
+  const dir = mkdtempSync(join(SCRATCH_ROOT, prefix));
   return { dir, remove: () => rmSync(dir, { recursive: true, force: true }) };
 }
 

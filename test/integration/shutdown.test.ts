@@ -1,5 +1,4 @@
 import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
 import { connect, type Socket } from "node:net";
 import { join } from "node:path";
 import { Agent, request } from "undici";
@@ -9,7 +8,7 @@ import { silentLogger } from "../../src/observability/index.js";
 import { openRequestLog } from "../../src/storage/index.js";
 import { PROCESS_TEST_MS } from "../helpers/bounds.js";
 import { startGateway } from "../helpers/gateway.js";
-import { startGatewayProcess } from "../helpers/process.js";
+import { SCRATCH_ROOT, startGatewayProcess } from "../helpers/process.js";
 import { first, postStaged, userMessage } from "../helpers/sse.js";
 
 const cleanup: (() => Promise<void> | void)[] = [];
@@ -23,7 +22,7 @@ describe("graceful shutdown", () => {
     async () => {
       const mock = await startMockUpstream({ latency: { reasoningChunkMs: 30, answerChunkMs: 30 } });
       cleanup.push(() => mock.close());
-      const dataDir = mkdtempSync(join(tmpdir(), "gw-shutdown-"));
+      const dataDir = mkdtempSync(join(SCRATCH_ROOT, "gw-shutdown-"));
       cleanup.push(() => rmSync(dataDir, { recursive: true, force: true }));
       const gw = await startGatewayProcess({ UPSTREAM_BASE_URL: mock.baseUrl, DATA_DIR: dataDir, SHUTDOWN_GRACE_SECONDS: "20" });
       const child = gw.child;

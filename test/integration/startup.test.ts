@@ -5,12 +5,11 @@
  */
 import { execFileSync } from "node:child_process";
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { startMockUpstream, type RunningMock } from "../../mock-upstream/index.js";
 import { PROCESS_TEST_MS, READY_MS } from "../helpers/bounds.js";
-import { childEnv, scratchDir, spawnGateway, spawnProcess, startGatewayProcess, type Spawned } from "../helpers/process.js";
+import { childEnv, SCRATCH_ROOT, scratchDir, spawnGateway, spawnProcess, startGatewayProcess, type Spawned } from "../helpers/process.js";
 
 const running: Spawned[] = [];
 let dataDir = "";
@@ -25,7 +24,7 @@ afterEach(async () => {
 describe("gateway start-up", { timeout: PROCESS_TEST_MS }, () => {
   it("refuses a second gateway on the same DATA_DIR, and takes over the lock of one that died", async () => {
     mock = await startMockUpstream();
-    dataDir = mkdtempSync(join(tmpdir(), "gw-lock-"));
+    dataDir = mkdtempSync(join(SCRATCH_ROOT, "gw-lock-"));
     const env = { UPSTREAM_BASE_URL: mock.baseUrl, DATA_DIR: dataDir };
     const first = await startGatewayProcess(env);
     running.push(first);

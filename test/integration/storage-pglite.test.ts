@@ -2,13 +2,13 @@
 // serves the whole file; each test starts from an empty table. The last test closes it and reopens
 // the same directory through openRequestLog.
 import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { silentLogger } from "../../src/observability/index.js";
 import { createPgliteDatabase, createPgliteDb, createRequestLog, openRequestLog, runMigrations, type Db } from "../../src/storage/index.js";
 import { PGLITE_TEST_MS } from "../helpers/bounds.js";
 import { captureLogger, countingDb, lostAckDb, sampleRecord, sparseRecord, waitFor } from "../helpers/pg.js";
+import { SCRATCH_ROOT } from "../helpers/process.js";
 
 describe("request log on PGlite", { timeout: PGLITE_TEST_MS }, () => {
   let dir: string;
@@ -17,7 +17,7 @@ describe("request log on PGlite", { timeout: PGLITE_TEST_MS }, () => {
   let shared: Db;
 
   beforeAll(async () => {
-    dir = await mkdtemp(join(tmpdir(), "reqlog-"));
+    dir = await mkdtemp(join(SCRATCH_ROOT, "reqlog-"));
     real = createPgliteDb({ dataDir: join(dir, "requests") });
     shared = { ...real, close: async () => undefined };
     expect(await runMigrations(real)).toEqual([1, 2, 3, 4]);
@@ -136,7 +136,7 @@ describe("request log on PGlite", { timeout: PGLITE_TEST_MS }, () => {
 describe("a new PGlite data directory", { timeout: PGLITE_TEST_MS }, () => {
   let dir: string;
   beforeAll(async () => {
-    dir = await mkdtemp(join(tmpdir(), "pglite-new-"));
+    dir = await mkdtemp(join(SCRATCH_ROOT, "pglite-new-"));
   });
   afterAll(async () => {
     await rm(dir, { recursive: true, force: true });
